@@ -1,0 +1,67 @@
+/**
+ * The one error type the product throws on purpose. Every failure a user can
+ * act on carries a code from this documented set, so the CLI, the runner and
+ * tests branch on the code, never on message text.
+ *
+ * Messages never contain a credential: they name properties, secrets, hosts
+ * and key ids, and nothing else a caller passed in.
+ */
+export const ERROR_CODES = {
+  /** An input failed validation; `property` names it. Nothing was contacted. */
+  InvalidInput: "the input is malformed or out of range",
+  /** The secret name does not exist in the store (or its window has passed). */
+  SecretNotFound: "no such secret",
+  /** A secret with this name already exists (or is pending deletion for another target). */
+  SecretExists: "a secret with this name already exists",
+  /** The secret is scheduled for deletion; restore it first. */
+  SecretPendingDeletion: "the secret is scheduled for deletion",
+  /** The store file cannot be opened with the passphrase, or is damaged. */
+  StoreUnreadable: "the store cannot be read",
+  /** The store is misconfigured (no passphrase, unknown backend). */
+  StoreConfig: "the store is not configured",
+  /** Another rotator holds the lease for this secret. */
+  LeaseHeld: "another rotation of this secret is in progress",
+  /** The host presented a host key other than the pinned one. */
+  HostKeyMismatch: "the host key does not match the pinned fingerprint",
+  /** The target refused a credential we needed to act (current and admin both). */
+  AuthenticationFailed: "the target rejected the credential",
+  /** The host could not be reached (refused, timed out, reset). Transient. */
+  Unreachable: "the target could not be reached",
+  /** A command on the target failed. */
+  TargetCommandFailed: "a command on the target failed",
+  /** The new credential did not authenticate in the test step. */
+  RotationTestFailed: "the new credential did not pass its test",
+  /** The requested version or stage does not exist. */
+  VersionNotFound: "no such version or stage",
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Codes worth retrying with backoff: the next attempt may succeed unchanged. */
+export const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["Unreachable", "LeaseHeld"]);
+
+export class ManagedSecretsError extends Error {
+  override readonly name = "ManagedSecretsError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: { property?: string; secretName?: string; cause?: unknown } = {},
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+  }
+
+  get transient(): boolean {
+    return TRANSIENT_CODES.has(this.code);
+  }
+}
+
+export function isManagedSecretsError(e: unknown, code?: ErrorCode): e is ManagedSecretsError {
+  return e instanceof ManagedSecretsError && (code === undefined || e.code === code);
+}
+
+/** A message safe to print for any thrown value: ours verbatim, others by class and text. */
+export function describeError(e: unknown): string {
+  if (e instanceof ManagedSecretsError) return `${e.code}: ${e.message}`;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

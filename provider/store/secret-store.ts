@@ -1,0 +1,115 @@
+/**
+ * The secret store contract. Shaped after KMS Secrets Manager generic secrets
+ * (CreateSecret / PutSecretValue / UpdateSecretVersionStage / GetSecretValue /
+ * DeleteSecret / RestoreSecret) so a KMS backend implements it call for call,
+ * and the embedded local store behaves the same way.
+ *
+ * Values are opaque strings (the JSON shapes of KMS managed secrets); the store
+ * never parses them and never puts them in an error message.
+ */
+
+export const VERSION_STAGES = ["ACSCurrent", "ACSPrevious", "ACSPending"] as const;
+export type VersionStage = (typeof VERSION_STAGES)[number];
+
+/** KMS keeps at most 10 versions of a generic secret; the local store follows it. */
+export const MAX_VERSIONS = 10;
+export const MIN_RECOVERY_WINDOW_DAYS = 7;
+export const MAX_RECOVERY_WINDOW_DAYS = 30;
+export const DEFAULT_RECOVERY_WINDOW_DAYS = 30;
+
+export interface VersionInfo {
+  readonly versionId: string;
+  readonly stages: readonly VersionStage[];
+  /** ISO-8601 UTC. */
+  readonly createdAt: string;
+}
+
+export interface SecretVersion extends VersionInfo {
+  readonly value: string;
+}
+
+export interface SecretMeta {
+  readonly name: string;
+  readonly description: string;
+  /**
+   * Product metadata (target, rotation settings, counters). Flat string map so
+   * it maps onto KMS tags / extended config. Never holds a credential.
+   */
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Set while the secret is scheduled for deletion: ISO-8601 UTC. */
+  readonly plannedDeleteAt?: string;
+  readonly versions: readonly VersionInfo[];
+}
+
+export interface CreateSecretInput {
+  readonly name: string;
+  readonly description: string;
+  readonly metadata: Readonly<Record<string, string>>;
+  /** The first version; it gets ACSCurrent. */
+  readonly versionId: string;
+  readonly value: string;
+}
+
+export interface PutValueInput {
+  readonly versionId: string;
+  readonly value: string;
+  readonly stages: readonly VersionStage[];
+}
+
+export interface UpdateStageInput {
+  readonly stage: VersionStage;
+  /** The version that gets the stage (absent: only remove). */
+  readonly moveToVersionId?: string;
+  /** The version that must currently hold the stage, as KMS requires when it is attached. */
+  readonly removeFromVersionId?: string;
+}
+
+export type DeleteOptions = { readonly recoveryWindowDays: number } | { readonly force: true };
+
+export interface VersionSelector {
+  readonly stage?: VersionStage;
+  readonly versionId?: string;
+}
+
+export interface SecretStore {
+  readonly kind: "local" | "kms";
+
+  /** Fails with SecretExists, or SecretPendingDeletion when the name is in its recovery window. */
+  createSecret(input: CreateSecretInput): Promise<SecretMeta>;
+  /** Includes secrets pending deletion; undefined when the name does not exist (or was purged). */
+  describeSecret(name: string): Promise<SecretMeta | undefined>;
+  /** Sorted by name. Pending-deletion secrets are included only when asked. */
+  listSecrets(options?: { readonly prefix?: string; readonly includePendingDeletion?: boolean }): Promise<SecretMeta[]>;
+  /** A null metadata value removes the key. Refused with SecretPendingDeletion inside the recovery window. */
+  updateSecret(
+    name: string,
+    patch: { readonly description?: string; readonly metadata?: Readonly<Record<string, string | null>> },
+  ): Promise<SecretMeta>;
+
+  /** Default selector: ACSCurrent. Fails with VersionNotFound, SecretNotFound, SecretPendingDeletion. */
+  getValue(name: string, selector?: VersionSelector): Promise<SecretVersion>;
+  /**
+   * Idempotent per versionId: putting the same id and value again is a no-op
+   * (stages are left as they are); the same id with another value fails.
+   * Stages named here move to this version. Oldest unstaged versions are
+   * pruned to stay within MAX_VERSIONS.
+   */
+  putValue(name: string, input: PutValueInput): Promise<void>;
+  /** KMS UpdateSecretVersionStage semantics. */
+  updateVersionStage(name: string, input: UpdateStageInput): Promise<void>;
+
+  deleteSecret(name: string, options: DeleteOptions): Promise<{ plannedDeleteAt?: string }>;
+  /** Fails with SecretNotFound when the window has passed (the secret is gone). */
+  restoreSecret(name: string): Promise<SecretMeta>;
+  /** Removes every secret whose planned delete time has passed; returns their names. */
+  purgeExpired(): Promise<string[]>;
+
+  /**
+   * A per-secret lease so two rotators never interleave. Returns false while
+   * another owner holds an unexpired lease. Re-acquiring one's own lease renews it.
+   */
+  acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  releaseLease(name: string, owner: string): Promise<void>;
+}
