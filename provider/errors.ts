@@ -19,6 +19,11 @@ export const ERROR_CODES = {
   StoreUnreadable: "the store cannot be read",
   /** The store is misconfigured (no passphrase, unknown backend). */
   StoreConfig: "the store is not configured",
+  /**
+   * Another process held the store's file lock for longer than the retry
+   * budget, or the lock was lost mid-write. Transient: nothing was written.
+   */
+  StoreBusy: "the store is locked by another process",
   /** Another rotator holds the lease for this secret. */
   LeaseHeld: "another rotation of this secret is in progress",
   /** The host presented a host key other than the pinned one. */
@@ -38,7 +43,7 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** Codes worth retrying with backoff: the next attempt may succeed unchanged. */
-export const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["Unreachable", "LeaseHeld"]);
+export const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["Unreachable", "LeaseHeld", "StoreBusy"]);
 
 export class ManagedSecretsError extends Error {
   override readonly name = "ManagedSecretsError";
