@@ -1,0 +1,115 @@
+import { z } from "zod";
+import { ManagedSecretsError } from "../errors";
+import { VERSION_STAGES, type VersionStage } from "./secret-store";
+
+/**
+ * The decrypted contents of the local store: every secret with all of its
+ * versions, leases and a short memory of purged names. Plain data; the rules
+ * live in local-store.ts.
+ */
+const DOCUMENT_VERSION = 1;
+
+export interface StoredVersion {
+  versionId: string;
+  value: string;
+  stages: VersionStage[];
+  createdAt: string;
+}
+
+export interface Lease {
+  owner: string;
+  expiresAt: string;
+}
+
+export interface StoredSecret {
+  name: string;
+  description: string;
+  metadata: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+  plannedDeleteAt?: string;
+  /** Oldest first: pruning and "the oldest unstaged version" depend on this order. */
+  versions: StoredVersion[];
+  lease?: Lease;
+}
+
+/** Why a name is gone, so SecretNotFound can say so instead of just "no such secret". */
+export interface Tombstone {
+  name: string;
+  deletedAt: string;
+  reason: "window-passed" | "forced";
+}
+
+export interface StoreDocument {
+  /** A Map, not an object: secret names such as "__proto__" are legal. */
+  secrets: Map<string, StoredSecret>;
+  tombstones: Tombstone[];
+}
+
+const versionSchema = z.object({
+  versionId: z.string(),
+  value: z.string(),
+  stages: z.array(z.enum(VERSION_STAGES)),
+  createdAt: z.string(),
+});
+
+const secretSchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  metadata: z.array(z.tuple([z.string(), z.string()])),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  plannedDeleteAt: z.string().optional(),
+  versions: z.array(versionSchema),
+  lease: z.object({ owner: z.string(), expiresAt: z.string() }).optional(),
+});
+
+const documentSchema = z.object({
+  version: z.number().int(),
+  secrets: z.array(secretSchema),
+  tombstones: z.array(z.object({ name: z.string(), deletedAt: z.string(), reason: z.enum(["window-passed", "forced"]) })),
+});
+
+export function emptyDocument(): StoreDocument {
+  return { secrets: new Map(), tombstones: [] };
+}
+
+/** Deterministic output (sorted names), so an unchanged document serializes to the same bytes. */
+export function serializeDocument(doc: StoreDocument): Buffer {
+  const secrets = [...doc.secrets.values()]
+    .sort((a, b) => compareNames(a.name, b.name))
+    .map((s) => ({ ...s, metadata: Object.entries(s.metadata) }));
+  return Buffer.from(JSON.stringify({ version: DOCUMENT_VERSION, secrets, tombstones: doc.tombstones }), "utf8");
+}
+
+export function parseDocument(plaintext: Buffer, source: string): StoreDocument {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(plaintext.toString("utf8"));
+  } catch {
+    throw malformed(source);
+  }
+  // Checked before the full schema so a newer file gets an "upgrade" message, not "damaged".
+  const version = (raw as { version?: unknown } | null)?.version;
+  if (typeof version === "number" && version !== DOCUMENT_VERSION) {
+    throw new ManagedSecretsError("StoreUnreadable", `the store file ${source} holds document version ${version}, which this version cannot read; upgrade alicloud-managed-secrets`);
+  }
+  // The zod issues are not passed on: they could quote stored values.
+  const parsed = documentSchema.safeParse(raw);
+  if (!parsed.success) throw malformed(source);
+  const secrets = new Map<string, StoredSecret>();
+  for (const s of parsed.data.secrets) {
+    // fromEntries defines own properties, so a "__proto__" metadata key stays data.
+    secrets.set(s.name, { ...s, metadata: Object.fromEntries(s.metadata) });
+  }
+  return { secrets, tombstones: parsed.data.tombstones };
+}
+
+/** Code-unit order: the same on every machine and locale. */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function malformed(source: string): ManagedSecretsError {
+  return new ManagedSecretsError("StoreUnreadable", `the store file ${source} decrypts but its contents are not a valid store document`);
+}
