@@ -1,0 +1,143 @@
+import { type EmulatorClock, isoSeconds } from "../clock";
+import { createAccessKey, createUser } from "../products/ram/ram";
+import type { DropPhase, FaultRegistry, FaultSpec } from "../router/faults";
+import type { EmulatorState } from "../state/emulator-state";
+import type { InstanceStatus } from "../state/state-types";
+
+export interface CreateUserInput {
+  name: string;
+  /** Admin users may call every action; others only sts:GetCallerIdentity. */
+  admin?: boolean;
+  displayName?: string;
+}
+
+export interface RegisterInstanceInput {
+  instanceId: string;
+  regionId?: string;
+  zoneId?: string;
+  privateIp: string;
+  publicIp?: string;
+  /** A process in the test host's mount namespace; RunCommand runs scripts there. */
+  nsPid: number;
+  status?: InstanceStatus;
+  osType?: "linux" | "windows";
+  hostName?: string;
+  instanceName?: string;
+  keyPairName?: string;
+}
+
+const STATUSES: readonly InstanceStatus[] = ["Running", "Stopped", "Starting", "Stopping", "Pending"];
+
+/**
+ * The test/demo control surface, outside the Alibaba API. The same methods
+ * back the `/__emulator/...` HTTP routes. Nothing here returns a secret
+ * except createAccessKey, which must.
+ */
+export class EmulatorControl {
+  constructor(
+    private readonly state: EmulatorState,
+    private readonly clock: EmulatorClock,
+    private readonly faults: FaultRegistry,
+    private readonly defaultRegionId: string,
+  ) {}
+
+  createUser(input: CreateUserInput): { userName: string; userId: string; admin: boolean } {
+    const user = createUser(
+      this.state,
+      { userName: input.name, displayName: input.displayName, admin: input.admin },
+      this.clock.now(),
+    );
+    return { userName: user.userName, userId: user.userId, admin: user.admin };
+  }
+
+  /** A key for a RAM user, or for the account itself when userName is omitted. Same 2-key limit as the API. */
+  createAccessKey(userName?: string): { accessKeyId: string; accessKeySecret: string } {
+    if (userName !== undefined && !this.state.data.users[userName]) {
+      throw new RangeError(`no RAM user named ${userName}`);
+    }
+    const owner = userName === undefined ? ({ kind: "root" } as const) : ({ kind: "user", userName } as const);
+    const key = createAccessKey(this.state, owner, this.clock.now());
+    return { accessKeyId: key.accessKeyId, accessKeySecret: key.accessKeySecret };
+  }
+
+  registerInstance(input: RegisterInstanceInput): { instanceId: string; regionId: string } {
+    if (!/^[A-Za-z0-9-]+$/.test(input.instanceId ?? "")) throw new RangeError("instanceId must be like i-xxxxxxxx");
+    if (this.state.data.instances[input.instanceId]) throw new RangeError(`instance ${input.instanceId} exists`);
+    if (!Number.isInteger(input.nsPid) || input.nsPid <= 0) throw new RangeError("nsPid must be a process id");
+    if (!input.privateIp) throw new RangeError("privateIp is required");
+    const status = input.status ?? "Running";
+    if (!STATUSES.includes(status)) throw new RangeError(`status must be one of ${STATUSES.join(", ")}`);
+    const regionId = input.regionId ?? this.defaultRegionId;
+    this.state.data.instances[input.instanceId] = {
+      instanceId: input.instanceId,
+      regionId,
+      zoneId: input.zoneId ?? `${regionId}-a`,
+      instanceName: input.instanceName ?? input.instanceId,
+      hostName: input.hostName ?? input.instanceId,
+      privateIp: input.privateIp,
+      publicIp: input.publicIp,
+      nsPid: input.nsPid,
+      status,
+      osType: input.osType ?? "linux",
+      keyPairName: input.keyPairName,
+      creationTime: isoSeconds(this.clock.now()),
+    };
+    this.state.changed();
+    return { instanceId: input.instanceId, regionId };
+  }
+
+  setInstanceStatus(instanceId: string, status: InstanceStatus): void {
+    const instance = this.state.data.instances[instanceId];
+    if (!instance) throw new RangeError(`no instance ${instanceId}`);
+    if (!STATUSES.includes(status)) throw new RangeError(`status must be one of ${STATUSES.join(", ")}`);
+    instance.status = status;
+    this.state.changed();
+  }
+
+  now(): Date {
+    return this.clock.now();
+  }
+
+  advanceClock(ms: number): Date {
+    const now = this.clock.advance(ms);
+    this.persistClock();
+    return now;
+  }
+
+  setTime(time: Date | string): Date {
+    const now = this.clock.set(new Date(time));
+    this.persistClock();
+    return now;
+  }
+
+  injectFault(spec: FaultSpec): void {
+    this.faults.inject(spec);
+  }
+
+  /** The next `count` calls to `action` get the product's own throttling error. */
+  throttle(action: string, count: number): void {
+    this.faults.throttle(action, count);
+  }
+
+  /** Every call to `action` waits `ms` before it is handled; 0 removes the delay. */
+  latency(action: string, ms: number): void {
+    this.faults.latency(action, ms);
+  }
+
+  /**
+   * The `nth` call to `action` loses its connection: "before" it reaches the
+   * product, or "after" the product acted (the caller never sees the answer).
+   */
+  dropConnection(action: string, nth = 1, phase: DropPhase = "before"): void {
+    this.faults.drop(action, nth, phase);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  private persistClock(): void {
+    this.state.data.clockOffsetMs = this.clock.offset;
+    this.state.changed();
+  }
+}

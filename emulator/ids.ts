@@ -1,0 +1,24 @@
+import { randomBytes, randomInt, randomUUID } from "node:crypto";
+
+const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+function randomString(length: number, alphabet = ALNUM): string {
+  let out = "";
+  for (let i = 0; i < length; i++) out += alphabet[randomInt(alphabet.length)];
+  return out;
+}
+
+function randomDigits(length: number): string {
+  let out = String(1 + randomInt(9));
+  while (out.length < length) out += String(randomInt(10));
+  return out;
+}
+
+/** Real AccessKey ids are 24 characters starting with LTAI; tools key on that prefix. */
+export const newAccessKeyId = (): string => `LTAI5t${randomString(18)}`;
+export const newAccessKeySecret = (): string => randomString(30);
+export const newAccountId = (): string => randomDigits(16);
+export const newUserId = (): string => randomDigits(16);
+export const newRequestId = (): string => randomUUID().toUpperCase();
+export const newInvokeId = (): string => `t-${randomBytes(12).toString("hex")}`;
+export const newCommandId = (): string => `c-${randomBytes(12).toString("hex")}`;

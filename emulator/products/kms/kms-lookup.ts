@@ -1,0 +1,40 @@
+import type { SecretRecord } from "../../state/state-types";
+import type { ActionContext } from "../product";
+import { kmsErrors } from "./kms-errors";
+
+/** Secrets may be named directly or by ARN: acs:kms:${region}:${account}:secret/${name}. */
+export function secretNameFrom(ctx: ActionContext): string {
+  const raw = ctx.params.SecretName ?? "";
+  const arn = /^acs:kms:([^:]*):([^:]*):secret\/(.+)$/.exec(raw);
+  if (!arn) return raw;
+  if (arn[1] !== ctx.regionId || arn[2] !== ctx.state.data.accountId) throw kmsErrors.notFound();
+  return arn[3] ?? "";
+}
+
+export function secretArn(ctx: ActionContext, name: string): string {
+  return `acs:kms:${ctx.regionId}:${ctx.state.data.accountId}:secret/${name}`;
+}
+
+/**
+ * The named secret, or Forbidden.ResourceNotFound. Most actions refuse a
+ * secret that is scheduled for deletion; describing, listing versions,
+ * restoring and deleting (forcibly) do not.
+ */
+export function findSecret(ctx: ActionContext, options: { allowPendingDeletion?: boolean } = {}): SecretRecord {
+  const secret = ctx.state.data.secrets[secretNameFrom(ctx)];
+  if (!secret) throw kmsErrors.notFound();
+  if (secret.plannedDeleteTime && !options.allowPendingDeletion) throw kmsErrors.inDeleteWindow();
+  return secret;
+}
+
+/** Deletion windows end on the business clock; a secret past its window no longer exists. */
+export function purgeExpiredSecrets(ctx: ActionContext): void {
+  let purged = false;
+  for (const [name, s] of Object.entries(ctx.state.data.secrets)) {
+    if (s.plannedDeleteTime && Date.parse(s.plannedDeleteTime) <= ctx.now.getTime()) {
+      delete ctx.state.data.secrets[name];
+      purged = true;
+    }
+  }
+  if (purged) ctx.state.changed();
+}

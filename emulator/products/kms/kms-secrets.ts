@@ -1,0 +1,202 @@
+import { isoSeconds } from "../../clock";
+import type { SecretRecord } from "../../state/state-types";
+import { boolean, integer, json, optional, paginate } from "../params";
+import type { ActionContext, ActionSpec } from "../product";
+import { KMS_LIST_SECRETS_PAGE_SIZE, KMS_MAX_TAGS, KMS_RECOVERY_WINDOW_DAYS, STAGE_CURRENT, kmsErrors } from "./kms-errors";
+import { findSecret, secretArn, secretNameFrom } from "./kms-lookup";
+import * as validate from "./kms-validate";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const tagsView = (s: SecretRecord) => ({
+  Tag: Object.entries(s.tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
+});
+
+export const createSecret: ActionSpec = {
+  required: ["SecretName", "SecretData", "VersionId"],
+  handle(ctx) {
+    const name = validate.secretName(secretNameFrom(ctx));
+    const secretType = optional(ctx.params, "SecretType") ?? "Generic";
+    if (secretType !== "Generic") throw kmsErrors.invalidParameter("Only Generic secrets are emulated.");
+    const { data, type } = validate.secretData(ctx.params);
+    const versionId = validate.versionId(ctx.params.VersionId ?? "");
+    const description = validate.description(ctx.params);
+    const tags = validate.tags(ctx.params);
+    const existing = ctx.state.data.secrets[name];
+    if (existing?.plannedDeleteTime) throw kmsErrors.inDeleteWindow();
+    if (existing) throw kmsErrors.exists();
+    const now = isoSeconds(ctx.now);
+    ctx.state.data.secrets[name] = {
+      secretName: name,
+      description,
+      secretType: "Generic",
+      tags,
+      createTime: now,
+      updateTime: now,
+      versions: [{ versionId, secretData: data, secretDataType: type, stages: [STAGE_CURRENT], createTime: now }],
+    };
+    ctx.state.changed();
+    return { Arn: secretArn(ctx, name), SecretName: name, VersionId: versionId, SecretType: "Generic" };
+  },
+};
+
+export const describeSecret: ActionSpec = {
+  required: ["SecretName"],
+  handle(ctx) {
+    const secret = findSecret(ctx, { allowPendingDeletion: true });
+    const fetchTags = boolean(ctx.params, "FetchTags", () => kmsErrors.invalidParameter("FetchTags"));
+    return {
+      Arn: secretArn(ctx, secret.secretName),
+      SecretName: secret.secretName,
+      SecretType: secret.secretType,
+      Description: secret.description ?? "",
+      CreateTime: secret.createTime,
+      UpdateTime: secret.updateTime,
+      ...(secret.plannedDeleteTime ? { PlannedDeleteTime: secret.plannedDeleteTime } : {}),
+      ...(fetchTags ? { Tags: tagsView(secret) } : {}),
+    };
+  },
+};
+
+type Filter = { Key: string; Values: string[] };
+const FILTER_KEYS = ["SecretName", "Description", "TagKey", "TagValue", "SecretType"];
+
+function parseFilters(ctx: ActionContext): Filter[] {
+  const parsed = json(ctx.params, "Filters", () => kmsErrors.invalidParameter("Filters")) ?? [];
+  if (!Array.isArray(parsed) || parsed.length > 10) throw kmsErrors.invalidParameter("Filters");
+  return parsed.map((f: unknown) => {
+    const filter = f as Partial<Filter>;
+    const valid =
+      typeof filter.Key === "string" &&
+      FILTER_KEYS.includes(filter.Key) &&
+      Array.isArray(filter.Values) &&
+      filter.Values.length <= 10 &&
+      filter.Values.every((v) => typeof v === "string");
+    if (!valid) throw kmsErrors.invalidParameter("Filters");
+    return filter as Filter;
+  });
+}
+
+/** Keys combine with AND, values of one key with OR; names and descriptions match as substrings. */
+function matches(secret: SecretRecord, filter: Filter): boolean {
+  return filter.Values.some((value) => {
+    switch (filter.Key) {
+      case "SecretName":
+        return secret.secretName.includes(value);
+      case "Description":
+        return (secret.description ?? "").includes(value);
+      case "TagKey":
+        return value in secret.tags;
+      case "TagValue":
+        return Object.values(secret.tags).includes(value);
+      default:
+        return secret.secretType === value;
+    }
+  });
+}
+
+export const listSecrets: ActionSpec = {
+  handle(ctx) {
+    const fetchTags = boolean(ctx.params, "FetchTags", () => kmsErrors.invalidParameter("FetchTags"));
+    const filters = parseFilters(ctx);
+    const pageNumber = integer(ctx.params, "PageNumber", { min: 1, max: 1e9, default: 1 }, () =>
+      kmsErrors.invalidParameter("PageNumber"),
+    );
+    const pageSize = integer(ctx.params, "PageSize", KMS_LIST_SECRETS_PAGE_SIZE, () =>
+      kmsErrors.invalidParameter("PageSize"),
+    );
+    const all = Object.values(ctx.state.data.secrets)
+      .filter((s) => filters.every((f) => matches(s, f)))
+      .sort((a, b) => a.createTime.localeCompare(b.createTime) || a.secretName.localeCompare(b.secretName));
+    return {
+      PageNumber: pageNumber,
+      PageSize: pageSize,
+      TotalCount: all.length,
+      SecretList: {
+        Secret: paginate(all, pageNumber, pageSize).map((s) => ({
+          SecretName: s.secretName,
+          SecretType: s.secretType,
+          CreateTime: s.createTime,
+          UpdateTime: s.updateTime,
+          ...(s.plannedDeleteTime ? { PlannedDeleteTime: s.plannedDeleteTime } : {}),
+          ...(fetchTags ? { Tags: tagsView(s) } : {}),
+        })),
+      },
+    };
+  },
+};
+
+export const updateSecret: ActionSpec = {
+  required: ["SecretName"],
+  handle(ctx) {
+    const secret = findSecret(ctx);
+    secret.description = validate.description(ctx.params);
+    secret.updateTime = isoSeconds(ctx.now);
+    ctx.state.changed();
+    return { SecretName: secret.secretName };
+  },
+};
+
+/**
+ * Schedules deletion after a 7-30 day window (default 30), or deletes at once
+ * with ForceDeleteWithoutRecovery=true. Giving both is refused rather than
+ * guessed at.
+ */
+export const deleteSecret: ActionSpec = {
+  required: ["SecretName"],
+  handle(ctx) {
+    const secret = findSecret(ctx, { allowPendingDeletion: true });
+    const force = boolean(ctx.params, "ForceDeleteWithoutRecovery", () =>
+      kmsErrors.invalidParameter("ForceDeleteWithoutRecovery"),
+    );
+    const windowGiven = optional(ctx.params, "RecoveryWindowInDays") !== undefined;
+    if (force && windowGiven) {
+      throw kmsErrors.invalidParameter("ForceDeleteWithoutRecovery and RecoveryWindowInDays are exclusive.");
+    }
+    const days = integer(ctx.params, "RecoveryWindowInDays", KMS_RECOVERY_WINDOW_DAYS, () =>
+      kmsErrors.invalidParameter("RecoveryWindowInDays"),
+    );
+    if (force) {
+      delete ctx.state.data.secrets[secret.secretName];
+      ctx.state.changed();
+      return { SecretName: secret.secretName, PlannedDeleteTime: isoSeconds(ctx.now) };
+    }
+    if (secret.plannedDeleteTime) throw kmsErrors.inDeleteWindow();
+    secret.plannedDeleteTime = isoSeconds(new Date(ctx.now.getTime() + days * DAY_MS));
+    ctx.state.changed();
+    return { SecretName: secret.secretName, PlannedDeleteTime: secret.plannedDeleteTime };
+  },
+};
+
+export const restoreSecret: ActionSpec = {
+  required: ["SecretName"],
+  handle(ctx) {
+    const secret = findSecret(ctx, { allowPendingDeletion: true });
+    delete secret.plannedDeleteTime;
+    secret.updateTime = isoSeconds(ctx.now);
+    ctx.state.changed();
+    return { SecretName: secret.secretName };
+  },
+};
+
+export const tagResource: ActionSpec = {
+  required: ["SecretName", "Tags"],
+  handle(ctx) {
+    const secret = findSecret(ctx);
+    const merged = { ...secret.tags, ...validate.tags(ctx.params) };
+    if (Object.keys(merged).length > KMS_MAX_TAGS) throw kmsErrors.invalidParameter("Tags");
+    secret.tags = merged;
+    ctx.state.changed();
+    return {};
+  },
+};
+
+export const untagResource: ActionSpec = {
+  required: ["SecretName", "TagKeys"],
+  handle(ctx) {
+    const secret = findSecret(ctx);
+    for (const key of validate.stringArray(ctx.params, "TagKeys") ?? []) delete secret.tags[key];
+    ctx.state.changed();
+    return {};
+  },
+};

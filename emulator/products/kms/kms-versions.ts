@@ -1,0 +1,135 @@
+import { isoSeconds } from "../../clock";
+import type { SecretRecord, SecretVersionRecord } from "../../state/state-types";
+import { boolean, integer, optional, paginate } from "../params";
+import type { ActionSpec } from "../product";
+import { KMS_LIST_VERSIONS_PAGE_SIZE, STAGE_CURRENT, STAGE_PREVIOUS, kmsErrors } from "./kms-errors";
+import { findSecret } from "./kms-lookup";
+import { attachStage, changeVersions, findVersion, holderOf, removeStage } from "./kms-stages";
+import * as validate from "./kms-validate";
+
+const stagesView = (v: SecretVersionRecord) => ({ VersionStage: [...v.stages] });
+
+function selectVersion(secret: SecretRecord, versionId?: string, stage?: string): SecretVersionRecord {
+  const byId = versionId !== undefined ? findVersion(secret, versionId) : undefined;
+  if (versionId !== undefined && !byId) throw kmsErrors.notFound();
+  if (byId && stage !== undefined && !byId.stages.includes(stage)) {
+    throw kmsErrors.invalidParameter("VersionId and VersionStage do not name the same version.");
+  }
+  if (byId) return byId;
+  const byStage = holderOf(secret, stage ?? STAGE_CURRENT);
+  if (!byStage) throw kmsErrors.notFound();
+  return byStage;
+}
+
+export const getSecretValue: ActionSpec = {
+  required: ["SecretName"],
+  handle(ctx) {
+    const secret = findSecret(ctx);
+    const version = selectVersion(secret, optional(ctx.params, "VersionId"), optional(ctx.params, "VersionStage"));
+    return {
+      SecretName: secret.secretName,
+      SecretType: secret.secretType,
+      SecretData: version.secretData,
+      SecretDataType: version.secretDataType,
+      VersionId: version.versionId,
+      VersionStages: stagesView(version),
+      CreateTime: version.createTime,
+    };
+  },
+};
+
+/**
+ * Idempotent per VersionId: the same id with the same data succeeds and
+ * changes nothing; the same id with other data is refused.
+ */
+export const putSecretValue: ActionSpec = {
+  required: ["SecretName", "SecretData", "VersionId"],
+  handle(ctx) {
+    const secret = findSecret(ctx);
+    const versionId = validate.versionId(ctx.params.VersionId ?? "");
+    const { data, type } = validate.secretData(ctx.params);
+    const stages = validate.stringArray(ctx.params, "VersionStages") ?? [STAGE_CURRENT];
+    const existing = findVersion(secret, versionId);
+    if (existing) {
+      if (existing.secretData !== data || existing.secretDataType !== type) throw kmsErrors.exists();
+      return { SecretName: secret.secretName, VersionId: versionId, VersionStages: stagesView(existing) };
+    }
+    const version: SecretVersionRecord = {
+      versionId,
+      secretData: data,
+      secretDataType: type,
+      stages: [],
+      createTime: isoSeconds(ctx.now),
+    };
+    changeVersions(secret, () => {
+      secret.versions.push(version);
+      for (const stage of new Set(stages)) attachStage(secret, stage, version);
+    });
+    secret.updateTime = isoSeconds(ctx.now);
+    ctx.state.changed();
+    return { SecretName: secret.secretName, VersionId: versionId, VersionStages: stagesView(version) };
+  },
+};
+
+/**
+ * Add (MoveToVersion), remove (RemoveFromVersion) or move (both) one stage.
+ * ACSCurrent and ACSPrevious can only be moved, never just removed.
+ */
+export const updateSecretVersionStage: ActionSpec = {
+  required: ["SecretName", "VersionStage"],
+  handle(ctx) {
+    const secret = findSecret(ctx);
+    const stage = ctx.params.VersionStage ?? "";
+    const moveTo = optional(ctx.params, "MoveToVersion");
+    const removeFrom = optional(ctx.params, "RemoveFromVersion");
+    if (moveTo === undefined && removeFrom === undefined) {
+      throw kmsErrors.invalidParameter("Specify RemoveFromVersion, MoveToVersion or both.");
+    }
+    if ((stage === STAGE_CURRENT || stage === STAGE_PREVIOUS) && moveTo === undefined) {
+      throw kmsErrors.invalidParameter(`${stage} can only be moved to another version.`);
+    }
+    const target = moveTo !== undefined ? findVersion(secret, moveTo) : undefined;
+    const source = removeFrom !== undefined ? findVersion(secret, removeFrom) : undefined;
+    if ((moveTo !== undefined && !target) || (removeFrom !== undefined && !source)) throw kmsErrors.notFound();
+    if (source && !source.stages.includes(stage)) {
+      throw kmsErrors.invalidParameter(`Version ${removeFrom} does not carry ${stage}.`);
+    }
+    changeVersions(secret, () => {
+      // attachStage takes the stage off its holder (the source, when given),
+      // so moving ACSCurrent also demotes the old version to ACSPrevious.
+      if (target) attachStage(secret, stage, target);
+      else if (source) removeStage(source, stage);
+    });
+    secret.updateTime = isoSeconds(ctx.now);
+    ctx.state.changed();
+    return { SecretName: secret.secretName };
+  },
+};
+
+export const listSecretVersionIds: ActionSpec = {
+  required: ["SecretName"],
+  handle(ctx) {
+    const secret = findSecret(ctx, { allowPendingDeletion: true });
+    const includeDeprecated = boolean(ctx.params, "IncludeDeprecated", () => kmsErrors.invalidParameter());
+    const pageNumber = integer(ctx.params, "PageNumber", { min: 1, max: 1e9, default: 1 }, () =>
+      kmsErrors.invalidParameter("PageNumber"),
+    );
+    const pageSize = integer(ctx.params, "PageSize", KMS_LIST_VERSIONS_PAGE_SIZE, () =>
+      kmsErrors.invalidParameter("PageSize"),
+    );
+    const versions = secret.versions.filter((v) => includeDeprecated || v.stages.length > 0);
+    return {
+      SecretName: secret.secretName,
+      PageNumber: pageNumber,
+      PageSize: pageSize,
+      TotalCount: versions.length,
+      VersionIds: {
+        VersionId: paginate(versions, pageNumber, pageSize).map((v) => ({
+          VersionId: v.versionId,
+          CreateTime: v.createTime,
+          VersionStages: stagesView(v),
+        })),
+      },
+    };
+  },
+};

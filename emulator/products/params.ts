@@ -1,0 +1,57 @@
+import type { ApiError } from "../router/api-error";
+
+/**
+ * Parameter readers shared by the product modules. Each takes the error to
+ * throw, because every product words "invalid parameter" its own way.
+ */
+
+export function optional(params: Record<string, string>, name: string): string | undefined {
+  const v = params[name];
+  return v === undefined || v === "" ? undefined : v;
+}
+
+/** RPC lists arrive flattened: Name.1, Name.2, ... in index order. */
+export function flatList(params: Record<string, string>, name: string): string[] {
+  const prefix = `${name}.`;
+  return Object.keys(params)
+    .filter((k) => k.startsWith(prefix) && /^\d+$/.test(k.slice(prefix.length)))
+    .sort((a, b) => Number(a.slice(prefix.length)) - Number(b.slice(prefix.length)))
+    .map((k) => params[k])
+    .filter((v): v is string => v !== undefined && v !== "");
+}
+
+export function integer(
+  params: Record<string, string>,
+  name: string,
+  range: { min: number; max: number; default: number },
+  invalid: () => ApiError,
+): number {
+  const raw = optional(params, name);
+  if (raw === undefined) return range.default;
+  if (!/^-?\d+$/.test(raw)) throw invalid();
+  const n = Number(raw);
+  if (n < range.min || n > range.max) throw invalid();
+  return n;
+}
+
+export function boolean(params: Record<string, string>, name: string, invalid: () => ApiError): boolean {
+  const raw = optional(params, name);
+  if (raw === undefined) return false;
+  if (raw === "true") return true;
+  if (raw === "false") return false;
+  throw invalid();
+}
+
+export function json(params: Record<string, string>, name: string, invalid: () => ApiError): unknown {
+  const raw = optional(params, name);
+  if (raw === undefined) return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw invalid();
+  }
+}
+
+export function paginate<T>(items: T[], pageNumber: number, pageSize: number): T[] {
+  return items.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
+}

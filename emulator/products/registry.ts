@@ -1,0 +1,19 @@
+import { ecsProduct } from "./ecs/ecs";
+import { kmsProduct } from "./kms/kms";
+import type { ProductSpec } from "./product";
+import { ramProduct } from "./ram/ram";
+import { stsProduct } from "./sts/sts";
+
+/**
+ * One endpoint serves every product, so the API version is what tells them
+ * apart (the real service also routes by host name).
+ */
+export const PRODUCTS: readonly ProductSpec[] = [ramProduct, stsProduct, ecsProduct, kmsProduct];
+
+export function productForVersion(version: string): ProductSpec | undefined {
+  return PRODUCTS.find((p) => p.version === version);
+}
+
+export function isKnownAction(action: string): boolean {
+  return PRODUCTS.some((p) => action in p.actions);
+}

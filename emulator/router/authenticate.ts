@@ -1,0 +1,131 @@
+import { isoSeconds } from "../clock";
+import type { EmulatorState } from "../state/emulator-state";
+import {
+  ACS3_ALGORITHM,
+  canonicalRequest,
+  parseAuthorization,
+  sha256Hex,
+  signString,
+  signaturesEqual,
+  stringToSign,
+} from "./acs3-signature";
+import { gatewayErrors } from "./gateway-errors";
+import type { IncomingCall } from "./read-call";
+
+/** The gateway refuses requests whose x-acs-date is further than this from its own clock. */
+export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+
+/** Headers the V3 spec makes mandatory, each of which must also be signed. */
+const REQUIRED_HEADERS = [
+  "host",
+  "x-acs-action",
+  "x-acs-version",
+  "x-acs-date",
+  "x-acs-signature-nonce",
+  "x-acs-content-sha256",
+] as const;
+
+const ACS_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+export type Principal =
+  | { kind: "root"; accountId: string }
+  | { kind: "user"; accountId: string; userName: string; userId: string; admin: boolean };
+
+export interface Authenticated {
+  principal: Principal;
+  accessKeyId: string;
+}
+
+/** Remembers nonces for as long as a request carrying them could still be fresh. */
+export class NonceCache {
+  private readonly seen = new Map<string, number>();
+
+  /** True when the nonce was already used; records it otherwise. */
+  checkAndRecord(nonce: string, nowMs: number): boolean {
+    for (const [n, expires] of this.seen) if (expires <= nowMs) this.seen.delete(n);
+    if (this.seen.has(nonce)) return true;
+    this.seen.set(nonce, nowMs + 2 * MAX_CLOCK_SKEW_MS);
+    return false;
+  }
+}
+
+function header(call: IncomingCall, name: string): string | undefined {
+  const v = call.headers[name];
+  return Array.isArray(v) ? v.join(",") : v;
+}
+
+/**
+ * Verifies an ACS3-HMAC-SHA256 signature against the account's own keys, in
+ * the order the gateway reports problems: form, key, freshness, signature,
+ * replay. `wallClockMs` is the host's real time (the SDK signs with it),
+ * never the emulator's movable business clock.
+ */
+export function authenticate(
+  call: IncomingCall,
+  state: EmulatorState,
+  nonces: NonceCache,
+  wallClockMs: number,
+  businessNow: Date,
+): Authenticated {
+  const authorization = header(call, "authorization");
+  if (!authorization) throw gatewayErrors.incompleteSignature("The Authorization header is missing.");
+  const parsed = parseAuthorization(authorization);
+  if (!parsed) throw gatewayErrors.incompleteSignature("The Authorization header is malformed.");
+  if (parsed.algorithm !== ACS3_ALGORITHM) throw gatewayErrors.invalidSignatureMethod();
+
+  const signed = new Set(parsed.signedHeaders.map((h) => h.toLowerCase()));
+  for (const name of REQUIRED_HEADERS) {
+    if (header(call, name) === undefined) throw gatewayErrors.incompleteSignature(`The ${name} header is missing.`);
+  }
+  for (const name of Object.keys(call.headers)) {
+    const mustSign = name === "host" || name === "content-type" || name.startsWith("x-acs-");
+    if (mustSign && !signed.has(name)) throw gatewayErrors.incompleteSignature(`The ${name} header is not signed.`);
+  }
+  for (const name of signed) {
+    if (header(call, name) === undefined) throw gatewayErrors.incompleteSignature(`Signed header ${name} is missing.`);
+  }
+
+  const key = state.data.accessKeys[parsed.accessKeyId];
+  if (!key) throw gatewayErrors.accessKeyNotFound();
+  if (key.status !== "Active") throw gatewayErrors.accessKeyInactive();
+
+  const date = header(call, "x-acs-date") ?? "";
+  if (!ACS_DATE.test(date) || Number.isNaN(Date.parse(date))) throw gatewayErrors.timestampFormat();
+  if (Math.abs(wallClockMs - Date.parse(date)) > MAX_CLOCK_SKEW_MS) throw gatewayErrors.timestampExpired();
+
+  // The server hashes the body it received, so a lying x-acs-content-sha256
+  // surfaces as a signature mismatch, as it does on the real gateway.
+  const canonical = canonicalRequest({
+    method: call.method,
+    path: call.path,
+    query: call.query,
+    headers: call.headers,
+    signedHeaders: [...signed],
+    payloadHash: sha256Hex(call.body),
+  });
+  const toSign = stringToSign(canonical);
+  if (!signaturesEqual(signString(key.accessKeySecret, toSign), parsed.signature)) {
+    throw gatewayErrors.signatureMismatch(toSign);
+  }
+
+  if (nonces.checkAndRecord(header(call, "x-acs-signature-nonce") ?? "", wallClockMs)) throw gatewayErrors.nonceUsed();
+
+  key.lastUsedDate = isoSeconds(businessNow);
+  state.changed();
+
+  if (key.owner.kind === "root") {
+    return { accessKeyId: key.accessKeyId, principal: { kind: "root", accountId: state.data.accountId } };
+  }
+  const user = state.data.users[key.owner.userName];
+  if (!user) throw gatewayErrors.accessKeyNotFound();
+  return {
+    accessKeyId: key.accessKeyId,
+    principal: {
+      kind: "user",
+      accountId: state.data.accountId,
+      userName: user.userName,
+      userId: user.userId,
+      admin: user.admin,
+    },
+  };
+}

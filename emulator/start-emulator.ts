@@ -1,0 +1,104 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type Clock, EmulatorClock } from "./clock";
+import { CONTROL_PREFIX, handleControl } from "./control/control-http";
+import { EmulatorControl } from "./control/control";
+import { interruptStaleInvocations } from "./products/ecs/cloud-assistant";
+import { ScriptRunner } from "./products/ecs/script-runner";
+import { FaultRegistry } from "./router/faults";
+import { Router } from "./router/router";
+import { EmulatorState } from "./state/emulator-state";
+
+export const DEFAULT_REGION_ID = "cn-hangzhou";
+/** The emulator listens on loopback only: it holds credentials and runs scripts as root. */
+export const LISTEN_HOST = "127.0.0.1";
+
+export interface EmulatorOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  regionId?: string;
+  /** Business time (deletion windows, dates in responses). Default: the system clock. */
+  clock?: Clock;
+  /** Persist the sandbox here (JSON, mode 0600) and reload it on the next start. */
+  stateFile?: string;
+  /** Receives one line per call (no secrets). Default: silent. */
+  log?: (line: string) => void;
+}
+
+export interface EmulatorHandle extends AsyncDisposable {
+  /** `127.0.0.1:PORT`, the form the SDK's Config.endpoint takes (with protocol "http"). */
+  readonly endpoint: string;
+  readonly port: number;
+  readonly regionId: string;
+  readonly accountId: string;
+  /** The account's own (admin) AccessKey. */
+  readonly accessKeyId: string;
+  readonly accessKeySecret: string;
+  readonly control: EmulatorControl;
+  stop(): Promise<void>;
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, LISTEN_HOST, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
+  const baseClock = options.clock ?? (() => new Date());
+  const state = EmulatorState.open({
+    stateFile: options.stateFile,
+    regionId: options.regionId ?? DEFAULT_REGION_ID,
+    now: baseClock(),
+  });
+  const regionId = options.regionId ?? state.data.regionId;
+  const clock = new EmulatorClock(baseClock, state.data.clockOffsetMs);
+  interruptStaleInvocations(state.data.invocations, clock.now());
+  const scripts = new ScriptRunner();
+  const faults = new FaultRegistry();
+  const log = options.log ?? (() => undefined);
+  const router = new Router({ state, clock, scripts, faults, regionId, log });
+  const control = new EmulatorControl(state, clock, faults, regionId);
+
+  const admin = state.data.accessKeys[state.data.adminAccessKeyId];
+  const health = () => ({
+    endpoint: `${LISTEN_HOST}:${port}`,
+    regionId,
+    accountId: state.data.accountId,
+    now: clock.now().toISOString(),
+  });
+  const server = createServer((req, res) => {
+    const handled = (req.url ?? "").startsWith(CONTROL_PREFIX)
+      ? handleControl(control, health, req, res)
+      : router.handle(req, res);
+    handled.catch(() => res.destroy());
+  });
+  const port = await listen(server, options.port ?? 0);
+
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= new Promise<void>((resolve) => {
+      scripts.stopAll();
+      server.close(() => {
+        state.flush();
+        resolve();
+      });
+      server.closeAllConnections();
+    }));
+
+  return {
+    endpoint: `${LISTEN_HOST}:${port}`,
+    port,
+    regionId,
+    accountId: state.data.accountId,
+    accessKeyId: admin?.accessKeyId ?? "",
+    accessKeySecret: admin?.accessKeySecret ?? "",
+    control,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * The emulator's whole world as plain JSON-able data, so a sandbox can be
+ * written to a state file and read back after a restart. Dates are ISO
+ * strings for the same reason.
+ */
+
+/** Who owns an AccessKey: the account itself (root) or a RAM user. */
+export type KeyOwner = { kind: "root" } | { kind: "user"; userName: string };
+
+export interface AccessKeyRecord {
+  accessKeyId: string;
+  /** Kept only here and in the state file; never logged, never listed. */
+  accessKeySecret: string;
+  owner: KeyOwner;
+  status: "Active" | "Inactive";
+  createDate: string;
+  lastUsedDate?: string;
+}
+
+export interface UserRecord {
+  userId: string;
+  userName: string;
+  displayName: string;
+  comments?: string;
+  createDate: string;
+  updateDate: string;
+  /** The emulator's authorization model: admin users may call every action. */
+  admin: boolean;
+}
+
+export type InstanceStatus = "Running" | "Stopped" | "Starting" | "Stopping" | "Pending";
+
+export interface InstanceRecord {
+  instanceId: string;
+  regionId: string;
+  zoneId: string;
+  instanceName: string;
+  hostName: string;
+  privateIp: string;
+  publicIp?: string;
+  /** A process living in the test host's mount namespace; RunCommand enters it. */
+  nsPid: number;
+  status: InstanceStatus;
+  osType: "linux" | "windows";
+  keyPairName?: string;
+  creationTime: string;
+}
+
+export interface InvocationRecord {
+  invokeId: string;
+  commandId: string;
+  regionId: string;
+  instanceId: string;
+  username: string;
+  invocationStatus: string;
+  invokeRecordStatus: string;
+  exitCode?: number;
+  errorCode: string;
+  errorInfo: string;
+  /** Raw output bytes as Base64, trimmed to the service's limit. */
+  outputBase64: string;
+  dropped: number;
+  startTime?: string;
+  finishedTime?: string;
+  timeoutSeconds: number;
+}
+
+export interface SecretVersionRecord {
+  versionId: string;
+  /** Stored plaintext: the emulator does not model envelope encryption. */
+  secretData: string;
+  secretDataType: "text" | "binary";
+  stages: string[];
+  createTime: string;
+}
+
+export interface SecretRecord {
+  secretName: string;
+  description?: string;
+  secretType: "Generic";
+  tags: Record<string, string>;
+  createTime: string;
+  updateTime: string;
+  plannedDeleteTime?: string;
+  /** Oldest first: KMS rolls the oldest version out when the limit is hit. */
+  versions: SecretVersionRecord[];
+}
+
+export interface EmulatorStateData {
+  formatVersion: 1;
+  accountId: string;
+  regionId: string;
+  /** The root key handed out by startEmulator / the CLI, kept across restarts. */
+  adminAccessKeyId: string;
+  /** Business-clock offset, so a moved clock survives a restart. */
+  clockOffsetMs: number;
+  accessKeys: Record<string, AccessKeyRecord>;
+  users: Record<string, UserRecord>;
+  instances: Record<string, InstanceRecord>;
+  invocations: Record<string, InvocationRecord>;
+  secrets: Record<string, SecretRecord>;
+}
