@@ -1,0 +1,9 @@
+/**
+ * alicloud-managed-secrets: declarative, rotated ECS passwords / SSH keys and
+ * RAM AccessKeys for Pulumi on Alibaba Cloud.
+ */
+export * from "./sdk";
+export { ecsSecretProvider } from "./provider/ecs/ecs-secret-provider";
+export type { EcsSecretOutputs } from "./provider/ecs/ecs-secret-handler";
+export type { EcsSecretInputs } from "./provider/ecs/ecs-secret-schema";
+export { ManagedSecretsError, ERROR_CODES, type ErrorCode } from "./provider/errors";

@@ -1,0 +1,178 @@
+import { readFileSync } from "node:fs";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { ManagedSecretsError, describeError, isManagedSecretsError } from "../errors";
+import { runtimeContext, type RuntimeContext } from "../runtime-context";
+import { VERSION_STAGES, type SecretMeta, type VersionStage } from "../store/secret-store";
+import { rotateSecret } from "../rotation/rotate-secret";
+import { targetFromMetadata } from "../rotation/target-from-metadata";
+import { ecsValueFrom } from "../ecs/ecs-ssh-target";
+import { META } from "../rotation/rotation-metadata";
+import { printRecord, printTable, type Output } from "./output";
+
+/**
+ * `managed-secrets`: the same store and rotation protocol as the Pulumi
+ * provider, for operators and scripts. Every command takes --json; errors go
+ * to stderr with their code and exit non-zero.
+ */
+
+export interface CliIo {
+  readonly out: Output;
+  readonly err: Output;
+  /** Injected so tests run commands in-process against their own store. */
+  readonly context?: () => RuntimeContext;
+}
+
+export function buildProgram(io: CliIo): Command {
+  const ctx = () => (io.context ?? runtimeContext)();
+  const program = new Command("managed-secrets")
+    .description("Rotated ECS passwords / SSH keys and RAM AccessKeys, from the command line")
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) })
+    .exitOverride();
+
+  const json = new Option("--json", "print machine-readable JSON");
+
+  program
+    .command("list")
+    .description("list secrets (no values)")
+    .option("--prefix <prefix>", "only names starting with this")
+    .option("--all", "include secrets scheduled for deletion")
+    .addOption(json)
+    .action(async (opts: { prefix?: string; all?: boolean; json?: boolean }) => {
+      const secrets = await ctx().store.listSecrets({ prefix: opts.prefix, includePendingDeletion: opts.all });
+      const rows = secrets.map(summary);
+      if (opts.json) io.out.write(`${JSON.stringify(rows, null, 2)}\n`);
+      else printTable(io.out, rows, ["name", "kind", "target", "currentVersion", "nextRotationAt", "plannedDeleteAt"]);
+    });
+
+  program
+    .command("describe <name>")
+    .description("show a secret's target, schedule, versions and stages (no values)")
+    .addOption(json)
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const meta = await ctx().store.describeSecret(name);
+      if (!meta) throw notFound(name);
+      const record = { ...summary(meta), description: meta.description, createdAt: meta.createdAt, metadata: meta.metadata, versions: meta.versions };
+      if (opts.json) io.out.write(`${JSON.stringify(record, null, 2)}\n`);
+      else printRecord(io.out, record);
+    });
+
+  program
+    .command("get-value <name>")
+    .description("print a secret's value (ACSCurrent unless --stage or --version-id)")
+    .addOption(new Option("--stage <stage>", "version stage").choices([...VERSION_STAGES]))
+    .option("--version-id <id>", "a specific version")
+    .addOption(json)
+    .action(async (name: string, opts: { stage?: VersionStage; versionId?: string; json?: boolean }) => {
+      const version = await ctx().store.getValue(name, { stage: opts.versionId ? opts.stage : (opts.stage ?? "ACSCurrent"), versionId: opts.versionId });
+      if (opts.json) io.out.write(`${JSON.stringify({ name, versionId: version.versionId, stages: version.stages, value: version.value }, null, 2)}\n`);
+      else io.out.write(`${version.value}\n`);
+    });
+
+  program
+    .command("rotate <name>")
+    .description("rotate now: a generated value, or the one in --value-file")
+    .option("--value-file <file>", "rotate to the password or private key in this file (never pass a secret on the command line)")
+    .addOption(json)
+    .action(async (name: string, opts: { valueFile?: string; json?: boolean }) => {
+      const c = ctx();
+      const meta = await c.store.describeSecret(name);
+      if (!meta) throw notFound(name);
+      const value = opts.valueFile === undefined ? undefined : valueFromFile(meta, opts.valueFile);
+      const outcome = await rotateSecret({ store: c.store, name, target: targetFromMetadata(meta), owner: `cli:${c.owner}`, clock: c.clock, value });
+      const record = { name, versionId: outcome.versionId, previousVersionId: outcome.previousVersionId, resumed: outcome.resumed };
+      if (opts.json) io.out.write(`${JSON.stringify(record, null, 2)}\n`);
+      else io.out.write(`rotated ${name}: ${outcome.previousVersionId} -> ${outcome.versionId}${outcome.resumed ? " (completed an interrupted rotation)" : ""}\n`);
+    });
+
+  program
+    .command("delete <name>")
+    .description("schedule deletion with a recovery window (default 30 days), or delete at once with --force; the instance or RAM user is never changed")
+    .option("--recovery-window-days <days>", "7..30", parseDays)
+    .option("--force", "delete now, without recovery")
+    .addOption(json)
+    .action(async (name: string, opts: { recoveryWindowDays?: number; force?: boolean; json?: boolean }) => {
+      if (opts.force && opts.recoveryWindowDays !== undefined) {
+        throw new ManagedSecretsError("InvalidInput", "--force and --recovery-window-days exclude each other", { property: "--force" });
+      }
+      const store = ctx().store;
+      if (!(await store.describeSecret(name))) throw notFound(name);
+      const result = await store.deleteSecret(name, opts.force ? { force: true } : { recoveryWindowDays: opts.recoveryWindowDays ?? 30 });
+      const record = { name, deleted: opts.force === true, plannedDeleteAt: result.plannedDeleteAt ?? null };
+      if (opts.json) io.out.write(`${JSON.stringify(record, null, 2)}\n`);
+      else io.out.write(opts.force ? `deleted ${name}\n` : `${name} will be deleted at ${result.plannedDeleteAt}; restore it before then with: managed-secrets restore ${name}\n`);
+    });
+
+  program
+    .command("restore <name>")
+    .description("cancel a scheduled deletion")
+    .addOption(json)
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const meta = await ctx().store.restoreSecret(name);
+      if (opts.json) io.out.write(`${JSON.stringify(summary(meta), null, 2)}\n`);
+      else io.out.write(`restored ${name}\n`);
+    });
+
+  return program;
+}
+
+/** Runs argv (without node and script), returning the exit code; never throws. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return 0;
+  } catch (e) {
+    // Commander has already printed its own usage errors (and help/version exit 0).
+    if (e instanceof Error && "exitCode" in e && typeof (e as { exitCode: unknown }).exitCode === "number") {
+      return (e as unknown as { exitCode: number }).exitCode;
+    }
+    io.err.write(`managed-secrets: ${describeError(e)}\n`);
+    return isManagedSecretsError(e, "InvalidInput") ? 2 : 1;
+  }
+}
+
+function summary(meta: SecretMeta) {
+  const m = meta.metadata;
+  return {
+    name: meta.name,
+    kind: m[META.kind] ?? "",
+    target: m[META.kind] === "ecs" ? `${m.credentialType} ${m.managedUser}@${m.instanceId} (${m.host}:${m.port})` : "",
+    currentVersion: meta.versions.find((v) => v.stages.includes("ACSCurrent"))?.versionId ?? "",
+    lastRotatedAt: m[META.lastRotatedAt] ?? "",
+    nextRotationAt: m[META.nextRotationAt] ?? "",
+    plannedDeleteAt: meta.plannedDeleteAt ?? "",
+  };
+}
+
+function notFound(name: string): ManagedSecretsError {
+  return new ManagedSecretsError("SecretNotFound", `secret ${name} does not exist`, { secretName: name });
+}
+
+function parseDays(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 7 || n > 30) throw new InvalidArgumentError("must be an integer 7..30");
+  return n;
+}
+
+function valueFromFile(meta: SecretMeta, file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new ManagedSecretsError("InvalidInput", `cannot read --value-file ${file}: ${(e as NodeJS.ErrnoException).code ?? "error"}`, { property: "--value-file" });
+  }
+  const m = meta.metadata;
+  if (m[META.kind] !== "ecs") throw new ManagedSecretsError("InvalidInput", `--value-file is not supported for ${m[META.kind]} secrets`, { property: "--value-file" });
+  const credentialType = m.credentialType === "keyPair" ? "keyPair" : "password";
+  // A password file usually ends with a newline that is not part of the password.
+  const secret = credentialType === "password" ? text.replace(/\r?\n$/, "") : text;
+  const { validateEcsSecretInputs } = require("../ecs/ecs-secret-schema") as typeof import("../ecs/ecs-secret-schema");
+  const check = validateEcsSecretInputs({
+    instanceId: m.instanceId, managedUser: m.managedUser, credentialType, initialValue: secret,
+    connection: { host: m.host, port: Number(m.port), hostKeyFingerprint: m.hostKeyFingerprint },
+  });
+  const failure = check.failures.find((f) => f.property === "initialValue");
+  if (failure) throw new ManagedSecretsError("InvalidInput", `--value-file ${failure.reason}`, { property: "--value-file" });
+  return ecsValueFrom(m.managedUser!, credentialType, secret);
+}

@@ -1,0 +1,29 @@
+export type KeyAlgorithm = "rsa-2048" | "ed25519";
+
+export interface GeneratedKeyPair {
+  /** OpenSSH private key format, unencrypted. */
+  readonly privateKey: string;
+  /** One authorized_keys line: "type base64" (no comment). */
+  readonly publicKey: string;
+}
+
+/** RSA-2048 by default, as KMS generates for managed ECS key pairs. */
+export async function generateKeyPair(algorithm: KeyAlgorithm = "rsa-2048"): Promise<GeneratedKeyPair> {
+  const { utils } = require("ssh2") as typeof import("ssh2");
+  const pair = await new Promise<{ private: string; public: string }>((resolve, reject) => {
+    const done = (err: Error | null, kp: { private: string; public: string }) => (err ? reject(err) : resolve(kp));
+    if (algorithm === "ed25519") utils.generateKeyPair("ed25519", done);
+    else utils.generateKeyPair("rsa", { bits: 2048 }, done);
+  });
+  return { privateKey: pair.private, publicKey: publicKeyLine(pair.private) };
+}
+
+/** The "type base64" public half of a private key, which is what identifies a key in authorized_keys. */
+export function publicKeyLine(privateKey: string): string {
+  const { utils } = require("ssh2") as typeof import("ssh2");
+  const parsed = utils.parseKey(privateKey);
+  if (parsed instanceof Error || Array.isArray(parsed)) {
+    throw new Error("the private key could not be parsed");
+  }
+  return `${parsed.type} ${parsed.getPublicSSH().toString("base64")}`;
+}

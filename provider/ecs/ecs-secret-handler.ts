@@ -1,0 +1,285 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { ManagedSecretsError } from "../errors";
+import type { RuntimeContext } from "../runtime-context";
+import type { SecretMeta } from "../store/secret-store";
+import { parseRotationPeriod } from "../validation/rotation-period";
+import { holderOf, rotateSecret, type RotationStep } from "../rotation/rotate-secret";
+import { META, scheduleFor } from "../rotation/rotation-metadata";
+import {
+  parseEcsSecretInputs,
+  secretNameOf,
+  validateEcsSecretInputs,
+  type EcsSecretSpec,
+} from "./ecs-secret-schema";
+import { EcsSshTarget, ecsValueFrom, type EcsAdmin } from "./ecs-ssh-target";
+import { decodeEcsValue, secretPartOf } from "./ecs-value";
+
+/**
+ * EcsSecret's provider behaviour. The serialized provider object is a thin
+ * shim that requires this module inside the dynamic-provider host; each
+ * method here takes its store and clock from a RuntimeContext so tests can
+ * point it anywhere.
+ */
+
+/** What EcsSecret keeps in Pulumi state. `value` and `customValue` are listed as secret outputs. */
+export interface EcsSecretOutputs {
+  readonly secretName: string;
+  readonly instanceId: string;
+  readonly managedUser: string;
+  readonly credentialType: "password" | "keyPair";
+  readonly connection: { readonly host: string; readonly port: number; readonly hostKeyFingerprint: string; readonly adminUser?: string };
+  readonly keyAlgorithm: string;
+  readonly description: string;
+  readonly rotationPeriod?: string;
+  readonly rotationTrigger?: string | number;
+  readonly customValue?: string;
+  readonly recoveryWindowDays: number;
+  readonly forceDeleteWithoutRecovery: boolean;
+  /** Store facts, refreshed by read. */
+  readonly versionId: string;
+  readonly value: string;
+  readonly publicKey?: string;
+  readonly automaticRotation: boolean;
+  readonly rotationPeriodSeconds?: number;
+  readonly lastRotatedAt: string;
+  readonly nextRotationAt?: string;
+  readonly plannedDeleteAt?: string;
+}
+
+/** Changing any of these means a different secret: replace. */
+const IDENTITY_FIELDS = ["instanceId", "managedUser", "credentialType"] as const;
+
+export interface HandlerHooks {
+  readonly afterStep?: (step: RotationStep, versionId: string) => void | Promise<void>;
+}
+
+export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+  const { failures } = validateEcsSecretInputs(news);
+  // Pass the user's inputs through untouched: defaults are applied where they are used, so diffs stay quiet.
+  return { inputs: news, failures };
+}
+
+export async function diff(_id: string, olds: EcsSecretOutputs, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
+  const { spec } = validateEcsSecretInputs(news);
+  if (!spec) return { changes: true };
+  const replaces: string[] = IDENTITY_FIELDS.filter((f) => olds[f] !== spec[f]);
+  if (olds.secretName !== secretNameOf(spec)) replaces.push("secretName");
+  const changes =
+    replaces.length > 0 ||
+    rotationRequested(olds, spec) ||
+    olds.rotationPeriod !== spec.rotationPeriod ||
+    olds.description !== spec.description ||
+    olds.keyAlgorithm !== spec.keyAlgorithm ||
+    olds.recoveryWindowDays !== spec.recoveryWindowDays ||
+    olds.forceDeleteWithoutRecovery !== spec.forceDeleteWithoutRecovery ||
+    olds.connection.host !== spec.connection.host ||
+    olds.connection.port !== spec.connection.port ||
+    olds.connection.hostKeyFingerprint !== spec.connection.hostKeyFingerprint ||
+    olds.connection.adminUser !== spec.connection.admin?.user;
+  // Same secret name on both sides: the old one must be gone (or scheduled) before the new one can be created.
+  return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && !replaces.includes("secretName") };
+}
+
+export async function create(inputs: Record<string, unknown>, ctx: RuntimeContext, hooks: HandlerHooks = {}): Promise<{ id: string; outs: EcsSecretOutputs }> {
+  const spec = parseEcsSecretInputs(inputs);
+  const name = secretNameOf(spec);
+  const { store, clock } = ctx;
+  const target = targetFor(spec, name);
+
+  const existing = await store.describeSecret(name);
+  if (existing && !sameTarget(existing, spec)) {
+    throw new ManagedSecretsError(
+      existing.plannedDeleteAt ? "SecretPendingDeletion" : "SecretExists",
+      existing.plannedDeleteAt
+        ? `secret ${name} is scheduled for deletion (at ${existing.plannedDeleteAt}) and manages ${describeTarget(existing)}; choose another secretName, or delete it for good with: managed-secrets delete ${name} --force`
+        : `secret ${name} already exists and manages ${describeTarget(existing)}; choose another secretName`,
+      { secretName: name, property: "secretName" },
+    );
+  }
+
+  // Same target already stored: a retried create, or a deleted secret coming back within its window.
+  // Its stored credential is the one to check, not the initial value the program still carries.
+  const candidate = existing ? undefined : ecsValueFrom(spec.managedUser, spec.credentialType, spec.initialValue);
+  const works = candidate !== undefined ? await target.accepts(candidate) : undefined;
+  if (works === false && !spec.connection.admin) {
+    throw new ManagedSecretsError(
+      "AuthenticationFailed",
+      `${spec.managedUser}@${spec.connection.host} rejected initialValue, and no connection.admin is set to replace it; give the credential that works today, or an admin connection`,
+      { property: "initialValue", secretName: name },
+    );
+  }
+
+  if (existing) {
+    if (existing.plannedDeleteAt) await store.restoreSecret(name);
+    await store.updateSecret(name, { description: spec.description, metadata: metadataFor(spec, existing.metadata[META.lastRotatedAt] ?? clock().toISOString()) });
+  } else {
+    await store.createSecret({
+      name,
+      description: spec.description,
+      metadata: definedOnly(metadataFor(spec, clock().toISOString())),
+      versionId: "v1",
+      value: candidate!,
+    });
+  }
+
+  // As KMS does after its first rotation: a credential that does not work is replaced through the admin connection.
+  const needsReplacing = works === false || (existing !== undefined && !(await target.accepts((await store.getValue(name)).value)));
+  if (needsReplacing) {
+    if (!spec.connection.admin) {
+      throw new ManagedSecretsError(
+        "AuthenticationFailed",
+        `${spec.managedUser}@${spec.connection.host} rejects the stored credential of ${name}, and no connection.admin is set to replace it`,
+        { secretName: name },
+      );
+    }
+    await rotateSecret({ store, name, target, owner: ctx.owner, clock, afterStep: hooks.afterStep });
+  }
+  return { id: name, outs: await outputsFor(name, spec, ctx) };
+}
+
+export async function update(id: string, olds: EcsSecretOutputs, news: Record<string, unknown>, ctx: RuntimeContext, hooks: HandlerHooks = {}): Promise<{ outs: EcsSecretOutputs }> {
+  const spec = parseEcsSecretInputs(news);
+  const { store, clock } = ctx;
+  const meta = await requireLive(ctx, id);
+  await store.updateSecret(id, { description: spec.description, metadata: metadataFor(spec, meta.metadata[META.lastRotatedAt] ?? clock().toISOString()) });
+
+  if (rotationRequested(olds, spec)) {
+    const target = targetFor(spec, id);
+    const value = spec.customValue === undefined ? undefined : ecsValueFrom(spec.managedUser, spec.credentialType, spec.customValue);
+    const rotationMeta: Record<string, string> = spec.rotationTrigger === undefined ? {} : { [META.rotationTrigger]: String(spec.rotationTrigger) };
+    const outcome = await rotateSecret({ store, name: id, target, owner: ctx.owner, clock, value, metadata: rotationMeta, afterStep: hooks.afterStep });
+    // An interrupted earlier rotation was completed first; the custom value asked for now still has to go in.
+    if (outcome.resumed && value !== undefined && (await store.getValue(id)).value !== value) {
+      await rotateSecret({ store, name: id, target, owner: ctx.owner, clock, value, metadata: rotationMeta, afterStep: hooks.afterStep });
+    }
+  }
+  return { outs: await outputsFor(id, spec, ctx) };
+}
+
+export async function read(id: string, props: EcsSecretOutputs | undefined, ctx: RuntimeContext): Promise<{ id?: string; props?: EcsSecretOutputs }> {
+  const meta = await ctx.store.describeSecret(id);
+  // Gone from the store (purged after its window, or force-deleted): the resource no longer exists.
+  if (!meta) return {};
+  if (!props) {
+    throw new ManagedSecretsError("InvalidInput", `secret ${id} cannot be read without its recorded outputs: import is not supported for dynamic resources`, { secretName: id });
+  }
+  if (meta.plannedDeleteAt) return { id, props: { ...props, plannedDeleteAt: meta.plannedDeleteAt } };
+  return { id, props: await outputsFromStore(id, meta, props, ctx) };
+}
+
+export async function remove(id: string, props: EcsSecretOutputs, ctx: RuntimeContext): Promise<void> {
+  const meta = await ctx.store.describeSecret(id);
+  // Deleting a secret that is already gone or already scheduled is done; the instance is never touched.
+  if (!meta || (meta.plannedDeleteAt && !props.forceDeleteWithoutRecovery)) return;
+  await ctx.store.deleteSecret(id, props.forceDeleteWithoutRecovery ? { force: true } : { recoveryWindowDays: props.recoveryWindowDays ?? 30 });
+}
+
+function rotationRequested(olds: EcsSecretOutputs, spec: EcsSecretSpec): boolean {
+  return olds.rotationTrigger !== spec.rotationTrigger || (spec.customValue !== undefined && olds.customValue !== spec.customValue);
+}
+
+function targetFor(spec: EcsSecretSpec, secretName: string): EcsSshTarget {
+  const admin = spec.connection.admin;
+  const ecsAdmin: EcsAdmin | undefined = admin && {
+    user: admin.user,
+    credential: admin.password !== undefined ? { password: admin.password } : { privateKey: admin.privateKey! },
+  };
+  return new EcsSshTarget({
+    secretName,
+    managedUser: spec.managedUser,
+    credentialType: spec.credentialType,
+    keyAlgorithm: spec.keyAlgorithm,
+    endpoint: { host: spec.connection.host, port: spec.connection.port, hostKeyFingerprint: spec.connection.hostKeyFingerprint },
+    admin: ecsAdmin,
+  });
+}
+
+/** Everything the runner and CLI need to rotate this secret without the Pulumi program. No credential. */
+function metadataFor(spec: EcsSecretSpec, lastRotatedAt: string): Record<string, string | null> {
+  const period = spec.rotationPeriod === undefined ? undefined : parseRotationPeriod(spec.rotationPeriod);
+  return {
+    [META.kind]: "ecs",
+    instanceId: spec.instanceId,
+    managedUser: spec.managedUser,
+    credentialType: spec.credentialType,
+    keyAlgorithm: spec.keyAlgorithm,
+    host: spec.connection.host,
+    port: String(spec.connection.port),
+    hostKeyFingerprint: spec.connection.hostKeyFingerprint,
+    recoveryWindowDays: String(spec.recoveryWindowDays),
+    ...scheduleFor(period === undefined ? undefined : String(period), lastRotatedAt),
+  };
+}
+
+function definedOnly(record: Record<string, string | null>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).filter((e): e is [string, string] => e[1] !== null));
+}
+
+function sameTarget(meta: SecretMeta, spec: EcsSecretSpec): boolean {
+  return (
+    meta.metadata[META.kind] === "ecs" &&
+    IDENTITY_FIELDS.every((f) => meta.metadata[f] === spec[f])
+  );
+}
+
+function describeTarget(meta: SecretMeta): string {
+  const m = meta.metadata;
+  return m[META.kind] === "ecs" ? `${m.credentialType} of ${m.managedUser} on ${m.instanceId}` : `a ${m[META.kind] ?? "different"} secret`;
+}
+
+async function requireLive(ctx: RuntimeContext, id: string): Promise<SecretMeta> {
+  const meta = await ctx.store.describeSecret(id);
+  if (!meta) throw new ManagedSecretsError("SecretNotFound", `secret ${id} no longer exists in the store`, { secretName: id });
+  if (meta.plannedDeleteAt) {
+    throw new ManagedSecretsError("SecretPendingDeletion", `secret ${id} is scheduled for deletion at ${meta.plannedDeleteAt}; restore it with: managed-secrets restore ${id}`, { secretName: id });
+  }
+  return meta;
+}
+
+async function outputsFor(name: string, spec: EcsSecretSpec, ctx: RuntimeContext): Promise<EcsSecretOutputs> {
+  const meta = await requireLive(ctx, name);
+  const declared: EcsSecretOutputs = {
+    secretName: name,
+    instanceId: spec.instanceId,
+    managedUser: spec.managedUser,
+    credentialType: spec.credentialType,
+    connection: {
+      host: spec.connection.host,
+      port: spec.connection.port,
+      hostKeyFingerprint: spec.connection.hostKeyFingerprint,
+      ...(spec.connection.admin ? { adminUser: spec.connection.admin.user } : {}),
+    },
+    keyAlgorithm: spec.keyAlgorithm,
+    description: spec.description,
+    ...(spec.rotationPeriod === undefined ? {} : { rotationPeriod: spec.rotationPeriod }),
+    ...(spec.rotationTrigger === undefined ? {} : { rotationTrigger: spec.rotationTrigger }),
+    ...(spec.customValue === undefined ? {} : { customValue: spec.customValue }),
+    recoveryWindowDays: spec.recoveryWindowDays,
+    forceDeleteWithoutRecovery: spec.forceDeleteWithoutRecovery,
+    versionId: "",
+    value: "",
+    automaticRotation: false,
+    lastRotatedAt: "",
+  };
+  return outputsFromStore(name, meta, declared, ctx);
+}
+
+/** Declared fields from `base`; everything the store knows, fresh from the store. */
+async function outputsFromStore(name: string, meta: SecretMeta, base: EcsSecretOutputs, ctx: RuntimeContext): Promise<EcsSecretOutputs> {
+  const current = holderOf(meta, "ACSCurrent");
+  const value = decodeEcsValue((await ctx.store.getValue(name, { versionId: current?.versionId })).value);
+  const m = meta.metadata;
+  const periodSeconds = m[META.rotationPeriodSeconds] ? Number(m[META.rotationPeriodSeconds]) : undefined;
+  // Strip any stale store facts from base before adding fresh ones.
+  const { publicKey: _p, rotationPeriodSeconds: _r, nextRotationAt: _n, plannedDeleteAt: _d, ...declared } = base;
+  return {
+    ...declared,
+    versionId: current?.versionId ?? "",
+    value: secretPartOf(value),
+    ...("PublicKey" in value ? { publicKey: value.PublicKey } : {}),
+    automaticRotation: periodSeconds !== undefined,
+    ...(periodSeconds === undefined ? {} : { rotationPeriodSeconds: periodSeconds }),
+    lastRotatedAt: m[META.lastRotatedAt] ?? meta.createdAt,
+    ...(m[META.nextRotationAt] ? { nextRotationAt: m[META.nextRotationAt] } : {}),
+  };
+}

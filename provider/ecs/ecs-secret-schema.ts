@@ -1,0 +1,171 @@
+import { z } from "zod";
+import { ManagedSecretsError } from "../errors";
+import { parseRotationPeriod, ROTATION_PERIOD_FORM } from "../validation/rotation-period";
+import {
+  DEFAULT_RECOVERY_WINDOW_DAYS,
+  MAX_RECOVERY_WINDOW_DAYS,
+  MIN_RECOVERY_WINDOW_DAYS,
+} from "../store/secret-store";
+
+/**
+ * The one validated shape of EcsSecret inputs. The SDK's arg types, check(),
+ * create() and update() all derive from it, so what check accepts is exactly
+ * what the rest of the provider can rely on.
+ *
+ * Messages say what is allowed and never echo the value: values here may be
+ * passwords or private keys.
+ */
+
+// KMS secret names: letters, digits and _/+=.@- ; "acs/" is reserved by KMS.
+const SECRET_NAME = /^(?!acs\/)[A-Za-z0-9_/+=.@-]{1,192}$/;
+const INSTANCE_ID = /^i-[A-Za-z0-9]{1,64}$/;
+const POSIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
+
+export const CREDENTIAL_TYPES = ["password", "keyPair"] as const;
+export const KEY_ALGORITHMS = ["rsa-2048", "ed25519"] as const;
+export const MAX_PASSWORD_LENGTH = 256;
+
+const text = (what: string) => z.string({ error: `must be ${what}` });
+
+const password = text("a string").check(
+  z.refine((v) => v.length > 0 && v.length <= MAX_PASSWORD_LENGTH && !/[\n\r\0]/.test(v), {
+    error: `must be 1..${MAX_PASSWORD_LENGTH} characters with no line break or NUL`,
+  }),
+);
+
+const adminSchema = z
+  .object(
+    {
+      user: text("a POSIX user name").regex(POSIX_USER, { error: "must be a POSIX user name ([a-z_][a-z0-9_-]*, at most 32)" }),
+      password: password.optional(),
+      privateKey: text("an OpenSSH or PEM private key").optional(),
+    },
+    { error: "must be an object { user, password | privateKey }" },
+  )
+  .strict()
+  .refine((a) => (a.password === undefined) !== (a.privateKey === undefined), {
+    error: "needs exactly one of password or privateKey",
+  });
+
+const connectionSchema = z
+  .object(
+    {
+      host: text("a host name or IP address").min(1, { error: "is required: the instance's address" }),
+      port: z
+        .number({ error: "must be an integer 1..65535" })
+        .int({ error: "must be an integer 1..65535" })
+        .min(1, { error: "must be an integer 1..65535" })
+        .max(65535, { error: "must be an integer 1..65535" })
+        .default(22),
+      hostKeyFingerprint: text('the host key\'s "SHA256:..." fingerprint').regex(FINGERPRINT, {
+        error: 'must be an OpenSSH SHA256 fingerprint: "SHA256:" followed by 43 base64 characters (ssh-keygen -lf)',
+      }),
+      admin: adminSchema.optional(),
+    },
+    { error: "must be an object { host, port?, hostKeyFingerprint, admin? }" },
+  )
+  .strict();
+
+export const ecsSecretInputsSchema = z
+  .object({
+    instanceId: text("an ECS instance id").regex(INSTANCE_ID, { error: 'must be an ECS instance id like "i-bp1..."' }),
+    managedUser: text("a POSIX user name").regex(POSIX_USER, {
+      error: "must be a POSIX user name ([a-z_][a-z0-9_-]*, at most 32 characters)",
+    }),
+    credentialType: z.enum(CREDENTIAL_TYPES, { error: 'must be "password" or "keyPair"' }),
+    secretName: text("a secret name")
+      .regex(SECRET_NAME, {
+        error: "must be 1..192 characters of letters, digits and _/+=.@- and must not start with acs/",
+      })
+      .optional(),
+    initialValue: text("the credential that works today").min(1, { error: "is required: the credential that works today" }),
+    connection: connectionSchema,
+    rotationPeriod: text(ROTATION_PERIOD_FORM)
+      .refine((v) => parseRotationPeriod(v) !== undefined, { error: `must be ${ROTATION_PERIOD_FORM}` })
+      .optional(),
+    rotationTrigger: z.union([z.string(), z.number()], { error: "must be a string or a number" }).optional(),
+    customValue: text("the value to rotate to").min(1, { error: "must not be empty" }).optional(),
+    keyAlgorithm: z.enum(KEY_ALGORITHMS, { error: 'must be "rsa-2048" or "ed25519"' }).default("rsa-2048"),
+    description: text("a string").max(1024, { error: "must be at most 1024 characters" }).default(""),
+    recoveryWindowDays: z
+      .number({ error: `must be an integer ${MIN_RECOVERY_WINDOW_DAYS}..${MAX_RECOVERY_WINDOW_DAYS}` })
+      .int({ error: `must be an integer ${MIN_RECOVERY_WINDOW_DAYS}..${MAX_RECOVERY_WINDOW_DAYS}` })
+      .min(MIN_RECOVERY_WINDOW_DAYS, { error: `must be an integer ${MIN_RECOVERY_WINDOW_DAYS}..${MAX_RECOVERY_WINDOW_DAYS}` })
+      .max(MAX_RECOVERY_WINDOW_DAYS, { error: `must be an integer ${MIN_RECOVERY_WINDOW_DAYS}..${MAX_RECOVERY_WINDOW_DAYS}` })
+      .default(DEFAULT_RECOVERY_WINDOW_DAYS),
+    forceDeleteWithoutRecovery: z.boolean({ error: "must be true or false" }).default(false),
+  })
+  .strip()
+  .superRefine((v, ctx) => {
+    // A password where a key is expected (or the reverse) would only fail later, on the host.
+    if (v.credentialType === "keyPair") {
+      for (const field of ["initialValue", "customValue"] as const) {
+        const key = v[field];
+        if (key !== undefined && !isPrivateKey(key)) {
+          ctx.addIssue({ code: "custom", path: [field], message: "must be an unencrypted OpenSSH or PEM private key (RSA or ed25519) for credentialType keyPair" });
+        }
+      }
+    } else {
+      for (const field of ["initialValue", "customValue"] as const) {
+        const value = v[field];
+        if (value !== undefined && !password.safeParse(value).success) {
+          ctx.addIssue({ code: "custom", path: [field], message: `must be 1..${MAX_PASSWORD_LENGTH} characters with no line break or NUL` });
+        }
+      }
+    }
+  });
+
+/** Inputs as the user writes them (defaults optional). */
+export type EcsSecretInputs = z.input<typeof ecsSecretInputsSchema>;
+/** Inputs after validation and defaults. */
+export type EcsSecretSpec = z.output<typeof ecsSecretInputsSchema>;
+
+export interface InputFailure {
+  readonly property: string;
+  readonly reason: string;
+}
+
+export function validateEcsSecretInputs(raw: unknown): { spec?: EcsSecretSpec; failures: InputFailure[] } {
+  const result = ecsSecretInputsSchema.safeParse(stripEngineKeys(raw));
+  if (result.success) return { spec: result.data, failures: [] };
+  return {
+    failures: result.error.issues.map((issue) => ({
+      property: issue.path.length > 0 ? issue.path.join(".") : "(inputs)",
+      reason: issue.message,
+    })),
+  };
+}
+
+/** Like validateEcsSecretInputs, for the methods that must not proceed on bad input. */
+export function parseEcsSecretInputs(raw: unknown): EcsSecretSpec {
+  const { spec, failures } = validateEcsSecretInputs(raw);
+  if (spec) return spec;
+  const first = failures[0];
+  throw new ManagedSecretsError(
+    "InvalidInput",
+    failures.map((f) => `${f.property} ${f.reason}`).join("; "),
+    { property: first?.property },
+  );
+}
+
+export function defaultEcsSecretName(instanceId: string, managedUser: string): string {
+  return `ecs/${instanceId}/${managedUser}`;
+}
+
+export function secretNameOf(spec: Pick<EcsSecretSpec, "secretName" | "instanceId" | "managedUser">): string {
+  return spec.secretName ?? defaultEcsSecretName(spec.instanceId, spec.managedUser);
+}
+
+function stripEngineKeys(raw: unknown): unknown {
+  if (raw === null || typeof raw !== "object") return raw;
+  // The engine adds __provider to every dynamic resource's inputs.
+  const { __provider, ...rest } = raw as Record<string, unknown>;
+  return rest;
+}
+
+function isPrivateKey(text: string): boolean {
+  const { utils } = require("ssh2") as typeof import("ssh2");
+  const parsed = utils.parseKey(text);
+  return !(parsed instanceof Error) && !Array.isArray(parsed) && parsed.isPrivateKey() && ["ssh-rsa", "ssh-ed25519"].includes(parsed.type);
+}

@@ -1,0 +1,199 @@
+import { ManagedSecretsError } from "../errors";
+import type { RotationTarget } from "../rotation/rotation-target";
+import { openSshSession, probeLogin, type SshCredential, type SshEndpoint, type SshSession } from "../ssh/ssh-session";
+import { generateKeyPair, publicKeyLine, type KeyAlgorithm } from "../credentials/generate-key-pair";
+import { generatePassword } from "../credentials/generate-password";
+import { credentialOf, decodeEcsValue, encodeEcsValue, type EcsValue } from "./ecs-value";
+
+/**
+ * An ECS instance user's password or key pair, changed over SSH.
+ *
+ * Secrets reach the host only on stdin (never argv, which `ps` shows).
+ * Key lines this secret adds carry the comment `managed-secrets:<name>:<version>`
+ * so retire can remove exactly the lines it added, leaving every other line
+ * of authorized_keys byte for byte as it was.
+ */
+
+export interface EcsAdmin {
+  readonly user: string;
+  readonly credential: SshCredential;
+}
+
+export interface EcsSshTargetOptions {
+  readonly secretName: string;
+  readonly managedUser: string;
+  readonly credentialType: "password" | "keyPair";
+  readonly keyAlgorithm: KeyAlgorithm;
+  readonly endpoint: SshEndpoint;
+  readonly admin?: EcsAdmin;
+}
+
+export const KEY_MARKER_PREFIX = "managed-secrets:";
+
+export function keyMarker(secretName: string, versionId: string): string {
+  return `${KEY_MARKER_PREFIX}${secretName}:${versionId}`;
+}
+
+/** Single-quote for sh. Only ever applied to validated names, public keys and our own scripts. */
+function shq(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Appends the line read from stdin unless it is already there; never rewrites existing lines. */
+const APPEND_KEY = (user: string) => `umask 077
+f=~${user}/.ssh/authorized_keys
+mkdir -p ~${user}/.ssh || exit 1
+IFS= read -r line || exit 1
+if [ -f "$f" ] && grep -qxF -- "$line" "$f"; then exit 0; fi
+if [ -s "$f" ] && [ -n "$(tail -c 1 "$f")" ]; then printf '\\n' >> "$f"; fi
+printf '%s\\n' "$line" >> "$f"`;
+
+/**
+ * Drops the lines holding an older key of this secret (by key blob, which also
+ * covers an adopted initial key that carries no marker) and any line marked by
+ * this secret for another version. Writes a temp file and renames it, so a
+ * crash leaves either the old or the new file, never a truncated one.
+ */
+const RETIRE_KEYS = (user: string, keepBlob: string, keepMark: string, prefix: string, dropBlobs: readonly string[]) => `umask 077
+f=~${user}/.ssh/authorized_keys
+[ -f "$f" ] || exit 0
+t="$f.managed-secrets.$$"
+awk -v keepblob=${shq(keepBlob)} -v keepmark=${shq(keepMark)} -v prefix=${shq(prefix)} -v drop=${shq(` ${dropBlobs.join(" ")} `)} '
+{
+  blob = ""
+  for (i = 1; i < NF; i++) if ($i ~ /^(ssh-rsa|ssh-ed25519|ssh-dss|ecdsa-sha2-[a-z0-9]+|sk-[a-z0-9@.-]+)$/) { blob = $(i + 1); break }
+  if (blob != "" && blob == keepblob) { print; next }
+  if (blob != "" && index(drop, " " blob " ") > 0) next
+  if (index($NF, prefix) == 1 && $NF != keepmark) next
+  print
+}' "$f" > "$t" && mv -f "$t" "$f" || { rm -f "$t"; exit 1; }`;
+
+export class EcsSshTarget implements RotationTarget {
+  constructor(private readonly options: EcsSshTargetOptions) {}
+
+  async accepts(value: string): Promise<boolean> {
+    return probeLogin(this.options.endpoint, this.options.managedUser, credentialOf(decodeEcsValue(value)));
+  }
+
+  async generate(): Promise<string> {
+    const { managedUser, credentialType, keyAlgorithm } = this.options;
+    if (credentialType === "password") return encodeEcsValue({ UserName: managedUser, Password: generatePassword() });
+    const pair = await generateKeyPair(keyAlgorithm);
+    return encodeEcsValue({ UserName: managedUser, PublicKey: pair.publicKey, PrivateKey: pair.privateKey });
+  }
+
+  async apply(current: string, pending: string, versionId: string): Promise<void> {
+    const next = decodeEcsValue(pending);
+    const acting = await this.openActing(decodeEcsValue(current));
+    try {
+      if ("Password" in next) await this.setPassword(acting, decodeEcsValue(current), next.Password);
+      else await this.run(acting, APPEND_KEY(this.options.managedUser), `${next.PublicKey} ${keyMarker(this.options.secretName, versionId)}\n`);
+    } finally {
+      acting.session.close();
+    }
+  }
+
+  async retire(current: string, versionId: string, older: readonly string[]): Promise<void> {
+    const now = decodeEcsValue(current);
+    if (!("PrivateKey" in now)) return; // A password has nothing left behind to revoke.
+    const keepBlob = blobOf(now.PublicKey);
+    const dropBlobs = older
+      .map((text) => decodeEcsValue(text))
+      .flatMap((v) => ("PublicKey" in v ? [blobOf(v.PublicKey)] : []))
+      .filter((blob) => blob !== keepBlob);
+    const acting = await this.openActing(now);
+    try {
+      const { secretName, managedUser } = this.options;
+      await this.run(acting, RETIRE_KEYS(managedUser, keepBlob, keyMarker(secretName, versionId), `${KEY_MARKER_PREFIX}${secretName}:`, dropBlobs), "");
+    } finally {
+      acting.session.close();
+    }
+  }
+
+  /**
+   * A session that can change the managed user's credential: the managed user
+   * itself with the current credential, else the admin connection. For a
+   * non-root password the admin is preferred, because `passwd` as the user
+   * applies password-quality rules that a custom value might not meet.
+   */
+  private async openActing(current: EcsValue): Promise<{ session: SshSession; as: "self" | "admin" }> {
+    const { endpoint, managedUser, admin } = this.options;
+    const preferAdmin = admin !== undefined && managedUser !== "root" && "Password" in current;
+    if (!preferAdmin) {
+      try {
+        return { session: await openSshSession(endpoint, managedUser, credentialOf(current)), as: "self" };
+      } catch (e) {
+        if (!(e instanceof ManagedSecretsError && e.code === "AuthenticationFailed")) throw e;
+        if (!admin) {
+          throw new ManagedSecretsError(
+            "AuthenticationFailed",
+            `${managedUser}@${endpoint.host} rejected the current credential and no connection.admin is configured to reset it`,
+          );
+        }
+      }
+    }
+    try {
+      return { session: await openSshSession(endpoint, admin!.user, admin!.credential), as: "admin" };
+    } catch (e) {
+      if (e instanceof ManagedSecretsError && e.code === "AuthenticationFailed") {
+        throw new ManagedSecretsError("AuthenticationFailed", `the admin connection (${admin!.user}@${endpoint.host}) was rejected`);
+      }
+      throw e;
+    }
+  }
+
+  private async setPassword(acting: { session: SshSession; as: "self" | "admin" }, current: EcsValue, password: string): Promise<void> {
+    const { managedUser } = this.options;
+    if (acting.as === "self" && managedUser !== "root") {
+      // Only root may use chpasswd; a user changes its own password through passwd's prompts.
+      const old = "Password" in current ? current.Password : "";
+      const result = await acting.session.converse("LC_ALL=C passwd", [
+        { expect: /current.*password[^:]*:\s*$/i, send: old },
+        { expect: /new password[^:]*:\s*$/i, send: password },
+        { expect: /new password[^:]*:\s*$/i, send: password },
+      ]);
+      if (result.code !== 0) throw this.commandFailed("passwd", result.code, "");
+      return;
+    }
+    await this.run(acting, "chpasswd", `${managedUser}:${password}\n`);
+  }
+
+  /** Runs a script as the managed user (or root for chpasswd), from whichever session we hold. */
+  private async run(acting: { session: SshSession; as: "self" | "admin" }, script: string, stdin: string): Promise<void> {
+    const { admin, managedUser } = this.options;
+    const needsRoot = script === "chpasswd";
+    let command: string;
+    let input = stdin;
+    if (acting.as === "self" || (needsRoot && admin!.user === "root")) {
+      command = needsRoot ? "chpasswd" : `sh -c ${shq(script)}`;
+    } else if (admin!.user === "root") {
+      command = `su -s /bin/sh -c ${shq(script)} ${managedUser}`;
+    } else {
+      // A non-root admin goes through sudo; its password (if any) is the first line of stdin.
+      const sudo = "password" in admin!.credential ? "sudo -S -p ''" : "sudo -n";
+      if ("password" in admin!.credential) input = `${admin!.credential.password}\n${stdin}`;
+      command = needsRoot ? `${sudo} chpasswd` : `${sudo} -u ${managedUser} sh -c ${shq(script)}`;
+    }
+    const result = await acting.session.exec(command, { stdin: input });
+    if (result.code !== 0) throw this.commandFailed(needsRoot ? "chpasswd" : "the authorized_keys update", result.code, result.stderr);
+  }
+
+  private commandFailed(what: string, code: number, stderr: string): ManagedSecretsError {
+    // stderr of these commands never echoes stdin, so it is safe to show (trimmed).
+    const detail = stderr.trim().split("\n").slice(-2).join(" ").slice(0, 300);
+    return new ManagedSecretsError(
+      "TargetCommandFailed",
+      `${what} failed on ${this.options.endpoint.host} for ${this.options.managedUser} (exit ${code})${detail ? `: ${detail}` : ""}`,
+    );
+  }
+}
+
+function blobOf(publicKey: string): string {
+  return publicKey.trim().split(/\s+/)[1] ?? "";
+}
+
+/** The stored value for a user-supplied password or private key. */
+export function ecsValueFrom(managedUser: string, credentialType: "password" | "keyPair", secret: string): string {
+  if (credentialType === "password") return encodeEcsValue({ UserName: managedUser, Password: secret });
+  return encodeEcsValue({ UserName: managedUser, PublicKey: publicKeyLine(secret), PrivateKey: secret });
+}

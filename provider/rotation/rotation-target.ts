@@ -1,0 +1,19 @@
+/**
+ * What the rotation protocol needs from the thing that accepts a credential
+ * (an ECS instance over SSH, a RAM user). Values are the stored strings; the
+ * target decodes them. Every method must be safe to call again after a crash.
+ */
+export interface RotationTarget {
+  /** A fresh login/call with this value, nothing changed: does the target accept it? */
+  accepts(value: string): Promise<boolean>;
+  /**
+   * Make the target accept `pending` (called only when it does not yet).
+   * `current` is what the store holds as ACSCurrent; it may itself be rejected,
+   * in which case the target falls back to its admin path or says it cannot.
+   */
+  apply(current: string, pending: string, versionId: string): Promise<void>;
+  /** After finish: revoke the older values this secret put in place; never touch `current`. */
+  retire(current: string, versionId: string, older: readonly string[]): Promise<void>;
+  /** A fresh value to rotate to when no custom value is given. */
+  generate(): Promise<string>;
+}

@@ -1,0 +1,52 @@
+import { hostname } from "node:os";
+import { systemClock, type Clock } from "./clock";
+import type { SecretStore } from "./store/secret-store";
+
+/**
+ * Where provider methods get their store and clock. Stack config handed to
+ * the dynamic provider's configure() is kept here, in the host process, never
+ * on the provider object (which is serialized into state).
+ */
+
+export interface ConfigSource {
+  get(key: string): string | undefined;
+}
+
+const CONFIG_KEYS = ["managed-secrets:store", "managed-secrets:localPath", "managed-secrets:passphrase"] as const;
+
+let stackConfig: Readonly<Record<string, string>> = {};
+
+/** Keep only our keys: the rest of the stack's config is none of our business. */
+export function configureFromStack(config: ConfigSource): void {
+  const kept: Record<string, string> = {};
+  for (const key of CONFIG_KEYS) {
+    const value = config.get(key);
+    if (value !== undefined && value !== "") kept[key] = value;
+  }
+  stackConfig = kept;
+}
+
+/** Tests (and long-lived processes that switch stacks) start from a clean slate. */
+export function resetStackConfig(): void {
+  stackConfig = {};
+}
+
+export interface RuntimeContext {
+  readonly store: SecretStore;
+  readonly clock: Clock;
+  /** Lease owner for rotations started here. */
+  readonly owner: string;
+}
+
+export interface ContextOverrides {
+  readonly clock?: Clock;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export function runtimeContext(overrides: ContextOverrides = {}): RuntimeContext {
+  const { resolveStoreSettings } = require("./store/store-settings") as typeof import("./store/store-settings");
+  const { openStore } = require("./store/open-store") as typeof import("./store/open-store");
+  const clock = overrides.clock ?? systemClock;
+  const settings = resolveStoreSettings({ env: overrides.env ?? process.env, config: { get: (k: string) => stackConfig[k] } });
+  return { store: openStore(settings, clock), clock, owner: `${hostname()}:${process.pid}` };
+}

@@ -1,0 +1,162 @@
+import { createHash } from "node:crypto";
+import type { Client, ConnectConfig } from "ssh2";
+import { ManagedSecretsError } from "../errors";
+
+/**
+ * One authenticated SSH connection with the host key pinned. Every failure is
+ * translated into the product's error codes so callers can tell "the host
+ * refused this credential" (AuthenticationFailed) from "we could not talk to
+ * the host" (Unreachable) from "this is not the host we pinned"
+ * (HostKeyMismatch): rotation decisions hinge on that difference.
+ */
+
+export interface SshEndpoint {
+  readonly host: string;
+  readonly port: number;
+  /** "SHA256:<base64, unpadded>" as ssh-keygen -lf prints it. */
+  readonly hostKeyFingerprint: string;
+}
+
+export type SshCredential = { readonly password: string } | { readonly privateKey: string };
+
+export interface ExecResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface ExecOptions {
+  /** Written to the command's stdin, then closed. The only way secrets reach the host. */
+  readonly stdin?: string;
+}
+
+export interface SshSession {
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /** An interactive exchange over a pty: waits for each prompt, then sends its answer. */
+  converse(command: string, script: ReadonlyArray<{ readonly expect: RegExp; readonly send: string }>): Promise<ExecResult>;
+  close(): void;
+}
+
+export const CONNECT_TIMEOUT_MS = 10_000;
+const COMMAND_TIMEOUT_MS = 60_000;
+
+export function fingerprintOf(hostKey: Buffer): string {
+  return `SHA256:${createHash("sha256").update(hostKey).digest("base64").replace(/=+$/, "")}`;
+}
+
+export async function openSshSession(endpoint: SshEndpoint, username: string, credential: SshCredential): Promise<SshSession> {
+  const { Client: SshClient } = require("ssh2") as typeof import("ssh2");
+  const client = new SshClient();
+  let presented: string | undefined;
+  const where = `${username}@${endpoint.host}:${endpoint.port}`;
+
+  const config: ConnectConfig = {
+    host: endpoint.host,
+    port: endpoint.port,
+    username,
+    readyTimeout: CONNECT_TIMEOUT_MS,
+    // Keyboard-interactive would let a host prompt for anything; we only ever offer what we were given.
+    tryKeyboard: false,
+    hostVerifier: (key: Buffer) => {
+      presented = fingerprintOf(key);
+      return presented === endpoint.hostKeyFingerprint;
+    },
+    ...("password" in credential ? { password: credential.password } : { privateKey: credential.privateKey }),
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    client.once("ready", () => resolve());
+    client.once("error", (err: Error & { level?: string; code?: string }) => {
+      client.end();
+      reject(translateConnectError(err, where, endpoint, presented));
+    });
+    client.connect(config);
+  });
+  return wrap(client, where);
+}
+
+/**
+ * Does the host accept this credential? A fresh connection every time, so a
+ * test never rides on a session that was authenticated some other way.
+ */
+export async function probeLogin(endpoint: SshEndpoint, username: string, credential: SshCredential): Promise<boolean> {
+  try {
+    const session = await openSshSession(endpoint, username, credential);
+    session.close();
+    return true;
+  } catch (e) {
+    if (e instanceof ManagedSecretsError && e.code === "AuthenticationFailed") return false;
+    throw e;
+  }
+}
+
+function translateConnectError(
+  err: Error & { level?: string; code?: string },
+  where: string,
+  endpoint: SshEndpoint,
+  presented: string | undefined,
+): ManagedSecretsError {
+  if (presented !== undefined && presented !== endpoint.hostKeyFingerprint) {
+    return new ManagedSecretsError(
+      "HostKeyMismatch",
+      `refusing to connect to ${endpoint.host}:${endpoint.port}: it presented host key ${presented}, but ${endpoint.hostKeyFingerprint} is pinned (connection.hostKeyFingerprint)`,
+    );
+  }
+  if (err.level === "client-authentication") {
+    return new ManagedSecretsError("AuthenticationFailed", `${where} rejected the credential`);
+  }
+  // Socket-level failures (refused, reset, timed out) may clear up: the caller may retry.
+  return new ManagedSecretsError("Unreachable", `cannot reach ${where}: ${err.code ?? err.message}`);
+}
+
+function wrap(client: Client, where: string): SshSession {
+  const run = (command: string, pty: boolean, feed: (stream: import("ssh2").ClientChannel, output: () => string) => void) =>
+    new Promise<ExecResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        client.end();
+        reject(new ManagedSecretsError("TargetCommandFailed", `a command on ${where} did not finish within ${COMMAND_TIMEOUT_MS / 1000}s`));
+      }, COMMAND_TIMEOUT_MS);
+      client.exec(command, { pty }, (err, stream) => {
+        if (err) {
+          clearTimeout(timer);
+          reject(new ManagedSecretsError("Unreachable", `cannot run a command on ${where}: ${err.message}`));
+          return;
+        }
+        let stdout = "";
+        let stderr = "";
+        let code = -1;
+        stream.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
+        stream.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+        stream.on("exit", (c: number | null) => (code = c ?? -1));
+        stream.on("close", () => {
+          clearTimeout(timer);
+          resolve({ code, stdout, stderr });
+        });
+        feed(stream, () => stdout);
+      });
+    });
+
+  return {
+    exec: (command, options = {}) =>
+      run(command, false, (stream) => {
+        if (options.stdin !== undefined) stream.end(options.stdin);
+        else stream.end();
+      }),
+    converse: (command, script) =>
+      run(command, true, (stream, output) => {
+        let step = 0;
+        let seen = 0;
+        stream.on("data", () => {
+          const next = script[step];
+          if (!next) return;
+          const fresh = output().slice(seen);
+          if (next.expect.test(fresh)) {
+            seen = output().length;
+            step++;
+            stream.write(`${next.send}\n`);
+          }
+        });
+      }),
+    close: () => client.end(),
+  };
+}

@@ -1,0 +1,1 @@
+export { EcsSecret, type EcsSecretArgs, ECS_SECRET_OUTPUTS } from "./ecs-secret";
