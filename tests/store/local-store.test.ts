@@ -1,0 +1,393 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { chmod, copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { ManagedSecretsError } from "../../provider/errors";
+import { DEFAULT_SCRYPT_PARAMS, deriveKeys } from "../../provider/store/key-derivation";
+import { LocalSecretStore, type LocalSecretStoreOptions } from "../../provider/store/local-store";
+import { emptyDocument } from "../../provider/store/store-document";
+import { readStoreFile, writeStoreFile } from "../../provider/store/store-file";
+import { expectError } from "./expect-error";
+import { runToExit, spawnFixture, waitForLine } from "./fixtures/spawn-fixture";
+import { describeStoreContract } from "./store-contract";
+import { createTestClock, type TestClock } from "./test-clock";
+
+const PASSPHRASE = "correct horse battery staple";
+const DAY = 24 * 60 * 60 * 1000;
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), "managed-secrets-store-"));
+}
+
+/**
+ * Every contract test starts from a copy of one empty store file: same salt,
+ * so the key derived for the first test serves them all instead of paying
+ * scrypt per test. (Starting from no file is covered below.)
+ */
+let emptyStoreTemplate: Promise<string> | undefined;
+function emptyStoreFile(): Promise<string> {
+  emptyStoreTemplate ??= (async () => {
+    const file = join(await tempDir(), "empty.enc");
+    await writeStoreFile(file, PASSPHRASE, emptyDocument());
+    return file;
+  })();
+  return emptyStoreTemplate;
+}
+
+after(async function () {
+  if (emptyStoreTemplate !== undefined) await rm(dirname(await emptyStoreTemplate), { recursive: true, force: true });
+});
+
+describeStoreContract("local file store", async (clock) => {
+  const dir = await tempDir();
+  const path = join(dir, "store.enc");
+  await copyFile(await emptyStoreFile(), path);
+  const store = new LocalSecretStore({ path, passphrase: PASSPHRASE, clock });
+  return { store, dispose: () => rm(dir, { recursive: true, force: true }) };
+});
+
+describe("LocalSecretStore (local file specifics)", function () {
+  let dir: string;
+  let path: string;
+  let clock: TestClock;
+
+  beforeEach(async function () {
+    dir = await tempDir();
+    path = join(dir, "nested", "deeper", "store.enc");
+    clock = createTestClock();
+  });
+
+  afterEach(async function () {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const open = (overrides: Partial<LocalSecretStoreOptions> = {}) => new LocalSecretStore({ path, passphrase: PASSPHRASE, clock, ...overrides });
+  const secretValue = JSON.stringify({ UserName: "root", Password: "Zq8!unique-password-9Xv" });
+  const createDb = (store: LocalSecretStore, value = secretValue) =>
+    store.createSecret({ name: "db", description: "the database root", metadata: { target: "i-1" }, versionId: "v1", value });
+  const exists = (p: string) => stat(p).then(
+    () => true,
+    () => false,
+  );
+
+  describe("configuration", function () {
+    it("fails with StoreConfig when the passphrase is missing or empty", async function () {
+      await expectError(() => new LocalSecretStore({ path, passphrase: "" }), "StoreConfig", { property: "passphrase", message: /MANAGED_SECRETS_PASSPHRASE/ });
+      await expectError(() => new LocalSecretStore({ path } as LocalSecretStoreOptions), "StoreConfig", { property: "passphrase" });
+      await expectError(() => new LocalSecretStore({ path: "", passphrase: PASSPHRASE }), "StoreConfig", { property: "path" });
+    });
+
+    it("is kind local and never shows its passphrase when logged or serialized", async function () {
+      const store = open();
+      assert.equal(store.kind, "local");
+      assert.equal(store.path, path);
+      const { inspect } = await import("node:util");
+      assert.ok(!inspect(store, { depth: 5, showHidden: true }).includes(PASSPHRASE));
+      assert.ok(!JSON.stringify(store).includes(PASSPHRASE));
+    });
+  });
+
+  describe("the store file", function () {
+    it("treats a missing file as an empty store and does not create it on reads", async function () {
+      const store = open();
+      assert.deepEqual(await store.listSecrets({ includePendingDeletion: true }), []);
+      assert.equal(await store.describeSecret("db"), undefined);
+      await expectError(store.getValue("db"), "SecretNotFound");
+      assert.deepEqual(await store.purgeExpired(), []);
+      await store.releaseLease("db", "runner");
+      assert.equal(await exists(path), false);
+    });
+
+    it("creates the file and its directories on the first write, private to the owner (0600, dirs 0700)", async function () {
+      await createDb(open());
+      assert.equal((await stat(path)).mode & 0o777, 0o600);
+      assert.equal((await stat(dirname(path))).mode & 0o777, 0o700);
+      assert.equal((await stat(dirname(dirname(path)))).mode & 0o777, 0o700);
+    });
+
+    it("keeps the file at 0600 even after someone loosened it", async function () {
+      const store = open();
+      await createDb(store);
+      await chmod(path, 0o644);
+      await store.updateSecret("db", { description: "rewritten" });
+      assert.equal((await stat(path)).mode & 0o777, 0o600);
+    });
+
+    it("encrypts everything at rest: no value, name, description, metadata or version id is readable in the file", async function () {
+      const store = open();
+      const name = "prod/web-7-root";
+      const secrets = [name, "description-visible-marker", "metadata-key-marker", "i-metadata-value-marker", "version-id-marker", "Zq8!unique-password-9Xv"];
+      await store.createSecret({
+        name,
+        description: "description-visible-marker",
+        metadata: { "metadata-key-marker": "i-metadata-value-marker" },
+        versionId: "version-id-marker",
+        value: secretValue,
+      });
+      await store.acquireLease(name, "lease-owner-marker", 60_000);
+      const raw = await readFile(path, "utf8");
+      for (const s of [...secrets, "lease-owner-marker", "UserName", "ACSCurrent"]) {
+        assert.ok(!raw.includes(s), `the file must not contain ${JSON.stringify(s)} in plaintext`);
+      }
+      const envelope = JSON.parse(raw) as { kdf: { name: string; salt: string }; cipher: { name: string; iv: string; tag: string }; data: string };
+      assert.deepEqual(Object.keys(envelope).sort(), ["cipher", "data", "format", "kdf", "keyCheck", "version"]);
+      assert.equal(envelope.kdf.name, "scrypt");
+      assert.equal(envelope.cipher.name, "aes-256-gcm");
+
+      await store.updateSecret(name, { description: "second write" });
+      const second = JSON.parse(await readFile(path, "utf8")) as typeof envelope;
+      assert.notEqual(second.cipher.iv, envelope.cipher.iv, "every write uses a fresh IV");
+      assert.equal(second.kdf.salt, envelope.kdf.salt, "the salt stays with the file");
+
+      const reopened = new LocalSecretStore({ path, passphrase: PASSPHRASE, clock });
+      assert.equal((await reopened.getValue(name)).value, secretValue);
+    });
+  });
+
+  describe("a store that cannot be opened", function () {
+    it("with the wrong passphrase fails with StoreUnreadable saying so, echoes neither passphrase, and refuses to write", async function () {
+      await createDb(open());
+      const before = await readFile(path);
+      const wrong = open({ passphrase: "not the passphrase" });
+      const err = await expectError(wrong.getValue("db"), "StoreUnreadable", { message: /passphrase/ });
+      assert.ok(!err.message.includes("not the passphrase") && !err.message.includes(PASSPHRASE));
+      assert.ok(err.message.includes(path), "the message names the file");
+      await expectError(wrong.createSecret({ name: "x", description: "", metadata: {}, versionId: "v1", value: "v" }), "StoreUnreadable");
+      await expectError(wrong.listSecrets(), "StoreUnreadable");
+      assert.deepEqual(await readFile(path), before, "a wrong passphrase never overwrites the store");
+    });
+
+    it("with a damaged ciphertext fails with StoreUnreadable saying the file is damaged, and refuses to write", async function () {
+      await createDb(open());
+      const envelope = JSON.parse(await readFile(path, "utf8")) as { data: string };
+      const data = Buffer.from(envelope.data, "base64");
+      data[5] = data[5]! ^ 0x01;
+      envelope.data = data.toString("base64");
+      await writeFile(path, JSON.stringify(envelope));
+      const before = await readFile(path);
+      await expectError(open().getValue("db"), "StoreUnreadable", { message: /damaged/ });
+      await expectError(open().putValue("db", { versionId: "v2", value: "x", stages: [] }), "StoreUnreadable", { message: /damaged/ });
+      assert.deepEqual(await readFile(path), before);
+    });
+
+    it("that is truncated or not a store file at all fails with StoreUnreadable", async function () {
+      await createDb(open());
+      const text = await readFile(path, "utf8");
+      await writeFile(path, text.slice(0, text.length / 2));
+      await expectError(open().describeSecret("db"), "StoreUnreadable", { message: /damaged/ });
+      await writeFile(path, "hello, not a store\n");
+      await expectError(open().describeSecret("db"), "StoreUnreadable", { message: /damaged/ });
+    });
+
+    it("written by a newer format version fails with StoreUnreadable asking for an upgrade", async function () {
+      await createDb(open());
+      const envelope = JSON.parse(await readFile(path, "utf8")) as { version: number };
+      envelope.version = 2;
+      await writeFile(path, JSON.stringify(envelope));
+      await expectError(open().describeSecret("db"), "StoreUnreadable", { message: /upgrade/ });
+    });
+  });
+
+  describe("deletion history", function () {
+    it("SecretNotFound says the recovery window has passed, before and after the purge", async function () {
+      const store = open();
+      await createDb(store);
+      const { plannedDeleteAt } = await store.deleteSecret("db", { recoveryWindowDays: 7 });
+      clock.advance(7 * DAY);
+      const lazy = await expectError(store.getValue("db"), "SecretNotFound");
+      assert.match(lazy.message, /recovery window passed/);
+      assert.ok(lazy.message.includes(plannedDeleteAt!));
+      assert.deepEqual(await store.purgeExpired(), ["db"]);
+      const purged = await expectError(store.restoreSecret("db"), "SecretNotFound");
+      assert.match(purged.message, /recovery window passed/);
+      assert.equal(purged.details.secretName, "db");
+    });
+
+    it("SecretNotFound says a forced deletion had no recovery window", async function () {
+      const store = open();
+      await createDb(store);
+      await store.deleteSecret("db", { force: true });
+      await expectError(store.getValue("db"), "SecretNotFound", { message: /deleted without a recovery window/ });
+    });
+
+    it("forgets purged names after 90 days, and when the name is reused", async function () {
+      const store = open();
+      await createDb(store);
+      await store.deleteSecret("db", { force: true });
+      clock.advance(91 * DAY);
+      await store.createSecret({ name: "other", description: "", metadata: {}, versionId: "v1", value: "x" });
+      const err = await expectError(store.getValue("db"), "SecretNotFound");
+      assert.equal(err.message, 'secret "db" not found');
+
+      await createDb(store);
+      await store.deleteSecret("db", { force: true });
+      await createDb(store);
+      await store.deleteSecret("db", { recoveryWindowDays: 7 });
+      await store.restoreSecret("db");
+      assert.equal((await store.getValue("db")).value, secretValue);
+    });
+
+    it("purgeExpired removes and reports exactly the expired secrets, sorted", async function () {
+      const store = open();
+      for (const name of ["b", "a", "c", "d"]) {
+        await store.createSecret({ name, description: "", metadata: {}, versionId: "v1", value: "x" });
+      }
+      await store.deleteSecret("b", { recoveryWindowDays: 7 });
+      await store.deleteSecret("a", { recoveryWindowDays: 8 });
+      await store.deleteSecret("c", { recoveryWindowDays: 30 });
+      clock.advance(8 * DAY);
+      assert.deepEqual(await store.purgeExpired(), ["a", "b"]);
+      assert.deepEqual(await store.purgeExpired(), []);
+      assert.deepEqual((await store.listSecrets({ includePendingDeletion: true })).map((m) => m.name), ["c", "d"]);
+    });
+
+    it("any write purges expired secrets on the way", async function () {
+      const store = open();
+      await createDb(store);
+      await store.deleteSecret("db", { recoveryWindowDays: 7 });
+      clock.advance(8 * DAY);
+      await store.createSecret({ name: "other", description: "", metadata: {}, versionId: "v1", value: "x" });
+      const loaded = await readStoreFile(path, PASSPHRASE);
+      assert.deepEqual([...loaded!.document.secrets.keys()], ["other"]);
+      assert.deepEqual(await store.purgeExpired(), []);
+    });
+  });
+
+  describe("atomic writes", function () {
+    it("a writer killed before its rename leaves the old file intact and readable; the next write clears its temp file", async function () {
+      const store = open();
+      await createDb(store);
+      const before = await readFile(path);
+      const result = await runToExit(spawnFixture("crash-writer.ts", [path], { STORE_PASSPHRASE: PASSPHRASE }));
+      assert.equal(result.signal, "SIGKILL", `the writer should die before renaming; stderr: ${result.stderr}`);
+      assert.ok(!result.stdout.includes("renamed"));
+      const leftovers = (await readdir(dirname(path))).filter((n) => n.endsWith(".tmp"));
+      assert.equal(leftovers.length, 1, "the crashed writer's complete temp file is still there");
+
+      assert.deepEqual(await readFile(path), before);
+      assert.equal((await store.getValue("db")).value, secretValue);
+      assert.equal((await store.describeSecret("db"))?.description, "the database root");
+
+      await store.putValue("db", { versionId: "v2", value: "next", stages: ["ACSPending"] });
+      assert.deepEqual((await readdir(dirname(path))).sort(), ["store.enc"]);
+      assert.equal((await store.getValue("db")).value, secretValue);
+      assert.equal((await store.getValue("db", { stage: "ACSPending" })).value, "next");
+    });
+
+    it("a write that fails before its rename removes its temp file and changes nothing", async function () {
+      const store = open();
+      await createDb(store);
+      const before = await readFile(path);
+      const loaded = await readStoreFile(path, PASSPHRASE);
+      loaded!.document.secrets.delete("db");
+      await assert.rejects(
+        writeStoreFile(path, PASSPHRASE, loaded!.document, {
+          keySource: loaded!.keySource,
+          beforeRename: () => {
+            throw new Error("simulated failure");
+          },
+        }),
+        /simulated failure/,
+      );
+      assert.deepEqual(await readFile(path), before);
+      assert.deepEqual(await readdir(dirname(path)), ["store.enc"]);
+      assert.equal((await store.getValue("db")).value, secretValue);
+    });
+  });
+
+  describe("concurrency", function () {
+    it("serializes concurrent writers in one process, across store objects on the same file", async function () {
+      const a = open();
+      const b = open();
+      await createDb(a);
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).updateSecret("db", { metadata: { [`k${i}`]: String(i) } })),
+      );
+      const meta = await a.describeSecret("db");
+      for (let i = 0; i < 40; i++) assert.equal(meta?.metadata[`k${i}`], String(i), `update k${i} was lost`);
+    });
+
+    it("loses no write when several processes share the file, and the lease has one holder at a time", async function () {
+      this.timeout(120_000);
+      const workers = 4;
+      const rounds = 12;
+      const store = new LocalSecretStore({ path, passphrase: PASSPHRASE });
+      await store.createSecret({ name: "shared", description: "", metadata: { counter: "0" }, versionId: "init", value: "shared" });
+      for (let w = 0; w < workers; w++) {
+        await store.createSecret({ name: `worker-${w}`, description: "", metadata: {}, versionId: "init", value: "init" });
+      }
+      const results = await Promise.all(
+        Array.from({ length: workers }, (_, w) => runToExit(spawnFixture("store-worker.ts", [path, String(w), String(rounds)], { STORE_PASSPHRASE: PASSPHRASE }))),
+      );
+      let totalWins = 0;
+      for (const [w, r] of results.entries()) {
+        assert.equal(r.code, 0, `worker ${w} failed: ${r.stderr}`);
+        const { wins, overlaps } = JSON.parse(r.stdout.trim()) as { wins: number; overlaps: number };
+        assert.equal(overlaps, 0, `worker ${w} found another lease holder inside the lease`);
+        totalWins += wins;
+      }
+      assert.ok(totalWins > 0, "some worker won the lease");
+
+      const shared = await store.describeSecret("shared");
+      assert.equal(shared?.metadata.counter, String(totalWins), "an increment made under the lease was lost: two holders overlapped");
+      assert.equal(shared?.metadata.holder, undefined);
+      for (let w = 0; w < workers; w++) {
+        for (let j = 0; j < rounds; j++) assert.equal(shared?.metadata[`worker-${w}-round-${j}`], String(j), `worker ${w} round ${j} was lost`);
+        const own = await store.describeSecret(`worker-${w}`);
+        const kept = Array.from({ length: 10 }, (_, i) => `v${rounds - 10 + i}`);
+        assert.deepEqual(own?.versions.map((v) => v.versionId), kept);
+        const current = await store.getValue(`worker-${w}`);
+        assert.equal(current.versionId, `v${rounds - 1}`);
+        assert.equal(current.value, `value-${w}-${rounds - 1}`);
+      }
+      assert.equal(await store.acquireLease("shared", "after", 1000), true, "every worker released the lease");
+    });
+
+    it("waits for a live lock and fails with StoreBusy; takes over a lock left by a killed process after the stale time", async function () {
+      this.timeout(30_000);
+      const staleMs = 2000;
+      const store = open();
+      await createDb(store);
+      const holder = spawnFixture("lock-holder.ts", [path, String(staleMs)]);
+      const exited = runToExit(holder);
+      try {
+        await waitForLine(holder, (l) => l === "locked");
+
+        const impatient = open({ lock: { timeoutMs: 300 } });
+        const started = Date.now();
+        await expectError(impatient.updateSecret("db", { description: "blocked" }), "StoreBusy", { message: /locked by another process/ });
+        assert.ok(Date.now() - started < staleMs, "gave up within its own timeout, long before the lock could go stale");
+      } finally {
+        holder.kill("SIGKILL");
+      }
+      assert.equal((await exited).signal, "SIGKILL");
+      assert.equal(await exists(`${path}.lock`), true, "the killed holder left its lock behind");
+
+      const patient = open({ lock: { staleMs, timeoutMs: 10_000 } });
+      const started = Date.now();
+      await patient.updateSecret("db", { description: "after the crash" });
+      const waited = Date.now() - started;
+      assert.ok(waited < staleMs + 3000, `took over the stale lock in ${waited} ms`);
+      assert.equal((await store.describeSecret("db"))?.description, "after the crash");
+      assert.equal(await exists(`${path}.lock`), false, "the lock is released after the write");
+    });
+  });
+
+  describe("key derivation", function () {
+    it("derives a key once per passphrase and salt per process", async function () {
+      const salt = randomBytes(16);
+      const first = deriveKeys("pass-a", salt, DEFAULT_SCRYPT_PARAMS);
+      assert.equal(deriveKeys("pass-a", salt, DEFAULT_SCRYPT_PARAMS), first, "the same inputs share one derivation");
+      assert.notEqual(deriveKeys("pass-b", salt, DEFAULT_SCRYPT_PARAMS), first);
+      assert.notEqual(deriveKeys("pass-a", randomBytes(16), DEFAULT_SCRYPT_PARAMS), first);
+      const keys = await first;
+      assert.equal(keys.encryptionKey.length, 32);
+    });
+
+    it("refuses key-derivation parameters a crafted file could use to exhaust memory", async function () {
+      const err = await expectError(deriveKeys("p", randomBytes(16), { N: 2 ** 30, r: 8, p: 1 }), "StoreUnreadable");
+      assert.ok(err instanceof ManagedSecretsError);
+    });
+  });
+});
