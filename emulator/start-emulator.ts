@@ -12,6 +12,12 @@ import { EmulatorState } from "./state/emulator-state";
 export const DEFAULT_REGION_ID = "cn-hangzhou";
 /** The emulator listens on loopback only: it holds credentials and runs scripts as root. */
 export const LISTEN_HOST = "127.0.0.1";
+/**
+ * RPC parameters travel in the URL, and Cloud Assistant scripts or KMS secret
+ * values can be tens of KB there; Node's 16 KB default would refuse calls the
+ * real gateway accepts.
+ */
+export const MAX_HEADER_BYTES = 256 * 1024;
 
 export interface EmulatorOptions {
   /** 0 (default) picks a free port. */
@@ -71,7 +77,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     accountId: state.data.accountId,
     now: clock.now().toISOString(),
   });
-  const server = createServer((req, res) => {
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
     const handled = (req.url ?? "").startsWith(CONTROL_PREFIX)
       ? handleControl(control, health, req, res)
       : router.handle(req, res);
