@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { LocalSecretStore } from "../../provider/store/local-store";
+import { DEFAULT_LOCAL_STORE_PATH, openStore } from "../../provider/store/open-store";
+import type { StoreSettings } from "../../provider/store/store-settings";
+import { expectError } from "./expect-error";
+import { createTestClock } from "./test-clock";
+
+describe("openStore", function () {
+  let dir: string;
+
+  beforeEach(async function () {
+    dir = await mkdtemp(join(tmpdir(), "managed-secrets-open-"));
+  });
+
+  afterEach(async function () {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("opens a working local store at localPath, using the given clock", async function () {
+    const clock = createTestClock("2025-06-01T12:00:00.000Z");
+    const path = join(dir, "store.enc");
+    const store = openStore({ store: "local", localPath: path, passphrase: "p4ss" }, clock);
+    assert.ok(store instanceof LocalSecretStore);
+    assert.equal(store.kind, "local");
+    assert.equal(store.path, path);
+    const meta = await store.createSecret({ name: "s", description: "", metadata: {}, versionId: "v1", value: "x" });
+    assert.equal(meta.createdAt, "2025-06-01T12:00:00.000Z");
+    const again = openStore({ store: "local", localPath: path, passphrase: "p4ss" });
+    assert.equal((await again.getValue("s")).value, "x");
+  });
+
+  it("defaults to ~/.managed-secrets/store.enc and expands ~/ in localPath (without touching the file)", function () {
+    assert.equal(DEFAULT_LOCAL_STORE_PATH, "~/.managed-secrets/store.enc");
+    const byDefault = openStore({ store: "local", passphrase: "p" }) as LocalSecretStore;
+    assert.equal(byDefault.path, join(homedir(), ".managed-secrets", "store.enc"));
+    const tilde = openStore({ store: "local", localPath: "~/elsewhere/s.enc", passphrase: "p" }) as LocalSecretStore;
+    assert.equal(tilde.path, join(homedir(), "elsewhere", "s.enc"));
+  });
+
+  it("fails with StoreConfig naming the passphrase settings when the local store has none", async function () {
+    await expectError(() => openStore({ store: "local", localPath: join(dir, "s.enc") }), "StoreConfig", {
+      property: "passphrase",
+      message: /MANAGED_SECRETS_PASSPHRASE.*managed-secrets:passphrase/,
+    });
+  });
+
+  it("fails with StoreConfig for the kms store, which this version does not have", async function () {
+    await expectError(() => openStore({ store: "kms" }), "StoreConfig", { message: /^the kms store is not available in this version$/ });
+  });
+
+  it("fails with StoreConfig for settings that do not match the schema, without echoing the passphrase", async function () {
+    const err = await expectError(() => openStore({ store: "vault", passphrase: "s3cret-pass" } as unknown as StoreSettings), "StoreConfig", {
+      property: "store",
+    });
+    assert.ok(!err.message.includes("s3cret-pass"));
+  });
+});
