@@ -73,6 +73,7 @@ export function connectSsh(login: SshLogin): Promise<Client> {
     };
     const onError = (err: Error) => {
       client.removeListener("ready", onReady);
+      client.on("error", () => {}); // later socket errors of a failed connection
       client.end();
       if (presented !== undefined && presented !== login.hostKeyFingerprint) {
         reject(new HostKeyMismatchError(login.hostKeyFingerprint, presented));
