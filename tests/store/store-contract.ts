@@ -274,7 +274,8 @@ export function describeStoreContract(label: string, make: MakeStore): void {
       it(`prunes the oldest unstaged versions to stay within ${MAX_VERSIONS}, never a staged one`, async function () {
         await create("db", "v0", 0);
         for (let i = 1; i <= MAX_VERSIONS + 2; i++) {
-          await store.putValue("db", { versionId: `v${i}`, value: value(i), stages: i === 5 ? ["ACSPrevious"] : [] });
+          // Each new version takes ACSPending, leaving the one before it unstaged; v5 keeps ACSPrevious instead.
+          await store.putValue("db", { versionId: `v${i}`, value: value(i), stages: i === 5 ? ["ACSPrevious"] : ["ACSPending"] });
         }
         const meta = await store.describeSecret("db");
         const ids = meta?.versions.map((v) => v.versionId).sort() ?? [];
@@ -283,6 +284,7 @@ export function describeStoreContract(label: string, make: MakeStore): void {
         assert.deepEqual(ids, ["v0", "v10", "v11", "v12", "v4", "v5", "v6", "v7", "v8", "v9"]);
         assert.equal((await store.getValue("db")).versionId, "v0");
         assert.equal((await store.getValue("db", { stage: "ACSPrevious" })).versionId, "v5");
+        assert.equal((await store.getValue("db", { stage: "ACSPending" })).versionId, `v${MAX_VERSIONS + 2}`);
         await expectError(store.getValue("db", { versionId: "v1" }), "VersionNotFound");
       });
 
