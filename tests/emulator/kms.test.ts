@@ -183,6 +183,13 @@ describe("emulator: KMS 2016-01-20 secrets (via openapi-core callApi)", () => {
     await expectApiError(kms("PutSecretValue", { SecretName: "doomed", SecretData: "y", VersionId: "v2" }), inWindow);
     await expectApiError(kms("DeleteSecret", { SecretName: "doomed" }), inWindow);
     await expectApiError(kms("CreateSecret", { SecretName: "doomed", SecretData: "y", VersionId: "v1" }), inWindow);
+    await expectApiError(kms("UpdateSecret", { SecretName: "doomed", Description: "d" }), inWindow);
+    await expectApiError(
+      kms("UpdateSecretVersionStage", { SecretName: "doomed", VersionStage: "X", MoveToVersion: "v1" }),
+      inWindow,
+    );
+    await expectApiError(kms("TagResource", { SecretName: "doomed", Tags: "[]" }), inWindow);
+    assert.equal((await kms("ListSecretVersionIds", { SecretName: "doomed" })).TotalCount, 1, "versions stay listable");
 
     emu.control.advanceClock(6 * DAY);
     await kms("RestoreSecret", { SecretName: "doomed" });
@@ -197,6 +204,24 @@ describe("emulator: KMS 2016-01-20 secrets (via openapi-core callApi)", () => {
     await expectApiError(kms("DescribeSecret", { SecretName: "doomed" }), notFound);
     await expectApiError(kms("RestoreSecret", { SecretName: "doomed" }), notFound);
     await kms("CreateSecret", { SecretName: "doomed", SecretData: "reborn", VersionId: "v1" });
+  });
+
+  it("answers Forbidden.ResourceNotFound for every action on an unknown secret", async () => {
+    const calls: Array<[string, Record<string, string>]> = [
+      ["GetSecretValue", {}],
+      ["PutSecretValue", { SecretData: "x", VersionId: "v1" }],
+      ["UpdateSecretVersionStage", { VersionStage: "X", MoveToVersion: "v1" }],
+      ["DescribeSecret", {}],
+      ["ListSecretVersionIds", {}],
+      ["UpdateSecret", { Description: "d" }],
+      ["DeleteSecret", {}],
+      ["RestoreSecret", {}],
+      ["TagResource", { Tags: "[]" }],
+      ["UntagResource", { TagKeys: "[]" }],
+    ];
+    for (const [action, query] of calls) {
+      await expectApiError(kms(action, { SecretName: "never-created", ...query }), notFound);
+    }
   });
 
   it("ForceDeleteWithoutRecovery removes a secret at once, even one already scheduled", async () => {

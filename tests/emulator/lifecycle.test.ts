@@ -28,6 +28,15 @@ describe("emulator: lifecycle (dispose, state file, CLI)", () => {
     await assert.rejects(fetch(`http://${endpoint}/__emulator/health`));
   });
 
+  it("setTime and advanceClock move the business clock seen in responses", async () => {
+    await using emu = await startEmulator({ clock: () => new Date("2030-01-01T00:00:00Z") });
+    emu.control.setTime("2031-06-01T12:00:00Z");
+    emu.control.advanceClock(60_000);
+    const user = await ramClient(emu).createUser(new $Ram.CreateUserRequest({ userName: "timed" }));
+    assert.equal(user.body?.user?.createDate, "2031-06-01T12:01:00Z");
+    assert.throws(() => emu.control.advanceClock(-1), RangeError);
+  });
+
   it("keeps the sandbox across restarts with a state file", async () => {
     const stateFile = join(dir, "state.json");
     const first = await startEmulator({ stateFile });
