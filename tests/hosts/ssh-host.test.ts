@@ -6,7 +6,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { generateClientKeyPair, type ClientKeyPair } from "../support/client-keys";
-import { exists, readProcess, type ProcessIdentity } from "../support/proc";
+import { createServer, type AddressInfo } from "node:net";
+import { createHostDir, removeHostDir } from "../support/host-dir";
+import { generateHostKey } from "../support/host-key";
+import { randomLoopbackAddress } from "../support/loopback";
+import { exists, listProcesses, readProcess, type ProcessIdentity } from "../support/proc";
+import { renderSshdConfig } from "../support/sshd-config";
+import { launchSshd, prepareOverlayDirs } from "../support/sshd-process";
 import {
   HostKeyMismatchError,
   closeSsh,
@@ -291,6 +297,39 @@ describe("test hosts: real sshd on loopback, isolated per host", function () {
       assert.deepEqual(await execOn(client, "cat; echo err >&2; exit 3", "in"), { stdout: "in", stderr: "err\n", code: 3, signal: null });
     } finally {
       await closeSsh(client);
+    }
+  });
+});
+
+describe("sshd launch on a taken address", () => {
+  it("reports address-in-use (so startSshHost retries elsewhere) and leaves nothing running", async () => {
+    requireRootForHosts();
+    const dir = await createHostDir();
+    const server = createServer();
+    try {
+      await prepareOverlayDirs(dir);
+      const key = await generateHostKey(dir, "ed25519");
+      const address = randomLoopbackAddress();
+      const port = await new Promise<number>((resolve) => {
+        server.listen(0, address, () => resolve((server.address() as AddressInfo).port));
+      });
+      const configPath = join(dir, "sshd_config");
+      await writeFile(configPath, renderSshdConfig({ address, port, hostKeyPath: key.path }));
+      const outcome = await launchSshd({ dir, configPath, address, port });
+      assert.equal(outcome.kind, "address-in-use");
+      assert.match(outcome.kind === "address-in-use" ? outcome.logs : "", /Address already in use/);
+      const cmdline = (pid: number) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, "utf8");
+        } catch {
+          return ""; // exited meanwhile
+        }
+      };
+      const leftovers = listProcesses().filter((p) => cmdline(p.pid).includes(configPath));
+      assert.deepEqual(leftovers, []);
+    } finally {
+      server.close();
+      await removeHostDir(dir);
     }
   });
 });
