@@ -1,5 +1,5 @@
 import { ManagedSecretsError } from "../errors";
-import type { RotationTarget } from "../rotation/rotation-target";
+import type { RotationTarget, TestedSession } from "../rotation/rotation-target";
 import { openSshSession, probeLogin, type SshCredential, type SshEndpoint, type SshSession } from "../ssh/ssh-session";
 import { generateKeyPair, publicKeyLine, type KeyAlgorithm } from "../credentials/generate-key-pair";
 import { generatePassword } from "../credentials/generate-password";
@@ -75,6 +75,16 @@ export class EcsSshTarget implements RotationTarget {
     return probeLogin(this.options.endpoint, this.options.managedUser, credentialOf(decodeEcsValue(value)));
   }
 
+  async test(value: string): Promise<(TestedSession & { session: SshSession }) | undefined> {
+    try {
+      const session = await openSshSession(this.options.endpoint, this.options.managedUser, credentialOf(decodeEcsValue(value)));
+      return { session, close: () => session.close() };
+    } catch (e) {
+      if (e instanceof ManagedSecretsError && e.code === "AuthenticationFailed") return undefined;
+      throw e;
+    }
+  }
+
   async generate(): Promise<string> {
     const { managedUser, credentialType, keyAlgorithm } = this.options;
     if (credentialType === "password") return encodeEcsValue({ UserName: managedUser, Password: generatePassword() });
@@ -93,7 +103,7 @@ export class EcsSshTarget implements RotationTarget {
     }
   }
 
-  async retire(current: string, versionId: string, older: readonly string[]): Promise<void> {
+  async retire(current: string, versionId: string, older: readonly string[], tested?: TestedSession): Promise<void> {
     const now = decodeEcsValue(current);
     if (!("PrivateKey" in now)) return; // A password has nothing left behind to revoke.
     const keepBlob = blobOf(now.PublicKey);
@@ -101,12 +111,14 @@ export class EcsSshTarget implements RotationTarget {
       .map((text) => decodeEcsValue(text))
       .flatMap((v) => ("PublicKey" in v ? [blobOf(v.PublicKey)] : []))
       .filter((blob) => blob !== keepBlob);
-    const acting = await this.openActing(now);
+    // The test step's session logged in with the current key as the managed user: reuse it.
+    const reused = tested && "session" in tested ? { session: (tested as { session: SshSession }).session, as: "self" as const } : undefined;
+    const acting = reused ?? (await this.openActing(now));
     try {
       const { secretName, managedUser } = this.options;
       await this.run(acting, RETIRE_KEYS(managedUser, keepBlob, keyMarker(secretName, versionId), `${KEY_MARKER_PREFIX}${secretName}:`, dropBlobs), "");
     } finally {
-      acting.session.close();
+      if (!reused) acting.session.close();
     }
   }
 

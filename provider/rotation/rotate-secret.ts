@@ -95,37 +95,43 @@ async function runSteps(options: RotateOptions): Promise<RotationOutcome> {
   await afterStep?.("apply", versionId);
 
   // 3. test: a fresh login/call with the pending value, never the session that applied it.
-  if (!(await target.accepts(pendingValue))) {
+  const tested = await target.test(pendingValue);
+  if (!tested) {
     throw new ManagedSecretsError(
       "RotationTestFailed",
       `the new credential of ${name} (version ${versionId}) was not accepted after it was applied; it stays ACSPending and a re-run will try again`,
       { secretName: name },
     );
   }
-  await afterStep?.("test", versionId);
+  let previousVersionId: string;
+  try {
+    await afterStep?.("test", versionId);
 
-  // 4. finish: ACSPrevious first, so a crash between the moves never loses the old current.
-  const previousVersionId = alreadyCurrent ? (holderOf(meta, "ACSPrevious")?.versionId ?? "") : current.versionId;
-  if (!alreadyCurrent) {
-    const previousHolder = holderOf(meta, "ACSPrevious");
-    if (previousHolder?.versionId !== current.versionId) {
-      await store.updateVersionStage(name, {
-        stage: "ACSPrevious",
-        moveToVersionId: current.versionId,
-        removeFromVersionId: previousHolder?.versionId,
-      });
+    // 4. finish: ACSPrevious first, so a crash between the moves never loses the old current.
+    previousVersionId = alreadyCurrent ? (holderOf(meta, "ACSPrevious")?.versionId ?? "") : current.versionId;
+    if (!alreadyCurrent) {
+      const previousHolder = holderOf(meta, "ACSPrevious");
+      if (previousHolder?.versionId !== current.versionId) {
+        await store.updateVersionStage(name, {
+          stage: "ACSPrevious",
+          moveToVersionId: current.versionId,
+          removeFromVersionId: previousHolder?.versionId,
+        });
+      }
+      await store.updateVersionStage(name, { stage: "ACSCurrent", moveToVersionId: versionId, removeFromVersionId: current.versionId });
     }
-    await store.updateVersionStage(name, { stage: "ACSCurrent", moveToVersionId: versionId, removeFromVersionId: current.versionId });
-  }
-  await store.updateVersionStage(name, { stage: "ACSPending", removeFromVersionId: versionId });
-  await store.updateSecret(name, {
-    metadata: { ...rotationScheduleAfter(meta.metadata, options.clock()), ...options.metadata },
-  });
-  await afterStep?.("finish", versionId);
+    await store.updateVersionStage(name, { stage: "ACSPending", removeFromVersionId: versionId });
+    await store.updateSecret(name, {
+      metadata: { ...rotationScheduleAfter(meta.metadata, options.clock()), ...options.metadata },
+    });
+    await afterStep?.("finish", versionId);
 
-  // 5. retire: only now may older values stop working.
-  const older = await olderValues(store, name, versionId);
-  await target.retire(pendingValue, versionId, older);
+    // 5. retire: only now may older values stop working.
+    const older = await olderValues(store, name, versionId);
+    await target.retire(pendingValue, versionId, older, tested);
+  } finally {
+    tested.close();
+  }
   await afterStep?.("retire", versionId);
 
   return { versionId, previousVersionId, resumed, skipped };

@@ -12,8 +12,19 @@ export interface RotationTarget {
    * in which case the target falls back to its admin path or says it cannot.
    */
   apply(current: string, pending: string, versionId: string): Promise<void>;
+  /**
+   * The test step: a fresh login/call with `value`, never a session that applied it.
+   * Resolves to the open session that proved it (retire may reuse it, the caller
+   * closes it), or undefined when the target rejects the value.
+   */
+  test(value: string): Promise<TestedSession | undefined>;
   /** After finish: revoke the older values this secret put in place; never touch `current`. */
-  retire(current: string, versionId: string, older: readonly string[]): Promise<void>;
+  retire(current: string, versionId: string, older: readonly string[], tested?: TestedSession): Promise<void>;
   /** A fresh value to rotate to when no custom value is given. */
   generate(): Promise<string>;
+}
+
+/** Proof that the target accepted a value, held open so retire need not log in again. */
+export interface TestedSession {
+  close(): void;
 }

@@ -72,7 +72,7 @@ describe("EcsSecret under pulumi.runtime.setMocks", () => {
       customValue: CUSTOM,
       connection: { host: "10.0.0.5", hostKeyFingerprint: `SHA256:${"B".repeat(43)}`, admin: { user: "root", password: ADMIN_PASSWORD } },
     });
-    const isSecret = (o: unknown) => (o as pulumi.Output<unknown>).isSecret;
+    const isSecret = (o: unknown) => (o as { isSecret: Promise<boolean> }).isSecret;
     assert.equal(await isSecret(props.initialValue), true);
     assert.equal(await isSecret(props.customValue), true);
     assert.equal(await isSecret(props.connection), true);

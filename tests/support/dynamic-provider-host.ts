@@ -17,7 +17,7 @@ const HOST_ENTRY = require.resolve("@pulumi/pulumi/cmd/dynamic-provider/index.js
 const grpc = require(require.resolve("@grpc/grpc-js", { paths: [HOST_ENTRY] }));
 const providerRpc = require("@pulumi/pulumi/proto/provider_grpc_pb.js");
 const providerProto = require("@pulumi/pulumi/proto/provider_pb.js");
-const { Struct } = require("google-protobuf/google/protobuf/struct_pb.js", { paths: [HOST_ENTRY] });
+const { Struct } = require(require.resolve("google-protobuf/google/protobuf/struct_pb.js", { paths: [HOST_ENTRY] }));
 
 export type Props = Record<string, unknown>;
 

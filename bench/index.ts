@@ -1,0 +1,131 @@
+/**
+ * `npm run bench`: the product's rotation beside the floor (bare ssh2 doing
+ * the least work a rotation can do), in one run, on the same local sshd host,
+ * interleaved so drift in the machine's load hits both alike. Prints figures;
+ * asserts nothing about time.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { floorKeyRotation, floorPasswordRotation, generateFloorKeyPair } from "./floor";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../tests/support/ssh-host";
+import { LocalSecretStore } from "../provider/store/local-store";
+import { EcsSshTarget } from "../provider/ecs/ecs-ssh-target";
+import { rotateSecret } from "../provider/rotation/rotate-secret";
+import { ecsValueFrom } from "../provider/ecs/ecs-ssh-target";
+import { generatePassword } from "../provider/credentials/generate-password";
+import { generateKeyPair } from "../provider/credentials/generate-key-pair";
+import { ecsSecretProvider } from "../provider/ecs/ecs-secret-provider";
+
+const PASSWORD_RUNS = Number(process.env.BENCH_PASSWORD_RUNS ?? 25);
+const KEY_RUNS = Number(process.env.BENCH_KEY_RUNS ?? 15);
+const WARMUP = 2;
+
+function percentile(samples: readonly number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+interface Row {
+  readonly what: string;
+  readonly floor: number[];
+  readonly product: number[];
+}
+
+function report(rows: readonly Row[]): void {
+  const fmt = (n: number) => `${n.toFixed(0)} ms`.padStart(8);
+  console.log(`\n${"rotation".padEnd(26)} ${"floor p50".padStart(9)} ${"floor p95".padStart(9)} ${"ours p50".padStart(9)} ${"ours p95".padStart(9)}  p50 ratio (target <= 1.25x)`);
+  for (const r of rows) {
+    const ratio = percentile(r.product, 50) / percentile(r.floor, 50);
+    console.log(
+      `${r.what.padEnd(26)} ${fmt(percentile(r.floor, 50))}  ${fmt(percentile(r.floor, 95))}  ${fmt(percentile(r.product, 50))}  ${fmt(percentile(r.product, 95))}  ${ratio.toFixed(2)}x  (n=${r.product.length})`,
+    );
+  }
+}
+
+async function benchPasswords(host: StartedSshHost, store: LocalSecretStore): Promise<Row> {
+  const endpoint = { host: host.host, port: host.port, hostKeyFingerprint: host.hostKeyFingerprint };
+  const name = "bench/password";
+  let password = host.rootPassword;
+  await store.createSecret({ name, description: "", metadata: { kind: "ecs" }, versionId: "v1", value: ecsValueFrom("root", "password", password) });
+  const target = new EcsSshTarget({ secretName: name, managedUser: "root", credentialType: "password", keyAlgorithm: "rsa-2048", endpoint });
+  const row: Row = { what: "password (root, chpasswd)", floor: [], product: [] };
+  for (let i = 0; i < PASSWORD_RUNS + WARMUP; i++) {
+    // The floor rotates away from the product's current password and back, so both start from the same state.
+    const next = generatePassword();
+    const floorMs = await timed(() => floorPasswordRotation({ ...endpoint, user: "root", oldPassword: password, newPassword: next }));
+    password = next;
+    await store.putValue(name, { versionId: `floor-${i}`, value: ecsValueFrom("root", "password", password), stages: ["ACSCurrent"] });
+    const productMs = await timed(() => rotateSecret({ store, name, target, owner: "bench", clock: () => new Date() }));
+    password = JSON.parse((await store.getValue(name)).value).Password;
+    if (i >= WARMUP) {
+      row.floor.push(floorMs);
+      row.product.push(productMs);
+    }
+  }
+  return row;
+}
+
+async function benchKeys(host: StartedSshHost, store: LocalSecretStore): Promise<Row> {
+  const endpoint = { host: host.host, port: host.port, hostKeyFingerprint: host.hostKeyFingerprint };
+  const name = "bench/keypair";
+  const seed = await generateKeyPair("rsa-2048");
+  await host.exec("mkdir -p /root/.ssh && cat >> /root/.ssh/authorized_keys", { stdin: `${seed.publicKey} seed\n` });
+  let privateKey = seed.privateKey;
+  await store.createSecret({ name, description: "", metadata: { kind: "ecs" }, versionId: "v1", value: ecsValueFrom("root", "keyPair", privateKey) });
+  const target = new EcsSshTarget({ secretName: name, managedUser: "root", credentialType: "keyPair", keyAlgorithm: "rsa-2048", endpoint });
+  const row: Row = { what: "key pair (RSA-2048)", floor: [], product: [] };
+  for (let i = 0; i < KEY_RUNS + WARMUP; i++) {
+    let next: { privateKey: string } | undefined;
+    const floorMs = await timed(async () => {
+      next = await floorKeyRotation({ ...endpoint, user: "root", oldPrivateKey: privateKey, newKeyType: "rsa" });
+    });
+    privateKey = next!.privateKey;
+    await store.putValue(name, { versionId: `floor-${i}`, value: ecsValueFrom("root", "keyPair", privateKey), stages: ["ACSCurrent"] });
+    const productMs = await timed(() => rotateSecret({ store, name, target, owner: "bench", clock: () => new Date() }));
+    privateKey = JSON.parse((await store.getValue(name)).value).PrivateKey;
+    if (i >= WARMUP) {
+      row.floor.push(floorMs);
+      row.product.push(productMs);
+    }
+  }
+  const lines = (await host.readFile("/root/.ssh/authorized_keys")).split("\n").filter(Boolean);
+  if (lines.length !== 1) throw new Error(`expected exactly the current key line after the runs, found ${lines.length}`);
+  return row;
+}
+
+async function providerSize(): Promise<number> {
+  const provider = ecsSecretProvider;
+  return Buffer.byteLength((await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })).text);
+}
+
+async function main(): Promise<void> {
+  requireRootForHosts();
+  const dir = await mkdtemp(join(tmpdir(), "ms-bench-"));
+  const store = new LocalSecretStore({ path: join(dir, "store.enc"), passphrase: randomBytes(18).toString("base64") });
+  const host = await startSshHost();
+  try {
+    // Warm the RSA generator and ssh2 once so neither side pays first-use costs in its samples.
+    await Promise.all([generateFloorKeyPair("rsa"), generateKeyPair("rsa-2048")]);
+    const rows = [await benchPasswords(host, store), await benchKeys(host, store)];
+    report(rows);
+    const size = await providerSize();
+    console.log(`\nserialized __provider: ${size} bytes (budget 8192)`);
+  } finally {
+    await host.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
