@@ -12,14 +12,15 @@ export interface ConfigSource {
   get(key: string): string | undefined;
 }
 
-const CONFIG_KEYS = ["managed-secrets:store", "managed-secrets:localPath", "managed-secrets:passphrase"] as const;
+const STORE_KEYS = ["managed-secrets:store", "managed-secrets:localPath", "managed-secrets:passphrase"] as const;
 
 let stackConfig: Readonly<Record<string, string>> = {};
 
 /** Keep only our keys: the rest of the stack's config is none of our business. */
 export function configureFromStack(config: ConfigSource): void {
   const kept: Record<string, string> = {};
-  for (const key of CONFIG_KEYS) {
+  const { CLOUD_CONFIG_KEYS } = require("./alicloud/cloud-settings") as typeof import("./alicloud/cloud-settings");
+  for (const key of [...STORE_KEYS, ...Object.values(CLOUD_CONFIG_KEYS).flat()]) {
     const value = config.get(key);
     if (value !== undefined && value !== "") kept[key] = value;
   }
@@ -36,6 +37,8 @@ export interface RuntimeContext {
   readonly clock: Clock;
   /** Lease owner for rotations started here. */
   readonly owner: string;
+  /** Alibaba Cloud region, endpoint and credentials; resolved on first use, so ECS-only stacks need none. */
+  cloud(): import("./alicloud/cloud-settings").CloudSettings;
 }
 
 export interface ContextOverrides {
@@ -47,6 +50,13 @@ export function runtimeContext(overrides: ContextOverrides = {}): RuntimeContext
   const { resolveStoreSettings } = require("./store/store-settings") as typeof import("./store/store-settings");
   const { openStore } = require("./store/open-store") as typeof import("./store/open-store");
   const clock = overrides.clock ?? systemClock;
-  const settings = resolveStoreSettings({ env: overrides.env ?? process.env, config: { get: (k: string) => stackConfig[k] } });
-  return { store: openStore(settings, clock), clock, owner: `${hostname()}:${process.pid}` };
+  const env = overrides.env ?? process.env;
+  const config = { get: (k: string) => stackConfig[k] };
+  const settings = resolveStoreSettings({ env, config });
+  return {
+    store: openStore(settings, clock),
+    clock,
+    owner: `${hostname()}:${process.pid}`,
+    cloud: () => (require("./alicloud/cloud-settings") as typeof import("./alicloud/cloud-settings")).resolveCloudSettings({ env, config }),
+  };
 }

@@ -30,7 +30,14 @@ export async function createTestStore(): Promise<TestStore> {
     path,
     passphrase,
     clock,
-    context: (owner = "test") => ({ store, clock: clock.now, owner }),
+    context: (owner = "test") => ({
+      store,
+      clock: clock.now,
+      owner,
+      cloud: () => {
+        throw new Error("this test gave its context no cloud settings");
+      },
+    }),
     env: () => ({ ...process.env, MANAGED_SECRETS_STORE: "local", MANAGED_SECRETS_LOCAL_PATH: path, MANAGED_SECRETS_PASSPHRASE: passphrase }),
     [Symbol.asyncDispose]: dispose,
   };
