@@ -6,6 +6,10 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable", process: "readonly" } },
+  },
+  {
     rules: {
       // Provider methods require() SDKs lazily so the serialized provider stays small.
       "@typescript-eslint/no-require-imports": "off",
