@@ -8,6 +8,7 @@ import { targetFromMetadata } from "../rotation/target-from-metadata";
 import { ecsValueFrom } from "../ecs/ecs-ssh-target";
 import { META } from "../rotation/rotation-metadata";
 import { printRecord, printTable, type Output } from "./output";
+import { CheckFailed, registerRunnerCommands, RunFailed, type RunnerIo } from "./runner-commands";
 
 /**
  * `managed-secrets`: the same store and rotation protocol as the Pulumi
@@ -20,6 +21,8 @@ export interface CliIo {
   readonly err: Output;
   /** Injected so tests run commands in-process against their own store. */
   readonly context?: () => RuntimeContext;
+  /** Runner-only injections (logger, wait, abort signal) for tests. */
+  readonly runner?: Pick<RunnerIo, "logger" | "wait" | "signal">;
 }
 
 export function buildProgram(io: CliIo): Command {
@@ -113,6 +116,7 @@ export function buildProgram(io: CliIo): Command {
       else io.out.write(`restored ${name}\n`);
     });
 
+  registerRunnerCommands(program, { out: io.out, err: io.err, context: ctx, ...io.runner });
   return program;
 }
 
@@ -127,6 +131,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (e instanceof Error && "exitCode" in e && typeof (e as { exitCode: unknown }).exitCode === "number") {
       return (e as unknown as { exitCode: number }).exitCode;
     }
+    // run and check have printed their own report; only the exit code is left to say.
+    if (e instanceof RunFailed || e instanceof CheckFailed) return 1;
     io.err.write(`managed-secrets: ${describeError(e)}\n`);
     return isManagedSecretsError(e, "InvalidInput") ? 2 : 1;
   }

@@ -33,6 +33,11 @@ export interface RotateOptions {
   readonly value?: string;
   /** Extra metadata to write with the finish step (e.g. the trigger that asked for this rotation). */
   readonly metadata?: Readonly<Record<string, string>>;
+  /**
+   * Asked under the lease, with the secret as it is now: a reason to do nothing
+   * (e.g. another runner rotated it while we waited), or undefined to go on.
+   */
+  readonly skipIf?: (meta: SecretMeta) => string | undefined;
   /** Test hook, called after each step completes; a fault injected here simulates a crash. */
   readonly afterStep?: (step: RotationStep, versionId: string) => void | Promise<void>;
 }
@@ -44,6 +49,8 @@ export interface RotationOutcome {
   readonly resumed: boolean;
   /** Steps skipped because they were already done. */
   readonly skipped: readonly RotationStep[];
+  /** Set when skipIf found nothing to do; nothing was changed. */
+  readonly notNeeded?: string;
 }
 
 export async function rotateSecret(options: RotateOptions): Promise<RotationOutcome> {
@@ -65,6 +72,10 @@ async function runSteps(options: RotateOptions): Promise<RotationOutcome> {
   const skipped: RotationStep[] = [];
   const meta = await requireSecret(store, name);
   const current = holderOf(meta, "ACSCurrent");
+  const notNeeded = options.skipIf?.(meta);
+  if (notNeeded !== undefined) {
+    return { versionId: current?.versionId ?? "", previousVersionId: "", resumed: false, skipped: [...ROTATION_STEPS], notNeeded };
+  }
   if (!current) throw new ManagedSecretsError("VersionNotFound", `secret ${name} has no ACSCurrent version`, { secretName: name });
   const currentValue = (await store.getValue(name, { versionId: current.versionId })).value;
 

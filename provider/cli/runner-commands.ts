@@ -1,0 +1,193 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import type { Logger } from "pino";
+import { ManagedSecretsError } from "../errors";
+import type { RuntimeContext } from "../runtime-context";
+import { targetFromMetadata } from "../rotation/target-from-metadata";
+import { countOutcomes, DEFAULT_CONCURRENCY, runOnce, type RunReport, type SecretOutcome } from "../runner/run-once";
+import { assessSecret, DEFAULT_OVERDUE_TOLERANCE_MS, type SecretHealth } from "../health/secret-health";
+import { createLogger } from "../log";
+import { mapWithConcurrency } from "../runner/worker-pool";
+import { printTable, type Output } from "./output";
+
+/**
+ * `run` and `check`: the runner's CLI doors. Output is for people on a
+ * terminal (a progress bar and a summary table) and for machines elsewhere
+ * (JSON log lines on stderr, --json on stdout); the exit code says whether
+ * anything failed.
+ */
+
+export interface RunnerIo {
+  readonly out: Output;
+  readonly err: Output & { isTTY?: boolean };
+  readonly context: () => RuntimeContext;
+  /** Tests inject a logger that writes where they can read it. */
+  readonly logger?: Logger;
+  /** `--every` waits between passes; tests replace the wait. */
+  readonly wait?: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly signal?: AbortSignal;
+}
+
+export const MIN_INTERVAL_MS = 60_000;
+
+export function parseInterval(text: string): number {
+  const m = /^([1-9][0-9]*)([smhd])$/.exec(text);
+  const ms = m ? Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "s" | "m" | "h" | "d"] : NaN;
+  if (!(ms >= MIN_INTERVAL_MS)) throw new InvalidArgumentError("must be an integer with unit s, m, h or d, at least 1m (e.g. 15m)");
+  return ms;
+}
+
+function parseAt(text: string): Date {
+  const t = Date.parse(text);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(t)) throw new InvalidArgumentError("must be an ISO-8601 time, e.g. 2026-12-01T00:00:00Z");
+  return new Date(t);
+}
+
+function parseConcurrency(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError("must be an integer 1..64");
+  return n;
+}
+
+interface RunFlags {
+  once?: boolean;
+  every?: number;
+  dryRun?: boolean;
+  at?: Date;
+  concurrency: number;
+  prefix?: string;
+  json?: boolean;
+}
+
+export function registerRunnerCommands(program: Command, io: RunnerIo): void {
+  program
+    .command("run")
+    .description("rotate every secret that is due (automatic rotation on, next rotation time passed, not pending deletion)")
+    .option("--once", "one pass, then exit (the default)")
+    .option("--every <interval>", "a pass every interval, e.g. 15m", parseInterval)
+    .option("--dry-run", "list what would rotate and why; rotate nothing")
+    .option("--at <time>", "judge what is due as of this ISO time", parseAt)
+    .option("--concurrency <n>", `rotations in flight (1..64, default ${DEFAULT_CONCURRENCY})`, parseConcurrency, DEFAULT_CONCURRENCY)
+    .option("--prefix <prefix>", "only secrets whose names start with this")
+    .addOption(new Option("--json", "print the report as JSON"))
+    .action(async (flags: RunFlags) => {
+      if (flags.once && flags.every !== undefined) {
+        throw new ManagedSecretsError("InvalidInput", "--once and --every exclude each other", { property: "--every" });
+      }
+      let failed = false;
+      for (;;) {
+        const report = await runPass(io, flags);
+        failed = countOutcomes(report).failed > 0;
+        if (flags.every === undefined || io.signal?.aborted) break;
+        await (io.wait ?? abortableWait)(flags.every, io.signal ?? new AbortController().signal);
+        if (io.signal?.aborted) break;
+      }
+      if (failed) throw new RunFailed();
+    });
+
+  program
+    .command("check")
+    .description("exit non-zero when any secret is overdue, rejected by its target, unreachable, interrupted or failing")
+    .option("--at <time>", "judge as of this ISO time", parseAt)
+    .option("--tolerance <interval>", "how late a due rotation may be (default 1h)", parseInterval)
+    .option("--no-probe", "do not log in with the current credentials")
+    .option("--concurrency <n>", "probes in flight (1..64)", parseConcurrency, DEFAULT_CONCURRENCY)
+    .option("--prefix <prefix>", "only secrets whose names start with this")
+    .addOption(new Option("--json", "print the findings as JSON"))
+    .action(async (flags: { at?: Date; tolerance?: number; probe: boolean; concurrency: number; prefix?: string; json?: boolean }) => {
+      const ctx = io.context();
+      const now = flags.at ?? ctx.clock();
+      const secrets = await ctx.store.listSecrets({ prefix: flags.prefix, includePendingDeletion: true });
+      const findings = await mapWithConcurrency(secrets, flags.concurrency, async (meta) =>
+        assessSecret(meta, {
+          now,
+          toleranceMs: flags.tolerance ?? DEFAULT_OVERDUE_TOLERANCE_MS,
+          probe:
+            flags.probe && !meta.plannedDeleteAt
+              ? async () => targetFromMetadata(meta).accepts((await ctx.store.getValue(meta.name)).value)
+              : undefined,
+        }),
+      );
+      printFindings(io, findings, flags.json === true);
+      if (findings.some((f) => !f.healthy)) throw new CheckFailed(findings.filter((f) => !f.healthy).length);
+    });
+}
+
+/** A failed pass or check: already reported, so the CLI only sets the exit code. */
+export class RunFailed extends Error {
+  constructor() {
+    super("some secrets failed to rotate");
+  }
+}
+export class CheckFailed extends Error {
+  constructor(readonly unhealthy: number) {
+    super(`${unhealthy} secret(s) need attention`);
+  }
+}
+
+async function runPass(io: RunnerIo, flags: RunFlags): Promise<RunReport> {
+  const ctx = io.context();
+  const logger = io.logger ?? createLogger();
+  const bar = io.err.isTTY && !flags.json ? progressBar() : undefined;
+  const report = await runOnce({
+    store: ctx.store,
+    clock: ctx.clock,
+    owner: `runner:${ctx.owner}`,
+    targetFor: (meta) => targetFromMetadata(meta),
+    concurrency: flags.concurrency,
+    dryRun: flags.dryRun,
+    at: flags.at,
+    prefix: flags.prefix,
+    logger,
+    onProgress: (done, total) => {
+      if (!bar) return;
+      if (done === 1) bar.start(total, 0);
+      bar.update(done);
+      if (done === total) bar.stop();
+    },
+  });
+  if (flags.json) {
+    io.out.write(`${JSON.stringify(report, null, 2)}\n`);
+    return report;
+  }
+  const counts = countOutcomes(report);
+  const shown = report.outcomes.filter((o) => o.status !== "skipped" || o.reason === "another rotator holds its lease");
+  printTable(io.out, shown.map(row), ["name", "status", "version", "attempts", "ms", "reason"]);
+  io.out.write(
+    `${flags.dryRun ? "dry run: " : ""}${counts.rotated} rotated, ${counts["would-rotate"]} would rotate, ${counts.skipped} skipped, ${counts.failed} failed` +
+      `${report.purged.length ? `, ${report.purged.length} purged` : ""} (judged at ${report.judgedAt})\n`,
+  );
+  return report;
+}
+
+function row(o: SecretOutcome): Record<string, unknown> {
+  return { name: o.name, status: o.status, version: o.versionId ?? "", attempts: o.attempts || "", ms: o.durationMs || "", reason: o.reason };
+}
+
+function printFindings(io: RunnerIo, findings: readonly SecretHealth[], json: boolean): void {
+  if (json) {
+    io.out.write(`${JSON.stringify(findings, null, 2)}\n`);
+    return;
+  }
+  printTable(
+    io.out,
+    findings.map((f) => ({ name: f.name, health: f.healthy ? (f.pendingDeletion ? "pending deletion" : "ok") : f.problems.join(","), detail: f.details.join("; ") })),
+    ["name", "health", "detail"],
+  );
+  const bad = findings.filter((f) => !f.healthy).length;
+  io.out.write(bad === 0 ? `all ${findings.length} secrets healthy\n` : `${bad} of ${findings.length} secrets need attention\n`);
+}
+
+function progressBar() {
+  const { SingleBar, Presets } = require("cli-progress") as typeof import("cli-progress");
+  return new SingleBar({ format: "rotating [{bar}] {value}/{total} ({eta}s left)", stream: process.stderr, clearOnComplete: true }, Presets.shades_classic);
+}
+
+function abortableWait(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

@@ -1,0 +1,137 @@
+import type { Logger } from "pino";
+import { describeError, isManagedSecretsError } from "../errors";
+import type { Clock } from "../clock";
+import type { SecretMeta, SecretStore } from "../store/secret-store";
+import type { RotationTarget } from "../rotation/rotation-target";
+import { rotateSecret } from "../rotation/rotate-secret";
+import { judgeDue } from "./due";
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "./retry";
+import { mapWithConcurrency } from "./worker-pool";
+
+/**
+ * One pass of the rotation runner: find what is due, rotate it with bounded
+ * concurrency, each secret under its own lease, and report every secret's
+ * outcome. The same function serves `managed-secrets run`, the Function
+ * Compute timer, and tests.
+ */
+
+/** SSH-bound work: enough to overlap session set-up on a handful of hosts without flooding sshd's MaxStartups. */
+export const DEFAULT_CONCURRENCY = 8;
+
+/** Metadata the runner keeps so `check` (and CI) can see a secret that keeps failing. */
+export const FAILURE_META = { code: "lastRotationError", at: "lastRotationErrorAt" } as const;
+
+export type OutcomeStatus = "rotated" | "would-rotate" | "skipped" | "failed";
+
+export interface SecretOutcome {
+  readonly name: string;
+  readonly status: OutcomeStatus;
+  readonly reason: string;
+  readonly versionId?: string;
+  readonly attempts: number;
+  readonly durationMs: number;
+}
+
+export interface RunReport {
+  readonly startedAt: string;
+  /** The time what is due was judged against (`--at`, or now). */
+  readonly judgedAt: string;
+  readonly outcomes: readonly SecretOutcome[];
+  /** Secrets whose recovery window had passed, removed in this pass. */
+  readonly purged: readonly string[];
+}
+
+export interface RunOptions {
+  readonly store: SecretStore;
+  readonly clock: Clock;
+  readonly owner: string;
+  readonly targetFor: (meta: SecretMeta) => RotationTarget;
+  readonly concurrency?: number;
+  readonly dryRun?: boolean;
+  /** Judge what is due as of this time instead of now. */
+  readonly at?: Date;
+  /** Only names with this prefix. */
+  readonly prefix?: string;
+  readonly retry?: RetryPolicy;
+  readonly logger?: Logger;
+  readonly onProgress?: (done: number, total: number, outcome: SecretOutcome) => void;
+}
+
+export function countOutcomes(report: RunReport): Record<OutcomeStatus, number> {
+  const counts: Record<OutcomeStatus, number> = { rotated: 0, "would-rotate": 0, skipped: 0, failed: 0 };
+  for (const o of report.outcomes) counts[o.status]++;
+  return counts;
+}
+
+export async function runOnce(options: RunOptions): Promise<RunReport> {
+  const { store, clock, logger } = options;
+  const startedAt = clock().toISOString();
+  const judgedAt = options.at ?? clock();
+  const purged = options.dryRun ? [] : await store.purgeExpired();
+  for (const name of purged) logger?.info({ secret: name, event: "purged" }, "recovery window passed: secret purged");
+
+  const secrets = await store.listSecrets({ prefix: options.prefix });
+  const verdicts = secrets.map((meta) => ({ meta, verdict: judgeDue(meta, judgedAt) }));
+  const due = verdicts.filter((v) => v.verdict.due);
+  const notDue: SecretOutcome[] = verdicts
+    .filter((v) => !v.verdict.due)
+    .map(({ meta, verdict }) => ({ name: meta.name, status: "skipped", reason: verdict.reason, attempts: 0, durationMs: 0 }));
+
+  let done = 0;
+  const rotated = await mapWithConcurrency(due, options.concurrency ?? DEFAULT_CONCURRENCY, async ({ meta, verdict }) => {
+    const outcome = options.dryRun
+      ? ({ name: meta.name, status: "would-rotate", reason: verdict.reason, attempts: 0, durationMs: 0 } as const)
+      : await rotateOne(options, meta, verdict.reason, judgedAt);
+    options.onProgress?.(++done, due.length, outcome);
+    return outcome;
+  });
+
+  const outcomes = [...rotated, ...notDue].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { startedAt, judgedAt: judgedAt.toISOString(), outcomes, purged };
+}
+
+async function rotateOne(options: RunOptions, meta: SecretMeta, why: string, judgedAt: Date): Promise<SecretOutcome> {
+  const { store, clock, logger } = options;
+  const started = Date.now();
+  const attempt = await withRetry(options.retry ?? DEFAULT_RETRY, async () => {
+    const target = options.targetFor(meta);
+    return rotateSecret({
+      store,
+      name: meta.name,
+      target,
+      owner: options.owner,
+      clock,
+      // The list was read before the lease: another rotator may have done this one since.
+      skipIf: (fresh) => (judgeDue(fresh, judgedAt).due ? undefined : "already rotated by another rotator"),
+    });
+  });
+  const durationMs = Date.now() - started;
+
+  if (attempt.ok && attempt.value.notNeeded !== undefined) {
+    logger?.info({ secret: meta.name, event: "skipped", reason: attempt.value.notNeeded }, "nothing to do");
+    return { name: meta.name, status: "skipped", reason: attempt.value.notNeeded, attempts: attempt.attempts, durationMs };
+  }
+  if (attempt.ok) {
+    if (meta.metadata[FAILURE_META.code]) {
+      await store.updateSecret(meta.name, { metadata: { [FAILURE_META.code]: null, [FAILURE_META.at]: null } });
+    }
+    logger?.info({ secret: meta.name, event: "rotated", versionId: attempt.value.versionId, attempts: attempt.attempts, durationMs }, `rotated (${why})`);
+    return { name: meta.name, status: "rotated", reason: why, versionId: attempt.value.versionId, attempts: attempt.attempts, durationMs };
+  }
+
+  const error = attempt.error;
+  // Another rotator holding the lease is doing this very job: not a failure of ours.
+  if (isManagedSecretsError(error, "LeaseHeld")) {
+    logger?.info({ secret: meta.name, event: "skipped", reason: "lease held" }, "another rotator holds the lease");
+    return { name: meta.name, status: "skipped", reason: "another rotator holds its lease", attempts: attempt.attempts, durationMs };
+  }
+  const reason = describeError(error);
+  const code = isManagedSecretsError(error) ? error.code : "Unexpected";
+  logger?.warn({ secret: meta.name, event: "failed", code, attempts: attempt.attempts }, reason);
+  try {
+    await store.updateSecret(meta.name, { metadata: { [FAILURE_META.code]: code, [FAILURE_META.at]: clock().toISOString() } });
+  } catch (e) {
+    logger?.warn({ secret: meta.name, event: "record-failed" }, describeError(e));
+  }
+  return { name: meta.name, status: "failed", reason, attempts: attempt.attempts, durationMs };
+}
