@@ -73,7 +73,7 @@ export function registerRunnerCommands(program: Command, io: RunnerIo): void {
       if (flags.once && flags.every !== undefined) {
         throw new ManagedSecretsError("InvalidInput", "--once and --every exclude each other", { property: "--every" });
       }
-      let failed = false;
+      let failed: boolean;
       for (;;) {
         const report = await runPass(io, flags);
         failed = countOutcomes(report).failed > 0;
