@@ -12,7 +12,7 @@ export interface ConfigSource {
   get(key: string): string | undefined;
 }
 
-const STORE_KEYS = ["managed-secrets:store", "managed-secrets:localPath", "managed-secrets:passphrase"] as const;
+const STORE_KEYS = ["managed-secrets:store", "managed-secrets:localPath", "managed-secrets:passphrase", "managed-secrets:probe"] as const;
 
 let stackConfig: Readonly<Record<string, string>> = {};
 
@@ -37,6 +37,12 @@ export interface RuntimeContext {
   readonly clock: Clock;
   /** Lease owner for rotations started here. */
   readonly owner: string;
+  /**
+   * Whether refresh logs in with the current credential (default true). CI
+   * runners that cannot reach the instances set managed-secrets:probe=false
+   * (or MANAGED_SECRETS_PROBE=false) and rely on the runner's `check`.
+   */
+  readonly probeOnRefresh?: boolean;
   /** Alibaba Cloud region, endpoint and credentials; resolved on first use, so ECS-only stacks need none. */
   cloud(): import("./alicloud/cloud-settings").CloudSettings;
 }
@@ -57,6 +63,7 @@ export function runtimeContext(overrides: ContextOverrides = {}): RuntimeContext
     store: openStore(settings, clock),
     clock,
     owner: `${hostname()}:${process.pid}`,
+    probeOnRefresh: (config.get("managed-secrets:probe") ?? env.MANAGED_SECRETS_PROBE ?? "true") !== "false",
     cloud: () => (require("./alicloud/cloud-settings") as typeof import("./alicloud/cloud-settings")).resolveCloudSettings({ env, config }),
   };
 }

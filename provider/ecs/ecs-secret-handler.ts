@@ -44,7 +44,12 @@ export interface EcsSecretOutputs {
   readonly lastRotatedAt: string;
   readonly nextRotationAt?: string;
   readonly plannedDeleteAt?: string;
+  /** From the last create/update/refresh: the shared health model (see provider/health). */
+  readonly health?: { readonly healthy: boolean; readonly problems: readonly string[] };
 }
+
+/** Problems an update repairs by rotating (the others are repaired by restoring or re-applying settings). */
+const ROTATION_REPAIRS: ReadonlySet<string> = new Set(["rejected", "overdue", "interrupted", "failing"]);
 
 /** Changing any of these means a different secret: replace. */
 const IDENTITY_FIELDS = ["instanceId", "managedUser", "credentialType"] as const;
@@ -66,6 +71,7 @@ export async function diff(_id: string, olds: EcsSecretOutputs, news: Record<str
   if (olds.secretName !== secretNameOf(spec)) replaces.push("secretName");
   const changes =
     replaces.length > 0 ||
+    driftOf(olds, spec).length > 0 ||
     rotationRequested(olds, spec) ||
     olds.rotationPeriod !== spec.rotationPeriod ||
     olds.description !== spec.description ||
@@ -140,10 +146,14 @@ export async function create(inputs: Record<string, unknown>, ctx: RuntimeContex
 export async function update(id: string, olds: EcsSecretOutputs, news: Record<string, unknown>, ctx: RuntimeContext, hooks: HandlerHooks = {}): Promise<{ outs: EcsSecretOutputs }> {
   const spec = parseEcsSecretInputs(news);
   const { store, clock } = ctx;
+  // Drift found by refresh is repaired here: a deleted secret comes back, a broken or stale credential rotates.
+  const drift = driftOf(olds, spec);
+  const existing = await ctx.store.describeSecret(id);
+  if (existing?.plannedDeleteAt) await store.restoreSecret(id);
   const meta = await requireLive(ctx, id);
   await store.updateSecret(id, { description: spec.description, metadata: metadataFor(spec, meta.metadata[META.lastRotatedAt] ?? clock().toISOString()) });
 
-  if (rotationRequested(olds, spec)) {
+  if (rotationRequested(olds, spec) || drift.some((d) => ROTATION_REPAIRS.has(d))) {
     const target = targetFor(spec, id);
     const value = spec.customValue === undefined ? undefined : ecsValueFrom(spec.managedUser, spec.credentialType, spec.customValue);
     const rotationMeta: Record<string, string> = spec.rotationTrigger === undefined ? {} : { [META.rotationTrigger]: String(spec.rotationTrigger) };
@@ -164,7 +174,29 @@ export async function read(id: string, props: EcsSecretOutputs | undefined, ctx:
     throw new ManagedSecretsError("InvalidInput", `secret ${id} cannot be read without its recorded outputs: import is not supported for dynamic resources`, { secretName: id });
   }
   if (meta.plannedDeleteAt) return { id, props: { ...props, plannedDeleteAt: meta.plannedDeleteAt } };
-  return { id, props: await outputsFromStore(id, meta, props, ctx) };
+  const outs = await outputsFromStore(id, meta, props, ctx);
+  const { assessSecret } = require("../health/secret-health") as typeof import("../health/secret-health");
+  const { targetFromMetadata } = require("../rotation/target-from-metadata") as typeof import("../rotation/target-from-metadata");
+  // A fresh login with the current credential, nothing changed: the same probe `managed-secrets check` makes.
+  const health = await assessSecret(meta, {
+    now: ctx.clock(),
+    probe: ctx.probeOnRefresh === false ? undefined : async () => targetFromMetadata(meta).accepts((await ctx.store.getValue(id)).value),
+  });
+  return { id, props: { ...outs, health: { healthy: health.healthy, problems: [...health.problems] } } };
+}
+
+/**
+ * How the refreshed outputs depart from the declaration. A rotation done on
+ * schedule changes only store facts (version, value, times), never these.
+ */
+export function driftOf(olds: EcsSecretOutputs, spec: EcsSecretSpec): string[] {
+  const drift: string[] = [];
+  if (olds.plannedDeleteAt) drift.push("pending-deletion");
+  for (const p of olds.health?.problems ?? []) drift.push(p);
+  const declared = spec.rotationPeriod === undefined ? undefined : parseRotationPeriod(spec.rotationPeriod);
+  // Only a refreshed value can differ from what the last update wrote: someone changed the schedule out of band.
+  if (olds.rotationPeriodSeconds !== declared && olds.rotationPeriod === spec.rotationPeriod) drift.push("rotation-settings");
+  return drift;
 }
 
 export async function remove(id: string, props: EcsSecretOutputs, ctx: RuntimeContext): Promise<void> {
@@ -261,7 +293,8 @@ async function outputsFor(name: string, spec: EcsSecretSpec, ctx: RuntimeContext
     automaticRotation: false,
     lastRotatedAt: "",
   };
-  return outputsFromStore(name, meta, declared, ctx);
+  // Just created or updated through the host: its credential was proven by a login in this very call.
+  return { ...(await outputsFromStore(name, meta, declared, ctx)), health: { healthy: true, problems: [] } };
 }
 
 /** Declared fields from `base`; everything the store knows, fresh from the store. */
@@ -271,7 +304,7 @@ async function outputsFromStore(name: string, meta: SecretMeta, base: EcsSecretO
   const m = meta.metadata;
   const periodSeconds = m[META.rotationPeriodSeconds] ? Number(m[META.rotationPeriodSeconds]) : undefined;
   // Strip any stale store facts from base before adding fresh ones.
-  const { publicKey: _p, rotationPeriodSeconds: _r, nextRotationAt: _n, plannedDeleteAt: _d, ...declared } = base;
+  const { publicKey: _p, rotationPeriodSeconds: _r, nextRotationAt: _n, plannedDeleteAt: _d, health: _h, ...declared } = base;
   return {
     ...declared,
     versionId: current?.versionId ?? "",
