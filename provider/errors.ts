@@ -24,6 +24,18 @@ export const ERROR_CODES = {
    * budget, or the lock was lost mid-write. Transient: nothing was written.
    */
   StoreBusy: "the store is locked by another process",
+  /**
+   * The kms store could not get an answer from KMS: throttling, KMS server
+   * errors or network failures outlasted the retry budget. Transient: retry
+   * later. The message carries KMS's error code and request id.
+   */
+  StoreUnavailable: "the store's service is not answering",
+  /**
+   * KMS refused a request for a reason this product does not map to another
+   * code (e.g. Rejected.LimitExceeded); the message carries KMS's error code
+   * and request id. Not transient.
+   */
+  StoreRejected: "the store's service refused the request",
   /** Another rotator holds the lease for this secret. */
   LeaseHeld: "another rotation of this secret is in progress",
   /** The host presented a host key other than the pinned one. */
@@ -43,7 +55,7 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** Codes worth retrying with backoff: the next attempt may succeed unchanged. */
-export const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["Unreachable", "LeaseHeld", "StoreBusy"]);
+export const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["Unreachable", "LeaseHeld", "StoreBusy", "StoreUnavailable"]);
 
 export class ManagedSecretsError extends Error {
   override readonly name = "ManagedSecretsError";
