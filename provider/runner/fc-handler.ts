@@ -1,0 +1,45 @@
+/**
+ * The Function Compute door to the runner: the timer trigger invokes this,
+ * one pass runs, and the invocation fails when any secret failed, so FC's own
+ * alerting sees it. Credentials come from the function's role through FC's
+ * context (temporary STS credentials), the region from the context too; store
+ * and tuning from the function's environment (set by RotationRunner).
+ */
+import { runtimeContext } from "../runtime-context";
+import { targetFromMetadata } from "../rotation/target-from-metadata";
+import { countOutcomes, DEFAULT_CONCURRENCY, runOnce } from "./run-once";
+import { createLogger } from "../log";
+
+export interface FcContext {
+  readonly region?: string;
+  readonly requestId?: string;
+  readonly credentials?: { readonly accessKeyId?: string; readonly accessKeySecret?: string; readonly securityToken?: string };
+}
+
+export async function handler(_event: unknown, context: FcContext = {}): Promise<string> {
+  const creds = context.credentials ?? {};
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...(context.region ? { ALIBABA_CLOUD_REGION_ID: context.region } : {}),
+    ...(creds.accessKeyId && creds.accessKeySecret
+      ? { ALIBABA_CLOUD_ACCESS_KEY_ID: creds.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: creds.accessKeySecret, ALIBABA_CLOUD_SECURITY_TOKEN: creds.securityToken ?? "" }
+      : {}),
+  };
+  const ctx = runtimeContext({ env });
+  const logger = createLogger({ level: env.MANAGED_SECRETS_LOG_LEVEL ?? "info" }).child({ requestId: context.requestId });
+  const concurrency = Number(env.MANAGED_SECRETS_CONCURRENCY ?? DEFAULT_CONCURRENCY);
+  const report = await runOnce({
+    store: ctx.store,
+    clock: ctx.clock,
+    owner: `fc:${context.requestId ?? ctx.owner}`,
+    targetFor: (meta) => targetFromMetadata(meta),
+    concurrency: Number.isInteger(concurrency) && concurrency > 0 ? concurrency : DEFAULT_CONCURRENCY,
+    prefix: env.MANAGED_SECRETS_PREFIX || undefined,
+    logger,
+  });
+  const counts = countOutcomes(report);
+  const summary = JSON.stringify({ judgedAt: report.judgedAt, ...counts, purged: report.purged.length, failedSecrets: report.outcomes.filter((o) => o.status === "failed").map((o) => o.name) });
+  logger.info({ event: "pass-complete", ...counts }, "rotation pass complete");
+  if (counts.failed > 0) throw new Error(`rotation pass finished with ${counts.failed} failure(s): ${summary}`);
+  return summary;
+}

@@ -1,0 +1,66 @@
+import { strict as assert } from "node:assert";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
+import { createTestStore, type TestStore } from "../support/test-store";
+import * as ecs from "../../provider/ecs/ecs-secret-handler";
+import { bundleFcHandler } from "../../provider/runner/bundle";
+import { tryLogin } from "../support/ssh-client";
+import { ecsInputs } from "../ecs/ecs-fixtures";
+
+const run = promisify(execFile);
+
+/** Invokes the bundled handler the way FC's Node.js runtime does: require the file, call handler(event, context). */
+const INVOKE = `require(process.argv[1]).handler({}, { region: "cn-hangzhou", requestId: "req-1" })
+  .then((r) => process.stdout.write(r), (e) => { process.stderr.write(e.message); process.exitCode = 7; })`;
+
+describe("The Function Compute handler, bundled into one file (real sshd)", function () {
+  let host: StartedSshHost;
+  let t: TestStore;
+  let dir: string;
+  let bundle: string;
+
+  before(async function () {
+    requireRootForHosts();
+    dir = await mkdtemp(join(tmpdir(), "ms-fc-"));
+    // Outside the repo, so the bundle cannot lean on the project's node_modules.
+    bundle = (await bundleFcHandler(join(dir, "index.js"))).path;
+    host = await startSshHost();
+    t = await createTestStore();
+  });
+  after(async () => {
+    await host?.stop();
+    await t?.[Symbol.asyncDispose]();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("rotates what is due and returns a summary; a failure fails the invocation", async () => {
+    const { id } = await ecs.create(ecsInputs(host, { rotationPeriod: "6h" }), t.context());
+    await ecs.create(ecsInputs(host, { secretName: "not-due", rotationPeriod: "30d" }), t.context());
+    // The bundle runs on the real clock: make the first one due by moving its schedule back.
+    await t.store.updateSecret(id, { metadata: { nextRotationAt: new Date(Date.now() - 86400_000).toISOString() } });
+    const env = { ...t.env(), MANAGED_SECRETS_LOG_LEVEL: "warn" };
+
+    const ok = await run(process.execPath, ["-e", INVOKE, bundle], { env, cwd: dir });
+    const { judgedAt, ...summary } = JSON.parse(ok.stdout);
+    assert.ok(Math.abs(Date.parse(judgedAt) - Date.now()) < 60_000);
+    assert.deepEqual(summary, { rotated: 1, "would-rotate": 0, skipped: 1, failed: 0, purged: 0, failedSecrets: [] });
+    const password = JSON.parse((await t.store.getValue(id)).value).Password;
+    assert.equal(await tryLogin({ host: host.host, port: host.port, hostKeyFingerprint: host.hostKeyFingerprint, username: "root", password }), true);
+    Object.assign(host, { rootPassword: password });
+
+    await t.store.updateSecret("not-due", { metadata: { nextRotationAt: new Date(Date.now() - 86400_000).toISOString() } });
+    await host.exec("chpasswd", { stdin: "root:Changed-Behind-Its-Back-3\n" });
+    const failed = await run(process.execPath, ["-e", INVOKE, bundle], { env, cwd: dir }).then(
+      () => assert.fail("the invocation should fail"),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(failed.code, 7);
+    assert.match(failed.stderr, /rotation pass finished with 1 failure\(s\): .*"failedSecrets":\["not-due"\]/);
+    assert.ok(!failed.stderr.includes("Changed-Behind-Its-Back-3"));
+    await host.exec("chpasswd", { stdin: `root:${password}\n` });
+  });
+});
