@@ -1,0 +1,59 @@
+import { KmsApiError } from "../alicloud/kms-client";
+import { ManagedSecretsError } from "../errors";
+
+/**
+ * KMS's answers as the product's error codes. Messages carry KMS's error
+ * code and request id (what Alibaba support asks for) and a sentence of our
+ * own, never KMS's message text: some of those quote the request (the
+ * SignatureDoesNotMatch string-to-sign includes every parameter, SecretData
+ * too), and the product never puts a secret value in an error.
+ */
+
+export const KMS_NOT_FOUND = "Forbidden.ResourceNotFound";
+export const KMS_EXISTS = "Rejected.ResourceExist";
+export const KMS_IN_DELETE_WINDOW = "Rejected.ResourceInDeleteWindow";
+export const KMS_INVALID_PARAMETER = "InvalidParameter";
+
+/** Codes that mean the caller's credentials or permissions are wrong: a configuration problem, not the data's. */
+const ACCESS_CODES = /^(InvalidAccessKeyId|SignatureDoesNotMatch|IncompleteSignature|InvalidSecurityToken|SignatureNonceUsed|InvalidTimeStamp|Forbidden\.(?!ResourceNotFound)|NoPermission)/;
+
+export function isKmsCode(e: unknown, code: string): e is KmsApiError {
+  return e instanceof KmsApiError && e.code === code;
+}
+
+export function kmsRef(e: KmsApiError): string {
+  return `KMS ${e.action}: ${e.code}${e.requestId ? `, request id ${e.requestId}` : ""}`;
+}
+
+/**
+ * The error for a failed KMS call made for `secretName`, when the caller has
+ * no more specific reading of it. Non-KMS errors pass through unchanged.
+ */
+export function storeErrorFrom(e: unknown, secretName?: string): unknown {
+  if (!(e instanceof KmsApiError)) return e;
+  const details = secretName === undefined ? {} : { secretName };
+  const what = secretName === undefined ? "" : ` for secret "${secretName}"`;
+  if (e.kind === "throttling" || e.kind === "server" || e.kind === "network") {
+    const why = e.kind === "throttling" ? "kept throttling" : e.kind === "server" ? "kept failing" : "could not be reached";
+    return new ManagedSecretsError("StoreUnavailable", `KMS ${why} (${e.attempts} attempts)${what}; nothing more was changed, try again later (${kmsRef(e)})`, details);
+  }
+  switch (e.code) {
+    case KMS_NOT_FOUND:
+      return new ManagedSecretsError("SecretNotFound", `secret "${secretName ?? ""}" not found in KMS (${kmsRef(e)})`, details);
+    case KMS_IN_DELETE_WINDOW:
+      return new ManagedSecretsError("SecretPendingDeletion", `secret "${secretName ?? ""}" is scheduled for deletion; restore it (restoreSecret) to use it again (${kmsRef(e)})`, details);
+    case KMS_EXISTS:
+      return new ManagedSecretsError("SecretExists", `secret "${secretName ?? ""}" already exists in KMS (${kmsRef(e)})`, details);
+  }
+  if (e.code === KMS_INVALID_PARAMETER || e.code.startsWith("Missing")) {
+    return new ManagedSecretsError("InvalidInput", `KMS refused a parameter${what} (${kmsRef(e)})`, details);
+  }
+  if (ACCESS_CODES.test(e.code)) {
+    return new ManagedSecretsError(
+      "StoreConfig",
+      `KMS refused the credentials or permissions used${what}: check the AccessKey (or role) and that its RAM policy allows kms:${e.action} (${kmsRef(e)})`,
+      details,
+    );
+  }
+  return new ManagedSecretsError("StoreRejected", `KMS refused ${e.action}${what} (${kmsRef(e)})`, details);
+}
