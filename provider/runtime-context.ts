@@ -59,11 +59,12 @@ export function runtimeContext(overrides: ContextOverrides = {}): RuntimeContext
   const env = overrides.env ?? process.env;
   const config = { get: (k: string) => stackConfig[k] };
   const settings = resolveStoreSettings({ env, config });
+  const cloud = () => (require("./alicloud/cloud-settings") as typeof import("./alicloud/cloud-settings")).resolveCloudSettings({ env, config });
   return {
-    store: openStore(settings, clock),
+    store: openStore(settings, clock, cloud),
     clock,
     owner: `${hostname()}:${process.pid}`,
     probeOnRefresh: (config.get("managed-secrets:probe") ?? env.MANAGED_SECRETS_PROBE ?? "true") !== "false",
-    cloud: () => (require("./alicloud/cloud-settings") as typeof import("./alicloud/cloud-settings")).resolveCloudSettings({ env, config }),
+    cloud,
   };
 }

@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
+import type { CloudSettings } from "../alicloud/cloud-settings";
 import type { Clock } from "../clock";
 import { ManagedSecretsError } from "../errors";
 import { LocalSecretStore } from "./local-store";
@@ -12,7 +13,12 @@ import { storeSettingsSchema, type StoreSettings } from "./store-settings";
  */
 export const DEFAULT_LOCAL_STORE_PATH = "~/.managed-secrets/store.enc";
 
-export function openStore(settings: StoreSettings, clock?: Clock): SecretStore {
+/**
+ * `cloud` resolves region, endpoint and credentials for the kms store. It is
+ * called on the store's first KMS call, not here, so opening a kms store for a
+ * method that never touches it (check, diff) needs no cloud settings.
+ */
+export function openStore(settings: StoreSettings, clock?: Clock, cloud?: () => CloudSettings): SecretStore {
   const parsed = storeSettingsSchema.safeParse(settings);
   if (!parsed.success) {
     // Issue messages name the rule, never the received value, so the passphrase cannot leak here.
@@ -22,9 +28,19 @@ export function openStore(settings: StoreSettings, clock?: Clock): SecretStore {
   }
   const { store, localPath, passphrase } = parsed.data;
   if (store === "kms") {
-    throw new ManagedSecretsError("StoreConfig", "the kms store is not available in this version", { property: "store" });
+    if (cloud === undefined) {
+      throw new ManagedSecretsError("StoreConfig", "the kms store needs Alibaba Cloud settings (region, credentials), and none were given", { property: "store" });
+    }
+    const { KmsSecretStore } = require("./kms-store") as typeof import("./kms-store");
+    return new KmsSecretStore({ client: () => kmsClientFor(cloud()), clock });
   }
   return new LocalSecretStore({ path: expandHome(localPath ?? DEFAULT_LOCAL_STORE_PATH), passphrase: passphrase ?? "", clock });
+}
+
+function kmsClientFor(settings: CloudSettings): import("../alicloud/kms-client").KmsClient {
+  const { createKmsClient } = require("../alicloud/kms-client") as typeof import("../alicloud/kms-client");
+  const { openApiConfig } = require("../alicloud/cloud-settings") as typeof import("../alicloud/cloud-settings");
+  return createKmsClient(openApiConfig(settings, `kms.${settings.regionId}.aliyuncs.com`));
 }
 
 function expandHome(path: string): string {

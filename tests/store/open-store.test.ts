@@ -2,10 +2,13 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
+import { ManagedSecretsError } from "../../provider/errors";
+import { KmsSecretStore } from "../../provider/store/kms-store";
 import { LocalSecretStore } from "../../provider/store/local-store";
 import { DEFAULT_LOCAL_STORE_PATH, openStore } from "../../provider/store/open-store";
 import type { StoreSettings } from "../../provider/store/store-settings";
 import { expectError } from "./expect-error";
+import { startKmsEmulatorStore } from "./kms-emulator-store";
 import { createTestClock } from "./test-clock";
 
 describe("openStore", function () {
@@ -47,8 +50,34 @@ describe("openStore", function () {
     });
   });
 
-  it("fails with StoreConfig for the kms store, which this version does not have", async function () {
-    await expectError(() => openStore({ store: "kms" }), "StoreConfig", { message: /^the kms store is not available in this version$/ });
+  it("fails with StoreConfig for the kms store when no cloud settings are given", async function () {
+    await expectError(() => openStore({ store: "kms" }), "StoreConfig", {
+      property: "store",
+      message: /^the kms store needs Alibaba Cloud settings \(region, credentials\), and none were given$/,
+    });
+  });
+
+  it("opens the kms store without resolving cloud settings, and uses them on its first call", async function () {
+    await using kms = await startKmsEmulatorStore();
+    let resolved = 0;
+    const store = openStore({ store: "kms" }, undefined, () => {
+      resolved++;
+      return kms.cloud;
+    });
+    assert.ok(store instanceof KmsSecretStore);
+    assert.equal(store.kind, "kms");
+    assert.equal(resolved, 0, "opening resolves nothing: check and diff need no cloud settings");
+    await store.createSecret({ name: "s", description: "", metadata: {}, versionId: "v1", value: "x" });
+    assert.equal((await store.getValue("s")).value, "x");
+    assert.equal(resolved, 1, "resolved once, on first use");
+    assert.deepEqual(kms.actions(), ["CreateSecret", "GetSecretValue"]);
+  });
+
+  it("surfaces a cloud-settings failure of the kms store at its first call", async function () {
+    const store = openStore({ store: "kms" }, undefined, () => {
+      throw new ManagedSecretsError("StoreConfig", "no Alibaba Cloud region is set", { property: "region" });
+    });
+    await expectError(store.describeSecret("s"), "StoreConfig", { property: "region", message: /^no Alibaba Cloud region is set$/ });
   });
 
   it("fails with StoreConfig for settings that do not match the schema, without echoing the passphrase", async function () {
