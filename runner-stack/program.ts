@@ -1,0 +1,23 @@
+import * as pulumi from "@pulumi/pulumi";
+import { RotationRunner } from "../sdk/rotation-runner";
+
+/**
+ * The root stack: one RotationRunner from stack config. Region is the
+ * alicloud provider's own `alicloud:region`, so one setting drives both.
+ */
+export function runnerStack(config = new pulumi.Config("managed-secrets-runner"), cloud = new pulumi.Config("alicloud"), bundlePath?: string) {
+  const vpcId = config.get("vpcId");
+  const runner = new RotationRunner("rotation-runner", {
+    schedule: config.require("schedule"),
+    region: cloud.require("region"),
+    concurrency: config.getNumber("concurrency"),
+    secretPrefix: config.get("secretPrefix"),
+    functionName: config.get("functionName"),
+    bundlePath,
+    vpc:
+      vpcId === undefined
+        ? undefined
+        : { vpcId, vswitchIds: config.requireObject<string[]>("vswitchIds"), securityGroupId: config.require("securityGroupId") },
+  });
+  return { functionName: runner.functionName, roleArn: runner.roleArn, triggerName: runner.triggerName };
+}

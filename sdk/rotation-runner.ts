@@ -1,0 +1,91 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import type * as alicloud from "@pulumi/alicloud";
+import type { RunnerDeploymentInput } from "../provider/runner/runner-deployment";
+
+/**
+ * Deploys the rotation runner to Function Compute: a RAM role only FC may
+ * assume, a policy granting exactly the actions the runner calls (generated
+ * from provider/alicloud/api-actions.ts), the function (Node.js 20, the
+ * one-file bundle, the KMS store), and a timer trigger. Optional VPC settings
+ * let it reach instances on their private addresses.
+ *
+ * @pulumi/alicloud is an optional peer dependency, loaded only here.
+ */
+
+export interface RotationRunnerArgs extends RunnerDeploymentInput {
+  /** The bundled handler (`npm run bundle`); defaults to the package's dist/fc/index.js. */
+  readonly bundlePath?: string;
+}
+
+export class RotationRunner extends pulumi.ComponentResource {
+  declare readonly functionName: pulumi.Output<string>;
+  declare readonly roleArn: pulumi.Output<string>;
+  declare readonly policyName: pulumi.Output<string>;
+  declare readonly triggerName: pulumi.Output<string>;
+
+  constructor(name: string, args: RotationRunnerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("alicloud-managed-secrets:index:RotationRunner", name, {}, opts);
+    const deployment = require("../provider/runner/runner-deployment") as typeof import("../provider/runner/runner-deployment");
+    const { bundlePath, ...settings } = args;
+    const d = deployment.parseRunnerDeployment(settings);
+    const cloud = require("@pulumi/alicloud") as typeof alicloud;
+    const child = { parent: this };
+
+    const role = new cloud.ram.Role(`${name}-role`, {
+      roleName: `${d.functionName}-role`,
+      assumeRolePolicyDocument: deployment.fcTrustPolicy(),
+      description: "Assumed by Function Compute to run managed-secrets rotations",
+    }, child);
+    const policy = new cloud.ram.Policy(`${name}-policy`, {
+      policyName: `${d.functionName}-policy`,
+      policyDocument: deployment.runnerPolicyDocument(d),
+      description: "Exactly the KMS, RAM and STS actions the managed-secrets runner calls",
+    }, child);
+    new cloud.ram.RolePolicyAttachment(`${name}-attach`, { policyName: policy.policyName, policyType: "Custom", roleName: role.roleName }, child);
+
+    const fn = new cloud.fc.V3Function(`${name}-function`, {
+      functionName: d.functionName,
+      description: "managed-secrets rotation runner",
+      runtime: "nodejs20",
+      handler: "index.handler",
+      code: { zipFile: zipBundle(bundlePath ?? defaultBundlePath()) },
+      role: role.arn,
+      timeout: d.timeoutSeconds,
+      memorySize: d.memorySize,
+      environmentVariables: deployment.runnerEnvironment(d),
+      ...(d.vpc
+        ? { vpcConfig: { vpcId: d.vpc.vpcId, vswitchIds: d.vpc.vswitchIds, securityGroupId: d.vpc.securityGroupId } }
+        : {}),
+    }, { ...child, dependsOn: [policy] });
+
+    const trigger = new cloud.fc.V3Trigger(`${name}-timer`, {
+      functionName: fn.functionName,
+      qualifier: "LATEST",
+      triggerName: "rotation-timer",
+      triggerType: "timer",
+      triggerConfig: deployment.timerTriggerConfig(d),
+      description: `runs the rotation runner ${d.schedule}`,
+    }, child);
+
+    this.functionName = fn.functionName;
+    this.roleArn = role.arn;
+    this.policyName = policy.policyName;
+    this.triggerName = trigger.triggerName;
+    this.registerOutputs({ functionName: this.functionName, roleArn: this.roleArn, policyName: this.policyName, triggerName: this.triggerName });
+  }
+}
+
+function defaultBundlePath(): string {
+  return join(dirname(require.resolve("alicloud-managed-secrets/package.json")), "dist", "fc", "index.js");
+}
+
+/** FC takes code as a base64 zip; the handler file must be index.js at its root. */
+function zipBundle(path: string): string {
+  if (!existsSync(path)) {
+    throw new Error(`the runner bundle ${path} does not exist: run \`npm run bundle\` (npm run build does it too)`);
+  }
+  const { zipSync } = require("fflate") as typeof import("fflate");
+  return Buffer.from(zipSync({ "index.js": readFileSync(path) }, { level: 9, mtime: new Date("2020-01-01T00:00:00Z") })).toString("base64");
+}

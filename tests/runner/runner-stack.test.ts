@@ -1,0 +1,111 @@
+import { strict as assert } from "node:assert";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { unzipSync } from "fflate";
+import { RotationRunner } from "../../sdk/rotation-runner";
+import { RUNNER_API_ACTIONS, PROVIDER_ONLY_ACTIONS } from "../../provider/alicloud/api-actions";
+import { isFcSchedule, parseRunnerDeployment } from "../../provider/runner/runner-deployment";
+
+type Registered = { type: string; name: string; inputs: Record<string, unknown> };
+
+describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", () => {
+  const registered: Registered[] = [];
+  let dir: string;
+  let bundlePath: string;
+
+  before(async () => {
+    pulumi.runtime.setMocks(
+      {
+        newResource: (args) => {
+          registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+          const extra: Record<string, string> = args.type === "alicloud:ram/role:Role" ? { arn: `acs:ram::123:role/${args.inputs.roleName}` } : {};
+          return { id: `${args.name}-id`, state: { ...args.inputs, ...extra } };
+        },
+        call: (args) => {
+          throw new Error(`unexpected call ${args.token}`);
+        },
+      },
+      "managed-secrets-runner",
+      "prod",
+      false,
+    );
+    dir = await mkdtemp(join(tmpdir(), "ms-runner-stack-"));
+    bundlePath = join(dir, "index.js");
+    await writeFile(bundlePath, "exports.handler = async () => 'bundle';\n");
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  async function settle<T>(o: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => o.apply(resolve));
+  }
+
+  it("deploys role, policy, attachment, function and timer, with exactly the runner's actions", async () => {
+    const runner = new RotationRunner("rr", {
+      schedule: "@every 15m", region: "cn-hangzhou", secretPrefix: "ecs/", concurrency: 4, bundlePath,
+      vpc: { vpcId: "vpc-1", vswitchIds: ["vsw-1"], securityGroupId: "sg-1" },
+    });
+    assert.equal(await settle(runner.functionName), "managed-secrets-runner");
+    assert.equal(await settle(runner.triggerName), "rotation-timer");
+    const byType = (t: string) => registered.filter((r) => r.type === t);
+    assert.deepEqual(
+      registered.filter((r) => r.name.startsWith("rr")).map((r) => r.type).sort(),
+      ["alicloud-managed-secrets:index:RotationRunner", "alicloud:fc/v3Function:V3Function", "alicloud:fc/v3Trigger:V3Trigger", "alicloud:ram/policy:Policy", "alicloud:ram/role:Role", "alicloud:ram/rolePolicyAttachment:RolePolicyAttachment"],
+    );
+
+    const trust = JSON.parse(byType("alicloud:ram/role:Role")[0]!.inputs.assumeRolePolicyDocument as string);
+    assert.deepEqual(trust.Statement[0].Principal, { Service: ["fc.aliyuncs.com"] });
+
+    const policy = JSON.parse(byType("alicloud:ram/policy:Policy")[0]!.inputs.policyDocument as string);
+    const granted = policy.Statement.flatMap((s: { Action: string[] }) => s.Action).sort();
+    const expected = Object.entries(RUNNER_API_ACTIONS).flatMap(([p, actions]) => actions.map((a) => `${p}:${a}`)).sort();
+    assert.deepEqual(granted, expected, "the policy is exactly the runner's call list");
+    for (const [p, actions] of Object.entries(PROVIDER_ONLY_ACTIONS)) for (const a of actions) assert.ok(!granted.includes(`${p}:${a}`), `${p}:${a} is not the runner's`);
+    const kmsScoped = policy.Statement.find((s: { Action: string[] }) => s.Action.includes("kms:GetSecretValue"));
+    assert.deepEqual(kmsScoped.Resource, ["acs:kms:cn-hangzhou:*:secret/ecs/*"]);
+
+    const fn = byType("alicloud:fc/v3Function:V3Function")[0]!.inputs;
+    assert.deepEqual([fn.runtime, fn.handler, fn.role], ["nodejs20", "index.handler", "acs:ram::123:role/managed-secrets-runner-role"]);
+    assert.deepEqual(fn.environmentVariables, { MANAGED_SECRETS_STORE: "kms", MANAGED_SECRETS_CONCURRENCY: "4", MANAGED_SECRETS_PREFIX: "ecs/", MANAGED_SECRETS_LOG_LEVEL: "info" });
+    assert.deepEqual(fn.vpcConfig, { vpcId: "vpc-1", vswitchIds: ["vsw-1"], securityGroupId: "sg-1" });
+    const zip = unzipSync(Buffer.from((fn.code as { zipFile: string }).zipFile, "base64"));
+    assert.deepEqual(Object.keys(zip), ["index.js"]);
+    assert.equal(Buffer.from(zip["index.js"]!).toString(), "exports.handler = async () => 'bundle';\n");
+
+    const trigger = byType("alicloud:fc/v3Trigger:V3Trigger")[0]!.inputs;
+    assert.equal(trigger.triggerType, "timer");
+    const config = JSON.parse(trigger.triggerConfig as string);
+    assert.deepEqual(config, { cronExpression: "@every 15m", enable: true, payload: "{}" });
+    assert.ok(isFcSchedule(config.cronExpression));
+  });
+
+  it("the root stack reads its config and region from stack config", async () => {
+    pulumi.runtime.setAllConfig({
+      "managed-secrets-runner:schedule": "0 0 */6 * * *",
+      "managed-secrets-runner:functionName": "rotator_prod",
+      "alicloud:region": "cn-shanghai",
+    });
+    const { runnerStack } = await import("../../runner-stack/program");
+    const out = runnerStack(undefined, undefined, bundlePath);
+    assert.equal(await settle(out.functionName), "rotator_prod");
+    await settle(out.triggerName);
+    const trigger = registered.filter((r) => r.type === "alicloud:fc/v3Trigger:V3Trigger" && r.name === "rotation-runner-timer")[0]!;
+    assert.equal(JSON.parse(trigger.inputs.triggerConfig as string).cronExpression, "0 0 */6 * * *");
+  });
+
+  it("bad settings fail before anything is declared, naming the setting and what is allowed", () => {
+    const bad: Array<[Record<string, unknown>, RegExp]> = [
+      [{ schedule: "every 15 minutes", region: "cn-hangzhou" }, /: schedule must be "@every <n>m\|h"/],
+      [{ schedule: "@every 30s", region: "cn-hangzhou" }, /: schedule must be/],
+      [{ schedule: "0 */15 * * *", region: "cn-hangzhou" }, /: schedule must be .*six-field cron/],
+      [{ schedule: "@every 15m", region: "Hangzhou" }, /: region must be a region id/],
+      [{ schedule: "@every 15m", region: "cn-hangzhou", concurrency: 0 }, /: concurrency must be an integer 1\.\.64/],
+      [{ schedule: "@every 15m", region: "cn-hangzhou", vpc: { vpcId: "vpc-1" } }, /: vpc\.vswitchIds/],
+      [{ schedule: "@every 15m", region: "cn-hangzhou", functionName: "9lives" }, /: functionName must start with a letter/],
+    ];
+    for (const [input, message] of bad) assert.throws(() => parseRunnerDeployment(input), message, JSON.stringify(input));
+    assert.throws(() => new RotationRunner("bad", { schedule: "never", region: "cn-hangzhou", bundlePath }), /schedule must be/);
+    assert.equal(registered.filter((r) => r.name.startsWith("bad-")).length, 0);
+  });
+});
