@@ -402,8 +402,11 @@ export class KmsSecretStore implements SecretStore {
   /** Description and every version (internal ones too), or undefined when KMS has no such secret. */
   async #read(name: string): Promise<{ description: KmsSecretDescription; versions: KmsVersionSummary[] } | undefined> {
     try {
-      const [description, versions] = await Promise.all([this.#call((kms) => kms.describeSecret({ secretName: name })), this.#listVersions(name)]);
-      return { description, versions };
+      // Both settle before anything is decided, so no call is left running behind the answer.
+      const [description, versions] = await Promise.allSettled([this.#call((kms) => kms.describeSecret({ secretName: name })), this.#listVersions(name)]);
+      if (description.status === "rejected") throw description.reason;
+      if (versions.status === "rejected") throw versions.reason;
+      return { description: description.value, versions: versions.value };
     } catch (e) {
       if (isKmsCode(e, KMS_NOT_FOUND) || (e instanceof ManagedSecretsError && e.code === "SecretNotFound")) return undefined;
       throw storeErrorFrom(e, name);
