@@ -1,0 +1,146 @@
+import assert from "node:assert/strict";
+import { rotateSecret, ROTATION_LEASE_TTL_MS } from "../../provider/rotation/rotate-secret";
+import type { RotationTarget } from "../../provider/rotation/rotation-target";
+import { MAX_VERSIONS } from "../../provider/store/secret-store";
+import { kmsCall } from "../emulator/emulator-helpers";
+import { expectError } from "./expect-error";
+import { startKmsEmulatorStore, type KmsEmulatorStore } from "./kms-emulator-store";
+import { createTestClock, type TestClock } from "./test-clock";
+
+/** A target that remembers which values it accepts: apply adds, retire removes, like a host's authorized_keys. */
+class FakeTarget implements RotationTarget {
+  readonly accepted = new Set<string>();
+  private generated = 0;
+  constructor(initial: string) {
+    this.accepted.add(initial);
+  }
+  async accepts(value: string) {
+    return this.accepted.has(value);
+  }
+  async apply(_current: string, pending: string) {
+    this.accepted.add(pending);
+  }
+  async test(value: string) {
+    return this.accepted.has(value) ? { close: () => undefined } : undefined;
+  }
+  async retire(_current: string, _versionId: string, older: readonly string[]) {
+    for (const o of older) this.accepted.delete(o);
+  }
+  async generate() {
+    return JSON.stringify({ UserName: "root", Password: `Generated-Pw-${++this.generated}` });
+  }
+}
+
+const NAME = "ecs/i-rot/root";
+const INITIAL = JSON.stringify({ UserName: "root", Password: "Initial-Pw-1" });
+
+function countBy(items: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const i of [...items].sort()) out[i] = (out[i] ?? 0) + 1;
+  return out;
+}
+
+describe("rotation on the kms store (emulator, fake target)", function () {
+  let clock: TestClock;
+  let kms: KmsEmulatorStore;
+  let target: FakeTarget;
+  const rotate = () => rotateSecret({ store: kms.store, name: NAME, target, owner: "runner", clock });
+  const kmsVersions = async () => {
+    const body = await kmsCall(kms.emulator, "ListSecretVersionIds", { SecretName: NAME, IncludeDeprecated: true, PageSize: 100 });
+    return (body.VersionIds as { VersionId: { VersionId: string; VersionStages: { VersionStage: string[] } }[] }).VersionId.map((v) => ({
+      id: v.VersionId,
+      stages: v.VersionStages.VersionStage,
+    }));
+  };
+
+  beforeEach(async function () {
+    clock = createTestClock();
+    kms = await startKmsEmulatorStore({ clock });
+    target = new FakeTarget(INITIAL);
+    await kms.store.createSecret({ name: NAME, description: "", metadata: { kind: "ecs", rotationPeriodSeconds: "2592000" }, versionId: "v1", value: INITIAL });
+    clock.advance(60_000);
+    kms.calls.length = 0;
+  });
+  afterEach(async function () {
+    await kms.dispose();
+  });
+
+  it("makes exactly 19 KMS calls for a first rotation", async function () {
+    const outcome = await rotate();
+    assert.deepEqual([outcome.versionId, outcome.previousVersionId, outcome.resumed], ["v2", "v1", false]);
+    // lease 2 + describe 2 + current value 1 + pending put 1 + 3 stage moves x (list + move) 6
+    // + metadata (describe 2 + tag 1) 3 + retire's older values (describe 2 + 1 value) 3 + release 1.
+    assert.deepEqual(countBy(kms.actions()), {
+      DescribeSecret: 3,
+      GetSecretValue: 3,
+      ListSecretVersionIds: 6,
+      PutSecretValue: 3,
+      TagResource: 1,
+      UpdateSecretVersionStage: 3,
+    });
+    assert.equal(kms.calls.length, 19);
+    // The one refusal is the lease read of a secret that never had a lease.
+    assert.match(kms.calls[0]!, /^Kms\.GetSecretValue 404 Forbidden\.ResourceNotFound /);
+    assert.ok(kms.calls.slice(1).every((l) => / 200 /.test(l)), kms.calls.join("\n"));
+  });
+
+  for (const nth of [1, 2, 3]) {
+    it(`a failure at UpdateSecretVersionStage #${nth}, after PutSecretValue, leaves a working credential; a re-run completes the same version`, async function () {
+      kms.emulator.control.injectFault({ action: "UpdateSecretVersionStage", nth, times: 5, code: "InternalFailure", httpStatus: 500, message: "injected" });
+      await expectError(rotate(), "StoreUnavailable", { message: /\(KMS UpdateSecretVersionStage: InternalFailure, request id / });
+
+      const meta = (await kms.store.describeSecret(NAME))!;
+      const current = await kms.store.getValue(NAME);
+      const pending = await kms.store.getValue(NAME, { stage: "ACSPending" });
+      assert.equal(pending.versionId, "v2");
+      assert.equal(target.accepted.has(current.value) || target.accepted.has(pending.value), true, "ACSCurrent or ACSPending works on the target");
+      assert.deepEqual(meta.versions.map((v) => v.versionId), ["v1", "v2"]);
+      assert.equal(await kms.another().acquireLease(NAME, "other", 1000), true, "the failed rotation released its lease");
+      await kms.another().releaseLease(NAME, "other");
+
+      const again = await rotate();
+      assert.deepEqual([again.versionId, again.resumed], ["v2", true]);
+      const after = (await kms.store.describeSecret(NAME))!;
+      assert.deepEqual(after.versions.map((v) => [v.versionId, v.stages]), [
+        ["v1", ["ACSPrevious"]],
+        ["v2", ["ACSCurrent"]],
+      ]);
+      assert.equal((await kms.store.getValue(NAME, { stage: "ACSPrevious" })).value, INITIAL);
+      assert.equal((await kms.store.getValue(NAME)).value, pending.value);
+      assert.deepEqual([...target.accepted], [pending.value], "retire ran: only the new value works");
+    });
+  }
+
+  it("a rotator killed while holding the lease blocks others until the lease expires, then the next run resumes", async function () {
+    await kms.store.acquireLease(NAME, "dead-runner", ROTATION_LEASE_TTL_MS);
+    await kms.store.putValue(NAME, { versionId: "v2", value: await target.generate(), stages: ["ACSPending"] });
+    const other = kms.another();
+    await expectError(rotateSecret({ store: other, name: NAME, target, owner: "runner-2", clock }), "LeaseHeld");
+    clock.advance(ROTATION_LEASE_TTL_MS + 1000);
+    const outcome = await rotateSecret({ store: other, name: NAME, target, owner: "runner-2", clock });
+    assert.deepEqual([outcome.versionId, outcome.resumed], ["v2", true]);
+  });
+
+  it(`stays within KMS's ${MAX_VERSIONS} versions over many rotations and never loses a staged version`, async function () {
+    const values: string[] = [INITIAL];
+    for (let i = 2; i <= 14; i++) {
+      clock.advance(60_000);
+      const outcome = await rotate();
+      assert.equal(outcome.versionId, `v${i}`);
+      values.push((await kms.store.getValue(NAME)).value);
+      const versions = await kmsVersions();
+      assert.ok(versions.length <= MAX_VERSIONS, `${versions.length} versions after rotation ${i}`);
+      const staged = Object.fromEntries(versions.flatMap((v) => v.stages.map((s) => [s, v.id])));
+      assert.deepEqual(staged, { ACSCurrent: `v${i}`, ACSPrevious: `v${i - 1}`, ManagedSecretsLease: staged.ManagedSecretsLease });
+      assert.match(String(staged.ManagedSecretsLease), /^managed-secrets-lease-\d+$/);
+      assert.equal((await kms.store.getValue(NAME, { stage: "ACSPrevious" })).value, values[i - 2]);
+    }
+    // Each rotation adds a value and two lease versions; KMS rolled out the oldest unstaged ones.
+    const meta = (await kms.store.describeSecret(NAME))!;
+    assert.deepEqual(meta.versions.slice(-2).map((v) => [v.versionId, v.stages]), [
+      ["v13", ["ACSPrevious"]],
+      ["v14", ["ACSCurrent"]],
+    ]);
+    assert.equal(target.accepted.size, 1);
+  });
+});
