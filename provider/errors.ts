@@ -50,12 +50,24 @@ export const ERROR_CODES = {
   RotationTestFailed: "the new credential did not pass its test",
   /** The requested version or stage does not exist. */
   VersionNotFound: "no such version or stage",
+  /** The RAM user or AccessKey the secret names does not exist (never created, or deleted out of band). */
+  TargetNotFound: "the RAM user or AccessKey does not exist",
+  /**
+   * The RAM user already has the most AccessKeys RAM allows, and a key this
+   * secret does not hold takes a slot. The message names that key's id (ids
+   * are not secret); the secret never deletes it on its own.
+   */
+  AccessKeyLimit: "the RAM user has no free AccessKey slot this secret may use",
+  /** An Alibaba Cloud API call failed in a way no other code covers; the message carries the service's Code. */
+  CloudApiError: "an Alibaba Cloud API call failed",
+  /** The cloud API throttled the call. Transient: nothing was changed by the throttled call. */
+  Throttled: "the cloud API throttled the call",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** Codes worth retrying with backoff: the next attempt may succeed unchanged. */
-export const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["Unreachable", "LeaseHeld", "StoreBusy", "StoreUnavailable"]);
+export const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["Unreachable", "LeaseHeld", "StoreBusy", "Throttled", "StoreUnavailable"]);
 
 export class ManagedSecretsError extends Error {
   override readonly name = "ManagedSecretsError";
