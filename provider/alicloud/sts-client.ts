@@ -1,0 +1,78 @@
+import type { $OpenApiUtil } from "@alicloud/openapi-core";
+import type { CloudSettings } from "./cloud-settings";
+import { apiErrorFrom } from "./ram-client";
+
+/**
+ * STS GetCallerIdentity signed WITH a given AccessKey pair: the cheapest call
+ * that proves a pair authenticates, and says as whom. A refused key is an
+ * answer here, not an error, because probing keys is what callers do with
+ * it; anything else (throttling, network, service failure) is thrown as a
+ * ManagedSecretsError.
+ */
+
+/** STS's global endpoint; it answers for every region. */
+export const STS_ENDPOINT = "sts.aliyuncs.com";
+
+export interface AccessKeyPair {
+  readonly accessKeyId: string;
+  readonly accessKeySecret: string;
+}
+
+export interface CallerIdentity {
+  readonly identityType: string;
+  readonly accountId: string;
+  readonly userId: string;
+  readonly arn: string;
+}
+
+/** Why the gateway refused a pair: unknown (or not yet propagated), disabled, or the secret does not belong to the id. */
+export type KeyRejection = "NotFound" | "Inactive" | "SignatureMismatch";
+
+export type KeyPairCheck =
+  | { readonly outcome: "accepted"; readonly identity: CallerIdentity }
+  | { readonly outcome: "rejected"; readonly reason: KeyRejection; readonly apiCode: string };
+
+export interface StsClient {
+  getCallerIdentity(pair: AccessKeyPair): Promise<KeyPairCheck>;
+}
+
+const REJECTIONS: Readonly<Record<string, KeyRejection>> = {
+  "InvalidAccessKeyId.NotFound": "NotFound",
+  "InvalidAccessKeyId.Inactive": "Inactive",
+  SignatureDoesNotMatch: "SignatureMismatch",
+};
+
+/** `configFor` builds the SDK Config that signs with the given pair. */
+export function createStsClient(configFor: (pair: AccessKeyPair) => $OpenApiUtil.Config): StsClient {
+  const sdk = require("@alicloud/sts20150401") as typeof import("@alicloud/sts20150401");
+  return {
+    async getCallerIdentity(pair) {
+      try {
+        const body = (await new sdk.default(configFor(pair)).getCallerIdentity()).body;
+        return {
+          outcome: "accepted",
+          identity: { identityType: body?.identityType ?? "", accountId: body?.accountId ?? "", userId: body?.userId ?? "", arn: body?.arn ?? "" },
+        };
+      } catch (e) {
+        const code = (e as { code?: unknown })?.code;
+        const reason = typeof code === "string" && typeof (e as { statusCode?: unknown }).statusCode === "number" ? REJECTIONS[code] : undefined;
+        if (reason) return { outcome: "rejected", reason, apiCode: code as string };
+        throw apiErrorFrom("STS", "GetCallerIdentity", e);
+      }
+    },
+  };
+}
+
+/** Same region and endpoint override as the settings, but signed with `pair` instead of the admin credentials. */
+export function stsClientFor(settings: CloudSettings): StsClient {
+  const { openApiConfig } = require("./cloud-settings") as typeof import("./cloud-settings");
+  return createStsClient((pair) =>
+    openApiConfig({ regionId: settings.regionId, endpoint: settings.endpoint, protocol: settings.protocol, ...pair }, STS_ENDPOINT),
+  );
+}
+
+/** True when the identity is the RAM user `userName` (RAM user names compare case-insensitively). */
+export function isRamUser(identity: CallerIdentity, userName: string): boolean {
+  const m = /:user\/([^/]+)$/.exec(identity.arn);
+  return identity.identityType === "RAMUser" && m !== null && m[1]!.toLowerCase() === userName.toLowerCase();
+}

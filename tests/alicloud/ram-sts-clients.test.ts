@@ -1,0 +1,113 @@
+import { strict as assert } from "node:assert";
+import { CloudApiFailure, createRamClient, ramClientFor, type RamClient } from "../../provider/alicloud/ram-client";
+import { isRamUser, stsClientFor, type StsClient } from "../../provider/alicloud/sts-client";
+import { openApiConfig, type CloudSettings } from "../../provider/alicloud/cloud-settings";
+import { isManagedSecretsError } from "../../provider/errors";
+import { startEmulator, type EmulatorHandle } from "../../emulator";
+import { expectError } from "../store/expect-error";
+
+describe("thin RAM and STS clients against the emulator (real SDKs, real signing)", () => {
+  let emu: EmulatorHandle;
+  let settings: CloudSettings;
+  let ram: RamClient;
+  let sts: StsClient;
+  const log: string[] = [];
+
+  before(async () => {
+    emu = await startEmulator({ log: (l) => log.push(l) });
+    settings = { regionId: emu.regionId, endpoint: emu.endpoint, protocol: "http", accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret };
+    ram = ramClientFor(settings);
+    sts = stsClientFor(settings);
+    emu.control.createUser({ name: "client-user" });
+  });
+  after(() => emu?.stop());
+  afterEach(() => emu.control.clearFaults());
+
+  it("one method per API: create, list, update, last-used, delete, get user", async () => {
+    const mark = log.length;
+    const user = await ram.getUser("client-user");
+    assert.equal(user.userName, "client-user");
+    assert.match(user.userId, /^\d+$/);
+
+    const created = await ram.createAccessKey("client-user");
+    assert.match(created.accessKeyId, /^LTAI/);
+    assert.equal(created.status, "Active");
+    assert.match(created.createDate, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    assert.deepEqual(await ram.listAccessKeys("client-user"), [{ accessKeyId: created.accessKeyId, status: "Active", createDate: created.createDate }]);
+    assert.equal(await ram.getAccessKeyLastUsed("client-user", created.accessKeyId), undefined, "never used");
+
+    assert.equal((await sts.getCallerIdentity(created)).outcome, "accepted");
+    assert.match((await ram.getAccessKeyLastUsed("client-user", created.accessKeyId)) ?? "", /Z$/);
+
+    await ram.updateAccessKey("client-user", created.accessKeyId, "Inactive");
+    assert.equal((await ram.listAccessKeys("client-user"))[0]?.status, "Inactive");
+    await ram.deleteAccessKey("client-user", created.accessKeyId);
+    assert.deepEqual(log.slice(mark).map((l) => l.split(" ")[0]), [
+      "Ram.GetUser", "Ram.CreateAccessKey", "Ram.ListAccessKeys", "Ram.GetAccessKeyLastUsed", "Sts.GetCallerIdentity",
+      "Ram.GetAccessKeyLastUsed", "Ram.UpdateAccessKey", "Ram.ListAccessKeys", "Ram.DeleteAccessKey",
+    ], "exactly one API call per method");
+    assert.deepEqual(await ram.listAccessKeys("client-user"), []);
+  });
+
+  it("translates service errors into codes, keeping the service's Code, status and request id (no secret anywhere)", async () => {
+    const notFound = await expectError(ram.getUser("ghost"), "TargetNotFound", { message: /^RAM GetUser failed: EntityNotExist\.User \(HTTP 404, request [0-9A-F-]+\): The user does not exist\.$/ });
+    assert.ok(notFound instanceof CloudApiFailure);
+    assert.deepEqual([notFound.apiCode, notFound.httpStatus], ["EntityNotExist.User", 404]);
+    await expectError(ram.deleteAccessKey("client-user", "LTAI5tNoSuchKeyNoSuchKey"), "TargetNotFound", { message: /EntityNotExist\.User\.AccessKey/ });
+
+    const a = await ram.createAccessKey("client-user");
+    const b = await ram.createAccessKey("client-user");
+    const limit = await expectError(ram.createAccessKey("client-user"), "AccessKeyLimit", { message: /LimitExceeded\.User\.AccessKey \(HTTP 409/ });
+    for (const secret of [a.accessKeySecret, b.accessKeySecret, emu.accessKeySecret]) assert.ok(!limit.message.includes(secret));
+
+    emu.control.throttle("ListAccessKeys", 1);
+    const throttled = await expectError(ram.listAccessKeys("client-user"), "Throttled", { message: /Throttling\.User/ });
+    assert.equal(throttled.transient, true);
+
+    emu.control.injectFault({ action: "GetUser", code: "InternalError", httpStatus: 500, message: "The request processing has failed due to some unknown error." });
+    await expectError(ram.getUser("client-user"), "CloudApiError", { message: /RAM GetUser failed: InternalError \(HTTP 500/ });
+
+    emu.control.injectFault({ action: "GetUser", code: "NoPermission", httpStatus: 403, message: "You are not authorized to do this action." });
+    await expectError(ram.getUser("client-user"), "CloudApiError", { message: /NoPermission \(HTTP 403/ });
+    await ram.deleteAccessKey("client-user", a.accessKeyId);
+    await ram.deleteAccessKey("client-user", b.accessKeyId);
+  });
+
+  it("a lost connection is Unreachable (transient) and says the call may have taken effect", async () => {
+    emu.control.dropConnection("CreateAccessKey", 1, "after");
+    const e = await expectError(ram.createAccessKey("client-user"), "Unreachable", { message: /RAM CreateAccessKey did not complete \(ECONNRESET\); the call may or may not have taken effect/ });
+    assert.equal(e.transient, true);
+    const [orphan] = await ram.listAccessKeys("client-user");
+    assert.ok(orphan, "the key exists though its secret never arrived");
+    await ram.deleteAccessKey("client-user", orphan.accessKeyId);
+  });
+
+  it("a bad admin credential is AuthenticationFailed with the gateway's code", async () => {
+    const wrong = createRamClient(openApiConfig({ ...settings, accessKeySecret: "not-the-admin-secret" }, "ram.aliyuncs.com"));
+    const e = await expectError(wrong.listAccessKeys("client-user"), "AuthenticationFailed", { message: /RAM ListAccessKeys failed: SignatureDoesNotMatch/ });
+    assert.ok(!e.message.includes("server string to sign"), "the gateway's string-to-sign echo is cut");
+    const unknown = createRamClient(openApiConfig({ ...settings, accessKeyId: "LTAI5tNoSuchKeyNoSuchKey" }, "ram.aliyuncs.com"));
+    await expectError(unknown.listAccessKeys("client-user"), "AuthenticationFailed", { message: /InvalidAccessKeyId\.NotFound \(HTTP 404/ });
+  });
+
+  it("STS GetCallerIdentity signed with a given pair: accepted with the identity, or refused with the reason", async () => {
+    const key = emu.control.createAccessKey("client-user");
+    const ok = await sts.getCallerIdentity(key);
+    assert.equal(ok.outcome, "accepted");
+    assert.ok(ok.outcome === "accepted" && isRamUser(ok.identity, "client-user") && !isRamUser(ok.identity, "someone"));
+    assert.equal(ok.outcome === "accepted" && ok.identity.arn, `acs:ram::${emu.accountId}:user/client-user`);
+    assert.ok(!log.some((l) => l.includes(key.accessKeySecret)));
+
+    assert.deepEqual(await sts.getCallerIdentity({ ...key, accessKeySecret: "x".repeat(30) }), { outcome: "rejected", reason: "SignatureMismatch", apiCode: "SignatureDoesNotMatch" });
+    await ram.updateAccessKey("client-user", key.accessKeyId, "Inactive");
+    assert.deepEqual(await sts.getCallerIdentity(key), { outcome: "rejected", reason: "Inactive", apiCode: "InvalidAccessKeyId.Inactive" });
+    await ram.deleteAccessKey("client-user", key.accessKeyId);
+    assert.deepEqual(await sts.getCallerIdentity(key), { outcome: "rejected", reason: "NotFound", apiCode: "InvalidAccessKeyId.NotFound" });
+
+    const admin = await sts.getCallerIdentity(emu);
+    assert.ok(admin.outcome === "accepted" && admin.identity.identityType === "Account" && !isRamUser(admin.identity, "client-user"));
+
+    emu.control.throttle("GetCallerIdentity", 1);
+    await assert.rejects(sts.getCallerIdentity(emu), (e) => isManagedSecretsError(e, "Throttled"));
+  });
+});
