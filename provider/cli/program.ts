@@ -82,7 +82,7 @@ export function buildProgram(io: CliIo): Command {
       const meta = await c.store.describeSecret(name);
       if (!meta) throw notFound(name);
       const value = opts.valueFile === undefined ? undefined : valueFromFile(meta, opts.valueFile);
-      const outcome = await rotateSecret({ store: c.store, name, target: targetFromMetadata(meta), owner: `cli:${c.owner}`, clock: c.clock, value });
+      const outcome = await rotateSecret({ store: c.store, name, target: targetFromMetadata(meta, c), owner: `cli:${c.owner}`, clock: c.clock, value });
       const record = { name, versionId: outcome.versionId, previousVersionId: outcome.previousVersionId, resumed: outcome.resumed };
       if (opts.json) io.out.write(`${JSON.stringify(record, null, 2)}\n`);
       else io.out.write(`rotated ${name}: ${outcome.previousVersionId} -> ${outcome.versionId}${outcome.resumed ? " (completed an interrupted rotation)" : ""}\n`);
@@ -143,12 +143,18 @@ function summary(meta: SecretMeta) {
   return {
     name: meta.name,
     kind: m[META.kind] ?? "",
-    target: m[META.kind] === "ecs" ? `${m.credentialType} ${m.managedUser}@${m.instanceId} (${m.host}:${m.port})` : "",
+    target: targetText(m),
     currentVersion: meta.versions.find((v) => v.stages.includes("ACSCurrent"))?.versionId ?? "",
     lastRotatedAt: m[META.lastRotatedAt] ?? "",
     nextRotationAt: m[META.nextRotationAt] ?? "",
     plannedDeleteAt: meta.plannedDeleteAt ?? "",
   };
+}
+
+function targetText(m: Readonly<Record<string, string>>): string {
+  if (m[META.kind] === "ecs") return `${m.credentialType} ${m.managedUser}@${m.instanceId} (${m.host}:${m.port})`;
+  if (m[META.kind] === "ram") return `AccessKey of RAM user ${m.userName} (previous key: ${m.previousKeyAction ?? "keep"})`;
+  return "";
 }
 
 function notFound(name: string): ManagedSecretsError {

@@ -1,6 +1,8 @@
 import { ManagedSecretsError } from "../errors";
+import type { RuntimeContext } from "../runtime-context";
 import type { SecretMeta } from "../store/secret-store";
 import { EcsSshTarget } from "../ecs/ecs-ssh-target";
+import { ramTargetFor } from "../ram/ram-access-key-target";
 import type { RotationTarget } from "./rotation-target";
 import { META } from "./rotation-metadata";
 
@@ -8,10 +10,23 @@ import { META } from "./rotation-metadata";
  * Rebuilds a secret's target from what the store keeps, so the CLI and the
  * runner rotate without the Pulumi program. No admin connection is stored:
  * out-of-band rotation uses the current credential, which the protocol keeps
- * working at every step.
+ * working at every step. A RAM secret is rotated with the admin credentials
+ * of `ctx.cloud()` and keeps its create intent in `ctx.store`, so it needs the
+ * context; an ECS secret needs neither (callers that only ever see ECS
+ * secrets may leave it out).
  */
-export function targetFromMetadata(meta: SecretMeta): RotationTarget {
+export function targetFromMetadata(meta: SecretMeta, ctx?: Pick<RuntimeContext, "store" | "clock" | "cloud">): RotationTarget {
   const m = meta.metadata;
+  if (m[META.kind] === "ram") {
+    if (!m.userName) {
+      throw new ManagedSecretsError("StoreUnreadable", `secret ${meta.name} lacks the RAM user it needs to be rotated`, { secretName: meta.name });
+    }
+    if (!ctx) {
+      throw new ManagedSecretsError("StoreConfig", `rotating RAM secret ${meta.name} needs the store and cloud settings; this caller passed none`, { secretName: meta.name });
+    }
+    const action = m.previousKeyAction === "deactivate" || m.previousKeyAction === "delete" ? m.previousKeyAction : "keep";
+    return ramTargetFor({ secretName: meta.name, userName: m.userName, previousKeyAction: action }, ctx);
+  }
   if (m[META.kind] === "ecs") {
     const port = Number(m.port);
     if (!m.host || !m.managedUser || !m.hostKeyFingerprint || !Number.isInteger(port)) {

@@ -1,0 +1,224 @@
+import { setTimeout as delay } from "node:timers/promises";
+import { ManagedSecretsError, isManagedSecretsError } from "../errors";
+import type { Clock } from "../clock";
+import { ramClientFor, type AccessKeyInfo, type RamClient } from "../alicloud/ram-client";
+import { isRamUser, stsClientFor, type AccessKeyPair, type KeyPairCheck, type StsClient } from "../alicloud/sts-client";
+import type { RuntimeContext } from "../runtime-context";
+import type { RotationTarget, TestedSession } from "../rotation/rotation-target";
+import { holderOf, nextVersionId } from "../rotation/rotate-secret";
+import { META } from "../rotation/rotation-metadata";
+import type { SecretMeta, SecretStore } from "../store/secret-store";
+import { intentMetadata, isOpen, orphanCandidates, readIntent } from "./create-intent";
+import type { PreviousKeyAction } from "./ram-secret-schema";
+import { decodeRamValue, encodeRamValue, keyPairOf, ramValueAt } from "./ram-value";
+
+/**
+ * A RAM user's AccessKey pair as a rotation target.
+ *
+ * The cloud, not us, generates the secret half, so the generic protocol's
+ * "generate, then store as ACSPending" becomes: make room under RAM's 2-key
+ * limit, record the intent (see create-intent.ts), CreateAccessKey, and hand
+ * the pair back for the protocol to store as ACSPending at once. The key is
+ * Active from birth, so apply has nothing to do for a key made in this run;
+ * the test step is an STS call signed with the new pair, retried while the
+ * key propagates. Retire applies previousKeyAction to the ACSPrevious key.
+ *
+ * Keys this secret may delete: the one it holds as ACSPrevious (to make
+ * room), and a key it created whose secret was lost. Nothing else, ever: a
+ * key that blocks is named in the error.
+ */
+
+/** RAM's documented limit per user (LimitExceeded.User.AccessKey past it). */
+export const MAX_ACCESS_KEYS_PER_USER = 2;
+
+/**
+ * Waits before each retry of the test call while a new key propagates (RAM:
+ * "can take a few seconds"): 6 attempts over about 15 s, then the test fails
+ * and the key stays ACSPending for the next run.
+ */
+export const PROPAGATION_BACKOFF_MS: readonly number[] = [500, 1_000, 2_000, 4_000, 8_000];
+
+export type Sleep = (ms: number) => Promise<void>;
+
+export interface RamTargetOptions {
+  readonly secretName: string;
+  readonly userName: string;
+  readonly previousKeyAction: PreviousKeyAction;
+  readonly store: SecretStore;
+  readonly clock: Clock;
+  readonly ram: RamClient;
+  readonly sts: StsClient;
+  /** Injected so tests run the propagation backoff without waiting. */
+  readonly sleep?: Sleep;
+  /** Test hook, called right after CreateAccessKey answered; a crash injected here loses the new secret. */
+  readonly afterCreateAccessKey?: (accessKeyId: string) => void | Promise<void>;
+}
+
+export class RamAccessKeyTarget implements RotationTarget {
+  /** Keys made by this object's generate(): known to exist and be Active, so apply need not ask. */
+  private readonly created = new Set<string>();
+
+  constructor(private readonly options: RamTargetOptions) {}
+
+  async accepts(value: string): Promise<boolean> {
+    const check = await this.options.sts.getCallerIdentity(keyPairOf(decodeRamValue(value)));
+    return check.outcome === "accepted" && isRamUser(check.identity, this.options.userName);
+  }
+
+  async test(value: string): Promise<TestedSession | undefined> {
+    const check = await probeWhilePropagating(this.options.sts, keyPairOf(decodeRamValue(value)), this.options.sleep ?? sleep);
+    if (check.outcome !== "accepted" || !isRamUser(check.identity, this.options.userName)) return undefined;
+    // An STS call holds nothing open; retire needs no session.
+    return { close: () => undefined };
+  }
+
+  async generate(): Promise<string> {
+    const { store, secretName, userName, ram, clock } = this.options;
+    const meta = await store.describeSecret(secretName);
+    if (!meta) throw new ManagedSecretsError("SecretNotFound", `secret ${secretName} does not exist`, { secretName });
+    const held = await this.heldKeys(meta);
+    let keys = await ram.listAccessKeys(userName);
+    keys = await this.deleteLostKey(meta, keys, held);
+    keys = await this.makeRoom(keys, held);
+
+    // The intent is in the store before the call, so a crash right after it is recognisable later.
+    const versionId = nextVersionId(meta.versions);
+    const startedAt = clock();
+    await store.updateSecret(secretName, {
+      metadata: intentMetadata({ versionId, keysBefore: keys.map((k) => k.accessKeyId), at: startedAt.toISOString() }),
+    });
+    let created;
+    try {
+      created = await ram.createAccessKey(userName);
+    } catch (e) {
+      // Someone took the free slot between our listing and our call.
+      if (isManagedSecretsError(e, "AccessKeyLimit")) throw this.limitError(await ram.listAccessKeys(userName), held);
+      throw e;
+    }
+    this.created.add(created.accessKeyId);
+    await this.options.afterCreateAccessKey?.(created.accessKeyId);
+    const period = meta.metadata[META.rotationPeriodSeconds];
+    return encodeRamValue(ramValueAt(created.accessKeyId, created.accessKeySecret, startedAt, period ? Number(period) : undefined));
+  }
+
+  async apply(_current: string, pending: string, versionId: string): Promise<void> {
+    const { accessKeyId } = keyPairOf(decodeRamValue(pending));
+    if (this.created.has(accessKeyId)) return;
+    // A pending key left by an earlier run that did not authenticate: still there, and Active?
+    const { ram, userName, store, secretName } = this.options;
+    const key = (await ram.listAccessKeys(userName)).find((k) => k.accessKeyId === accessKeyId);
+    if (key?.status === "Inactive") return ram.updateAccessKey(userName, accessKeyId, "Active");
+    if (key) return;
+    // Deleted out of band: this version can never work. Set it aside so the next run starts a fresh key.
+    await store.updateVersionStage(secretName, { stage: "ACSPending", removeFromVersionId: versionId });
+    throw new ManagedSecretsError(
+      "TargetNotFound",
+      `the pending AccessKey ${accessKeyId} of secret ${secretName} (version ${versionId}) was deleted outside this secret; the version was set aside and the current key is untouched: rotate again to create a new key`,
+      { secretName },
+    );
+  }
+
+  async retire(current: string, _versionId: string, _older: readonly string[], _tested?: TestedSession): Promise<void> {
+    const { previousKeyAction, store, secretName, ram, userName } = this.options;
+    if (previousKeyAction === "keep") return; // As KMS does: the old key works until the next rotation.
+    const meta = await store.describeSecret(secretName);
+    const previous = meta && holderOf(meta, "ACSPrevious");
+    if (!previous) return;
+    const previousId = decodeRamValue((await store.getValue(secretName, { versionId: previous.versionId })).value).AccessKeyId;
+    if (previousId === decodeRamValue(current).AccessKeyId) return;
+    try {
+      if (previousKeyAction === "deactivate") await ram.updateAccessKey(userName, previousId, "Inactive");
+      else await ram.deleteAccessKey(userName, previousId);
+    } catch (e) {
+      // Already gone (a re-run, or removed by hand): what retire wanted is true.
+      if (!isManagedSecretsError(e, "TargetNotFound")) throw e;
+    }
+  }
+
+  /** The ids this secret holds as ACSCurrent and ACSPrevious: keys it owns. */
+  private async heldKeys(meta: SecretMeta): Promise<{ current?: string; previous?: string }> {
+    const idOf = async (stage: "ACSCurrent" | "ACSPrevious") => {
+      const version = holderOf(meta, stage);
+      if (!version) return undefined;
+      return decodeRamValue((await this.options.store.getValue(meta.name, { versionId: version.versionId })).value).AccessKeyId;
+    };
+    return { current: await idOf("ACSCurrent"), previous: await idOf("ACSPrevious") };
+  }
+
+  /** Deletes the key an interrupted CreateAccessKey left behind, if there is exactly one candidate. */
+  private async deleteLostKey(meta: SecretMeta, keys: AccessKeyInfo[], held: { current?: string; previous?: string }): Promise<AccessKeyInfo[]> {
+    const intent = readIntent(meta.metadata);
+    if (!isOpen(intent, meta.versions)) return keys;
+    const candidates = orphanCandidates(intent, keys, new Set([held.current, held.previous].filter((id): id is string => id !== undefined)));
+    // Two or more candidates: one of them is someone else's; delete none (makeRoom names them if they block).
+    if (candidates.length !== 1) return keys;
+    const lost = candidates[0]!.accessKeyId;
+    await this.deleteIfPresent(lost);
+    return keys.filter((k) => k.accessKeyId !== lost);
+  }
+
+  /** Frees a slot when the user is at the limit, by deleting the ACSPrevious key and nothing else. */
+  private async makeRoom(keys: AccessKeyInfo[], held: { current?: string; previous?: string }): Promise<AccessKeyInfo[]> {
+    if (keys.length < MAX_ACCESS_KEYS_PER_USER) return keys;
+    const previous = held.previous !== held.current ? keys.find((k) => k.accessKeyId === held.previous) : undefined;
+    if (previous) {
+      await this.deleteIfPresent(previous.accessKeyId);
+      keys = keys.filter((k) => k !== previous);
+    }
+    if (keys.length >= MAX_ACCESS_KEYS_PER_USER) throw this.limitError(keys, held);
+    return keys;
+  }
+
+  private limitError(keys: readonly AccessKeyInfo[], held: { current?: string; previous?: string }): ManagedSecretsError {
+    const { userName, secretName } = this.options;
+    const blockers = keys.filter((k) => k.accessKeyId !== held.current && k.accessKeyId !== held.previous).map((k) => k.accessKeyId);
+    if (blockers.length === 0) {
+      return new ManagedSecretsError("AccessKeyLimit", `RAM user ${userName} has no free AccessKey slot for secret ${secretName}; rotate again`, { secretName });
+    }
+    const named = blockers.length === 1 ? `AccessKey ${blockers[0]} is` : `AccessKeys ${blockers.join(", ")} are`;
+    return new ManagedSecretsError(
+      "AccessKeyLimit",
+      `RAM user ${userName} already has ${MAX_ACCESS_KEYS_PER_USER} AccessKeys and ${named} not held by secret ${secretName}, so it is not deleted; ` +
+        `delete or move that key yourself, then rotate again`,
+      { secretName },
+    );
+  }
+
+  private async deleteIfPresent(accessKeyId: string): Promise<void> {
+    try {
+      await this.options.ram.deleteAccessKey(this.options.userName, accessKeyId);
+    } catch (e) {
+      if (!isManagedSecretsError(e, "TargetNotFound")) throw e;
+    }
+  }
+}
+
+/**
+ * GetCallerIdentity signed with `pair`, retried on InvalidAccessKeyId.NotFound
+ * (what a key that has not propagated yet gets) on the PROPAGATION_BACKOFF_MS
+ * schedule. Any other refusal is final at once.
+ */
+export async function probeWhilePropagating(sts: StsClient, pair: AccessKeyPair, wait: Sleep = sleep): Promise<KeyPairCheck> {
+  for (let attempt = 0; ; attempt++) {
+    const check = await sts.getCallerIdentity(pair);
+    if (check.outcome === "accepted" || check.reason !== "NotFound" || attempt >= PROPAGATION_BACKOFF_MS.length) return check;
+    await wait(PROPAGATION_BACKOFF_MS[attempt]!);
+  }
+}
+
+const sleep: Sleep = (ms) => delay(ms);
+
+export interface RamTargetHooks {
+  readonly sleep?: Sleep;
+  readonly afterCreateAccessKey?: (accessKeyId: string) => void | Promise<void>;
+}
+
+/** The target for a RAM secret, with clients for the context's cloud settings (the admin credentials). */
+export function ramTargetFor(
+  params: { readonly secretName: string; readonly userName: string; readonly previousKeyAction: PreviousKeyAction },
+  ctx: Pick<RuntimeContext, "store" | "clock" | "cloud">,
+  hooks: RamTargetHooks = {},
+): RamAccessKeyTarget {
+  const cloud = ctx.cloud();
+  return new RamAccessKeyTarget({ ...params, store: ctx.store, clock: ctx.clock, ram: ramClientFor(cloud), sts: stsClientFor(cloud), ...hooks });
+}

@@ -1,0 +1,313 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { ManagedSecretsError, isManagedSecretsError } from "../errors";
+import type { RuntimeContext } from "../runtime-context";
+import type { SecretMeta } from "../store/secret-store";
+import { parseRotationPeriod } from "../validation/rotation-period";
+import { holderOf, rotateSecret, type RotationStep } from "../rotation/rotate-secret";
+import { META, scheduleFor } from "../rotation/rotation-metadata";
+import { ramClientFor, type RamClient } from "../alicloud/ram-client";
+import { isRamUser, stsClientFor, type StsClient } from "../alicloud/sts-client";
+import { probeWhilePropagating, ramTargetFor, type RamTargetHooks } from "./ram-access-key-target";
+import { parseRamSecretInputs, ramSecretNameOf, validateRamSecretInputs, type PreviousKeyAction, type RamSecretSpec } from "./ram-secret-schema";
+import { decodeRamValue, encodeRamValue, ramValueAt } from "./ram-value";
+
+/**
+ * RamSecret's provider behaviour, on the same conventions as EcsSecret: the
+ * serialized provider is a shim that requires this module inside the
+ * dynamic-provider host, and each method takes its store, clock and cloud
+ * settings (the admin credentials that call RAM) from a RuntimeContext.
+ *
+ * The RAM user's keys are changed only by rotation. Creating adopts the
+ * user's existing pair; deleting the secret never touches a key.
+ */
+
+/** What the live RAM user says about the current key, refreshed by every read. */
+export type AccessKeyState = "Active" | "Inactive" | "NotFound";
+
+/** What RamSecret keeps in Pulumi state. `accessKeySecret` is listed as a secret output. */
+export interface RamSecretOutputs {
+  readonly secretName: string;
+  readonly userName: string;
+  /** The pair the secret adopted at creation (an id, not secret). */
+  readonly initialAccessKeyId: string;
+  readonly previousKeyAction: PreviousKeyAction;
+  readonly description: string;
+  readonly rotationPeriod?: string;
+  readonly rotationTrigger?: string | number;
+  readonly recoveryWindowDays: number;
+  readonly forceDeleteWithoutRecovery: boolean;
+  /** Store facts, refreshed by read. */
+  readonly versionId: string;
+  readonly accessKeyId: string;
+  readonly accessKeySecret: string;
+  readonly automaticRotation: boolean;
+  readonly rotationPeriodSeconds?: number;
+  readonly lastRotatedAt: string;
+  readonly nextRotationAt?: string;
+  readonly plannedDeleteAt?: string;
+  /** Cloud facts, refreshed by read. */
+  readonly accessKeyStatus: AccessKeyState;
+  readonly accessKeyLastUsedAt?: string;
+}
+
+/** Changing any of these means a different secret: replace. */
+const IDENTITY_FIELDS = ["userName"] as const;
+
+export interface RamHandlerHooks extends RamTargetHooks {
+  readonly afterStep?: (step: RotationStep, versionId: string) => void | Promise<void>;
+}
+
+export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+  const { failures } = validateRamSecretInputs(news);
+  // Pass the user's inputs through untouched: defaults are applied where they are used, so diffs stay quiet.
+  return { inputs: news, failures };
+}
+
+export async function diff(_id: string, olds: RamSecretOutputs, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
+  const { spec } = validateRamSecretInputs(news);
+  if (!spec) return { changes: true };
+  const replaces: string[] = IDENTITY_FIELDS.filter((f) => olds[f] !== spec[f]);
+  if (olds.secretName !== ramSecretNameOf(spec)) replaces.push("secretName");
+  const changes =
+    replaces.length > 0 ||
+    olds.rotationTrigger !== spec.rotationTrigger ||
+    olds.rotationPeriod !== spec.rotationPeriod ||
+    olds.previousKeyAction !== spec.previousKeyAction ||
+    olds.description !== spec.description ||
+    olds.recoveryWindowDays !== spec.recoveryWindowDays ||
+    olds.forceDeleteWithoutRecovery !== spec.forceDeleteWithoutRecovery ||
+    // Drift a refresh found: the current key was deleted or disabled out of band. Update replaces it.
+    (olds.accessKeyStatus !== undefined && olds.accessKeyStatus !== "Active");
+  return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && !replaces.includes("secretName") };
+}
+
+export async function create(inputs: Record<string, unknown>, ctx: RuntimeContext, hooks: RamHandlerHooks = {}): Promise<{ id: string; outs: RamSecretOutputs }> {
+  const spec = parseRamSecretInputs(inputs);
+  const name = ramSecretNameOf(spec);
+  const { store, clock } = ctx;
+
+  const existing = await store.describeSecret(name);
+  if (existing && !sameTarget(existing, spec)) {
+    throw new ManagedSecretsError(
+      existing.plannedDeleteAt ? "SecretPendingDeletion" : "SecretExists",
+      existing.plannedDeleteAt
+        ? `secret ${name} is scheduled for deletion (at ${existing.plannedDeleteAt}) and manages ${describeTarget(existing)}; choose another secretName, or delete it for good with: managed-secrets delete ${name} --force`
+        : `secret ${name} already exists and manages ${describeTarget(existing)}; choose another secretName`,
+      { secretName: name, property: "secretName" },
+    );
+  }
+
+  const cloud = ctx.cloud();
+  const target = ramTargetFor({ secretName: name, userName: spec.userName, previousKeyAction: spec.previousKeyAction }, ctx, hooks);
+  // Same user already stored: a retried create, or a deleted secret coming back within its window.
+  // Its stored pair is the one to check, not the initial pair the program still carries.
+  const adopted = existing ? undefined : await verifyAdoption(spec, ramClientFor(cloud), stsClientFor(cloud), hooks);
+
+  const now = clock();
+  if (existing) {
+    if (existing.plannedDeleteAt) await store.restoreSecret(name);
+    await store.updateSecret(name, { description: spec.description, metadata: metadataFor(spec, existing.metadata[META.lastRotatedAt] ?? now.toISOString()) });
+  } else {
+    const period = periodSecondsOf(spec);
+    await store.createSecret({
+      name,
+      description: spec.description,
+      metadata: definedOnly(metadataFor(spec, now.toISOString())),
+      versionId: "v1",
+      value: encodeRamValue(ramValueAt(spec.initialAccessKeyId, spec.initialAccessKeySecret, now, period)),
+    });
+  }
+
+  // As KMS does at its first rotation: a pair that cannot sign (disabled, or gone since) is replaced by a fresh key.
+  const needsReplacing = adopted === "inactive" || (existing !== undefined && !(await target.accepts((await store.getValue(name)).value)));
+  if (needsReplacing) await rotateSecret({ store, name, target, owner: ctx.owner, clock, afterStep: hooks.afterStep });
+  return { id: name, outs: await outputsFor(name, spec, ctx) };
+}
+
+export async function update(id: string, olds: RamSecretOutputs, news: Record<string, unknown>, ctx: RuntimeContext, hooks: RamHandlerHooks = {}): Promise<{ outs: RamSecretOutputs }> {
+  const spec = parseRamSecretInputs(news);
+  const { store, clock } = ctx;
+  const meta = await requireLive(ctx, id);
+  await store.updateSecret(id, { description: spec.description, metadata: metadataFor(spec, meta.metadata[META.lastRotatedAt] ?? clock().toISOString()) });
+
+  const target = ramTargetFor({ secretName: id, userName: spec.userName, previousKeyAction: spec.previousKeyAction }, ctx, hooks);
+  const requested = olds.rotationTrigger !== spec.rotationTrigger;
+  // Refresh saw the key deleted or disabled: confirm with a signed call before replacing it.
+  const broken = !requested && olds.accessKeyStatus !== undefined && olds.accessKeyStatus !== "Active" && !(await target.accepts((await store.getValue(id)).value));
+  if (requested || broken) {
+    const metadata: Record<string, string> = spec.rotationTrigger === undefined ? {} : { [META.rotationTrigger]: String(spec.rotationTrigger) };
+    await rotateSecret({ store, name: id, target, owner: ctx.owner, clock, metadata, afterStep: hooks.afterStep });
+  }
+  return { outs: await outputsFor(id, spec, ctx) };
+}
+
+export async function read(id: string, props: RamSecretOutputs | undefined, ctx: RuntimeContext): Promise<{ id?: string; props?: RamSecretOutputs }> {
+  const meta = await ctx.store.describeSecret(id);
+  // Gone from the store (purged after its window, or force-deleted): the resource no longer exists.
+  if (!meta) return {};
+  if (!props) {
+    throw new ManagedSecretsError("InvalidInput", `secret ${id} cannot be read without its recorded outputs: import is not supported for dynamic resources`, { secretName: id });
+  }
+  if (meta.plannedDeleteAt) return { id, props: { ...props, plannedDeleteAt: meta.plannedDeleteAt } };
+  return { id, props: await outputsFromStore(id, meta, props, ctx) };
+}
+
+export async function remove(id: string, props: RamSecretOutputs, ctx: RuntimeContext): Promise<void> {
+  const meta = await ctx.store.describeSecret(id);
+  // Deleting a secret that is already gone or already scheduled is done; the RAM user's keys are never touched.
+  if (!meta || (meta.plannedDeleteAt && !props.forceDeleteWithoutRecovery)) return;
+  await ctx.store.deleteSecret(id, props.forceDeleteWithoutRecovery ? { force: true } : { recoveryWindowDays: props.recoveryWindowDays ?? 30 });
+}
+
+/**
+ * Proves the pair to adopt before anything is stored: the user exists, has
+ * keys, the id is one of them, and a call signed with the pair authenticates
+ * as that user. A pair whose secret does not match is refused (a typo must
+ * not cost the real key); a disabled key is adopted and replaced at once.
+ */
+async function verifyAdoption(spec: RamSecretSpec, ram: RamClient, sts: StsClient, hooks: RamTargetHooks): Promise<"works" | "inactive"> {
+  const { userName, initialAccessKeyId: keyId } = spec;
+  try {
+    await ram.getUser(userName);
+  } catch (e) {
+    if (!isManagedSecretsError(e, "TargetNotFound")) throw e;
+    throw new ManagedSecretsError("TargetNotFound", `RAM user ${userName} does not exist; create the user and an AccessKey for it first`, { property: "userName" });
+  }
+  const keys = await ram.listAccessKeys(userName);
+  if (keys.length === 0) {
+    throw new ManagedSecretsError(
+      "TargetNotFound",
+      `RAM user ${userName} has no AccessKey; create one and pass it as initialAccessKeyId and initialAccessKeySecret (a RAM secret adopts an existing pair, as KMS does)`,
+      { property: "userName" },
+    );
+  }
+  if (!keys.some((k) => k.accessKeyId === keyId)) {
+    throw new ManagedSecretsError(
+      "InvalidInput",
+      `initialAccessKeyId ${keyId} is not an AccessKey of RAM user ${userName} (its keys: ${keys.map((k) => k.accessKeyId).join(", ")})`,
+      { property: "initialAccessKeyId" },
+    );
+  }
+  const check = await probeWhilePropagating(sts, { accessKeyId: keyId, accessKeySecret: spec.initialAccessKeySecret }, hooks.sleep);
+  if (check.outcome === "accepted") {
+    if (isRamUser(check.identity, userName)) return "works";
+    throw new ManagedSecretsError("InvalidInput", `AccessKey ${keyId} signs as ${check.identity.arn}, not as RAM user ${userName}`, { property: "initialAccessKeyId" });
+  }
+  if (check.reason === "Inactive") return "inactive";
+  if (check.reason === "SignatureMismatch") {
+    throw new ManagedSecretsError(
+      "AuthenticationFailed",
+      `initialAccessKeySecret does not belong to AccessKey ${keyId} (a call signed with the pair got ${check.apiCode}); nothing was stored and no key was changed`,
+      { property: "initialAccessKeySecret" },
+    );
+  }
+  throw new ManagedSecretsError(
+    "AuthenticationFailed",
+    `STS still does not know AccessKey ${keyId} (${check.apiCode}) after waiting for it to propagate; try again in a minute`,
+    { property: "initialAccessKeyId" },
+  );
+}
+
+/** Everything the runner and CLI need to rotate this secret without the Pulumi program. No credential. */
+function metadataFor(spec: RamSecretSpec, lastRotatedAt: string): Record<string, string | null> {
+  const period = periodSecondsOf(spec);
+  return {
+    [META.kind]: "ram",
+    userName: spec.userName,
+    previousKeyAction: spec.previousKeyAction,
+    recoveryWindowDays: String(spec.recoveryWindowDays),
+    ...scheduleFor(period === undefined ? undefined : String(period), lastRotatedAt),
+  };
+}
+
+function periodSecondsOf(spec: RamSecretSpec): number | undefined {
+  return spec.rotationPeriod === undefined ? undefined : parseRotationPeriod(spec.rotationPeriod);
+}
+
+function definedOnly(record: Record<string, string | null>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).filter((e): e is [string, string] => e[1] !== null));
+}
+
+function sameTarget(meta: SecretMeta, spec: RamSecretSpec): boolean {
+  return meta.metadata[META.kind] === "ram" && meta.metadata.userName === spec.userName;
+}
+
+function describeTarget(meta: SecretMeta): string {
+  const m = meta.metadata;
+  if (m[META.kind] === "ram") return `the AccessKey of RAM user ${m.userName}`;
+  if (m[META.kind] === "ecs") return `${m.credentialType} of ${m.managedUser} on ${m.instanceId}`;
+  return `a ${m[META.kind] ?? "different"} secret`;
+}
+
+async function requireLive(ctx: RuntimeContext, id: string): Promise<SecretMeta> {
+  const meta = await ctx.store.describeSecret(id);
+  if (!meta) throw new ManagedSecretsError("SecretNotFound", `secret ${id} no longer exists in the store`, { secretName: id });
+  if (meta.plannedDeleteAt) {
+    throw new ManagedSecretsError("SecretPendingDeletion", `secret ${id} is scheduled for deletion at ${meta.plannedDeleteAt}; restore it with: managed-secrets restore ${id}`, { secretName: id });
+  }
+  return meta;
+}
+
+async function outputsFor(name: string, spec: RamSecretSpec, ctx: RuntimeContext): Promise<RamSecretOutputs> {
+  const meta = await requireLive(ctx, name);
+  const declared: RamSecretOutputs = {
+    secretName: name,
+    userName: spec.userName,
+    initialAccessKeyId: spec.initialAccessKeyId,
+    previousKeyAction: spec.previousKeyAction,
+    description: spec.description,
+    ...(spec.rotationPeriod === undefined ? {} : { rotationPeriod: spec.rotationPeriod }),
+    ...(spec.rotationTrigger === undefined ? {} : { rotationTrigger: spec.rotationTrigger }),
+    recoveryWindowDays: spec.recoveryWindowDays,
+    forceDeleteWithoutRecovery: spec.forceDeleteWithoutRecovery,
+    versionId: "",
+    accessKeyId: "",
+    accessKeySecret: "",
+    automaticRotation: false,
+    lastRotatedAt: "",
+    accessKeyStatus: "NotFound",
+  };
+  return outputsFromStore(name, meta, declared, ctx);
+}
+
+/** Declared fields from `base`; everything the store and RAM know, fresh. */
+async function outputsFromStore(name: string, meta: SecretMeta, base: RamSecretOutputs, ctx: RuntimeContext): Promise<RamSecretOutputs> {
+  const current = holderOf(meta, "ACSCurrent");
+  const value = decodeRamValue((await ctx.store.getValue(name, { versionId: current?.versionId })).value);
+  const m = meta.metadata;
+  const periodSeconds = m[META.rotationPeriodSeconds] ? Number(m[META.rotationPeriodSeconds]) : undefined;
+  const live = await liveState(ramClientFor(ctx.cloud()), m.userName ?? base.userName, value.AccessKeyId);
+  // Strip any stale facts from base before adding fresh ones.
+  const { rotationPeriodSeconds: _r, nextRotationAt: _n, plannedDeleteAt: _d, accessKeyLastUsedAt: _l, ...declared } = base;
+  return {
+    ...declared,
+    versionId: current?.versionId ?? "",
+    accessKeyId: value.AccessKeyId,
+    accessKeySecret: value.AccessKeySecret,
+    automaticRotation: periodSeconds !== undefined,
+    ...(periodSeconds === undefined ? {} : { rotationPeriodSeconds: periodSeconds }),
+    lastRotatedAt: m[META.lastRotatedAt] ?? meta.createdAt,
+    ...(m[META.nextRotationAt] ? { nextRotationAt: m[META.nextRotationAt] } : {}),
+    accessKeyStatus: live.status,
+    ...(live.lastUsedAt ? { accessKeyLastUsedAt: live.lastUsedAt } : {}),
+  };
+}
+
+/** Does the current key still exist, is it Active, and when did it last sign a call? */
+async function liveState(ram: RamClient, userName: string, accessKeyId: string): Promise<{ status: AccessKeyState; lastUsedAt?: string }> {
+  let status: AccessKeyState;
+  try {
+    status = (await ram.listAccessKeys(userName)).find((k) => k.accessKeyId === accessKeyId)?.status ?? "NotFound";
+  } catch (e) {
+    // The user itself is gone, and its keys with it.
+    if (isManagedSecretsError(e, "TargetNotFound")) return { status: "NotFound" };
+    throw e;
+  }
+  if (status === "NotFound") return { status };
+  try {
+    return { status, lastUsedAt: await ram.getAccessKeyLastUsed(userName, accessKeyId) };
+  } catch (e) {
+    if (isManagedSecretsError(e, "TargetNotFound")) return { status: "NotFound" };
+    throw e;
+  }
+}
