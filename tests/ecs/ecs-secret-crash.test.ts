@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
-import { createTestStore, type TestStore } from "../support/test-store";
+import { BACKENDS, createTestStore, type TestStore } from "../support/test-store";
 import * as ecs from "../../provider/ecs/ecs-secret-handler";
 import { rotateSecret, ROTATION_LEASE_TTL_MS, holderOf, type RotationStep } from "../../provider/rotation/rotate-secret";
 import { targetFromMetadata } from "../../provider/rotation/target-from-metadata";
@@ -31,61 +31,63 @@ async function accepts(host: StartedSshHost, user: string, stored: string): Prom
   return tryLogin({ host: host.host, port: host.port, hostKeyFingerprint: host.hostKeyFingerprint, username: user, ...credential });
 }
 
-describe("A rotation killed between steps is repaired by re-running (real sshd, real SIGKILL)", function () {
-  let host: StartedSshHost;
-  let t: TestStore;
+for (const backend of BACKENDS) {
+  describe(`A rotation killed between steps is repaired by re-running (real sshd, real SIGKILL) [${backend} store]`, function () {
+    let host: StartedSshHost;
+    let t: TestStore;
 
-  before(async function () {
-    requireRootForHosts();
-    host = await startSshHost();
-  });
-  after(async () => host?.stop());
-  beforeEach(async () => {
-    t = await createTestStore();
-  });
-  afterEach(async () => t[Symbol.asyncDispose]());
-
-  for (const step of ["createPending", "apply"] as const) {
-    it(`password: killed after ${step}, the store still holds a working credential, and a re-run completes the same version`, async () => {
-      const { id } = await ecs.create(ecsInputs(host), t.context());
-      assert.equal(await killedRotation(t, id, step), "SIGKILL");
-
-      const meta = (await t.store.describeSecret(id))!;
-      const pending = holderOf(meta, "ACSPending");
-      assert.equal(pending?.versionId, "v2", "the pending version was stored before the host was touched");
-      const current = (await t.store.getValue(id)).value;
-      const pendingValue = (await t.store.getValue(id, { stage: "ACSPending" })).value;
-      // The invariant: one of ACSCurrent / ACSPending works on the host at this instant.
-      assert.equal(await accepts(host, "root", step === "apply" ? pendingValue : current), true);
-
-      // The dead rotator's lease runs out; a re-run resumes rather than generating again.
-      await assert.rejects(rotateSecret({ store: t.store, name: id, target: targetFromMetadata(meta), owner: "rerun", clock: t.clock.now }), /being rotated by another process/);
-      t.clock.advance(ROTATION_LEASE_TTL_MS + 1000);
-      const outcome = await rotateSecret({ store: t.store, name: id, target: targetFromMetadata(meta), owner: "rerun", clock: t.clock.now });
-      assert.deepEqual([outcome.versionId, outcome.resumed, outcome.skipped], ["v2", true, step === "apply" ? ["createPending", "apply"] : ["createPending"]]);
-      const final = await t.store.getValue(id);
-      assert.equal(final.value, pendingValue);
-      assert.equal(await accepts(host, "root", final.value), true);
-      host = Object.assign(host, { rootPassword: JSON.parse(final.value).Password });
+    before(async function () {
+      requireRootForHosts();
+      host = await startSshHost();
     });
-  }
-
-  for (const step of ["apply", "finish"] as const) {
-    it(`key pair: killed after ${step}, a re-run leaves exactly the current key line of this secret`, async () => {
-      const seed = await generateKeyPair("ed25519");
-      await host.exec("cat >> /root/.ssh/authorized_keys", { stdin: `${seed.publicKey} operator-added\n` });
-      const name = `crash-key-${step}`;
-      const { id } = await ecs.create(ecsInputs(host, { secretName: name, credentialType: "keyPair", keyAlgorithm: "ed25519", initialValue: seed.privateKey }), t.context());
-      assert.equal(await killedRotation(t, id, step), "SIGKILL");
-      t.clock.advance(ROTATION_LEASE_TTL_MS + 1000);
-
-      const meta = (await t.store.describeSecret(id))!;
-      await rotateSecret({ store: t.store, name: id, target: targetFromMetadata(meta), owner: "rerun", clock: t.clock.now });
-      const current = decodeEcsValue((await t.store.getValue(id)).value);
-      assert.equal(await accepts(host, "root", (await t.store.getValue(id)).value), true);
-      assert.equal(await accepts(host, "root", JSON.stringify({ UserName: "root", PublicKey: seed.publicKey, PrivateKey: seed.privateKey })), false);
-      const ours = (await host.readFile("/root/.ssh/authorized_keys")).split("\n").filter((l) => l.includes(`managed-secrets:${name}:`) || l.includes(seed.publicKey.split(" ")[1]!));
-      assert.deepEqual(ours, [`${"PublicKey" in current ? current.PublicKey : ""} managed-secrets:${name}:${holderOf((await t.store.describeSecret(id))!, "ACSCurrent")!.versionId}`]);
+    after(async () => host?.stop());
+    beforeEach(async () => {
+      t = await createTestStore({ backend });
     });
-  }
-});
+    afterEach(async () => t[Symbol.asyncDispose]());
+
+    for (const step of ["createPending", "apply"] as const) {
+      it(`password: killed after ${step}, the store still holds a working credential, and a re-run completes the same version`, async () => {
+        const { id } = await ecs.create(ecsInputs(host), t.context());
+        assert.equal(await killedRotation(t, id, step), "SIGKILL");
+
+        const meta = (await t.store.describeSecret(id))!;
+        const pending = holderOf(meta, "ACSPending");
+        assert.equal(pending?.versionId, "v2", "the pending version was stored before the host was touched");
+        const current = (await t.store.getValue(id)).value;
+        const pendingValue = (await t.store.getValue(id, { stage: "ACSPending" })).value;
+        // The invariant: one of ACSCurrent / ACSPending works on the host at this instant.
+        assert.equal(await accepts(host, "root", step === "apply" ? pendingValue : current), true);
+
+        // The dead rotator's lease runs out; a re-run resumes rather than generating again.
+        await assert.rejects(rotateSecret({ store: t.store, name: id, target: targetFromMetadata(meta), owner: "rerun", clock: t.clock.now }), /being rotated by another process/);
+        t.clock.advance(ROTATION_LEASE_TTL_MS + 1000);
+        const outcome = await rotateSecret({ store: t.store, name: id, target: targetFromMetadata(meta), owner: "rerun", clock: t.clock.now });
+        assert.deepEqual([outcome.versionId, outcome.resumed, outcome.skipped], ["v2", true, step === "apply" ? ["createPending", "apply"] : ["createPending"]]);
+        const final = await t.store.getValue(id);
+        assert.equal(final.value, pendingValue);
+        assert.equal(await accepts(host, "root", final.value), true);
+        host = Object.assign(host, { rootPassword: JSON.parse(final.value).Password });
+      });
+    }
+
+    for (const step of ["apply", "finish"] as const) {
+      it(`key pair: killed after ${step}, a re-run leaves exactly the current key line of this secret`, async () => {
+        const seed = await generateKeyPair("ed25519");
+        await host.exec("cat >> /root/.ssh/authorized_keys", { stdin: `${seed.publicKey} operator-added\n` });
+        const name = `crash-key-${step}`;
+        const { id } = await ecs.create(ecsInputs(host, { secretName: name, credentialType: "keyPair", keyAlgorithm: "ed25519", initialValue: seed.privateKey }), t.context());
+        assert.equal(await killedRotation(t, id, step), "SIGKILL");
+        t.clock.advance(ROTATION_LEASE_TTL_MS + 1000);
+
+        const meta = (await t.store.describeSecret(id))!;
+        await rotateSecret({ store: t.store, name: id, target: targetFromMetadata(meta), owner: "rerun", clock: t.clock.now });
+        const current = decodeEcsValue((await t.store.getValue(id)).value);
+        assert.equal(await accepts(host, "root", (await t.store.getValue(id)).value), true);
+        assert.equal(await accepts(host, "root", JSON.stringify({ UserName: "root", PublicKey: seed.publicKey, PrivateKey: seed.privateKey })), false);
+        const ours = (await host.readFile("/root/.ssh/authorized_keys")).split("\n").filter((l) => l.includes(`managed-secrets:${name}:`) || l.includes(seed.publicKey.split(" ")[1]!));
+        assert.deepEqual(ours, [`${"PublicKey" in current ? current.PublicKey : ""} managed-secrets:${name}:${holderOf((await t.store.describeSecret(id))!, "ACSCurrent")!.versionId}`]);
+      });
+    }
+  });
+}

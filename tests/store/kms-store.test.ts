@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
+import { openApiConfig } from "../../provider/alicloud/cloud-settings";
+import { createKmsClient } from "../../provider/alicloud/kms-client";
 import { ManagedSecretsError } from "../../provider/errors";
 import { configureFromStack, resetStackConfig, runtimeContext } from "../../provider/runtime-context";
 import { LEASE_STAGE } from "../../provider/store/kms-lease";
+import { KmsSecretStore } from "../../provider/store/kms-store";
 import { KMS_MAX_ATTEMPTS } from "../../provider/store/kms-retry";
 import { kmsCall } from "../emulator/emulator-helpers";
 import { expectError } from "./expect-error";
@@ -235,10 +238,8 @@ describe("KmsSecretStore (KMS specifics, through the emulator)", function () {
     });
 
     it("says which credentials are wrong when the AccessKey is unknown", async function () {
-      const wrong = new (await import("../../provider/store/kms-store")).KmsSecretStore({
-        client: (await import("../../provider/alicloud/kms-client")).createKmsClient(
-          (await import("../../provider/alicloud/cloud-settings")).openApiConfig({ ...kms.cloud, accessKeyId: "LTAI-unknown", accessKeySecret: "nope" }, "kms.invalid"),
-        ),
+      const wrong = new KmsSecretStore({
+        client: createKmsClient(openApiConfig({ ...kms.cloud, accessKeyId: "LTAI-unknown", accessKeySecret: "nope" }, "kms.invalid")),
       });
       const err = await expectError(wrong.describeSecret("ecs/i-1/root"), "StoreConfig", { message: /\(KMS DescribeSecret: InvalidAccessKeyId\.NotFound, request id / });
       assert.ok(!err.message.includes("nope"));
