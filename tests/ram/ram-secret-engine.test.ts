@@ -1,0 +1,104 @@
+import { strict as assert } from "node:assert";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { createTestStore, type TestStore } from "../support/test-store";
+import { createProjectDir, startProviderHost, type StartedProviderHost, type Props } from "../support/dynamic-provider-host";
+import { arnOf, keysOf, signsAs, startRamEmulator, userWithKey, type RamEmulator } from "./ram-fixtures";
+
+const DIST_ENTRY = resolve(__dirname, "..", "..", "dist", "index.js");
+const URN = "urn:pulumi:stack::project::pulumi-nodejs:dynamic/alicloud-managed-secrets:RamSecret::app-key";
+
+describe("RamSecret through @pulumi/pulumi's dynamic-provider host over gRPC (emulator)", function () {
+  let cloud: RamEmulator;
+  let t: TestStore;
+  let project: { dir: string; dispose(): Promise<void> };
+  let provider: StartedProviderHost;
+  let serialized: string;
+
+  before(async function () {
+    assert.ok(existsSync(DIST_ENTRY), "the engine-path tests load the built package: run `npm run build` first (npm test does)");
+    // What pulumi.dynamic.Resource stores as __provider, from the package as users install it.
+    const { ramSecretProvider } = require(DIST_ENTRY) as typeof import("../..");
+    const providerObject = ramSecretProvider;
+    serialized = (await pulumi.runtime.serializeFunction(() => providerObject, { allowSecrets: true })).text;
+    cloud = await startRamEmulator();
+    t = await createTestStore();
+    project = await createProjectDir();
+    // Neither store nor cloud settings in the environment: both must arrive through Configure, as stack config.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(MANAGED_SECRETS_|ALIBABA_CLOUD_|ALICLOUD_)/.test(k)));
+    provider = await startProviderHost({ cwd: project.dir, env });
+    await provider.configure({
+      "managed-secrets:store": "local",
+      "managed-secrets:localPath": t.path,
+      "managed-secrets:passphrase": t.passphrase,
+      "managed-secrets:endpoint": cloud.settings.endpoint!,
+      "managed-secrets:region": cloud.settings.regionId,
+      "managed-secrets:accessKeyId": cloud.settings.accessKeyId!,
+      "managed-secrets:accessKeySecret": cloud.settings.accessKeySecret!,
+      "project:unrelated": "ignored",
+    });
+  });
+  after(async () => {
+    await provider?.stop();
+    await cloud?.stop();
+    await project?.dispose();
+    await t?.[Symbol.asyncDispose]();
+  });
+
+  it("check, create, diff, read, update (rotating), delete: as the engine drives them, with no secret in the host's output", async () => {
+    const { userName, key } = userWithKey(cloud);
+    const inputs: Props = {
+      __provider: serialized,
+      userName,
+      initialAccessKeyId: key.accessKeyId,
+      initialAccessKeySecret: key.accessKeySecret,
+      rotationPeriod: "30d",
+      rotationTrigger: "a",
+      previousKeyAction: "deactivate",
+      recoveryWindowDays: 7,
+    };
+    const bad = await provider.check(URN, {}, { ...inputs, previousKeyAction: "disable" });
+    assert.deepEqual(bad.failures.map((f) => f.property), ["previousKeyAction"]);
+    const checked = await provider.check(URN, {}, inputs);
+    assert.deepEqual(checked.failures, []);
+
+    const created = await provider.create(URN, checked.inputs);
+    assert.equal(created.id, `ram/${userName}`);
+    assert.deepEqual([created.properties.versionId, created.properties.accessKeyId, created.properties.accessKeyStatus], ["v1", key.accessKeyId, "Active"]);
+    assert.equal(created.properties.__provider, serialized, "the host keeps __provider in the outputs");
+
+    assert.deepEqual(await provider.diff(URN, created.id, created.properties, checked.inputs), { changes: "none", replaces: [], deleteBeforeReplace: false });
+    const refreshed = await provider.read(URN, created.id, created.properties);
+    assert.equal(refreshed.properties.accessKeyStatus, "Active");
+    assert.equal(refreshed.properties.accessKeyId, key.accessKeyId);
+
+    const news = { ...checked.inputs, rotationTrigger: "b" };
+    assert.equal((await provider.diff(URN, created.id, refreshed.properties, news)).changes, "some");
+    const updated = await provider.update(URN, created.id, refreshed.properties, news);
+    assert.equal(updated.properties.versionId, "v2");
+    const fresh = { accessKeyId: updated.properties.accessKeyId as string, accessKeySecret: updated.properties.accessKeySecret as string };
+    assert.equal(await signsAs(cloud, fresh), arnOf(cloud, userName));
+    assert.equal(await signsAs(cloud, key), "rejected:InvalidAccessKeyId.Inactive");
+
+    await provider.delete(URN, created.id, updated.properties);
+    assert.ok((await t.store.describeSecret(created.id))?.plannedDeleteAt, "deletion is scheduled, not immediate");
+    assert.equal(await signsAs(cloud, fresh), arnOf(cloud, userName), "deletion leaves the user's keys alone");
+    assert.equal((await keysOf(cloud, userName)).length, 2);
+    for (const secret of [key.accessKeySecret, fresh.accessKeySecret, cloud.settings.accessKeySecret!, t.passphrase]) {
+      assert.ok(!provider.stderr().includes(secret), "the host's own logging never shows a credential");
+      assert.ok(!cloud.log.join("\n").includes(secret), "nor does the cloud's call log");
+    }
+  });
+
+  it("a provider error reaches the engine as a readable message with the failing property and no credential", async () => {
+    const { userName, key } = userWithKey(cloud);
+    const wrong = "Wrong-Adopted-Secret-012345678";
+    await assert.rejects(provider.create(URN, { __provider: serialized, userName, initialAccessKeyId: key.accessKeyId, initialAccessKeySecret: wrong }), (e: Error) => {
+      assert.match(e.message, new RegExp(`initialAccessKeySecret does not belong to AccessKey ${key.accessKeyId}`));
+      assert.ok(!e.message.includes(wrong) && !e.message.includes(key.accessKeySecret));
+      return true;
+    });
+    assert.ok(!provider.stderr().includes(wrong));
+  });
+});
