@@ -103,7 +103,7 @@ export function registerRunnerCommands(program: Command, io: RunnerIo): void {
           toleranceMs: flags.tolerance ?? DEFAULT_OVERDUE_TOLERANCE_MS,
           probe:
             flags.probe && !meta.plannedDeleteAt
-              ? async () => targetFromMetadata(meta).accepts((await ctx.store.getValue(meta.name)).value)
+              ? async () => targetFromMetadata(meta, ctx).accepts((await ctx.store.getValue(meta.name)).value)
               : undefined,
         }),
       );
@@ -132,7 +132,7 @@ async function runPass(io: RunnerIo, flags: RunFlags): Promise<RunReport> {
     store: ctx.store,
     clock: ctx.clock,
     owner: `runner:${ctx.owner}`,
-    targetFor: (meta) => targetFromMetadata(meta),
+    targetFor: (meta) => targetFromMetadata(meta, ctx),
     concurrency: flags.concurrency,
     dryRun: flags.dryRun,
     at: flags.at,

@@ -180,7 +180,7 @@ export async function read(id: string, props: EcsSecretOutputs | undefined, ctx:
   // A fresh login with the current credential, nothing changed: the same probe `managed-secrets check` makes.
   const health = await assessSecret(meta, {
     now: ctx.clock(),
-    probe: ctx.probeOnRefresh === false ? undefined : async () => targetFromMetadata(meta).accepts((await ctx.store.getValue(id)).value),
+    probe: ctx.probeOnRefresh === false ? undefined : async () => targetFromMetadata(meta, ctx).accepts((await ctx.store.getValue(id)).value),
   });
   return { id, props: { ...outs, health: { healthy: health.healthy, problems: [...health.problems] } } };
 }

@@ -11,18 +11,14 @@ import { META } from "./rotation-metadata";
  * runner rotate without the Pulumi program. No admin connection is stored:
  * out-of-band rotation uses the current credential, which the protocol keeps
  * working at every step. A RAM secret is rotated with the admin credentials
- * of `ctx.cloud()` and keeps its create intent in `ctx.store`, so it needs the
- * context; an ECS secret needs neither (callers that only ever see ECS
- * secrets may leave it out).
+ * of `ctx.cloud()` and keeps its create intent in `ctx.store`, so every
+ * caller passes the context (a RAM secret can turn up wherever ECS ones do).
  */
-export function targetFromMetadata(meta: SecretMeta, ctx?: Pick<RuntimeContext, "store" | "clock" | "cloud">): RotationTarget {
+export function targetFromMetadata(meta: SecretMeta, ctx: Pick<RuntimeContext, "store" | "clock" | "cloud">): RotationTarget {
   const m = meta.metadata;
   if (m[META.kind] === "ram") {
     if (!m.userName) {
       throw new ManagedSecretsError("StoreUnreadable", `secret ${meta.name} lacks the RAM user it needs to be rotated`, { secretName: meta.name });
-    }
-    if (!ctx) {
-      throw new ManagedSecretsError("StoreConfig", `rotating RAM secret ${meta.name} needs the store and cloud settings; this caller passed none`, { secretName: meta.name });
     }
     const action = m.previousKeyAction === "deactivate" || m.previousKeyAction === "delete" ? m.previousKeyAction : "keep";
     return ramTargetFor({ secretName: meta.name, userName: m.userName, previousKeyAction: action }, ctx);

@@ -32,7 +32,7 @@ export async function handler(_event: unknown, context: FcContext = {}): Promise
     store: ctx.store,
     clock: ctx.clock,
     owner: `fc:${context.requestId ?? ctx.owner}`,
-    targetFor: (meta) => targetFromMetadata(meta),
+    targetFor: (meta) => targetFromMetadata(meta, ctx),
     concurrency: Number.isInteger(concurrency) && concurrency > 0 ? concurrency : DEFAULT_CONCURRENCY,
     prefix: env.MANAGED_SECRETS_PREFIX || undefined,
     logger,

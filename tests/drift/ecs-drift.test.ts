@@ -48,7 +48,7 @@ describe("Drift: refresh (read) then diff, for EcsSecret (real sshd)", function 
     assert.equal(healthy.diff?.changes, false);
 
     t.clock.advance(7 * DAY_MS + MAX_JITTER_MS);
-    const run = await runOnce({ store: t.store, clock: t.clock.now, owner: "runner", targetFor: targetFromMetadata });
+    const run = await runOnce({ store: t.store, clock: t.clock.now, owner: "runner", targetFor: (m) => targetFromMetadata(m, t.context()) });
     assert.equal(run.outcomes[0]!.status, "rotated");
     const rotated = await refresh(id, outs, inputs);
     assert.equal(rotated.read.props?.versionId, "v2");

@@ -86,7 +86,7 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
       "managed-secrets-runner:functionName": "rotator_prod",
       "alicloud:region": "cn-shanghai",
     });
-    const { runnerStack } = await import("../../runner-stack/program");
+    const { runnerStack } = require("../../runner-stack/program") as typeof import("../../runner-stack/program");
     const out = runnerStack(undefined, undefined, bundlePath);
     assert.equal(await settle(out.functionName), "rotator_prod");
     await settle(out.triggerName);
