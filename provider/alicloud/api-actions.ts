@@ -13,18 +13,17 @@ export const RUNNER_API_ACTIONS = {
     "GetSecretValue",
     "PutSecretValue",
     "UpdateSecretVersionStage",
-    "UpdateSecret",
     "TagResource",
     "UntagResource",
   ],
-  ram: ["GetUser", "ListAccessKeys", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey", "GetAccessKeyLastUsed"],
+  ram: ["ListAccessKeys", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey"],
   sts: ["GetCallerIdentity"],
 } as const satisfies Record<string, readonly string[]>;
 
-/** Actions only `pulumi up` / the CLI make (creating, deleting, restoring secrets): never granted to the runner. */
+/** Actions only `pulumi up` / refresh / the CLI make (create, describe, delete, restore): never granted to the runner. */
 export const PROVIDER_ONLY_ACTIONS = {
-  kms: ["CreateSecret", "DeleteSecret", "RestoreSecret"],
-  ram: [],
+  kms: ["CreateSecret", "UpdateSecret", "DeleteSecret", "RestoreSecret"],
+  ram: ["GetUser", "GetAccessKeyLastUsed"],
   sts: [],
 } as const satisfies Record<keyof typeof RUNNER_API_ACTIONS, readonly string[]>;
 
