@@ -372,17 +372,20 @@ export class KmsSecretStore implements SecretStore {
     const held = this.#held.get(name);
     this.#held.delete(name);
     try {
-      const now = this.#clock();
-      let versionId: string | undefined;
-      if (held !== undefined && held.owner === owner && held.expiresAtMs > now.getTime()) {
-        // Unexpired and ours: no one else can have written the next epoch, so no read is needed.
-        versionId = held.versionId;
-      } else {
-        const lease = await this.#readLease(name);
-        if (holderAt(lease.record, now) !== owner) return;
-        versionId = lease.versionId;
+      for (let attempt = 1; attempt <= LEASE_CAS_ATTEMPTS; attempt++) {
+        const now = this.#clock();
+        let versionId: string | undefined;
+        if (attempt === 1 && held !== undefined && held.owner === owner && held.expiresAtMs > now.getTime()) {
+          // Unexpired and taken here: no other owner can have written the next epoch, so no read is needed.
+          versionId = held.versionId;
+        } else {
+          const lease = await this.#readLease(name);
+          if (holderAt(lease.record, now) !== owner) return;
+          versionId = lease.versionId;
+        }
+        // Lost only to a write of the same owner (a renewal elsewhere in this process): look again.
+        if (await this.#writeLease(name, leaseVersionId(epochOf(versionId) + 1), { owner, releasedAt: now.toISOString() })) return;
       }
-      await this.#writeLease(name, leaseVersionId(epochOf(versionId) + 1), { owner, releasedAt: now.toISOString() });
     } catch (e) {
       // Runs in `finally` blocks: a secret deleted meanwhile has no lease left to release, and must not mask their error.
       if (e instanceof ManagedSecretsError && (e.code === "SecretNotFound" || e.code === "SecretPendingDeletion")) return;

@@ -141,6 +141,15 @@ describe("KmsSecretStore (KMS specifics, through the emulator)", function () {
       assert.equal(await kms.store.acquireLease("ecs/i-1/root", "runner-a", 60_000), false);
     });
 
+    it("a release frees the lease even after the same owner renewed it through another store instance", async function () {
+      await create();
+      const sameProcess = kms.another();
+      assert.equal(await kms.store.acquireLease("ecs/i-1/root", "host:42", 60_000), true);
+      assert.equal(await sameProcess.acquireLease("ecs/i-1/root", "host:42", 60_000), true);
+      await kms.store.releaseLease("ecs/i-1/root", "host:42");
+      assert.equal(await kms.another().acquireLease("ecs/i-1/root", "runner-b", 60_000), true);
+    });
+
     it("of two runners racing for a free lease, exactly one wins", async function () {
       await create();
       const stores = [kms.store, kms.another(), kms.another()];
