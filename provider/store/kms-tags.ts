@@ -96,14 +96,15 @@ export interface ReadTags {
 
 export function readTags(secretName: string, tags: readonly KmsTag[]): ReadTags {
   const byKey = new Map(tags.map((t) => [t.key, t.value]));
-  const metadata: Record<string, string> = {};
+  // A Map, then fromEntries: a key such as "__proto__" stays data.
+  const metadata = new Map<string, string>();
   for (const [key, value] of byKey) {
     if (!key.startsWith(METADATA_TAG_PREFIX)) continue;
     const name = key.slice(METADATA_TAG_PREFIX.length);
     if (name.includes("/")) continue;
     const encoded = ENCODED.exec(value);
     if (!encoded) {
-      metadata[name] = value;
+      metadata.set(name, value);
       continue;
     }
     let text = value.slice(encoded[0].length);
@@ -113,12 +114,12 @@ export function readTags(secretName: string, tags: readonly KmsTag[]): ReadTags 
       text += part;
     }
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw unreadable(secretName, key);
-    metadata[name] = Buffer.from(text, "base64").toString("utf8");
+    metadata.set(name, Buffer.from(text, "base64").toString("utf8"));
   }
   const updatedAt = byKey.get(UPDATED_AT_TAG);
   return {
     managed: byKey.get(FORMAT_TAG) === FORMAT_VERSION,
-    metadata,
+    metadata: Object.fromEntries(metadata),
     ...(updatedAt && !Number.isNaN(Date.parse(updatedAt)) ? { updatedAt } : {}),
     foreign: tags.filter((t) => !isStoreTag(t.key)).length,
   };

@@ -107,6 +107,12 @@ describe("kms store: metadata as KMS tags", function () {
     });
   });
 
+  it("keeps a metadata key named __proto__ as data", function () {
+    const own = readTags("s", [{ key: "managed-secrets/__proto__", value: "x" }]);
+    assert.equal(Object.getPrototypeOf(own.metadata), Object.prototype);
+    assert.deepEqual(Object.entries(own.metadata), [["__proto__", "x"]]);
+  });
+
   it("reads a secret without the format tag as not managed by this product", function () {
     assert.deepEqual(readTags("s", [{ key: "owner", value: "team-a" }]), { managed: false, metadata: {}, foreign: 1 });
   });
