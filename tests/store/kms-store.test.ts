@@ -94,6 +94,13 @@ describe("KmsSecretStore (KMS specifics, through the emulator)", function () {
       ]);
     });
 
+    it("sends only tags KMS accepts: the emulator enforces TagResources' 128-character alphabet", async function () {
+      await create("ecs/i-1/root", { kind: "ecs", rotationTrigger: "deploy #7 (a, b)", note: "x".repeat(129) });
+      await assert.rejects(raw("TagResource", { SecretName: "ecs/i-1/root", Tags: JSON.stringify([{ TagKey: "k", TagValue: "has space" }]) }), { code: "InvalidParameter" });
+      await assert.rejects(raw("TagResource", { SecretName: "ecs/i-1/root", Tags: JSON.stringify([{ TagKey: "k", TagValue: "x".repeat(129) }]) }), { code: "InvalidParameter" });
+      assert.deepEqual((await kms.store.describeSecret("ecs/i-1/root"))?.metadata, { kind: "ecs", rotationTrigger: "deploy #7 (a, b)", note: "x".repeat(129) });
+    });
+
     it("refuses metadata that would not fit KMS's 20 tags before creating anything", async function () {
       const many = Object.fromEntries(Array.from({ length: 19 }, (_, i) => [`key${i}`, "v"]));
       await expectError(create("too-many", many), "InvalidInput", { property: "metadata", message: /needs 19 KMS tags, but a secret holds at most 20/ });

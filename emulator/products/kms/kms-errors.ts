@@ -6,6 +6,9 @@ import { accessDeniedDetail } from "../../router/authorize";
 export const KMS_MAX_VERSIONS = 10;
 export const KMS_MAX_STAGES = 8;
 export const KMS_MAX_TAGS = 20;
+/** TagResources: keys and values up to 128 characters of letters, digits and / \ _ - . + = : @. */
+export const KMS_TAG_TEXT_MAX_LENGTH = 128;
+export const KMS_TAG_TEXT_PATTERN = /^[A-Za-z0-9/\\_.+=:@-]*$/;
 export const KMS_SECRET_NAME_MAX_LENGTH = 192;
 export const KMS_SECRET_NAME_PATTERN = /^[A-Za-z0-9_/+=.@-]+$/;
 export const KMS_VERSION_ID_MAX_LENGTH = 64;

@@ -5,6 +5,8 @@ import {
   KMS_SECRET_DATA_MAX_BYTES,
   KMS_SECRET_NAME_MAX_LENGTH,
   KMS_SECRET_NAME_PATTERN,
+  KMS_TAG_TEXT_MAX_LENGTH,
+  KMS_TAG_TEXT_PATTERN,
   KMS_VERSION_ID_MAX_LENGTH,
   kmsErrors,
 } from "./kms-errors";
@@ -52,6 +54,9 @@ export function tags(params: Record<string, string>, name = "Tags"): Record<stri
       throw kmsErrors.invalidParameter(name);
     }
     if (tag.TagKey.startsWith("aliyun") || tag.TagKey.startsWith("acs:")) throw kmsErrors.invalidParameter(name);
+    for (const text of [tag.TagKey, tag.TagValue]) {
+      if (text.length > KMS_TAG_TEXT_MAX_LENGTH || !KMS_TAG_TEXT_PATTERN.test(text)) throw kmsErrors.invalidParameter(name);
+    }
     out[tag.TagKey] = tag.TagValue;
   }
   return out;
