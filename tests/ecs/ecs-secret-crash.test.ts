@@ -60,9 +60,9 @@ for (const backend of BACKENDS) {
         assert.equal(await accepts(host, "root", step === "apply" ? pendingValue : current), true);
 
         // The dead rotator's lease runs out; a re-run resumes rather than generating again.
-        await assert.rejects(rotateSecret({ store: t.store, name: id, target: targetFromMetadata(meta), owner: "rerun", clock: t.clock.now }), /being rotated by another process/);
+        await assert.rejects(rotateSecret({ store: t.store, name: id, target: targetFromMetadata(meta, t.context()), owner: "rerun", clock: t.clock.now }), /being rotated by another process/);
         t.clock.advance(ROTATION_LEASE_TTL_MS + 1000);
-        const outcome = await rotateSecret({ store: t.store, name: id, target: targetFromMetadata(meta), owner: "rerun", clock: t.clock.now });
+        const outcome = await rotateSecret({ store: t.store, name: id, target: targetFromMetadata(meta, t.context()), owner: "rerun", clock: t.clock.now });
         assert.deepEqual([outcome.versionId, outcome.resumed, outcome.skipped], ["v2", true, step === "apply" ? ["createPending", "apply"] : ["createPending"]]);
         const final = await t.store.getValue(id);
         assert.equal(final.value, pendingValue);
@@ -81,7 +81,7 @@ for (const backend of BACKENDS) {
         t.clock.advance(ROTATION_LEASE_TTL_MS + 1000);
 
         const meta = (await t.store.describeSecret(id))!;
-        await rotateSecret({ store: t.store, name: id, target: targetFromMetadata(meta), owner: "rerun", clock: t.clock.now });
+        await rotateSecret({ store: t.store, name: id, target: targetFromMetadata(meta, t.context()), owner: "rerun", clock: t.clock.now });
         const current = decodeEcsValue((await t.store.getValue(id)).value);
         assert.equal(await accepts(host, "root", (await t.store.getValue(id)).value), true);
         assert.equal(await accepts(host, "root", JSON.stringify({ UserName: "root", PublicKey: seed.publicKey, PrivateKey: seed.privateKey })), false);
