@@ -78,7 +78,7 @@ export interface KmsClient {
 }
 
 /** How a failed call failed, without anything the SDK put in its message (which can quote the request). */
-export type KmsFailureKind = "throttling" | "server" | "client" | "network";
+export type KmsFailureKind = "throttling" | "server" | "client" | "network" | "credentials";
 
 export class KmsApiError extends Error {
   override readonly name = "KmsApiError";
@@ -248,8 +248,10 @@ function toKmsApiError(action: string, e: unknown): KmsApiError {
   const code = typeof err.code === "string" && err.code !== "" ? err.code : String(err.name ?? "UnknownError");
   const requestId = typeof err.requestId === "string" && err.requestId !== "" ? err.requestId : undefined;
   if (status === undefined) {
-    const network = err.name === "RequestTimeoutError" || /^E[A-Z0-9_]+$/.test(code);
-    return new KmsApiError(action, network ? "network" : "client", network ? code : "UnexpectedResponse");
+    if (err.name === "RequestTimeoutError" || /^E[A-Z0-9_]+$/.test(code)) return new KmsApiError(action, "network", code);
+    // @alicloud/credentials throws a plain Error when its default chain finds nothing; the request was never sent.
+    if (/unable to get credentials|credential/i.test(String((e as { message?: unknown })?.message ?? ""))) return new KmsApiError(action, "credentials", "NoCredentials");
+    return new KmsApiError(action, "client", "UnexpectedResponse");
   }
   const kind: KmsFailureKind = err.name === "ThrottlingError" || code.includes("Throttling") || status === 429 ? "throttling" : status >= 500 ? "server" : "client";
   return new KmsApiError(action, kind, code, status, requestId);

@@ -37,6 +37,13 @@ export function storeErrorFrom(e: unknown, secretName?: string): unknown {
     const why = e.kind === "throttling" ? "kept throttling" : e.kind === "server" ? "kept failing" : "could not be reached";
     return new ManagedSecretsError("StoreUnavailable", `KMS ${why} (${e.attempts} attempts)${what}; nothing more was changed, try again later (${kmsRef(e)})`, details);
   }
+  if (e.kind === "credentials") {
+    return new ManagedSecretsError(
+      "StoreConfig",
+      `no Alibaba Cloud credentials were found for KMS${what}: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (or stack config managed-secrets:accessKeyId / managed-secrets:accessKeySecret), or run where a RAM role provides them`,
+      details,
+    );
+  }
   switch (e.code) {
     case KMS_NOT_FOUND:
       return new ManagedSecretsError("SecretNotFound", `secret "${secretName ?? ""}" not found in KMS (${kmsRef(e)})`, details);

@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { openApiConfig } from "../../provider/alicloud/cloud-settings";
 import { createKmsClient } from "../../provider/alicloud/kms-client";
 import { ManagedSecretsError } from "../../provider/errors";
@@ -284,6 +287,22 @@ describe("KmsSecretStore (KMS specifics, through the emulator)", function () {
       const ctx = runtimeContext({ clock, env: { ALIBABA_CLOUD_ACCESS_KEY_ID: kms.emulator.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: kms.emulator.accessKeySecret } });
       assert.equal(ctx.store.kind, "kms");
       assert.equal(await ctx.store.describeSecret("nope"), undefined);
+    });
+
+    it("without credentials anywhere the kms store fails with StoreConfig saying where to set them", async function () {
+      const profiles = [join(homedir(), ".aliyun", "config.json"), join(homedir(), ".alibabacloud", "credentials")];
+      if (profiles.some((f) => existsSync(f))) this.skip(); // this machine has a profile the default chain would use
+      const saved = { ...process.env };
+      for (const k of Object.keys(process.env)) if (/^(ALIBABA_CLOUD|ALICLOUD)_/.test(k)) delete process.env[k];
+      try {
+        const ctx = runtimeContext({ clock, env: { MANAGED_SECRETS_STORE: "kms", MANAGED_SECRETS_ENDPOINT: kms.emulator.endpoint, ALIBABA_CLOUD_REGION_ID: kms.emulator.regionId } });
+        await expectError(ctx.store.describeSecret("x"), "StoreConfig", {
+          message: /^no Alibaba Cloud credentials were found for KMS for secret "x": set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET/,
+        });
+        assert.deepEqual(kms.calls, [], "nothing was sent");
+      } finally {
+        Object.assign(process.env, saved);
+      }
     });
 
     it("without a region the kms store fails with StoreConfig on first use, naming the settings", async function () {
