@@ -317,7 +317,7 @@ export class KmsSecretStore implements SecretStore {
       if (isKmsCode(e, KMS_IN_DELETE_WINDOW) && !force) {
         const planned = (await this.#read(name))?.description.plannedDeleteTime;
         if (e.attempts > 1 && planned) return { plannedDeleteAt: isoFromKms(planned) };
-        throw pendingDeletion(name, planned, "it is already scheduled for deletion; restore it first, or delete it with force");
+        throw pendingDeletion(name, planned, "restore it first, or delete it with force");
       }
       if (isKmsCode(e, KMS_NOT_FOUND)) throw notFound(name);
       throw storeErrorFrom(e, name);
