@@ -61,7 +61,7 @@ describe("The runner's RAM policy matches what the runner calls (emulator call l
   });
 
   it("every action the thin clients can send is either the runner's or listed as provider-only", () => {
-    const listed = new Set(
+    const listed = new Set<string>(
       (Object.keys(RUNNER_API_ACTIONS) as Array<keyof typeof RUNNER_API_ACTIONS>).flatMap((p) => [...RUNNER_API_ACTIONS[p], ...PROVIDER_ONLY_ACTIONS[p]]),
     );
     const sent = new Set<string>();
