@@ -5,6 +5,7 @@ import type { SecretMeta } from "../store/secret-store";
 import { parseRotationPeriod } from "../validation/rotation-period";
 import { holderOf, rotateSecret, type RotationStep } from "../rotation/rotate-secret";
 import { META, scheduleFor } from "../rotation/rotation-metadata";
+import { driftOf, needsRotation } from "../health/drift";
 import {
   parseEcsSecretInputs,
   secretNameOf,
@@ -48,8 +49,6 @@ export interface EcsSecretOutputs {
   readonly health?: { readonly healthy: boolean; readonly problems: readonly string[] };
 }
 
-/** Problems an update repairs by rotating (the others are repaired by restoring or re-applying settings). */
-const ROTATION_REPAIRS: ReadonlySet<string> = new Set(["rejected", "overdue", "interrupted", "failing"]);
 
 /** Changing any of these means a different secret: replace. */
 const IDENTITY_FIELDS = ["instanceId", "managedUser", "credentialType"] as const;
@@ -71,7 +70,7 @@ export async function diff(_id: string, olds: EcsSecretOutputs, news: Record<str
   if (olds.secretName !== secretNameOf(spec)) replaces.push("secretName");
   const changes =
     replaces.length > 0 ||
-    driftOf(olds, spec).length > 0 ||
+    driftOf(olds, spec.rotationPeriod).length > 0 ||
     rotationRequested(olds, spec) ||
     olds.rotationPeriod !== spec.rotationPeriod ||
     olds.description !== spec.description ||
@@ -147,13 +146,13 @@ export async function update(id: string, olds: EcsSecretOutputs, news: Record<st
   const spec = parseEcsSecretInputs(news);
   const { store, clock } = ctx;
   // Drift found by refresh is repaired here: a deleted secret comes back, a broken or stale credential rotates.
-  const drift = driftOf(olds, spec);
+  const drift = driftOf(olds, spec.rotationPeriod);
   const existing = await ctx.store.describeSecret(id);
   if (existing?.plannedDeleteAt) await store.restoreSecret(id);
   const meta = await requireLive(ctx, id);
   await store.updateSecret(id, { description: spec.description, metadata: metadataFor(spec, meta.metadata[META.lastRotatedAt] ?? clock().toISOString()) });
 
-  if (rotationRequested(olds, spec) || drift.some((d) => ROTATION_REPAIRS.has(d))) {
+  if (rotationRequested(olds, spec) || needsRotation(drift)) {
     const target = targetFor(spec, id);
     const value = spec.customValue === undefined ? undefined : ecsValueFrom(spec.managedUser, spec.credentialType, spec.customValue);
     const rotationMeta: Record<string, string> = spec.rotationTrigger === undefined ? {} : { [META.rotationTrigger]: String(spec.rotationTrigger) };
@@ -183,20 +182,6 @@ export async function read(id: string, props: EcsSecretOutputs | undefined, ctx:
     probe: ctx.probeOnRefresh === false ? undefined : async () => targetFromMetadata(meta, ctx).accepts((await ctx.store.getValue(id)).value),
   });
   return { id, props: { ...outs, health: { healthy: health.healthy, problems: [...health.problems] } } };
-}
-
-/**
- * How the refreshed outputs depart from the declaration. A rotation done on
- * schedule changes only store facts (version, value, times), never these.
- */
-export function driftOf(olds: EcsSecretOutputs, spec: EcsSecretSpec): string[] {
-  const drift: string[] = [];
-  if (olds.plannedDeleteAt) drift.push("pending-deletion");
-  for (const p of olds.health?.problems ?? []) drift.push(p);
-  const declared = spec.rotationPeriod === undefined ? undefined : parseRotationPeriod(spec.rotationPeriod);
-  // Only a refreshed value can differ from what the last update wrote: someone changed the schedule out of band.
-  if (olds.rotationPeriodSeconds !== declared && olds.rotationPeriod === spec.rotationPeriod) drift.push("rotation-settings");
-  return drift;
 }
 
 export async function remove(id: string, props: EcsSecretOutputs, ctx: RuntimeContext): Promise<void> {

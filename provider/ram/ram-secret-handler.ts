@@ -4,6 +4,7 @@ import type { RuntimeContext } from "../runtime-context";
 import type { SecretMeta } from "../store/secret-store";
 import { parseRotationPeriod } from "../validation/rotation-period";
 import { holderOf, rotateSecret, type RotationStep } from "../rotation/rotate-secret";
+import { driftOf, needsRotation } from "../health/drift";
 import { META, scheduleFor } from "../rotation/rotation-metadata";
 import { ramClientFor, type RamClient } from "../alicloud/ram-client";
 import { isRamUser, stsClientFor, type StsClient } from "../alicloud/sts-client";
@@ -48,6 +49,8 @@ export interface RamSecretOutputs {
   /** Cloud facts, refreshed by read. */
   readonly accessKeyStatus: AccessKeyState;
   readonly accessKeyLastUsedAt?: string;
+  /** From the last create/update/refresh: the shared health model (see provider/health), as EcsSecret reports it. */
+  readonly health?: { readonly healthy: boolean; readonly problems: readonly string[] };
 }
 
 /** Changing any of these means a different secret: replace. */
@@ -76,6 +79,7 @@ export async function diff(_id: string, olds: RamSecretOutputs, news: Record<str
     olds.description !== spec.description ||
     olds.recoveryWindowDays !== spec.recoveryWindowDays ||
     olds.forceDeleteWithoutRecovery !== spec.forceDeleteWithoutRecovery ||
+    driftOf(olds, spec.rotationPeriod).length > 0 ||
     // Drift a refresh found: the current key was deleted or disabled out of band. Update replaces it.
     (olds.accessKeyStatus !== undefined && olds.accessKeyStatus !== "Active");
   return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && !replaces.includes("secretName") };
@@ -127,11 +131,14 @@ export async function create(inputs: Record<string, unknown>, ctx: RuntimeContex
 export async function update(id: string, olds: RamSecretOutputs, news: Record<string, unknown>, ctx: RuntimeContext, hooks: RamHandlerHooks = {}): Promise<{ outs: RamSecretOutputs }> {
   const spec = parseRamSecretInputs(news);
   const { store, clock } = ctx;
+  // Drift found by refresh is repaired here: a deleted secret comes back, a stale or failing one rotates.
+  const drift = driftOf(olds, spec.rotationPeriod);
+  if ((await store.describeSecret(id))?.plannedDeleteAt) await store.restoreSecret(id);
   const meta = await requireLive(ctx, id);
   await store.updateSecret(id, { description: spec.description, metadata: metadataFor(spec, meta.metadata[META.lastRotatedAt] ?? clock().toISOString()) });
 
   const target = ramTargetFor({ secretName: id, userName: spec.userName, previousKeyAction: spec.previousKeyAction }, ctx, hooks);
-  const requested = olds.rotationTrigger !== spec.rotationTrigger;
+  const requested = olds.rotationTrigger !== spec.rotationTrigger || needsRotation(drift.filter((d) => d !== "rejected"));
   // Refresh saw the key deleted or disabled: confirm with a signed call before replacing it.
   const broken = !requested && olds.accessKeyStatus !== undefined && olds.accessKeyStatus !== "Active" && !(await target.accepts((await store.getValue(id)).value));
   if (requested || broken) {
@@ -149,7 +156,11 @@ export async function read(id: string, props: RamSecretOutputs | undefined, ctx:
     throw new ManagedSecretsError("InvalidInput", `secret ${id} cannot be read without its recorded outputs: import is not supported for dynamic resources`, { secretName: id });
   }
   if (meta.plannedDeleteAt) return { id, props: { ...props, plannedDeleteAt: meta.plannedDeleteAt } };
-  return { id, props: await outputsFromStore(id, meta, props, ctx) };
+  const outs = await outputsFromStore(id, meta, props, ctx);
+  const { assessSecret } = require("../health/secret-health") as typeof import("../health/secret-health");
+  // The key's live status is the probe: RAM answered it already, so no extra signed call is needed.
+  const health = await assessSecret(meta, { now: ctx.clock(), probe: async () => outs.accessKeyStatus === "Active" });
+  return { id, props: { ...outs, health: { healthy: health.healthy, problems: [...health.problems] } } };
 }
 
 export async function remove(id: string, props: RamSecretOutputs, ctx: RuntimeContext): Promise<void> {
@@ -267,7 +278,9 @@ async function outputsFor(name: string, spec: RamSecretSpec, ctx: RuntimeContext
     lastRotatedAt: "",
     accessKeyStatus: "NotFound",
   };
-  return outputsFromStore(name, meta, declared, ctx);
+  const outs = await outputsFromStore(name, meta, declared, ctx);
+  // Just created or updated: the key's status was read from RAM in this very call.
+  return { ...outs, health: outs.accessKeyStatus === "Active" ? { healthy: true, problems: [] } : { healthy: false, problems: ["rejected"] } };
 }
 
 /** Declared fields from `base`; everything the store and RAM know, fresh. */
@@ -278,7 +291,7 @@ async function outputsFromStore(name: string, meta: SecretMeta, base: RamSecretO
   const periodSeconds = m[META.rotationPeriodSeconds] ? Number(m[META.rotationPeriodSeconds]) : undefined;
   const live = await liveState(ramClientFor(ctx.cloud()), m.userName ?? base.userName, value.AccessKeyId);
   // Strip any stale facts from base before adding fresh ones.
-  const { rotationPeriodSeconds: _r, nextRotationAt: _n, plannedDeleteAt: _d, accessKeyLastUsedAt: _l, ...declared } = base;
+  const { rotationPeriodSeconds: _r, nextRotationAt: _n, plannedDeleteAt: _d, accessKeyLastUsedAt: _l, health: _h, ...declared } = base;
   return {
     ...declared,
     versionId: current?.versionId ?? "",
