@@ -103,11 +103,11 @@ export class EcsSshTarget implements RotationTarget {
     }
   }
 
-  async retire(current: string, versionId: string, older: readonly string[], tested?: TestedSession): Promise<void> {
+  async retire(current: string, versionId: string, older: () => Promise<readonly string[]>, tested?: TestedSession): Promise<void> {
     const now = decodeEcsValue(current);
     if (!("PrivateKey" in now)) return; // A password has nothing left behind to revoke.
     const keepBlob = blobOf(now.PublicKey);
-    const dropBlobs = older
+    const dropBlobs = (await older())
       .map((text) => decodeEcsValue(text))
       .flatMap((v) => ("PublicKey" in v ? [blobOf(v.PublicKey)] : []))
       .filter((blob) => blob !== keepBlob);

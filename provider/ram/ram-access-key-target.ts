@@ -118,7 +118,7 @@ export class RamAccessKeyTarget implements RotationTarget {
     );
   }
 
-  async retire(current: string, _versionId: string, _older: readonly string[], _tested?: TestedSession): Promise<void> {
+  async retire(current: string, _versionId: string, _older: () => Promise<readonly string[]>, _tested?: TestedSession): Promise<void> {
     const { previousKeyAction, store, secretName, ram, userName } = this.options;
     if (previousKeyAction === "keep") return; // As KMS does: the old key works until the next rotation.
     const meta = await store.describeSecret(secretName);

@@ -138,8 +138,7 @@ async function runSteps(options: RotateOptions): Promise<RotationOutcome> {
     await afterStep?.("finish", versionId);
 
     // 5. retire: only now may older values stop working.
-    const older = await olderValues(store, name, versionId);
-    await target.retire(pendingValue, versionId, older, tested);
+    await target.retire(pendingValue, versionId, () => olderValues(store, name, versionId), tested);
   } finally {
     tested.close();
   }

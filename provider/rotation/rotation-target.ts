@@ -18,8 +18,12 @@ export interface RotationTarget {
    * closes it), or undefined when the target rejects the value.
    */
   test(value: string): Promise<TestedSession | undefined>;
-  /** After finish: revoke the older values this secret put in place; never touch `current`. */
-  retire(current: string, versionId: string, older: readonly string[], tested?: TestedSession): Promise<void>;
+  /**
+   * After finish: revoke the older values this secret put in place; never touch `current`.
+   * `older` reads them from the store on demand: a target with nothing to revoke
+   * (a password, a RAM key kept as KMS keeps it) never pays for the reads.
+   */
+  retire(current: string, versionId: string, older: () => Promise<readonly string[]>, tested?: TestedSession): Promise<void>;
   /** A fresh value to rotate to when no custom value is given. */
   generate(): Promise<string>;
 }

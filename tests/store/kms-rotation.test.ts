@@ -23,8 +23,8 @@ class FakeTarget implements RotationTarget {
   async test(value: string) {
     return this.accepted.has(value) ? { close: () => undefined } : undefined;
   }
-  async retire(_current: string, _versionId: string, older: readonly string[]) {
-    for (const o of older) this.accepted.delete(o);
+  async retire(_current: string, _versionId: string, older: () => Promise<readonly string[]>) {
+    for (const o of await older()) this.accepted.delete(o);
   }
   async generate() {
     return JSON.stringify({ UserName: "root", Password: `Generated-Pw-${++this.generated}` });
