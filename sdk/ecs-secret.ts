@@ -35,6 +35,8 @@ export class EcsSecret extends pulumi.dynamic.Resource {
   declare readonly lastRotatedAt: pulumi.Output<string>;
   declare readonly nextRotationAt: pulumi.Output<string | undefined>;
   declare readonly plannedDeleteAt: pulumi.Output<string | undefined>;
+  /** The shared health model's verdict at the last create, update or refresh (problems: rejected, overdue, interrupted, failing, ...). */
+  declare readonly health: pulumi.Output<{ healthy: boolean; problems: string[] } | undefined>;
 
   constructor(name: string, args: EcsSecretArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -51,6 +53,7 @@ export class EcsSecret extends pulumi.dynamic.Resource {
         lastRotatedAt: undefined,
         nextRotationAt: undefined,
         plannedDeleteAt: undefined,
+        health: undefined,
       },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...ECS_SECRET_OUTPUTS] },
       "alicloud-managed-secrets",

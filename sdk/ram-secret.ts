@@ -40,6 +40,8 @@ export class RamSecret extends pulumi.dynamic.Resource {
   declare readonly lastRotatedAt: pulumi.Output<string>;
   declare readonly nextRotationAt: pulumi.Output<string | undefined>;
   declare readonly plannedDeleteAt: pulumi.Output<string | undefined>;
+  /** The shared health model's verdict at the last create, update or refresh (problems: rejected, overdue, interrupted, failing, ...). */
+  declare readonly health: pulumi.Output<{ healthy: boolean; problems: string[] } | undefined>;
 
   constructor(name: string, args: RamSecretArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -58,6 +60,7 @@ export class RamSecret extends pulumi.dynamic.Resource {
         lastRotatedAt: undefined,
         nextRotationAt: undefined,
         plannedDeleteAt: undefined,
+        health: undefined,
       },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...RAM_SECRET_OUTPUTS] },
       "alicloud-managed-secrets",
