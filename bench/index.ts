@@ -18,6 +18,7 @@ import { ecsValueFrom } from "../provider/ecs/ecs-ssh-target";
 import { generatePassword } from "../provider/credentials/generate-password";
 import { generateKeyPair } from "../provider/credentials/generate-key-pair";
 import { ecsSecretProvider } from "../provider/ecs/ecs-secret-provider";
+import { runFleetBench } from "./fleet";
 
 const PASSWORD_RUNS = Number(process.env.BENCH_PASSWORD_RUNS ?? 25);
 const KEY_RUNS = Number(process.env.BENCH_KEY_RUNS ?? 15);
@@ -109,6 +110,8 @@ async function providerSize(): Promise<number> {
 
 async function main(): Promise<void> {
   requireRootForHosts();
+  // `npm run bench -- --fleet` or BENCH_ONLY=fleet: only the fleet run.
+  if (process.argv.includes("--fleet") || process.env.BENCH_ONLY === "fleet") return runFleetBench();
   const dir = await mkdtemp(join(tmpdir(), "ms-bench-"));
   const store = new LocalSecretStore({ path: join(dir, "store.enc"), passphrase: randomBytes(18).toString("base64") });
   const host = await startSshHost();
@@ -123,6 +126,7 @@ async function main(): Promise<void> {
     await host.stop();
     await rm(dir, { recursive: true, force: true });
   }
+  await runFleetBench();
 }
 
 main().catch((e) => {
