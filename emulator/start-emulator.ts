@@ -18,6 +18,12 @@ export const LISTEN_HOST = "127.0.0.1";
  * real gateway accepts.
  */
 export const MAX_HEADER_BYTES = 256 * 1024;
+/**
+ * Idle keep-alive, as Alibaba's gateways keep it (tens of seconds): with
+ * Node's 5 s default the emulator closed sockets the SDK's agent was about to
+ * reuse, and callers saw ECONNRESET the real service would not send.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 60_000;
 
 export interface EmulatorOptions {
   /** 0 (default) picks a free port. */
@@ -83,6 +89,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       : router.handle(req, res);
     handled.catch(() => res.destroy());
   });
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 5_000;
   const port = await listen(server, options.port ?? 0);
 
   let stopped: Promise<void> | undefined;
