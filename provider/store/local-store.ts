@@ -26,7 +26,7 @@ import {
   requireLive,
 } from "./secret-lifecycle";
 import { compareNames, emptyDocument, serializeDocument, type StoreDocument, type StoredSecret, type StoredVersion } from "./store-document";
-import { readStoreFile, writeStoreFile } from "./store-file";
+import { readStoreFile, StoreFileCache, writeStoreFile } from "./store-file";
 import {
   checkDeleteOptions,
   checkDescription,
@@ -71,6 +71,7 @@ export class LocalSecretStore implements SecretStore {
   readonly #passphrase: string;
   readonly #clock: Clock;
   readonly #lock: FileLockOptions;
+  readonly #cache = new StoreFileCache();
 
   constructor(options: LocalSecretStoreOptions) {
     if (typeof options.path !== "string" || options.path === "") {
@@ -320,7 +321,7 @@ export class LocalSecretStore implements SecretStore {
   }
 
   async #read(): Promise<{ doc: StoreDocument; now: Date }> {
-    const loaded = await readStoreFile(this.path, this.#passphrase);
+    const loaded = await readStoreFile(this.path, this.#passphrase, this.#cache);
     return { doc: loaded?.document ?? emptyDocument(), now: this.#clock() };
   }
 
@@ -333,16 +334,22 @@ export class LocalSecretStore implements SecretStore {
     // The lock is a directory next to the file, so the parent must exist first.
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     return withFileLock(this.path, this.#lock, async (held) => {
-      const loaded = await readStoreFile(this.path, this.#passphrase);
+      const loaded = await readStoreFile(this.path, this.#passphrase, this.#cache);
       const doc = loaded?.document ?? emptyDocument();
-      const before = loaded === undefined ? undefined : serializeDocument(doc);
       const now = this.#clock();
       const purged = purgeExpiredSecrets(doc, now);
       const result = change(doc, { now, purged });
-      const changed = before === undefined ? doc.secrets.size > 0 || doc.tombstones.length > 0 : !before.equals(serializeDocument(doc));
+      // Serialization is deterministic, so comparing bytes tells whether anything changed.
+      const after = serializeDocument(doc);
+      const changed = loaded === undefined ? doc.secrets.size > 0 || doc.tombstones.length > 0 : !loaded.plaintext.equals(after);
       if (changed) {
         await removeLeftoverTempFiles(this.path);
-        await writeStoreFile(this.path, this.#passphrase, doc, { keySource: loaded?.keySource, beforeRename: () => held.assertHeld() });
+        await writeStoreFile(this.path, this.#passphrase, doc, {
+          keySource: loaded?.keySource,
+          plaintext: after,
+          cache: this.#cache,
+          beforeRename: () => held.assertHeld(),
+        });
       }
       return result;
     });
