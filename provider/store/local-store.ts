@@ -25,7 +25,7 @@ import {
   purgeExpiredSecrets,
   requireLive,
 } from "./secret-lifecycle";
-import { compareNames, emptyDocument, serializeDocument, type StoreDocument, type StoredSecret, type StoredVersion } from "./store-document";
+import { compareNames, emptyDocument, parseTrustedDocument, serializeDocument, type StoreDocument, type StoredSecret, type StoredVersion } from "./store-document";
 import { readStoreFile, StoreFileCache, writeStoreFile } from "./store-file";
 import {
   checkDeleteOptions,
@@ -57,6 +57,12 @@ interface MutationContext {
   readonly purged: readonly string[];
 }
 
+interface QueuedChange {
+  readonly change: (doc: StoreDocument, ctx: MutationContext) => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /**
  * The embedded store: KMS generic-secret semantics over one encrypted file.
  * Reads decrypt the current file without locking (writes replace it
@@ -72,6 +78,8 @@ export class LocalSecretStore implements SecretStore {
   readonly #clock: Clock;
   readonly #lock: FileLockOptions;
   readonly #cache = new StoreFileCache();
+  readonly #queue: QueuedChange[] = [];
+  #committing = false;
 
   constructor(options: LocalSecretStoreOptions) {
     if (typeof options.path !== "string" || options.path === "") {
@@ -330,15 +338,70 @@ export class LocalSecretStore implements SecretStore {
    * writes nothing; an unchanged document is not rewritten, so idempotent
    * calls cost no fsync.
    */
-  async #mutate<T>(change: (doc: StoreDocument, ctx: MutationContext) => T): Promise<T> {
+  /**
+   * Every change is a read-modify-write under the cross-process lock. Changes
+   * that arrive while one is in flight (concurrent rotations in a runner) are
+   * committed together: one lock, one read, one encrypted write and its fsyncs
+   * for the whole group, and each caller still returns only once its own
+   * change is on disk. A change that throws leaves no trace: the group is
+   * rebuilt from the file without it.
+   */
+  #mutate<T>(change: (doc: StoreDocument, ctx: MutationContext) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ change, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.#committing) void this.#commitQueued();
+    });
+  }
+
+  async #commitQueued(): Promise<void> {
+    this.#committing = true;
+    try {
+      while (this.#queue.length > 0) {
+        const group = this.#queue.splice(0);
+        try {
+          const outcomes = await this.#commit(group.map((p) => p.change));
+          group.forEach((p, i) => {
+            const outcome = outcomes[i]!;
+            if (outcome.ok) p.resolve(outcome.value);
+            else p.reject(outcome.error);
+          });
+        } catch (e) {
+          for (const p of group) p.reject(e);
+        }
+      }
+    } finally {
+      this.#committing = false;
+    }
+  }
+
+  async #commit(changes: ReadonlyArray<QueuedChange["change"]>): Promise<Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>> {
     // The lock is a directory next to the file, so the parent must exist first.
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     return withFileLock(this.path, this.#lock, async (held) => {
       const loaded = await readStoreFile(this.path, this.#passphrase, this.#cache);
-      const doc = loaded?.document ?? emptyDocument();
       const now = this.#clock();
-      const purged = purgeExpiredSecrets(doc, now);
-      const result = change(doc, { now, purged });
+      const fresh = (first: boolean) => {
+        const doc = loaded ? (first ? loaded.document : parseTrustedDocument(loaded.plaintext)) : emptyDocument();
+        return { doc, purged: purgeExpiredSecrets(doc, now) };
+      };
+      let { doc, purged } = fresh(true);
+      const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+      for (const change of changes) {
+        try {
+          outcomes.push({ ok: true, value: change(doc, { now, purged }) });
+          purged = [];
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+          // The failed change may have half-applied: start again from the file and replay the ones that succeeded.
+          ({ doc, purged } = fresh(false));
+          changes.forEach((c, i) => {
+            if (i < outcomes.length && outcomes[i]!.ok) {
+              c(doc, { now, purged });
+              purged = [];
+            }
+          });
+        }
+      }
       // Serialization is deterministic, so comparing bytes tells whether anything changed.
       const after = serializeDocument(doc);
       const changed = loaded === undefined ? doc.secrets.size > 0 || doc.tombstones.length > 0 : !loaded.plaintext.equals(after);
@@ -351,7 +414,7 @@ export class LocalSecretStore implements SecretStore {
           beforeRename: () => held.assertHeld(),
         });
       }
-      return result;
+      return outcomes;
     });
   }
 }
