@@ -3,30 +3,49 @@
  * ("alicloud-managed-secrets/runtime"). Everything heavy loads from here, on
  * first use, never with the Pulumi program.
  */
-import { configureFromStack, runtimeContext, type ConfigSource } from "./runtime-context";
+import type * as pulumi from "@pulumi/pulumi";
+import { configureFromStack, runtimeContext, type ConfigSource, type RuntimeContext } from "./runtime-context";
 import * as ecs from "./ecs/ecs-secret-handler";
 import type { EcsSecretOutputs } from "./ecs/ecs-secret-handler";
 import * as ram from "./ram/ram-secret-handler";
 import type { RamSecretOutputs } from "./ram/ram-secret-handler";
 
+type Props = Record<string, unknown>;
+
+/** One resource's provider methods, as the shims call them. */
+export interface ResourceEntry<O> {
+  check(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult>;
+  diff(id: string, olds: O, news: Props): Promise<pulumi.dynamic.DiffResult>;
+  create(inputs: Props): Promise<{ id: string; outs: O }>;
+  read(id: string, props?: O): Promise<{ id?: string; props?: O }>;
+  update(id: string, olds: O, news: Props): Promise<{ outs: O }>;
+  delete(id: string, props: O): Promise<void>;
+}
+
+/** A resource's handler module: the same methods, with the context the host builds for each call. */
+interface Handler<O> {
+  check(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult>;
+  diff(id: string, olds: O, news: Props): Promise<pulumi.dynamic.DiffResult>;
+  create(inputs: Props, ctx: RuntimeContext): Promise<{ id: string; outs: O }>;
+  read(id: string, props: O | undefined, ctx: RuntimeContext): Promise<{ id?: string; props?: O }>;
+  update(id: string, olds: O, news: Props, ctx: RuntimeContext): Promise<{ outs: O }>;
+  remove(id: string, props: O, ctx: RuntimeContext): Promise<void>;
+}
+
+function entryFor<O>(h: Handler<O>): ResourceEntry<O> {
+  return {
+    check: (olds, news) => h.check(olds, news),
+    diff: (id, olds, news) => h.diff(id, olds, news),
+    create: (inputs) => h.create(inputs, runtimeContext()),
+    read: (id, props) => h.read(id, props, runtimeContext()),
+    update: (id, olds, news) => h.update(id, olds, news, runtimeContext()),
+    delete: (id, props) => h.remove(id, props, runtimeContext()),
+  };
+}
+
 export function configure(config: ConfigSource): void {
   configureFromStack(config);
 }
 
-export const ecsSecret = {
-  check: (olds: Record<string, unknown>, news: Record<string, unknown>) => ecs.check(olds, news),
-  diff: (id: string, olds: EcsSecretOutputs, news: Record<string, unknown>) => ecs.diff(id, olds, news),
-  create: (inputs: Record<string, unknown>) => ecs.create(inputs, runtimeContext()),
-  read: (id: string, props?: EcsSecretOutputs) => ecs.read(id, props, runtimeContext()),
-  update: (id: string, olds: EcsSecretOutputs, news: Record<string, unknown>) => ecs.update(id, olds, news, runtimeContext()),
-  delete: (id: string, props: EcsSecretOutputs) => ecs.remove(id, props, runtimeContext()),
-};
-
-export const ramSecret = {
-  check: (olds: Record<string, unknown>, news: Record<string, unknown>) => ram.check(olds, news),
-  diff: (id: string, olds: RamSecretOutputs, news: Record<string, unknown>) => ram.diff(id, olds, news),
-  create: (inputs: Record<string, unknown>) => ram.create(inputs, runtimeContext()),
-  read: (id: string, props?: RamSecretOutputs) => ram.read(id, props, runtimeContext()),
-  update: (id: string, olds: RamSecretOutputs, news: Record<string, unknown>) => ram.update(id, olds, news, runtimeContext()),
-  delete: (id: string, props: RamSecretOutputs) => ram.remove(id, props, runtimeContext()),
-};
+export const ecsSecret: ResourceEntry<EcsSecretOutputs> = entryFor<EcsSecretOutputs>(ecs);
+export const ramSecret: ResourceEntry<RamSecretOutputs> = entryFor<RamSecretOutputs>(ram);

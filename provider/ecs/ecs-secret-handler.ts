@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ManagedSecretsError } from "../errors";
 import type { RuntimeContext } from "../runtime-context";
+import { definedOnly, nameConflict, readPrelude, removeSecret, requireLive } from "../resource/secret-resource";
 import type { SecretMeta } from "../store/secret-store";
 import { parseRotationPeriod } from "../validation/rotation-period";
 import { holderOf, rotateSecret, type RotationStep } from "../rotation/rotate-secret";
@@ -92,15 +93,7 @@ export async function create(inputs: Record<string, unknown>, ctx: RuntimeContex
   const target = targetFor(spec, name);
 
   const existing = await store.describeSecret(name);
-  if (existing && !sameTarget(existing, spec)) {
-    throw new ManagedSecretsError(
-      existing.plannedDeleteAt ? "SecretPendingDeletion" : "SecretExists",
-      existing.plannedDeleteAt
-        ? `secret ${name} is scheduled for deletion (at ${existing.plannedDeleteAt}) and manages ${describeTarget(existing)}; choose another secretName, or delete it for good with: managed-secrets delete ${name} --force`
-        : `secret ${name} already exists and manages ${describeTarget(existing)}; choose another secretName`,
-      { secretName: name, property: "secretName" },
-    );
-  }
+  if (existing && !sameTarget(existing, spec)) throw nameConflict(name, existing, describeTarget(existing));
 
   // Same target already stored: a retried create, or a deleted secret coming back within its window.
   // Its stored credential is the one to check, not the initial value the program still carries.
@@ -166,14 +159,10 @@ export async function update(id: string, olds: EcsSecretOutputs, news: Record<st
 }
 
 export async function read(id: string, props: EcsSecretOutputs | undefined, ctx: RuntimeContext): Promise<{ id?: string; props?: EcsSecretOutputs }> {
-  const meta = await ctx.store.describeSecret(id);
-  // Gone from the store (purged after its window, or force-deleted): the resource no longer exists.
-  if (!meta) return {};
-  if (!props) {
-    throw new ManagedSecretsError("InvalidInput", `secret ${id} cannot be read without its recorded outputs: import is not supported for dynamic resources`, { secretName: id });
-  }
-  if (meta.plannedDeleteAt) return { id, props: { ...props, plannedDeleteAt: meta.plannedDeleteAt } };
-  const outs = await outputsFromStore(id, meta, props, ctx);
+  const start = await readPrelude(id, props, ctx);
+  if ("done" in start) return start.done;
+  const { meta } = start;
+  const outs = await outputsFromStore(id, meta, start.props, ctx);
   const { assessSecret } = require("../health/secret-health") as typeof import("../health/secret-health");
   const { targetFromMetadata } = require("../rotation/target-from-metadata") as typeof import("../rotation/target-from-metadata");
   // A fresh login with the current credential, nothing changed: the same probe `managed-secrets check` makes.
@@ -185,10 +174,8 @@ export async function read(id: string, props: EcsSecretOutputs | undefined, ctx:
 }
 
 export async function remove(id: string, props: EcsSecretOutputs, ctx: RuntimeContext): Promise<void> {
-  const meta = await ctx.store.describeSecret(id);
-  // Deleting a secret that is already gone or already scheduled is done; the instance is never touched.
-  if (!meta || (meta.plannedDeleteAt && !props.forceDeleteWithoutRecovery)) return;
-  await ctx.store.deleteSecret(id, props.forceDeleteWithoutRecovery ? { force: true } : { recoveryWindowDays: props.recoveryWindowDays ?? 30 });
+  // The secret's deletion never changes the instance.
+  await removeSecret(id, props, ctx);
 }
 
 function rotationRequested(olds: EcsSecretOutputs, spec: EcsSecretSpec): boolean {
@@ -228,9 +215,6 @@ function metadataFor(spec: EcsSecretSpec, lastRotatedAt: string): Record<string,
   };
 }
 
-function definedOnly(record: Record<string, string | null>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).filter((e): e is [string, string] => e[1] !== null));
-}
 
 function sameTarget(meta: SecretMeta, spec: EcsSecretSpec): boolean {
   return (
@@ -244,14 +228,6 @@ function describeTarget(meta: SecretMeta): string {
   return m[META.kind] === "ecs" ? `${m.credentialType} of ${m.managedUser} on ${m.instanceId}` : `a ${m[META.kind] ?? "different"} secret`;
 }
 
-async function requireLive(ctx: RuntimeContext, id: string): Promise<SecretMeta> {
-  const meta = await ctx.store.describeSecret(id);
-  if (!meta) throw new ManagedSecretsError("SecretNotFound", `secret ${id} no longer exists in the store`, { secretName: id });
-  if (meta.plannedDeleteAt) {
-    throw new ManagedSecretsError("SecretPendingDeletion", `secret ${id} is scheduled for deletion at ${meta.plannedDeleteAt}; restore it with: managed-secrets restore ${id}`, { secretName: id });
-  }
-  return meta;
-}
 
 async function outputsFor(name: string, spec: EcsSecretSpec, ctx: RuntimeContext): Promise<EcsSecretOutputs> {
   const meta = await requireLive(ctx, name);

@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ManagedSecretsError, isManagedSecretsError } from "../errors";
 import type { RuntimeContext } from "../runtime-context";
+import { definedOnly, nameConflict, readPrelude, removeSecret, requireLive } from "../resource/secret-resource";
 import type { SecretMeta } from "../store/secret-store";
 import { parseRotationPeriod } from "../validation/rotation-period";
 import { holderOf, rotateSecret, type RotationStep } from "../rotation/rotate-secret";
@@ -91,15 +92,7 @@ export async function create(inputs: Record<string, unknown>, ctx: RuntimeContex
   const { store, clock } = ctx;
 
   const existing = await store.describeSecret(name);
-  if (existing && !sameTarget(existing, spec)) {
-    throw new ManagedSecretsError(
-      existing.plannedDeleteAt ? "SecretPendingDeletion" : "SecretExists",
-      existing.plannedDeleteAt
-        ? `secret ${name} is scheduled for deletion (at ${existing.plannedDeleteAt}) and manages ${describeTarget(existing)}; choose another secretName, or delete it for good with: managed-secrets delete ${name} --force`
-        : `secret ${name} already exists and manages ${describeTarget(existing)}; choose another secretName`,
-      { secretName: name, property: "secretName" },
-    );
-  }
+  if (existing && !sameTarget(existing, spec)) throw nameConflict(name, existing, describeTarget(existing));
 
   const cloud = ctx.cloud();
   const target = ramTargetFor({ secretName: name, userName: spec.userName, previousKeyAction: spec.previousKeyAction }, ctx, hooks);
@@ -149,14 +142,10 @@ export async function update(id: string, olds: RamSecretOutputs, news: Record<st
 }
 
 export async function read(id: string, props: RamSecretOutputs | undefined, ctx: RuntimeContext): Promise<{ id?: string; props?: RamSecretOutputs }> {
-  const meta = await ctx.store.describeSecret(id);
-  // Gone from the store (purged after its window, or force-deleted): the resource no longer exists.
-  if (!meta) return {};
-  if (!props) {
-    throw new ManagedSecretsError("InvalidInput", `secret ${id} cannot be read without its recorded outputs: import is not supported for dynamic resources`, { secretName: id });
-  }
-  if (meta.plannedDeleteAt) return { id, props: { ...props, plannedDeleteAt: meta.plannedDeleteAt } };
-  const outs = await outputsFromStore(id, meta, props, ctx);
+  const start = await readPrelude(id, props, ctx);
+  if ("done" in start) return start.done;
+  const { meta } = start;
+  const outs = await outputsFromStore(id, meta, start.props, ctx);
   const { assessSecret } = require("../health/secret-health") as typeof import("../health/secret-health");
   // The key's live status is the probe: RAM answered it already, so no extra signed call is needed.
   const health = await assessSecret(meta, { now: ctx.clock(), probe: async () => outs.accessKeyStatus === "Active" });
@@ -164,10 +153,8 @@ export async function read(id: string, props: RamSecretOutputs | undefined, ctx:
 }
 
 export async function remove(id: string, props: RamSecretOutputs, ctx: RuntimeContext): Promise<void> {
-  const meta = await ctx.store.describeSecret(id);
-  // Deleting a secret that is already gone or already scheduled is done; the RAM user's keys are never touched.
-  if (!meta || (meta.plannedDeleteAt && !props.forceDeleteWithoutRecovery)) return;
-  await ctx.store.deleteSecret(id, props.forceDeleteWithoutRecovery ? { force: true } : { recoveryWindowDays: props.recoveryWindowDays ?? 30 });
+  // The secret's deletion never changes the RAM user's keys.
+  await removeSecret(id, props, ctx);
 }
 
 /**
@@ -235,9 +222,6 @@ function periodSecondsOf(spec: RamSecretSpec): number | undefined {
   return spec.rotationPeriod === undefined ? undefined : parseRotationPeriod(spec.rotationPeriod);
 }
 
-function definedOnly(record: Record<string, string | null>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).filter((e): e is [string, string] => e[1] !== null));
-}
 
 function sameTarget(meta: SecretMeta, spec: RamSecretSpec): boolean {
   return meta.metadata[META.kind] === "ram" && meta.metadata.userName === spec.userName;
@@ -250,14 +234,6 @@ function describeTarget(meta: SecretMeta): string {
   return `a ${m[META.kind] ?? "different"} secret`;
 }
 
-async function requireLive(ctx: RuntimeContext, id: string): Promise<SecretMeta> {
-  const meta = await ctx.store.describeSecret(id);
-  if (!meta) throw new ManagedSecretsError("SecretNotFound", `secret ${id} no longer exists in the store`, { secretName: id });
-  if (meta.plannedDeleteAt) {
-    throw new ManagedSecretsError("SecretPendingDeletion", `secret ${id} is scheduled for deletion at ${meta.plannedDeleteAt}; restore it with: managed-secrets restore ${id}`, { secretName: id });
-  }
-  return meta;
-}
 
 async function outputsFor(name: string, spec: RamSecretSpec, ctx: RuntimeContext): Promise<RamSecretOutputs> {
   const meta = await requireLive(ctx, name);

@@ -51,6 +51,7 @@ describe("EcsSecret under pulumi.runtime.setMocks", () => {
     const text = provider as string;
     assert.ok(Buffer.byteLength(text) < PROVIDER_BUDGET_BYTES, `__provider is ${Buffer.byteLength(text)} bytes`);
     assert.match(text, /require\("alicloud-managed-secrets\/runtime"\)/);
+    assert.match(text, /with\(\{ entry: "ecsSecret",/);
     for (const credential of [PASSWORD, ADMIN_PASSWORD, CUSTOM]) assert.ok(!text.includes(credential));
   });
 
