@@ -110,7 +110,7 @@ async function providerSize(): Promise<number> {
 
 async function main(): Promise<void> {
   requireRootForHosts();
-  // `npm run bench -- --fleet` or BENCH_ONLY=fleet: only the fleet run.
+  // `npm run bench -- --fleet` or BENCH_ONLY=fleet: only the fleet run; BENCH_ONLY=single: only the single-host rows.
   if (process.argv.includes("--fleet") || process.env.BENCH_ONLY === "fleet") return runFleetBench();
   const dir = await mkdtemp(join(tmpdir(), "ms-bench-"));
   const store = new LocalSecretStore({ path: join(dir, "store.enc"), passphrase: randomBytes(18).toString("base64") });
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     await host.stop();
     await rm(dir, { recursive: true, force: true });
   }
-  await runFleetBench();
+  if (process.env.BENCH_ONLY !== "single") await runFleetBench();
 }
 
 main().catch((e) => {

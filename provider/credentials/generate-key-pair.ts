@@ -9,7 +9,9 @@ export interface GeneratedKeyPair {
 
 /**
  * ssh2 1.17 writes about 1 in 170 ed25519 keys in a form its own parser then
- * rejects ("Malformed OpenSSH private key"; measured 17 of 3000 here). A key we
+ * rejects ("Malformed OpenSSH private key"; measured 17 of 3000 here): its
+ * keygen strips leading zero bytes from the public key (mscdex/ssh2#1390,
+ * #1513, open). A key we
  * cannot log in with must never be stored, so each one is parsed back first and
  * a rejected one replaced; the chance of this many failures in a row is nil.
  */

@@ -1,5 +1,5 @@
 import { ManagedSecretsError } from "../errors";
-import type { RotationTarget, TestedSession } from "../rotation/rotation-target";
+import type { PreparedApply, RotationTarget, TestedSession } from "../rotation/rotation-target";
 import { openSshSession, probeLogin, type SshCredential, type SshEndpoint, type SshSession } from "../ssh/ssh-session";
 import { generateKeyPair, publicKeyLine, type KeyAlgorithm } from "../credentials/generate-key-pair";
 import { generatePassword } from "../credentials/generate-password";
@@ -68,6 +68,9 @@ awk -v keepblob=${shq(keepBlob)} -v keepmark=${shq(keepMark)} -v prefix=${shq(pr
   print
 }' "$f" > "$t" && mv -f "$t" "$f" || { rm -f "$t"; exit 1; }`;
 
+/** A session that can change the managed user's credential, and whose login it is. */
+type Acting = { session: SshSession; as: "self" | "admin" };
+
 export class EcsSshTarget implements RotationTarget {
   constructor(private readonly options: EcsSshTargetOptions) {}
 
@@ -92,14 +95,21 @@ export class EcsSshTarget implements RotationTarget {
     return encodeEcsValue({ UserName: managedUser, PublicKey: pair.publicKey, PrivateKey: pair.privateKey });
   }
 
-  async apply(current: string, pending: string, versionId: string): Promise<void> {
-    const next = decodeEcsValue(pending);
+  async prepareApply(current: string): Promise<PreparedApply & { acting: Acting }> {
     const acting = await this.openActing(decodeEcsValue(current));
+    return { acting, close: () => acting.session.close() };
+  }
+
+  async apply(current: string, pending: string, versionId: string, prepared?: PreparedApply): Promise<void> {
+    const next = decodeEcsValue(pending);
+    const reused = prepared && "acting" in prepared ? (prepared as { acting: Acting }).acting : undefined;
+    const acting = reused ?? (await this.openActing(decodeEcsValue(current)));
     try {
       if ("Password" in next) await this.setPassword(acting, decodeEcsValue(current), next.Password);
       else await this.run(acting, APPEND_KEY(this.options.managedUser), `${next.PublicKey} ${keyMarker(this.options.secretName, versionId)}\n`);
     } finally {
-      acting.session.close();
+      // A prepared session belongs to the caller, which closes it.
+      if (!reused) acting.session.close();
     }
   }
 
@@ -128,7 +138,7 @@ export class EcsSshTarget implements RotationTarget {
    * non-root password the admin is preferred, because `passwd` as the user
    * applies password-quality rules that a custom value might not meet.
    */
-  private async openActing(current: EcsValue): Promise<{ session: SshSession; as: "self" | "admin" }> {
+  private async openActing(current: EcsValue): Promise<Acting> {
     const { endpoint, managedUser, admin } = this.options;
     const preferAdmin = admin !== undefined && managedUser !== "root" && "Password" in current;
     if (!preferAdmin) {
@@ -154,7 +164,7 @@ export class EcsSshTarget implements RotationTarget {
     }
   }
 
-  private async setPassword(acting: { session: SshSession; as: "self" | "admin" }, current: EcsValue, password: string): Promise<void> {
+  private async setPassword(acting: Acting, current: EcsValue, password: string): Promise<void> {
     const { managedUser } = this.options;
     if (acting.as === "self" && managedUser !== "root") {
       // Only root may use chpasswd; a user changes its own password through passwd's prompts.
@@ -171,7 +181,7 @@ export class EcsSshTarget implements RotationTarget {
   }
 
   /** Runs a script as the managed user (or root for chpasswd), from whichever session we hold. */
-  private async run(acting: { session: SshSession; as: "self" | "admin" }, script: string, stdin: string): Promise<void> {
+  private async run(acting: Acting, script: string, stdin: string): Promise<void> {
     const { admin, managedUser } = this.options;
     const needsRoot = script === "chpasswd";
     let command: string;

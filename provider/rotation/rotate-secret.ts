@@ -1,7 +1,7 @@
 import { ManagedSecretsError, isManagedSecretsError } from "../errors";
 import type { Clock } from "../clock";
 import type { SecretMeta, SecretStore, VersionInfo } from "../store/secret-store";
-import type { RotationTarget } from "./rotation-target";
+import type { PreparedApply, RotationTarget } from "./rotation-target";
 import { rotationScheduleAfter } from "./rotation-metadata";
 
 /**
@@ -81,15 +81,23 @@ async function runSteps(options: RotateOptions): Promise<RotationOutcome> {
 
   // 1. createPending: reuse a pending version left by an interrupted run; never generate twice.
   let pendingInfo = holderOf(meta, "ACSPending");
+  let preparing: Promise<PreparedApply | undefined> | undefined;
   const resumed = pendingInfo !== undefined;
   let pendingValue: string;
   if (pendingInfo) {
     pendingValue = (await store.getValue(name, { versionId: pendingInfo.versionId })).value;
     skipped.push("createPending");
   } else {
-    pendingValue = options.value ?? (await target.generate());
+    // Logging in with the current credential changes nothing, so it may overlap key generation.
+    preparing = target.prepareApply?.(currentValue).catch(() => undefined);
     const versionId = nextVersionId(meta.versions);
-    await store.putValue(name, { versionId, value: pendingValue, stages: ["ACSPending"] });
+    try {
+      pendingValue = options.value ?? (await target.generate());
+      await store.putValue(name, { versionId, value: pendingValue, stages: ["ACSPending"] });
+    } catch (e) {
+      (await preparing)?.close();
+      throw e;
+    }
     pendingInfo = { versionId, stages: ["ACSPending"], createdAt: options.clock().toISOString() };
   }
   const versionId = pendingInfo.versionId;
@@ -101,8 +109,12 @@ async function runSteps(options: RotateOptions): Promise<RotationOutcome> {
   // 2. apply: skip when the target already takes the pending value. A value created
   // in this run cannot be on the target yet, so only a resumed rotation pays for the probe
   // (a rejected login costs seconds: PAM delays failures on purpose).
-  if (alreadyCurrent || (resumed && (await target.accepts(pendingValue)))) skipped.push("apply");
-  else await target.apply(currentValue, pendingValue, versionId);
+  try {
+    if (alreadyCurrent || (resumed && (await target.accepts(pendingValue)))) skipped.push("apply");
+    else await target.apply(currentValue, pendingValue, versionId, await preparing);
+  } finally {
+    (await preparing)?.close();
+  }
   await afterStep?.("apply", versionId);
 
   // 3. test: a fresh login/call with the pending value, never the session that applied it.

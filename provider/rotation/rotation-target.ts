@@ -11,7 +11,13 @@ export interface RotationTarget {
    * `current` is what the store holds as ACSCurrent; it may itself be rejected,
    * in which case the target falls back to its admin path or says it cannot.
    */
-  apply(current: string, pending: string, versionId: string): Promise<void>;
+  apply(current: string, pending: string, versionId: string, prepared?: PreparedApply): Promise<void>;
+  /**
+   * Optional: start what apply will need (a login with the current credential)
+   * so it overlaps generating the new value. Changes nothing on the target.
+   * The caller closes what it returns.
+   */
+  prepareApply?(current: string): Promise<PreparedApply>;
   /**
    * The test step: a fresh login/call with `value`, never a session that applied it.
    * Resolves to the open session that proved it (retire may reuse it, the caller
@@ -26,6 +32,11 @@ export interface RotationTarget {
   retire(current: string, versionId: string, older: () => Promise<readonly string[]>, tested?: TestedSession): Promise<void>;
   /** A fresh value to rotate to when no custom value is given. */
   generate(): Promise<string>;
+}
+
+/** A session opened ahead of apply. */
+export interface PreparedApply {
+  close(): void;
 }
 
 /** Proof that the target accepted a value, held open so retire need not log in again. */
