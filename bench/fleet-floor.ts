@@ -15,8 +15,9 @@
  *
  * Secrets only travel over the SSH channel's stdin, never in a command line.
  */
-import { createHash, randomInt } from "node:crypto";
-import { Client } from "ssh2";
+import { randomInt } from "node:crypto";
+import type { Client } from "ssh2";
+import { close, connect } from "./floor";
 
 export interface FleetFloorTarget {
   readonly host: string;
@@ -33,7 +34,6 @@ export interface UserPasswordRotation extends FleetFloorTarget {
   readonly newPassword: string;
 }
 
-const closed = new WeakSet<Client>();
 const COMMAND_TIMEOUT_MS = 60_000;
 
 /** Same policy as a KMS-generated ECS password (32 chars, all four classes), drawn with node:crypto. */
@@ -53,7 +53,7 @@ export function floorPassword(length = 32): string {
 /** Old password -> passwd (old/new/new) -> fresh login with the new password. */
 export async function floorUserPasswordRotation(input: UserPasswordRotation, method: PasswdMethod): Promise<void> {
   for (const p of [input.oldPassword, input.newPassword]) if (/[\r\n\0]/.test(p)) throw new Error("passwords must be single-line");
-  const session = await connect(input, input.user, input.oldPassword, "old password");
+  const session = await connect(input, { username: input.user, password: input.oldPassword }, "old password");
   try {
     const code =
       method === "stdin"
@@ -67,43 +67,9 @@ export async function floorUserPasswordRotation(input: UserPasswordRotation, met
   } finally {
     await close(session);
   }
-  await close(await connect(input, input.user, input.newPassword, "new password"));
+  await close(await connect(input, { username: input.user, password: input.newPassword }, "new password"));
 }
 
-function connect(target: FleetFloorTarget, username: string, password: string, what: string): Promise<Client> {
-  return new Promise((resolve, reject) => {
-    const client = new Client();
-    client.once("close", () => closed.add(client));
-    let presented = "";
-    client.once("ready", () => {
-      client.on("error", () => {});
-      resolve(client);
-    });
-    client.once("error", (err: Error & { level?: string }) => {
-      client.on("error", () => {});
-      client.end();
-      if (presented !== "" && presented !== target.hostKeyFingerprint) {
-        reject(new Error(`host key mismatch on ${target.host}:${target.port}: expected ${target.hostKeyFingerprint}, got ${presented}`));
-      } else if (err.level === "client-authentication") {
-        reject(new Error(`${target.host}:${target.port} rejected the ${what} of ${username}`));
-      } else {
-        reject(err);
-      }
-    });
-    client.connect({
-      host: target.host,
-      port: target.port,
-      username,
-      password,
-      authHandler: ["password"],
-      readyTimeout: 15_000,
-      hostVerifier: (key: Buffer) => {
-        presented = "SHA256:" + createHash("sha256").update(key).digest("base64").replace(/=+$/, "");
-        return presented === target.hostKeyFingerprint;
-      },
-    });
-  });
-}
 
 /** One exec channel, stdin written then closed; resolves with the exit code. */
 function runWithStdin(client: Client, command: string, stdin: string): Promise<number | null> {
@@ -157,10 +123,3 @@ function channel(
   });
 }
 
-function close(client: Client): Promise<void> {
-  if (closed.has(client)) return Promise.resolve();
-  return new Promise((resolve) => {
-    client.once("close", () => resolve());
-    client.end();
-  });
-}

@@ -123,7 +123,8 @@ grep -vF -e "$old" "$f" > "$t" || [ $? -eq 1 ]
 chmod 600 "$t"
 mv -f "$t" "$f"`;
 
-function connect(
+/** A bare ssh2 login with the host key pinned; shared by every floor. */
+export function connect(
   target: FloorTarget,
   auth: { username: string; password?: string; privateKey?: string },
   what?: string,
@@ -183,7 +184,7 @@ function run(client: Client, command: string, stdin: string): Promise<void> {
   });
 }
 
-function close(client: Client): Promise<void> {
+export function close(client: Client): Promise<void> {
   if (closed.has(client)) return Promise.resolve();
   return new Promise((resolve) => {
     client.once("close", () => resolve());
