@@ -3,6 +3,8 @@ import type { PreparedApply, RotationTarget, TestedSession } from "../rotation/r
 import { openSshSession, probeLogin, type SshCredential, type SshEndpoint, type SshSession } from "../ssh/ssh-session";
 import { generateKeyPair, publicKeyLine, type KeyAlgorithm } from "../credentials/generate-key-pair";
 import { generatePassword } from "../credentials/generate-password";
+import { shq } from "../ssh/shell-quote";
+import { elevateWithSudo, type SudoElevation } from "./sudo-elevation";
 import { credentialOf, decodeEcsValue, encodeEcsValue, type EcsValue } from "./ecs-value";
 
 /**
@@ -32,11 +34,6 @@ export const KEY_MARKER_PREFIX = "managed-secrets:";
 
 export function keyMarker(secretName: string, versionId: string): string {
   return `${KEY_MARKER_PREFIX}${secretName}:${versionId}`;
-}
-
-/** Single-quote for sh. Only ever applied to validated names, public keys and our own scripts. */
-function shq(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Appends the line read from stdin unless it is already there; never rewrites existing lines. */
@@ -69,7 +66,7 @@ awk -v keepblob=${shq(keepBlob)} -v keepmark=${shq(keepMark)} -v prefix=${shq(pr
 }' "$f" > "$t" && mv -f "$t" "$f" || { rm -f "$t"; exit 1; }`;
 
 /** A session that can change the managed user's credential, and whose login it is. */
-type Acting = { session: SshSession; as: "self" | "admin" };
+type Acting = { session: SshSession; as: "self" | "admin"; sudo?: Promise<SudoElevation> };
 
 export class EcsSshTarget implements RotationTarget {
   constructor(private readonly options: EcsSshTargetOptions) {}
@@ -191,10 +188,11 @@ export class EcsSshTarget implements RotationTarget {
     } else if (admin!.user === "root") {
       command = `su -s /bin/sh -c ${shq(script)} ${managedUser}`;
     } else {
-      // A non-root admin goes through sudo; its password (if any) is the first line of stdin.
-      const sudo = "password" in admin!.credential ? "sudo -S -p ''" : "sudo -n";
-      if ("password" in admin!.credential) input = `${admin!.credential.password}\n${stdin}`;
-      command = needsRoot ? `${sudo} chpasswd` : `${sudo} -u ${managedUser} sh -c ${shq(script)}`;
+      // A non-root admin goes through sudo, asked once per session how it wants its password.
+      acting.sudo ??= elevateWithSudo(acting.session, admin!, this.options.endpoint.host);
+      const wrapped = (await acting.sudo).wrap(needsRoot ? "chpasswd" : `sh -c ${shq(script)}`, needsRoot ? undefined : managedUser);
+      command = wrapped.command;
+      input = wrapped.stdinPrefix + stdin;
     }
     const result = await acting.session.exec(command, { stdin: input });
     if (result.code !== 0) throw this.commandFailed(needsRoot ? "chpasswd" : "the authorized_keys update", result.code, result.stderr);
