@@ -10,7 +10,7 @@ export interface ProvisionedUser {
   name: string;
   password: string | null;
   authorizedKeys: string[] | undefined;
-  sudo: boolean;
+  sudo: "nopasswd" | "password" | null;
 }
 
 export interface ProvisionPlan {
@@ -61,9 +61,10 @@ export async function provisionHost(run: HostRunner, plan: ProvisionPlan): Promi
   await writeAuthorizedKeys(run, "root", plan.rootAuthorizedKeys);
   for (const user of plan.users) {
     if (user.authorizedKeys !== undefined) await writeAuthorizedKeys(run, user.name, user.authorizedKeys);
-    if (user.sudo) {
+    if (user.sudo !== null) {
+      const tag = user.sudo === "nopasswd" ? "NOPASSWD: " : "";
       await check(run, `sudoers for ${user.name}`, ["/bin/sh", "-c", WRITE_SUDOERS, "sh", user.name], {
-        stdin: `${user.name} ALL=(ALL:ALL) NOPASSWD: ALL\n`,
+        stdin: `${user.name} ALL=(ALL:ALL) ${tag}ALL\n`,
       });
     }
   }

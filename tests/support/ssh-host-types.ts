@@ -19,8 +19,12 @@ export interface SshHostUser {
   password?: string | null;
   /** OpenSSH public key lines written to ~NAME/.ssh/authorized_keys (0600, owned by NAME). */
   authorizedKeys?: string[];
-  /** Passwordless sudo via /etc/sudoers.d/NAME. Needs sudo installed on the machine. */
-  sudo?: boolean;
+  /**
+   * sudo rights via /etc/sudoers.d/NAME: `true` or "nopasswd" for passwordless
+   * sudo, "password" for sudo that asks for the user's own password. Needs
+   * sudo installed on the machine.
+   */
+  sudo?: boolean | "nopasswd" | "password";
 }
 
 export interface SshHostOptions {

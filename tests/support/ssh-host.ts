@@ -111,7 +111,8 @@ function normalizeUsers(options: SshHostOptions): ProvisionedUser[] {
         `startSshHost: user ${u.name} asks for sudo, but ${SUDO_PATH} is missing on this machine; install it with apt-get install sudo`,
       );
     }
-    return { name: u.name, password, authorizedKeys: u.authorizedKeys, sudo: u.sudo === true };
+    const sudo = u.sudo === true ? "nopasswd" : u.sudo === false || u.sudo === undefined ? null : u.sudo;
+    return { name: u.name, password, authorizedKeys: u.authorizedKeys, sudo };
   });
 }
 
