@@ -3,6 +3,7 @@ import type { SecretMeta } from "../store/secret-store";
 import { ROTATION_LEASE_TTL_MS } from "../rotation/rotate-secret";
 import { judgeDue } from "../runner/due";
 import { FAILURE_META } from "../runner/run-once";
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "../runner/retry";
 
 /**
  * One health model for `managed-secrets check` (CI without Pulumi) and the
@@ -14,6 +15,13 @@ import { FAILURE_META } from "../runner/run-once";
 
 /** How late a due rotation may be before it counts as overdue: the runner's schedule plus slack for one missed tick. */
 export const DEFAULT_OVERDUE_TOLERANCE_MS = 60 * 60_000;
+
+/**
+ * A probe that cannot reach its target is tried again before it counts: one
+ * dropped connection must not turn a CI preview red. A rejected credential
+ * or a foreign host key is an answer, and is never retried.
+ */
+export const PROBE_RETRY: RetryPolicy = { ...DEFAULT_RETRY, attempts: 3, baseDelayMs: 500, maxDelayMs: 2_000 };
 
 export type HealthProblem = "overdue" | "rejected" | "unreachable" | "host-key-mismatch" | "interrupted" | "failing";
 
@@ -31,6 +39,8 @@ export interface AssessOptions {
   readonly toleranceMs?: number;
   /** A fresh login/call with the current credential, nothing changed. Absent: not probed. */
   readonly probe?: () => Promise<boolean>;
+  /** How a probe that could not reach its target is retried; PROBE_RETRY unless given. */
+  readonly probeRetry?: RetryPolicy;
 }
 
 export async function assessSecret(meta: SecretMeta, options: AssessOptions): Promise<SecretHealth> {
@@ -55,11 +65,14 @@ export async function assessSecret(meta: SecretMeta, options: AssessOptions): Pr
     if (failure) add("failing", `the last scheduled rotation failed with ${failure} at ${meta.metadata[FAILURE_META.at] ?? "an unknown time"}`);
   }
   if (options.probe) {
-    try {
-      if (!(await options.probe())) add("rejected", "the target rejects the current credential");
-    } catch (e) {
-      if (isManagedSecretsError(e, "HostKeyMismatch")) add("host-key-mismatch", describeError(e));
-      else add("unreachable", describeError(e));
+    const probed = await withRetry(options.probeRetry ?? PROBE_RETRY, options.probe);
+    if (probed.ok) {
+      if (!probed.value) add("rejected", "the target rejects the current credential");
+    } else if (isManagedSecretsError(probed.error, "HostKeyMismatch")) {
+      add("host-key-mismatch", describeError(probed.error));
+    } else {
+      const tries = probed.attempts > 1 ? ` (${probed.attempts} attempts)` : "";
+      add("unreachable", `${describeError(probed.error)}${tries}`);
     }
   }
   return { name: meta.name, healthy: problems.length === 0, problems, details, pendingDeletion };
