@@ -8,6 +8,7 @@ import { MAX_JITTER_MS } from "../../provider/runner/due";
 import { targetFromMetadata } from "../../provider/rotation/target-from-metadata";
 import { tryLogin } from "../support/ssh-client";
 import { ecsInputs } from "../ecs/ecs-fixtures";
+import { startFlakyProxy } from "../support/flaky-proxy";
 
 /**
  * `pulumi preview --refresh --expect-no-changes` is read() then diff(refreshed
@@ -100,6 +101,37 @@ describe("Drift: refresh (read) then diff, for EcsSecret (real sshd)", function 
     assert.equal(caughtUp.versionId, "v2");
     Object.assign(host, { rootPassword: caughtUp.value });
     assert.equal((await refresh(id, caughtUp, inputs)).diff?.changes, false);
+  });
+
+  it("a dropped connection is probed again, not drift; a host that stays unreachable is, after 3 tries; a rejection is never retried", async () => {
+    await using proxy = await startFlakyProxy(host);
+    const inputs = ecsInputs(host, { secretName: "via-proxy", connection: { host: proxy.host, port: proxy.port, hostKeyFingerprint: host.hostKeyFingerprint } });
+    const { id, outs } = await ecs.create(inputs, t.context());
+
+    proxy.drop(1);
+    let before = proxy.connections;
+    const blip = await refresh(id, outs, inputs);
+    assert.deepEqual(blip.read.props?.health, { healthy: true, problems: [] });
+    assert.equal(blip.diff?.changes, false);
+    assert.equal(proxy.connections - before, 2, "one dropped connection, one probe that got through");
+
+    proxy.drop(Number.MAX_SAFE_INTEGER);
+    before = proxy.connections;
+    const down = await refresh(id, outs, inputs);
+    assert.deepEqual(down.read.props?.health, { healthy: false, problems: ["unreachable"] });
+    assert.equal(down.diff?.changes, true);
+    assert.equal(proxy.connections - before, 3);
+
+    proxy.drop(0);
+    await host.exec("chpasswd", { stdin: "root:Out-Of-Band-3\n" });
+    try {
+      before = proxy.connections;
+      const rejected = await refresh(id, outs, inputs);
+      assert.deepEqual(rejected.read.props?.health, { healthy: false, problems: ["rejected"] });
+      assert.equal(proxy.connections - before, 1, "a rejected credential is an answer: one login, no retry");
+    } finally {
+      await host.exec("chpasswd", { stdin: `root:${host.rootPassword}\n` });
+    }
   });
 
   it("a secret gone from the store reads as deleted; with probing off, a rejected credential goes unseen", async () => {
