@@ -1,6 +1,7 @@
 import type { $OpenApiUtil } from "@alicloud/openapi-core";
 import { ManagedSecretsError, type ErrorCode } from "../errors";
 import type { CloudSettings } from "./cloud-settings";
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "../runner/retry";
 
 /**
  * The RAM calls a RAM secret needs, one method per API, and nothing else.
@@ -13,6 +14,14 @@ import type { CloudSettings } from "./cloud-settings";
 
 /** RAM is a global service: one endpoint for every region. */
 export const RAM_ENDPOINT = "ram.aliyuncs.com";
+
+/**
+ * Calls that only read (or set a status to a fixed value) are tried again
+ * when RAM throttles them or the network drops them, so a refresh or a
+ * rotation does not fail on one blip. CreateAccessKey and DeleteAccessKey
+ * are not: a lost answer there is for the rotation protocol to sort out.
+ */
+export const RAM_IDEMPOTENT_RETRY: RetryPolicy = { ...DEFAULT_RETRY, attempts: 4, baseDelayMs: 200, maxDelayMs: 2_000 };
 
 export type AccessKeyStatus = "Active" | "Inactive";
 
@@ -42,29 +51,34 @@ export interface RamClient {
   getAccessKeyLastUsed(userName: string, accessKeyId: string): Promise<string | undefined>;
 }
 
-export function createRamClient(config: $OpenApiUtil.Config): RamClient {
+export function createRamClient(config: $OpenApiUtil.Config, retry: RetryPolicy = RAM_IDEMPOTENT_RETRY): RamClient {
   const sdk = require("@alicloud/ram20150501") as typeof import("@alicloud/ram20150501");
   const client = new sdk.default(config);
-  const call = async <T>(action: string, run: () => Promise<T>): Promise<T> => {
+  const once = async <T>(action: string, run: () => Promise<T>): Promise<T> => {
     try {
       return await run();
     } catch (e) {
       throw apiErrorFrom("RAM", action, e);
     }
   };
+  const idempotent = async <T>(action: string, run: () => Promise<T>): Promise<T> => {
+    const attempted = await withRetry(retry, () => once(action, run));
+    if (attempted.ok) return attempted.value;
+    throw attempted.error;
+  };
   return {
     getUser: (userName) =>
-      call("GetUser", async () => {
+      idempotent("GetUser", async () => {
         const user = (await client.getUser(new sdk.GetUserRequest({ userName }))).body?.user;
         return { userName: user?.userName ?? userName, userId: user?.userId ?? "" };
       }),
     listAccessKeys: (userName) =>
-      call("ListAccessKeys", async () => {
+      idempotent("ListAccessKeys", async () => {
         const keys = (await client.listAccessKeys(new sdk.ListAccessKeysRequest({ userName }))).body?.accessKeys?.accessKey ?? [];
         return keys.map((k) => ({ accessKeyId: k.accessKeyId ?? "", status: statusOf(k.status), createDate: k.createDate ?? "" }));
       }),
     createAccessKey: (userName) =>
-      call("CreateAccessKey", async () => {
+      once("CreateAccessKey", async () => {
         const key = (await client.createAccessKey(new sdk.CreateAccessKeyRequest({ userName }))).body?.accessKey;
         if (!key?.accessKeyId || !key.accessKeySecret) {
           throw new ManagedSecretsError("CloudApiError", `RAM CreateAccessKey answered without an AccessKey for user ${userName}`);
@@ -72,15 +86,15 @@ export function createRamClient(config: $OpenApiUtil.Config): RamClient {
         return { accessKeyId: key.accessKeyId, accessKeySecret: key.accessKeySecret, status: statusOf(key.status), createDate: key.createDate ?? "" };
       }),
     updateAccessKey: (userName, accessKeyId, status) =>
-      call("UpdateAccessKey", async () => {
+      idempotent("UpdateAccessKey", async () => {
         await client.updateAccessKey(new sdk.UpdateAccessKeyRequest({ userName, userAccessKeyId: accessKeyId, status }));
       }),
     deleteAccessKey: (userName, accessKeyId) =>
-      call("DeleteAccessKey", async () => {
+      once("DeleteAccessKey", async () => {
         await client.deleteAccessKey(new sdk.DeleteAccessKeyRequest({ userName, userAccessKeyId: accessKeyId }));
       }),
     getAccessKeyLastUsed: (userName, accessKeyId) =>
-      call("GetAccessKeyLastUsed", async () => {
+      idempotent("GetAccessKeyLastUsed", async () => {
         const res = await client.getAccessKeyLastUsed(new sdk.GetAccessKeyLastUsedRequest({ userName, userAccessKeyId: accessKeyId }));
         return res.body?.accessKeyLastUsed?.lastUsedDate || undefined;
       }),
