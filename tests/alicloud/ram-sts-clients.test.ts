@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { CloudApiFailure, createRamClient, ramClientFor, type RamClient } from "../../provider/alicloud/ram-client";
+import { CloudApiFailure, createRamClient, ramClientFor, RAM_IDEMPOTENT_RETRY, type RamClient } from "../../provider/alicloud/ram-client";
 import { isRamUser, stsClientFor, type StsClient } from "../../provider/alicloud/sts-client";
 import { openApiConfig, type CloudSettings } from "../../provider/alicloud/cloud-settings";
 import { isManagedSecretsError } from "../../provider/errors";
@@ -60,9 +60,22 @@ describe("thin RAM and STS clients against the emulator (real SDKs, real signing
     const limit = await expectError(ram.createAccessKey("client-user"), "AccessKeyLimit", { message: /LimitExceeded\.User\.AccessKey \(HTTP 409/ });
     for (const secret of [a.accessKeySecret, b.accessKeySecret, emu.accessKeySecret]) assert.ok(!limit.message.includes(secret));
 
-    emu.control.throttle("ListAccessKeys", 1);
+    const calls = (action: string, since: number) => log.slice(since).filter((l) => l.startsWith(`Ram.${action} `)).length;
+    let mark = log.length;
+    emu.control.throttle("ListAccessKeys", RAM_IDEMPOTENT_RETRY.attempts);
     const throttled = await expectError(ram.listAccessKeys("client-user"), "Throttled", { message: /Throttling\.User/ });
     assert.equal(throttled.transient, true);
+    assert.equal(calls("ListAccessKeys", mark), RAM_IDEMPOTENT_RETRY.attempts, "a read is tried again while RAM throttles it, up to its budget");
+
+    mark = log.length;
+    emu.control.throttle("ListAccessKeys", 1);
+    assert.equal((await ram.listAccessKeys("client-user")).length, 2, "one throttled answer, then the list");
+    assert.equal(calls("ListAccessKeys", mark), 2);
+
+    mark = log.length;
+    emu.control.throttle("DeleteAccessKey", 1);
+    await expectError(ram.deleteAccessKey("client-user", a.accessKeyId), "Throttled");
+    assert.equal(calls("DeleteAccessKey", mark), 1, "a call that is not idempotent is never repeated by the client");
 
     emu.control.injectFault({ action: "GetUser", code: "InternalError", httpStatus: 500, message: "The request processing has failed due to some unknown error." });
     await expectError(ram.getUser("client-user"), "CloudApiError", { message: /RAM GetUser failed: InternalError \(HTTP 500/ });

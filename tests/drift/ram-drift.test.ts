@@ -42,6 +42,13 @@ describe("Drift: refresh (read) then diff, for RamSecret (emulator)", function (
     const rotated = await refresh(id, outs, inputs);
     assert.notEqual(rotated.props.accessKeyId, key.accessKeyId);
     assert.equal(rotated.diff.changes, false, "scheduled rotation is not drift");
+
+    // RAM throttling one read is neither drift nor a failed refresh.
+    const mark = cloud.log.length;
+    cloud.emu.control.throttle("ListAccessKeys", 1);
+    const throttled = await refresh(id, outs, inputs);
+    assert.deepEqual([throttled.props.health, throttled.diff.changes], [{ healthy: true, problems: [] }, false]);
+    assert.equal(cloud.countSince(mark)["Ram.ListAccessKeys"], 2, "the throttled read was tried once more");
   });
 
   it("a key disabled out of band, an overdue rotation and a scheduled deletion are drift the update repairs", async () => {
