@@ -3,7 +3,7 @@ import type { SecretMeta } from "../store/secret-store";
 import { ROTATION_LEASE_TTL_MS } from "../rotation/rotate-secret";
 import { judgeDue } from "../runner/due";
 import { FAILURE_META } from "../runner/run-once";
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "../runner/retry";
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "../retry";
 
 /**
  * One health model for `managed-secrets check` (CI without Pulumi) and the

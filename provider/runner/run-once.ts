@@ -5,7 +5,7 @@ import type { SecretMeta, SecretStore } from "../store/secret-store";
 import type { RotationTarget } from "../rotation/rotation-target";
 import { rotateSecret } from "../rotation/rotate-secret";
 import { judgeDue } from "./due";
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "./retry";
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "../retry";
 import { mapWithConcurrency } from "./worker-pool";
 
 /**

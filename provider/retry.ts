@@ -1,4 +1,4 @@
-import { ManagedSecretsError } from "../errors";
+import { ManagedSecretsError } from "./errors";
 
 /**
  * Retries what may clear up by itself (a host that is restarting, a busy
