@@ -16,14 +16,14 @@ export const RUNNER_API_ACTIONS = {
     "TagResource",
     "UntagResource",
   ],
-  ram: ["ListAccessKeys", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey"],
+  ram: ["ListAccessKeys", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey", "GetAccessKeyLastUsed"],
   sts: ["GetCallerIdentity"],
 } as const satisfies Record<string, readonly string[]>;
 
 /** Actions only `pulumi up` / refresh / the CLI make (create, describe, delete, restore): never granted to the runner. */
 export const PROVIDER_ONLY_ACTIONS = {
   kms: ["CreateSecret", "UpdateSecret", "DeleteSecret", "RestoreSecret"],
-  ram: ["GetUser", "GetAccessKeyLastUsed"],
+  ram: ["GetUser"],
   sts: [],
 } as const satisfies Record<keyof typeof RUNNER_API_ACTIONS, readonly string[]>;
 

@@ -12,8 +12,9 @@ import type { VersionInfo } from "../store/secret-store";
  * key: this secret made it, so this secret may delete it.
  *
  * RAM keeps no creator or description on a key, so a key a person created
- * for the same user inside that window would look the same; the window and
- * the rule "exactly one such key, or delete none" keep that risk small.
+ * for the same user inside that window would look the same. Three rules keep
+ * that risk small: the window, "exactly one such key, or delete none", and
+ * "never a key that has been used" (nobody ever held the lost key's secret).
  */
 
 /** Metadata keys: flat strings, so they work as local-store fields and as KMS tags. */

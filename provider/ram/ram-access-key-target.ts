@@ -153,6 +153,8 @@ export class RamAccessKeyTarget implements RotationTarget {
     // Two or more candidates: one of them is someone else's; delete none (makeRoom names them if they block).
     if (candidates.length !== 1) return keys;
     const lost = candidates[0]!.accessKeyId;
+    // The lost key's secret never reached anyone, so it was never used: a key that was is a person's, whatever its date.
+    if ((await this.options.ram.getAccessKeyLastUsed(this.options.userName, lost)) !== undefined) return keys;
     await this.deleteIfPresent(lost);
     return keys.filter((k) => k.accessKeyId !== lost);
   }
