@@ -86,7 +86,13 @@ for (const backend of BACKENDS) {
       const mark = cloud.log.length;
       const outcome = await rotate(id);
       assert.deepEqual([outcome.versionId, outcome.resumed], ["v2", false]);
-      assert.deepEqual(cloud.countSince(mark), { "Ram.ListAccessKeys": 1, "Ram.DeleteAccessKey": 1, "Ram.CreateAccessKey": 1, "Sts.GetCallerIdentity": 1 });
+      assert.deepEqual(cloud.countSince(mark), {
+        "Ram.ListAccessKeys": 1,
+        "Ram.GetAccessKeyLastUsed": 1,
+        "Ram.DeleteAccessKey": 1,
+        "Ram.CreateAccessKey": 1,
+        "Sts.GetCallerIdentity": 1,
+      });
       const k2 = pairOf((await t.store.getValue(id)).value);
       assert.deepEqual(await sortedIds(userName), [k0.accessKeyId, k2.accessKeyId].sort());
       assert.ok(!(await sortedIds(userName)).includes(lost));
@@ -106,6 +112,20 @@ for (const backend of BACKENDS) {
       await expectError(rotate(id), "AccessKeyLimit", { message: new RegExp(`AccessKey ${theirs.accessKeyId} is not held by secret`) });
       assert.deepEqual(await sortedIds(userName), [k0.accessKeyId, theirs.accessKeyId].sort());
       assert.equal(await signsAs(cloud, theirs), arnOf(cloud, userName));
+    });
+
+    it("a key a person adds and uses inside the lost call's time window is not taken for the lost key: not deleted, and named", async () => {
+      const { userName, key: k0 } = userWithKey(cloud);
+      const { id } = await ram.create(ramInputs(userName, k0), ramContext(t, cloud));
+      cloud.emu.control.dropConnection("CreateAccessKey", 1, "before");
+      await expectError(rotate(id, "first"), "Unreachable");
+
+      // Seconds later, by every clock: a person creates a key for the same user and uses it.
+      const theirs = cloud.emu.control.createAccessKey(userName);
+      assert.equal(await signsAs(cloud, theirs), arnOf(cloud, userName));
+      await expectError(rotate(id), "AccessKeyLimit", { message: new RegExp(`AccessKey ${theirs.accessKeyId} is not held by secret`) });
+      assert.deepEqual(await sortedIds(userName), [k0.accessKeyId, theirs.accessKeyId].sort());
+      assert.equal(await signsAs(cloud, theirs), arnOf(cloud, userName), "their key still works");
     });
 
     it("real SIGKILL right after CreateAccessKey: the store still holds a working ACSCurrent, and the re-run deletes the lost key and completes", async () => {
