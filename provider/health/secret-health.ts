@@ -39,8 +39,6 @@ export interface AssessOptions {
   readonly toleranceMs?: number;
   /** A fresh login/call with the current credential, nothing changed. Absent: not probed. */
   readonly probe?: () => Promise<boolean>;
-  /** How a probe that could not reach its target is retried; PROBE_RETRY unless given. */
-  readonly probeRetry?: RetryPolicy;
 }
 
 export async function assessSecret(meta: SecretMeta, options: AssessOptions): Promise<SecretHealth> {
@@ -65,7 +63,7 @@ export async function assessSecret(meta: SecretMeta, options: AssessOptions): Pr
     if (failure) add("failing", `the last scheduled rotation failed with ${failure} at ${meta.metadata[FAILURE_META.at] ?? "an unknown time"}`);
   }
   if (options.probe) {
-    const probed = await withRetry(options.probeRetry ?? PROBE_RETRY, options.probe);
+    const probed = await withRetry(PROBE_RETRY, options.probe);
     if (probed.ok) {
       if (!probed.value) add("rejected", "the target rejects the current credential");
     } else if (isManagedSecretsError(probed.error, "HostKeyMismatch")) {
