@@ -8,13 +8,13 @@ import type { VersionInfo } from "../store/secret-store";
  * version the key is for, the ids the user had just before, and when. On the
  * next rotation an intent whose version never reached the store is "open",
  * and a key that appeared since (not held as ACSCurrent/ACSPrevious, absent
- * from the ids before, created within the call's time window) is the lost
- * key: this secret made it, so this secret may delete it.
+ * from the ids before, created within the call's time window) is a suspect.
  *
- * RAM keeps no creator or description on a key, so a key a person created
- * for the same user inside that window would look the same. Three rules keep
- * that risk small: the window, "exactly one such key, or delete none", and
- * "never a key that has been used" (nobody ever held the lost key's secret).
+ * A suspect is only ever named, never deleted: RAM keeps no creator or
+ * description on a key, and a person who makes a key for the same user in
+ * that window (say, because the rotation just failed) gets a key that looks
+ * exactly the same, unused included. Naming it tells the operator which key
+ * to check; deleting a key the secret does not hold stays their decision.
  */
 
 /** Metadata keys: flat strings, so they work as local-store fields and as KMS tags. */
@@ -61,7 +61,7 @@ export function isOpen(intent: CreateIntent | undefined, versions: readonly Vers
   return intent !== undefined && !versions.some((v) => v.versionId === intent.versionId);
 }
 
-/** Keys the interrupted call may have made; `held` are the ids this secret holds in a stage. */
+/** Keys the interrupted call may have made (or a person may have); `held` are the ids this secret holds in a stage. */
 export function orphanCandidates(intent: CreateIntent, keys: readonly AccessKeyInfo[], held: ReadonlySet<string>): AccessKeyInfo[] {
   const start = Date.parse(intent.at) - ORPHAN_CLOCK_SKEW_MS;
   const end = Date.parse(intent.at) + CREATE_CALL_BUDGET_MS + ORPHAN_CLOCK_SKEW_MS;

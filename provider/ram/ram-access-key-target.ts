@@ -8,7 +8,7 @@ import type { RotationTarget, TestedSession } from "../rotation/rotation-target"
 import { holderOf, nextVersionId } from "../rotation/rotate-secret";
 import { META } from "../rotation/rotation-metadata";
 import type { SecretMeta, SecretStore } from "../store/secret-store";
-import { intentMetadata, isOpen, orphanCandidates, readIntent } from "./create-intent";
+import { intentMetadata, isOpen, orphanCandidates, readIntent, type CreateIntent } from "./create-intent";
 import type { PreviousKeyAction } from "./ram-secret-schema";
 import { decodeRamValue, encodeRamValue, keyPairOf, ramValueAt } from "./ram-value";
 
@@ -23,10 +23,17 @@ import { decodeRamValue, encodeRamValue, keyPairOf, ramValueAt } from "./ram-val
  * the test step is an STS call signed with the new pair, retried while the
  * key propagates. Retire applies previousKeyAction to the ACSPrevious key.
  *
- * Keys this secret may delete: the one it holds as ACSPrevious (to make
- * room), and a key it created whose secret was lost. Nothing else, ever: a
- * key that blocks is named in the error.
+ * The only key this secret ever deletes is the one it holds as ACSPrevious
+ * (to make room, or to retire it). Not even a key its own interrupted
+ * CreateAccessKey may have made: RAM cannot tell that key from a person's.
+ * A key that blocks is named in the error, with what to do about it.
  */
+
+/** Keys that appeared inside an open intent's window: possibly this secret's lost key, possibly a person's. */
+interface Suspects {
+  readonly intent: CreateIntent;
+  readonly ids: readonly string[];
+}
 
 /** RAM's documented limit per user (LimitExceeded.User.AccessKey past it). */
 export const MAX_ACCESS_KEYS_PER_USER = 2;
@@ -78,8 +85,7 @@ export class RamAccessKeyTarget implements RotationTarget {
     if (!meta) throw new ManagedSecretsError("SecretNotFound", `secret ${secretName} does not exist`, { secretName });
     const held = await this.heldKeys(meta);
     let keys = await ram.listAccessKeys(userName);
-    keys = await this.deleteLostKey(meta, keys, held);
-    keys = await this.makeRoom(keys, held);
+    keys = await this.makeRoom(keys, held, this.suspects(meta, keys, held));
 
     // The intent is in the store before the call, so a crash right after it is recognisable later.
     const versionId = nextVersionId(meta.versions);
@@ -145,43 +151,48 @@ export class RamAccessKeyTarget implements RotationTarget {
     return { current: await idOf("ACSCurrent"), previous: await idOf("ACSPrevious") };
   }
 
-  /** Deletes the key an interrupted CreateAccessKey left behind, if there is exactly one candidate. */
-  private async deleteLostKey(meta: SecretMeta, keys: AccessKeyInfo[], held: { current?: string; previous?: string }): Promise<AccessKeyInfo[]> {
+  /**
+   * Keys an interrupted CreateAccessKey of this secret may have left behind.
+   * Never deleted here: RAM records no creator, so such a key is just as
+   * likely one a person made for the same user in the same minute.
+   */
+  private suspects(meta: SecretMeta, keys: readonly AccessKeyInfo[], held: { current?: string; previous?: string }): Suspects | undefined {
     const intent = readIntent(meta.metadata);
-    if (!isOpen(intent, meta.versions)) return keys;
-    const candidates = orphanCandidates(intent, keys, new Set([held.current, held.previous].filter((id): id is string => id !== undefined)));
-    // Two or more candidates: one of them is someone else's; delete none (makeRoom names them if they block).
-    if (candidates.length !== 1) return keys;
-    const lost = candidates[0]!.accessKeyId;
-    // The lost key's secret never reached anyone, so it was never used: a key that was is a person's, whatever its date.
-    if ((await this.options.ram.getAccessKeyLastUsed(this.options.userName, lost)) !== undefined) return keys;
-    await this.deleteIfPresent(lost);
-    return keys.filter((k) => k.accessKeyId !== lost);
+    if (!isOpen(intent, meta.versions)) return undefined;
+    const ids = orphanCandidates(intent, keys, new Set([held.current, held.previous].filter((id): id is string => id !== undefined))).map((k) => k.accessKeyId);
+    return ids.length === 0 ? undefined : { intent, ids };
   }
 
   /** Frees a slot when the user is at the limit, by deleting the ACSPrevious key and nothing else. */
-  private async makeRoom(keys: AccessKeyInfo[], held: { current?: string; previous?: string }): Promise<AccessKeyInfo[]> {
+  private async makeRoom(keys: AccessKeyInfo[], held: { current?: string; previous?: string }, suspects?: Suspects): Promise<AccessKeyInfo[]> {
     if (keys.length < MAX_ACCESS_KEYS_PER_USER) return keys;
     const previous = held.previous !== held.current ? keys.find((k) => k.accessKeyId === held.previous) : undefined;
     if (previous) {
       await this.deleteIfPresent(previous.accessKeyId);
       keys = keys.filter((k) => k !== previous);
     }
-    if (keys.length >= MAX_ACCESS_KEYS_PER_USER) throw this.limitError(keys, held);
+    if (keys.length >= MAX_ACCESS_KEYS_PER_USER) throw this.limitError(keys, held, suspects);
     return keys;
   }
 
-  private limitError(keys: readonly AccessKeyInfo[], held: { current?: string; previous?: string }): ManagedSecretsError {
+  private limitError(keys: readonly AccessKeyInfo[], held: { current?: string; previous?: string }, suspects?: Suspects): ManagedSecretsError {
     const { userName, secretName } = this.options;
     const blockers = keys.filter((k) => k.accessKeyId !== held.current && k.accessKeyId !== held.previous).map((k) => k.accessKeyId);
     if (blockers.length === 0) {
       return new ManagedSecretsError("AccessKeyLimit", `RAM user ${userName} has no free AccessKey slot for secret ${secretName}; rotate again`, { secretName });
     }
-    const named = blockers.length === 1 ? `AccessKey ${blockers[0]} is` : `AccessKeys ${blockers.join(", ")} are`;
+    const one = blockers.length === 1;
+    const named = one ? `AccessKey ${blockers[0]} is` : `AccessKeys ${blockers.join(", ")} are`;
+    const suspected = blockers.filter((id) => suspects?.ids.includes(id));
+    const why =
+      suspects && suspected.length > 0
+        ? ` ${suspected.join(", ")} appeared within the window of this secret's interrupted CreateAccessKey (for version ${suspects.intent.versionId}, started ${suspects.intent.at}): ` +
+          `it may be the key that call made, whose secret was lost, or a key a person made; RAM records no creator, so the secret cannot tell and keeps it.`
+        : "";
     return new ManagedSecretsError(
       "AccessKeyLimit",
-      `RAM user ${userName} already has ${MAX_ACCESS_KEYS_PER_USER} AccessKeys and ${named} not held by secret ${secretName}, so it is not deleted; ` +
-        `delete or move that key yourself, then rotate again`,
+      `RAM user ${userName} already has ${MAX_ACCESS_KEYS_PER_USER} AccessKeys and ${named} not held by secret ${secretName}, so ${one ? "it is" : "they are"} not deleted.${why} ` +
+        `Delete ${one ? "it" : "the one"} nobody uses yourself (RAM console, or \`aliyun ram DeleteAccessKey --UserName ${userName} --UserAccessKeyId ${one ? blockers[0] : "<id>"}\`), then rotate again`,
       { secretName },
     );
   }
