@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ManagedSecretsError } from "../errors";
 import { parseRotationPeriod, ROTATION_PERIOD_FORM } from "../validation/rotation-period";
+import { HOST_FORM, isValidHost } from "../validation/host";
 import {
   DEFAULT_RECOVERY_WINDOW_DAYS,
   MAX_RECOVERY_WINDOW_DAYS,
@@ -51,7 +52,7 @@ const adminSchema = z
 const connectionSchema = z
   .object(
     {
-      host: text("a host name or IP address").min(1, { error: "is required: the instance's address" }),
+      host: text("a host name or IP address").refine(isValidHost, { error: `must be ${HOST_FORM}` }),
       port: z
         .number({ error: "must be an integer 1..65535" })
         .int({ error: "must be an integer 1..65535" })

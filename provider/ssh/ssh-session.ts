@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Client, ConnectConfig } from "ssh2";
 import { ManagedSecretsError } from "../errors";
+import { HOST_FORM, isValidHost } from "../validation/host";
 
 /**
  * One authenticated SSH connection with the host key pinned. Every failure is
@@ -45,6 +46,10 @@ export function fingerprintOf(hostKey: Buffer): string {
 }
 
 export async function openSshSession(endpoint: SshEndpoint, username: string, credential: SshCredential): Promise<SshSession> {
+  // The runner and the CLI rebuild endpoints from stored metadata that check never saw (older versions, a hand-edited store).
+  if (!isValidHost(endpoint.host)) {
+    throw new ManagedSecretsError("InvalidInput", `connection.host must be ${HOST_FORM}`, { property: "connection.host" });
+  }
   const { Client: SshClient } = require("ssh2") as typeof import("ssh2");
   const client = new SshClient();
   let presented: string | undefined;

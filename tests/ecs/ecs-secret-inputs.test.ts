@@ -3,6 +3,8 @@ import * as ecs from "../../provider/ecs/ecs-secret-handler";
 import { ManagedSecretsError } from "../../provider/errors";
 import { parseRotationPeriod } from "../../provider/validation/rotation-period";
 import { createTestStore } from "../support/test-store";
+import { EcsSshTarget } from "../../provider/ecs/ecs-ssh-target";
+import { DEFAULT_RETRY, withRetry } from "../../provider/retry";
 
 // A well-formed declaration pointing at a loopback port nobody listens on:
 // if any bad input reached the network, the error would be Unreachable, not InvalidInput.
@@ -22,6 +24,11 @@ const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
   ["rotationPeriod 8761h", { rotationPeriod: "8761h" }, "rotationPeriod", /between 6h and 8760h/],
   ["unknown credentialType", { credentialType: "token" }, "credentialType", /"password" or "keyPair"/],
   ["missing host", { connection: { port: 22, hostKeyFingerprint: valid.connection.hostKeyFingerprint } }, "connection.host", /host name or IP/],
+  ["host with a space", { connection: { ...valid.connection, host: "10.0.0.5 -oProxyCommand=x" } }, "connection.host", /host name .* or an IPv4\/IPv6 address/],
+  ["host of 1 MB", { connection: { ...valid.connection, host: "a".repeat(1 << 20) } }, "connection.host", /at most 253 characters/],
+  ["host label of 64 characters", { connection: { ...valid.connection, host: `${"a".repeat(64)}.example` } }, "connection.host", /labels of 1\.\.63/],
+  ["host that is almost an IPv4 address", { connection: { ...valid.connection, host: "10.0.0.256" } }, "connection.host", /IPv4\/IPv6 address/],
+  ["host as a URL", { connection: { ...valid.connection, host: "ssh://10.0.0.5" } }, "connection.host", /host name/],
   ["malformed fingerprint", { connection: { host: "10.0.0.1", hostKeyFingerprint: "MD5:aa:bb" } }, "connection.hostKeyFingerprint", /SHA256/],
   ["port 0", { connection: { ...valid.connection, port: 0 } }, "connection.port", /1\.\.65535/],
   ["admin with both password and key", { connection: { ...valid.connection, admin: { user: "root", password: "x", privateKey: "y" } } }, "connection.admin", /exactly one of password or privateKey/],
@@ -63,6 +70,28 @@ describe("EcsSecret input validation", () => {
     const result = await ecs.check({}, { ...valid, initialValue: secret, customValue: secret });
     assert.ok(result.failures && result.failures.length >= 2);
     for (const f of result.failures) assert.ok(!f.reason.includes("Leaky"), f.reason);
+  });
+
+  it("check accepts host names and IPv4/IPv6 literals for connection.host", async () => {
+    for (const host of ["10.0.0.5", "127.0.0.1", "web-1.internal.example", "web-1.internal.example.", "fd00::5", "::1", "localhost"]) {
+      const result = await ecs.check({}, { ...valid, connection: { ...valid.connection, host } });
+      assert.deepEqual(result.failures, [], host);
+    }
+  });
+
+  it("a stored target with an invalid host fails once, as an input error the runner does not retry", async () => {
+    const target = new EcsSshTarget({
+      secretName: "s", managedUser: "root", credentialType: "password", keyAlgorithm: "rsa-2048",
+      endpoint: { host: "a".repeat(1 << 20), port: 22, hostKeyFingerprint: valid.connection.hostKeyFingerprint },
+    });
+    const value = JSON.stringify({ UserName: "root", Password: "Initial-Secret-1" });
+    const attempted = await withRetry({ ...DEFAULT_RETRY, sleep: async () => undefined }, () => target.accepts(value));
+    assert.equal(attempted.ok, false);
+    assert.equal(attempted.attempts, 1);
+    const error = (attempted as { error: ManagedSecretsError }).error;
+    assert.equal(error.code, "InvalidInput");
+    assert.equal(error.details.property, "connection.host");
+    assert.ok(error.message.length < 400, "the message does not carry the host back");
   });
 
   it("rotation periods follow the KMS format and range", () => {
