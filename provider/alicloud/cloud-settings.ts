@@ -40,7 +40,19 @@ const ENV = {
 } as const;
 
 const REGION = /^[a-z]{2,}(-[a-z0-9]+)+$/;
-const ENDPOINT = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
+const ENDPOINT = /^([A-Za-z0-9.-]+|\[::1\])(:\d{1,5})?$/;
+const IPV4_OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+/**
+ * Plain http is only safe where the bytes cannot leave the machine, and a name
+ * is resolved by DNS: "127.attacker.example" or "localhost.attacker.example"
+ * may point anywhere. So only literals qualify: a 127.0.0.0/8 dotted quad
+ * (no leading zeros, which some resolvers read as octal), localhost itself, [::1].
+ */
+const LOOPBACK_HOST = new RegExp(`^(127(\\.${IPV4_OCTET}){3}|localhost|\\[::1\\])$`, "i");
+
+export function isLoopbackEndpoint(endpoint: string): boolean {
+  return LOOPBACK_HOST.test(endpoint.replace(/:\d{1,5}$/, ""));
+}
 
 export function resolveCloudSettings(sources: { env: NodeJS.ProcessEnv; config?: ConfigSource }): CloudSettings {
   const pick = (key: keyof typeof ENV): { value?: string; from: string } => {
@@ -70,7 +82,7 @@ export function resolveCloudSettings(sources: { env: NodeJS.ProcessEnv; config?:
   if (Boolean(id.value) !== Boolean(secret.value)) {
     throw new ManagedSecretsError("StoreConfig", `an AccessKey needs both its id and its secret: set ${id.value ? secret.from : id.from}`, { property: "accessKeySecret" });
   }
-  const local = endpoint.value !== undefined && /^(127\.|localhost\b|\[::1\])/.test(endpoint.value);
+  const local = endpoint.value !== undefined && isLoopbackEndpoint(endpoint.value);
   return {
     regionId: region.value,
     ...(endpoint.value ? { endpoint: endpoint.value } : {}),

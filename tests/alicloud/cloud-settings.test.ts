@@ -36,6 +36,14 @@ describe("cloud settings: region, endpoint and admin credentials from stack conf
     assert.deepEqual(["127.0.0.1:8090", "localhost:8090", "ram.example.internal", "10.0.0.8:80"].map(protocolFor), ["http", "http", "https", "https"]);
   });
 
+  it("public names that merely start like loopback (127.attacker.example, localhost.attacker.example) get https; only loopback literals get http", () => {
+    const protocolFor = (endpoint: string) => resolveCloudSettings({ env: { ALIBABA_CLOUD_REGION_ID: "cn-hangzhou", MANAGED_SECRETS_ENDPOINT: endpoint } }).protocol;
+    const https = ["127.attacker.example", "127.attacker.example:8090", "localhost.attacker.example", "localhost.attacker.example:80", "localhost-x.example", "127.0.0.1.nip.io", "127.0.0.256", "127.1", "0127.0.0.1"];
+    assert.deepEqual(https.map(protocolFor), https.map(() => "https"));
+    const http = ["127.0.0.1", "127.255.254.3:9", "localhost", "LOCALHOST:8090", "[::1]:8790", "[::1]"];
+    assert.deepEqual(http.map(protocolFor), http.map(() => "http"));
+  });
+
   it("a missing region names every place it may come from", async () => {
     const e = await expectError(() => resolveCloudSettings({ env: {} }), "StoreConfig", { property: "region" });
     for (const source of [...CLOUD_CONFIG_KEYS.region, "ALIBABA_CLOUD_REGION_ID", "ALICLOUD_REGION"]) assert.ok(e.message.includes(source), source);
