@@ -15,12 +15,13 @@ export interface ScryptParams {
 export const DEFAULT_SCRYPT_PARAMS: ScryptParams = { N: 2 ** 15, r: 8, p: 1 };
 
 /**
- * Bounds for parameters read from a file: a crafted envelope must not make us
- * allocate gigabytes or spin for minutes before the passphrase check fails.
+ * Every parameter set this product has ever written. A file's header is read
+ * before its passphrase can be checked, so whatever it asks for is paid before
+ * we know the file is ours: generic bounds still let a crafted header cost
+ * gigabytes and seconds per open. Only what we write is derived; a future
+ * default is appended here, so older files stay readable.
  */
-const MAX_N = 2 ** 20;
-const MAX_R = 32;
-const MAX_P = 16;
+export const WRITTEN_SCRYPT_PARAMS: readonly ScryptParams[] = [DEFAULT_SCRYPT_PARAMS];
 
 /** 32 bytes of AES-256 key, then 32 bytes whose hash lets us tell a wrong passphrase from a damaged file. */
 export interface DerivedKeys {
@@ -35,12 +36,11 @@ export interface DerivedKeys {
  */
 const cache = new Map<string, Promise<DerivedKeys>>();
 
+/** Why these parameters are refused (naming what is accepted), or undefined when this product writes them. */
 export function validateScryptParams(params: ScryptParams): string | undefined {
-  const { N, r, p } = params;
-  if (!Number.isInteger(N) || N < 2 || N > MAX_N || (N & (N - 1)) !== 0) return `N must be a power of two up to ${MAX_N}`;
-  if (!Number.isInteger(r) || r < 1 || r > MAX_R) return `r must be an integer from 1 to ${MAX_R}`;
-  if (!Number.isInteger(p) || p < 1 || p > MAX_P) return `p must be an integer from 1 to ${MAX_P}`;
-  return undefined;
+  if (WRITTEN_SCRYPT_PARAMS.some((w) => w.N === params.N && w.r === params.r && w.p === params.p)) return undefined;
+  const text = (q: ScryptParams) => `N=${q.N}, r=${q.r}, p=${q.p}`;
+  return `${text(params)}; this version reads only the parameters it writes (${WRITTEN_SCRYPT_PARAMS.map(text).join(" or ")})`;
 }
 
 export function deriveKeys(passphrase: string, salt: Buffer, params: ScryptParams): Promise<DerivedKeys> {

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { ManagedSecretsError } from "../errors";
-import { DEFAULT_SCRYPT_PARAMS, deriveKeys, type ScryptParams } from "./key-derivation";
+import { DEFAULT_SCRYPT_PARAMS, deriveKeys, validateScryptParams, type ScryptParams } from "./key-derivation";
 
 /**
  * The on-disk envelope: a small JSON object whose only readable parts are the
@@ -75,6 +75,10 @@ export async function openEnvelope(text: string, passphrase: string, source: str
   }
   const salt = Buffer.from(envelope.kdf.salt, "base64");
   const params: ScryptParams = { N: envelope.kdf.N, r: envelope.kdf.r, p: envelope.kdf.p };
+  const refused = validateScryptParams(params);
+  if (refused !== undefined) {
+    throw unreadable(`the store file ${source} asks for key-derivation parameters ${refused}: it was not written by managed-secrets or was altered; it is left as it is`);
+  }
   const keys = await deriveKeys(passphrase, salt, params);
 
   const expected = Buffer.from(envelope.keyCheck, "base64");

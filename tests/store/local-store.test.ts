@@ -180,6 +180,23 @@ describe("LocalSecretStore (local file specifics)", function () {
       await expectError(open().describeSecret("db"), "StoreUnreadable", { message: /damaged/ });
     });
 
+    it("whose header asks for key-derivation parameters this product never writes is refused before deriving, naming them, and is never overwritten", async function () {
+      await createDb(open());
+      const original = JSON.parse(await readFile(path, "utf8")) as { kdf: { N: number; r: number; p: number } };
+      // Each is cheap enough to run on a shared machine if it were (wrongly) derived; 2^20 x 32 would take 4 GiB.
+      for (const kdf of [{ N: 2 ** 16, r: 8, p: 1 }, { N: 2 ** 15, r: 9, p: 1 }, { N: 2 ** 15, r: 8, p: 3 }, { N: 2 ** 14, r: 8, p: 1 }]) {
+        await writeFile(path, JSON.stringify({ ...original, kdf: { ...original.kdf, ...kdf } }));
+        const before = await readFile(path);
+        const started = Date.now();
+        const err = await expectError(open().describeSecret("db"), "StoreUnreadable", { message: /key-derivation parameters/ });
+        assert.ok(err.message.includes(path) && err.message.includes(`N=${kdf.N}, r=${kdf.r}, p=${kdf.p}`), err.message);
+        assert.ok(err.message.includes("N=32768, r=8, p=1"), "says what is accepted");
+        await expectError(open().updateSecret("db", { description: "x" }), "StoreUnreadable", { message: /key-derivation parameters/ });
+        assert.ok(Date.now() - started < 150, "refused without running scrypt");
+        assert.deepEqual(await readFile(path), before, "never overwritten");
+      }
+    });
+
     it("written by a newer format version fails with StoreUnreadable asking for an upgrade", async function () {
       await createDb(open());
       const envelope = JSON.parse(await readFile(path, "utf8")) as { version: number };
