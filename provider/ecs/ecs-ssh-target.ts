@@ -57,12 +57,15 @@ f=~${user}/.ssh/authorized_keys
 t="$f.managed-secrets.$$"
 awk -v keepblob=${shq(keepBlob)} -v keepmark=${shq(keepMark)} -v prefix=${shq(prefix)} -v drop=${shq(` ${dropBlobs.join(" ")} `)} '
 {
+  line = $0
+  # sshd ignores the CR of a CRLF line (a file saved on Windows): so must we, or a bare key line ends in a blob plus CR.
+  sub(/\r$/, "")
   blob = ""
   for (i = 1; i < NF; i++) if ($i ~ /^(ssh-rsa|ssh-ed25519|ssh-dss|ecdsa-sha2-[a-z0-9]+|sk-[a-z0-9@.-]+)$/) { blob = $(i + 1); break }
-  if (blob != "" && blob == keepblob) { print; next }
+  if (blob != "" && blob == keepblob) { print line; next }
   if (blob != "" && index(drop, " " blob " ") > 0) next
   if (index($NF, prefix) == 1 && $NF != keepmark) next
-  print
+  print line
 }' "$f" > "$t" && mv -f "$t" "$f" || { rm -f "$t"; exit 1; }`;
 
 /** A session that can change the managed user's credential, and whose login it is. */
