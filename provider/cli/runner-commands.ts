@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import type { Logger } from "pino";
 import { ManagedSecretsError } from "../errors";
 import type { RuntimeContext } from "../runtime-context";
+import type { LocalSecretStore } from "../store/local-store";
 import { targetFromMetadata } from "../rotation/target-from-metadata";
 import { countOutcomes, DEFAULT_CONCURRENCY, runOnce, type RunReport, type SecretOutcome } from "../runner/run-once";
 import { assessSecret, DEFAULT_OVERDUE_TOLERANCE_MS, type SecretHealth } from "../health/secret-health";
@@ -48,7 +49,26 @@ function parseConcurrency(text: string): number {
   return n;
 }
 
+const ALLOW_MISSING_STORE = "--allow-missing-store";
+const allowMissingStore = () => new Option(ALLOW_MISSING_STORE, "treat a local store file that does not exist as an empty store (otherwise an error)");
+
+/**
+ * A missing local file reads as an empty store, and an empty store is all
+ * healthy with nothing due: a mistyped path would pass CI silently.
+ */
+async function requireStore(ctx: RuntimeContext, allowMissing: boolean | undefined): Promise<void> {
+  if (allowMissing === true || ctx.store.kind !== "local") return;
+  const local = ctx.store as LocalSecretStore;
+  if (await local.fileExists()) return;
+  throw new ManagedSecretsError(
+    "StoreConfig",
+    `the local store file ${local.path} does not exist: check managed-secrets:localPath / MANAGED_SECRETS_LOCAL_PATH, or pass ${ALLOW_MISSING_STORE} if an empty store is expected`,
+    { property: "localPath" },
+  );
+}
+
 interface RunFlags {
+  allowMissingStore?: boolean;
   once?: boolean;
   every?: number;
   dryRun?: boolean;
@@ -68,11 +88,13 @@ export function registerRunnerCommands(program: Command, io: RunnerIo): void {
     .option("--at <time>", "judge what is due as of this ISO time", parseAt)
     .option("--concurrency <n>", `rotations in flight (1..64, default ${DEFAULT_CONCURRENCY})`, parseConcurrency, DEFAULT_CONCURRENCY)
     .option("--prefix <prefix>", "only secrets whose names start with this")
+    .addOption(allowMissingStore())
     .addOption(new Option("--json", "print the report as JSON"))
     .action(async (flags: RunFlags) => {
       if (flags.once && flags.every !== undefined) {
         throw new ManagedSecretsError("InvalidInput", "--once and --every exclude each other", { property: "--every" });
       }
+      await requireStore(io.context(), flags.allowMissingStore);
       let failed: boolean;
       for (;;) {
         const report = await runPass(io, flags);
@@ -92,9 +114,11 @@ export function registerRunnerCommands(program: Command, io: RunnerIo): void {
     .option("--no-probe", "do not log in with the current credentials")
     .option("--concurrency <n>", "probes in flight (1..64)", parseConcurrency, DEFAULT_CONCURRENCY)
     .option("--prefix <prefix>", "only secrets whose names start with this")
+    .addOption(allowMissingStore())
     .addOption(new Option("--json", "print the findings as JSON"))
-    .action(async (flags: { at?: Date; tolerance?: number; probe: boolean; concurrency: number; prefix?: string; json?: boolean }) => {
+    .action(async (flags: { at?: Date; tolerance?: number; probe: boolean; concurrency: number; prefix?: string; json?: boolean; allowMissingStore?: boolean }) => {
       const ctx = io.context();
+      await requireStore(ctx, flags.allowMissingStore);
       const now = flags.at ?? ctx.clock();
       const secrets = await ctx.store.listSecrets({ prefix: flags.prefix, includePendingDeletion: true });
       const findings = await mapWithConcurrency(secrets, flags.concurrency, async (meta) =>

@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { systemClock, type Clock } from "../clock";
 import { ManagedSecretsError } from "../errors";
@@ -96,6 +96,20 @@ export class LocalSecretStore implements SecretStore {
     this.#passphrase = options.passphrase;
     this.#clock = options.clock ?? systemClock;
     this.#lock = options.lock ?? {};
+  }
+
+  /**
+   * Reads treat a missing file as an empty store (a first `pulumi up` starts
+   * from nothing), so callers for whom "empty" would hide a wrong path ask here.
+   */
+  async fileExists(): Promise<boolean> {
+    try {
+      await stat(this.path);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw new ManagedSecretsError("StoreUnreadable", `the store file ${this.path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+    }
   }
 
   async createSecret(input: CreateSecretInput): Promise<SecretMeta> {

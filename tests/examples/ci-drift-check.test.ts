@@ -3,6 +3,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../../provider/cli/program";
 import { createTestStore, type TestStore } from "../support/test-store";
+import { emptyDocument } from "../../provider/store/store-document";
+import { writeStoreFile } from "../../provider/store/store-file";
 
 /**
  * examples/ci-drift-check/drift-check.yml has no Pulumi program to mock: what
@@ -27,6 +29,8 @@ describe("examples/ci-drift-check", () => {
   let t: TestStore;
   before(async () => {
     t = await createTestStore();
+    // check refuses a local store file that does not exist (a wrong path must not pass CI); the workflow's kms store always exists.
+    await writeStoreFile(t.path, t.passphrase, emptyDocument());
   });
   after(async () => t[Symbol.asyncDispose]());
 
