@@ -79,6 +79,10 @@ export interface SecretRecord {
   description?: string;
   secretType: "Generic";
   tags: Record<string, string>;
+  /** KMS 3.0: the KMS instance the secret lives in; absent for a secret made without one. */
+  dkmsInstanceId?: string;
+  /** What ListSecrets' Creator filter matches (absent in state files written before it was kept). */
+  creator?: string;
   createTime: string;
   updateTime: string;
   plannedDeleteTime?: string;

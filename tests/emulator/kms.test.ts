@@ -14,8 +14,8 @@ describe("emulator: KMS 2016-01-20 secrets (via openapi-core callApi)", () => {
 
   const kms = (action: string, query: Record<string, string | number | boolean> = {}) => kmsCall(emu, action, query);
   const stagesOf = (body: Record<string, unknown>) => (body.VersionStages as { VersionStage: string[] }).VersionStage;
-  const notFound = { code: "Forbidden.ResourceNotFound", statusCode: 404, message: "Resource not found" };
-  const inWindow = { code: "Rejected.ResourceInDeleteWindow", statusCode: 409, message: "secret in delete peroid" };
+  const notFound = { code: "Forbidden.ResourceNotFound", statusCode: 404, message: "The resource is not found." };
+  const inWindow = { code: "Rejected.ResourceInDeleteWindow", statusCode: 409, message: "The secret is planned to be deleted." };
   const invalid = { code: "InvalidParameter", statusCode: 400, message: /^The specified parameter is not valid\./ };
 
   it("creates a secret and reads its value back (special characters survive signing)", async () => {
@@ -170,14 +170,12 @@ describe("emulator: KMS 2016-01-20 secrets (via openapi-core callApi)", () => {
     await kms("CreateSecret", { SecretName: "doomed", SecretData: "x", VersionId: "v1" });
     await expectApiError(kms("DeleteSecret", { SecretName: "doomed", RecoveryWindowInDays: 6 }), invalid);
     await expectApiError(kms("DeleteSecret", { SecretName: "doomed", RecoveryWindowInDays: 31 }), invalid);
-    await expectApiError(
-      kms("DeleteSecret", { SecretName: "doomed", RecoveryWindowInDays: 7, ForceDeleteWithoutRecovery: "true" }),
-      invalid,
-    );
 
     const deleted = await kms("DeleteSecret", { SecretName: "doomed", RecoveryWindowInDays: 7 });
     const planned = emu.control.now().getTime() + 7 * DAY;
-    assert.equal(deleted.PlannedDeleteTime, new Date(planned).toISOString().replace(".000", ""));
+    // KMS's own shape: China Standard Time, nanoseconds.
+    assert.match(String(deleted.PlannedDeleteTime), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}\+08:00$/);
+    assert.equal(Date.parse(String(deleted.PlannedDeleteTime)), planned);
     assert.equal((await kms("DescribeSecret", { SecretName: "doomed" })).PlannedDeleteTime, deleted.PlannedDeleteTime);
     await expectApiError(kms("GetSecretValue", { SecretName: "doomed" }), inWindow);
     await expectApiError(kms("PutSecretValue", { SecretName: "doomed", SecretData: "y", VersionId: "v2" }), inWindow);
@@ -229,5 +227,29 @@ describe("emulator: KMS 2016-01-20 secrets (via openapi-core callApi)", () => {
     await kms("DeleteSecret", { SecretName: "doomed", ForceDeleteWithoutRecovery: "true" });
     await expectApiError(kms("DescribeSecret", { SecretName: "doomed" }), notFound);
     await expectApiError(kms("DeleteSecret", { SecretName: "doomed", ForceDeleteWithoutRecovery: "true" }), notFound);
+  });
+
+  it("ForceDeleteWithoutRecovery with RecoveryWindowInDays deletes at once and ignores the window, even one out of range", async () => {
+    await kms("CreateSecret", { SecretName: "both-a", SecretData: "x", VersionId: "v1" });
+    await kms("CreateSecret", { SecretName: "both-b", SecretData: "x", VersionId: "v1" });
+    await kms("DeleteSecret", { SecretName: "both-a", ForceDeleteWithoutRecovery: "true", RecoveryWindowInDays: 7 });
+    await kms("DeleteSecret", { SecretName: "both-b", ForceDeleteWithoutRecovery: "true", RecoveryWindowInDays: 99 });
+    await expectApiError(kms("DescribeSecret", { SecretName: "both-a" }), notFound);
+    await expectApiError(kms("DescribeSecret", { SecretName: "both-b" }), notFound);
+    await kms("CreateSecret", { SecretName: "both-a", SecretData: "y", VersionId: "v1" });
+    await expectApiError(kms("DeleteSecret", { SecretName: "both-a", ForceDeleteWithoutRecovery: "false", RecoveryWindowInDays: 99 }), invalid);
+    await kms("DeleteSecret", { SecretName: "both-a", ForceDeleteWithoutRecovery: "true" });
+  });
+
+  it("filters ListSecrets by Creator (account or RAM user id) and takes DKMSInstanceId as a filter key", async () => {
+    await kms("CreateSecret", { SecretName: "by-root", SecretData: "x", VersionId: "v1" });
+    const byCreator = await kms("ListSecrets", { Filters: JSON.stringify([{ Key: "Creator", Values: [emu.accountId] }]), PageSize: 100 });
+    const names = (byCreator.SecretList as { Secret: { SecretName: string }[] }).Secret.map((s) => s.SecretName);
+    assert.ok(names.includes("by-root"));
+    const none = await kms("ListSecrets", { Filters: JSON.stringify([{ Key: "Creator", Values: ["123"] }]) });
+    assert.equal(none.TotalCount, 0);
+    const noInstance = await kms("ListSecrets", { Filters: JSON.stringify([{ Key: "DKMSInstanceId", Values: ["kst-none"] }]) });
+    assert.equal(noInstance.TotalCount, 0, "a secret made outside any KMS instance is in none");
+    await kms("DeleteSecret", { SecretName: "by-root", ForceDeleteWithoutRecovery: "true" });
   });
 });

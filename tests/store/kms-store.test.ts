@@ -315,7 +315,12 @@ describe("KmsSecretStore (KMS specifics, through the emulator)", function () {
     it("schedules, restores and force-deletes through DeleteSecret / RestoreSecret, and KMS purges after the window", async function () {
       await create();
       const { plannedDeleteAt } = await kms.store.deleteSecret("ecs/i-1/root", { recoveryWindowDays: 7 });
-      assert.equal((await raw("DescribeSecret", { SecretName: "ecs/i-1/root" })).PlannedDeleteTime, plannedDeleteAt?.replace(".000Z", "Z"));
+      // KMS writes it as 2025-03-08T08:00:00.000000000+08:00; the store reads it as the same instant.
+      const planned = String((await raw("DescribeSecret", { SecretName: "ecs/i-1/root" })).PlannedDeleteTime);
+      assert.match(planned, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}\+08:00$/);
+      assert.equal(plannedDeleteAt, "2025-03-08T00:00:00.000Z");
+      assert.equal((await kms.store.describeSecret("ecs/i-1/root"))?.plannedDeleteAt, "2025-03-08T00:00:00.000Z");
+      assert.deepEqual((await kms.store.listSecrets({ includePendingDeletion: true })).map((m) => m.plannedDeleteAt), ["2025-03-08T00:00:00.000Z"]);
       await expectError(create(), "SecretPendingDeletion", { message: /^secret "ecs\/i-1\/root" is scheduled for deletion at 2025-03-08T00:00:00.000Z; restore it/ });
       await kms.store.restoreSecret("ecs/i-1/root");
       assert.equal((await raw("GetSecretValue", { SecretName: "ecs/i-1/root" })).SecretData, value());

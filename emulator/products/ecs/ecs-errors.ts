@@ -5,8 +5,8 @@ import { accessDeniedDetail } from "../../router/authorize";
 /** Limits and defaults from the ECS / Cloud Assistant API reference. */
 export const RUN_COMMAND_DEFAULT_TIMEOUT_SECONDS = 60;
 export const RUN_COMMAND_MAX_TIMEOUT_SECONDS = 86400;
-/** RunCommand's CommandContent may be at most 18 KB once Base64-encoded. */
-export const MAX_COMMAND_CONTENT_BASE64_BYTES = 18 * 1024;
+/** RunCommand's CommandContent may be at most 24 KB once Base64-encoded (18 KB is CreateCommand's limit). */
+export const MAX_COMMAND_CONTENT_BASE64_BYTES = 24 * 1024;
 export const DESCRIBE_INSTANCES_MAX_IDS = 100;
 export const DESCRIBE_PAGE_SIZE_MAX = 100;
 export const DESCRIBE_INVOCATION_RESULTS_PAGE_SIZE_MAX = 50;

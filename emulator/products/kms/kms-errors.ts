@@ -20,17 +20,29 @@ export const KMS_LIST_VERSIONS_PAGE_SIZE = { min: 1, max: 100, default: 20 } as 
 export const STAGE_CURRENT = "ACSCurrent";
 export const STAGE_PREVIOUS = "ACSPrevious";
 
+/** KMS writes PlannedDeleteTime in China Standard Time with nanoseconds: 2020-02-21T23:36:07.713703651+08:00. */
+export const KMS_PLANNED_DELETE_UTC_OFFSET_MINUTES = 8 * 60;
+
+/** A time as KMS writes PlannedDeleteTime, so every reader of it meets the real shape. */
+export function kmsPlannedDeleteTime(at: Date): string {
+  const shifted = new Date(at.getTime() + KMS_PLANNED_DELETE_UTC_OFFSET_MINUTES * 60_000).toISOString();
+  const sign = KMS_PLANNED_DELETE_UTC_OFFSET_MINUTES >= 0 ? "+" : "-";
+  const abs = Math.abs(KMS_PLANNED_DELETE_UTC_OFFSET_MINUTES);
+  const offset = `${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+  // Our clock has milliseconds; KMS shows nanoseconds.
+  return `${shifted.slice(0, 23)}000000${offset}`;
+}
+
 /**
- * Codes and statuses from the KMS 2016-01-20 API reference error tables;
- * "Resource not found" and "secret in delete peroid" (sic) are the wordings
- * the live service returns.
+ * Codes, statuses and messages from the KMS 2016-01-20 API reference error
+ * tables (DeleteSecret, DescribeSecret, GetSecretValue).
  */
 export const kmsErrors = {
   invalidParameter: (detail?: string) =>
     new ApiError(400, "InvalidParameter", `The specified parameter is not valid.${detail ? ` ${detail}` : ""}`),
-  notFound: () => new ApiError(404, "Forbidden.ResourceNotFound", "Resource not found"),
+  notFound: () => new ApiError(404, "Forbidden.ResourceNotFound", "The resource is not found."),
   exists: () => new ApiError(409, "Rejected.ResourceExist", "The resource already exists."),
-  inDeleteWindow: () => new ApiError(409, "Rejected.ResourceInDeleteWindow", "secret in delete peroid"),
+  inDeleteWindow: () => new ApiError(409, "Rejected.ResourceInDeleteWindow", "The secret is planned to be deleted."),
   limitExceeded: (detail: string) => new ApiError(400, "Rejected.LimitExceeded", `The secret quota is exceeded. ${detail}`),
   noPermission: (principal: Principal, action: string) =>
     new ApiError(

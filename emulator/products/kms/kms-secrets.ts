@@ -2,7 +2,7 @@ import { isoSeconds } from "../../clock";
 import type { SecretRecord } from "../../state/state-types";
 import { boolean, integer, json, optional, paginate } from "../params";
 import type { ActionContext, ActionSpec } from "../product";
-import { KMS_LIST_SECRETS_PAGE_SIZE, KMS_MAX_TAGS, KMS_RECOVERY_WINDOW_DAYS, STAGE_CURRENT, kmsErrors } from "./kms-errors";
+import { KMS_LIST_SECRETS_PAGE_SIZE, KMS_MAX_TAGS, KMS_RECOVERY_WINDOW_DAYS, STAGE_CURRENT, kmsErrors, kmsPlannedDeleteTime } from "./kms-errors";
 import { findSecret, secretArn, secretNameFrom } from "./kms-lookup";
 import * as validate from "./kms-validate";
 
@@ -31,6 +31,7 @@ export const createSecret: ActionSpec = {
       description,
       secretType: "Generic",
       tags,
+      creator: creatorOf(ctx),
       createTime: now,
       updateTime: now,
       versions: [{ versionId, secretData: data, secretDataType: type, stages: [STAGE_CURRENT], createTime: now }],
@@ -39,6 +40,11 @@ export const createSecret: ActionSpec = {
     return { Arn: secretArn(ctx, name), SecretName: name, VersionId: versionId, SecretType: "Generic" };
   },
 };
+
+/** Who made a secret, as the Creator filter matches it: the account id for the account itself, else the RAM user's id. */
+function creatorOf(ctx: ActionContext): string {
+  return ctx.principal.kind === "root" ? ctx.principal.accountId : ctx.principal.userId;
+}
 
 export const describeSecret: ActionSpec = {
   required: ["SecretName"],
@@ -59,7 +65,8 @@ export const describeSecret: ActionSpec = {
 };
 
 type Filter = { Key: string; Values: string[] };
-const FILTER_KEYS = ["SecretName", "Description", "TagKey", "TagValue", "SecretType"];
+/** ListSecrets' filter keys (API reference); DKMSInstanceId and Creator arrived with KMS 3.0. */
+const FILTER_KEYS = ["SecretName", "Description", "TagKey", "TagValue", "SecretType", "DKMSInstanceId", "Creator"];
 
 function parseFilters(ctx: ActionContext): Filter[] {
   const parsed = json(ctx.params, "Filters", () => kmsErrors.invalidParameter("Filters")) ?? [];
@@ -89,6 +96,10 @@ function matches(secret: SecretRecord, filter: Filter): boolean {
         return value in secret.tags;
       case "TagValue":
         return Object.values(secret.tags).includes(value);
+      case "DKMSInstanceId":
+        return secret.dkmsInstanceId === value;
+      case "Creator":
+        return secret.creator === value;
       default:
         return secret.secretType === value;
     }
@@ -139,8 +150,8 @@ export const updateSecret: ActionSpec = {
 
 /**
  * Schedules deletion after a 7-30 day window (default 30), or deletes at once
- * with ForceDeleteWithoutRecovery=true. Giving both is refused rather than
- * guessed at.
+ * with ForceDeleteWithoutRecovery=true, in which case KMS ignores
+ * RecoveryWindowInDays (DeleteSecret reference), even one out of range.
  */
 export const deleteSecret: ActionSpec = {
   required: ["SecretName"],
@@ -149,20 +160,16 @@ export const deleteSecret: ActionSpec = {
     const force = boolean(ctx.params, "ForceDeleteWithoutRecovery", () =>
       kmsErrors.invalidParameter("ForceDeleteWithoutRecovery"),
     );
-    const windowGiven = optional(ctx.params, "RecoveryWindowInDays") !== undefined;
-    if (force && windowGiven) {
-      throw kmsErrors.invalidParameter("ForceDeleteWithoutRecovery and RecoveryWindowInDays are exclusive.");
+    if (force) {
+      delete ctx.state.data.secrets[secret.secretName];
+      ctx.state.changed();
+      return { SecretName: secret.secretName, PlannedDeleteTime: kmsPlannedDeleteTime(ctx.now) };
     }
     const days = integer(ctx.params, "RecoveryWindowInDays", KMS_RECOVERY_WINDOW_DAYS, () =>
       kmsErrors.invalidParameter("RecoveryWindowInDays"),
     );
-    if (force) {
-      delete ctx.state.data.secrets[secret.secretName];
-      ctx.state.changed();
-      return { SecretName: secret.secretName, PlannedDeleteTime: isoSeconds(ctx.now) };
-    }
     if (secret.plannedDeleteTime) throw kmsErrors.inDeleteWindow();
-    secret.plannedDeleteTime = isoSeconds(new Date(ctx.now.getTime() + days * DAY_MS));
+    secret.plannedDeleteTime = kmsPlannedDeleteTime(new Date(ctx.now.getTime() + days * DAY_MS));
     ctx.state.changed();
     return { SecretName: secret.secretName, PlannedDeleteTime: secret.plannedDeleteTime };
   },
