@@ -50,11 +50,18 @@ printf '%s\\n' "$line" >> "$f"`;
  * covers an adopted initial key that carries no marker) and any line marked by
  * this secret for another version. Writes a temp file and renames it, so a
  * crash leaves either the old or the new file, never a truncated one.
+ *
+ * The file edited is the one sshd reads: through a symlink, the link stays
+ * and its target is rewritten (other users may log in with that same file,
+ * and must lose the retired key too). The temp file starts as a copy of the
+ * target (`cp -p`), so the rename keeps its mode and owner.
  */
 const RETIRE_KEYS = (user: string, keepBlob: string, keepMark: string, prefix: string, dropBlobs: readonly string[]) => `umask 077
 f=~${user}/.ssh/authorized_keys
 [ -f "$f" ] || exit 0
-t="$f.managed-secrets.$$"
+r=$(readlink -f "$f") || exit 1
+t="$r.managed-secrets.$$"
+cp -p "$r" "$t" || { rm -f "$t"; exit 1; }
 awk -v keepblob=${shq(keepBlob)} -v keepmark=${shq(keepMark)} -v prefix=${shq(prefix)} -v drop=${shq(` ${dropBlobs.join(" ")} `)} '
 {
   line = $0
@@ -66,7 +73,7 @@ awk -v keepblob=${shq(keepBlob)} -v keepmark=${shq(keepMark)} -v prefix=${shq(pr
   if (blob != "" && index(drop, " " blob " ") > 0) next
   if (index($NF, prefix) == 1 && $NF != keepmark) next
   print line
-}' "$f" > "$t" && mv -f "$t" "$f" || { rm -f "$t"; exit 1; }`;
+}' "$r" > "$t" && mv -f "$t" "$r" || { rm -f "$t"; exit 1; }`;
 
 /** A session that can change the managed user's credential, and whose login it is. */
 type Acting = { session: SshSession; as: "self" | "admin"; sudo?: Promise<SudoElevation> };

@@ -16,7 +16,7 @@ describe("EcsSecret key pairs and unusual authorized_keys (real sshd)", function
 
   before(async function () {
     requireRootForHosts();
-    host = await startSshHost();
+    host = await startSshHost({ users: [{ name: "carol", password: null }] });
   });
   after(async () => host?.stop());
   beforeEach(async () => {
@@ -40,5 +40,31 @@ describe("EcsSecret key pairs and unusual authorized_keys (real sshd)", function
     assert.equal(await loginWith(host, "root", { privateKey: updated.value }), true);
     assert.equal(await loginWith(host, "root", { privateKey: adopted.privateKey }), false, "the adopted key no longer logs in");
     assert.equal(await host.readFile("/root/.ssh/authorized_keys"), `${foreign}${updated.publicKey} managed-secrets:${id}:v2\n`);
+  });
+
+  it("retires through a symlinked authorized_keys: the link stays, its shared target loses the old key and keeps mode 0644 and its owner", async () => {
+    const adopted = await generateKeyPair("ed25519");
+    const shared = "/etc/ssh/shared_authorized_keys";
+    // Root and carol read one file through links, as some images ship a team key.
+    const setup = await host.exec(
+      `cat > ${shared} && chown root:root ${shared} && chmod 0644 ${shared} && ` +
+        `ln -sfn ${shared} /root/.ssh/authorized_keys && ` +
+        `install -d -m 0700 -o carol -g carol /home/carol/.ssh && ln -sfn ${shared} /home/carol/.ssh/authorized_keys`,
+      { stdin: `${adopted.publicKey} team@laptop\n` },
+    );
+    assert.equal(setup.code, 0, setup.stderr);
+    assert.equal(await loginWith(host, "carol", { privateKey: adopted.privateKey }), true, "the shared key logs in as carol before");
+
+    const inputs = ecsInputs(host, { secretName: "linked", credentialType: "keyPair", initialValue: adopted.privateKey });
+    const { id, outs } = await ecs.create(inputs, t.context());
+    const updated = (await ecs.update(id, outs, { ...inputs, rotationTrigger: 1 }, t.context())).outs;
+
+    const link = await host.exec(`stat -c '%F' /root/.ssh/authorized_keys && readlink /root/.ssh/authorized_keys && stat -c '%a %U:%G' ${shared}`);
+    assert.equal(link.stdout, `symbolic link\n${shared}\n644 root:root\n`);
+    assert.equal(await host.readFile(shared), `${updated.publicKey} managed-secrets:${id}:v2\n`);
+    assert.equal(await loginWith(host, "carol", { privateKey: adopted.privateKey }), false, "the retired key no longer logs in as carol either");
+    assert.equal(await loginWith(host, "root", { privateKey: adopted.privateKey }), false);
+    assert.equal(await loginWith(host, "root", { privateKey: updated.value }), true);
+    assert.equal((await host.exec("ls -A /etc/ssh /root/.ssh | grep -c managed-secrets")).stdout.trim(), "0", "no temp file left behind");
   });
 });
