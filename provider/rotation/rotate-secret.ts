@@ -2,7 +2,7 @@ import { ManagedSecretsError, isManagedSecretsError } from "../errors";
 import type { Clock } from "../clock";
 import type { SecretMeta, SecretStore, VersionInfo } from "../store/secret-store";
 import type { PreparedApply, RotationTarget } from "./rotation-target";
-import { rotationScheduleAfter } from "./rotation-metadata";
+import { finishMetadata, rotationScheduleAfter } from "./rotation-metadata";
 
 /**
  * The rotation protocol: AWS's four steps, each first asking "already done?".
@@ -31,7 +31,10 @@ export interface RotateOptions {
   readonly clock: Clock;
   /** The value to rotate to (stored JSON). Absent: the target generates one. */
   readonly value?: string;
-  /** Extra metadata to write with the finish step (e.g. the trigger that asked for this rotation). */
+  /**
+   * Extra metadata to write with the finish step (e.g. the trigger that asked
+   * for this rotation, META.rotationTrigger: the store records its digest).
+   */
   readonly metadata?: Readonly<Record<string, string>>;
   /**
    * Asked under the lease, with the secret as it is now: a reason to do nothing
@@ -145,7 +148,7 @@ async function runSteps(options: RotateOptions): Promise<RotationOutcome> {
     }
     await store.updateVersionStage(name, { stage: "ACSPending", removeFromVersionId: versionId });
     await store.updateSecret(name, {
-      metadata: { ...rotationScheduleAfter(meta.metadata, options.clock()), ...options.metadata },
+      metadata: { ...rotationScheduleAfter(meta.metadata, options.clock()), ...finishMetadata(options.metadata) },
     });
     await afterStep?.("finish", versionId);
 
