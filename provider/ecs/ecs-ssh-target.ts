@@ -1,6 +1,7 @@
 import { ManagedSecretsError } from "../errors";
 import type { PreparedApply, RotationTarget, TestedSession } from "../rotation/rotation-target";
-import { openSshSession, probeLogin, type SshCredential, type SshEndpoint, type SshSession } from "../ssh/ssh-session";
+import { openSshSession, probeLogin, type ExecResult, type SshCredential, type SshEndpoint, type SshSession } from "../ssh/ssh-session";
+import { outputTail } from "../ssh/command-output";
 import { generateKeyPair, publicKeyLine, type KeyAlgorithm } from "../credentials/generate-key-pair";
 import { generatePassword } from "../credentials/generate-password";
 import { shq } from "../ssh/shell-quote";
@@ -161,6 +162,11 @@ export class EcsSshTarget implements RotationTarget {
         }
       }
     }
+    return this.openAdmin();
+  }
+
+  private async openAdmin(): Promise<Acting> {
+    const { endpoint, admin } = this.options;
     try {
       return { session: await openSshSession(endpoint, admin!.user, admin!.credential), as: "admin" };
     } catch (e) {
@@ -169,6 +175,27 @@ export class EcsSshTarget implements RotationTarget {
       }
       throw e;
     }
+  }
+
+  /**
+   * After a command failed in the managed user's own session: was it the
+   * command, or does this login run no commands at all (a nologin or
+   * otherwise restricted shell, where authentication still succeeds)? In the
+   * latter case nothing ran, so the admin connection may do it instead;
+   * without one, the error says so rather than "exit 1".
+   */
+  private async adminInsteadOfShell(session: SshSession, what: string): Promise<Acting | undefined> {
+    const probe = await session.exec("true");
+    if (probe.code === 0) return undefined;
+    if (this.options.admin) return this.openAdmin();
+    const { managedUser, endpoint } = this.options;
+    const said = outputTail(probe);
+    throw new ManagedSecretsError(
+      "TargetCommandFailed",
+      `${what} failed: ${managedUser} on ${endpoint.host} cannot run commands: its login shell ${said ? `answered "${said}"` : `exits ${probe.code} without running them`}; ` +
+        `set connection.admin (root, or a user with sudo) to make the change for ${managedUser}`,
+      { property: "connection.admin" },
+    );
   }
 
   private async setPassword(acting: Acting, current: EcsValue, password: string): Promise<void> {
@@ -181,16 +208,19 @@ export class EcsSshTarget implements RotationTarget {
         { expect: /new password[^:]*:\s*$/i, send: password },
         { expect: /new password[^:]*:\s*$/i, send: password },
       ]);
-      if (result.code !== 0) throw this.commandFailed("passwd", result.code, "");
-      return;
+      if (result.code === 0) return;
+      const viaAdmin = await this.adminInsteadOfShell(acting.session, "passwd");
+      if (!viaAdmin) throw this.commandFailed("passwd", result, [old, password]);
+      return this.closingAfter(viaAdmin, () => this.run(viaAdmin, "chpasswd", `${managedUser}:${password}\n`, [password]));
     }
-    await this.run(acting, "chpasswd", `${managedUser}:${password}\n`);
+    await this.run(acting, "chpasswd", `${managedUser}:${password}\n`, [password]);
   }
 
   /** Runs a script as the managed user (or root for chpasswd), from whichever session we hold. */
-  private async run(acting: Acting, script: string, stdin: string): Promise<void> {
+  private async run(acting: Acting, script: string, stdin: string, secrets: readonly string[] = []): Promise<void> {
     const { admin, managedUser } = this.options;
     const needsRoot = script === "chpasswd";
+    const what = needsRoot ? "chpasswd" : "the authorized_keys update";
     let command: string;
     let input = stdin;
     if (acting.as === "self" || (needsRoot && admin!.user === "root")) {
@@ -205,15 +235,26 @@ export class EcsSshTarget implements RotationTarget {
       input = wrapped.stdinPrefix + stdin;
     }
     const result = await acting.session.exec(command, { stdin: input });
-    if (result.code !== 0) throw this.commandFailed(needsRoot ? "chpasswd" : "the authorized_keys update", result.code, result.stderr);
+    if (result.code === 0) return;
+    const viaAdmin = acting.as === "self" ? await this.adminInsteadOfShell(acting.session, what) : undefined;
+    if (!viaAdmin) throw this.commandFailed(what, result, secrets);
+    await this.closingAfter(viaAdmin, () => this.run(viaAdmin, script, stdin, secrets));
   }
 
-  private commandFailed(what: string, code: number, stderr: string): ManagedSecretsError {
-    // stderr of these commands never echoes stdin, so it is safe to show (trimmed).
-    const detail = stderr.trim().split("\n").slice(-2).join(" ").slice(0, 300);
+  private async closingAfter(acting: Acting, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } finally {
+      acting.session.close();
+    }
+  }
+
+  private commandFailed(what: string, result: ExecResult, secrets: readonly string[]): ManagedSecretsError {
+    const admin = this.options.admin?.credential;
+    const detail = outputTail(result, admin && "password" in admin ? [...secrets, admin.password] : secrets);
     return new ManagedSecretsError(
       "TargetCommandFailed",
-      `${what} failed on ${this.options.endpoint.host} for ${this.options.managedUser} (exit ${code})${detail ? `: ${detail}` : ""}`,
+      `${what} failed on ${this.options.endpoint.host} for ${this.options.managedUser} (exit ${result.code})${detail ? `: ${detail}` : ""}`,
     );
   }
 }

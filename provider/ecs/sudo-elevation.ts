@@ -1,6 +1,7 @@
 import { ManagedSecretsError } from "../errors";
 import { shq } from "../ssh/shell-quote";
 import type { SshCredential, SshSession } from "../ssh/ssh-session";
+import { outputTail } from "../ssh/command-output";
 
 /**
  * How a non-root admin runs a command as root (or as the managed user):
@@ -51,11 +52,7 @@ export async function elevateWithSudo(
     );
   }
   const checked = await session.exec("sudo -k -S -p '' true", { stdin: `${admin.credential.password}\n` });
-  if (checked.code !== 0) throw refused(lastLines(checked.stderr) || `exit ${checked.code}`);
+  // sudo's own stderr never echoes what was typed; the mask is for anything else on the host that might.
+  if (checked.code !== 0) throw refused(outputTail(checked, [admin.credential.password]) || `exit ${checked.code}`);
   return { wrap: wrap("sudo -k -S -p ''", `${admin.credential.password}\n`) };
-}
-
-/** sudo's own stderr never echoes what was typed, so its last lines are safe to show. */
-function lastLines(stderr: string): string {
-  return stderr.trim().split("\n").slice(-2).join(" ").slice(0, 300);
 }

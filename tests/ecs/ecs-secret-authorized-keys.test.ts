@@ -3,6 +3,7 @@ import { startSshHost, requireRootForHosts, type StartedSshHost } from "../suppo
 import { createTestStore, type TestStore } from "../support/test-store";
 import * as ecs from "../../provider/ecs/ecs-secret-handler";
 import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
+import type { ManagedSecretsError } from "../../provider/errors";
 import { ecsInputs, loginWith } from "./ecs-fixtures";
 
 /**
@@ -13,10 +14,15 @@ import { ecsInputs, loginWith } from "./ecs-fixtures";
 describe("EcsSecret key pairs and unusual authorized_keys (real sshd)", function () {
   let host: StartedSshHost;
   let t: TestStore;
+  let daveKey: { privateKey: string; publicKey: string };
 
   before(async function () {
     requireRootForHosts();
-    host = await startSshHost({ users: [{ name: "carol", password: null }] });
+    daveKey = await generateKeyPair("ed25519");
+    host = await startSshHost({ users: [{ name: "carol", password: null }, { name: "dave", password: null, authorizedKeys: [`${daveKey.publicKey} dave@laptop`] }] });
+    // A service account: it may log in with a key (for port forwarding, say), but its shell runs nothing.
+    const shell = await host.exec("usermod -s /usr/sbin/nologin dave");
+    assert.equal(shell.code, 0, shell.stderr);
   });
   after(async () => host?.stop());
   beforeEach(async () => {
@@ -66,5 +72,36 @@ describe("EcsSecret key pairs and unusual authorized_keys (real sshd)", function
     assert.equal(await loginWith(host, "root", { privateKey: adopted.privateKey }), false);
     assert.equal(await loginWith(host, "root", { privateKey: updated.value }), true);
     assert.equal((await host.exec("ls -A /etc/ssh /root/.ssh | grep -c managed-secrets")).stdout.trim(), "0", "no temp file left behind");
+  });
+
+  it("a user whose shell is nologin and no admin: rotation fails saying the shell runs no commands and what to set, and changes nothing", async () => {
+    const inputs = ecsInputs(host, { managedUser: "dave", secretName: "nologin-alone", credentialType: "keyPair", initialValue: daveKey.privateKey });
+    const { id, outs } = await ecs.create(inputs, t.context());
+    const before = await host.readFile("/home/dave/.ssh/authorized_keys");
+    await assert.rejects(ecs.update(id, outs, { ...inputs, rotationTrigger: 1 }, t.context()), (e: ManagedSecretsError) => {
+      assert.equal(e.code, "TargetCommandFailed");
+      assert.match(e.message, /dave on .* cannot run commands: its login shell answered "This account is currently not available\."/);
+      assert.match(e.message, /set connection\.admin/);
+      return true;
+    });
+    assert.equal(await host.readFile("/home/dave/.ssh/authorized_keys"), before);
+    assert.equal(await loginWith(host, "dave", { privateKey: daveKey.privateKey }), true);
+  });
+
+  it("a user whose shell is nologin gets its key rotated through the root admin connection", async () => {
+    const admin = { user: "root", password: host.rootPassword };
+    const inputs = ecsInputs(host, {
+      managedUser: "dave",
+      secretName: "nologin-admin",
+      credentialType: "keyPair",
+      initialValue: daveKey.privateKey,
+      connection: { host: host.host, port: host.port, hostKeyFingerprint: host.hostKeyFingerprint, admin },
+    });
+    const { id, outs } = await ecs.create(inputs, t.context());
+    const updated = (await ecs.update(id, outs, { ...inputs, rotationTrigger: 1 }, t.context())).outs;
+    assert.equal(await loginWith(host, "dave", { privateKey: updated.value }), true);
+    assert.equal(await loginWith(host, "dave", { privateKey: daveKey.privateKey }), false, "the old key is retired");
+    assert.equal(await host.readFile("/home/dave/.ssh/authorized_keys"), `${updated.publicKey} managed-secrets:${id}:v2\n`);
+    assert.equal((await host.exec("stat -c '%U %a' /home/dave/.ssh/authorized_keys")).stdout, "dave 600\n");
   });
 });
