@@ -2,7 +2,7 @@ import { ManagedSecretsError, isManagedSecretsError } from "../errors";
 import type { Clock } from "../clock";
 import type { SecretMeta, SecretStore, VersionInfo } from "../store/secret-store";
 import type { PreparedApply, RotationTarget } from "./rotation-target";
-import { finishMetadata, rotationScheduleAfter } from "./rotation-metadata";
+import { META, finishMetadata, recordedTrigger, rotationScheduleAfter } from "./rotation-metadata";
 
 /**
  * The rotation protocol: AWS's four steps, each first asking "already done?".
@@ -81,6 +81,8 @@ async function runSteps(options: RotateOptions): Promise<RotationOutcome> {
   }
   if (!current) throw new ManagedSecretsError("VersionNotFound", `secret ${name} has no ACSCurrent version`, { secretName: name });
   const currentValue = (await store.getValue(name, { versionId: current.versionId })).value;
+  const done = await triggerAlreadyDone(options, meta, currentValue);
+  if (done !== undefined) return { versionId: current.versionId, previousVersionId: "", resumed: false, skipped: [...ROTATION_STEPS], notNeeded: done };
 
   // 1. createPending: reuse a pending version left by an interrupted run; never generate twice.
   let pendingInfo = holderOf(meta, "ACSPending");
@@ -160,6 +162,27 @@ async function runSteps(options: RotateOptions): Promise<RotationOutcome> {
   await afterStep?.("retire", versionId);
 
   return { versionId, previousVersionId, resumed, skipped };
+}
+
+/**
+ * A rotation asked for by a trigger the store already records was done: the
+ * caller's state was lost after finish (an update whose result the engine
+ * never saved), and rotating again would change the credential twice for one
+ * request. Only when nothing else asks for a rotation: no pending version, not
+ * due, a custom value (if any) already current, and the target still taking
+ * the current value (a recorded trigger is no reason to skip a repair).
+ */
+async function triggerAlreadyDone(options: RotateOptions, meta: SecretMeta, currentValue: string): Promise<string | undefined> {
+  const trigger = options.metadata?.[META.rotationTrigger];
+  const recorded = meta.metadata[META.rotationTrigger];
+  // Stores written before digests were recorded hold the trigger itself.
+  if (trigger === undefined || (recorded !== recordedTrigger(trigger) && recorded !== trigger)) return undefined;
+  if (options.value !== undefined && options.value !== currentValue) return undefined;
+  if (holderOf(meta, "ACSPending") !== undefined) return undefined;
+  const next = meta.metadata[META.nextRotationAt];
+  if (next !== undefined && Date.parse(next) <= options.clock().getTime()) return undefined;
+  if (!(await options.target.accepts(currentValue))) return undefined;
+  return "the store already records this rotationTrigger, and its current credential works";
 }
 
 export function holderOf(meta: SecretMeta, stage: VersionInfo["stages"][number]): VersionInfo | undefined {

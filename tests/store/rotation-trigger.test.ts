@@ -52,5 +52,36 @@ for (const backend of BACKENDS) {
       const again = await update(id, updated, { ...inputs, rotationTrigger: trigger }, t.context());
       assert.equal(again.versionId, "v2");
     });
+
+    it("re-running an update whose state was not saved does not rotate again for the same trigger", async () => {
+      const inputs = ecsInputs(host, { rotationPeriod: "30d", rotationTrigger: "t1" });
+      const { id, outs } = await ecs.create(inputs, t.context());
+      const first = await update(id, outs, { ...inputs, rotationTrigger: "t2" }, t.context());
+      assert.equal(first.versionId, "v2");
+
+      // The engine never saved `first`: the re-run gets the state from before it.
+      const rerun = await update(id, outs, { ...inputs, rotationTrigger: "t2" }, t.context());
+      assert.equal(rerun.versionId, "v2", "no second rotation");
+      assert.equal(rerun.value, first.value);
+      assert.equal(await currentPassword(id), first.value);
+      assert.equal(await loginWith(host, "root", { password: first.value }), true);
+
+      // A new trigger still rotates.
+      const next = await update(id, rerun, { ...inputs, rotationTrigger: "t3" }, t.context());
+      assert.equal(next.versionId, "v3");
+    });
+
+    it("the same trigger on a secret whose host rejects its credential still repairs it (a recorded trigger is no reason to skip a repair)", async () => {
+      const admin = (password: string) => ({ connection: { ...(ecsInputs(host).connection as object), admin: { user: "root", password } } });
+      const inputs = ecsInputs(host, { rotationPeriod: "30d", rotationTrigger: "r1", ...admin(host.rootPassword) });
+      const { id, outs } = await ecs.create(inputs, t.context());
+      const first = await update(id, outs, { ...inputs, rotationTrigger: "r2", ...admin(host.rootPassword) }, t.context());
+      assert.equal(first.versionId, "v2");
+      await host.exec("chpasswd", { stdin: "root:Changed-Out-Of-Band-7\n" });
+      host = Object.assign(host, { rootPassword: "Changed-Out-Of-Band-7" });
+      const rerun = await update(id, outs, { ...inputs, rotationTrigger: "r2", ...admin("Changed-Out-Of-Band-7") }, t.context());
+      assert.equal(rerun.versionId, "v3", "rotated: the value recorded with the trigger no longer works");
+      assert.equal(await loginWith(host, "root", { password: rerun.value }), true);
+    });
   });
 }
