@@ -1,35 +1,43 @@
+import { createHash } from "node:crypto";
+
 /**
  * Leases in KMS, which has no compare-and-set. What it does guarantee
  * (PutSecretValue, KMS API reference): a VersionId is written once; putting
  * the same VersionId with the same data succeeds and changes nothing; the same
- * VersionId with other data is rejected (Rejected.ResourceExist). That is a
- * create-if-absent per VersionId, and it is enough:
+ * VersionId with other data is rejected (Rejected.ResourceExist). CreateSecret
+ * of a name that exists is rejected the same way. That is a create-if-absent
+ * per VersionId, and it is enough:
  *
- * - The lease of a secret is the version that carries the custom stage
- *   ManagedSecretsLease. Its id is managed-secrets-lease-<epoch>; its data
- *   names the owner and the expiry ({"owner","expiresAt"}), or says the lease
- *   was released ({"owner","releasedAt"}).
- * - To take, renew or release, a rotator reads that version (GetSecretValue
- *   by stage), decides, and puts epoch + 1 with its own data and the lease
- *   stage. Two rotators that read the same epoch race for the same VersionId:
- *   the first PutSecretValue lands, the second gets Rejected.ResourceExist
+ * - The lease of a secret lives in a companion secret of its own,
+ *   managed-secrets-lease/<sha256 of the name>, whose ACSCurrent version is the
+ *   lease. Its id is managed-secrets-lease-<epoch>; its data names the owner
+ *   and the expiry ({"owner","expiresAt"}), or says the lease was released
+ *   ({"owner","releasedAt"}). Epoch 1 is the CreateSecret of the companion.
+ * - To take, renew or release, a rotator reads the lease, decides, and writes
+ *   epoch + 1. Two rotators that read the same epoch race for the same
+ *   VersionId: the first write lands, the second gets Rejected.ResourceExist
  *   and reads again. No one can write epoch + 1 after someone else did.
- * - The stage moves with the winning put, in the same call, so the version
- *   holding the lease is never unlabelled and KMS never rolls it out.
+ *
+ * Why a companion and not versions of the secret itself: at 10 versions
+ * PutSecretValue rolls out the earliest version, and the reference does not
+ * promise that a version with a stage is spared. Every take and release is a
+ * put; had they gone into the secret, a few failed rotations in a row would
+ * have pushed ACSCurrent out. Now the secret gets one put per new value, and
+ * the companion's earliest version is never the lease (the newest is).
  *
  * Limits, by design:
  * - Expiry compares the writer's clock with the reader's: clocks more than a
  *   few seconds apart shorten or lengthen leases by that much.
- * - Superseded lease versions are unlabelled and KMS rolls them out at its
- *   10-version limit. A rotator that read epoch N and then stalled while
- *   others went past N + 1 and rolled N + 1 out could write N + 1 again. The
- *   store refuses to write on a read older than LEASE_MAX_READ_AGE_MS, far
- *   shorter than the several rotations such a roll-out needs.
- * - Every take and release adds a version, so old values roll out of the
- *   10-version window sooner than without leases; staged versions
- *   (ACSCurrent, ACSPrevious, ACSPending, the lease) are never rolled out.
- * - The lease stage is product-internal: no one reads it with ACSCurrent,
- *   and describeSecret/getValue never show these versions.
+ * - Superseded lease versions roll out of the companion at its 10-version
+ *   limit. A rotator that read epoch N and then stalled while others went
+ *   past N + 1 and rolled N + 1 out could write N + 1 again. The store
+ *   refuses to write on a read older than LEASE_MAX_READ_AGE_MS, far shorter
+ *   than the several rotations such a roll-out needs.
+ * - Leases written by versions of this product before the companion (versions
+ *   of the secret with the stage ManagedSecretsLease) are not seen: upgrade
+ *   every rotator of a store together. Those versions are never read as values.
+ * - The companion holds no credential and carries no format tag, so
+ *   listSecrets never shows it; deleting a secret force-deletes its companion.
  */
 
 export const LEASE_STAGE = "ManagedSecretsLease";
@@ -42,6 +50,14 @@ export const LEASE_CAS_ATTEMPTS = 3;
 export const LEASE_MAX_READ_AGE_MS = 10_000;
 
 export type LeaseRecord = { readonly owner: string; readonly expiresAt: string } | { readonly owner: string; readonly releasedAt: string };
+
+/** Names of the companion secrets that hold leases; callers may not create secrets under it. */
+export const LEASE_SECRET_PREFIX = `${RESERVED_VERSION_PREFIX}lease/`;
+
+/** A hash, not the name itself: the prefix plus a 192-character name would not fit KMS's 192. */
+export function leaseSecretName(name: string): string {
+  return `${LEASE_SECRET_PREFIX}${createHash("sha256").update(name, "utf8").digest("hex")}`;
+}
 
 export function isReservedVersionId(versionId: string): boolean {
   return versionId.startsWith(RESERVED_VERSION_PREFIX);

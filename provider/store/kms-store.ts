@@ -6,19 +6,21 @@ import { KMS_EXISTS, KMS_IN_DELETE_WINDOW, KMS_INVALID_PARAMETER, KMS_NOT_FOUND,
 import {
   LEASE_CAS_ATTEMPTS,
   LEASE_MAX_READ_AGE_MS,
-  LEASE_STAGE,
+  LEASE_SECRET_PREFIX,
   RESERVED_VERSION_PREFIX,
   decodeLease,
   encodeLease,
   epochOf,
   holderAt,
   isReservedVersionId,
+  leaseSecretName,
   leaseVersionId,
   type LeaseRecord,
 } from "./kms-lease";
 import { withRetry, type RetryOptions } from "./kms-retry";
 import { isoFromKms, isoSeconds, productStages, secretMeta, valueVersions } from "./kms-secret-meta";
 import { FORMAT_TAG, checkMetadataKeys, readTags, storeTags, tagChanges } from "./kms-tags";
+import { MAX_VERSIONS } from "./secret-store";
 import type {
   CreateSecretInput,
   DeleteOptions,
@@ -77,10 +79,12 @@ interface HeldLease {
  *   ACSCurrent (by putValue or updateVersionStage) gives the version it left
  *   ACSPrevious. The rotation moves ACSPrevious there first anyway.
  * - Description and metadata: the KMS description and tags (kms-tags.ts).
- * - Pruning: KMS's own. Past 10 versions it deletes the earliest version
- *   that carries no stage (KMS "Overview of generic secrets"); this store
- *   uses at most four stages, so a staged version is never lost.
- * - Leases: versions with a custom stage (kms-lease.ts), never readable as
+ * - Pruning: KMS's own. Past 10 versions PutSecretValue rolls out the
+ *   earliest version, and nothing promises a staged one is spared; so the
+ *   secret gets a put only for a new value (one per rotation; a failed
+ *   rotation's pending version is reused), and ACSCurrent stays among the
+ *   last 10.
+ * - Leases: a companion secret per secret (kms-lease.ts), never readable as
  *   a value.
  * - Deletion: DeleteSecret with a recovery window or forced, RestoreSecret;
  *   KMS purges when the window ends, so purgeExpired has nothing to do.
@@ -236,6 +240,7 @@ export class KmsSecretStore implements SecretStore {
     checkOwnVersionId(input.versionId);
     checkValue(input.value);
     checkStages(input.stages);
+    await this.#refuseRollingOutAStage(name, input.versionId);
     try {
       await this.#call((kms) =>
         kms.putSecretValue({ secretName: name, secretData: input.value, versionId: input.versionId, versionStages: [...new Set(input.stages)] }),
@@ -309,6 +314,7 @@ export class KmsSecretStore implements SecretStore {
       const result = await this.#call((kms) =>
         kms.deleteSecret(force ? { secretName: name, forceDeleteWithoutRecovery: true } : { secretName: name, recoveryWindowInDays: checked.recoveryWindowDays }),
       );
+      await this.#dropLease(name);
       if (force) return {};
       return result.plannedDeleteTime ? { plannedDeleteAt: isoFromKms(result.plannedDeleteTime) } : {};
     } catch (e) {
@@ -349,6 +355,8 @@ export class KmsSecretStore implements SecretStore {
     checkSecretName(name);
     checkLeaseOwner(owner);
     checkLeaseTtl(ttlMs);
+    // The companion would happily hold a lease for a secret that does not exist (or is being deleted).
+    await this.#requireLive(name);
     for (let attempt = 1; attempt <= LEASE_CAS_ATTEMPTS; attempt++) {
       const readAt = performance.now();
       const lease = await this.#readLease(name);
@@ -423,6 +431,37 @@ export class KmsSecretStore implements SecretStore {
     return read;
   }
 
+  /**
+   * At MAX_VERSIONS a put makes KMS roll out the earliest version, stage or
+   * not. Refused while that version carries one of ours: better a rotation
+   * that cannot start than an ACSCurrent nobody can read. The protocol reuses
+   * a pending version, so only many pending versions set aside in a row get here.
+   */
+  async #refuseRollingOutAStage(name: string, versionId: string): Promise<void> {
+    const all = await this.#listVersions(name);
+    if (all.length < MAX_VERSIONS || all.some((v) => v.versionId === versionId)) return;
+    // CreateTime has whole seconds: within one, KMS's listing order (oldest first) decides, as valueVersions reads it.
+    const [earliest] = all.map((v, i) => ({ v, i, at: Date.parse(v.createTime) })).sort((a, b) => a.at - b.at || a.i - b.i);
+    const stages = earliest ? productStages(earliest.v.versionStages) : [];
+    if (!earliest || stages.length === 0) return;
+    throw new ManagedSecretsError(
+      "StoreRejected",
+      `secret "${name}" has ${MAX_VERSIONS} versions in KMS and the earliest, "${earliest.v.versionId}" (${stages.join(", ")}), would be rolled out by another put; ` +
+        `nothing was written. Finish the rotation in progress (its pending version is reused), or move the secret to a new name`,
+      { secretName: name },
+    );
+  }
+
+  async #requireLive(name: string): Promise<void> {
+    let planned: string | undefined;
+    try {
+      planned = (await this.#call((kms) => kms.describeSecret({ secretName: name }))).plannedDeleteTime;
+    } catch (e) {
+      throw await this.#secretError(e, name);
+    }
+    if (planned) throw pendingDeletion(name, planned, "restore it (restoreSecret) to use it again");
+  }
+
   async #listVersions(name: string): Promise<KmsVersionSummary[]> {
     const all: KmsVersionSummary[] = [];
     try {
@@ -439,24 +478,37 @@ export class KmsSecretStore implements SecretStore {
 
   async #readLease(name: string): Promise<{ versionId?: string; record?: LeaseRecord }> {
     try {
-      const got = await this.#call((kms) => kms.getSecretValue({ secretName: name, versionStage: LEASE_STAGE }));
+      const got = await this.#call((kms) => kms.getSecretValue({ secretName: leaseSecretName(name) }));
       return { versionId: got.versionId, record: decodeLease(got.secretData) };
     } catch (e) {
-      // No lease version yet (or no secret: the put that follows tells which).
+      // No companion yet: nobody ever took the lease (or the secret was deleted, which took the companion along).
       if (isKmsCode(e, KMS_NOT_FOUND)) return {};
-      throw await this.#secretError(e, name);
+      throw storeErrorFrom(e, name);
     }
   }
 
   /** True when this write won the epoch; false when someone else's write of it landed first. */
   async #writeLease(name: string, versionId: string, record: LeaseRecord): Promise<boolean> {
+    const secretName = leaseSecretName(name);
+    const secretData = encodeLease(record);
     try {
-      await this.#call((kms) => kms.putSecretValue({ secretName: name, secretData: encodeLease(record), versionId, versionStages: [LEASE_STAGE] }));
+      if (epochOf(versionId) === 1) {
+        const description = `rotation lease of managed secret ${name}; holds no credential`;
+        await this.#call((kms) => kms.createSecret({ secretName, secretData, versionId, description }));
+      } else {
+        await this.#call((kms) => kms.putSecretValue({ secretName, secretData, versionId, versionStages: ["ACSCurrent"] }));
+      }
       return true;
     } catch (e) {
-      if (isKmsCode(e, KMS_EXISTS)) return false;
-      throw await this.#secretError(e, name);
+      // Lost the race for this epoch, or the companion went away meanwhile: read again.
+      if (isKmsCode(e, KMS_EXISTS) || isKmsCode(e, KMS_NOT_FOUND)) return false;
+      throw storeErrorFrom(e, name);
     }
+  }
+
+  /** The companion holds no credential: if it cannot be removed now, it is harmless, and a later lease reuses it. */
+  async #dropLease(name: string): Promise<void> {
+    await this.#call((kms) => kms.deleteSecret({ secretName: leaseSecretName(name), forceDeleteWithoutRecovery: true })).catch(() => undefined);
   }
 
   async #holdsValue(name: string, versionId: string, value: string): Promise<boolean> {
@@ -500,6 +552,7 @@ export class KmsSecretStore implements SecretStore {
 function checkName(name: unknown): asserts name is string {
   checkSecretName(name);
   if (name.startsWith("acs/")) throw invalid("name", 'names starting with "acs/" are reserved by KMS for its managed secrets');
+  if (name.startsWith(LEASE_SECRET_PREFIX)) throw invalid("name", `names starting with "${LEASE_SECRET_PREFIX}" are reserved by the store for its leases`);
 }
 
 function checkKmsDescription(description: unknown): asserts description is string {

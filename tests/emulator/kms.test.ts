@@ -123,13 +123,25 @@ describe("emulator: KMS 2016-01-20 secrets (via openapi-core callApi)", () => {
     await expectApiError(kms("UpdateSecretVersionStage", { SecretName: "rot", VersionStage: "Custom", MoveToVersion: "v9" }), notFound);
   });
 
-  it("keeps at most 10 versions, rolling out the oldest version without a stage", async () => {
+  it("keeps at most 10 versions, rolling out the earliest", async () => {
     await kms("CreateSecret", { SecretName: "many", SecretData: "d0", VersionId: "v0" });
     for (let i = 1; i <= 11; i++) await kms("PutSecretValue", { SecretName: "many", SecretData: `d${i}`, VersionId: `v${i}` });
     const list = await kms("ListSecretVersionIds", { SecretName: "many", IncludeDeprecated: "true", PageSize: 50 });
     const ids = (list.VersionIds as { VersionId: Array<{ VersionId: string }> }).VersionId.map((v) => v.VersionId);
     assert.equal(ids.length, 10);
     assert.deepEqual(ids, ["v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11"]);
+  });
+
+  it("rolls out the earliest version at the limit even when it carries a stage (the reference spares none)", async () => {
+    await kms("CreateSecret", { SecretName: "staged", SecretData: "current", VersionId: "v0" });
+    for (let i = 1; i <= 10; i++) {
+      await kms("PutSecretValue", { SecretName: "staged", SecretData: `lease${i}`, VersionId: `l${i}`, VersionStages: JSON.stringify([`L${i % 2}`]) });
+    }
+    const list = await kms("ListSecretVersionIds", { SecretName: "staged", IncludeDeprecated: "true", PageSize: 50 });
+    const ids = (list.VersionIds as { VersionId: Array<{ VersionId: string }> }).VersionId.map((v) => v.VersionId);
+    assert.deepEqual(ids, ["l1", "l2", "l3", "l4", "l5", "l6", "l7", "l8", "l9", "l10"], "v0 went, ACSCurrent and all");
+    await expectApiError(kms("GetSecretValue", { SecretName: "staged" }), notFound);
+    await kms("DeleteSecret", { SecretName: "staged", ForceDeleteWithoutRecovery: "true" });
   });
 
   it("describes, updates, tags and untags a secret", async () => {

@@ -65,23 +65,26 @@ describe("rotation on the kms store (emulator, fake target)", function () {
     await kms.dispose();
   });
 
-  it("makes exactly 19 KMS calls for a first rotation", async function () {
+  it("makes exactly 21 KMS calls for a first rotation", async function () {
     const outcome = await rotate();
     assert.deepEqual([outcome.versionId, outcome.previousVersionId, outcome.resumed], ["v2", "v1", false]);
-    // lease 2 + describe 2 + current value 1 + pending put 1 + 3 stage moves x (list + move) 6
-    // + metadata (describe 2 + tag 1) 3 + retire's older values (describe 2 + 1 value) 3 + release 1.
+    // lease 3 (is the secret live, read the companion, create it) + describe 2 + current value 1
+    // + pending put 2 (list: would it roll a staged version out? then put)
+    // + 3 stage moves x (list + move) 6 + metadata (describe 2 + tag 1) 3 + retire's older values (describe 2 + 1 value) 3
+    // + release 1.
     assert.deepEqual(countBy(kms.actions()), {
-      DescribeSecret: 3,
+      CreateSecret: 1,
+      DescribeSecret: 4,
       GetSecretValue: 3,
-      ListSecretVersionIds: 6,
-      PutSecretValue: 3,
+      ListSecretVersionIds: 7,
+      PutSecretValue: 2,
       TagResource: 1,
       UpdateSecretVersionStage: 3,
     });
-    assert.equal(kms.calls.length, 19);
-    // The one refusal is the lease read of a secret that never had a lease.
-    assert.match(kms.calls[0]!, /^Kms\.GetSecretValue 404 Forbidden\.ResourceNotFound /);
-    assert.ok(kms.calls.slice(1).every((l) => / 200 /.test(l)), kms.calls.join("\n"));
+    assert.equal(kms.calls.length, 21);
+    // The one refusal is the lease read of a secret that never had a lease (no companion yet).
+    assert.match(kms.calls[1]!, /^Kms\.GetSecretValue 404 Forbidden\.ResourceNotFound /);
+    assert.ok([kms.calls[0], ...kms.calls.slice(2)].every((l) => / 200 /.test(l)), kms.calls.join("\n"));
   });
 
   for (const nth of [1, 2, 3]) {
@@ -111,6 +114,20 @@ describe("rotation on the kms store (emulator, fake target)", function () {
     });
   }
 
+  it("25 failed rotations in a row, with KMS rolling out the earliest version whatever its stage: ACSCurrent is still readable and still works", async function () {
+    // A host that takes the new value but never lets it log in: every test step fails, the pending version is kept.
+    target.apply = async () => undefined;
+    for (let i = 1; i <= 25; i++) {
+      clock.advance(60_000);
+      await expectError(rotate(), "RotationTestFailed");
+    }
+    const current = await kms.store.getValue(NAME);
+    assert.deepEqual([current.versionId, current.value], ["v1", INITIAL]);
+    assert.equal(await target.accepts(current.value), true, "the current credential still logs in");
+    assert.equal((await kms.store.getValue(NAME, { stage: "ACSPending" })).versionId, "v2", "one pending version, reused by every run");
+    assert.ok((await kmsVersions()).length <= MAX_VERSIONS);
+  });
+
   it("a rotator killed while holding the lease blocks others until the lease expires, then the next run resumes", async function () {
     await kms.store.acquireLease(NAME, "dead-runner", ROTATION_LEASE_TTL_MS);
     await kms.store.putValue(NAME, { versionId: "v2", value: await target.generate(), stages: ["ACSPending"] });
@@ -131,11 +148,11 @@ describe("rotation on the kms store (emulator, fake target)", function () {
       const versions = await kmsVersions();
       assert.ok(versions.length <= MAX_VERSIONS, `${versions.length} versions after rotation ${i}`);
       const staged = Object.fromEntries(versions.flatMap((v) => v.stages.map((s) => [s, v.id])));
-      assert.deepEqual(staged, { ACSCurrent: `v${i}`, ACSPrevious: `v${i - 1}`, ManagedSecretsLease: staged.ManagedSecretsLease });
-      assert.match(String(staged.ManagedSecretsLease), /^managed-secrets-lease-\d+$/);
+      assert.deepEqual(staged, { ACSCurrent: `v${i}`, ACSPrevious: `v${i - 1}` });
+      assert.ok(versions.every((v) => /^v\d+$/.test(v.id)), "leases live in the companion, not among the values");
       assert.equal((await kms.store.getValue(NAME, { stage: "ACSPrevious" })).value, values[i - 2]);
     }
-    // Each rotation adds a value and two lease versions; KMS rolled out the oldest unstaged ones.
+    // Each rotation adds one value version; KMS rolled out the earliest ones.
     const meta = (await kms.store.describeSecret(NAME))!;
     assert.deepEqual(meta.versions.slice(-2).map((v) => [v.versionId, v.stages]), [
       ["v13", ["ACSPrevious"]],

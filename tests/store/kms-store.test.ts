@@ -6,10 +6,10 @@ import { openApiConfig } from "../../provider/alicloud/cloud-settings";
 import { createKmsClient } from "../../provider/alicloud/kms-client";
 import { ManagedSecretsError } from "../../provider/errors";
 import { configureFromStack, resetStackConfig, runtimeContext } from "../../provider/runtime-context";
-import { LEASE_STAGE } from "../../provider/store/kms-lease";
+import { leaseSecretName } from "../../provider/store/kms-lease";
 import { KmsSecretStore } from "../../provider/store/kms-store";
 import { KMS_MAX_ATTEMPTS } from "../../provider/store/kms-retry";
-import { kmsCall } from "../emulator/emulator-helpers";
+import { expectApiError, kmsCall } from "../emulator/emulator-helpers";
 import { expectError } from "./expect-error";
 import { startKmsEmulatorStore, type KmsEmulatorStore } from "./kms-emulator-store";
 import { describeStoreContract } from "./store-contract";
@@ -65,13 +65,14 @@ describe("KmsSecretStore (KMS specifics, through the emulator)", function () {
         versions.map((v) => [v.VersionId, v.VersionStages.VersionStage]),
         [
           ["v1", ["ACSPrevious"]],
-          ["managed-secrets-lease-1", []],
           ["v2", ["ACSCurrent"]],
-          ["managed-secrets-lease-2", [LEASE_STAGE]],
         ],
+        "the lease lives in its companion, so lease writes never push a value out",
       );
-      const lease = await raw("GetSecretValue", { SecretName: "ecs/i-1/root", VersionStage: LEASE_STAGE });
+      const lease = await raw("GetSecretValue", { SecretName: leaseSecretName("ecs/i-1/root") });
+      assert.equal(lease.VersionId, "managed-secrets-lease-2");
       assert.deepEqual(JSON.parse(String(lease.SecretData)), { owner: "runner", releasedAt: "2025-03-01T00:00:00.000Z" });
+      assert.deepEqual((await kms.store.listSecrets()).map((m) => m.name), ["ecs/i-1/root"], "the companion is not a managed secret");
       // The store shows only value versions.
       assert.deepEqual((await kms.store.describeSecret("ecs/i-1/root"))?.versions.map((v) => v.versionId), ["v1", "v2"]);
     });
@@ -141,7 +142,7 @@ describe("KmsSecretStore (KMS specifics, through the emulator)", function () {
       const second = kms.another();
       assert.equal(await kms.store.acquireLease("ecs/i-1/root", "runner-a", 60_000), true);
       assert.equal(await second.acquireLease("ecs/i-1/root", "runner-b", 60_000), false);
-      const lease = await raw("GetSecretValue", { SecretName: "ecs/i-1/root", VersionStage: LEASE_STAGE });
+      const lease = await raw("GetSecretValue", { SecretName: leaseSecretName("ecs/i-1/root") });
       assert.deepEqual(JSON.parse(String(lease.SecretData)), { owner: "runner-a", expiresAt: "2025-03-01T00:01:00.000Z" });
 
       clock.advance(60_001);
@@ -165,17 +166,26 @@ describe("KmsSecretStore (KMS specifics, through the emulator)", function () {
       const stores = [kms.store, kms.another(), kms.another()];
       const won = await Promise.all(stores.map((s, i) => s.acquireLease("ecs/i-1/root", `runner-${i}`, 60_000)));
       assert.equal(won.filter(Boolean).length, 1, `winners: ${JSON.stringify(won)}`);
-      const lease = JSON.parse(String((await raw("GetSecretValue", { SecretName: "ecs/i-1/root", VersionStage: LEASE_STAGE })).SecretData));
+      const lease = JSON.parse(String((await raw("GetSecretValue", { SecretName: leaseSecretName("ecs/i-1/root") })).SecretData));
       assert.equal(lease.owner, `runner-${won.indexOf(true)}`);
     });
 
-    it("a lease version keeps its stage, so KMS never rolls it out", async function () {
+    it("a lease survives any number of lease writes and value versions, and goes with its secret", async function () {
       await create();
+      for (let i = 0; i < 12; i++) {
+        assert.equal(await kms.store.acquireLease("ecs/i-1/root", "runner", 60_000), true);
+        await kms.store.releaseLease("ecs/i-1/root", "runner");
+      }
       assert.equal(await kms.store.acquireLease("ecs/i-1/root", "runner", 60_000), true);
-      for (let i = 2; i <= 14; i++) await kms.store.putValue("ecs/i-1/root", { versionId: `v${i}`, value: value(`Pw-${i}`), stages: ["ACSPending"] });
-      assert.equal(await kms.another().acquireLease("ecs/i-1/root", "other", 60_000), false, "still held after 13 more versions");
-      const listed = await raw("ListSecretVersionIds", { SecretName: "ecs/i-1/root", IncludeDeprecated: true });
-      assert.equal(listed.TotalCount, 10);
+      for (let i = 2; i <= 9; i++) await kms.store.putValue("ecs/i-1/root", { versionId: `v${i}`, value: value(`Pw-${i}`), stages: ["ACSPending"] });
+      assert.equal(await kms.another().acquireLease("ecs/i-1/root", "other", 60_000), false, "still held");
+      assert.equal((await kms.store.getValue("ecs/i-1/root")).versionId, "v1", "25 lease writes later, ACSCurrent is still there");
+      await kms.store.deleteSecret("ecs/i-1/root", { force: true });
+      await expectApiError(raw("DescribeSecret", { SecretName: leaseSecretName("ecs/i-1/root") }), { code: "Forbidden.ResourceNotFound", statusCode: 404 });
+      await expectError(kms.store.acquireLease("ecs/i-1/root", "runner", 60_000), "SecretNotFound");
+      await expectError(kms.store.createSecret({ name: leaseSecretName("x"), description: "", metadata: {}, versionId: "v1", value: value() }), "InvalidInput", {
+        property: "name",
+      });
     });
   });
 
@@ -193,7 +203,8 @@ describe("KmsSecretStore (KMS specifics, through the emulator)", function () {
       kms.emulator.control.throttle("PutSecretValue", 2);
       await store.putValue("ecs/i-1/root", { versionId: "v2", value: value("Pw-2"), stages: ["ACSPending"] });
       assert.deepEqual(sleeps, [100, 200]);
-      assert.deepEqual(kms.actions(), ["PutSecretValue", "PutSecretValue", "PutSecretValue"]);
+      // The listing first: would this put roll a staged version out?
+      assert.deepEqual(kms.actions(), ["ListSecretVersionIds", "PutSecretValue", "PutSecretValue", "PutSecretValue"]);
       assert.equal((await store.getValue("ecs/i-1/root", { stage: "ACSPending" })).value, value("Pw-2"));
     });
 

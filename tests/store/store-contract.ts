@@ -273,6 +273,17 @@ export function describeStoreContract(label: string, make: MakeStore): void {
 
       it(`prunes the oldest unstaged versions to stay within ${MAX_VERSIONS}, never a staged one`, async function () {
         await create("db", "v0", 0);
+        if (store.kind === "kms") {
+          // KMS rolls out the earliest version whatever its stages: the store refuses the put that would take ACSCurrent.
+          for (let i = 1; i < MAX_VERSIONS; i++) await store.putValue("db", { versionId: `v${i}`, value: value(i), stages: ["ACSPending"] });
+          await expectError(store.putValue("db", { versionId: `v${MAX_VERSIONS}`, value: value(MAX_VERSIONS), stages: ["ACSPending"] }), "StoreRejected", {
+            message: /the earliest, "v0" \(ACSCurrent\), would be rolled out by another put; nothing was written/,
+          });
+          assert.equal((await store.getValue("db")).versionId, "v0");
+          assert.equal((await store.getValue("db", { stage: "ACSPending" })).versionId, `v${MAX_VERSIONS - 1}`);
+          await store.putValue("db", { versionId: `v${MAX_VERSIONS - 1}`, value: value(MAX_VERSIONS - 1), stages: ["ACSPending"] });
+          return;
+        }
         for (let i = 1; i <= MAX_VERSIONS + 2; i++) {
           // Each new version takes ACSPending, leaving the one before it unstaged; v5 keeps ACSPrevious instead.
           await store.putValue("db", { versionId: `v${i}`, value: value(i), stages: i === 5 ? ["ACSPrevious"] : ["ACSPending"] });

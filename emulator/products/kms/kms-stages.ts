@@ -49,11 +49,7 @@ export function changeVersions(secret: SecretRecord, change: () => void): void {
 }
 
 function enforceLimits(secret: SecretRecord): void {
-  while (secret.versions.length > KMS_MAX_VERSIONS) {
-    const oldestUnlabelled = secret.versions.findIndex((v) => v.stages.length === 0);
-    if (oldestUnlabelled < 0) throw kmsErrors.limitExceeded(`A secret keeps at most ${KMS_MAX_VERSIONS} versions.`);
-    secret.versions.splice(oldestUnlabelled, 1);
-  }
+  if (secret.versions.length > KMS_MAX_VERSIONS) secret.versions.splice(0, secret.versions.length - KMS_MAX_VERSIONS);
   const stages = new Set(secret.versions.flatMap((v) => v.stages));
   if (stages.size > KMS_MAX_STAGES) throw kmsErrors.limitExceeded(`A secret carries at most ${KMS_MAX_STAGES} stages.`);
 }
