@@ -82,10 +82,27 @@ export function buildProgram(io: CliIo): Command {
       const meta = await c.store.describeSecret(name);
       if (!meta) throw notFound(name);
       const value = opts.valueFile === undefined ? undefined : valueFromFile(meta, opts.valueFile);
-      const outcome = await rotateSecret({ store: c.store, name, target: targetFromMetadata(meta, c), owner: `cli:${c.owner}`, clock: c.clock, value });
-      const record = { name, versionId: outcome.versionId, previousVersionId: outcome.previousVersionId, resumed: outcome.resumed };
+      const rotate = () => rotateSecret({ store: c.store, name, target: targetFromMetadata(meta, c), owner: `cli:${c.owner}`, clock: c.clock, value });
+      let outcome = await rotate();
+      // A pending version is always finished first (it may already be on the target);
+      // the value asked for still has to go in after it, or success would be claimed for a value never set.
+      const completed = outcome.resumed && value !== undefined && (await c.store.getValue(name)).value !== value ? outcome : undefined;
+      if (completed) outcome = await rotate();
+      if (value !== undefined && (await c.store.getValue(name)).value !== value) {
+        throw new ManagedSecretsError("LeaseHeld", `another rotation of ${name} got in between: the value from --value-file is not ACSCurrent; run the command again`, { secretName: name });
+      }
+      const record = {
+        name,
+        versionId: outcome.versionId,
+        previousVersionId: outcome.previousVersionId,
+        resumed: outcome.resumed,
+        ...(completed ? { completedInterruptedVersionId: completed.versionId } : {}),
+      };
       if (opts.json) io.out.write(`${JSON.stringify(record, null, 2)}\n`);
-      else io.out.write(`rotated ${name}: ${outcome.previousVersionId} -> ${outcome.versionId}${outcome.resumed ? " (completed an interrupted rotation)" : ""}\n`);
+      else {
+        if (completed) io.out.write(`completed an interrupted rotation to ${completed.versionId} first\n`);
+        io.out.write(`rotated ${name}: ${outcome.previousVersionId} -> ${outcome.versionId}${outcome.resumed ? " (completed an interrupted rotation)" : ""}\n`);
+      }
     });
 
   program
