@@ -122,15 +122,17 @@ export async function create(inputs: Record<string, unknown>, ctx: RuntimeContex
 
   // As KMS does after its first rotation: a credential that does not work is replaced through the admin connection.
   const needsReplacing = works === false || (existing !== undefined && !(await target.accepts((await store.getValue(name)).value)));
-  if (needsReplacing) {
-    if (!spec.connection.admin) {
-      throw new ManagedSecretsError(
-        "AuthenticationFailed",
-        `${spec.managedUser}@${spec.connection.host} rejects the stored credential of ${name}, and no connection.admin is set to replace it`,
-        { secretName: name },
-      );
-    }
-    await rotateSecret({ store, name, target, owner: ctx.owner, clock, afterStep: hooks.afterStep });
+  if (needsReplacing && !spec.connection.admin) {
+    throw new ManagedSecretsError(
+      "AuthenticationFailed",
+      `${spec.managedUser}@${spec.connection.host} rejects the stored credential of ${name}, and no connection.admin is set to replace it`,
+      { secretName: name },
+    );
+  }
+  // State records customValue as what the host has: a later diff sees no change, so it must be set now, not at some later rotation.
+  const custom = customValueOf(spec);
+  if (needsReplacing || (custom !== undefined && (await store.getValue(name)).value !== custom)) {
+    await rotateTo(ctx, name, target, custom, {}, hooks);
   }
   return { id: name, outs: await outputsFor(name, spec, ctx) };
 }
@@ -146,14 +148,8 @@ export async function update(id: string, olds: EcsSecretOutputs, news: Record<st
   await store.updateSecret(id, { description: spec.description, metadata: metadataFor(spec, meta.metadata[META.lastRotatedAt] ?? clock().toISOString()) });
 
   if (rotationRequested(olds, spec) || needsRotation(drift)) {
-    const target = targetFor(spec, id);
-    const value = spec.customValue === undefined ? undefined : ecsValueFrom(spec.managedUser, spec.credentialType, spec.customValue);
     const rotationMeta: Record<string, string> = spec.rotationTrigger === undefined ? {} : { [META.rotationTrigger]: String(spec.rotationTrigger) };
-    const outcome = await rotateSecret({ store, name: id, target, owner: ctx.owner, clock, value, metadata: rotationMeta, afterStep: hooks.afterStep });
-    // An interrupted earlier rotation was completed first; the custom value asked for now still has to go in.
-    if (outcome.resumed && value !== undefined && (await store.getValue(id)).value !== value) {
-      await rotateSecret({ store, name: id, target, owner: ctx.owner, clock, value, metadata: rotationMeta, afterStep: hooks.afterStep });
-    }
+    await rotateTo(ctx, id, targetFor(spec, id), customValueOf(spec), rotationMeta, hooks);
   }
   return { outs: await outputsFor(id, spec, ctx) };
 }
@@ -176,6 +172,18 @@ export async function read(id: string, props: EcsSecretOutputs | undefined, ctx:
 export async function remove(id: string, props: EcsSecretOutputs, ctx: RuntimeContext): Promise<void> {
   // The secret's deletion never changes the instance.
   await removeSecret(id, props, ctx);
+}
+
+function customValueOf(spec: EcsSecretSpec): string | undefined {
+  return spec.customValue === undefined ? undefined : ecsValueFrom(spec.managedUser, spec.credentialType, spec.customValue);
+}
+
+/** Rotates to `value` (generated when undefined), also when an interrupted earlier rotation has to be completed first. */
+async function rotateTo(ctx: RuntimeContext, name: string, target: EcsSshTarget, value: string | undefined, metadata: Record<string, string>, hooks: HandlerHooks): Promise<void> {
+  const options = { store: ctx.store, name, target, owner: ctx.owner, clock: ctx.clock, value, metadata, afterStep: hooks.afterStep };
+  const outcome = await rotateSecret(options);
+  // The resumed rotation set the value it had stored back then; the one asked for now still has to go in.
+  if (outcome.resumed && value !== undefined && (await ctx.store.getValue(name)).value !== value) await rotateSecret(options);
 }
 
 function rotationRequested(olds: EcsSecretOutputs, spec: EcsSecretSpec): boolean {
