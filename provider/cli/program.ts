@@ -196,12 +196,9 @@ function valueFromFile(meta: SecretMeta, file: string): string {
   const credentialType = m.credentialType === "keyPair" ? "keyPair" : "password";
   // A password file usually ends with a newline that is not part of the password.
   const secret = credentialType === "password" ? text.replace(/\r?\n$/, "") : text;
-  const { validateEcsSecretInputs } = require("../ecs/ecs-secret-schema") as typeof import("../ecs/ecs-secret-schema");
-  const check = validateEcsSecretInputs({
-    instanceId: m.instanceId, managedUser: m.managedUser, credentialType, initialValue: secret,
-    connection: { host: m.host, port: Number(m.port), hostKeyFingerprint: m.hostKeyFingerprint },
-  });
-  const failure = check.failures.find((f) => f.property === "initialValue");
-  if (failure) throw new ManagedSecretsError("InvalidInput", `--value-file ${failure.reason}`, { property: "--value-file" });
+  // The file's value is set on the host as customValue is: the same rules, checked before anything is touched.
+  const { secretValueProblem } = require("../ecs/ecs-secret-schema") as typeof import("../ecs/ecs-secret-schema");
+  const problem = secretValueProblem("customValue", credentialType, secret);
+  if (problem) throw new ManagedSecretsError("InvalidInput", `--value-file ${problem}`, { property: "--value-file" });
   return ecsValueFrom(m.managedUser!, credentialType, secret);
 }

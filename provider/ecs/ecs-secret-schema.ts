@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ManagedSecretsError } from "../errors";
 import { parseRotationPeriod, ROTATION_PERIOD_FORM } from "../validation/rotation-period";
 import { HOST_FORM, isValidHost } from "../validation/host";
+import { isSettablePassword, MAX_PASSWORD_LENGTH, SET_PASSWORD_FORM } from "../validation/password";
 import {
   DEFAULT_RECOVERY_WINDOW_DAYS,
   MAX_RECOVERY_WINDOW_DAYS,
@@ -25,7 +26,6 @@ const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
 export const CREDENTIAL_TYPES = ["password", "keyPair"] as const;
 export const KEY_ALGORITHMS = ["rsa-2048", "ed25519"] as const;
-export const MAX_PASSWORD_LENGTH = 256;
 
 const text = (what: string) => z.string({ error: `must be ${what}` });
 
@@ -99,23 +99,26 @@ export const ecsSecretInputsSchema = z
   })
   .strip()
   .superRefine((v, ctx) => {
-    // A password where a key is expected (or the reverse) would only fail later, on the host.
-    if (v.credentialType === "keyPair") {
-      for (const field of ["initialValue", "customValue"] as const) {
-        const key = v[field];
-        if (key !== undefined && !isPrivateKey(key)) {
-          ctx.addIssue({ code: "custom", path: [field], message: "must be an unencrypted OpenSSH or PEM private key (RSA or ed25519) for credentialType keyPair" });
-        }
-      }
-    } else {
-      for (const field of ["initialValue", "customValue"] as const) {
-        const value = v[field];
-        if (value !== undefined && !password.safeParse(value).success) {
-          ctx.addIssue({ code: "custom", path: [field], message: `must be 1..${MAX_PASSWORD_LENGTH} characters with no line break or NUL` });
-        }
-      }
+    for (const field of ["initialValue", "customValue"] as const) {
+      const value = v[field];
+      const problem = value === undefined ? undefined : secretValueProblem(field, v.credentialType, value);
+      if (problem) ctx.addIssue({ code: "custom", path: [field], message: problem });
     }
   });
+
+/**
+ * Why a secret value cannot be used (what is allowed), or undefined. A
+ * password where a key is expected (or the reverse) would only fail later, on
+ * the host. initialValue is whatever works today and is only sent to log in;
+ * a customValue is set on the host, so it must survive the way it is set.
+ */
+export function secretValueProblem(field: "initialValue" | "customValue", credentialType: (typeof CREDENTIAL_TYPES)[number], value: string): string | undefined {
+  if (credentialType === "keyPair") {
+    return isPrivateKey(value) ? undefined : "must be an unencrypted OpenSSH or PEM private key (RSA or ed25519) for credentialType keyPair";
+  }
+  if (field === "customValue") return isSettablePassword(value) ? undefined : `must be ${SET_PASSWORD_FORM}`;
+  return password.safeParse(value).success ? undefined : `must be 1..${MAX_PASSWORD_LENGTH} characters with no line break or NUL`;
+}
 
 /** Inputs as the user writes them (defaults optional). */
 export type EcsSecretInputs = z.input<typeof ecsSecretInputsSchema>;

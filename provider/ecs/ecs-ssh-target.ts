@@ -2,6 +2,7 @@ import { ManagedSecretsError } from "../errors";
 import type { PreparedApply, RotationTarget, TestedSession } from "../rotation/rotation-target";
 import { openSshSession, probeLogin, type ExecResult, type SshCredential, type SshEndpoint, type SshSession } from "../ssh/ssh-session";
 import { outputTail } from "../ssh/command-output";
+import { hasControlCharacter } from "../validation/password";
 import { generateKeyPair, publicKeyLine, type KeyAlgorithm } from "../credentials/generate-key-pair";
 import { generatePassword } from "../credentials/generate-password";
 import { shq } from "../ssh/shell-quote";
@@ -203,6 +204,16 @@ export class EcsSshTarget implements RotationTarget {
     if (acting.as === "self" && managedUser !== "root") {
       // Only root may use chpasswd; a user changes its own password through passwd's prompts.
       const old = "Password" in current ? current.Password : "";
+      // Check refuses such a customValue, but a current password adopted as initialValue, or an older store, may still have one.
+      const altered = hasControlCharacter(old) ? "current" : hasControlCharacter(password) ? "new" : undefined;
+      if (altered) {
+        throw new ManagedSecretsError(
+          "TargetCommandFailed",
+          `passwd was not run: the ${altered} password of ${managedUser} has a control character, which passwd's terminal on ${this.options.endpoint.host} would alter; ` +
+            `set connection.admin (root, or a user with sudo) to change it with chpasswd`,
+          { property: "connection.admin" },
+        );
+      }
       const result = await acting.session.converse("LC_ALL=C passwd", [
         { expect: /current.*password[^:]*:\s*$/i, send: old },
         { expect: /new password[^:]*:\s*$/i, send: password },
