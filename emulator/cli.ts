@@ -14,9 +14,15 @@ const program = new Command()
   .option("--region <regionId>", "home region", DEFAULT_REGION_ID)
   .option("--state-file <path>", "persist the sandbox in this JSON file so it survives restarts")
   .option("--quiet", "do not print one line per API call")
+  .option(
+    "--kms-instance <kst-id[:key-id,...]>",
+    "act as a KMS 3.0 account with this KMS instance (and keys): CreateSecret must name one; repeatable",
+    (value: string, all: string[]) => [...all, value],
+    [] as string[],
+  )
   .parse();
 
-const opts = program.opts<{ port: number; region: string; stateFile?: string; quiet?: boolean }>();
+const opts = program.opts<{ port: number; region: string; stateFile?: string; quiet?: boolean; kmsInstance: string[] }>();
 
 async function main(): Promise<void> {
   const emulator = await startEmulator({
@@ -24,6 +30,10 @@ async function main(): Promise<void> {
     regionId: opts.region,
     stateFile: opts.stateFile,
     log: opts.quiet ? undefined : (line) => console.log(`[emulator] ${line}`),
+    kmsInstances: opts.kmsInstance.map((spec) => {
+      const [instanceId = "", keys] = spec.split(":", 2);
+      return { instanceId, keyIds: keys ? keys.split(",") : [] };
+    }),
   });
   // The banner is the one place the admin secret is printed: the operator asked for it.
   console.log(

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Clock, EmulatorClock } from "./clock";
 import { CONTROL_PREFIX, handleControl } from "./control/control-http";
-import { EmulatorControl } from "./control/control";
+import { EmulatorControl, type KmsInstanceInput } from "./control/control";
 import { interruptStaleInvocations } from "./products/ecs/cloud-assistant";
 import { ScriptRunner } from "./products/ecs/script-runner";
 import { FaultRegistry } from "./router/faults";
@@ -35,6 +35,8 @@ export interface EmulatorOptions {
   stateFile?: string;
   /** Receives one line per call (no secrets). Default: silent. */
   log?: (line: string) => void;
+  /** Act as a KMS 3.0 account with these KMS instances: CreateSecret must name one (control.addKmsInstance adds more). */
+  kmsInstances?: readonly KmsInstanceInput[];
 }
 
 export interface EmulatorHandle extends AsyncDisposable {
@@ -75,6 +77,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const log = options.log ?? (() => undefined);
   const router = new Router({ state, clock, scripts, faults, regionId, log });
   const control = new EmulatorControl(state, clock, faults, regionId);
+  for (const instance of options.kmsInstances ?? []) control.addKmsInstance(instance);
 
   const admin = state.data.accessKeys[state.data.adminAccessKeyId];
   const health = () => ({

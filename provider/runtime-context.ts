@@ -12,7 +12,14 @@ export interface ConfigSource {
   get(key: string): string | undefined;
 }
 
-const STORE_KEYS = ["managed-secrets:store", "managed-secrets:localPath", "managed-secrets:passphrase", "managed-secrets:probe"] as const;
+const STORE_KEYS = [
+  "managed-secrets:store",
+  "managed-secrets:localPath",
+  "managed-secrets:passphrase",
+  "managed-secrets:dkmsInstanceId",
+  "managed-secrets:encryptionKeyId",
+  "managed-secrets:probe",
+] as const;
 
 let stackConfig: Readonly<Record<string, string>> = {};
 

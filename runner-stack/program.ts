@@ -13,6 +13,8 @@ export function runnerStack(config = new pulumi.Config("managed-secrets-runner")
     concurrency: config.getNumber("concurrency"),
     secretPrefix: config.get("secretPrefix"),
     functionName: config.get("functionName"),
+    dkmsInstanceId: config.get("dkmsInstanceId"),
+    encryptionKeyId: config.get("encryptionKeyId"),
     bundlePath,
     vpc:
       vpcId === undefined

@@ -26,6 +26,16 @@ export interface RegisterInstanceInput {
   keyPairName?: string;
 }
 
+export interface KmsInstanceInput {
+  /** kst- followed by lowercase letters and digits, as KMS prints instance ids. */
+  instanceId: string;
+  /** The instance's symmetric keys (key-...), usable as CreateSecret's EncryptionKeyId. */
+  keyIds?: string[];
+}
+
+const KMS_INSTANCE_ID = /^kst-[a-z0-9]+$/;
+const KMS_KEY_ID = /^key-[a-z0-9]+$/;
+
 const STATUSES: readonly InstanceStatus[] = ["Running", "Stopped", "Starting", "Stopping", "Pending"];
 
 /**
@@ -84,6 +94,23 @@ export class EmulatorControl {
     };
     this.state.changed();
     return { instanceId: input.instanceId, regionId };
+  }
+
+  /**
+   * Adds a KMS instance (or more keys to one). From then on the account acts
+   * like a KMS 3.0 account: CreateSecret without DKMSInstanceId is refused.
+   */
+  addKmsInstance(input: KmsInstanceInput): { instanceId: string; keyIds: string[] } {
+    if (!KMS_INSTANCE_ID.test(input.instanceId ?? "")) throw new RangeError("instanceId must be like kst-hzz65f176a0ogplgq1234");
+    const keyIds = input.keyIds ?? [];
+    if (!Array.isArray(keyIds) || !keyIds.every((k) => typeof k === "string" && KMS_KEY_ID.test(k))) {
+      throw new RangeError("keyIds must be key ids like key-gzz63ff0db5hg3qje1234");
+    }
+    const instances = (this.state.data.kmsInstances ??= {});
+    const instance = (instances[input.instanceId] ??= { instanceId: input.instanceId, keyIds: [] });
+    for (const k of keyIds) if (!instance.keyIds.includes(k)) instance.keyIds.push(k);
+    this.state.changed();
+    return { instanceId: instance.instanceId, keyIds: [...instance.keyIds] };
   }
 
   setInstanceStatus(instanceId: string, status: InstanceStatus): void {

@@ -81,6 +81,8 @@ export interface SecretRecord {
   tags: Record<string, string>;
   /** KMS 3.0: the KMS instance the secret lives in; absent for a secret made without one. */
   dkmsInstanceId?: string;
+  /** The instance's key that encrypts the secret, when CreateSecret named one. */
+  encryptionKeyId?: string;
   /** What ListSecrets' Creator filter matches (absent in state files written before it was kept). */
   creator?: string;
   createTime: string;
@@ -103,4 +105,16 @@ export interface EmulatorStateData {
   instances: Record<string, InstanceRecord>;
   invocations: Record<string, InvocationRecord>;
   secrets: Record<string, SecretRecord>;
+  /**
+   * KMS 3.0 instances of the account, by id, with their keys. Once there is
+   * one, the account acts as KMS 3.0: CreateSecret must name an instance.
+   * Absent in state files written before instances were emulated.
+   */
+  kmsInstances?: Record<string, KmsInstanceRecord>;
+}
+
+export interface KmsInstanceRecord {
+  instanceId: string;
+  /** Symmetric keys of the instance, usable as CreateSecret's EncryptionKeyId. */
+  keyIds: string[];
 }

@@ -62,6 +62,9 @@ export interface KmsClient {
     versionId: string;
     description?: string;
     tags?: readonly KmsTag[];
+    /** KMS 3.0: the KMS instance to create the secret in, and the instance's key that encrypts it. */
+    dkmsInstanceId?: string;
+    encryptionKeyId?: string;
   }): Promise<void>;
   getSecretValue(input: { secretName: string; versionId?: string; versionStage?: string }): Promise<KmsSecretValue>;
   /** `versionStages` is always sent: left out, KMS would give the new version ACSCurrent. */
@@ -139,6 +142,8 @@ export function createKmsClient(config: $OpenApiUtil.Config): KmsClient {
         SecretDataType: "text",
         Description: i.description || undefined,
         Tags: i.tags && i.tags.length > 0 ? JSON.stringify(i.tags.map((t) => ({ TagKey: t.key, TagValue: t.value }))) : undefined,
+        DKMSInstanceId: i.dkmsInstanceId || undefined,
+        EncryptionKeyId: i.encryptionKeyId || undefined,
       });
     },
     async getSecretValue(i) {

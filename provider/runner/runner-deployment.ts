@@ -33,8 +33,15 @@ export const runnerDeploymentSchema = z
       .optional(),
     timeoutSeconds: z.number().int().min(60, { error: "must be an integer 60..86400" }).max(86400, { error: "must be an integer 60..86400" }).default(900),
     memorySize: z.number().int().min(128, { error: "must be 128..32768 MB" }).max(32768, { error: "must be 128..32768 MB" }).default(512),
+    // The runner creates lease companions, so on KMS 3.0 it must know the instance as every other rotator does.
+    dkmsInstanceId: z.string().regex(/^kst-[a-z0-9]+$/, { error: "must be a KMS instance id like kst-hzz65f176a0ogplgq1234" }).optional(),
+    encryptionKeyId: z.string().regex(/^key-[a-z0-9]+$/, { error: "must be a key id of the KMS instance like key-gzz63ff0db5hg3qje1234" }).optional(),
   })
-  .strict();
+  .strict()
+  .refine((d) => d.encryptionKeyId === undefined || d.dkmsInstanceId !== undefined, {
+    path: ["dkmsInstanceId"],
+    error: "is required with encryptionKeyId (KMS encrypts a secret only with a key of its own instance)",
+  });
 
 export type RunnerDeploymentInput = z.input<typeof runnerDeploymentSchema>;
 export type RunnerDeployment = z.output<typeof runnerDeploymentSchema>;
@@ -96,6 +103,8 @@ export function runnerEnvironment(d: RunnerDeployment): Record<string, string> {
     MANAGED_SECRETS_STORE: "kms",
     MANAGED_SECRETS_CONCURRENCY: String(d.concurrency),
     ...(d.secretPrefix ? { MANAGED_SECRETS_PREFIX: d.secretPrefix } : {}),
+    ...(d.dkmsInstanceId ? { MANAGED_SECRETS_DKMS_INSTANCE_ID: d.dkmsInstanceId } : {}),
+    ...(d.encryptionKeyId ? { MANAGED_SECRETS_ENCRYPTION_KEY_ID: d.encryptionKeyId } : {}),
     MANAGED_SECRETS_LOG_LEVEL: "info",
   };
 }

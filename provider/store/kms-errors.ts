@@ -52,6 +52,8 @@ export function storeErrorFrom(e: unknown, secretName?: string): unknown {
     case KMS_EXISTS:
       return new ManagedSecretsError("SecretExists", `secret "${secretName ?? ""}" already exists in KMS (${kmsRef(e)})`, details);
   }
+  const placement = e.action === "CreateSecret" ? placementError(e, what, details) : undefined;
+  if (placement !== undefined) return placement;
   if (e.code === KMS_INVALID_PARAMETER || e.code.startsWith("Missing")) {
     return new ManagedSecretsError("InvalidInput", `KMS refused a parameter${what} (${kmsRef(e)})`, details);
   }
@@ -63,4 +65,36 @@ export function storeErrorFrom(e: unknown, secretName?: string): unknown {
     );
   }
   return new ManagedSecretsError("StoreRejected", `KMS refused ${e.action}${what} (${kmsRef(e)})`, details);
+}
+
+export const KMS_INSTANCE_NOT_FOUND = "Forbidden.DKMSInstanceNotFound";
+export const KMS_KEY_NOT_FOUND = "Forbidden.KeyNotFound";
+export const KMS_MISSING_PARAMETER = "MissingParameter";
+
+/**
+ * Where a new secret goes is the store's configuration, not the caller's data:
+ * these refusals say which setting to fix. The store always sends every other
+ * parameter CreateSecret requires, so a missing one is the KMS instance.
+ */
+function placementError(e: KmsApiError, what: string, details: { secretName?: string }): ManagedSecretsError | undefined {
+  const instance = "managed-secrets:dkmsInstanceId (or MANAGED_SECRETS_DKMS_INSTANCE_ID)";
+  const key = "managed-secrets:encryptionKeyId (or MANAGED_SECRETS_ENCRYPTION_KEY_ID)";
+  switch (e.code) {
+    case KMS_MISSING_PARAMETER:
+      return new ManagedSecretsError("StoreConfig", `KMS needs a KMS instance to create secrets in${what} (a KMS 3.0 account): set ${instance} (${kmsRef(e)})`, {
+        ...details,
+        property: "managed-secrets:dkmsInstanceId",
+      });
+    case KMS_INSTANCE_NOT_FOUND:
+      return new ManagedSecretsError("StoreConfig", `KMS has no KMS instance with the id set in ${instance}${what}: check it against the KMS console of this region (${kmsRef(e)})`, {
+        ...details,
+        property: "managed-secrets:dkmsInstanceId",
+      });
+    case KMS_KEY_NOT_FOUND:
+      return new ManagedSecretsError("StoreConfig", `KMS has no key with the id set in ${key} in that KMS instance${what}: use a symmetric key of that instance, or unset it (${kmsRef(e)})`, {
+        ...details,
+        property: "managed-secrets:encryptionKeyId",
+      });
+  }
+  return undefined;
 }

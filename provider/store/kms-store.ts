@@ -59,6 +59,13 @@ export interface KmsSecretStoreOptions {
   readonly client: KmsClient | (() => KmsClient);
   readonly clock?: Clock;
   readonly retry?: RetryOptions;
+  /**
+   * KMS 3.0 keeps secrets in a KMS instance: CreateSecret there needs its id,
+   * and optionally the instance's key that encrypts the value. Sent on every
+   * create (lease companions too), since a secret cannot move between instances.
+   */
+  readonly dkmsInstanceId?: string;
+  readonly encryptionKeyId?: string;
 }
 
 interface HeldLease {
@@ -98,6 +105,7 @@ export class KmsSecretStore implements SecretStore {
   #client: KmsClient | undefined;
   readonly #clock: Clock;
   readonly #retry: RetryOptions;
+  readonly #placement: { readonly dkmsInstanceId?: string; readonly encryptionKeyId?: string };
   /** Leases this instance took, so release needs no read while they are surely still ours. */
   readonly #held = new Map<string, HeldLease>();
 
@@ -106,6 +114,10 @@ export class KmsSecretStore implements SecretStore {
     this.#makeClient = typeof client === "function" ? client : () => client;
     this.#clock = options.clock ?? systemClock;
     this.#retry = options.retry ?? {};
+    this.#placement = {
+      ...(options.dkmsInstanceId ? { dkmsInstanceId: options.dkmsInstanceId } : {}),
+      ...(options.encryptionKeyId ? { encryptionKeyId: options.encryptionKeyId } : {}),
+    };
   }
 
   async createSecret(input: CreateSecretInput): Promise<SecretMeta> {
@@ -120,7 +132,7 @@ export class KmsSecretStore implements SecretStore {
     const tags = storeTags(input.metadata, at);
     try {
       await this.#call((kms) =>
-        kms.createSecret({ secretName: name, secretData: input.value, versionId: input.versionId, description: input.description, tags }),
+        kms.createSecret({ secretName: name, secretData: input.value, versionId: input.versionId, description: input.description, tags, ...this.#placement }),
       );
     } catch (e) {
       if (isKmsCode(e, KMS_EXISTS)) {
@@ -494,7 +506,7 @@ export class KmsSecretStore implements SecretStore {
     try {
       if (epochOf(versionId) === 1) {
         const description = `rotation lease of managed secret ${name}; holds no credential`;
-        await this.#call((kms) => kms.createSecret({ secretName, secretData, versionId, description }));
+        await this.#call((kms) => kms.createSecret({ secretName, secretData, versionId, description, ...this.#placement }));
       } else {
         await this.#call((kms) => kms.putSecretValue({ secretName, secretData, versionId, versionStages: ["ACSCurrent"] }));
       }

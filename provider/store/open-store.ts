@@ -26,13 +26,13 @@ export function openStore(settings: StoreSettings, clock?: Clock, cloud?: () => 
     const where = issue?.path.join(".") || "settings";
     throw new ManagedSecretsError("StoreConfig", `invalid store settings: ${where}: ${issue?.message ?? "invalid"}`, { property: where });
   }
-  const { store, localPath, passphrase } = parsed.data;
+  const { store, localPath, passphrase, dkmsInstanceId, encryptionKeyId } = parsed.data;
   if (store === "kms") {
     if (cloud === undefined) {
       throw new ManagedSecretsError("StoreConfig", "the kms store needs Alibaba Cloud settings (region, credentials), and none were given", { property: "store" });
     }
     const { KmsSecretStore } = require("./kms-store") as typeof import("./kms-store");
-    return new KmsSecretStore({ client: () => kmsClientFor(cloud()), clock });
+    return new KmsSecretStore({ client: () => kmsClientFor(cloud()), clock, dkmsInstanceId, encryptionKeyId });
   }
   return new LocalSecretStore({ path: expandHome(localPath ?? DEFAULT_LOCAL_STORE_PATH), passphrase: passphrase ?? "", clock });
 }

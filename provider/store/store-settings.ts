@@ -4,12 +4,22 @@ import { ManagedSecretsError } from "../errors";
 
 export const STORE_KINDS = ["local", "kms"] as const;
 
+/** KMS prints instance ids as kst- and key ids as key- followed by lowercase letters and digits (kst-hzz6..., key-gzz63ff...). */
+const KMS_ID_FORMS = {
+  dkmsInstanceId: { pattern: /^kst-[a-z0-9]+$/, form: "a KMS instance id like kst-hzz65f176a0ogplgq1234" },
+  encryptionKeyId: { pattern: /^key-[a-z0-9]+$/, form: "a key id of that KMS instance like key-gzz63ff0db5hg3qje1234" },
+} as const;
+
 /** Which store the product uses and how to open it. */
 export const storeSettingsSchema = z.strictObject({
   store: z.enum(STORE_KINDS),
   /** Absolute, or starting with "~/"; default ~/.managed-secrets/store.enc. */
   localPath: z.string().min(1).optional(),
   passphrase: z.string().min(1).optional(),
+  /** KMS 3.0: the KMS instance new secrets are created in (CreateSecret's DKMSInstanceId). kms store only. */
+  dkmsInstanceId: z.string().regex(KMS_ID_FORMS.dkmsInstanceId.pattern).optional(),
+  /** The instance's symmetric key that encrypts new secrets (CreateSecret's EncryptionKeyId); KMS's default key when unset. kms store only. */
+  encryptionKeyId: z.string().regex(KMS_ID_FORMS.encryptionKeyId.pattern).optional(),
 });
 export type StoreSettings = z.infer<typeof storeSettingsSchema>;
 
@@ -24,7 +34,10 @@ export const STORE_SETTING_KEYS = {
   store: { config: "managed-secrets:store", env: "MANAGED_SECRETS_STORE" },
   localPath: { config: "managed-secrets:localPath", env: "MANAGED_SECRETS_LOCAL_PATH" },
   passphrase: { config: "managed-secrets:passphrase", env: "MANAGED_SECRETS_PASSPHRASE" },
+  dkmsInstanceId: { config: "managed-secrets:dkmsInstanceId", env: "MANAGED_SECRETS_DKMS_INSTANCE_ID" },
+  encryptionKeyId: { config: "managed-secrets:encryptionKeyId", env: "MANAGED_SECRETS_ENCRYPTION_KEY_ID" },
 } as const;
+
 
 interface Found {
   readonly value: string;
@@ -36,6 +49,8 @@ export function resolveStoreSettings(sources: StoreSettingSources): StoreSetting
   const store = pick(sources, "store");
   const localPath = pick(sources, "localPath");
   const passphrase = pick(sources, "passphrase");
+  const dkmsInstanceId = pick(sources, "dkmsInstanceId");
+  const encryptionKeyId = pick(sources, "encryptionKeyId");
 
   const kind = store?.value ?? "local";
   if (!(STORE_KINDS as readonly string[]).includes(kind)) {
@@ -49,10 +64,34 @@ export function resolveStoreSettings(sources: StoreSettingSources): StoreSetting
       property: localPath.from,
     });
   }
+  for (const [setting, found] of [["dkmsInstanceId", dkmsInstanceId], ["encryptionKeyId", encryptionKeyId]] as const) {
+    if (found === undefined) continue;
+    if (kind !== "kms") {
+      // Set for a store that ignores it, it most likely means the kms store was meant and the secrets would land elsewhere.
+      throw new ManagedSecretsError("StoreConfig", `${found.from} applies only to the kms store, but the store is "${kind}": set ${STORE_SETTING_KEYS.store.config} (or ${STORE_SETTING_KEYS.store.env}) to kms, or unset ${found.from}`, {
+        property: found.from,
+      });
+    }
+    const { pattern, form } = KMS_ID_FORMS[setting];
+    if (!pattern.test(found.value)) {
+      // Ids are not secret, but a mistyped one could be anything pasted there: say what is allowed, not what was given.
+      throw new ManagedSecretsError("InvalidInput", `${found.from} must be ${form} (kst-/key- followed by lowercase letters and digits)`, { property: found.from });
+    }
+  }
+  if (encryptionKeyId !== undefined && dkmsInstanceId === undefined) {
+    // KMS encrypts a secret only with a key of the instance the secret is in, so the key alone names no valid place.
+    throw new ManagedSecretsError(
+      "StoreConfig",
+      `${encryptionKeyId.from} needs the KMS instance it belongs to: set ${STORE_SETTING_KEYS.dkmsInstanceId.config} (or ${STORE_SETTING_KEYS.dkmsInstanceId.env}) too`,
+      { property: STORE_SETTING_KEYS.dkmsInstanceId.config },
+    );
+  }
   return storeSettingsSchema.parse({
     store: kind,
     ...(localPath === undefined ? {} : { localPath: localPath.value }),
     ...(passphrase === undefined ? {} : { passphrase: passphrase.value }),
+    ...(dkmsInstanceId === undefined ? {} : { dkmsInstanceId: dkmsInstanceId.value }),
+    ...(encryptionKeyId === undefined ? {} : { encryptionKeyId: encryptionKeyId.value }),
   });
 }
 

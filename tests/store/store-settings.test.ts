@@ -33,7 +33,13 @@ describe("resolveStoreSettings", function () {
     });
     const env = { MANAGED_SECRETS_STORE: "kms", MANAGED_SECRETS_LOCAL_PATH: "/env/store.enc", MANAGED_SECRETS_PASSPHRASE: "from env" };
     assert.deepEqual(resolveStoreSettings({ env, config }), { store: "local", localPath: "~/stack/store.enc", passphrase: "from config" });
-    assert.deepEqual([...config.asked].sort(), ["managed-secrets:localPath", "managed-secrets:passphrase", "managed-secrets:store"]);
+    assert.deepEqual([...config.asked].sort(), [
+      "managed-secrets:dkmsInstanceId",
+      "managed-secrets:encryptionKeyId",
+      "managed-secrets:localPath",
+      "managed-secrets:passphrase",
+      "managed-secrets:store",
+    ]);
   });
 
   it("falls back to the environment per setting when stack config lacks it", function () {

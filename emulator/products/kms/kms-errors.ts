@@ -52,4 +52,9 @@ export const kmsErrors = {
       accessDeniedDetail(principal, `kms:${action}`),
     ),
   throttling: () => new ApiError(429, "Rejected.Throttling", "The QPS upper limit is exceeded."),
+  /** CreateSecret reference (help.aliyun.com/zh/kms/key-management-service/developer-reference/api-createsecret). */
+  missingParameter: () => new ApiError(400, "MissingParameter", "The parameter needed but no provided."),
+  instanceNotFound: () => new ApiError(403, "Forbidden.DKMSInstanceNotFound", "The specified DKMS Instance is not found."),
+  /** KMS's wording for an unknown key elsewhere in its reference; what CreateSecret says for a key of another instance is not documented. */
+  keyNotFound: () => new ApiError(404, "Forbidden.KeyNotFound", "The specified Key is not found."),
 };

@@ -22,6 +22,7 @@ export const createSecret: ActionSpec = {
     const versionId = validate.versionId(ctx.params.VersionId ?? "");
     const description = validate.description(ctx.params);
     const tags = validate.tags(ctx.params);
+    const placement = validate.placement(ctx.params, ctx.state.data.kmsInstances);
     const existing = ctx.state.data.secrets[name];
     if (existing?.plannedDeleteTime) throw kmsErrors.inDeleteWindow();
     if (existing) throw kmsErrors.exists();
@@ -32,6 +33,7 @@ export const createSecret: ActionSpec = {
       secretType: "Generic",
       tags,
       creator: creatorOf(ctx),
+      ...placement,
       createTime: now,
       updateTime: now,
       versions: [{ versionId, secretData: data, secretDataType: type, stages: [STAGE_CURRENT], createTime: now }],
@@ -59,6 +61,8 @@ export const describeSecret: ActionSpec = {
       CreateTime: secret.createTime,
       UpdateTime: secret.updateTime,
       ...(secret.plannedDeleteTime ? { PlannedDeleteTime: secret.plannedDeleteTime } : {}),
+      ...(secret.dkmsInstanceId ? { DKMSInstanceId: secret.dkmsInstanceId } : {}),
+      ...(secret.encryptionKeyId ? { EncryptionKeyId: secret.encryptionKeyId } : {}),
       ...(fetchTags ? { Tags: tagsView(secret) } : {}),
     };
   },

@@ -1,3 +1,4 @@
+import type { KmsInstanceRecord } from "../../state/state-types";
 import { json, optional } from "../params";
 import {
   KMS_DESCRIPTION_MAX_LENGTH,
@@ -60,6 +61,29 @@ export function tags(params: Record<string, string>, name = "Tags"): Record<stri
     out[tag.TagKey] = tag.TagValue;
   }
   return out;
+}
+
+/**
+ * Where CreateSecret puts a secret. An account with KMS instances (KMS 3.0)
+ * needs one named; the key, when given, must be one of that instance's, since
+ * a secret is encrypted only with a key of its own instance. An account
+ * without instances (KMS 1.0) knows no instance id at all.
+ */
+export function placement(
+  params: Record<string, string>,
+  instances: Readonly<Record<string, KmsInstanceRecord>> | undefined,
+): { dkmsInstanceId?: string; encryptionKeyId?: string } {
+  const instanceId = optional(params, "DKMSInstanceId");
+  const keyId = optional(params, "EncryptionKeyId");
+  const known = instances ?? {};
+  if (instanceId === undefined) {
+    if (Object.keys(known).length > 0) throw kmsErrors.missingParameter();
+    return keyId === undefined ? {} : { encryptionKeyId: keyId };
+  }
+  const instance = Object.hasOwn(known, instanceId) ? known[instanceId] : undefined;
+  if (instance === undefined) throw kmsErrors.instanceNotFound();
+  if (keyId !== undefined && !instance.keyIds.includes(keyId)) throw kmsErrors.keyNotFound();
+  return { dkmsInstanceId: instanceId, ...(keyId === undefined ? {} : { encryptionKeyId: keyId }) };
 }
 
 export function stringArray(params: Record<string, string>, name: string): string[] | undefined {
