@@ -38,6 +38,12 @@ export const ERROR_CODES = {
   StoreRejected: "the store's service refused the request",
   /** Another rotator holds the lease for this secret. */
   LeaseHeld: "another rotation of this secret is in progress",
+  /**
+   * Where a secret's credential would be sent (its target metadata) is not
+   * authenticated as hard as its value: its KMS tags were changed outside the
+   * product, or were written before targets were authenticated. Nothing was sent.
+   */
+  TargetUnverified: "the secret's recorded target is not authenticated",
   /** The host presented a host key other than the pinned one. */
   HostKeyMismatch: "the host key does not match the pinned fingerprint",
   /** The target refused a credential we needed to act (current and admin both). */

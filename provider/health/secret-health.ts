@@ -23,7 +23,7 @@ export const DEFAULT_OVERDUE_TOLERANCE_MS = 60 * 60_000;
  */
 export const PROBE_RETRY: RetryPolicy = { ...DEFAULT_RETRY, attempts: 3, baseDelayMs: 500, maxDelayMs: 2_000 };
 
-export type HealthProblem = "overdue" | "rejected" | "unreachable" | "host-key-mismatch" | "interrupted" | "failing";
+export type HealthProblem = "overdue" | "rejected" | "unreachable" | "host-key-mismatch" | "target-unverified" | "interrupted" | "failing";
 
 export interface SecretHealth {
   readonly name: string;
@@ -68,6 +68,8 @@ export async function assessSecret(meta: SecretMeta, options: AssessOptions): Pr
       if (!probed.value) add("rejected", "the target rejects the current credential");
     } else if (isManagedSecretsError(probed.error, "HostKeyMismatch")) {
       add("host-key-mismatch", describeError(probed.error));
+    } else if (isManagedSecretsError(probed.error, "TargetUnverified")) {
+      add("target-unverified", describeError(probed.error));
     } else {
       const tries = probed.attempts > 1 ? ` (${probed.attempts} attempts)` : "";
       add("unreachable", `${describeError(probed.error)}${tries}`);

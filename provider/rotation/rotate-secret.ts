@@ -80,6 +80,7 @@ async function runSteps(options: RotateOptions): Promise<RotationOutcome> {
     return { versionId: current?.versionId ?? "", previousVersionId: "", resumed: false, skipped: [...ROTATION_STEPS], notNeeded };
   }
   if (!current) throw new ManagedSecretsError("VersionNotFound", `secret ${name} has no ACSCurrent version`, { secretName: name });
+  await target.ready?.();
   const currentValue = (await store.getValue(name, { versionId: current.versionId })).value;
   const done = await triggerAlreadyDone(options, meta, currentValue);
   if (done !== undefined) return { versionId: current.versionId, previousVersionId: "", resumed: false, skipped: [...ROTATION_STEPS], notNeeded: done };

@@ -13,6 +13,24 @@ export const META = {
   rotationTrigger: "rotationTrigger",
 } as const;
 
+/**
+ * The metadata entries that decide where a credential is sent and what is
+ * done to whom: a kms store authenticates them (store/kms-binding.ts), and
+ * targets are built from them only once they are.
+ */
+export const TARGET_METADATA_KEYS = [
+  META.kind,
+  "instanceId",
+  "managedUser",
+  "credentialType",
+  "keyAlgorithm",
+  "host",
+  "port",
+  "hostKeyFingerprint",
+  "userName",
+  "previousKeyAction",
+] as const;
+
 /** Metadata after a rotation (or creation) at `now`: next due time follows the declared period. */
 export function rotationScheduleAfter(metadata: Readonly<Record<string, string>>, now: Date): Record<string, string | null> {
   return scheduleFor(metadata[META.rotationPeriodSeconds], now.toISOString());

@@ -4,6 +4,11 @@
  * target decodes them. Every method must be safe to call again after a crash.
  */
 export interface RotationTarget {
+  /**
+   * Optional: what must hold before anything is stored or sent (e.g. that the
+   * target read from the store is authentic). Rotation asks before createPending.
+   */
+  ready?(): Promise<void>;
   /** A fresh login/call with this value, nothing changed: does the target accept it? */
   accepts(value: string): Promise<boolean>;
   /**

@@ -15,6 +15,30 @@ import { META } from "./rotation-metadata";
  * caller passes the context (a RAM secret can turn up wherever ECS ones do).
  */
 export function targetFromMetadata(meta: SecretMeta, ctx: Pick<RuntimeContext, "store" | "clock" | "cloud">): RotationTarget {
+  return authenticated(targetFrom(meta, ctx), () => ctx.store.authenticateTarget(meta.name, meta.metadata));
+}
+
+/**
+ * Metadata can be easier to change than values are to read (KMS tags), and
+ * the target built from it is where the credential goes: nothing reaches the
+ * target until the store has vouched for that metadata. Asked once per target.
+ */
+function authenticated(target: RotationTarget, authenticate: () => Promise<void>): RotationTarget {
+  let checked: Promise<void> | undefined;
+  const ready = () => (checked ??= authenticate());
+  const prepareApply = target.prepareApply?.bind(target);
+  return {
+    ready,
+    accepts: async (value) => (await ready(), target.accepts(value)),
+    apply: async (current, pending, versionId, prepared) => (await ready(), target.apply(current, pending, versionId, prepared)),
+    ...(prepareApply ? { prepareApply: async (current: string) => (await ready(), prepareApply(current)) } : {}),
+    test: async (value) => (await ready(), target.test(value)),
+    retire: async (current, versionId, older, tested) => (await ready(), target.retire(current, versionId, older, tested)),
+    generate: () => target.generate(),
+  };
+}
+
+function targetFrom(meta: SecretMeta, ctx: Pick<RuntimeContext, "store" | "clock" | "cloud">): RotationTarget {
   const m = meta.metadata;
   if (m[META.kind] === "ram") {
     if (!m.userName) {

@@ -18,6 +18,7 @@ import {
   type LeaseRecord,
 } from "./kms-lease";
 import { withRetry, type RetryOptions } from "./kms-retry";
+import { authenticateTarget, bindingTag, computeBinding, namesTarget, nextBindingTags } from "./kms-binding";
 import { isoFromKms, isoSeconds, productStages, secretMeta, valueVersions } from "./kms-secret-meta";
 import { FORMAT_TAG, checkMetadataKeys, readTags, storeTags, tagChanges } from "./kms-tags";
 import { MAX_VERSIONS } from "./secret-store";
@@ -130,6 +131,7 @@ export class KmsSecretStore implements SecretStore {
     const { name } = input;
     const at = isoSeconds(this.#clock());
     const tags = storeTags(input.metadata, at);
+    if (namesTarget(input.metadata)) tags.push(bindingTag(await computeBinding(name, input.versionId, input.value, input.metadata)));
     try {
       await this.#call((kms) =>
         kms.createSecret({ secretName: name, secretData: input.value, versionId: input.versionId, description: input.description, tags, ...this.#placement }),
@@ -210,6 +212,17 @@ export class KmsSecretStore implements SecretStore {
     }
     const at = isoSeconds(this.#clock());
     const nextTags = storeTags(nextMetadata, at, current.foreign);
+    nextTags.push(
+      ...(await nextBindingTags({
+        name,
+        tags: description.tags,
+        metadata: current.metadata,
+        nextMetadata,
+        patch: patch.metadata ?? {},
+        currentVersionId: valueVersions(versions).find((v) => v.stages.includes("ACSCurrent"))?.versionId,
+        readValue: async (versionId) => (await this.getValue(name, { versionId })).value,
+      })),
+    );
     const { set, remove } = tagChanges(description.tags, nextTags);
     try {
       if (nextDescription !== description.description) await this.#call((kms) => kms.updateSecret({ secretName: name, description: nextDescription }));
@@ -220,6 +233,13 @@ export class KmsSecretStore implements SecretStore {
     }
     const foreign = description.tags.filter((t) => !remove.includes(t.key) && !nextTags.some((n) => n.key === t.key));
     return secretMeta({ ...description, description: nextDescription, tags: [...foreign, ...nextTags] }, versions);
+  }
+
+  async authenticateTarget(name: string, metadata: Readonly<Record<string, string>>): Promise<void> {
+    checkSecretName(name);
+    const { description } = await this.#readLive(name);
+    const readValue = async (versionId: string) => (await this.getValue(name, { versionId })).value;
+    await authenticateTarget(name, description.tags, readTags(name, description.tags).metadata, metadata, readValue);
   }
 
   async getValue(name: string, selector: VersionSelector = {}): Promise<SecretVersion> {

@@ -10,10 +10,11 @@ import { invalid } from "./store-input";
  * Limits (Alibaba Cloud Resource Management and KMS TagResources):
  * at most 20 tags per resource; keys and values at most 128 characters of
  * letters, digits and / \ _ - . + = : @; keys must not start with "aliyun" or
- * "acs:". The store uses two tags of its own, which leaves 18 for metadata.
+ * "acs:". The store keeps three tags of its own, which leaves 17 for metadata.
  *
  *   managed-secrets:format      "1": marks the secrets this product manages
  *   managed-secrets:updated-at  when description or metadata last changed
+ *   managed-secrets:binding     authenticates the target entries (kms-binding.ts)
  *   managed-secrets/<key>       one metadata entry
  *
  * A value that is not in the tag alphabet, or too long, is stored as base64:
@@ -31,7 +32,9 @@ export const FORMAT_TAG = "managed-secrets:format";
 export const FORMAT_VERSION = "1";
 export const UPDATED_AT_TAG = "managed-secrets:updated-at";
 export const METADATA_TAG_PREFIX = "managed-secrets/";
-const STORE_TAGS = 2;
+export const BINDING_TAG = "managed-secrets:binding";
+/** Reserved even while a secret has no binding, so adding one can never overflow the limit. */
+const STORE_TAGS = 3;
 export const MAX_METADATA_TAGS = KMS_MAX_TAGS - STORE_TAGS;
 
 /** No "/" (it separates continuation parts) and short enough that key, prefix and part number fit in 128. */
@@ -82,7 +85,7 @@ export function storeTags(metadata: Readonly<Record<string, string>>, updatedAt:
 }
 
 export function isStoreTag(key: string): boolean {
-  return key === FORMAT_TAG || key === UPDATED_AT_TAG || key.startsWith(METADATA_TAG_PREFIX);
+  return key === FORMAT_TAG || key === UPDATED_AT_TAG || key === BINDING_TAG || key.startsWith(METADATA_TAG_PREFIX);
 }
 
 export interface ReadTags {

@@ -191,6 +191,15 @@ export class LocalSecretStore implements SecretStore {
     });
   }
 
+  /**
+   * Metadata and values are in one document under one AES-GCM key from the
+   * passphrase: changing a target without the passphrase fails the whole
+   * file's authentication, so whatever decrypts is as authentic as the values.
+   */
+  async authenticateTarget(name: string): Promise<void> {
+    checkSecretName(name);
+  }
+
   async getValue(name: string, selector: VersionSelector = {}): Promise<SecretVersion> {
     checkSecretName(name);
     if (selector.versionId !== undefined) checkVersionId(selector.versionId);

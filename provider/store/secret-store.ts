@@ -88,6 +88,15 @@ export interface SecretStore {
     patch: { readonly description?: string; readonly metadata?: Readonly<Record<string, string | null>> },
   ): Promise<SecretMeta>;
 
+  /**
+   * Resolves when `metadata`'s target entries (TARGET_METADATA_KEYS: host,
+   * port, host key, users) are what the secret's writer stored, proven with
+   * material as hard to get as its value; fails with TargetUnverified
+   * otherwise. Called before a credential is sent to a target built from
+   * metadata: where it goes must be as hard to forge as it is to read.
+   */
+  authenticateTarget(name: string, metadata: Readonly<Record<string, string>>): Promise<void>;
+
   /** Default selector: ACSCurrent. Fails with VersionNotFound, SecretNotFound, SecretPendingDeletion. */
   getValue(name: string, selector?: VersionSelector): Promise<SecretVersion>;
   /**

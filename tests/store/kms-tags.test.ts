@@ -74,16 +74,16 @@ describe("kms store: metadata as KMS tags", function () {
     await expectError(() => readTags("db", [{ key: "managed-secrets/k", value: "b64.1:***" }]), "StoreUnreadable");
   });
 
-  it("refuses metadata that needs more than the 18 tags left by the store, counting others' tags", async function () {
+  it("refuses metadata that needs more than the 17 tags left by the store, counting others' tags", async function () {
     assert.equal(KMS_MAX_TAGS, 20);
-    assert.equal(MAX_METADATA_TAGS, 18);
-    const eighteen = Object.fromEntries(Array.from({ length: 18 }, (_, i) => [`k${i}`, "v"]));
-    assert.equal(storeTags(eighteen, AT).length, 20);
-    await expectError(() => storeTags({ ...eighteen, k18: "v" }, AT), "InvalidInput", {
+    assert.equal(MAX_METADATA_TAGS, 17);
+    const seventeen = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"]));
+    assert.equal(storeTags(seventeen, AT).length, 19, "the 20th is kept for the binding tag");
+    await expectError(() => storeTags({ ...seventeen, k17: "v" }, AT), "InvalidInput", {
       property: "metadata",
-      message: /^metadata needs 19 KMS tags, but a secret holds at most 20 \(2 used by the store\)/,
+      message: /^metadata needs 18 KMS tags, but a secret holds at most 20 \(3 used by the store\)/,
     });
-    await expectError(() => storeTags(eighteen, AT, 1), "InvalidInput", { message: /2 used by the store, 1 by others/ });
+    await expectError(() => storeTags(seventeen, AT, 1), "InvalidInput", { message: /3 used by the store, 1 by others/ });
   });
 
   it("refuses metadata keys that cannot be KMS tag keys", async function () {

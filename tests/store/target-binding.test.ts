@@ -1,0 +1,172 @@
+import { strict as assert } from "node:assert";
+import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LocalSecretStore } from "../../provider/store/local-store";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
+import { tryLogin } from "../support/ssh-client";
+import * as ecs from "../../provider/ecs/ecs-secret-handler";
+import { runCli } from "../../provider/cli/program";
+import { rotateSecret } from "../../provider/rotation/rotate-secret";
+import { targetFromMetadata } from "../../provider/rotation/target-from-metadata";
+import type { RuntimeContext } from "../../provider/runtime-context";
+import { kmsCall } from "../emulator/emulator-helpers";
+import { ecsInputs, loginWith } from "../ecs/ecs-fixtures";
+import { expectError } from "./expect-error";
+import { startKmsEmulatorStore, type KmsEmulatorStore } from "./kms-emulator-store";
+import { createTestClock, type TestClock } from "./test-clock";
+
+/**
+ * Tags are a separate permission from reading values (kms:TagResource). The
+ * SSH target is read back from tags, so whoever can edit them must not be able
+ * to point a probe or a rotation at their own sshd: a second, real sshd plays
+ * the attacker's host and must see no connection at all.
+ */
+describe("kms store: the SSH target in tags is authenticated before any credential is sent (real sshd, fake sshd)", function () {
+  let real: StartedSshHost;
+  let fake: StartedSshHost;
+  let kms: KmsEmulatorStore;
+  let clock: TestClock;
+  let ctx: RuntimeContext;
+
+  before(async function () {
+    requireRootForHosts();
+    [real, fake] = await Promise.all([startSshHost(), startSshHost()]);
+  });
+  after(async () => Promise.all([real?.stop(), fake?.stop()]));
+  beforeEach(async () => {
+    clock = createTestClock(new Date());
+    kms = await startKmsEmulatorStore({ clock });
+    ctx = { store: kms.store, clock, owner: "test", cloud: () => kms.cloud };
+  });
+  afterEach(async () => kms.dispose());
+
+  const connectionsTo = (host: StartedSshHost) => host.logs().split("\n").filter((l) => /Connection from/.test(l)).length;
+  const tag = (name: string, tags: Record<string, string>) =>
+    kmsCall(kms.emulator, "TagResource", { SecretName: name, Tags: JSON.stringify(Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue }))) });
+  const cli = async (args: string[]) => {
+    let out = "";
+    let err = "";
+    const code = await runCli(args, { out: { write: (s) => void (out += s) }, err: { write: (s) => void (err += s) }, context: () => ctx });
+    return { code, out, err };
+  };
+  const redirect = (name: string) =>
+    tag(name, { "managed-secrets/host": fake.host, "managed-secrets/port": String(fake.port), "managed-secrets/hostKeyFingerprint": fake.hostKeyFingerprint });
+
+  it("tags changed to a fake sshd: check and rotate refuse with TargetUnverified, the fake host sees no connection, nothing is stored; pulumi up restores the declared target", async () => {
+    const inputs = ecsInputs(real);
+    const { id, outs } = await ecs.create(inputs, ctx);
+    await redirect(id);
+    const meta = (await kms.store.describeSecret(id))!;
+    assert.equal(meta.metadata.host, fake.host, "the tags now point at the fake host");
+    const seenBefore = connectionsTo(fake);
+
+    const checked = await cli(["check", "--json"]);
+    assert.equal(checked.code, 1, checked.err);
+    const [finding] = JSON.parse(checked.out) as { problems: string[]; details: string[] }[];
+    assert.deepEqual(finding!.problems, ["target-unverified"]);
+    assert.match(finding!.details[0]!, /TargetUnverified: .*does not match its authentication: its KMS tags were changed outside managed-secrets\. Nothing was sent/);
+
+    const rotated = await cli(["rotate", id]);
+    assert.notEqual(rotated.code, 0);
+    assert.match(rotated.err, /^managed-secrets: TargetUnverified: /);
+    await expectError(rotateSecret({ store: kms.store, name: id, target: targetFromMetadata(meta, ctx), owner: "runner", clock }), "TargetUnverified");
+
+    assert.equal(connectionsTo(fake), seenBefore, `the fake sshd saw no connection:\n${fake.logs()}`);
+    const after = (await kms.store.describeSecret(id))!;
+    assert.deepEqual(after.versions.map((v) => [v.versionId, v.stages]), [["v1", ["ACSCurrent"]]], "no pending version was stored");
+    assert.equal(await loginWith(real, "root", { password: real.rootPassword }), true, "the real host was not changed");
+
+    // The program still declares the real host: an update writes it back and authenticates it again.
+    await ecs.update(id, outs, inputs, ctx);
+    const fixed = await cli(["check"]);
+    assert.equal(fixed.code, 0, fixed.out + fixed.err);
+
+    // The check above is meaningful: a connection to the fake host does show in its log.
+    await tryLogin({ host: fake.host, port: fake.port, hostKeyFingerprint: fake.hostKeyFingerprint, username: "root", password: "not-a-credential" });
+    assert.ok(connectionsTo(fake) > seenBefore, fake.logs());
+  });
+
+  it("a secret written before targets were authenticated (no binding tag) is refused until its program declares the target again", async () => {
+    const inputs = ecsInputs(real, { rotationPeriod: "30d" });
+    const { id, outs } = await ecs.create(inputs, ctx);
+    await kmsCall(kms.emulator, "UntagResource", { SecretName: id, TagKeys: JSON.stringify(["managed-secrets:binding"]) });
+    await redirect(id);
+    const seenBefore = connectionsTo(fake);
+    const checked = await cli(["check"]);
+    assert.equal(checked.code, 1);
+    assert.match(checked.out, /target-unverified/);
+    assert.match(checked.out, /recorded only in KMS tags/);
+    assert.equal(connectionsTo(fake), seenBefore, "nothing was sent to the fake host");
+
+    // Tags alone are never taken as the target: an unrelated metadata write (the runner's, a finish) does not bless them.
+    await kms.store.updateSecret(id, { metadata: { note: "x" } });
+    assert.equal((await cli(["check"])).code, 1);
+
+    // `pulumi up --refresh`: refresh reports it, so diff sees a change, and the update re-declares the target.
+    const refreshed = (await ecs.read(id, outs, ctx)).props!;
+    assert.deepEqual(refreshed.health?.problems, ["target-unverified"]);
+    assert.equal((await ecs.diff(id, refreshed, inputs)).changes, true);
+    await ecs.update(id, refreshed, inputs, ctx);
+    const fixed = await cli(["check"]);
+    assert.equal(fixed.code, 0, fixed.out);
+    assert.equal((await kms.store.describeSecret(id))!.metadata.host, real.host);
+    assert.equal(connectionsTo(fake), seenBefore);
+  });
+
+  it("an authenticated target keeps working through rotations (the binding follows ACSCurrent), and a tag edited after a rotation is still caught", async () => {
+    const inputs = ecsInputs(real, { rotationTrigger: "a" });
+    const { id, outs } = await ecs.create(inputs, ctx);
+    const rotated = await cli(["rotate", id]);
+    assert.equal(rotated.code, 0, rotated.err);
+    real = Object.assign(real, { rootPassword: JSON.parse((await kms.store.getValue(id)).value).Password });
+    const updated = (await ecs.update(id, outs, { ...inputs, rotationTrigger: "b" }, ctx)).outs;
+    real = Object.assign(real, { rootPassword: updated.value });
+    assert.equal(updated.versionId, "v3");
+    assert.equal((await cli(["check"])).code, 0);
+
+    const seenBefore = connectionsTo(fake);
+    await tag(id, { "managed-secrets/port": String(fake.port) });
+    const checked = await cli(["check"]);
+    assert.equal(checked.code, 1);
+    assert.match(checked.out, /target-unverified/);
+    assert.equal(connectionsTo(fake), seenBefore);
+  });
+});
+
+describe("local store: a target can only be changed by whoever can read the values (real sshd, fake sshd)", function () {
+  let real: StartedSshHost;
+  let fake: StartedSshHost;
+  let dir: string;
+
+  before(async function () {
+    requireRootForHosts();
+    [real, fake] = await Promise.all([startSshHost(), startSshHost()]);
+  });
+  after(async () => Promise.all([real?.stop(), fake?.stop()]));
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "ms-binding-"));
+  });
+  afterEach(async () => rm(dir, { recursive: true, force: true }));
+
+  it("a store file swapped for one that points the same secret at a fake sshd is refused; the fake host sees no connection", async () => {
+    const clock = createTestClock(new Date());
+    const context = (store: LocalSecretStore): RuntimeContext => ({ store, clock, owner: "t", cloud: () => { throw new Error("no cloud here"); } });
+    const victim = new LocalSecretStore({ path: join(dir, "store.enc"), passphrase: "the operator's passphrase", clock });
+    const { id } = await ecs.create(ecsInputs(real), context(victim));
+    // Metadata and values share one AES-GCM document: without the passphrase, the only way to change
+    // the target is to replace the whole file, here with the attacker's own store naming the same secret.
+    const attacker = new LocalSecretStore({ path: join(dir, "attacker.enc"), passphrase: "the attacker's passphrase", clock });
+    await ecs.create({ ...ecsInputs(fake), instanceId: `i-test${real.port}`, initialValue: fake.rootPassword }, context(attacker));
+    const seenBefore = fake.logs().split("\n").filter((l) => /Connection from/.test(l)).length;
+    await copyFile(join(dir, "attacker.enc"), join(dir, "store.enc"));
+
+    let out = "";
+    let err = "";
+    const io = { out: { write: (s: string) => void (out += s) }, err: { write: (s: string) => void (err += s) }, context: () => context(victim) };
+    assert.equal(await runCli(["check"], io), 1);
+    assert.equal(await runCli(["rotate", id], io), 1);
+    assert.match(err, /StoreUnreadable: the passphrase does not open the store file/);
+    assert.equal(fake.logs().split("\n").filter((l) => /Connection from/.test(l)).length, seenBefore, "nothing reached the fake host");
+  });
+});
