@@ -4,6 +4,13 @@ import type { SshCredential } from "../ssh/ssh-session";
 /**
  * The JSON KMS uses for managed ECS secrets, so an application that reads a
  * KMS managed ECS secret reads ours unchanged.
+ *
+ * PrivateKey is what KMS documents, PEM, wherever PEM can hold the key: keys
+ * this product generates are PKCS#1 PEM for RSA and OpenSSH format for
+ * ed25519 (see generate-key-pair.ts); a key a user supplied is kept as given.
+ * Values written before RSA keys were PEM hold OpenSSH-format RSA keys and
+ * public key lines without a comment: everything here reads both, since a
+ * stored value is never rewritten, only rotated away from.
  */
 export type EcsValue =
   | { readonly UserName: string; readonly Password: string }

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { utils } from "ssh2";
-import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
+import { generateKeyPair, PUBLIC_KEY_COMMENT } from "../../provider/credentials/generate-key-pair";
 import { generatePassword, GENERATED_PASSWORD_LENGTH } from "../../provider/credentials/generate-password";
 
 describe("Generated credentials", () => {
@@ -9,7 +9,7 @@ describe("Generated credentials", () => {
       const pair = await generateKeyPair("ed25519");
       const parsed = utils.parseKey(pair.privateKey);
       assert.ok(!(parsed instanceof Error), `key ${i} does not parse`);
-      assert.equal(`${parsed.type} ${parsed.getPublicSSH().toString("base64")}`, pair.publicKey);
+      assert.equal(`${parsed.type} ${parsed.getPublicSSH().toString("base64")} ${PUBLIC_KEY_COMMENT}`, pair.publicKey);
     }
   });
 

@@ -38,7 +38,9 @@ describe("EcsSecret key pairs and unusual authorized_keys (real sshd)", function
   it("retires an adopted key written on a CRLF line with no comment, and keeps the other CRLF lines byte for byte", async () => {
     const adopted = await generateKeyPair("ed25519");
     const foreign = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtherKeyOfSomeoneElse0000000000000000000 ops@bastion\r\n";
-    await writeRootKeys(`${foreign}${adopted.publicKey}\r\n`);
+    // Type and key only: generated public key lines carry a comment, and this line must have none.
+    const bare = adopted.publicKey.split(" ").slice(0, 2).join(" ");
+    await writeRootKeys(`${foreign}${bare}\r\n`);
     const inputs = ecsInputs(host, { secretName: "crlf", credentialType: "keyPair", initialValue: adopted.privateKey });
     const { id, outs } = await ecs.create(inputs, t.context());
 

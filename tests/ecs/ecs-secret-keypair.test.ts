@@ -41,7 +41,7 @@ for (const backend of BACKENDS) {
 
       const updated = (await ecs.update(id, outs, { ...inputs, rotationTrigger: "r1" }, t.context())).outs;
       assert.match(updated.publicKey!, /^ssh-rsa /);
-      assert.match(updated.value, /BEGIN OPENSSH PRIVATE KEY/);
+      assert.match(updated.value, /^-----BEGIN RSA PRIVATE KEY-----\n/, "generated RSA keys are stored as PKCS#1 PEM, as KMS documents");
       assert.equal(await loginWith(host, "root", { privateKey: updated.value }), true);
       assert.equal(await loginWith(host, "root", { privateKey: initial.privateKey }), false);
 
