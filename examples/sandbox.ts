@@ -18,7 +18,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { describeError } from "../provider/errors";
-import { sandboxPrerequisiteProblem, sandboxStackConfig, startSandbox, stopOnSignals, type Sandbox } from "./support/sandbox";
+import { sandboxCliEnv, sandboxPrerequisiteProblem, sandboxStackConfig, startSandbox, stopOnSignals, type Sandbox } from "./support/sandbox";
 
 /** What the sandbox wrote for the user, all inside sandbox.dir. */
 export interface SandboxFiles {
@@ -66,15 +66,7 @@ async function writeFiles(sandbox: Sandbox): Promise<SandboxFiles> {
   await writeFile(knownHosts, sandbox.instances.map((i) => `[${i.connection.host}]:${i.connection.port} ${i.host.hostPublicKey}\n`).join(""), { mode: 0o600 });
 
   const envFile = join(sandbox.dir, "sandbox.env");
-  const env: Record<string, string> = {
-    MANAGED_SECRETS_STORE: "local",
-    MANAGED_SECRETS_LOCAL_PATH: sandbox.store.path,
-    MANAGED_SECRETS_PASSPHRASE: sandbox.store.passphrase,
-    MANAGED_SECRETS_ENDPOINT: sandbox.cloud.endpoint,
-    ALIBABA_CLOUD_REGION_ID: sandbox.cloud.regionId,
-    ALIBABA_CLOUD_ACCESS_KEY_ID: sandbox.cloud.accessKeyId,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: sandbox.cloud.accessKeySecret,
-  };
+  const env = sandboxCliEnv(sandbox);
   await writeFile(
     envFile,
     [

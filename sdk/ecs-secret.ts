@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { DeepInputs } from "./deep-input";
 import { ecsSecretProvider } from "../provider/ecs/ecs-secret-provider";
 import type { EcsSecretInputs } from "../provider/ecs/ecs-secret-schema";
 
@@ -10,10 +11,8 @@ import type { EcsSecretInputs } from "../provider/ecs/ecs-secret-schema";
  * 7-30 day recovery window. Deleting the secret never changes the instance.
  */
 
-type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K] extends object ? Inputs<T[K]> : T[K]> };
-
 /** Arguments of {@link EcsSecret}; shapes and ranges are validated by the provider's check. */
-export type EcsSecretArgs = Inputs<EcsSecretInputs>;
+export type EcsSecretArgs = DeepInputs<EcsSecretInputs>;
 
 /** Outputs that carry a credential: always secret in state. */
 export const ECS_SECRET_OUTPUTS = ["value", "customValue"] as const;

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { DeepInputs } from "./deep-input";
 import { ramSecretProvider } from "../provider/ram/ram-secret-provider";
 import type { RamSecretInputs } from "../provider/ram/ram-secret-schema";
 
@@ -14,10 +15,8 @@ import type { RamSecretInputs } from "../provider/ram/ram-secret-schema";
  * ALIBABA_CLOUD_* environment.
  */
 
-type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
-
 /** Arguments of {@link RamSecret}; shapes and ranges are validated by the provider's check. */
-export type RamSecretArgs = Inputs<RamSecretInputs>;
+export type RamSecretArgs = DeepInputs<RamSecretInputs>;
 
 /** Outputs that carry a credential: always secret in state. */
 export const RAM_SECRET_OUTPUTS = ["accessKeySecret"] as const;

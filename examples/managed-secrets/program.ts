@@ -40,10 +40,18 @@ export function managedSecrets(cfg: pulumi.Config = new pulumi.Config()): Manage
   const rotationTrigger = cfg.get("rotateNow");
 
   const ecs = cfg.requireObject<InstanceConfig[]>("instances").flatMap((instance) => {
+    // A break-glass root key of the team's own (never stored by the provider): with it, a password
+    // changed by hand or a deleted key line is repaired by the next `pulumi up --refresh`.
+    const adminKey = cfg.getSecret(`${instance.name}AdminPrivateKey`);
     const common = {
       instanceId: instance.instanceId,
       managedUser: "root",
-      connection: { host: instance.host, port: instance.port ?? 22, hostKeyFingerprint: instance.hostKeyFingerprint },
+      connection: {
+        host: instance.host,
+        port: instance.port ?? 22,
+        hostKeyFingerprint: instance.hostKeyFingerprint,
+        ...(adminKey ? { admin: { user: "root", privateKey: adminKey } } : {}),
+      },
       rotationPeriod: ecsRotationPeriod,
       rotationTrigger,
       recoveryWindowDays,

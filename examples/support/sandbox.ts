@@ -34,6 +34,12 @@ export interface SandboxInstance {
   readonly rootPassword: string;
   /** The root key pair that works today (OpenSSH private key), when the spec asked for one. */
   readonly rootPrivateKey?: string;
+  /**
+   * The operator's own root key (a line no secret manages): what a team keeps
+   * for break-glass access and gives EcsSecret as `connection.admin`, so drift
+   * (a password changed by hand, a key line deleted) can be repaired.
+   */
+  readonly adminPrivateKey: string;
 }
 
 export interface SandboxRamUser {
@@ -143,6 +149,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           connection: { host: host.host, port: host.port, hostKeyFingerprint: host.hostKeyFingerprint },
           rootPassword: host.rootPassword,
           ...(managed ? { rootPrivateKey: managed.privateKey } : {}),
+          adminPrivateKey: operator.privateKey,
         };
       }),
     );
@@ -171,7 +178,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         emulator.accessKeySecret,
         store.passphrase,
         key.accessKeySecret,
-        ...instances.flatMap((i) => [i.rootPassword, ...(i.rootPrivateKey ? [i.rootPrivateKey] : [])]),
+        ...instances.flatMap((i) => [i.rootPassword, i.adminPrivateKey, ...(i.rootPrivateKey ? [i.rootPrivateKey] : [])]),
       ],
       stop,
     };
@@ -213,6 +220,7 @@ export function sandboxStackConfig(sandbox: Sandbox): StackConfigEntry[] {
     ...sandbox.instances.flatMap((i) => [
       secret(`${i.name}RootPassword`, i.rootPassword),
       ...(i.rootPrivateKey ? [secret(`${i.name}RootPrivateKey`, i.rootPrivateKey)] : []),
+      secret(`${i.name}AdminPrivateKey`, i.adminPrivateKey),
     ]),
     plain("ramUserName", sandbox.ramUser.userName),
     plain("ramAccessKeyId", sandbox.ramUser.accessKeyId),
@@ -225,6 +233,19 @@ export function sandboxStackConfig(sandbox: Sandbox): StackConfigEntry[] {
     plain("managed-secrets:accessKeyId", sandbox.cloud.accessKeyId),
     secret("managed-secrets:accessKeySecret", sandbox.cloud.accessKeySecret),
   ];
+}
+
+/** The environment the CLI and the runner read the sandbox's store and emulator from. */
+export function sandboxCliEnv(sandbox: Sandbox): Record<string, string> {
+  return {
+    MANAGED_SECRETS_STORE: "local",
+    MANAGED_SECRETS_LOCAL_PATH: sandbox.store.path,
+    MANAGED_SECRETS_PASSPHRASE: sandbox.store.passphrase,
+    MANAGED_SECRETS_ENDPOINT: sandbox.cloud.endpoint,
+    ALIBABA_CLOUD_REGION_ID: sandbox.cloud.regionId,
+    ALIBABA_CLOUD_ACCESS_KEY_ID: sandbox.cloud.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: sandbox.cloud.accessKeySecret,
+  };
 }
 
 /** The provider's part of it, as the engine hands stack config to a dynamic provider's configure(). */
