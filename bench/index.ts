@@ -19,6 +19,7 @@ import { generatePassword } from "../provider/credentials/generate-password";
 import { generateKeyPair } from "../provider/credentials/generate-key-pair";
 import { ecsSecretProvider } from "../provider/ecs/ecs-secret-provider";
 import { runFleetBench } from "./fleet";
+import { runEngineBench } from "./engine";
 
 const PASSWORD_RUNS = Number(process.env.BENCH_PASSWORD_RUNS ?? 25);
 const KEY_RUNS = Number(process.env.BENCH_KEY_RUNS ?? 15);
@@ -112,6 +113,8 @@ async function main(): Promise<void> {
   requireRootForHosts();
   // `npm run bench -- --fleet` or BENCH_ONLY=fleet: only the fleet run; BENCH_ONLY=single: only the single-host rows.
   if (process.argv.includes("--fleet") || process.env.BENCH_ONLY === "fleet") return runFleetBench();
+  // `npm run bench -- --engine` or BENCH_ONLY=engine: only pulumi up beside the provider's own update().
+  if (process.argv.includes("--engine") || process.env.BENCH_ONLY === "engine") return runEngineBench();
   const dir = await mkdtemp(join(tmpdir(), "ms-bench-"));
   const store = new LocalSecretStore({ path: join(dir, "store.enc"), passphrase: randomBytes(18).toString("base64") });
   const host = await startSshHost();
@@ -126,7 +129,10 @@ async function main(): Promise<void> {
     await host.stop();
     await rm(dir, { recursive: true, force: true });
   }
-  if (process.env.BENCH_ONLY !== "single") await runFleetBench();
+  if (process.env.BENCH_ONLY !== "single") {
+    await runFleetBench();
+    await runEngineBench();
+  }
 }
 
 main().catch((e) => {
