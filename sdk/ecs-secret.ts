@@ -71,6 +71,7 @@ export function ecsSecretProps(args: EcsSecretArgs): pulumi.Inputs {
     ...args,
     initialValue: pulumi.secret(args.initialValue),
     customValue: args.customValue === undefined ? undefined : pulumi.secret(args.customValue),
-    connection: pulumi.output(args.connection).apply((c) => (c.admin ? pulumi.secret(c) : pulumi.output(c))),
+    // admin and bastion carry credentials.
+    connection: pulumi.output(args.connection).apply((c) => (c.admin || ("bastion" in c && c.bastion) ? pulumi.secret(c) : pulumi.output(c))),
   };
 }

@@ -15,6 +15,7 @@ import {
 } from "./ecs-secret-schema";
 import { EcsSshTarget, ecsValueFrom, type EcsAdmin } from "./ecs-ssh-target";
 import { decodeEcsValue, secretPartOf } from "./ecs-value";
+import type { BastionEndpoint } from "../ssh/bastion";
 
 /**
  * EcsSecret's provider behaviour. The serialized provider object is a thin
@@ -29,7 +30,14 @@ export interface EcsSecretOutputs {
   readonly instanceId: string;
   readonly managedUser: string;
   readonly credentialType: "password" | "keyPair";
-  readonly connection: { readonly host: string; readonly port: number; readonly hostKeyFingerprint: string; readonly adminUser?: string };
+  readonly connection: {
+    readonly host: string;
+    readonly port: number;
+    readonly hostKeyFingerprint: string;
+    readonly adminUser?: string;
+    /** Where the bastion is; its credential is never an output. */
+    readonly bastion?: { readonly host: string; readonly port: number; readonly hostKeyFingerprint: string; readonly user: string };
+  };
   readonly keyAlgorithm: string;
   readonly description: string;
   readonly rotationPeriod?: string;
@@ -81,7 +89,8 @@ export async function diff(_id: string, olds: EcsSecretOutputs, news: Record<str
     olds.connection.host !== spec.connection.host ||
     olds.connection.port !== spec.connection.port ||
     olds.connection.hostKeyFingerprint !== spec.connection.hostKeyFingerprint ||
-    olds.connection.adminUser !== spec.connection.admin?.user;
+    olds.connection.adminUser !== spec.connection.admin?.user ||
+    bastionChanged(olds.connection.bastion, spec.connection.bastion);
   // Same secret name on both sides: the old one must be gone (or scheduled) before the new one can be created.
   return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && !replaces.includes("secretName") };
 }
@@ -192,6 +201,7 @@ function rotationRequested(olds: EcsSecretOutputs, spec: EcsSecretSpec): boolean
 
 function targetFor(spec: EcsSecretSpec, secretName: string): EcsSshTarget {
   const admin = spec.connection.admin;
+  const bastion = bastionOf(spec);
   const ecsAdmin: EcsAdmin | undefined = admin && {
     user: admin.user,
     credential: admin.password !== undefined ? { password: admin.password } : { privateKey: admin.privateKey! },
@@ -201,13 +211,31 @@ function targetFor(spec: EcsSecretSpec, secretName: string): EcsSshTarget {
     managedUser: spec.managedUser,
     credentialType: spec.credentialType,
     keyAlgorithm: spec.keyAlgorithm,
-    endpoint: { host: spec.connection.host, port: spec.connection.port, hostKeyFingerprint: spec.connection.hostKeyFingerprint },
+    endpoint: {
+      host: spec.connection.host,
+      port: spec.connection.port,
+      hostKeyFingerprint: spec.connection.hostKeyFingerprint,
+      ...(bastion ? { bastion } : {}),
+    },
     admin: ecsAdmin,
   });
 }
 
+function bastionOf(spec: EcsSecretSpec): BastionEndpoint | undefined {
+  const b = spec.connection.bastion;
+  if (!b) return undefined;
+  const credential = b.password !== undefined ? { password: b.password } : { privateKey: b.privateKey! };
+  return { host: b.host, port: b.port, hostKeyFingerprint: b.hostKeyFingerprint, user: b.user, credential };
+}
+
+function bastionChanged(old: EcsSecretOutputs["connection"]["bastion"], now: EcsSecretSpec["connection"]["bastion"]): boolean {
+  if (!old || !now) return old !== now;
+  return old.host !== now.host || old.port !== now.port || old.hostKeyFingerprint !== now.hostKeyFingerprint || old.user !== now.user;
+}
+
 /** Everything the runner and CLI need to rotate this secret without the Pulumi program. No credential. */
 function metadataFor(spec: EcsSecretSpec, lastRotatedAt: string): Record<string, string | null> {
+  const bastion = spec.connection.bastion;
   const period = spec.rotationPeriod === undefined ? undefined : parseRotationPeriod(spec.rotationPeriod);
   return {
     [META.kind]: "ecs",
@@ -218,11 +246,20 @@ function metadataFor(spec: EcsSecretSpec, lastRotatedAt: string): Record<string,
     host: spec.connection.host,
     port: String(spec.connection.port),
     hostKeyFingerprint: spec.connection.hostKeyFingerprint,
+    // Null clears a bastion dropped from the declaration (updateSecret merges metadata).
+    bastionHost: bastion?.host ?? null,
+    bastionPort: bastion ? String(bastion.port) : null,
+    bastionHostKeyFingerprint: bastion?.hostKeyFingerprint ?? null,
+    bastionUser: bastion?.user ?? null,
     recoveryWindowDays: String(spec.recoveryWindowDays),
     ...scheduleFor(period === undefined ? undefined : String(period), lastRotatedAt),
   };
 }
 
+
+function bastionLocation(b: NonNullable<EcsSecretSpec["connection"]["bastion"]>) {
+  return { host: b.host, port: b.port, hostKeyFingerprint: b.hostKeyFingerprint, user: b.user };
+}
 
 function sameTarget(meta: SecretMeta, spec: EcsSecretSpec): boolean {
   return (
@@ -249,6 +286,7 @@ async function outputsFor(name: string, spec: EcsSecretSpec, ctx: RuntimeContext
       port: spec.connection.port,
       hostKeyFingerprint: spec.connection.hostKeyFingerprint,
       ...(spec.connection.admin ? { adminUser: spec.connection.admin.user } : {}),
+      ...(spec.connection.bastion ? { bastion: bastionLocation(spec.connection.bastion) } : {}),
     },
     keyAlgorithm: spec.keyAlgorithm,
     description: spec.description,

@@ -49,22 +49,47 @@ const adminSchema = z
     error: "needs exactly one of password or privateKey",
   });
 
+const hostSchema = text("a host name or IP address").refine(isValidHost, { error: `must be ${HOST_FORM}` });
+const portSchema = z
+  .number({ error: "must be an integer 1..65535" })
+  .int({ error: "must be an integer 1..65535" })
+  .min(1, { error: "must be an integer 1..65535" })
+  .max(65535, { error: "must be an integer 1..65535" })
+  .default(22);
+const fingerprintSchema = text('the host key\'s "SHA256:..." fingerprint').regex(FINGERPRINT, {
+  error: 'must be an OpenSSH SHA256 fingerprint: "SHA256:" followed by 43 base64 characters (ssh-keygen -lf)',
+});
+
+// A bastion is never trusted on first use: its fingerprint is as required as the instance's, since it sees every byte of the session setup.
+const bastionSchema = z
+  .object(
+    {
+      host: hostSchema,
+      port: portSchema,
+      hostKeyFingerprint: fingerprintSchema,
+      user: text("a POSIX user name").regex(POSIX_USER, { error: "must be a POSIX user name ([a-z_][a-z0-9_-]*, at most 32)" }),
+      password: password.optional(),
+      privateKey: text("an OpenSSH or PEM private key")
+        .refine(isPrivateKey, { error: "must be an unencrypted OpenSSH or PEM private key (RSA or ed25519)" })
+        .optional(),
+    },
+    { error: "must be an object { host, port?, hostKeyFingerprint, user, password | privateKey }" },
+  )
+  .strict()
+  .refine((b) => (b.password === undefined) !== (b.privateKey === undefined), {
+    error: "needs exactly one of password or privateKey",
+  });
+
 const connectionSchema = z
   .object(
     {
-      host: text("a host name or IP address").refine(isValidHost, { error: `must be ${HOST_FORM}` }),
-      port: z
-        .number({ error: "must be an integer 1..65535" })
-        .int({ error: "must be an integer 1..65535" })
-        .min(1, { error: "must be an integer 1..65535" })
-        .max(65535, { error: "must be an integer 1..65535" })
-        .default(22),
-      hostKeyFingerprint: text('the host key\'s "SHA256:..." fingerprint').regex(FINGERPRINT, {
-        error: 'must be an OpenSSH SHA256 fingerprint: "SHA256:" followed by 43 base64 characters (ssh-keygen -lf)',
-      }),
+      host: hostSchema,
+      port: portSchema,
+      hostKeyFingerprint: fingerprintSchema,
       admin: adminSchema.optional(),
+      bastion: bastionSchema.optional(),
     },
-    { error: "must be an object { host, port?, hostKeyFingerprint, admin? }" },
+    { error: "must be an object { host, port?, hostKeyFingerprint, admin?, bastion? }" },
   )
   .strict();
 

@@ -27,6 +27,10 @@ export const TARGET_METADATA_KEYS = [
   "host",
   "port",
   "hostKeyFingerprint",
+  "bastionHost",
+  "bastionPort",
+  "bastionHostKeyFingerprint",
+  "bastionUser",
   "userName",
   "previousKeyAction",
 ] as const;

@@ -5,6 +5,7 @@ import { EcsSshTarget } from "../ecs/ecs-ssh-target";
 import { ramTargetFor } from "../ram/ram-access-key-target";
 import type { RotationTarget } from "./rotation-target";
 import { META } from "./rotation-metadata";
+import { bastionWithCredential } from "../ssh/bastion-credentials";
 
 /**
  * Rebuilds a secret's target from what the store keeps, so the CLI and the
@@ -57,8 +58,20 @@ function targetFrom(meta: SecretMeta, ctx: Pick<RuntimeContext, "store" | "clock
       managedUser: m.managedUser,
       credentialType: m.credentialType === "keyPair" ? "keyPair" : "password",
       keyAlgorithm: m.keyAlgorithm === "ed25519" ? "ed25519" : "rsa-2048",
-      endpoint: { host: m.host, port, hostKeyFingerprint: m.hostKeyFingerprint },
+      endpoint: { host: m.host, port, hostKeyFingerprint: m.hostKeyFingerprint, ...bastionFrom(meta) },
     });
   }
   throw new ManagedSecretsError("InvalidInput", `secret ${meta.name} is of kind ${m[META.kind] ?? "(none)"}, which this version cannot rotate`, { secretName: meta.name });
+}
+
+/** The bastion recorded for this secret, with the credential the runner was given for it (never stored). */
+function bastionFrom(meta: SecretMeta): { bastion?: import("../ssh/bastion").BastionEndpoint } {
+  const m = meta.metadata;
+  if (!m.bastionHost) return {};
+  const port = Number(m.bastionPort);
+  if (!m.bastionHostKeyFingerprint || !m.bastionUser || !Number.isInteger(port)) {
+    throw new ManagedSecretsError("StoreUnreadable", `secret ${meta.name} lacks the bastion port, host key or user it needs to be reached`, { secretName: meta.name });
+  }
+  const location = { host: m.bastionHost, port, hostKeyFingerprint: m.bastionHostKeyFingerprint, user: m.bastionUser };
+  return { bastion: bastionWithCredential(location, meta.name) };
 }

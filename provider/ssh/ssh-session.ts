@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Client, ConnectConfig } from "ssh2";
 import { ManagedSecretsError } from "../errors";
 import { HOST_FORM, isValidHost } from "../validation/host";
+import type { BastionEndpoint, BastionTunnel } from "./bastion";
 
 /**
  * One authenticated SSH connection with the host key pinned. Every failure is
@@ -16,6 +17,8 @@ export interface SshEndpoint {
   readonly port: number;
   /** "SHA256:<base64, unpadded>" as ssh-keygen -lf prints it. */
   readonly hostKeyFingerprint: string;
+  /** When set, the connection is a channel through this jump host; host and port are then as the bastion sees them. */
+  readonly bastion?: BastionEndpoint;
 }
 
 export type SshCredential = { readonly password: string } | { readonly privateKey: string };
@@ -53,9 +56,15 @@ export async function openSshSession(endpoint: SshEndpoint, username: string, cr
   const { Client: SshClient } = require("ssh2") as typeof import("ssh2");
   const client = new SshClient();
   let presented: string | undefined;
-  const where = `${username}@${endpoint.host}:${endpoint.port}`;
+  const where = `${username}@${endpoint.host}:${endpoint.port}${endpoint.bastion ? ` (through bastion ${endpoint.bastion.host})` : ""}`;
+  let tunnel: BastionTunnel | undefined;
+  if (endpoint.bastion) {
+    const { openBastionTunnel } = require("./bastion") as typeof import("./bastion");
+    tunnel = await openBastionTunnel(endpoint.bastion, endpoint.host, endpoint.port);
+  }
 
   const config: ConnectConfig = {
+    ...(tunnel ? { sock: tunnel.channel } : {}),
     host: endpoint.host,
     port: endpoint.port,
     username,
@@ -73,10 +82,14 @@ export async function openSshSession(endpoint: SshEndpoint, username: string, cr
     client.once("ready", () => resolve());
     client.once("error", (err: Error & { level?: string; code?: string }) => {
       client.end();
+      tunnel?.close();
       reject(translateConnectError(err, where, endpoint, presented));
     });
     client.connect(config);
   });
+  // The bastion connection exists only for this session: it goes when the session does.
+  const opened = tunnel;
+  if (opened) client.once("close", () => opened.close());
   return wrap(client, where);
 }
 

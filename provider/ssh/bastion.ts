@@ -1,0 +1,113 @@
+import type { Client, ClientChannel, ConnectConfig } from "ssh2";
+import { ManagedSecretsError } from "../errors";
+import { HOST_FORM, isValidHost } from "../validation/host";
+import { CONNECT_TIMEOUT_MS, fingerprintOf, type SshCredential } from "./ssh-session";
+
+/**
+ * A jump host: the instance's SSH connection rides a direct-tcpip channel that
+ * the bastion opens to it (ssh2 `forwardOut`, then the channel becomes the
+ * `sock` of the instance's connection), so the instance needs no route from
+ * us, and both host keys are pinned independently.
+ *
+ * The bastion's credential lives only in memory for the length of one
+ * connection: it is never stored, returned or logged (see bastion-credentials.ts
+ * for how the runner gets it).
+ *
+ * Each failure names the bastion, so "the bastion is down", "the bastion is
+ * not the host we pinned" and "the bastion will not forward" read differently
+ * from the same failures on the instance behind it.
+ */
+
+export interface BastionEndpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly hostKeyFingerprint: string;
+  readonly user: string;
+  readonly credential: SshCredential;
+}
+
+export interface BastionTunnel {
+  /** The channel to the instance, to hand to ssh2 as `sock`. */
+  readonly channel: ClientChannel;
+  close(): void;
+}
+
+/** Opens a channel from the bastion to host:port. The caller closes the tunnel when its connection ends. */
+export async function openBastionTunnel(bastion: BastionEndpoint, host: string, port: number): Promise<BastionTunnel> {
+  // Rebuilt from store metadata by the runner too, where check never ran.
+  if (!isValidHost(bastion.host)) {
+    throw new ManagedSecretsError("InvalidInput", `connection.bastion.host must be ${HOST_FORM}`, { property: "connection.bastion.host" });
+  }
+  const { Client: SshClient } = require("ssh2") as typeof import("ssh2");
+  const client = new SshClient();
+  let presented: string | undefined;
+  const where = `bastion ${bastion.user}@${bastion.host}:${bastion.port}`;
+  const config: ConnectConfig = {
+    host: bastion.host,
+    port: bastion.port,
+    username: bastion.user,
+    readyTimeout: CONNECT_TIMEOUT_MS,
+    tryKeyboard: false,
+    hostVerifier: (key: Buffer) => {
+      presented = fingerprintOf(key);
+      return presented === bastion.hostKeyFingerprint;
+    },
+    ...("password" in bastion.credential ? { password: bastion.credential.password } : { privateKey: bastion.credential.privateKey }),
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    client.once("ready", () => resolve());
+    client.once("error", (err: Error & { level?: string; code?: string }) => {
+      client.end();
+      reject(bastionConnectError(err, where, bastion, presented));
+    });
+    client.connect(config);
+  });
+  // A late socket error after ready would otherwise be an unhandled 'error' event; the channel's own close reports it.
+  client.on("error", () => undefined);
+
+  const channel = await new Promise<ClientChannel>((resolve, reject) => {
+    // The originator address is informational to sshd (it logs it); the bastion itself is the true source.
+    client.forwardOut("127.0.0.1", 0, host, port, (err, stream) => {
+      if (err) {
+        client.end();
+        reject(forwardRefused(err, where, host, port));
+        return;
+      }
+      resolve(stream);
+    });
+  });
+  channel.once("close", () => client.end());
+  return { channel, close: () => closeAll(client, channel) };
+}
+
+function closeAll(client: Client, channel: ClientChannel): void {
+  channel.destroy();
+  client.end();
+}
+
+function bastionConnectError(
+  err: Error & { level?: string; code?: string },
+  where: string,
+  bastion: BastionEndpoint,
+  presented: string | undefined,
+): ManagedSecretsError {
+  const property = { property: "connection.bastion" };
+  if (presented !== undefined && presented !== bastion.hostKeyFingerprint) {
+    return new ManagedSecretsError(
+      "HostKeyMismatch",
+      `refusing to use bastion ${bastion.host}:${bastion.port}: it presented host key ${presented}, but ${bastion.hostKeyFingerprint} is pinned (connection.bastion.hostKeyFingerprint)`,
+      { property: "connection.bastion.hostKeyFingerprint" },
+    );
+  }
+  if (err.level === "client-authentication") {
+    return new ManagedSecretsError("AuthenticationFailed", `${where} rejected the bastion credential (connection.bastion.password / privateKey)`, property);
+  }
+  return new ManagedSecretsError("Unreachable", `cannot reach ${where}: ${err.code ?? err.message}`, property);
+}
+
+function forwardRefused(err: Error & { reason?: number }, where: string, host: string, port: number): ManagedSecretsError {
+  // ssh2 reports SSH_MSG_CHANNEL_OPEN_FAILURE as "(SSH) Channel open failure: <reason>": 1 is administratively prohibited (AllowTcpForwarding, PermitOpen), 2 is the bastion's own connect failing.
+  const why = err.reason === 1 ? "administratively prohibited: allow TCP forwarding for this user on the bastion (sshd AllowTcpForwarding / PermitOpen)" : err.message.replace(/^\(SSH\) /, "");
+  return new ManagedSecretsError("Unreachable", `${where} refused to forward a connection to ${host}:${port}: ${why}`, { property: "connection.bastion" });
+}
