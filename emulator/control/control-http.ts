@@ -16,6 +16,10 @@ const num = (v: unknown): number | undefined => (typeof v === "number" ? v : und
 const ROUTES: Array<[method: string, path: RegExp, route: Route]> = [
   ["POST", /^\/users$/, (c, b) => c.createUser({ name: str(b.name) ?? "", admin: b.admin === true, displayName: str(b.displayName) })],
   ["POST", /^\/access-keys$/, (c, b) => c.createAccessKey(str(b.userName))],
+  ["POST", /^\/policies$/, (c, b) => c.createPolicy({ name: str(b.name) ?? "", document: (b.document ?? "") as string, description: str(b.description) })],
+  ["POST", /^\/roles$/, (c, b) => c.createRole({ name: str(b.name) ?? "", trustPolicy: b.trustPolicy as string | undefined, maxSessionDuration: num(b.maxSessionDuration) })],
+  ["POST", /^\/roles\/([^/]+)\/policies$/, (c, b, m) => c.attachPolicyToRole(decodeURIComponent(m[1] ?? ""), str(b.policyName) ?? "")],
+  ["POST", /^\/users\/([^/]+)\/policies$/, (c, b, m) => c.attachPolicyToUser(decodeURIComponent(m[1] ?? ""), str(b.policyName) ?? "")],
   ["POST", /^\/instances$/, (c, b) => c.registerInstance(b as never)],
   [
     "POST",

@@ -1,12 +1,14 @@
 import { type EmulatorClock, isoSeconds } from "../clock";
 import { createAccessKey, createUser } from "../products/ram/ram";
+import { attachPolicy, createPolicy, createRole, detachPolicy } from "../products/ram/ram-policies";
+import { DEFAULT_SESSION_SECONDS, issueSession, MIN_SESSION_SECONDS, ROLE_SESSION_NAME, trustsService } from "../products/sts/sts";
 import type { DropPhase, FaultRegistry, FaultSpec } from "../router/faults";
 import type { EmulatorState } from "../state/emulator-state";
 import type { InstanceStatus } from "../state/state-types";
 
 export interface CreateUserInput {
   name: string;
-  /** Admin users may call every action; others only sts:GetCallerIdentity. */
+  /** Admin users may call every action; others what their attached policies allow. */
   admin?: boolean;
   displayName?: string;
 }
@@ -68,6 +70,66 @@ export class EmulatorControl {
     const owner = userName === undefined ? ({ kind: "root" } as const) : ({ kind: "user", userName } as const);
     const key = createAccessKey(this.state, owner, this.clock.now());
     return { accessKeyId: key.accessKeyId, accessKeySecret: key.accessKeySecret };
+  }
+
+  /** A custom policy, validated as CreatePolicy validates it. */
+  createPolicy(input: { name: string; document: string | object; description?: string }): { policyName: string } {
+    const policyDocument = typeof input.document === "string" ? input.document : JSON.stringify(input.document);
+    const p = createPolicy(this.state, { policyName: input.name, policyDocument, description: input.description }, this.clock.now());
+    return { policyName: p.policyName };
+  }
+
+  /** A role; the trust policy defaults to the account itself. */
+  createRole(input: { name: string; trustPolicy?: string | object; maxSessionDuration?: number }): { roleName: string; arn: string; roleId: string } {
+    const trust = input.trustPolicy ?? {
+      Version: "1",
+      Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { RAM: [`acs:ram::${this.state.data.accountId}:root`] } }],
+    };
+    const role = createRole(
+      this.state,
+      { roleName: input.name, assumeRolePolicyDocument: typeof trust === "string" ? trust : JSON.stringify(trust), maxSessionDuration: input.maxSessionDuration },
+      this.clock.now(),
+    );
+    return { roleName: role.roleName, arn: role.arn, roleId: role.roleId };
+  }
+
+  attachPolicyToRole(roleName: string, policyName: string): void {
+    if (!this.state.data.policies?.[policyName]) throw new RangeError(`no custom policy named ${policyName}`);
+    attachPolicy(this.state, { role: roleName }, policyName);
+  }
+
+  detachPolicyFromRole(roleName: string, policyName: string): void {
+    detachPolicy(this.state, { role: roleName }, policyName);
+  }
+
+  attachPolicyToUser(userName: string, policyName: string): void {
+    if (!this.state.data.policies?.[policyName]) throw new RangeError(`no custom policy named ${policyName}`);
+    attachPolicy(this.state, { user: userName }, policyName);
+  }
+
+  /**
+   * Temporary credentials of a role, as a cloud service it trusts receives
+   * them (Function Compute passes them to the handler in its context). The
+   * only control method besides createAccessKey that returns a secret.
+   */
+  serviceRoleCredentials(input: { roleName: string; service?: string; sessionName?: string; durationSeconds?: number }): {
+    accessKeyId: string;
+    accessKeySecret: string;
+    securityToken: string;
+    expiration: string;
+  } {
+    const role = this.state.data.roles?.[input.roleName];
+    if (!role) throw new RangeError(`no role named ${input.roleName}`);
+    const service = input.service ?? "fc.aliyuncs.com";
+    if (!trustsService(role, service)) throw new RangeError(`role ${input.roleName} does not trust ${service}`);
+    const sessionName = input.sessionName ?? "emulator-service";
+    if (!ROLE_SESSION_NAME.test(sessionName)) throw new RangeError("sessionName must be 2-64 letters, digits or . @ - _");
+    const duration = input.durationSeconds ?? DEFAULT_SESSION_SECONDS;
+    if (!Number.isInteger(duration) || duration < MIN_SESSION_SECONDS || duration > role.maxSessionDuration) {
+      throw new RangeError(`durationSeconds must be ${MIN_SESSION_SECONDS}..${role.maxSessionDuration}`);
+    }
+    const s = issueSession(this.state, role, sessionName, duration, this.clock.now());
+    return { accessKeyId: s.accessKeyId, accessKeySecret: s.accessKeySecret, securityToken: s.securityToken, expiration: s.expiration };
   }
 
   registerInstance(input: RegisterInstanceInput): { instanceId: string; regionId: string } {

@@ -1,4 +1,6 @@
+import { timingSafeEqual } from "node:crypto";
 import { isoSeconds } from "../clock";
+import type { StsSessionRecord } from "../state/state-types";
 import type { EmulatorState } from "../state/emulator-state";
 import {
   ACS3_ALGORITHM,
@@ -29,7 +31,9 @@ const ACS_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 export type Principal =
   | { kind: "root"; accountId: string }
-  | { kind: "user"; accountId: string; userName: string; userId: string; admin: boolean };
+  | { kind: "user"; accountId: string; userName: string; userId: string; admin: boolean }
+  /** Temporary credentials of an assumed role; userId is the role's id, which is what KMS records as a creator. */
+  | { kind: "role"; accountId: string; roleName: string; roleId: string; userId: string; sessionName: string };
 
 export interface Authenticated {
   principal: Principal;
@@ -52,6 +56,19 @@ export class NonceCache {
 function header(call: IncomingCall, name: string): string | undefined {
   const v = call.headers[name];
   return Array.isArray(v) ? v.join(",") : v;
+}
+
+/**
+ * Temporary credentials are only half of an identity: the token names the
+ * session, and a request whose token is missing, belongs to another session
+ * or has expired is refused before the signature is even looked at.
+ */
+function verifySecurityToken(session: StsSessionRecord, token: string | undefined, businessNow: Date): void {
+  if (token === undefined || token === "") throw gatewayErrors.missingSecurityToken();
+  const a = Buffer.from(session.securityToken, "utf8");
+  const b = Buffer.from(token, "utf8");
+  if (a.length !== b.length || !timingSafeEqual(a, b)) throw gatewayErrors.securityTokenMismatch();
+  if (Date.parse(session.expiration) <= businessNow.getTime()) throw gatewayErrors.securityTokenExpired();
 }
 
 /**
@@ -85,9 +102,11 @@ export function authenticate(
     if (header(call, name) === undefined) throw gatewayErrors.incompleteSignature(`Signed header ${name} is missing.`);
   }
 
-  const key = state.data.accessKeys[parsed.accessKeyId];
-  if (!key) throw gatewayErrors.accessKeyNotFound();
-  if (key.status !== "Active") throw gatewayErrors.accessKeyInactive();
+  const session = state.data.stsSessions?.[parsed.accessKeyId];
+  const key = session ? undefined : state.data.accessKeys[parsed.accessKeyId];
+  if (!key && !session) throw gatewayErrors.accessKeyNotFound();
+  if (key && key.status !== "Active") throw gatewayErrors.accessKeyInactive();
+  if (session) verifySecurityToken(session, header(call, "x-acs-security-token"), businessNow);
 
   const date = header(call, "x-acs-date") ?? "";
   if (!ACS_DATE.test(date) || Number.isNaN(Date.parse(date))) throw gatewayErrors.timestampFormat();
@@ -104,12 +123,30 @@ export function authenticate(
     payloadHash: sha256Hex(call.body),
   });
   const toSign = stringToSign(canonical);
-  if (!signaturesEqual(signString(key.accessKeySecret, toSign), parsed.signature)) {
+  const secret = session ? session.accessKeySecret : (key?.accessKeySecret ?? "");
+  if (!signaturesEqual(signString(secret, toSign), parsed.signature)) {
     throw gatewayErrors.signatureMismatch(toSign);
   }
 
   if (nonces.checkAndRecord(header(call, "x-acs-signature-nonce") ?? "", wallClockMs)) throw gatewayErrors.nonceUsed();
 
+  if (session) {
+    const role = state.data.roles?.[session.roleName];
+    // A deleted role's sessions stop working, as its policies no longer exist to allow anything.
+    if (!role) throw gatewayErrors.accessKeyNotFound();
+    return {
+      accessKeyId: session.accessKeyId,
+      principal: {
+        kind: "role",
+        accountId: state.data.accountId,
+        roleName: role.roleName,
+        roleId: role.roleId,
+        userId: role.roleId,
+        sessionName: session.roleSessionName,
+      },
+    };
+  }
+  if (!key) throw gatewayErrors.accessKeyNotFound();
   key.lastUsedDate = isoSeconds(businessNow);
   state.changed();
 

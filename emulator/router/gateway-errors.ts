@@ -28,6 +28,11 @@ export const gatewayErrors = {
     new ApiError(400, "InvalidTimeStamp.Format", "Specified time stamp or date value is not well formatted."),
   timestampExpired: () =>
     new ApiError(400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired."),
+  /** Temporary-credential refusals, worded as the STS troubleshooting pages quote them (see emulator/README.md). */
+  missingSecurityToken: () => new ApiError(400, "MissingSecurityToken", "SecurityToken is mandatory for this action."),
+  securityTokenMismatch: () =>
+    new ApiError(400, "InvalidSecurityToken.MismatchWithAccessKey", "Specified SecurityToken mismatch with the AccessKey."),
+  securityTokenExpired: () => new ApiError(400, "InvalidSecurityToken.Expired", "Specified SecurityToken is expired."),
   nonceUsed: () => new ApiError(400, "SignatureNonceUsed", "Specified signature nonce was used already."),
   unsupportedMethod: () => new ApiError(400, "UnsupportedHTTPMethod", "This http method not supported."),
   userThrottling: () => new ApiError(400, "Throttling.User", "Request was denied due to user flow control."),

@@ -72,7 +72,7 @@ export class Router {
       const wallClock = this.deps.wallClock ?? Date.now;
       const auth = authenticate(call, this.deps.state, this.nonces, wallClock(), now);
       keyId = auth.accessKeyId;
-      authorize(product, action, auth.principal);
+      authorize(product, action, auth.principal, { params: call.params, state: this.deps.state, regionId: this.deps.regionId });
 
       const ctx: ActionContext = {
         action,

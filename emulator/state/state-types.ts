@@ -24,8 +24,42 @@ export interface UserRecord {
   comments?: string;
   createDate: string;
   updateDate: string;
-  /** The emulator's authorization model: admin users may call every action. */
+  /** Admin users may call every action without policies (the emulator's shortcut for an AdministratorAccess user). */
   admin: boolean;
+  /** Custom policy names attached with AttachPolicyToUser (absent in older state files). */
+  policies?: string[];
+}
+
+/** A custom policy (CreatePolicy); the document is kept as sent and parsed when evaluated. */
+export interface PolicyRecord {
+  policyName: string;
+  policyType: "Custom";
+  description: string;
+  policyDocument: string;
+  createDate: string;
+}
+
+export interface RoleRecord {
+  roleId: string;
+  roleName: string;
+  arn: string;
+  description: string;
+  /** The trust policy: who may assume the role. */
+  assumeRolePolicyDocument: string;
+  maxSessionDuration: number;
+  createDate: string;
+  policies: string[];
+}
+
+/** Temporary credentials issued by AssumeRole (or handed to a Function Compute function). */
+export interface StsSessionRecord {
+  accessKeyId: string;
+  /** Kept only here and in the state file, like every AccessKey secret. */
+  accessKeySecret: string;
+  securityToken: string;
+  roleName: string;
+  roleSessionName: string;
+  expiration: string;
 }
 
 export type InstanceStatus = "Running" | "Stopped" | "Starting" | "Stopping" | "Pending";
@@ -111,6 +145,10 @@ export interface EmulatorStateData {
    * Absent in state files written before instances were emulated.
    */
   kmsInstances?: Record<string, KmsInstanceRecord>;
+  /** RAM custom policies, roles and STS sessions; absent in state files written before policies were evaluated. */
+  policies?: Record<string, PolicyRecord>;
+  roles?: Record<string, RoleRecord>;
+  stsSessions?: Record<string, StsSessionRecord>;
 }
 
 export interface KmsInstanceRecord {

@@ -40,5 +40,24 @@ export const ramErrors = {
       `You are not authorized to do this action. Resource: acs:ram:*:${principal.accountId}:user/* Action: ram:${action}`,
       accessDeniedDetail(principal, `ram:${action}`),
     ),
+  nameInvalidChars: (parameter: string) =>
+    new ApiError(400, `InvalidParameter.${parameter}.InvalidChars`, `The parameter - "${parameter}" contains invalid chars.`),
+  nameLength: (parameter: string) =>
+    new ApiError(400, `InvalidParameter.${parameter}.Length`, `The parameter - "${parameter}" beyond the length limit.`),
+  /** Wording not published for RAM's policy grammar check; the STS/OSS troubleshooting page quotes "has not passed grammar check". */
+  malformedPolicy: (parameter: string, why?: string) =>
+    new ApiError(400, "MalformedPolicyDocument", `The parameter ${parameter} has not passed grammar check.${why ? ` ${why}` : ""}`),
+  policyExists: () => new ApiError(409, "EntityAlreadyExists.Policy", "The policy does already EXIST."),
+  roleExists: () => new ApiError(409, "EntityAlreadyExists.Role", "The role does already EXIST."),
+  policyNotFound: () => new ApiError(404, "EntityNotExist.Policy", "The policy does not exist."),
+  roleNotFound: () => new ApiError(404, "EntityNotExist.Role", "The role does not exist."),
+  policyAttached: (to: "User" | "Role") =>
+    new ApiError(409, `EntityAlreadyExists.${to}.Policy`, `The policy has already been attached to the ${to.toLowerCase()}.`),
+  policyNotAttached: (to: "User" | "Role") =>
+    new ApiError(404, `EntityNotExist.${to}.Policy`, `The policy is not attached to the ${to.toLowerCase()}.`),
+  policyTypeFormat: () =>
+    new ApiError(400, "InvalidParameter.PolicyType.InvalidValue", 'The parameter - "PolicyType" must be Custom or System.'),
+  maxSessionDuration: () =>
+    new ApiError(400, "InvalidParameter.MaxSessionDuration", 'The parameter - "MaxSessionDuration" must be 3600 to 43200.'),
   throttling: () => new ApiError(400, "Throttling.User", "Request was denied due to user flow control."),
 };

@@ -3,7 +3,9 @@ import { newAccessKeyId, newAccessKeySecret, newUserId } from "../../ids";
 import type { Principal } from "../../router/authenticate";
 import type { AccessKeyRecord, KeyOwner, UserRecord } from "../../state/state-types";
 import type { EmulatorState } from "../../state/emulator-state";
+import { gatewayErrors } from "../../router/gateway-errors";
 import { optional } from "../params";
+import { ramPolicyActions } from "./ram-policies";
 import type { ActionContext, ProductSpec } from "../product";
 import {
   DISPLAY_NAME_MAX_LENGTH,
@@ -40,7 +42,10 @@ function targetOwner(ctx: ActionContext): KeyOwner {
 }
 
 function callerAsOwner(principal: Principal): KeyOwner {
-  return principal.kind === "root" ? { kind: "root" } : { kind: "user", userName: principal.userName };
+  if (principal.kind === "root") return { kind: "root" };
+  // A role session has no AccessKeys of its own: it must name the user.
+  if (principal.kind === "role") throw gatewayErrors.missingParameter("UserName");
+  return { kind: "user", userName: principal.userName };
 }
 
 function sameOwner(a: KeyOwner, b: KeyOwner): boolean {
@@ -109,6 +114,7 @@ export const ramProduct: ProductSpec = {
   noPermission: ramErrors.noPermission,
   throttling: ramErrors.throttling,
   actions: {
+    ...ramPolicyActions,
     CreateUser: {
       required: ["UserName"],
       handle(ctx) {

@@ -1,0 +1,99 @@
+import type { EmulatorStateData } from "../state/state-types";
+import type { AuthRequest } from "./policy";
+
+/**
+ * What each call is authorized against, per the products' RAM authorization
+ * tables: the action, the resource ARN it names, and the dependent actions a
+ * call also needs. Kept in the router so product modules stay free of
+ * authorization, as the real products are (RAM decides before they run).
+ *
+ * - KMS ("Use RAM to control access to KMS resources", doc-detail/28953):
+ *   secret acs:kms:${region}:${account}:secret/${secret-name}; key
+ *   acs:kms:${region}:${account}:key/${key-id}; ListSecrets on the secret
+ *   container acs:kms:${region}:${account}:secret. A secret encrypted with a
+ *   key of a KMS instance needs kms:Decrypt on that key to be read and
+ *   kms:GenerateDataKey to be written (issue 19; envelope encryption).
+ * - RAM: users acs:ram:*:${account}:user/${name}, roles
+ *   acs:ram:*:${account}:role/${name}, policies acs:ram:*:${account}:policy/${name}.
+ * - STS: AssumeRole on the role's ARN (acs:ram::${account}:role/${name});
+ *   GetCallerIdentity needs no authorization at all.
+ * - ECS and anything not listed: no resource-level authorization ("*").
+ */
+
+/** Actions every authenticated caller may call: their reference pages say "no authorization for this operation". */
+export const NO_AUTHORIZATION_ACTIONS: ReadonlySet<string> = new Set(["sts:GetCallerIdentity"]);
+
+const KMS_SECRET_ACTIONS = new Set([
+  "CreateSecret",
+  "GetSecretValue",
+  "PutSecretValue",
+  "UpdateSecretVersionStage",
+  "DescribeSecret",
+  "ListSecretVersionIds",
+  "UpdateSecret",
+  "DeleteSecret",
+  "RestoreSecret",
+  "TagResource",
+  "UntagResource",
+]);
+
+const RAM_USER_ACTIONS = new Set([
+  "CreateUser",
+  "GetUser",
+  "DeleteUser",
+  "CreateAccessKey",
+  "DeleteAccessKey",
+  "ListAccessKeys",
+  "UpdateAccessKey",
+  "GetAccessKeyLastUsed",
+  "AttachPolicyToUser",
+]);
+
+export interface CallForAuth {
+  /** RAM namespace of the product ("kms"). */
+  readonly namespace: string;
+  readonly action: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly state: EmulatorStateData;
+  readonly regionId: string;
+  /** Key-management calls without UserName act on the caller's own user. */
+  readonly callerUserName?: string;
+}
+
+export const kmsSecretArn = (region: string, account: string, name: string) => `acs:kms:${region}:${account}:secret/${name}`;
+export const kmsKeyArn = (region: string, account: string, keyId: string) => `acs:kms:${region}:${account}:key/${keyId}`;
+export const ramUserArn = (account: string, name: string) => `acs:ram:*:${account}:user/${name}`;
+
+/** Every (action, resource) pair the call must be allowed, the call's own first. */
+export function authRequests(call: CallForAuth): AuthRequest[] {
+  const { namespace, action, params, state, regionId } = call;
+  const account = state.accountId;
+  const own = `${namespace}:${action}`;
+  if (namespace === "kms") {
+    if (action === "ListSecrets") return [{ action: own, resource: `acs:kms:${regionId}:${account}:secret` }];
+    if (!KMS_SECRET_ACTIONS.has(action)) return [{ action: own, resource: "*" }];
+    const name = params.SecretName ?? "";
+    const requests: AuthRequest[] = [{ action: own, resource: kmsSecretArn(regionId, account, name) }];
+    const keyId = action === "CreateSecret" ? params.EncryptionKeyId : state.secrets[name]?.encryptionKeyId;
+    if (keyId && action === "GetSecretValue") requests.push({ action: "kms:Decrypt", resource: kmsKeyArn(regionId, account, keyId) });
+    if (keyId && (action === "PutSecretValue" || action === "CreateSecret")) {
+      requests.push({ action: "kms:GenerateDataKey", resource: kmsKeyArn(regionId, account, keyId) });
+    }
+    return requests;
+  }
+  if (namespace === "ram") {
+    if (RAM_USER_ACTIONS.has(action)) {
+      const user = params.UserName || call.callerUserName || "";
+      return [{ action: own, resource: ramUserArn(account, user) }];
+    }
+    if (action === "CreateRole" || action === "AttachPolicyToRole" || action === "GetRole") {
+      return [{ action: own, resource: `acs:ram:*:${account}:role/${params.RoleName ?? ""}` }];
+    }
+    if (action === "CreatePolicy" || action === "GetPolicy") {
+      return [{ action: own, resource: `acs:ram:*:${account}:policy/${params.PolicyName ?? ""}` }];
+    }
+    return [{ action: own, resource: "*" }];
+  }
+  if (namespace === "sts" && action === "AssumeRole") return [{ action: own, resource: params.RoleArn ?? "" }];
+  return [{ action: own, resource: "*" }];
+}
