@@ -13,6 +13,7 @@ import {
 } from "./acs3-signature";
 import { gatewayErrors } from "./gateway-errors";
 import type { IncomingCall } from "./read-call";
+import { authenticateRpc, isRpcSigned } from "./rpc-signature";
 
 /** The gateway refuses requests whose x-acs-date is further than this from its own clock. */
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
@@ -84,6 +85,15 @@ export function authenticate(
   wallClockMs: number,
   businessNow: Date,
 ): Authenticated {
+  if (isRpcSigned(call)) {
+    return authenticateRpc(call, {
+      nonces,
+      wallClockMs,
+      maxClockSkewMs: MAX_CLOCK_SKEW_MS,
+      secretFor: (id, token) => secretFor(state, id, token, businessNow),
+      principalFor: (id) => principalFor(state, id, businessNow),
+    });
+  }
   const authorization = header(call, "authorization");
   if (!authorization) throw gatewayErrors.incompleteSignature("The Authorization header is missing.");
   const parsed = parseAuthorization(authorization);
@@ -102,11 +112,7 @@ export function authenticate(
     if (header(call, name) === undefined) throw gatewayErrors.incompleteSignature(`Signed header ${name} is missing.`);
   }
 
-  const session = state.data.stsSessions?.[parsed.accessKeyId];
-  const key = session ? undefined : state.data.accessKeys[parsed.accessKeyId];
-  if (!key && !session) throw gatewayErrors.accessKeyNotFound();
-  if (key && key.status !== "Active") throw gatewayErrors.accessKeyInactive();
-  if (session) verifySecurityToken(session, header(call, "x-acs-security-token"), businessNow);
+  const secret = secretFor(state, parsed.accessKeyId, header(call, "x-acs-security-token"), businessNow);
 
   const date = header(call, "x-acs-date") ?? "";
   if (!ACS_DATE.test(date) || Number.isNaN(Date.parse(date))) throw gatewayErrors.timestampFormat();
@@ -123,13 +129,27 @@ export function authenticate(
     payloadHash: sha256Hex(call.body),
   });
   const toSign = stringToSign(canonical);
-  const secret = session ? session.accessKeySecret : (key?.accessKeySecret ?? "");
   if (!signaturesEqual(signString(secret, toSign), parsed.signature)) {
     throw gatewayErrors.signatureMismatch(toSign);
   }
 
   if (nonces.checkAndRecord(header(call, "x-acs-signature-nonce") ?? "", wallClockMs)) throw gatewayErrors.nonceUsed();
+  return principalFor(state, parsed.accessKeyId, businessNow);
+}
 
+/** Both signature kinds refuse an unknown, inactive or token-less key the same way, before looking at the signature. */
+function secretFor(state: EmulatorState, accessKeyId: string, token: string | undefined, businessNow: Date): string {
+  const session = state.data.stsSessions?.[accessKeyId];
+  const key = session ? undefined : state.data.accessKeys[accessKeyId];
+  if (!key && !session) throw gatewayErrors.accessKeyNotFound();
+  if (key && key.status !== "Active") throw gatewayErrors.accessKeyInactive();
+  if (session) verifySecurityToken(session, token, businessNow);
+  return session ? session.accessKeySecret : (key?.accessKeySecret ?? "");
+}
+
+function principalFor(state: EmulatorState, accessKeyId: string, businessNow: Date): Authenticated {
+  const session = state.data.stsSessions?.[accessKeyId];
+  const key = session ? undefined : state.data.accessKeys[accessKeyId];
   if (session) {
     const role = state.data.roles?.[session.roleName];
     // A deleted role's sessions stop working, as its policies no longer exist to allow anything.
