@@ -15,6 +15,8 @@ export function runnerStack(config = new pulumi.Config("managed-secrets-runner")
     functionName: config.get("functionName"),
     dkmsInstanceId: config.get("dkmsInstanceId"),
     encryptionKeyId: config.get("encryptionKeyId"),
+    accountId: config.require("accountId"),
+    ramUsers: config.getObject<string[]>("ramUsers"),
     bundlePath,
     vpc:
       vpcId === undefined

@@ -1,9 +1,10 @@
 /**
  * Every Alibaba Cloud API action the rotation runner may call, per product.
- * The runner's RAM policy is generated from this list (sdk/rotation-runner.ts),
- * and tests check it against the actions the runner really sends to the
- * emulator and against the thin clients' call sites, so the policy cannot
- * drift from the code.
+ * The runner's RAM policy is generated from these lists
+ * (provider/runner/runner-deployment.ts), and tests check them against the
+ * actions the runner really sends to the emulator, against the thin clients'
+ * call sites, and (with the emulator evaluating RAM policies) that every
+ * action granted is needed: so the policy cannot drift from the code.
  */
 export const RUNNER_API_ACTIONS = {
   kms: [
@@ -15,21 +16,47 @@ export const RUNNER_API_ACTIONS = {
     "UpdateSecretVersionStage",
     "TagResource",
     "UntagResource",
+    // Only on lease companions (RUNNER_LEASE_ACTIONS): never on the secrets themselves.
+    "CreateSecret",
   ],
-  ram: ["ListAccessKeys", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey", "GetAccessKeyLastUsed"],
-  sts: ["GetCallerIdentity"],
+  ram: ["ListAccessKeys", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey"],
+  sts: [],
 } as const satisfies Record<string, readonly string[]>;
+
+/**
+ * The KMS actions a rotation takes on a secret's lease companion
+ * (managed-secrets-lease/<sha256>, provider/store/kms-lease.ts): it is created
+ * on the first lease, read and written on every take and release.
+ */
+export const RUNNER_LEASE_ACTIONS = ["CreateSecret", "GetSecretValue", "PutSecretValue"] as const satisfies readonly (typeof RUNNER_API_ACTIONS.kms)[number][];
+
+/**
+ * What reading and writing a secret encrypted with a key of a KMS instance
+ * also needs on that key (KMS envelope-encrypts each version with a data key).
+ */
+export const RUNNER_KEY_ACTIONS = ["Decrypt", "GenerateDataKey"] as const;
+
+/**
+ * Actions the runner sends that need no authorization: STS GetCallerIdentity
+ * ("No authorization for this operation"), which the runner also signs with
+ * the rotated key, not the role. Granting them would do nothing.
+ */
+export const UNAUTHORIZED_ACTIONS = {
+  kms: [],
+  ram: [],
+  sts: ["GetCallerIdentity"],
+} as const satisfies Record<keyof typeof RUNNER_API_ACTIONS, readonly string[]>;
 
 /** Actions only `pulumi up` / refresh / the CLI make (create, describe, delete, restore): never granted to the runner. */
 export const PROVIDER_ONLY_ACTIONS = {
-  kms: ["CreateSecret", "UpdateSecret", "DeleteSecret", "RestoreSecret"],
-  ram: ["GetUser"],
+  kms: ["UpdateSecret", "DeleteSecret", "RestoreSecret"],
+  ram: ["GetUser", "GetAccessKeyLastUsed"],
   sts: [],
 } as const satisfies Record<keyof typeof RUNNER_API_ACTIONS, readonly string[]>;
 
 export type Product = keyof typeof RUNNER_API_ACTIONS;
 
 /** RAM policy action names ("kms:GetSecretValue"). */
-export function policyActions(product: Product): string[] {
-  return RUNNER_API_ACTIONS[product].map((a) => `${product}:${a}`);
+export function policyActions(product: Product, actions: readonly string[] = RUNNER_API_ACTIONS[product]): string[] {
+  return actions.map((a) => `${product}:${a}`);
 }

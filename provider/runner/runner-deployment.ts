@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ManagedSecretsError } from "../errors";
-import { policyActions, RUNNER_API_ACTIONS } from "../alicloud/api-actions";
+import { policyActions, RUNNER_API_ACTIONS, RUNNER_KEY_ACTIONS, RUNNER_LEASE_ACTIONS } from "../alicloud/api-actions";
+import { LEASE_SECRET_PREFIX } from "../store/kms-lease";
 import { DEFAULT_CONCURRENCY } from "./run-once";
 
 /**
@@ -13,6 +14,12 @@ import { DEFAULT_CONCURRENCY } from "./run-once";
 // FC timer triggers: "@every <n>m|h" (at least 1m) or a six-field cron with seconds, in UTC.
 const EVERY = /^@every ([1-9][0-9]*)(m|h)$/;
 const CRON_FIELD = /^[0-9*?/,LW#A-Z-]+$/;
+
+/** Alibaba Cloud account ids are digits (16 today; the RAM docs show shorter and longer examples). */
+export const ACCOUNT_ID_PATTERN = /^[1-9][0-9]{9,19}$/;
+/** A RAM user name (CreateUser: letters, digits, . _ -, at most 64) or such a name with * and ? wildcards. */
+export const RAM_USER_PATTERN = /^[A-Za-z0-9._*?-]{1,64}$/;
+const RAM_USERS_RULE = "must be RAM user names or name patterns (letters, digits, . _ - and * ? wildcards, at most 64 characters)";
 
 export const runnerDeploymentSchema = z
   .object({
@@ -36,6 +43,15 @@ export const runnerDeploymentSchema = z
     // The runner creates lease companions, so on KMS 3.0 it must know the instance as every other rotator does.
     dkmsInstanceId: z.string().regex(/^kst-[a-z0-9]+$/, { error: "must be a KMS instance id like kst-hzz65f176a0ogplgq1234" }).optional(),
     encryptionKeyId: z.string().regex(/^key-[a-z0-9]+$/, { error: "must be a key id of the KMS instance like key-gzz63ff0db5hg3qje1234" }).optional(),
+    // Every ARN names the account: "*" there would reach into any account that trusts this role's.
+    accountId: z.string({ error: "is required: the Alibaba Cloud account id (digits) that owns the secrets and RAM users, as in acs:ram::<accountId>:root" })
+      .regex(ACCOUNT_ID_PATTERN, { error: "must be the Alibaba Cloud account id: 10 to 20 digits, as in acs:ram::<accountId>:root" }),
+    // Minting AccessKeys is the most dangerous thing the runner does: only for the users named here, none by default.
+    ramUsers: z
+      .array(z.string({ error: RAM_USERS_RULE }).regex(RAM_USER_PATTERN, { error: RAM_USERS_RULE }).refine((u) => !/^[*?]+$/.test(u), {
+        error: "must not match every RAM user (administrators included): name the users, or a prefix such as app-*",
+      }), { error: "must be a list of RAM user names or name patterns, e.g. [\"app-*\"]" })
+      .default([]),
   })
   .strict()
   .refine((d) => d.encryptionKeyId === undefined || d.dkmsInstanceId !== undefined, {
@@ -77,24 +93,60 @@ export function fcTrustPolicy(): string {
   });
 }
 
+export interface PolicyStatement {
+  readonly Effect: "Allow";
+  readonly Action: string[];
+  readonly Resource: string[];
+}
+
 /**
- * Exactly the actions the runner calls, scoped where the service allows:
- * secret-level KMS actions to the secret name prefix, ListSecrets to "*"
- * (KMS does not scope listing), RAM key actions to users, STS to "*".
+ * Exactly what the runner needs, each action on the narrowest resource RAM
+ * can scope it to (ARN formats from the KMS and RAM authorization pages):
+ * - secret actions on acs:kms:<region>:<account>:secret/<secretPrefix>*;
+ * - lease companions: create, read, write on secret/managed-secrets-lease/*
+ *   (only create when there is no prefix: the secret statement covers the rest);
+ * - ListSecrets on "*": KMS's tables list it on the secret container, and
+ *   "*" is what works whether or not it has resource-level authorization;
+ * - the instance key, when one is configured: kms:Decrypt to read,
+ *   kms:GenerateDataKey to write secrets encrypted with it;
+ * - RAM AccessKey actions only on the configured users (none by default);
+ * - no STS: GetCallerIdentity needs no authorization.
  */
+export function runnerPolicyStatements(d: RunnerDeployment): PolicyStatement[] {
+  const secret = (name: string) => `acs:kms:${d.region}:${d.accountId}:secret/${name}`;
+  const secretActions = RUNNER_API_ACTIONS.kms.filter((a) => a !== "ListSecrets" && a !== "CreateSecret");
+  const statements: PolicyStatement[] = [
+    { Effect: "Allow", Action: policyActions("kms", secretActions), Resource: [secret(`${d.secretPrefix}*`)] },
+    // With no prefix the secret statement already covers the companions: only CreateSecret is theirs alone.
+    { Effect: "Allow", Action: policyActions("kms", RUNNER_LEASE_ACTIONS.filter((a) => d.secretPrefix !== "" || !(secretActions as readonly string[]).includes(a))), Resource: [secret(`${LEASE_SECRET_PREFIX}*`)] },
+    { Effect: "Allow", Action: policyActions("kms", ["ListSecrets"]), Resource: ["*"] },
+  ];
+  if (d.encryptionKeyId) {
+    statements.push({ Effect: "Allow", Action: policyActions("kms", RUNNER_KEY_ACTIONS), Resource: [`acs:kms:${d.region}:${d.accountId}:key/${d.encryptionKeyId}`] });
+  }
+  if (d.ramUsers.length > 0) {
+    statements.push({ Effect: "Allow", Action: policyActions("ram"), Resource: d.ramUsers.map((u) => `acs:ram:*:${d.accountId}:user/${u}`) });
+  }
+  return statements;
+}
+
 export function runnerPolicyDocument(d: RunnerDeployment): string {
-  const kms = policyActions("kms");
-  const listing = kms.filter((a) => a === "kms:ListSecrets");
-  const scoped = kms.filter((a) => a !== "kms:ListSecrets");
-  return JSON.stringify({
-    Version: "1",
-    Statement: [
-      { Effect: "Allow", Action: scoped, Resource: [`acs:kms:${d.region}:*:secret/${d.secretPrefix}*`] },
-      { Effect: "Allow", Action: listing, Resource: ["*"] },
-      { Effect: "Allow", Action: policyActions("ram"), Resource: ["acs:ram:*:*:user/*"] },
-      { Effect: "Allow", Action: policyActions("sts"), Resource: ["*"] },
-    ],
+  return JSON.stringify({ Version: "1", Statement: runnerPolicyStatements(d) });
+}
+
+/** The policy as the runner stack's README shows it; a test keeps the README equal to this. */
+export function runnerPolicyMarkdown(): string {
+  const placeholders: Array<[string, string]> = [
+    ["cn-example", "<region>"], ["1234567890123456", "<accountId>"], ["example-prefix/", "<secretPrefix>"],
+    ["key-example", "<encryptionKeyId>"], ["user/app-example", "user/<each of ramUsers>"],
+  ];
+  const example = parseRunnerDeployment({
+    schedule: "@every 15m", region: "cn-example", accountId: "1234567890123456", secretPrefix: "example-prefix/",
+    dkmsInstanceId: "kst-example", encryptionKeyId: "key-example", ramUsers: ["app-example"],
   });
+  const show = (text: string) => `\`${placeholders.reduce((t, [from, to]) => t.replace(from, to), text)}\``;
+  const rows = runnerPolicyStatements(example).map((s) => `| ${s.Action.map((a) => `\`${a}\``).join(", ")} | ${s.Resource.map(show).join(", ")} |`);
+  return ["| actions | resources |", "|---|---|", ...rows].join("\n");
 }
 
 /** The function's environment: the runner reads its store and tuning from here, never a credential. */

@@ -5,8 +5,11 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { unzipSync } from "fflate";
 import { RotationRunner } from "../../sdk/rotation-runner";
-import { RUNNER_API_ACTIONS, PROVIDER_ONLY_ACTIONS } from "../../provider/alicloud/api-actions";
-import { isFcSchedule, parseRunnerDeployment } from "../../provider/runner/runner-deployment";
+import { readFileSync } from "node:fs";
+import { RUNNER_API_ACTIONS, PROVIDER_ONLY_ACTIONS, UNAUTHORIZED_ACTIONS } from "../../provider/alicloud/api-actions";
+import { isFcSchedule, parseRunnerDeployment, runnerPolicyMarkdown, runnerPolicyStatements } from "../../provider/runner/runner-deployment";
+
+const ACCOUNT = "1234567890123456";
 
 type Registered = { type: string; name: string; inputs: Record<string, unknown> };
 
@@ -43,7 +46,7 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
 
   it("deploys role, policy, attachment, function and timer, with exactly the runner's actions", async () => {
     const runner = new RotationRunner("rr", {
-      schedule: "@every 15m", region: "cn-hangzhou", secretPrefix: "ecs/", concurrency: 4, bundlePath,
+      schedule: "@every 15m", region: "cn-hangzhou", secretPrefix: "ecs/", concurrency: 4, bundlePath, accountId: ACCOUNT, ramUsers: ["app-*", "ci-deployer"],
       vpc: { vpcId: "vpc-1", vswitchIds: ["vsw-1"], securityGroupId: "sg-1" },
     });
     assert.equal(await settle(runner.functionName), "managed-secrets-runner");
@@ -58,12 +61,21 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
     assert.deepEqual(trust.Statement[0].Principal, { Service: ["fc.aliyuncs.com"] });
 
     const policy = JSON.parse(byType("alicloud:ram/policy:Policy")[0]!.inputs.policyDocument as string);
-    const granted = policy.Statement.flatMap((s: { Action: string[] }) => s.Action).sort();
+    const granted = [...new Set<string>(policy.Statement.flatMap((s: { Action: string[] }) => s.Action))].sort();
     const expected = Object.entries(RUNNER_API_ACTIONS).flatMap(([p, actions]) => actions.map((a) => `${p}:${a}`)).sort();
     assert.deepEqual(granted, expected, "the policy is exactly the runner's call list");
-    for (const [p, actions] of Object.entries(PROVIDER_ONLY_ACTIONS)) for (const a of actions) assert.ok(!granted.includes(`${p}:${a}`), `${p}:${a} is not the runner's`);
-    const kmsScoped = policy.Statement.find((s: { Action: string[] }) => s.Action.includes("kms:GetSecretValue"));
-    assert.deepEqual(kmsScoped.Resource, ["acs:kms:cn-hangzhou:*:secret/ecs/*"]);
+    for (const [p, actions] of [...Object.entries(PROVIDER_ONLY_ACTIONS), ...Object.entries(UNAUTHORIZED_ACTIONS)]) {
+      for (const a of actions) assert.ok(!granted.includes(`${p}:${a}`), `${p}:${a} is not granted`);
+    }
+    assert.deepEqual(policy.Statement.map((s: { Action: string[]; Resource: string[] }) => [s.Action.length, s.Resource]), [
+      [7, [`acs:kms:cn-hangzhou:${ACCOUNT}:secret/ecs/*`]],
+      [3, [`acs:kms:cn-hangzhou:${ACCOUNT}:secret/managed-secrets-lease/*`]],
+      [1, ["*"]],
+      [4, [`acs:ram:*:${ACCOUNT}:user/app-*`, `acs:ram:*:${ACCOUNT}:user/ci-deployer`]],
+    ]);
+    const lease = policy.Statement[1];
+    assert.deepEqual(lease.Action, ["kms:CreateSecret", "kms:GetSecretValue", "kms:PutSecretValue"], "CreateSecret only on lease companions");
+    assert.ok(!JSON.stringify(policy).includes(":*:secret") && !JSON.stringify(policy).includes(":*:user"), "no ARN with * for the account");
 
     const fn = byType("alicloud:fc/v3Function:V3Function")[0]!.inputs;
     assert.deepEqual([fn.runtime, fn.handler, fn.role], ["nodejs20", "index.handler", "acs:ram::123:role/managed-secrets-runner-role"]);
@@ -84,6 +96,7 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
     pulumi.runtime.setAllConfig({
       "managed-secrets-runner:schedule": "0 0 */6 * * *",
       "managed-secrets-runner:functionName": "rotator_prod",
+      "managed-secrets-runner:accountId": ACCOUNT,
       "alicloud:region": "cn-shanghai",
     });
     const { runnerStack } = require("../../runner-stack/program") as typeof import("../../runner-stack/program");
@@ -94,8 +107,34 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
     assert.equal(JSON.parse(trigger.inputs.triggerConfig as string).cronExpression, "0 0 */6 * * *");
   });
 
+  it("an ECS-only runner gets no RAM permission; a configured encryption key gets kms:Decrypt and kms:GenerateDataKey on it alone", () => {
+    const ecsOnly = runnerPolicyStatements(parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT }));
+    assert.ok(ecsOnly.every((s) => s.Action.every((a) => a.startsWith("kms:"))), JSON.stringify(ecsOnly));
+    assert.deepEqual(ecsOnly[0]!.Resource, [`acs:kms:cn-hangzhou:${ACCOUNT}:secret/*`]);
+    const keyed = runnerPolicyStatements(
+      parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, dkmsInstanceId: "kst-abc", encryptionKeyId: "key-abc" }),
+    );
+    assert.deepEqual(keyed.find((s) => s.Action.includes("kms:Decrypt")), {
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: [`acs:kms:cn-hangzhou:${ACCOUNT}:key/key-abc`],
+    });
+  });
+
+  it("examples/runner-stack/README.md shows the policy the code generates", () => {
+    const readme = readFileSync(join(__dirname, "..", "..", "examples", "runner-stack", "README.md"), "utf8");
+    const block = /<!-- runner-policy:begin[^>]*-->\n([\s\S]*?)\n<!-- runner-policy:end -->/.exec(readme)?.[1];
+    assert.equal(block, runnerPolicyMarkdown(), "regenerate the README table with runnerPolicyMarkdown()");
+  });
+
   it("bad settings fail before anything is declared, naming the setting and what is allowed", () => {
+    const base = { schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT };
     const bad: Array<[Record<string, unknown>, RegExp]> = [
+      [{ schedule: "@every 15m", region: "cn-hangzhou" }, /: accountId is required: the Alibaba Cloud account id/],
+      [{ ...base, accountId: "*" }, /: accountId must be the Alibaba Cloud account id: 10 to 20 digits/],
+      [{ ...base, ramUsers: ["*"] }, /: ramUsers\.0 must not match every RAM user \(administrators included\)/],
+      [{ ...base, ramUsers: ["app user"] }, /: ramUsers\.0 must be RAM user names or name patterns/],
+      [{ ...base, ramUsers: "app-*" }, /: ramUsers must be a list of RAM user names/],
       [{ schedule: "every 15 minutes", region: "cn-hangzhou" }, /: schedule must be "@every <n>m\|h"/],
       [{ schedule: "@every 30s", region: "cn-hangzhou" }, /: schedule must be/],
       [{ schedule: "0 */15 * * *", region: "cn-hangzhou" }, /: schedule must be .*six-field cron/],
