@@ -1,0 +1,196 @@
+import { strict as assert } from "node:assert";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
+import { testClock, DAY_MS } from "../support/test-clock";
+import { startKmsEmulatorStore, NO_WAIT, type KmsEmulatorStore } from "../store/kms-emulator-store";
+import * as ecs from "../../provider/ecs/ecs-secret-handler";
+import * as ram from "../../provider/ram/ram-secret-handler";
+import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
+import type { RuntimeContext } from "../../provider/runtime-context";
+import { openApiConfig, type CloudSettings } from "../../provider/alicloud/cloud-settings";
+import { createKmsClient } from "../../provider/alicloud/kms-client";
+import { KmsSecretStore } from "../../provider/store/kms-store";
+import { leaseSecretName } from "../../provider/store/kms-lease";
+import { FAILURE_META, runOnce, type RunReport } from "../../provider/runner/run-once";
+import { MAX_JITTER_MS } from "../../provider/runner/due";
+import { parseRunnerDeployment, runnerPolicyStatements, type PolicyStatement } from "../../provider/runner/runner-deployment";
+import { targetFromMetadata } from "../../provider/rotation/target-from-metadata";
+import { ecsInputs, loginWith } from "../ecs/ecs-fixtures";
+import * as $Ram from "@alicloud/ram20150501";
+import { ramClient } from "../emulator/emulator-helpers";
+
+const DKMS = "kst-runnerpolicy";
+const KEY = "key-runnerpolicy";
+const FC_TRUST = { Version: "1", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { Service: ["fc.aliyuncs.com"] } }] };
+
+/**
+ * The runner under exactly the policy RotationRunner deploys, with the
+ * temporary credentials Function Compute would hand it, against the emulator
+ * evaluating RAM policies: everything it must do works, a RAM user outside
+ * its scope is refused, and every action in the policy is needed.
+ */
+describe("The runner's generated RAM policy, enforced by the emulator (role credentials, real sshd)", function () {
+  this.timeout(300_000);
+  let host: StartedSshHost;
+  let kms: KmsEmulatorStore;
+  let setup: RuntimeContext;
+  let keyUser: { privateKey: string; publicKey: string };
+  const clock = testClock();
+  let roles = 0;
+
+  before(async function () {
+    requireRootForHosts();
+    keyUser = await generateKeyPair("ed25519");
+    host = await startSshHost({ users: [{ name: "deploy", password: null, authorizedKeys: [`${keyUser.publicKey} deploy@seed`] }] });
+    kms = await startKmsEmulatorStore({ clock: clock.now });
+    kms.emulator.control.addKmsInstance({ instanceId: DKMS, keyIds: [KEY] });
+    const rootStore = new KmsSecretStore({
+      client: () => createKmsClient(openApiConfig(kms.cloud, "kms.invalid")),
+      clock: clock.now,
+      retry: NO_WAIT,
+      dkmsInstanceId: DKMS,
+      encryptionKeyId: KEY,
+    });
+    setup = { store: rootStore, clock: clock.now, owner: "setup", cloud: () => kms.cloud };
+    await ecs.create(ecsInputs(host, { rotationPeriod: "7d" }), setup);
+    await ecs.create(ecsInputs(host, { managedUser: "deploy", secretName: "deploy-key", credentialType: "keyPair", initialValue: keyUser.privateKey, rotationPeriod: "7d" }), setup);
+    for (const user of ["app-billing", "root-admin"]) {
+      kms.emulator.control.createUser({ name: user });
+      const key = kms.emulator.control.createAccessKey(user);
+      await ram.create({ userName: user, secretName: `ram/${user}`, initialAccessKeyId: key.accessKeyId, initialAccessKeySecret: key.accessKeySecret, rotationPeriod: "7d", previousKeyAction: "deactivate" }, setup);
+    }
+  });
+  after(async () => {
+    await host?.stop();
+    await kms?.dispose();
+  });
+
+  const deploymentInput = () => ({
+    schedule: "@every 15m",
+    region: kms.emulator.regionId,
+    accountId: kms.emulator.accountId,
+    dkmsInstanceId: DKMS,
+    encryptionKeyId: KEY,
+    ramUsers: ["app-*"] as string[] | undefined,
+  });
+  const deployment = () => parseRunnerDeployment(deploymentInput());
+
+  /** A role holding exactly `statements`, and a runner context signed with its temporary credentials. */
+  function runnerUnder(statements: PolicyStatement[]): RuntimeContext {
+    const name = `runner-${++roles}`;
+    kms.emulator.control.createPolicy({ name: `${name}-policy`, document: { Version: "1", Statement: statements } });
+    kms.emulator.control.createRole({ name: `${name}-role`, trustPolicy: FC_TRUST });
+    kms.emulator.control.attachPolicyToRole(`${name}-role`, `${name}-policy`);
+    const creds = kms.emulator.control.serviceRoleCredentials({ roleName: `${name}-role`, sessionName: "fc-runner" });
+    const cloud: CloudSettings = { ...kms.cloud, accessKeyId: creds.accessKeyId, accessKeySecret: creds.accessKeySecret, securityToken: creds.securityToken };
+    const store = new KmsSecretStore({ client: () => createKmsClient(openApiConfig(cloud, "kms.invalid")), clock: clock.now, retry: NO_WAIT, dkmsInstanceId: DKMS, encryptionKeyId: KEY });
+    return { store, clock: clock.now, owner: "fc:runner", cloud: () => cloud };
+  }
+
+  async function pass(ctx: RuntimeContext, prefix?: string): Promise<RunReport> {
+    return runOnce({ store: ctx.store, clock: ctx.clock, owner: ctx.owner, prefix, targetFor: (m) => targetFromMetadata(m, ctx), retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0, sleep: async () => undefined } });
+  }
+
+  /** Every secret falls due, and no lease companion exists yet, so the pass must create them as a first rotation does. */
+  async function makeEverythingDue(): Promise<void> {
+    clock.advance(8 * DAY_MS + MAX_JITTER_MS);
+    const root = createKmsClient(openApiConfig(kms.cloud, "kms.invalid"));
+    for (const meta of await setup.store.listSecrets()) {
+      await root.deleteSecret({ secretName: leaseSecretName(meta.name), forceDeleteWithoutRecovery: true }).catch(() => undefined);
+    }
+  }
+
+  async function keysOf(userName: string): Promise<string[]> {
+    const res = await ramClient(kms.emulator).listAccessKeys(new $Ram.ListAccessKeysRequest({ userName }));
+    return (res.body?.accessKeys?.accessKey ?? []).map((k) => k.accessKeyId ?? "");
+  }
+
+  /**
+   * What the runner's AccessKeyLimit error tells an operator to do: a failed
+   * pass (no PutSecretValue) can leave a key the secret never stored, which the
+   * product rightly refuses to delete on its own.
+   */
+  async function deleteKeysNoVersionHolds(userName: string): Promise<void> {
+    const held = new Set<string>();
+    for (const v of (await setup.store.describeSecret(`ram/${userName}`))?.versions ?? []) {
+      held.add(JSON.parse((await setup.store.getValue(`ram/${userName}`, { versionId: v.versionId })).value).AccessKeyId);
+    }
+    for (const id of await keysOf(userName)) {
+      if (!held.has(id)) await ramClient(kms.emulator).deleteAccessKey(new $Ram.DeleteAccessKeyRequest({ userName, userAccessKeyId: id }));
+    }
+  }
+
+  const status = (r: RunReport) => Object.fromEntries(r.outcomes.map((o) => [o.name, o.status]));
+
+  async function expectAllWork(): Promise<void> {
+    for (const meta of await setup.store.listSecrets()) {
+      const value = (await setup.store.getValue(meta.name)).value;
+      assert.equal(await targetFromMetadata(meta, setup).accepts(value), true, `${meta.name} holds a working credential`);
+    }
+  }
+
+  it("rotates ECS passwords and key pairs and in-scope RAM keys; refuses the out-of-scope RAM user, names it, and leaves the others alone", async () => {
+    await makeEverythingDue();
+    const before = JSON.parse((await setup.store.getValue("ram/root-admin")).value).AccessKeyId;
+    const report = await pass(runnerUnder(runnerPolicyStatements(deployment())));
+    assert.deepEqual(status(report), {
+      [`ecs/i-test${host.port}/root`]: "rotated",
+      "deploy-key": "rotated",
+      "ram/app-billing": "rotated",
+      "ram/root-admin": "failed",
+    }, JSON.stringify(report.outcomes));
+    const refused = report.outcomes.find((o) => o.name === "ram/root-admin")!;
+    assert.match(refused.reason, /NoPermission/);
+    assert.match(refused.reason, /ram:\w+AccessKey|not authorized/i);
+    assert.ok(kms.calls.some((l) => /^Ram\.\w+AccessKeys? 403 NoPermission/.test(l)), "the emulator refused it");
+    assert.equal((await keysOf("root-admin")).length, 1, "no key minted for the admin");
+    assert.equal(JSON.parse((await setup.store.getValue("ram/root-admin")).value).AccessKeyId, before);
+    await expectAllWork();
+    const password = JSON.parse((await setup.store.getValue(`ecs/i-test${host.port}/root`)).value).Password;
+    assert.equal(await loginWith(host, "root", { password }), true);
+    Object.assign(host, { rootPassword: password });
+  });
+
+  it("every action in the policy is needed: without it, something fails", async () => {
+    const full = runnerPolicyStatements(deployment());
+    const cases = full.flatMap((s, i) => s.Action.map((action) => ({ i, action })));
+    const unneeded: string[] = [];
+    for (const { i, action } of cases) {
+      const reduced = full
+        .map((s, j) => (j === i ? { ...s, Action: s.Action.filter((a) => a !== action) } : s))
+        .filter((s) => s.Action.length > 0);
+      await makeEverythingDue();
+      // A secret that failed last time: its success must clear the recorded error (UntagResource).
+      await setup.store.updateSecret("deploy-key", { metadata: { [FAILURE_META.code]: "Unexpected", [FAILURE_META.at]: clock.now().toISOString() } });
+      const mark = kms.calls.length;
+      const outcome = await pass(runnerUnder(reduced)).then(
+        (r) => r.outcomes.filter((o) => o.status === "failed" && o.name !== "ram/root-admin").map((o) => o.name),
+        (e: Error) => [`pass: ${e.message}`],
+      );
+      const denied = kms.calls.slice(mark).filter((l) => / 403 /.test(l));
+      if (outcome.length === 0 || denied.length === 0) unneeded.push(`${action} (statement ${i})`);
+      // Repair with the full policy, so the next case starts from working credentials.
+      await deleteKeysNoVersionHolds("app-billing");
+      await makeEverythingDue();
+      const repaired = await pass(runnerUnder(full));
+      assert.deepEqual(repaired.outcomes.filter((o) => o.status === "failed" && o.name !== "ram/root-admin"), [], `repair after ${action}`);
+    }
+    assert.deepEqual(unneeded, [], "actions whose removal changed nothing");
+    await expectAllWork();
+    Object.assign(host, { rootPassword: JSON.parse((await setup.store.getValue(`ecs/i-test${host.port}/root`)).value).Password });
+  });
+
+  it("with a secretPrefix, the lease companions need their own read and write: the runner for ecs/ works, and fails without either", async () => {
+    const scoped = runnerPolicyStatements(parseRunnerDeployment({ ...deploymentInput(), secretPrefix: "ecs/", ramUsers: undefined }));
+    const ecsRoot = `ecs/i-test${host.port}/root`;
+    await makeEverythingDue();
+    assert.deepEqual(status(await pass(runnerUnder(scoped), "ecs/")), { [ecsRoot]: "rotated" });
+    for (const action of ["kms:GetSecretValue", "kms:PutSecretValue"]) {
+      const reduced = scoped.map((s, i) => (i === 1 ? { ...s, Action: s.Action.filter((a) => a !== action) } : s));
+      await makeEverythingDue();
+      assert.deepEqual(status(await pass(runnerUnder(reduced), "ecs/")), { [ecsRoot]: "failed" }, `without ${action} on the lease companions`);
+    }
+    await makeEverythingDue();
+    assert.deepEqual(status(await pass(runnerUnder(scoped), "ecs/")), { [ecsRoot]: "rotated" });
+    Object.assign(host, { rootPassword: JSON.parse((await setup.store.getValue(ecsRoot)).value).Password });
+  });
+});
