@@ -1,7 +1,12 @@
 /**
- * The Function Compute door to the runner: the timer trigger invokes this,
- * one pass runs, and the invocation fails when any secret failed, so FC's own
- * alerting sees it. Credentials come from the function's role through FC's
+ * The Function Compute door to the runner: the timer trigger invokes this and
+ * one pass runs. Timer invocations are asynchronous, and FC retries a failed
+ * asynchronous invocation (3 times by default): had a failed secret failed
+ * the invocation, every other secret's rotation would run again with it. So a
+ * pass that ran returns normally, its failures in the result and as an
+ * error-level "pass-failed" log event (and in each secret's recorded error,
+ * which `managed-secrets check` reports); only a pass that could not run at
+ * all (no store, no listing) throws, and a retry of that repeats nothing. Credentials come from the function's role through FC's
  * context (temporary STS credentials), the region from the context too; store
  * and tuning from the function's environment (set by RotationRunner).
  */
@@ -40,6 +45,6 @@ export async function handler(_event: unknown, context: FcContext = {}): Promise
   const counts = countOutcomes(report);
   const summary = JSON.stringify({ judgedAt: report.judgedAt, ...counts, purged: report.purged.length, failedSecrets: report.outcomes.filter((o) => o.status === "failed").map((o) => o.name) });
   logger.info({ event: "pass-complete", ...counts }, "rotation pass complete");
-  if (counts.failed > 0) throw new Error(`rotation pass finished with ${counts.failed} failure(s): ${summary}`);
+  if (counts.failed > 0) logger.error({ event: "pass-failed", failed: counts.failed }, `rotation pass finished with ${counts.failed} failure(s): ${summary}`);
   return summary;
 }
