@@ -16,6 +16,10 @@ export function runnerStack(config = new pulumi.Config("managed-secrets-runner")
     dkmsInstanceId: config.get("dkmsInstanceId"),
     encryptionKeyId: config.get("encryptionKeyId"),
     accountId: config.require("accountId"),
+    memorySize: config.getNumber("memorySize"),
+    cpu: config.getNumber("cpu"),
+    logProject: config.get("logProject"),
+    logStore: config.get("logStore"),
     ramUsers: config.getObject<string[]>("ramUsers"),
     bundlePath,
     vpc:

@@ -34,14 +34,14 @@ export class RotationRunner extends pulumi.ComponentResource {
     const child = { parent: this };
 
     const role = new cloud.ram.Role(`${name}-role`, {
-      roleName: `${d.functionName}-role`,
+      roleName: deployment.runnerRoleName(d),
       assumeRolePolicyDocument: deployment.fcTrustPolicy(),
       description: "Assumed by Function Compute to run managed-secrets rotations",
     }, child);
     const policy = new cloud.ram.Policy(`${name}-policy`, {
-      policyName: `${d.functionName}-policy`,
+      policyName: deployment.runnerPolicyName(d),
       policyDocument: deployment.runnerPolicyDocument(d),
-      description: "Exactly the KMS, RAM and STS actions the managed-secrets runner calls",
+      description: "Exactly what the managed-secrets runner calls, on the secrets, keys and RAM users it manages",
     }, child);
     new cloud.ram.RolePolicyAttachment(`${name}-attach`, { policyName: policy.policyName, policyType: "Custom", roleName: role.roleName }, child);
 
@@ -54,6 +54,8 @@ export class RotationRunner extends pulumi.ComponentResource {
       role: role.arn,
       timeout: d.timeoutSeconds,
       memorySize: d.memorySize,
+      cpu: deployment.runnerCpu(d),
+      ...(deployment.runnerLogConfig(d) ? { logConfig: deployment.runnerLogConfig(d) } : {}),
       environmentVariables: deployment.runnerEnvironment(d),
       ...(d.vpc
         ? { vpcConfig: { vpcId: d.vpc.vpcId, vswitchIds: d.vpc.vswitchIds, securityGroupId: d.vpc.securityGroupId } }

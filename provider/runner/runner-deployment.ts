@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { ManagedSecretsError } from "../errors";
 import { policyActions, RUNNER_API_ACTIONS, RUNNER_KEY_ACTIONS, RUNNER_LEASE_ACTIONS } from "../alicloud/api-actions";
@@ -11,21 +12,60 @@ import { DEFAULT_CONCURRENCY } from "./run-once";
  * component and the root stack's config validation.
  */
 
-// FC timer triggers: "@every <n>m|h" (at least 1m) or a six-field cron with seconds, in UTC.
+// FC timer triggers: "@every <n>m|h" (at least 1m) or a six-field cron with seconds, in UTC unless
+// prefixed "CRON_TZ=<IANA zone> " (FC time-trigger docs: "CRON_TZ=Asia/Shanghai 0 0 4 1 * *").
 const EVERY = /^@every ([1-9][0-9]*)(m|h)$/;
 const CRON_FIELD = /^[0-9*?/,LW#A-Z-]+$/;
+const CRON_TZ = /^CRON_TZ=([A-Za-z_+-]+(?:\/[A-Za-z0-9_+-]+)*) (.*)$/;
+const SCHEDULE_RULE = 'must be "@every <n>m|h" (at least 1m) or a six-field cron with seconds, optionally after CRON_TZ=<IANA zone>, e.g. "0 */15 * * * *" or "CRON_TZ=Asia/Shanghai 0 0 4 * * *"';
+
+/** RAM CreateRole: 1-64 letters, digits, . and -. CreatePolicy: 1-128 letters, digits and -. */
+export const ROLE_NAME_MAX_LENGTH = 64;
+export const POLICY_NAME_MAX_LENGTH = 128;
+/** FC 3.0: memory 128 MB-32 GB in steps of 64 MB; vCPU in steps of 0.05 from 0.05 to 16, with vCPU:memory (GB) between 1:1 and 1:4. */
+export const FC_MEMORY_MB = { min: 128, max: 32768, step: 64, default: 512 } as const;
+export const FC_CPU = { min: 0.05, max: 16, step: 0.05 } as const;
+export const FC_CPU_PER_GB = { min: 1 / 4, max: 1 } as const;
+/** SLS: project 3-63 lowercase letters, digits, -; logstore 2-63 lowercase letters, digits, _ and -; both start and end with a letter or digit. */
+const SLS_PROJECT = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+const SLS_LOGSTORE = /^[a-z0-9][a-z0-9_-]{0,61}[a-z0-9]$/;
 
 /** Alibaba Cloud account ids are digits (16 today; the RAM docs show shorter and longer examples). */
 export const ACCOUNT_ID_PATTERN = /^[1-9][0-9]{9,19}$/;
 /** A RAM user name (CreateUser: letters, digits, . _ -, at most 64) or such a name with * and ? wildcards. */
 export const RAM_USER_PATTERN = /^[A-Za-z0-9._*?-]{1,64}$/;
+const MEMORY_RULE = `must be an integer number of MB from ${FC_MEMORY_MB.min} to ${FC_MEMORY_MB.max}, a multiple of ${FC_MEMORY_MB.step}`;
+const CPU_RULE = `must be vCPUs from ${FC_CPU.min} to ${FC_CPU.max} in steps of ${FC_CPU.step}`;
+
+function isStep(value: number, step: number): boolean {
+  const n = value / step;
+  return Math.abs(n - Math.round(n)) < 1e-9;
+}
+
+function cpuFits(cpu: number, memoryMb: number): boolean {
+  const gb = memoryMb / 1024;
+  return cpu >= gb * FC_CPU_PER_GB.min - 1e-9 && cpu <= gb * FC_CPU_PER_GB.max + 1e-9;
+}
+
+/**
+ * The vCPUs the function gets when `cpu` is not set: half a vCPU per GB,
+ * rounded up to FC's 0.05 step and kept inside the ratio FC accepts (SSH
+ * work is mostly waiting, so more would only cost more).
+ */
+export function defaultCpu(memoryMb: number): number {
+  const gb = memoryMb / 1024;
+  const steps = (vcpu: number) => vcpu / FC_CPU.step;
+  const lowest = Math.ceil(steps(Math.max(gb * FC_CPU_PER_GB.min, FC_CPU.min)) - 1e-9);
+  const highest = Math.floor(steps(Math.min(gb * FC_CPU_PER_GB.max, FC_CPU.max)) + 1e-9);
+  const wanted = Math.ceil(steps(gb / 2) - 1e-9);
+  return Number((Math.min(Math.max(wanted, lowest), highest) * FC_CPU.step).toFixed(2));
+}
+
 const RAM_USERS_RULE = "must be RAM user names or name patterns (letters, digits, . _ - and * ? wildcards, at most 64 characters)";
 
 export const runnerDeploymentSchema = z
   .object({
-    schedule: z.string({ error: 'must be "@every <n>m|h" or a six-field cron (seconds first), e.g. "@every 15m"' }).refine(isFcSchedule, {
-      error: 'must be "@every <n>m|h" (at least 1m) or a six-field cron with seconds, e.g. "0 */15 * * * *"',
-    }),
+    schedule: z.string({ error: SCHEDULE_RULE }).refine(isFcSchedule, { error: SCHEDULE_RULE }),
     region: z.string({ error: "must be a region id like cn-hangzhou" }).regex(/^[a-z]{2,}(-[a-z0-9]+)+$/, { error: "must be a region id like cn-hangzhou" }),
     concurrency: z.number({ error: "must be an integer 1..64" }).int({ error: "must be an integer 1..64" }).min(1, { error: "must be an integer 1..64" }).max(64, { error: "must be an integer 1..64" }).default(DEFAULT_CONCURRENCY),
     secretPrefix: z.string().regex(/^[A-Za-z0-9_/+=.@-]*$/, { error: "must use only letters, digits and _/+=.@-" }).default(""),
@@ -39,7 +79,17 @@ export const runnerDeploymentSchema = z
       .strict()
       .optional(),
     timeoutSeconds: z.number().int().min(60, { error: "must be an integer 60..86400" }).max(86400, { error: "must be an integer 60..86400" }).default(900),
-    memorySize: z.number().int().min(128, { error: "must be 128..32768 MB" }).max(32768, { error: "must be 128..32768 MB" }).default(512),
+    memorySize: z
+      .number({ error: MEMORY_RULE })
+      .int({ error: MEMORY_RULE })
+      .min(FC_MEMORY_MB.min, { error: MEMORY_RULE })
+      .max(FC_MEMORY_MB.max, { error: MEMORY_RULE })
+      .multipleOf(FC_MEMORY_MB.step, { error: MEMORY_RULE })
+      .default(FC_MEMORY_MB.default),
+    cpu: z.number({ error: CPU_RULE }).min(FC_CPU.min, { error: CPU_RULE }).max(FC_CPU.max, { error: CPU_RULE })
+      .refine((c) => isStep(c, FC_CPU.step), { error: CPU_RULE }).optional(),
+    logProject: z.string({ error: "must be a Simple Log Service project name" }).regex(SLS_PROJECT, { error: "must be a Simple Log Service project name: 3-63 lowercase letters, digits and -, starting and ending with a letter or digit" }).optional(),
+    logStore: z.string({ error: "must be a Simple Log Service logstore name" }).regex(SLS_LOGSTORE, { error: "must be a Simple Log Service logstore name: 2-63 lowercase letters, digits, _ and -, starting and ending with a letter or digit" }).optional(),
     // The runner creates lease companions, so on KMS 3.0 it must know the instance as every other rotator does.
     dkmsInstanceId: z.string().regex(/^kst-[a-z0-9]+$/, { error: "must be a KMS instance id like kst-hzz65f176a0ogplgq1234" }).optional(),
     encryptionKeyId: z.string().regex(/^key-[a-z0-9]+$/, { error: "must be a key id of the KMS instance like key-gzz63ff0db5hg3qje1234" }).optional(),
@@ -54,6 +104,14 @@ export const runnerDeploymentSchema = z
       .default([]),
   })
   .strict()
+  .refine((d) => d.cpu === undefined || cpuFits(d.cpu, d.memorySize), {
+    path: ["cpu"],
+    error: "must be between 1/4 and 1 vCPU per GB of memorySize (FC allows a vCPU:memory ratio from 1:1 to 1:4)",
+  })
+  .refine((d) => (d.logProject === undefined) === (d.logStore === undefined), {
+    path: ["logStore"],
+    error: "and logProject go together: both name where the function's logs are kept, or neither",
+  })
   .refine((d) => d.encryptionKeyId === undefined || d.dkmsInstanceId !== undefined, {
     path: ["dkmsInstanceId"],
     error: "is required with encryptionKeyId (KMS encrypts a secret only with a key of its own instance)",
@@ -76,8 +134,52 @@ export function parseRunnerDeployment(raw: unknown): RunnerDeployment {
 
 export function isFcSchedule(text: string): boolean {
   if (EVERY.test(text)) return true;
-  const fields = text.trim().split(/\s+/);
+  const tz = CRON_TZ.exec(text);
+  if (tz && !isTimeZone(tz[1]!)) return false;
+  const fields = (tz ? tz[2]! : text).trim().split(/\s+/);
   return fields.length === 6 && fields.every((f) => CRON_FIELD.test(f));
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * RAM names derived from functionName: FC allows "_" and 64 characters,
+ * RAM role names neither "_" nor more than 64 with the suffix. When the name
+ * has to change, a hash of the function name keeps two functions' roles apart.
+ */
+function ramName(functionName: string, suffix: string, max: number): string {
+  const plain = `${functionName}${suffix}`;
+  if (/^[A-Za-z0-9-]+$/.test(plain) && plain.length <= max) return plain;
+  const hash = createHash("sha256").update(functionName).digest("hex").slice(0, 8);
+  const base = functionName.replace(/[^A-Za-z0-9-]/g, "-").slice(0, max - suffix.length - hash.length - 1);
+  return `${base}-${hash}${suffix}`;
+}
+
+export function runnerRoleName(d: Pick<RunnerDeployment, "functionName">): string {
+  return ramName(d.functionName, "-role", ROLE_NAME_MAX_LENGTH);
+}
+
+export function runnerPolicyName(d: Pick<RunnerDeployment, "functionName">): string {
+  return ramName(d.functionName, "-policy", POLICY_NAME_MAX_LENGTH);
+}
+
+/** The function's vCPUs: as configured, else derived from memorySize. */
+export function runnerCpu(d: RunnerDeployment): number {
+  return d.cpu ?? defaultCpu(d.memorySize);
+}
+
+/** FC 3.0 logConfig when logs are to be kept in Simple Log Service, else undefined. */
+export function runnerLogConfig(d: RunnerDeployment): { project: string; logstore: string; logBeginRule: "None"; enableRequestMetrics: boolean; enableInstanceMetrics: boolean } | undefined {
+  return d.logProject && d.logStore
+    ? { project: d.logProject, logstore: d.logStore, logBeginRule: "None", enableRequestMetrics: true, enableInstanceMetrics: false }
+    : undefined;
 }
 
 /** FC timer trigger config: FC reads cronExpression, enable and payload. */
@@ -109,6 +211,7 @@ export interface PolicyStatement {
  *   "*" is what works whether or not it has resource-level authorization;
  * - the instance key, when one is configured: kms:Decrypt to read,
  *   kms:GenerateDataKey to write secrets encrypted with it;
+ * - log:PostLogStoreLogs on the configured logstore (FC ships logs as the function's role);
  * - RAM AccessKey actions only on the configured users (none by default);
  * - no STS: GetCallerIdentity needs no authorization.
  */
@@ -123,6 +226,10 @@ export function runnerPolicyStatements(d: RunnerDeployment): PolicyStatement[] {
   ];
   if (d.encryptionKeyId) {
     statements.push({ Effect: "Allow", Action: policyActions("kms", RUNNER_KEY_ACTIONS), Resource: [`acs:kms:${d.region}:${d.accountId}:key/${d.encryptionKeyId}`] });
+  }
+  if (d.logProject && d.logStore) {
+    // FC writes the function's logs with the function's own role.
+    statements.push({ Effect: "Allow", Action: ["log:PostLogStoreLogs"], Resource: [`acs:log:${d.region}:${d.accountId}:project/${d.logProject}/logstore/${d.logStore}`] });
   }
   if (d.ramUsers.length > 0) {
     statements.push({ Effect: "Allow", Action: policyActions("ram"), Resource: d.ramUsers.map((u) => `acs:ram:*:${d.accountId}:user/${u}`) });
@@ -139,10 +246,11 @@ export function runnerPolicyMarkdown(): string {
   const placeholders: Array<[string, string]> = [
     ["cn-example", "<region>"], ["1234567890123456", "<accountId>"], ["example-prefix/", "<secretPrefix>"],
     ["key-example", "<encryptionKeyId>"], ["user/app-example", "user/<each of ramUsers>"],
+    ["project/ops-example", "project/<logProject>"], ["logstore/store-example", "logstore/<logStore>"],
   ];
   const example = parseRunnerDeployment({
     schedule: "@every 15m", region: "cn-example", accountId: "1234567890123456", secretPrefix: "example-prefix/",
-    dkmsInstanceId: "kst-example", encryptionKeyId: "key-example", ramUsers: ["app-example"],
+    dkmsInstanceId: "kst-example", encryptionKeyId: "key-example", ramUsers: ["app-example"], logProject: "ops-example", logStore: "store-example",
   });
   const show = (text: string) => `\`${placeholders.reduce((t, [from, to]) => t.replace(from, to), text)}\``;
   const rows = runnerPolicyStatements(example).map((s) => `| ${s.Action.map((a) => `\`${a}\``).join(", ")} | ${s.Resource.map(show).join(", ")} |`);

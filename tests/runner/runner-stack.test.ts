@@ -7,7 +7,7 @@ import { unzipSync } from "fflate";
 import { RotationRunner } from "../../sdk/rotation-runner";
 import { readFileSync } from "node:fs";
 import { RUNNER_API_ACTIONS, PROVIDER_ONLY_ACTIONS, UNAUTHORIZED_ACTIONS } from "../../provider/alicloud/api-actions";
-import { isFcSchedule, parseRunnerDeployment, runnerPolicyMarkdown, runnerPolicyStatements } from "../../provider/runner/runner-deployment";
+import { isFcSchedule, parseRunnerDeployment, runnerPolicyMarkdown, runnerPolicyName, runnerPolicyStatements, runnerRoleName } from "../../provider/runner/runner-deployment";
 
 const ACCOUNT = "1234567890123456";
 
@@ -79,6 +79,7 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
 
     const fn = byType("alicloud:fc/v3Function:V3Function")[0]!.inputs;
     assert.deepEqual([fn.runtime, fn.handler, fn.role], ["nodejs20", "index.handler", "acs:ram::123:role/managed-secrets-runner-role"]);
+    assert.deepEqual([fn.memorySize, fn.cpu, fn.logConfig], [512, 0.25, undefined]);
     assert.deepEqual(fn.environmentVariables, { MANAGED_SECRETS_STORE: "kms", MANAGED_SECRETS_CONCURRENCY: "4", MANAGED_SECRETS_PREFIX: "ecs/", MANAGED_SECRETS_LOG_LEVEL: "info" });
     assert.deepEqual(fn.vpcConfig, { vpcId: "vpc-1", vswitchIds: ["vsw-1"], securityGroupId: "sg-1" });
     const zip = unzipSync(Buffer.from((fn.code as { zipFile: string }).zipFile, "base64"));
@@ -105,6 +106,30 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
     await settle(out.triggerName);
     const trigger = registered.filter((r) => r.type === "alicloud:fc/v3Trigger:V3Trigger" && r.name === "rotation-runner-timer")[0]!;
     assert.equal(JSON.parse(trigger.inputs.triggerConfig as string).cronExpression, "0 0 */6 * * *");
+    // FC accepts "_" in function names; RAM role and policy names do not.
+    const role = registered.find((r) => r.type === "alicloud:ram/role:Role" && r.name === "rotation-runner-role")!;
+    assert.match(role.inputs.roleName as string, /^rotator-prod-[0-9a-f]{8}-role$/);
+  });
+
+  it("role and policy names valid in RAM for any function name FC accepts; memory, CPU, CRON_TZ and log settings as FC takes them", () => {
+    const base = { schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT };
+    for (const functionName of ["managed-secrets-runner", "rotator_prod", "_x", `a${"_".repeat(63)}`, `r${"x".repeat(63)}`]) {
+      const d = parseRunnerDeployment({ ...base, functionName });
+      assert.match(runnerRoleName(d), /^[A-Za-z0-9.-]{1,64}$/, functionName);
+      assert.match(runnerPolicyName(d), /^[A-Za-z0-9-]{1,128}$/, functionName);
+    }
+    assert.notEqual(runnerRoleName({ functionName: "a_b" }), runnerRoleName({ functionName: "a-b-" }));
+    assert.equal(runnerRoleName({ functionName: "plain-name" }), "plain-name-role");
+
+    assert.equal(parseRunnerDeployment({ ...base, memorySize: 1024, cpu: 1 }).cpu, 1);
+    assert.ok(isFcSchedule("CRON_TZ=Asia/Shanghai 0 0 4 1 * *"));
+    assert.ok(!isFcSchedule("CRON_TZ=Mars/Olympus 0 0 4 1 * *"));
+    assert.ok(!isFcSchedule("CRON_TZ=Asia/Shanghai @every 5m"));
+
+    const logged = parseRunnerDeployment({ ...base, logProject: "ops-logs", logStore: "managed_secrets" });
+    assert.deepEqual(runnerPolicyStatements(logged).find((s) => s.Action.includes("log:PostLogStoreLogs"))?.Resource, [
+      `acs:log:cn-hangzhou:${ACCOUNT}:project/ops-logs/logstore/managed_secrets`,
+    ]);
   });
 
   it("an ECS-only runner gets no RAM permission; a configured encryption key gets kms:Decrypt and kms:GenerateDataKey on it alone", () => {
@@ -135,6 +160,14 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
       [{ ...base, ramUsers: ["*"] }, /: ramUsers\.0 must not match every RAM user \(administrators included\)/],
       [{ ...base, ramUsers: ["app user"] }, /: ramUsers\.0 must be RAM user names or name patterns/],
       [{ ...base, ramUsers: "app-*" }, /: ramUsers must be a list of RAM user names/],
+      [{ ...base, memorySize: 500 }, /: memorySize must be an integer number of MB from 128 to 32768, a multiple of 64/],
+      [{ ...base, memorySize: 64 }, /: memorySize must be an integer number of MB from 128/],
+      [{ ...base, cpu: 0.07 }, /: cpu must be vCPUs from 0.05 to 16 in steps of 0.05/],
+      [{ ...base, memorySize: 512, cpu: 1 }, /: cpu must be between 1\/4 and 1 vCPU per GB of memorySize/],
+      [{ ...base, memorySize: 4096, cpu: 0.5 }, /: cpu must be between 1\/4 and 1 vCPU per GB/],
+      [{ ...base, schedule: "CRON_TZ=Nowhere/Land 0 0 4 * * *" }, /: schedule must be .*CRON_TZ=<IANA zone>/],
+      [{ ...base, logProject: "ops-logs" }, /: logStore and logProject go together/],
+      [{ ...base, logProject: "Ops_Logs", logStore: "x1" }, /: logProject must be a Simple Log Service project name: 3-63 lowercase/],
       [{ schedule: "every 15 minutes", region: "cn-hangzhou" }, /: schedule must be "@every <n>m\|h"/],
       [{ schedule: "@every 30s", region: "cn-hangzhou" }, /: schedule must be/],
       [{ schedule: "0 */15 * * *", region: "cn-hangzhou" }, /: schedule must be .*six-field cron/],
