@@ -1,12 +1,11 @@
 /**
  * alicloud-managed-secrets: declarative, rotated ECS passwords / SSH keys and
  * RAM AccessKeys for Pulumi on Alibaba Cloud.
+ *
+ * Only the SDK surface is exported: what a program declares with and reads
+ * back. The providers are reached through the resources, so their typings
+ * (and their dependencies' typings) stay out of users' compilations.
  */
 export * from "./sdk";
-export { ecsSecretProvider } from "./provider/ecs/ecs-secret-provider";
-export type { EcsSecretOutputs } from "./provider/ecs/ecs-secret-handler";
-export type { EcsSecretInputs } from "./provider/ecs/ecs-secret-schema";
-export { ramSecretProvider } from "./provider/ram/ram-secret-provider";
-export type { RamSecretOutputs } from "./provider/ram/ram-secret-handler";
-export type { RamSecretInputs } from "./provider/ram/ram-secret-schema";
+export type { EcsSecretInputs, EcsSecretOutputs, RamSecretInputs, RamSecretOutputs, RunnerDeploymentInput, SecretHealthSummary } from "./sdk/types";
 export { ManagedSecretsError, ERROR_CODES, type ErrorCode } from "./provider/errors";

@@ -68,6 +68,8 @@ export const ERROR_CODES = {
   CloudApiError: "an Alibaba Cloud API call failed",
   /** The cloud API throttled the call. Transient: nothing was changed by the throttled call. */
   Throttled: "the cloud API throttled the call",
+  /** An optional package the feature needs is not installed; the message says what to install. */
+  MissingDependency: "an optional package is not installed",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DeepInputs } from "./deep-input";
 import { ecsSecretProvider } from "../provider/ecs/ecs-secret-provider";
-import type { EcsSecretInputs } from "../provider/ecs/ecs-secret-schema";
+import type { EcsSecretInputs } from "./types";
 
 /**
  * An ECS instance user's password or SSH key pair as a managed secret, with

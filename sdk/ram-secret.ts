@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DeepInputs } from "./deep-input";
 import { ramSecretProvider } from "../provider/ram/ram-secret-provider";
-import type { RamSecretInputs } from "../provider/ram/ram-secret-schema";
+import type { RamSecretInputs } from "./types";
 
 /**
  * A RAM user's AccessKey pair as a managed secret, with the semantics of KMS

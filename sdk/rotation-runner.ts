@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as alicloud from "@pulumi/alicloud";
-import type { RunnerDeploymentInput } from "../provider/runner/runner-deployment";
+import type { RunnerDeploymentInput } from "./types";
 
 /**
  * Deploys the rotation runner to Function Compute: a RAM role only FC may
@@ -30,7 +30,7 @@ export class RotationRunner extends pulumi.ComponentResource {
     const deployment = require("../provider/runner/runner-deployment") as typeof import("../provider/runner/runner-deployment");
     const { bundlePath, ...settings } = args;
     const d = deployment.parseRunnerDeployment(settings);
-    const cloud = require("@pulumi/alicloud") as typeof alicloud;
+    const cloud = loadAlicloud();
     const child = { parent: this };
 
     const role = new cloud.ram.Role(`${name}-role`, {
@@ -90,4 +90,22 @@ function zipBundle(path: string): string {
   }
   const { zipSync } = require("fflate") as typeof import("fflate");
   return Buffer.from(zipSync({ "index.js": readFileSync(path) }, { level: 9, mtime: new Date("2020-01-01T00:00:00Z") })).toString("base64");
+}
+
+/**
+ * @pulumi/alicloud is an optional peer: most programs only declare secrets and
+ * should not pull in a 100 MB provider SDK. Without it, say what to install
+ * rather than Node's bare "Cannot find module".
+ */
+function loadAlicloud(): typeof alicloud {
+  try {
+    return require("@pulumi/alicloud") as typeof alicloud;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND" || !String((e as Error).message).includes("@pulumi/alicloud")) throw e;
+    const { ManagedSecretsError } = require("../provider/errors") as typeof import("../provider/errors");
+    throw new ManagedSecretsError(
+      "MissingDependency",
+      "RotationRunner deploys with @pulumi/alicloud, an optional peer dependency that is not installed: run npm install @pulumi/alicloud@^3.100.0 in the Pulumi project",
+    );
+  }
 }

@@ -38,7 +38,8 @@ describe("Refresh cycles through the dynamic-provider host: drift is a change, s
   before(async function () {
     requireRootForHosts();
     assert.ok(existsSync(DIST_ENTRY), "the engine-path tests load the built package: run `npm run build` first (npm test does)");
-    const { ecsSecretProvider, ramSecretProvider } = require(DIST_ENTRY) as typeof import("../..");
+    const { ecsSecretProvider } = require(resolve(DIST_ENTRY, "..", "provider", "ecs", "ecs-secret-provider.js")) as typeof import("../../provider/ecs/ecs-secret-provider");
+    const { ramSecretProvider } = require(resolve(DIST_ENTRY, "..", "provider", "ram", "ram-secret-provider.js")) as typeof import("../../provider/ram/ram-secret-provider");
     const ecsObject = ecsSecretProvider;
     const ramObject = ramSecretProvider;
     serialized.ecs = await pulumi.runtime.serializeFunction(() => ecsObject, { allowSecrets: true });

@@ -1,0 +1,146 @@
+/**
+ * The public argument and output shapes, written out as plain types.
+ *
+ * The provider derives the same shapes from its zod schemas, but a .d.ts that
+ * says `z.input<typeof schema>` makes every user's compiler load zod's (and,
+ * through the providers, the Alibaba Cloud SDKs') typings, which do not
+ * type-check under the tsconfig `pulumi new typescript` writes. These copies
+ * keep the published typings free of any dependency but @pulumi/pulumi;
+ * tests/package/public-types.test.ts fails the type check when they drift
+ * from the schemas.
+ */
+
+/** EcsSecret inputs as a program writes them (defaults optional); the provider's check validates them. */
+export interface EcsSecretInputs {
+  /** `i-...`; a change replaces the secret. */
+  instanceId: string;
+  /** POSIX user whose credential is managed; a change replaces the secret. */
+  managedUser: string;
+  credentialType: "password" | "keyPair";
+  /** Default `ecs/<instanceId>/<managedUser>`. */
+  secretName?: string | undefined;
+  /** The password, or unencrypted private key, that works today. */
+  initialValue: string;
+  connection: {
+    host: string;
+    port?: number | undefined;
+    /** `SHA256:...` as `ssh-keygen -lf` prints it. */
+    hostKeyFingerprint: string;
+    /** Used to repair and to set non-root passwords; never stored. */
+    admin?: { user: string; password?: string | undefined; privateKey?: string | undefined } | undefined;
+    /** A jump host the SSH session goes through; its host key is pinned as the instance's is. */
+    bastion?:
+      | { host: string; port?: number | undefined; hostKeyFingerprint: string; user: string; password?: string | undefined; privateKey?: string | undefined }
+      | undefined;
+  };
+  /** `7d`, `12h`, `604800s` (6h..8760h); absent: no automatic rotation. */
+  rotationPeriod?: string | undefined;
+  /** Any change rotates at once during update. */
+  rotationTrigger?: string | number | undefined;
+  /** The value to rotate to; a change rotates. */
+  customValue?: string | undefined;
+  keyAlgorithm?: "rsa-2048" | "ed25519" | undefined;
+  description?: string | undefined;
+  /** 7..30, default 30. */
+  recoveryWindowDays?: number | undefined;
+  forceDeleteWithoutRecovery?: boolean | undefined;
+}
+
+/** RamSecret inputs as a program writes them (defaults optional). */
+export interface RamSecretInputs {
+  userName: string;
+  /** Default `ram/<userName>`. */
+  secretName?: string | undefined;
+  initialAccessKeyId: string;
+  initialAccessKeySecret: string;
+  rotationPeriod?: string | undefined;
+  rotationTrigger?: string | number | undefined;
+  /** What happens to the previous key after a rotation; default `keep`. */
+  previousKeyAction?: "keep" | "deactivate" | "delete" | undefined;
+  description?: string | undefined;
+  recoveryWindowDays?: number | undefined;
+  forceDeleteWithoutRecovery?: boolean | undefined;
+}
+
+/** The health verdict a resource reports after create, update or refresh. */
+export interface SecretHealthSummary {
+  readonly healthy: boolean;
+  /** e.g. rejected, overdue, interrupted, failing. */
+  readonly problems: readonly string[];
+}
+
+/** EcsSecret's state as the provider writes it. */
+export interface EcsSecretOutputs {
+  readonly secretName: string;
+  readonly instanceId: string;
+  readonly managedUser: string;
+  readonly credentialType: "password" | "keyPair";
+  readonly connection: {
+    readonly host: string;
+    readonly port: number;
+    readonly hostKeyFingerprint: string;
+    readonly adminUser?: string;
+    /** Where the bastion is; its credential is never an output. */
+    readonly bastion?: { readonly host: string; readonly port: number; readonly hostKeyFingerprint: string; readonly user: string };
+  };
+  readonly keyAlgorithm: string;
+  readonly description: string;
+  readonly rotationPeriod?: string;
+  readonly rotationTrigger?: string | number;
+  readonly customValue?: string;
+  readonly recoveryWindowDays: number;
+  readonly forceDeleteWithoutRecovery: boolean;
+  readonly versionId: string;
+  readonly value: string;
+  readonly publicKey?: string;
+  readonly automaticRotation: boolean;
+  readonly rotationPeriodSeconds?: number;
+  readonly lastRotatedAt: string;
+  readonly nextRotationAt?: string;
+  readonly plannedDeleteAt?: string;
+  readonly health?: SecretHealthSummary;
+}
+
+/** RamSecret's state as the provider writes it. */
+export interface RamSecretOutputs {
+  readonly secretName: string;
+  readonly userName: string;
+  readonly initialAccessKeyId: string;
+  readonly previousKeyAction: "keep" | "deactivate" | "delete";
+  readonly description: string;
+  readonly rotationPeriod?: string;
+  readonly rotationTrigger?: string | number;
+  readonly recoveryWindowDays: number;
+  readonly forceDeleteWithoutRecovery: boolean;
+  readonly versionId: string;
+  readonly accessKeyId: string;
+  readonly accessKeySecret: string;
+  readonly automaticRotation: boolean;
+  readonly rotationPeriodSeconds?: number;
+  readonly lastRotatedAt: string;
+  readonly nextRotationAt?: string;
+  readonly plannedDeleteAt?: string;
+  readonly accessKeyStatus: "Active" | "Inactive" | "NotFound";
+  readonly accessKeyLastUsedAt?: string;
+  readonly health?: SecretHealthSummary;
+}
+
+/** RotationRunner settings (validated when the component is constructed). */
+export interface RunnerDeploymentInput {
+  /** `@every <n>m|h` or a six-field cron with seconds, in UTC. */
+  schedule: string;
+  region: string;
+  /** 1..64. */
+  concurrency?: number | undefined;
+  secretPrefix?: string | undefined;
+  functionName?: string | undefined;
+  vpc?: { vpcId: string; vswitchIds: string[]; securityGroupId: string } | undefined;
+  /** 60..86400. */
+  timeoutSeconds?: number | undefined;
+  /** 128..32768 MB. */
+  memorySize?: number | undefined;
+  /** KMS 3.0 instance (`kst-...`). */
+  dkmsInstanceId?: string | undefined;
+  /** A key of that instance (`key-...`); needs dkmsInstanceId. */
+  encryptionKeyId?: string | undefined;
+}
