@@ -4,7 +4,7 @@ import { attachPolicy, createPolicy, createRole, detachPolicy } from "../product
 import { DEFAULT_SESSION_SECONDS, issueSession, MIN_SESSION_SECONDS, ROLE_SESSION_NAME, trustsService } from "../products/sts/sts";
 import type { DropPhase, FaultRegistry, FaultSpec } from "../router/faults";
 import type { EmulatorState } from "../state/emulator-state";
-import type { InstanceStatus } from "../state/state-types";
+import type { InstanceStatus, InvocationRecord } from "../state/state-types";
 
 export interface CreateUserInput {
   name: string;
@@ -181,6 +181,19 @@ export class EmulatorControl {
     if (!STATUSES.includes(status)) throw new RangeError(`status must be one of ${STATUSES.join(", ")}`);
     instance.status = status;
     this.state.changed();
+  }
+
+  /** Cloud Assistant Agent online (true) or not installed / not heartbeating (false). */
+  setCloudAssistantOnline(instanceId: string, online: boolean): void {
+    const instance = this.state.data.instances[instanceId];
+    if (!instance) throw new RangeError(`no instance ${instanceId}`);
+    instance.cloudAssistantOnline = online;
+    this.state.changed();
+  }
+
+  /** Every Cloud Assistant invocation the service keeps (content, parameters, output), as stored: for tests that scan them. */
+  invocationRecords(): InvocationRecord[] {
+    return structuredClone(Object.values(this.state.data.invocations));
   }
 
   now(): Date {

@@ -78,6 +78,8 @@ export interface InstanceRecord {
   osType: "linux" | "windows";
   keyPairName?: string;
   creationTime: string;
+  /** Cloud Assistant Agent installed and heartbeating; absent means online (state files from before it was modelled). */
+  cloudAssistantOnline?: boolean;
 }
 
 export interface InvocationRecord {
@@ -97,6 +99,12 @@ export interface InvocationRecord {
   startTime?: string;
   finishedTime?: string;
   timeoutSeconds: number;
+  /** As the service keeps them for DescribeInvocations: the content before parameter substitution, the Parameters JSON, the Name. */
+  commandContentBase64?: string;
+  parameters?: string;
+  commandName?: string;
+  commandType?: string;
+  creationTime?: string;
 }
 
 export interface SecretVersionRecord {

@@ -21,6 +21,8 @@ export const RUNNER_API_ACTIONS = {
   ],
   ram: ["ListAccessKeys", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey"],
   sts: [],
+  // EcsSecret with connection.transport "cloudAssistant" (provider/ecs/cloud-assistant-client.ts).
+  ecs: ["DescribeInstances", "DescribeCloudAssistantStatus", "RunCommand", "DescribeInvocationResults", "DescribeInvocations"],
 } as const satisfies Record<string, readonly string[]>;
 
 /**
@@ -45,6 +47,7 @@ export const UNAUTHORIZED_ACTIONS = {
   kms: [],
   ram: [],
   sts: ["GetCallerIdentity"],
+  ecs: [],
 } as const satisfies Record<keyof typeof RUNNER_API_ACTIONS, readonly string[]>;
 
 /** Actions only `pulumi up` / refresh / the CLI make (create, describe, delete, restore): never granted to the runner. */
@@ -52,6 +55,7 @@ export const PROVIDER_ONLY_ACTIONS = {
   kms: ["UpdateSecret", "DeleteSecret", "RestoreSecret"],
   ram: ["GetUser", "GetAccessKeyLastUsed"],
   sts: [],
+  ecs: [],
 } as const satisfies Record<keyof typeof RUNNER_API_ACTIONS, readonly string[]>;
 
 export type Product = keyof typeof RUNNER_API_ACTIONS;

@@ -11,11 +11,13 @@ import {
   parseEcsSecretInputs,
   secretNameOf,
   validateEcsSecretInputs,
+  type EcsConnection,
   type EcsSecretSpec,
 } from "./ecs-secret-schema";
 import { EcsSshTarget, ecsValueFrom, type EcsAdmin } from "./ecs-ssh-target";
 import { decodeEcsValue, secretPartOf } from "./ecs-value";
-import type { BastionEndpoint } from "../ssh/bastion";
+import type { RotationTarget } from "../rotation/rotation-target";
+import { cloudAssistantTargetFor } from "./cloud-assistant-target-for";
 
 /**
  * EcsSecret's provider behaviour. The serialized provider object is a thin
@@ -31,9 +33,12 @@ export interface EcsSecretOutputs {
   readonly managedUser: string;
   readonly credentialType: "password" | "keyPair";
   readonly connection: {
-    readonly host: string;
-    readonly port: number;
-    readonly hostKeyFingerprint: string;
+    /** Absent for SSH (state written before transports existed has none). */
+    readonly transport?: "cloudAssistant";
+    readonly region?: string;
+    readonly host?: string;
+    readonly port?: number;
+    readonly hostKeyFingerprint?: string;
     readonly adminUser?: string;
     /** Where the bastion is; its credential is never an output. */
     readonly bastion?: { readonly host: string; readonly port: number; readonly hostKeyFingerprint: string; readonly user: string };
@@ -86,11 +91,7 @@ export async function diff(_id: string, olds: EcsSecretOutputs, news: Record<str
     olds.keyAlgorithm !== spec.keyAlgorithm ||
     olds.recoveryWindowDays !== spec.recoveryWindowDays ||
     olds.forceDeleteWithoutRecovery !== spec.forceDeleteWithoutRecovery ||
-    olds.connection.host !== spec.connection.host ||
-    olds.connection.port !== spec.connection.port ||
-    olds.connection.hostKeyFingerprint !== spec.connection.hostKeyFingerprint ||
-    olds.connection.adminUser !== spec.connection.admin?.user ||
-    bastionChanged(olds.connection.bastion, spec.connection.bastion);
+    JSON.stringify(olds.connection) !== JSON.stringify(connectionOutput(spec.connection));
   // Same secret name on both sides: the old one must be gone (or scheduled) before the new one can be created.
   return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && !replaces.includes("secretName") };
 }
@@ -99,7 +100,7 @@ export async function create(inputs: Record<string, unknown>, ctx: RuntimeContex
   const spec = parseEcsSecretInputs(inputs);
   const name = secretNameOf(spec);
   const { store, clock } = ctx;
-  const target = targetFor(spec, name);
+  const target = targetFor(spec, name, ctx);
 
   const existing = await store.describeSecret(name);
   if (existing && !sameTarget(existing, spec)) throw nameConflict(name, existing, describeTarget(existing));
@@ -108,10 +109,10 @@ export async function create(inputs: Record<string, unknown>, ctx: RuntimeContex
   // Its stored credential is the one to check, not the initial value the program still carries.
   const candidate = existing ? undefined : ecsValueFrom(spec.managedUser, spec.credentialType, spec.initialValue);
   const works = candidate !== undefined ? await target.accepts(candidate) : undefined;
-  if (works === false && !spec.connection.admin) {
+  if (works === false && !canReset(spec)) {
     throw new ManagedSecretsError(
       "AuthenticationFailed",
-      `${spec.managedUser}@${spec.connection.host} rejected initialValue, and no connection.admin is set to replace it; give the credential that works today, or an admin connection`,
+      `${spec.managedUser}@${whereOf(spec)} rejected initialValue, and no connection.admin is set to replace it; give the credential that works today, or an admin connection`,
       { property: "initialValue", secretName: name },
     );
   }
@@ -131,10 +132,10 @@ export async function create(inputs: Record<string, unknown>, ctx: RuntimeContex
 
   // As KMS does after its first rotation: a credential that does not work is replaced through the admin connection.
   const needsReplacing = works === false || (existing !== undefined && !(await target.accepts((await store.getValue(name)).value)));
-  if (needsReplacing && !spec.connection.admin) {
+  if (needsReplacing && !canReset(spec)) {
     throw new ManagedSecretsError(
       "AuthenticationFailed",
-      `${spec.managedUser}@${spec.connection.host} rejects the stored credential of ${name}, and no connection.admin is set to replace it`,
+      `${spec.managedUser}@${whereOf(spec)} rejects the stored credential of ${name}, and no connection.admin is set to replace it`,
       { secretName: name },
     );
   }
@@ -158,7 +159,7 @@ export async function update(id: string, olds: EcsSecretOutputs, news: Record<st
 
   if (rotationRequested(olds, spec) || needsRotation(drift)) {
     const rotationMeta: Record<string, string> = spec.rotationTrigger === undefined ? {} : { [META.rotationTrigger]: String(spec.rotationTrigger) };
-    await rotateTo(ctx, id, targetFor(spec, id), customValueOf(spec), rotationMeta, hooks);
+    await rotateTo(ctx, id, targetFor(spec, id, ctx), customValueOf(spec), rotationMeta, hooks);
   }
   return { outs: await outputsFor(id, spec, ctx) };
 }
@@ -188,7 +189,7 @@ function customValueOf(spec: EcsSecretSpec): string | undefined {
 }
 
 /** Rotates to `value` (generated when undefined), also when an interrupted earlier rotation has to be completed first. */
-async function rotateTo(ctx: RuntimeContext, name: string, target: EcsSshTarget, value: string | undefined, metadata: Record<string, string>, hooks: HandlerHooks): Promise<void> {
+async function rotateTo(ctx: RuntimeContext, name: string, target: RotationTarget, value: string | undefined, metadata: Record<string, string>, hooks: HandlerHooks): Promise<void> {
   const options = { store: ctx.store, name, target, owner: ctx.owner, clock: ctx.clock, value, metadata, afterStep: hooks.afterStep };
   const outcome = await rotateSecret(options);
   // The resumed rotation set the value it had stored back then; the one asked for now still has to go in.
@@ -199,54 +200,71 @@ function rotationRequested(olds: EcsSecretOutputs, spec: EcsSecretSpec): boolean
   return olds.rotationTrigger !== spec.rotationTrigger || (spec.customValue !== undefined && olds.customValue !== spec.customValue);
 }
 
-function targetFor(spec: EcsSecretSpec, secretName: string): EcsSshTarget {
-  const admin = spec.connection.admin;
-  const bastion = bastionOf(spec);
-  const ecsAdmin: EcsAdmin | undefined = admin && {
-    user: admin.user,
-    credential: admin.password !== undefined ? { password: admin.password } : { privateKey: admin.privateKey! },
+function targetFor(spec: EcsSecretSpec, secretName: string, ctx: Pick<RuntimeContext, "cloud">): RotationTarget {
+  const c = spec.connection;
+  if (c.transport === "cloudAssistant") {
+    return cloudAssistantTargetFor({ ...spec, secretName, regionId: c.region }, ctx);
+  }
+  const ecsAdmin: EcsAdmin | undefined = c.admin && {
+    user: c.admin.user,
+    credential: c.admin.password !== undefined ? { password: c.admin.password } : { privateKey: c.admin.privateKey! },
+  };
+  const bastion = c.bastion && {
+    host: c.bastion.host,
+    port: c.bastion.port,
+    hostKeyFingerprint: c.bastion.hostKeyFingerprint,
+    user: c.bastion.user,
+    credential: c.bastion.password !== undefined ? { password: c.bastion.password } : { privateKey: c.bastion.privateKey! },
   };
   return new EcsSshTarget({
     secretName,
     managedUser: spec.managedUser,
     credentialType: spec.credentialType,
     keyAlgorithm: spec.keyAlgorithm,
-    endpoint: {
-      host: spec.connection.host,
-      port: spec.connection.port,
-      hostKeyFingerprint: spec.connection.hostKeyFingerprint,
-      ...(bastion ? { bastion } : {}),
-    },
+    endpoint: { host: c.host, port: c.port, hostKeyFingerprint: c.hostKeyFingerprint, ...(bastion ? { bastion } : {}) },
     admin: ecsAdmin,
   });
 }
 
-function bastionOf(spec: EcsSecretSpec): BastionEndpoint | undefined {
-  const b = spec.connection.bastion;
-  if (!b) return undefined;
-  const credential = b.password !== undefined ? { password: b.password } : { privateKey: b.privateKey! };
-  return { host: b.host, port: b.port, hostKeyFingerprint: b.hostKeyFingerprint, user: b.user, credential };
+/** Cloud Assistant runs as root: a rejected credential can always be replaced, as with connection.admin. */
+function canReset(spec: EcsSecretSpec): boolean {
+  return spec.connection.transport === "cloudAssistant" || spec.connection.admin !== undefined;
 }
 
-function bastionChanged(old: EcsSecretOutputs["connection"]["bastion"], now: EcsSecretSpec["connection"]["bastion"]): boolean {
-  if (!old || !now) return old !== now;
-  return old.host !== now.host || old.port !== now.port || old.hostKeyFingerprint !== now.hostKeyFingerprint || old.user !== now.user;
+function whereOf(spec: EcsSecretSpec): string {
+  return spec.connection.transport === "ssh" ? spec.connection.host : `${spec.instanceId} (Cloud Assistant, ${spec.connection.region})`;
+}
+
+/** The connection as outputs show it: where, never how to log in. */
+function connectionOutput(c: EcsConnection): EcsSecretOutputs["connection"] {
+  if (c.transport === "cloudAssistant") return { transport: "cloudAssistant", region: c.region };
+  return {
+    host: c.host,
+    port: c.port,
+    hostKeyFingerprint: c.hostKeyFingerprint,
+    ...(c.admin ? { adminUser: c.admin.user } : {}),
+    ...(c.bastion ? { bastion: { host: c.bastion.host, port: c.bastion.port, hostKeyFingerprint: c.bastion.hostKeyFingerprint, user: c.bastion.user } } : {}),
+  };
 }
 
 /** Everything the runner and CLI need to rotate this secret without the Pulumi program. No credential. */
 function metadataFor(spec: EcsSecretSpec, lastRotatedAt: string): Record<string, string | null> {
-  const bastion = spec.connection.bastion;
   const period = spec.rotationPeriod === undefined ? undefined : parseRotationPeriod(spec.rotationPeriod);
+  const c = spec.connection;
+  const ssh = c.transport === "ssh" ? c : undefined;
+  const bastion = ssh?.bastion;
+  // Null clears what another transport, or a dropped bastion, left behind (updateSecret merges metadata).
   return {
     [META.kind]: "ecs",
     instanceId: spec.instanceId,
     managedUser: spec.managedUser,
     credentialType: spec.credentialType,
     keyAlgorithm: spec.keyAlgorithm,
-    host: spec.connection.host,
-    port: String(spec.connection.port),
-    hostKeyFingerprint: spec.connection.hostKeyFingerprint,
-    // Null clears a bastion dropped from the declaration (updateSecret merges metadata).
+    transport: c.transport === "cloudAssistant" ? "cloudAssistant" : null,
+    regionId: c.transport === "cloudAssistant" ? c.region : null,
+    host: ssh?.host ?? null,
+    port: ssh ? String(ssh.port) : null,
+    hostKeyFingerprint: ssh?.hostKeyFingerprint ?? null,
     bastionHost: bastion?.host ?? null,
     bastionPort: bastion ? String(bastion.port) : null,
     bastionHostKeyFingerprint: bastion?.hostKeyFingerprint ?? null,
@@ -254,11 +272,6 @@ function metadataFor(spec: EcsSecretSpec, lastRotatedAt: string): Record<string,
     recoveryWindowDays: String(spec.recoveryWindowDays),
     ...scheduleFor(period === undefined ? undefined : String(period), lastRotatedAt),
   };
-}
-
-
-function bastionLocation(b: NonNullable<EcsSecretSpec["connection"]["bastion"]>) {
-  return { host: b.host, port: b.port, hostKeyFingerprint: b.hostKeyFingerprint, user: b.user };
 }
 
 function sameTarget(meta: SecretMeta, spec: EcsSecretSpec): boolean {
@@ -281,13 +294,7 @@ async function outputsFor(name: string, spec: EcsSecretSpec, ctx: RuntimeContext
     instanceId: spec.instanceId,
     managedUser: spec.managedUser,
     credentialType: spec.credentialType,
-    connection: {
-      host: spec.connection.host,
-      port: spec.connection.port,
-      hostKeyFingerprint: spec.connection.hostKeyFingerprint,
-      ...(spec.connection.admin ? { adminUser: spec.connection.admin.user } : {}),
-      ...(spec.connection.bastion ? { bastion: bastionLocation(spec.connection.bastion) } : {}),
-    },
+    connection: connectionOutput(spec.connection),
     keyAlgorithm: spec.keyAlgorithm,
     description: spec.description,
     ...(spec.rotationPeriod === undefined ? {} : { rotationPeriod: spec.rotationPeriod }),

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ManagedSecretsError } from "../errors";
 import { parseRotationPeriod, ROTATION_PERIOD_FORM } from "../validation/rotation-period";
 import { HOST_FORM, isValidHost } from "../validation/host";
+import { isKnownRegion, REGION_FORM } from "./ecs-regions";
 import { isSettablePassword, MAX_PASSWORD_LENGTH, SET_PASSWORD_FORM } from "../validation/password";
 import {
   DEFAULT_RECOVERY_WINDOW_DAYS,
@@ -50,12 +51,12 @@ const adminSchema = z
   });
 
 const hostSchema = text("a host name or IP address").refine(isValidHost, { error: `must be ${HOST_FORM}` });
-const portSchema = z
+const portNumber = z
   .number({ error: "must be an integer 1..65535" })
   .int({ error: "must be an integer 1..65535" })
   .min(1, { error: "must be an integer 1..65535" })
-  .max(65535, { error: "must be an integer 1..65535" })
-  .default(22);
+  .max(65535, { error: "must be an integer 1..65535" });
+const portSchema = portNumber.default(22);
 const fingerprintSchema = text('the host key\'s "SHA256:..." fingerprint').regex(FINGERPRINT, {
   error: 'must be an OpenSSH SHA256 fingerprint: "SHA256:" followed by 43 base64 characters (ssh-keygen -lf)',
 });
@@ -80,18 +81,67 @@ const bastionSchema = z
     error: "needs exactly one of password or privateKey",
   });
 
+export const TRANSPORTS = ["ssh", "cloudAssistant"] as const;
+const SSH_ONLY_FIELDS = ["host", "port", "hostKeyFingerprint", "admin", "bastion"] as const;
+
+/** How the instance is reached, after validation: the fields of the chosen transport only. */
+export type EcsConnection =
+  | {
+      readonly transport: "ssh";
+      readonly host: string;
+      readonly port: number;
+      readonly hostKeyFingerprint: string;
+      readonly admin?: z.output<typeof adminSchema>;
+      readonly bastion?: z.output<typeof bastionSchema>;
+    }
+  | { readonly transport: "cloudAssistant"; readonly region: string };
+
 const connectionSchema = z
   .object(
     {
-      host: hostSchema,
-      port: portSchema,
-      hostKeyFingerprint: fingerprintSchema,
+      transport: z.enum(TRANSPORTS, { error: 'must be "ssh" or "cloudAssistant"' }).default("ssh"),
+      region: text("an Alibaba Cloud region id").refine(isKnownRegion, { error: `must be an Alibaba Cloud region id (${REGION_FORM})` }).optional(),
+      host: hostSchema.optional(),
+      port: portNumber.optional(),
+      hostKeyFingerprint: fingerprintSchema.optional(),
       admin: adminSchema.optional(),
       bastion: bastionSchema.optional(),
     },
-    { error: "must be an object { host, port?, hostKeyFingerprint, admin?, bastion? }" },
+    { error: 'must be an object { host, port?, hostKeyFingerprint, admin?, bastion? } or { transport: "cloudAssistant", region }' },
   )
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.transport === "ssh") {
+      if (c.host === undefined) ctx.addIssue({ code: "custom", path: ["host"], message: 'must be a host name or IP address: it is required with connection.transport "ssh"' });
+      if (c.hostKeyFingerprint === undefined) {
+        ctx.addIssue({ code: "custom", path: ["hostKeyFingerprint"], message: 'is required with connection.transport "ssh": the host key\'s "SHA256:..." fingerprint (ssh-keygen -lf)' });
+      }
+      if (c.region !== undefined) ctx.addIssue({ code: "custom", path: ["region"], message: 'is for connection.transport "cloudAssistant"; leave it out for "ssh"' });
+      return;
+    }
+    if (c.region === undefined) ctx.addIssue({ code: "custom", path: ["region"], message: `is required with connection.transport "cloudAssistant": the instance's region id (${REGION_FORM})` });
+    for (const field of SSH_ONLY_FIELDS) {
+      if (c[field] !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [field],
+          message: 'is for connection.transport "ssh" only; leave it out with "cloudAssistant", which reaches the instance by its id through the ECS API',
+        });
+      }
+    }
+  })
+  .transform((c): EcsConnection =>
+    c.transport === "ssh"
+      ? {
+          transport: "ssh",
+          host: c.host!,
+          port: c.port ?? 22,
+          hostKeyFingerprint: c.hostKeyFingerprint!,
+          ...(c.admin ? { admin: c.admin } : {}),
+          ...(c.bastion ? { bastion: c.bastion } : {}),
+        }
+      : { transport: "cloudAssistant", region: c.region! },
+  );
 
 export const ecsSecretInputsSchema = z
   .object({
@@ -124,6 +174,14 @@ export const ecsSecretInputsSchema = z
   })
   .strip()
   .superRefine((v, ctx) => {
+    if (v.connection.transport === "cloudAssistant" && v.credentialType === "password" && v.customValue !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["customValue"],
+        message:
+          'cannot be set for a password with connection.transport "cloudAssistant": Cloud Assistant keeps what it runs, so only the hash of a generated 32-character password is ever sent; leave customValue out, or use transport "ssh"',
+      });
+    }
     for (const field of ["initialValue", "customValue"] as const) {
       const value = v[field];
       const problem = value === undefined ? undefined : secretValueProblem(field, v.credentialType, value);

@@ -24,6 +24,8 @@ export const TARGET_METADATA_KEYS = [
   "managedUser",
   "credentialType",
   "keyAlgorithm",
+  "transport",
+  "regionId",
   "host",
   "port",
   "hostKeyFingerprint",

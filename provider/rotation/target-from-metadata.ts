@@ -48,6 +48,23 @@ function targetFrom(meta: SecretMeta, ctx: Pick<RuntimeContext, "store" | "clock
     const action = m.previousKeyAction === "deactivate" || m.previousKeyAction === "delete" ? m.previousKeyAction : "keep";
     return ramTargetFor({ secretName: meta.name, userName: m.userName, previousKeyAction: action }, ctx);
   }
+  if (m[META.kind] === "ecs" && m.transport === "cloudAssistant") {
+    if (!m.regionId || !m.instanceId || !m.managedUser) {
+      throw new ManagedSecretsError("StoreUnreadable", `secret ${meta.name} lacks the region, instance or user it needs to be rotated through Cloud Assistant`, { secretName: meta.name });
+    }
+    const { cloudAssistantTargetFor } = require("../ecs/cloud-assistant-target-for") as typeof import("../ecs/cloud-assistant-target-for");
+    return cloudAssistantTargetFor(
+      {
+        secretName: meta.name,
+        managedUser: m.managedUser,
+        credentialType: m.credentialType === "keyPair" ? "keyPair" : "password",
+        keyAlgorithm: m.keyAlgorithm === "ed25519" ? "ed25519" : "rsa-2048",
+        regionId: m.regionId,
+        instanceId: m.instanceId,
+      },
+      ctx,
+    );
+  }
   if (m[META.kind] === "ecs") {
     const port = Number(m.port);
     if (!m.host || !m.managedUser || !m.hostKeyFingerprint || !Number.isInteger(port)) {

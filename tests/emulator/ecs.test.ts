@@ -190,4 +190,51 @@ describe("emulator: ECS 2014-05-26 (DescribeInstances, Cloud Assistant)", () => 
       statusCode: 403,
     });
   });
+  it("keeps each invocation as the service does: DescribeInvocations returns the content as sent, the Parameters and (on request) the output", async () => {
+    const started = await run({
+      name: `kept-${marker}`,
+      commandContent: "echo hello {{ Who }}",
+      enableParameter: true,
+      parameters: { who: "world" },
+    });
+    const invokeId = started.body?.invokeId ?? "";
+    const result = await waitForInvocation(ecs(), emu.regionId, invokeId);
+    assert.equal(Buffer.from(result.output ?? "", "base64").toString(), "hello world\n");
+    const kept = await ecs().describeInvocations(
+      new $Ecs.DescribeInvocationsRequest({ regionId: emu.regionId, commandName: `kept-${marker}`, contentEncoding: "PlainText", includeOutput: true }),
+    );
+    const inv = kept.body?.invocations?.invocation?.[0];
+    assert.equal(kept.body?.totalCount, 1);
+    assert.equal(inv?.invokeId, invokeId);
+    assert.equal(inv?.commandContent, "echo hello {{ Who }}");
+    assert.deepEqual(JSON.parse(inv?.parameters ?? ""), { who: "world" });
+    assert.equal(inv?.invokeStatus, "Finished");
+    assert.equal(inv?.invokeInstances?.invokeInstance?.[0]?.output, "hello world\n");
+    const base64 = await ecs().describeInvocations(new $Ecs.DescribeInvocationsRequest({ regionId: emu.regionId, invokeId }));
+    const b = base64.body?.invocations?.invocation?.[0];
+    assert.equal(Buffer.from(b?.commandContent ?? "", "base64").toString(), "echo hello {{ Who }}");
+    assert.equal(b?.invokeInstances?.invokeInstance?.[0]?.output, "", "output only with IncludeOutput");
+  });
+
+  it("refuses Parameters without EnableParameter and a {{name}} that is not given", async () => {
+    await expectApiError(run({ commandContent: "echo {{x}}", parameters: { x: "1" } }), { code: "InvalidParameters", statusCode: 400 });
+    await expectApiError(run({ commandContent: "echo {{x}}", enableParameter: true, parameters: { y: "1" } }), { code: "InvalidParameters", statusCode: 400 });
+  });
+
+  it("DescribeCloudAssistantStatus says whether the agent answers; RunCommand on an offline agent is Aborted / ClientNotRunning", async () => {
+    const status = async () =>
+      (await ecs().describeCloudAssistantStatus(new $Ecs.DescribeCloudAssistantStatusRequest({ regionId: emu.regionId, instanceId: ["i-web1", "i-web2"] })))
+        .body?.instanceCloudAssistantStatusSet?.instanceCloudAssistantStatus?.map((s) => [s.instanceId, s.cloudAssistantStatus]);
+    assert.deepEqual(await status(), [["i-web1", "true"], ["i-web2", "false"]]);
+    emu.control.setCloudAssistantOnline("i-web1", false);
+    try {
+      assert.deepEqual(await status(), [["i-web1", "false"], ["i-web2", "false"]]);
+      const started = await run({ commandContent: "true" });
+      const result = await waitForInvocation(ecs(), emu.regionId, started.body?.invokeId ?? "");
+      assert.equal(result.invocationStatus, "Aborted");
+      assert.equal(result.errorCode, "ClientNotRunning");
+    } finally {
+      emu.control.setCloudAssistantOnline("i-web1", true);
+    }
+  });
 });

@@ -2,7 +2,7 @@ import { isoSeconds } from "../../clock";
 import { newCommandId, newInvokeId } from "../../ids";
 import { gatewayErrors } from "../../router/gateway-errors";
 import type { InstanceRecord, InvocationRecord } from "../../state/state-types";
-import { flatList, integer, optional, paginate } from "../params";
+import { boolean, flatList, integer, json, optional, paginate } from "../params";
 import type { ActionContext, ActionSpec } from "../product";
 import {
   COMMAND_TYPES,
@@ -54,6 +54,7 @@ function decodeContent(ctx: ActionContext): Buffer {
 function runOn(ctx: ActionContext, instance: InstanceRecord, record: InvocationRecord, script: Buffer, type: string): void {
   const { state, clock, scripts } = ctx;
   if (instance.status !== "Running") return settle(record, invocationOutcomes.instanceNotRunning, clock());
+  if (instance.cloudAssistantOnline === false) return settle(record, invocationOutcomes.agentNotRunning, clock());
   if (type !== "RunShellScript" || instance.osType !== "linux") {
     return settle(record, invocationOutcomes.notApplicable, clock());
   }
@@ -86,8 +87,12 @@ export const runCommand: ActionSpec = {
     if (!(COMMAND_TYPES as readonly string[]).includes(type)) throw gatewayErrors.invalidParameter("Type");
     const instanceIds = flatList(ctx.params, "InstanceId");
     if (instanceIds.length === 0) throw gatewayErrors.missingParameter("InstanceId");
-    const script = decodeContent(ctx);
-    if (Buffer.byteLength(script.toString("base64")) > MAX_COMMAND_CONTENT_BASE64_BYTES) throw ecsErrors.commandTooLong();
+    const content = decodeContent(ctx);
+    if (Buffer.byteLength(content.toString("base64")) > MAX_COMMAND_CONTENT_BASE64_BYTES) throw ecsErrors.commandTooLong();
+    const enableParameter = boolean(ctx.params, "EnableParameter", () => gatewayErrors.invalidParameter("EnableParameter"));
+    const parameters = parametersOf(ctx, enableParameter);
+    // The agent substitutes on the instance; the service keeps the content as sent, and the parameters beside it.
+    const script = enableParameter ? substitute(content, parameters) : content;
     const timeoutSeconds = integer(
       ctx.params,
       "Timeout",
@@ -117,6 +122,11 @@ export const runCommand: ActionSpec = {
         outputBase64: "",
         dropped: 0,
         timeoutSeconds,
+        commandContentBase64: content.toString("base64"),
+        parameters: JSON.stringify(parameters),
+        commandName: optional(ctx.params, "Name") ?? "",
+        commandType: type,
+        creationTime: isoSeconds(ctx.clock()),
       };
       ctx.state.data.invocations[`${invokeId}/${instance.instanceId}`] = record;
       runOn(ctx, instance, record, script, type);
@@ -125,6 +135,33 @@ export const runCommand: ActionSpec = {
     return { InvokeId: invokeId, CommandId: commandId };
   },
 };
+
+/** Parameters is a JSON object of strings; names as the docs allow, at most 20 of them. */
+function parametersOf(ctx: ActionContext, enabled: boolean): Record<string, string> {
+  const raw = optional(ctx.params, "Parameters");
+  if (raw === undefined) return {};
+  if (!enabled) throw gatewayErrors.invalidParameter("Parameters");
+  const parsed = json(ctx.params, "Parameters", () => gatewayErrors.invalidParameter("Parameters"));
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw gatewayErrors.invalidParameter("Parameters");
+  const entries = Object.entries(parsed as Record<string, unknown>);
+  if (entries.length > MAX_CUSTOM_PARAMETERS || !entries.every(([k, v]) => PARAMETER_NAME.test(k) && typeof v === "string")) {
+    throw gatewayErrors.invalidParameter("Parameters");
+  }
+  return Object.fromEntries(entries.map(([k, v]) => [k.toLowerCase(), v as string]));
+}
+
+const MAX_CUSTOM_PARAMETERS = 20;
+const PARAMETER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** {{ name }}: names are case-insensitive and spaces around them ignored; an unknown name is an error, as on the service. */
+function substitute(content: Buffer, parameters: Record<string, string>): Buffer {
+  const text = content.toString("utf8").replace(/\{\{\s*([A-Za-z0-9_-]{1,64})\s*\}\}/g, (_, name: string) => {
+    const value = parameters[name.toLowerCase()];
+    if (value === undefined) throw gatewayErrors.invalidParameter("Parameters");
+    return value;
+  });
+  return Buffer.from(text, "utf8");
+}
 
 function resultView(r: InvocationRecord, plainText: boolean) {
   return {
@@ -179,6 +216,115 @@ export const describeInvocationResults: ActionSpec = {
         InvocationResults: {
           InvocationResult: paginate(matches, pageNumber, pageSize).map((r) => resultView(r, encoding === "PlainText")),
         },
+      },
+    };
+  },
+};
+
+/**
+ * DescribeInvocations: one entry per RunCommand, with the content and
+ * parameters as kept by the service (what a reader of the account's
+ * Cloud Assistant history sees) and each instance's output.
+ */
+export const describeInvocations: ActionSpec = {
+  required: ["RegionId"],
+  handle(ctx) {
+    const encoding = optional(ctx.params, "ContentEncoding") ?? "Base64";
+    if (encoding !== "PlainText" && encoding !== "Base64") throw gatewayErrors.invalidParameter("ContentEncoding");
+    const plain = encoding === "PlainText";
+    const includeOutput = optional(ctx.params, "IncludeOutput") === "true";
+    const pageNumber = integer(ctx.params, "PageNumber", { min: 1, max: 1e9, default: 1 }, () => gatewayErrors.invalidParameter("PageNumber"));
+    const pageSize = integer(ctx.params, "PageSize", { min: 1, max: DESCRIBE_INVOCATION_RESULTS_PAGE_SIZE_MAX, default: 10 }, () =>
+      gatewayErrors.invalidParameter("PageSize"),
+    );
+    const { InvokeId, InstanceId, CommandName, InvokeStatus, RegionId } = ctx.params;
+    const byInvoke = new Map<string, InvocationRecord[]>();
+    for (const r of Object.values(ctx.state.data.invocations)) {
+      if (r.regionId !== RegionId || (InvokeId && r.invokeId !== InvokeId) || (CommandName && r.commandName !== CommandName)) continue;
+      byInvoke.set(r.invokeId, [...(byInvoke.get(r.invokeId) ?? []), r]);
+    }
+    const invocations = [...byInvoke.values()]
+      .filter((rs) => !InstanceId || rs.some((r) => r.instanceId === InstanceId))
+      .map((rs) => ({ rs, status: aggregate(rs) }))
+      .filter(({ status }) => !InvokeStatus || status === InvokeStatus)
+      .sort((a, b) => (b.rs[0]!.creationTime ?? "").localeCompare(a.rs[0]!.creationTime ?? ""));
+    const text = (b64: string) => (plain ? Buffer.from(b64, "base64").toString("utf8") : b64);
+    return {
+      TotalCount: invocations.length,
+      PageNumber: pageNumber,
+      PageSize: pageSize,
+      Invocations: {
+        Invocation: paginate(invocations, pageNumber, pageSize).map(({ rs, status }) => {
+          const first = rs[0]!;
+          return {
+            InvokeId: first.invokeId,
+            CommandId: first.commandId,
+            CommandName: first.commandName ?? "",
+            CommandType: first.commandType ?? "RunShellScript",
+            CommandContent: text(first.commandContentBase64 ?? ""),
+            Parameters: first.parameters ?? "{}",
+            InvokeStatus: status,
+            InvocationStatus: status,
+            Username: first.username,
+            Timeout: first.timeoutSeconds,
+            CreationTime: first.creationTime ?? "",
+            Timed: false,
+            RepeatMode: "Once",
+            InvokeInstances: {
+              InvokeInstance: rs.map((r) => ({
+                InstanceId: r.instanceId,
+                InvocationStatus: r.invocationStatus,
+                InstanceInvokeStatus: r.invokeRecordStatus,
+                ExitCode: r.exitCode,
+                ErrorCode: r.errorCode,
+                ErrorInfo: r.errorInfo,
+                Output: includeOutput ? text(r.outputBase64) : "",
+                Dropped: r.dropped,
+                StartTime: r.startTime ?? "",
+                FinishTime: r.finishedTime ?? "",
+              })),
+            },
+          };
+        }),
+      },
+    };
+  },
+};
+
+function aggregate(rs: readonly InvocationRecord[]): string {
+  if (rs.some((r) => r.invokeRecordStatus === "Running")) return "Running";
+  const ok = rs.filter((r) => r.invocationStatus === "Success").length;
+  return ok === rs.length ? "Finished" : ok === 0 ? "Failed" : "PartialFailed";
+}
+
+/** DescribeCloudAssistantStatus: whether the agent answers, per instance, as the docs advise checking before RunCommand. */
+export const describeCloudAssistantStatus: ActionSpec = {
+  required: ["RegionId"],
+  handle(ctx) {
+    const ids = flatList(ctx.params, "InstanceId");
+    const matches = Object.values(ctx.state.data.instances).filter(
+      (i) => i.regionId === ctx.params.RegionId && (ids.length === 0 || ids.includes(i.instanceId)),
+    );
+    return {
+      TotalCount: matches.length,
+      PageNumber: 1,
+      PageSize: Math.max(matches.length, 1),
+      InstanceCloudAssistantStatusSet: {
+        InstanceCloudAssistantStatus: matches.map((i) => {
+          const online = i.cloudAssistantOnline !== false && i.status === "Running";
+          const runs = Object.values(ctx.state.data.invocations).filter((r) => r.instanceId === i.instanceId);
+          return {
+            InstanceId: i.instanceId,
+            CloudAssistantStatus: String(online),
+            CloudAssistantVersion: i.cloudAssistantOnline === false ? "" : "2.2.3.309",
+            OSType: i.osType === "linux" ? "Linux" : "Windows",
+            InvocationCount: runs.length,
+            ActiveTaskCount: runs.filter((r) => r.invokeRecordStatus === "Running").length,
+            LastInvokedTime: runs.map((r) => r.creationTime ?? "").sort().at(-1) ?? "",
+            LastHeartbeatTime: online ? isoSeconds(ctx.clock()) : "",
+            SupportSessionManager: online,
+          };
+        }),
       },
     };
   },

@@ -1,5 +1,5 @@
 import type { ProductSpec } from "../product";
-import { describeInvocationResults, runCommand } from "./cloud-assistant";
+import { describeCloudAssistantStatus, describeInvocationResults, describeInvocations, runCommand } from "./cloud-assistant";
 import { describeInstances } from "./describe-instances";
 import { ecsErrors } from "./ecs-errors";
 
@@ -14,5 +14,7 @@ export const ecsProduct: ProductSpec = {
     DescribeInstances: describeInstances,
     RunCommand: runCommand,
     DescribeInvocationResults: describeInvocationResults,
+    DescribeInvocations: describeInvocations,
+    DescribeCloudAssistantStatus: describeCloudAssistantStatus,
   },
 };
