@@ -20,6 +20,7 @@ import { generateKeyPair } from "../provider/credentials/generate-key-pair";
 import { ecsSecretProvider } from "../provider/ecs/ecs-secret-provider";
 import { runFleetBench } from "./fleet";
 import { runEngineBench } from "./engine";
+import { runConsumerRotationBench } from "./consumer-rotation";
 
 const PASSWORD_RUNS = Number(process.env.BENCH_PASSWORD_RUNS ?? 25);
 const KEY_RUNS = Number(process.env.BENCH_KEY_RUNS ?? 15);
@@ -115,6 +116,8 @@ async function main(): Promise<void> {
   if (process.argv.includes("--fleet") || process.env.BENCH_ONLY === "fleet") return runFleetBench();
   // `npm run bench -- --engine` or BENCH_ONLY=engine: only pulumi up beside the provider's own update().
   if (process.argv.includes("--engine") || process.env.BENCH_ONLY === "engine") return runEngineBench();
+  // `npm run bench -- --consumers` or BENCH_ONLY=consumers: only apps reading rotated secrets, counting failed calls.
+  if (process.argv.includes("--consumers") || process.env.BENCH_ONLY === "consumers") return runConsumerRotationBench();
   const dir = await mkdtemp(join(tmpdir(), "ms-bench-"));
   const store = new LocalSecretStore({ path: join(dir, "store.enc"), passphrase: randomBytes(18).toString("base64") });
   const host = await startSshHost();
