@@ -21,6 +21,7 @@ export function runnerStack(config = new pulumi.Config("managed-secrets-runner")
     logProject: config.get("logProject"),
     logStore: config.get("logStore"),
     ramUsers: config.getObject<string[]>("ramUsers"),
+    cloudAssistantInstances: config.getObject<string[]>("cloudAssistantInstances"),
     bundlePath,
     vpc:
       vpcId === undefined

@@ -137,10 +137,21 @@ export interface RunnerDeploymentInput {
   vpc?: { vpcId: string; vswitchIds: string[]; securityGroupId: string } | undefined;
   /** 60..86400. */
   timeoutSeconds?: number | undefined;
-  /** 128..32768 MB. */
+  /** 128..32768 MB, a multiple of 64. */
   memorySize?: number | undefined;
+  /** vCPUs in steps of 0.05, 1/4 to 1 per GB of memorySize; default half a vCPU per GB. */
+  cpu?: number | undefined;
+  /** Simple Log Service project and logstore that keep the function's logs (both or neither). */
+  logProject?: string | undefined;
+  logStore?: string | undefined;
   /** KMS 3.0 instance (`kst-...`). */
   dkmsInstanceId?: string | undefined;
-  /** A key of that instance (`key-...`); needs dkmsInstanceId. */
+  /** A key of that instance (`key-...`); needs dkmsInstanceId. The policy grants kms:Decrypt and kms:GenerateDataKey on it. */
   encryptionKeyId?: string | undefined;
+  /** The account that owns the secrets and RAM users (digits); every ARN in the runner's policy names it. */
+  accountId: string;
+  /** RAM users (names or patterns like `app-*`) whose AccessKeys the runner may rotate; none by default. */
+  ramUsers?: string[] | undefined;
+  /** ECS instances (ids or patterns) the runner may run Cloud Assistant commands on; none by default. */
+  cloudAssistantInstances?: string[] | undefined;
 }

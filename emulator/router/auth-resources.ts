@@ -17,7 +17,8 @@ import type { AuthRequest } from "./policy";
  *   acs:ram:*:${account}:role/${name}, policies acs:ram:*:${account}:policy/${name}.
  * - STS: AssumeRole on the role's ARN (acs:ram::${account}:role/${name});
  *   GetCallerIdentity needs no authorization at all.
- * - ECS and anything not listed: no resource-level authorization ("*").
+ * - ECS RunCommand on each target instance acs:ecs:${region}:${account}:instance/${id};
+ *   other ECS calls and anything not listed: no resource-level authorization ("*").
  */
 
 /** Actions every authenticated caller may call: their reference pages say "no authorization for this operation". */
@@ -95,5 +96,10 @@ export function authRequests(call: CallForAuth): AuthRequest[] {
     return [{ action: own, resource: "*" }];
   }
   if (namespace === "sts" && action === "AssumeRole") return [{ action: own, resource: params.RoleArn ?? "" }];
+  if (namespace === "ecs" && action === "RunCommand") {
+    // Every instance the command targets must be allowed (InstanceId.N).
+    const ids = Object.keys(params).filter((k) => /^InstanceId\.\d+$/.test(k)).map((k) => params[k] ?? "");
+    return (ids.length > 0 ? ids : [""]).map((id) => ({ action: own, resource: `acs:ecs:${regionId}:${account}:instance/${id}` }));
+  }
   return [{ action: own, resource: "*" }];
 }

@@ -61,6 +61,12 @@ export function defaultCpu(memoryMb: number): number {
   return Number((Math.min(Math.max(wanted, lowest), highest) * FC_CPU.step).toFixed(2));
 }
 
+/** An ECS instance id (i-...) or such an id with * and ? wildcards. */
+export const INSTANCE_PATTERN = /^i-[A-Za-z0-9*?]{1,40}$|^\*$/;
+const INSTANCES_RULE = "must be ECS instance ids or id patterns like i-bp1* (letters, digits and * ? after i-), or * for every instance";
+/** Cloud Assistant calls that have no resource-level authorization (the ECS authorization table lists them on all resources). */
+const ECS_UNSCOPED = new Set(["DescribeInstances", "DescribeCloudAssistantStatus", "DescribeInvocationResults", "DescribeInvocations"]);
+
 const RAM_USERS_RULE = "must be RAM user names or name patterns (letters, digits, . _ - and * ? wildcards, at most 64 characters)";
 
 export const runnerDeploymentSchema = z
@@ -101,6 +107,10 @@ export const runnerDeploymentSchema = z
       .array(z.string({ error: RAM_USERS_RULE }).regex(RAM_USER_PATTERN, { error: RAM_USERS_RULE }).refine((u) => !/^[*?]+$/.test(u), {
         error: "must not match every RAM user (administrators included): name the users, or a prefix such as app-*",
       }), { error: "must be a list of RAM user names or name patterns, e.g. [\"app-*\"]" })
+      .default([]),
+    // Running commands as root on instances is as strong as the instances' own admins: only where asked, none by default.
+    cloudAssistantInstances: z
+      .array(z.string({ error: INSTANCES_RULE }).regex(INSTANCE_PATTERN, { error: INSTANCES_RULE }), { error: "must be a list of ECS instance ids or id patterns, e.g. [\"i-bp1*\"]" })
       .default([]),
   })
   .strict()
@@ -212,6 +222,8 @@ export interface PolicyStatement {
  * - the instance key, when one is configured: kms:Decrypt to read,
  *   kms:GenerateDataKey to write secrets encrypted with it;
  * - log:PostLogStoreLogs on the configured logstore (FC ships logs as the function's role);
+ * - Cloud Assistant: RunCommand only on the configured instances, its
+ *   Describe calls (no resource-level authorization) on "*"; none by default;
  * - RAM AccessKey actions only on the configured users (none by default);
  * - no STS: GetCallerIdentity needs no authorization.
  */
@@ -231,6 +243,16 @@ export function runnerPolicyStatements(d: RunnerDeployment): PolicyStatement[] {
     // FC writes the function's logs with the function's own role.
     statements.push({ Effect: "Allow", Action: ["log:PostLogStoreLogs"], Resource: [`acs:log:${d.region}:${d.accountId}:project/${d.logProject}/logstore/${d.logStore}`] });
   }
+  // ECS actions exist only in builds that rotate through Cloud Assistant; read generically so either build compiles.
+  const ecsActions = (RUNNER_API_ACTIONS as Readonly<Record<string, readonly string[]>>).ecs ?? [];
+  if (ecsActions.length > 0 && d.cloudAssistantInstances.length > 0) {
+    const scoped = ecsActions.filter((a) => !ECS_UNSCOPED.has(a));
+    const unscoped = ecsActions.filter((a) => ECS_UNSCOPED.has(a));
+    if (scoped.length > 0) {
+      statements.push({ Effect: "Allow", Action: scoped.map((a) => `ecs:${a}`), Resource: d.cloudAssistantInstances.map((i) => `acs:ecs:${d.region}:${d.accountId}:instance/${i}`) });
+    }
+    if (unscoped.length > 0) statements.push({ Effect: "Allow", Action: unscoped.map((a) => `ecs:${a}`), Resource: ["*"] });
+  }
   if (d.ramUsers.length > 0) {
     statements.push({ Effect: "Allow", Action: policyActions("ram"), Resource: d.ramUsers.map((u) => `acs:ram:*:${d.accountId}:user/${u}`) });
   }
@@ -247,10 +269,12 @@ export function runnerPolicyMarkdown(): string {
     ["cn-example", "<region>"], ["1234567890123456", "<accountId>"], ["example-prefix/", "<secretPrefix>"],
     ["key-example", "<encryptionKeyId>"], ["user/app-example", "user/<each of ramUsers>"],
     ["project/ops-example", "project/<logProject>"], ["logstore/store-example", "logstore/<logStore>"],
+    ["instance/i-example", "instance/<each of cloudAssistantInstances>"],
   ];
   const example = parseRunnerDeployment({
     schedule: "@every 15m", region: "cn-example", accountId: "1234567890123456", secretPrefix: "example-prefix/",
     dkmsInstanceId: "kst-example", encryptionKeyId: "key-example", ramUsers: ["app-example"], logProject: "ops-example", logStore: "store-example",
+    cloudAssistantInstances: ["i-example"],
   });
   const show = (text: string) => `\`${placeholders.reduce((t, [from, to]) => t.replace(from, to), text)}\``;
   const rows = runnerPolicyStatements(example).map((s) => `| ${s.Action.map((a) => `\`${a}\``).join(", ")} | ${s.Resource.map(show).join(", ")} |`);

@@ -4,7 +4,8 @@ import * as $Sts from "@alicloud/sts20150401";
 import { ClientError } from "@alicloud/openapi-core";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { evaluate, parsePolicy } from "../../emulator/router/policy";
-import { expectApiError, kmsCall, ramClient, sdkConfig, stsClient, type Credentials } from "./emulator-helpers";
+import * as $Ecs from "@alicloud/ecs20140526";
+import { ecsClient, expectApiError, kmsCall, ramClient, sdkConfig, stsClient, type Credentials } from "./emulator-helpers";
 import Sts from "@alicloud/sts20150401";
 import Ram from "@alicloud/ram20150501";
 
@@ -201,6 +202,24 @@ describe("emulator: RAM policies, roles and STS AssumeRole", () => {
     const creds = emu.control.serviceRoleCredentials({ roleName: "fc-only" });
     assert.equal((await new Sts(withToken(emu, creds)).getCallerIdentity()).body?.identityType, "AssumedRoleUser");
     assert.throws(() => emu.control.serviceRoleCredentials({ roleName: "app-rotator" }), /does not trust fc\.aliyuncs\.com/);
+  });
+
+  it("ECS RunCommand is authorized per target instance; Describe calls only by Resource \"*\"", async () => {
+    emu.control.createUser({ name: "runner-ecs" });
+    const user = emu.control.createAccessKey("runner-ecs");
+    emu.control.createPolicy({
+      name: "run-on-web",
+      document: doc({ Effect: "Allow", Action: "ecs:RunCommand", Resource: `acs:ecs:${emu.regionId}:${account}:instance/i-web*` }),
+    });
+    emu.control.attachPolicyToUser("runner-ecs", "run-on-web");
+    const ecs = ecsClient(emu, user);
+    const run = (ids: string[]) =>
+      ecs.runCommand(new $Ecs.RunCommandRequest({ regionId: emu.regionId, type: "RunShellScript", commandContent: "true", instanceId: ids }));
+    const denied = await expectApiError(run(["i-web1", "i-db1"]), { code: "Forbidden.RAM", statusCode: 403 });
+    assert.equal(detail(denied).AuthAction, "ecs:RunCommand");
+    const allowed = await run(["i-web1"]).then(() => undefined, (e: { statusCode?: number }) => e.statusCode);
+    assert.notEqual(allowed, 403, "the instance the policy names passes authorization (then the product answers)");
+    await expectApiError(ecs.describeInstances(new $Ecs.DescribeInstancesRequest({ regionId: emu.regionId })), { code: "Forbidden.RAM", statusCode: 403 });
   });
 
   it("CreatePolicy and CreateRole validate names and documents as RAM does", async () => {

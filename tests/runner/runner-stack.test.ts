@@ -46,7 +46,7 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
 
   it("deploys role, policy, attachment, function and timer, with exactly the runner's actions", async () => {
     const runner = new RotationRunner("rr", {
-      schedule: "@every 15m", region: "cn-hangzhou", secretPrefix: "ecs/", concurrency: 4, bundlePath, accountId: ACCOUNT, ramUsers: ["app-*", "ci-deployer"],
+      schedule: "@every 15m", region: "cn-hangzhou", secretPrefix: "ecs/", concurrency: 4, bundlePath, accountId: ACCOUNT, ramUsers: ["app-*", "ci-deployer"], cloudAssistantInstances: ["i-bp1web*"],
       vpc: { vpcId: "vpc-1", vswitchIds: ["vsw-1"], securityGroupId: "sg-1" },
     });
     assert.equal(await settle(runner.functionName), "managed-secrets-runner");
@@ -67,12 +67,16 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
     for (const [p, actions] of [...Object.entries(PROVIDER_ONLY_ACTIONS), ...Object.entries(UNAUTHORIZED_ACTIONS)]) {
       for (const a of actions) assert.ok(!granted.includes(`${p}:${a}`), `${p}:${a} is not granted`);
     }
-    assert.deepEqual(policy.Statement.map((s: { Action: string[]; Resource: string[] }) => [s.Action.length, s.Resource]), [
+    type Stmt = { Action: string[]; Resource: string[] };
+    const kmsRam = policy.Statement.filter((s: Stmt) => /^(kms|ram):/.test(s.Action[0]!));
+    assert.deepEqual(kmsRam.map((s: Stmt) => [s.Action.length, s.Resource]), [
       [7, [`acs:kms:cn-hangzhou:${ACCOUNT}:secret/ecs/*`]],
       [3, [`acs:kms:cn-hangzhou:${ACCOUNT}:secret/managed-secrets-lease/*`]],
       [1, ["*"]],
       [4, [`acs:ram:*:${ACCOUNT}:user/app-*`, `acs:ram:*:${ACCOUNT}:user/ci-deployer`]],
     ]);
+    const runCommand = policy.Statement.find((s: Stmt) => s.Action.includes("ecs:RunCommand"));
+    if (runCommand) assert.deepEqual(runCommand.Resource, [`acs:ecs:cn-hangzhou:${ACCOUNT}:instance/i-bp1web*`], "RunCommand only on the configured instances");
     const lease = policy.Statement[1];
     assert.deepEqual(lease.Action, ["kms:CreateSecret", "kms:GetSecretValue", "kms:PutSecretValue"], "CreateSecret only on lease companions");
     assert.ok(!JSON.stringify(policy).includes(":*:secret") && !JSON.stringify(policy).includes(":*:user"), "no ARN with * for the account");
@@ -134,7 +138,7 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
 
   it("an ECS-only runner gets no RAM permission; a configured encryption key gets kms:Decrypt and kms:GenerateDataKey on it alone", () => {
     const ecsOnly = runnerPolicyStatements(parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT }));
-    assert.ok(ecsOnly.every((s) => s.Action.every((a) => a.startsWith("kms:"))), JSON.stringify(ecsOnly));
+    assert.ok(ecsOnly.every((s) => s.Action.every((a) => a.startsWith("kms:"))), `no RAM and no Cloud Assistant permission by default: ${JSON.stringify(ecsOnly)}`);
     assert.deepEqual(ecsOnly[0]!.Resource, [`acs:kms:cn-hangzhou:${ACCOUNT}:secret/*`]);
     const keyed = runnerPolicyStatements(
       parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, dkmsInstanceId: "kst-abc", encryptionKeyId: "key-abc" }),
@@ -160,6 +164,7 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
       [{ ...base, ramUsers: ["*"] }, /: ramUsers\.0 must not match every RAM user \(administrators included\)/],
       [{ ...base, ramUsers: ["app user"] }, /: ramUsers\.0 must be RAM user names or name patterns/],
       [{ ...base, ramUsers: "app-*" }, /: ramUsers must be a list of RAM user names/],
+      [{ ...base, cloudAssistantInstances: ["web-1"] }, /: cloudAssistantInstances\.0 must be ECS instance ids or id patterns/],
       [{ ...base, memorySize: 500 }, /: memorySize must be an integer number of MB from 128 to 32768, a multiple of 64/],
       [{ ...base, memorySize: 64 }, /: memorySize must be an integer number of MB from 128/],
       [{ ...base, cpu: 0.07 }, /: cpu must be vCPUs from 0.05 to 16 in steps of 0.05/],
@@ -177,7 +182,7 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
       [{ schedule: "@every 15m", region: "cn-hangzhou", functionName: "9lives" }, /: functionName must start with a letter/],
     ];
     for (const [input, message] of bad) assert.throws(() => parseRunnerDeployment(input), message, JSON.stringify(input));
-    assert.throws(() => new RotationRunner("bad", { schedule: "never", region: "cn-hangzhou", bundlePath }), /schedule must be/);
+    assert.throws(() => new RotationRunner("bad", { schedule: "never", region: "cn-hangzhou", accountId: ACCOUNT, bundlePath }), /schedule must be/);
     assert.equal(registered.filter((r) => r.name.startsWith("bad-")).length, 0);
   });
 });
