@@ -19,6 +19,7 @@ import { generatePassword } from "../provider/credentials/generate-password";
 import { generateKeyPair } from "../provider/credentials/generate-key-pair";
 import { ecsSecretProvider } from "../provider/ecs/ecs-secret-provider";
 import { runFleetBench } from "./fleet";
+import { runTransportBench } from "./transports";
 import { runEngineBench } from "./engine";
 import { runConsumerRotationBench } from "./consumer-rotation";
 
@@ -118,6 +119,8 @@ async function main(): Promise<void> {
   if (process.argv.includes("--engine") || process.env.BENCH_ONLY === "engine") return runEngineBench();
   // `npm run bench -- --consumers` or BENCH_ONLY=consumers: only apps reading rotated secrets, counting failed calls.
   if (process.argv.includes("--consumers") || process.env.BENCH_ONLY === "consumers") return runConsumerRotationBench();
+  // `npm run bench -- --transports` or BENCH_ONLY=transports: only bastion vs direct SSH vs Cloud Assistant.
+  if (process.argv.includes("--transports") || process.env.BENCH_ONLY === "transports") return runTransportBench();
   const dir = await mkdtemp(join(tmpdir(), "ms-bench-"));
   const store = new LocalSecretStore({ path: join(dir, "store.enc"), passphrase: randomBytes(18).toString("base64") });
   const host = await startSshHost();
@@ -133,6 +136,7 @@ async function main(): Promise<void> {
     await rm(dir, { recursive: true, force: true });
   }
   if (process.env.BENCH_ONLY !== "single") {
+    await runTransportBench();
     await runFleetBench();
     await runEngineBench();
   }
