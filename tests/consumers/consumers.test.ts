@@ -35,6 +35,9 @@ import {
 const ECS_PASSWORD = "ecs/i-consumer/root";
 const ECS_KEY_PAIR = "ecs/i-consumer/deploy";
 const RAM_USER = "consumer-app";
+/** Scheduled for deletion: every client must get KMS's own refusal for it. */
+const PENDING_DELETION = "ecs/i-consumer/retired";
+const IN_DELETE_WINDOW = "Rejected.ResourceInDeleteWindow";
 
 /**
  * The ECS host is not what these tests are about (tests/ecs rotate real sshd):
@@ -99,7 +102,7 @@ describe("consumers: Alibaba's own clients read kms-store secrets and follow rot
     for (const name of names) {
       assert.deepEqual(report.secrets[name], want[name], `${client} ${phase}: ${name}`);
     }
-    const fields = Object.values(report.secrets).map((s) => Object.keys(s.fields ?? {}).sort().join(","));
+    const fields = names.map((n) => Object.keys(report.secrets[n]?.fields ?? {}).sort().join(","));
     assert.deepEqual(fields.sort(), [
       "AccessKeyId,AccessKeySecret,ExpireTimestamp,GenerateTimestamp",
       "Password,UserName",
@@ -121,6 +124,8 @@ describe("consumers: Alibaba's own clients read kms-store secrets and follow rot
       )
     ).id;
     names = [ECS_PASSWORD, ECS_KEY_PAIR, ramSecret].sort();
+    await kms.store.createSecret({ name: PENDING_DELETION, description: "", metadata: {}, versionId: "v1", value: await newPassword() });
+    await kms.store.deleteSecret(PENDING_DELETION, { recoveryWindowDays: 7 });
   });
   after(async () => kms?.dispose());
 
@@ -154,6 +159,13 @@ describe("consumers: Alibaba's own clients read kms-store secrets and follow rot
     const after = await expected();
     for (const name of names) assert.notEqual(after[name]?.versionId, before[name]?.versionId, name);
     assertSees(await read("refreshed"), "refreshed", after, "node");
+    const refused = await client.getSecretValue(new $Kms.GetSecretValueRequest({ secretName: PENDING_DELETION })).then(
+      () => assert.fail("a secret pending deletion was read"),
+      (e: { code?: string; message?: string }) => e,
+    );
+    // rpc-client puts the service's Code (plus "Error") in code, and the HTTP status in the message.
+    assert.equal(refused.code, `${IN_DELETE_WINDOW}Error`);
+    assert.match(refused.message ?? "", /code: 409, The secret is planned to be deleted\./);
   });
 
   it("Python alibabacloud-secretsmanager-client-v2 (ACS3, https only: through a loopback TLS front): cached until refresh_now, then the new value", async function () {
@@ -189,7 +201,7 @@ describe("consumers: Alibaba's own clients read kms-store secrets and follow rot
       CONSUMER_REGION: kms.emulator.regionId,
       CONSUMER_AK_ID: kms.emulator.accessKeyId,
       CONSUMER_AK_SECRET: kms.emulator.accessKeySecret,
-      CONSUMER_SECRETS: names.join(","),
+      CONSUMER_SECRETS: [...names, PENDING_DELETION].join(","),
       ...tlsEnv(front.certPath),
     });
     try {
@@ -207,6 +219,8 @@ describe("consumers: Alibaba's own clients read kms-store secrets and follow rot
     await rotateAll();
     const after = await expected();
     assertSees(await consumer.send("cached"), "cached", before, client);
-    assertSees(await consumer.send("refresh"), "refreshed", after, client);
+    const refreshed = await consumer.send("refresh");
+    assertSees(refreshed, "refreshed", after, client);
+    assert.match(refreshed.secrets[PENDING_DELETION]?.error ?? "", new RegExp(IN_DELETE_WINDOW.replace(".", "\\.")), `${client}: ${PENDING_DELETION}: ${refreshed.secrets[PENDING_DELETION]?.error}`);
   }
 });

@@ -2,7 +2,10 @@ module consumers/go-secretsmanager
 
 go 1.21
 
-require github.com/aliyun/aliyun-secretsmanager-client-go v1.1.5
+require (
+	github.com/aliyun/alibaba-cloud-sdk-go v1.61.1800
+	github.com/aliyun/aliyun-secretsmanager-client-go v1.1.5
+)
 
 require (
 	github.com/alibabacloud-go/darabonba-array v0.1.0 // indirect
@@ -14,7 +17,6 @@ require (
 	github.com/alibabacloud-go/tea v1.2.1 // indirect
 	github.com/alibabacloud-go/tea-utils v1.3.1 // indirect
 	github.com/alibabacloud-go/tea-utils/v2 v2.0.3 // indirect
-	github.com/aliyun/alibaba-cloud-sdk-go v1.61.1800 // indirect
 	github.com/aliyun/alibabacloud-dkms-gcs-go-sdk v0.5.1 // indirect
 	github.com/aliyun/alibabacloud-dkms-transfer-go-sdk v0.1.8 // indirect
 	github.com/deckarep/golang-set v1.7.1 // indirect

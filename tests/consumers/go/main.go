@@ -13,11 +13,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
 	"strings"
 
+	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	sdk "github.com/aliyun/aliyun-secretsmanager-client-go/sdk"
 	"github.com/aliyun/aliyun-secretsmanager-client-go/sdk/models"
 	"github.com/aliyun/aliyun-secretsmanager-client-go/sdk/service"
@@ -55,8 +57,7 @@ func report(phase string, client *sdk.SecretManagerCacheClient, names []string) 
 	for _, name := range names {
 		info, err := client.GetSecretInfo(name)
 		if err != nil {
-			// The error text is the SDK's; it holds codes and messages, never a secret value.
-			secrets[name] = secretView{Error: firstLine(err.Error())}
+			secrets[name] = secretView{Error: describe(err)}
 			continue
 		}
 		secrets[name] = view(info)
@@ -64,6 +65,15 @@ func report(phase string, client *sdk.SecretManagerCacheClient, names []string) 
 	out["secrets"] = secrets
 	line, _ := json.Marshal(out)
 	fmt.Println(string(line))
+}
+
+// describe keeps what the service answered (status, code, message), never a request's values.
+func describe(err error) string {
+	var server *sdkerrors.ServerError
+	if errors.As(err, &server) {
+		return fmt.Sprintf("%d %s: %s", server.HttpStatus(), server.ErrorCode(), server.Message())
+	}
+	return firstLine(err.Error())
 }
 
 func firstLine(s string) string {
