@@ -70,6 +70,8 @@ export const ERROR_CODES = {
   Throttled: "the cloud API throttled the call",
   /** An optional package the feature needs is not installed; the message says what to install. */
   MissingDependency: "an optional package is not installed",
+  /** The CLI was given a command line it does not accept (unknown command or option, missing argument). */
+  UsageError: "the command line is not valid",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -101,4 +103,18 @@ export function describeError(e: unknown): string {
   if (e instanceof ManagedSecretsError) return `${e.code}: ${e.message}`;
   if (e instanceof Error) return e.message;
   return String(e);
+}
+
+/**
+ * The one wording for a missing secret, whichever store or step finds it
+ * missing, so scripts and people see the same sentence; `why` adds what is
+ * known about it (e.g. when its recovery window passed).
+ */
+export function secretNotFound(name: string, why = "", details: { cause?: unknown } = {}): ManagedSecretsError {
+  return new ManagedSecretsError("SecretNotFound", `secret "${name}" does not exist${why}`, { ...details, secretName: name });
+}
+
+/** Advice names the command an operator can paste, not an API method. */
+export function restoreAdvice(name: string): string {
+  return `restore it with: managed-secrets restore ${name}`;
 }

@@ -1,6 +1,7 @@
-import { readFileSync } from "node:fs";
-import { Command, InvalidArgumentError, Option } from "commander";
-import { ManagedSecretsError, describeError, isManagedSecretsError } from "../errors";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { ManagedSecretsError, describeError, isManagedSecretsError, secretNotFound } from "../errors";
 import { runtimeContext, type RuntimeContext } from "../runtime-context";
 import { VERSION_STAGES, type SecretMeta, type VersionStage } from "../store/secret-store";
 import { rotateSecret } from "../rotation/rotate-secret";
@@ -13,8 +14,20 @@ import { CheckFailed, registerRunnerCommands, RunFailed, type RunnerIo } from ".
 /**
  * `managed-secrets`: the same store and rotation protocol as the Pulumi
  * provider, for operators and scripts. Every command takes --json; errors go
- * to stderr with their code and exit non-zero.
+ * to stderr as one line with their code.
  */
+
+/** Scripts branch on these, so they are part of the interface (README, --help). */
+export const EXIT_CODES = { done: 0, failed: 1, usage: 2 } as const;
+
+const EXIT_CODES_HELP = `
+Exit codes: 0 done, 1 a secret failed or drifted, 2 usage error (1 also when the store or a secret cannot be used).
+Errors are one line on stderr: managed-secrets: <Code>: <message> (codes: provider/errors.ts).
+`;
+
+/** The fields of the KMS value JSON a script may ask get-value for. */
+export const VALUE_FIELDS = ["UserName", "Password", "PublicKey", "PrivateKey", "AccessKeyId", "AccessKeySecret"] as const;
+type ValueField = (typeof VALUE_FIELDS)[number];
 
 export interface CliIo {
   readonly out: Output;
@@ -29,9 +42,11 @@ export function buildProgram(io: CliIo): Command {
   const ctx = () => (io.context ?? runtimeContext)();
   const program = new Command("managed-secrets")
     .description("Rotated ECS passwords / SSH keys and RAM AccessKeys, from the command line")
-    .showHelpAfterError()
-    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) })
-    .exitOverride();
+    .version(packageVersion(), "-V, --version", "print the version")
+    // runCli prints usage errors as one line with a hint; commander's own text (and the whole help) would bury it.
+    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s), outputError: () => undefined })
+    .exitOverride()
+    .addHelpText("after", EXIT_CODES_HELP);
 
   const json = new Option("--json", "print machine-readable JSON");
 
@@ -54,7 +69,7 @@ export function buildProgram(io: CliIo): Command {
     .addOption(json)
     .action(async (name: string, opts: { json?: boolean }) => {
       const meta = await ctx().store.describeSecret(name);
-      if (!meta) throw notFound(name);
+      if (!meta) throw secretNotFound(name);
       const record = { ...summary(meta), description: meta.description, createdAt: meta.createdAt, metadata: meta.metadata, versions: meta.versions };
       if (opts.json) io.out.write(`${JSON.stringify(record, null, 2)}\n`);
       else printRecord(io.out, record);
@@ -62,25 +77,33 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command("get-value <name>")
-    .description("print a secret's value (ACSCurrent unless --stage or --version-id)")
+    .description(
+      "print a secret's value (ACSCurrent unless --stage or --version-id) as KMS stores it: the JSON of KMS's managed secrets, " +
+        '{"UserName","Password"}, {"UserName","PublicKey","PrivateKey"} or {"AccessKeyId","AccessKeySecret",...}; --field prints one of them bare',
+    )
     .addOption(new Option("--stage <stage>", "version stage").choices([...VERSION_STAGES]))
     .option("--version-id <id>", "a specific version")
+    .addOption(new Option("--field <field>", "print only this field of the value, bare, for scripts").choices([...VALUE_FIELDS]))
     .addOption(json)
-    .action(async (name: string, opts: { stage?: VersionStage; versionId?: string; json?: boolean }) => {
+    .action(async (name: string, opts: { stage?: VersionStage; versionId?: string; field?: ValueField; json?: boolean }) => {
+      if (opts.field && opts.json) throw new ManagedSecretsError("InvalidInput", "--field and --json exclude each other", { property: "--field" });
       const version = await ctx().store.getValue(name, { stage: opts.versionId ? opts.stage : (opts.stage ?? "ACSCurrent"), versionId: opts.versionId });
       if (opts.json) io.out.write(`${JSON.stringify({ name, versionId: version.versionId, stages: version.stages, value: version.value }, null, 2)}\n`);
-      else io.out.write(`${version.value}\n`);
+      else io.out.write(`${opts.field ? valueField(version.value, opts.field) : version.value}\n`);
     });
 
   program
     .command("rotate <name>")
     .description("rotate now: a generated value, or the one in --value-file")
-    .option("--value-file <file>", "rotate to the password or private key in this file (never pass a secret on the command line)")
+    .option(
+      "--value-file <file>",
+      "rotate to the bare password or private key in this file, not the JSON get-value prints (never pass a secret on the command line)",
+    )
     .addOption(json)
     .action(async (name: string, opts: { valueFile?: string; json?: boolean }) => {
       const c = ctx();
       const meta = await c.store.describeSecret(name);
-      if (!meta) throw notFound(name);
+      if (!meta) throw secretNotFound(name);
       const value = opts.valueFile === undefined ? undefined : valueFromFile(meta, opts.valueFile);
       const rotate = () => rotateSecret({ store: c.store, name, target: targetFromMetadata(meta, c), owner: `cli:${c.owner}`, clock: c.clock, value });
       let outcome = await rotate();
@@ -116,7 +139,7 @@ export function buildProgram(io: CliIo): Command {
         throw new ManagedSecretsError("InvalidInput", "--force and --recovery-window-days exclude each other", { property: "--force" });
       }
       const store = ctx().store;
-      if (!(await store.describeSecret(name))) throw notFound(name);
+      if (!(await store.describeSecret(name))) throw secretNotFound(name);
       const result = await store.deleteSecret(name, opts.force ? { force: true } : { recoveryWindowDays: opts.recoveryWindowDays ?? 30 });
       const record = { name, deleted: opts.force === true, plannedDeleteAt: result.plannedDeleteAt ?? null };
       if (opts.json) io.out.write(`${JSON.stringify(record, null, 2)}\n`);
@@ -137,22 +160,59 @@ export function buildProgram(io: CliIo): Command {
   return program;
 }
 
-/** Runs argv (without node and script), returning the exit code; never throws. */
+/** Runs argv (without node and script), returning the exit code (EXIT_CODES); never throws. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const program = buildProgram(io);
+  const commandNames = new Set(program.commands.map((c) => c.name()));
+  const command = argv.find((a) => commandNames.has(a));
+  const usage = (message: string, suggestion = "") => {
+    io.err.write(`managed-secrets: ${message}\n`);
+    io.err.write(`hint: run managed-secrets${command ? ` ${command}` : ""} --help${suggestion}\n`);
+    return EXIT_CODES.usage;
+  };
+  if (argv.length === 0) return usage("UsageError: no command given");
   try {
     await program.parseAsync([...argv], { from: "user" });
-    return 0;
+    return EXIT_CODES.done;
   } catch (e) {
-    // Commander has already printed its own usage errors (and help/version exit 0).
-    if (e instanceof Error && "exitCode" in e && typeof (e as { exitCode: unknown }).exitCode === "number") {
-      return (e as unknown as { exitCode: number }).exitCode;
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return EXIT_CODES.done; // --help, --version
+      // Commander says "error: unknown command 'rotat'\n(Did you mean rotate?)": keep the sentence, move the guess to the hint.
+      const [first, ...rest] = e.message.replace(/^error: /, "").split("\n");
+      const guess = rest.join(" ").trim().replace(/^\((.*)\)$/, "$1");
+      return usage(`UsageError: ${first}`, guess ? ` (${guess.charAt(0).toLowerCase()}${guess.slice(1)})` : "");
     }
     // run and check have printed their own report; only the exit code is left to say.
-    if (e instanceof RunFailed || e instanceof CheckFailed) return 1;
+    if (e instanceof RunFailed || e instanceof CheckFailed) return EXIT_CODES.failed;
+    if (isManagedSecretsError(e, "InvalidInput") || isManagedSecretsError(e, "UsageError")) return usage(describeError(e));
     io.err.write(`managed-secrets: ${describeError(e)}\n`);
-    return isManagedSecretsError(e, "InvalidInput") ? 2 : 1;
+    return EXIT_CODES.failed;
   }
+}
+
+/** package.json sits two folders up from the source and three from dist/. */
+function packageVersion(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const path = join(dir, "package.json");
+    if (!existsSync(path)) continue;
+    const pkg = JSON.parse(readFileSync(path, "utf8")) as { name?: string; version?: string };
+    if (pkg.name === "alicloud-managed-secrets" && pkg.version) return pkg.version;
+  }
+  return "unknown";
+}
+
+function valueField(value: string, field: ValueField): string {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(value) as Record<string, unknown>;
+  } catch {
+    throw new ManagedSecretsError("InvalidInput", "--field needs a value in KMS's JSON shape; this version holds something else", { property: "--field" });
+  }
+  const text = parsed[field];
+  if (typeof text === "string") return text;
+  const kind = typeof parsed.AccessKeyId === "string" ? "ram" : "ecs";
+  const present = VALUE_FIELDS.filter((f) => typeof parsed[f] === "string");
+  throw new ManagedSecretsError("InvalidInput", `--field ${field} is not in this ${kind} secret's value: use ${present.join(" or ")}`, { property: "--field" });
 }
 
 function summary(meta: SecretMeta) {
@@ -172,10 +232,6 @@ function targetText(m: Readonly<Record<string, string>>): string {
   if (m[META.kind] === "ecs") return `${m.credentialType} ${m.managedUser}@${m.instanceId} (${m.host}:${m.port})`;
   if (m[META.kind] === "ram") return `AccessKey of RAM user ${m.userName} (previous key: ${m.previousKeyAction ?? "keep"})`;
   return "";
-}
-
-function notFound(name: string): ManagedSecretsError {
-  return new ManagedSecretsError("SecretNotFound", `secret ${name} does not exist`, { secretName: name });
 }
 
 function parseDays(text: string): number {

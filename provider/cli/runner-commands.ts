@@ -85,8 +85,8 @@ export function registerRunnerCommands(program: Command, io: RunnerIo): void {
     .option("--once", "one pass, then exit (the default)")
     .option("--every <interval>", "a pass every interval, e.g. 15m", parseInterval)
     .option("--dry-run", "list what would rotate and why; rotate nothing")
-    .option("--at <time>", "judge what is due as of this ISO time", parseAt)
-    .option("--concurrency <n>", `rotations in flight (1..64, default ${DEFAULT_CONCURRENCY})`, parseConcurrency, DEFAULT_CONCURRENCY)
+    .option("--at <time>", "act as of this ISO time: judge what is due, and schedule the next rotation, from it (a replay rotates nothing twice)", parseAt)
+    .option("--concurrency <n>", "rotations in flight (1..64)", parseConcurrency, DEFAULT_CONCURRENCY)
     .option("--prefix <prefix>", "only secrets whose names start with this")
     .addOption(allowMissingStore())
     .addOption(new Option("--json", "print the report as JSON"))
@@ -154,7 +154,7 @@ async function runPass(io: RunnerIo, flags: RunFlags): Promise<RunReport> {
   const bar = io.err.isTTY && !flags.json ? progressBar() : undefined;
   const report = await runOnce({
     store: ctx.store,
-    clock: ctx.clock,
+    clock: flags.at ? actingAs(ctx.clock, flags.at) : ctx.clock,
     owner: `runner:${ctx.owner}`,
     targetFor: (meta) => targetFromMetadata(meta, ctx),
     concurrency: flags.concurrency,
@@ -175,12 +175,26 @@ async function runPass(io: RunnerIo, flags: RunFlags): Promise<RunReport> {
   }
   const counts = countOutcomes(report);
   const shown = report.outcomes.filter((o) => o.status !== "skipped" || o.reason === "another rotator holds its lease");
-  printTable(io.out, shown.map(row), ["name", "status", "version", "attempts", "ms", "reason"]);
+  if (report.outcomes.length === 0) io.out.write("no secrets\n");
+  else if (shown.length > 0) printTable(io.out, shown.map(row), ["name", "status", "version", "attempts", "ms", "reason"]);
+  if (shown.length === 0 && report.outcomes.length > 0) {
+    io.out.write(`${flags.dryRun ? "dry run: " : ""}nothing due (${report.outcomes.length} secrets checked)${report.purged.length ? `, ${report.purged.length} purged` : ""} (judged at ${report.judgedAt})\n`);
+    return report;
+  }
   io.out.write(
     `${flags.dryRun ? "dry run: " : ""}${counts.rotated} rotated, ${counts["would-rotate"]} would rotate, ${counts.skipped} skipped, ${counts.failed} failed` +
       `${report.purged.length ? `, ${report.purged.length} purged` : ""} (judged at ${report.judgedAt})\n`,
   );
   return report;
+}
+
+/**
+ * A run as of a time ahead of the clock records its rotations at that time,
+ * so their next rotation is a period after it and a replay finds nothing due;
+ * one as of a past time never records a rotation before it happened.
+ */
+function actingAs(clock: () => Date, at: Date): () => Date {
+  return () => new Date(Math.max(clock().getTime(), at.getTime()));
 }
 
 function row(o: SecretOutcome): Record<string, unknown> {

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { ManagedSecretsError, isManagedSecretsError } from "../errors";
+import { ManagedSecretsError, isManagedSecretsError, secretNotFound } from "../errors";
 import type { Clock } from "../clock";
 import { ramClientFor, type AccessKeyInfo, type RamClient } from "../alicloud/ram-client";
 import { isRamUser, stsClientFor, type AccessKeyPair, type KeyPairCheck, type StsClient } from "../alicloud/sts-client";
@@ -82,7 +82,7 @@ export class RamAccessKeyTarget implements RotationTarget {
   async generate(): Promise<string> {
     const { store, secretName, userName, ram, clock } = this.options;
     const meta = await store.describeSecret(secretName);
-    if (!meta) throw new ManagedSecretsError("SecretNotFound", `secret ${secretName} does not exist`, { secretName });
+    if (!meta) throw secretNotFound(secretName);
     const held = await this.heldKeys(meta);
     let keys = await ram.listAccessKeys(userName);
     keys = await this.makeRoom(keys, held, this.suspects(meta, keys, held));

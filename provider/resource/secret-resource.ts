@@ -1,4 +1,4 @@
-import { ManagedSecretsError } from "../errors";
+import { ManagedSecretsError, secretNotFound } from "../errors";
 import type { RuntimeContext } from "../runtime-context";
 import type { SecretMeta } from "../store/secret-store";
 
@@ -35,7 +35,7 @@ export function nameConflict(name: string, existing: SecretMeta, managed: string
 /** The secret as it must be for create/update to act on it: present and not scheduled for deletion. */
 export async function requireLive(ctx: RuntimeContext, id: string): Promise<SecretMeta> {
   const meta = await ctx.store.describeSecret(id);
-  if (!meta) throw new ManagedSecretsError("SecretNotFound", `secret ${id} no longer exists in the store`, { secretName: id });
+  if (!meta) throw secretNotFound(id, " in the store any more");
   if (meta.plannedDeleteAt) {
     throw new ManagedSecretsError("SecretPendingDeletion", `secret ${id} is scheduled for deletion at ${meta.plannedDeleteAt}; restore it with: managed-secrets restore ${id}`, { secretName: id });
   }

@@ -1,4 +1,4 @@
-import { ManagedSecretsError, isManagedSecretsError } from "../errors";
+import { ManagedSecretsError, isManagedSecretsError, restoreAdvice, secretNotFound } from "../errors";
 import type { Clock } from "../clock";
 import type { SecretMeta, SecretStore, VersionInfo } from "../store/secret-store";
 import type { PreparedApply, RotationTarget } from "./rotation-target";
@@ -201,11 +201,11 @@ export function nextVersionId(versions: readonly VersionInfo[]): string {
 
 async function requireSecret(store: SecretStore, name: string): Promise<SecretMeta> {
   const meta = await store.describeSecret(name);
-  if (!meta) throw new ManagedSecretsError("SecretNotFound", `secret ${name} does not exist`, { secretName: name });
+  if (!meta) throw secretNotFound(name);
   if (meta.plannedDeleteAt) {
     throw new ManagedSecretsError(
       "SecretPendingDeletion",
-      `secret ${name} is scheduled for deletion at ${meta.plannedDeleteAt}; restore it before rotating`,
+      `secret "${name}" is scheduled for deletion at ${meta.plannedDeleteAt}; ${restoreAdvice(name)} before rotating`,
       { secretName: name },
     );
   }

@@ -1,5 +1,5 @@
 import { KmsApiError } from "../alicloud/kms-client";
-import { ManagedSecretsError } from "../errors";
+import { ManagedSecretsError, restoreAdvice, secretNotFound } from "../errors";
 
 /**
  * KMS's answers as the product's error codes. Messages carry KMS's error
@@ -46,9 +46,9 @@ export function storeErrorFrom(e: unknown, secretName?: string): unknown {
   }
   switch (e.code) {
     case KMS_NOT_FOUND:
-      return new ManagedSecretsError("SecretNotFound", `secret "${secretName ?? ""}" not found in KMS (${kmsRef(e)})`, details);
+      return secretNotFound(secretName ?? "", ` in KMS (${kmsRef(e)})`);
     case KMS_IN_DELETE_WINDOW:
-      return new ManagedSecretsError("SecretPendingDeletion", `secret "${secretName ?? ""}" is scheduled for deletion; restore it (restoreSecret) to use it again (${kmsRef(e)})`, details);
+      return new ManagedSecretsError("SecretPendingDeletion", `secret "${secretName ?? ""}" is scheduled for deletion; ${restoreAdvice(secretName ?? "<name>")} (${kmsRef(e)})`, details);
     case KMS_EXISTS:
       return new ManagedSecretsError("SecretExists", `secret "${secretName ?? ""}" already exists in KMS (${kmsRef(e)})`, details);
   }

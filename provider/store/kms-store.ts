@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import type { KmsClient, KmsSecretDescription, KmsVersionSummary } from "../alicloud/kms-client";
 import { systemClock, type Clock } from "../clock";
-import { ManagedSecretsError } from "../errors";
+import { ManagedSecretsError, restoreAdvice, secretNotFound } from "../errors";
 import { KMS_EXISTS, KMS_IN_DELETE_WINDOW, KMS_INVALID_PARAMETER, KMS_NOT_FOUND, isKmsCode, kmsRef, storeErrorFrom } from "./kms-errors";
 import {
   LEASE_CAS_ATTEMPTS,
@@ -355,7 +355,7 @@ export class KmsSecretStore implements SecretStore {
       if (isKmsCode(e, KMS_IN_DELETE_WINDOW) && !force) {
         const planned = (await this.#read(name))?.description.plannedDeleteTime;
         if (e.attempts > 1 && planned) return { plannedDeleteAt: isoFromKms(planned) };
-        throw pendingDeletion(name, planned, "restore it first, or delete it with force");
+        throw pendingDeletion(name, planned, `${restoreAdvice(name)}, or delete it at once with: managed-secrets delete ${name} --force`);
       }
       if (isKmsCode(e, KMS_NOT_FOUND)) throw notFound(name);
       throw storeErrorFrom(e, name);
@@ -459,7 +459,7 @@ export class KmsSecretStore implements SecretStore {
   async #readLive(name: string): Promise<{ description: KmsSecretDescription; versions: KmsVersionSummary[] }> {
     const read = await this.#read(name);
     if (read === undefined) throw notFound(name);
-    if (read.description.plannedDeleteTime) throw pendingDeletion(name, read.description.plannedDeleteTime, "restore it (restoreSecret) to use it again");
+    if (read.description.plannedDeleteTime) throw pendingDeletion(name, read.description.plannedDeleteTime, restoreAdvice(name));
     return read;
   }
 
@@ -491,7 +491,7 @@ export class KmsSecretStore implements SecretStore {
     } catch (e) {
       throw await this.#secretError(e, name);
     }
-    if (planned) throw pendingDeletion(name, planned, "restore it (restoreSecret) to use it again");
+    if (planned) throw pendingDeletion(name, planned, restoreAdvice(name));
   }
 
   async #listVersions(name: string): Promise<KmsVersionSummary[]> {
@@ -576,7 +576,7 @@ export class KmsSecretStore implements SecretStore {
   async #versionError(name: string, message: string): Promise<ManagedSecretsError> {
     const read = await this.#read(name);
     if (read === undefined) return notFound(name);
-    if (read.description.plannedDeleteTime) return pendingDeletion(name, read.description.plannedDeleteTime, "restore it (restoreSecret) to use it again");
+    if (read.description.plannedDeleteTime) return pendingDeletion(name, read.description.plannedDeleteTime, restoreAdvice(name));
     return versionNotFound(name, message);
   }
 }
@@ -599,11 +599,7 @@ function checkOwnVersionId(versionId: unknown): asserts versionId is string {
 
 function notFound(name: string): ManagedSecretsError {
   // KMS keeps no record of deleted secrets, so unlike the local store it cannot say which of these happened.
-  return new ManagedSecretsError(
-    "SecretNotFound",
-    `secret "${name}" not found in KMS: it never existed, or its recovery window has passed, or it was deleted without one`,
-    { secretName: name },
-  );
+  return secretNotFound(name, " in KMS: it never existed, or its recovery window has passed, or it was deleted without one");
 }
 
 function pendingDeletion(name: string, plannedDeleteTime: string | undefined, advice: string): ManagedSecretsError {

@@ -1,7 +1,7 @@
 import { mkdir, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { systemClock, type Clock } from "../clock";
-import { ManagedSecretsError } from "../errors";
+import { ManagedSecretsError, restoreAdvice } from "../errors";
 import { removeLeftoverTempFiles } from "./atomic-write";
 import { withFileLock, type FileLockOptions } from "./file-lock";
 import {
@@ -127,7 +127,7 @@ export class LocalSecretStore implements SecretStore {
       if (found.state === "pending") {
         throw new ManagedSecretsError(
           "SecretPendingDeletion",
-          `secret "${name}" is scheduled for deletion at ${found.plannedDeleteAt}; restore it (restoreSecret) or choose another name`,
+          `secret "${name}" is scheduled for deletion at ${found.plannedDeleteAt}; ${restoreAdvice(name)}, or choose another name`,
           { secretName: name },
         );
       }
@@ -300,7 +300,7 @@ export class LocalSecretStore implements SecretStore {
       if (found.state === "pending") {
         throw new ManagedSecretsError(
           "SecretPendingDeletion",
-          `secret "${name}" is already scheduled for deletion at ${found.plannedDeleteAt}; restore it first, or delete it with force`,
+          `secret "${name}" is already scheduled for deletion at ${found.plannedDeleteAt}; ${restoreAdvice(name)}, or delete it at once with: managed-secrets delete ${name} --force`,
           { secretName: name },
         );
       }

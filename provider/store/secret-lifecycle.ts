@@ -1,4 +1,4 @@
-import { ManagedSecretsError } from "../errors";
+import { ManagedSecretsError, restoreAdvice, secretNotFound } from "../errors";
 import type { StoreDocument, StoredSecret, Tombstone } from "./store-document";
 
 /**
@@ -76,13 +76,13 @@ export function notFound(name: string, tombstone?: Tombstone): ManagedSecretsErr
   } else if (tombstone?.reason === "forced") {
     why = `: it was deleted without a recovery window at ${tombstone.deletedAt}`;
   }
-  return new ManagedSecretsError("SecretNotFound", `secret "${name}" not found${why}`, { secretName: name });
+  return secretNotFound(name, why);
 }
 
 export function pendingDeletion(name: string, plannedDeleteAt: string): ManagedSecretsError {
   return new ManagedSecretsError(
     "SecretPendingDeletion",
-    `secret "${name}" is scheduled for deletion at ${plannedDeleteAt}; restore it (restoreSecret) to use it again`,
+    `secret "${name}" is scheduled for deletion at ${plannedDeleteAt}; ${restoreAdvice(name)}`,
     { secretName: name },
   );
 }

@@ -103,12 +103,12 @@ for (const backend of BACKENDS) {
       host = Object.assign(host, { rootPassword: JSON.parse((await t.store.getValue(id)).value).Password });
 
       const missing = await cli(t, "describe", "nope");
-      assert.deepEqual([missing.code, missing.err], [1, "managed-secrets: SecretNotFound: secret nope does not exist\n"]);
+      assert.deepEqual([missing.code, missing.err], [1, "managed-secrets: SecretNotFound: secret \"nope\" does not exist\n"]);
       const badDays = await cli(t, "delete", id, "--recovery-window-days", "31");
-      assert.equal(badDays.code, 1);
+      assert.equal(badDays.code, 2);
       assert.match(badDays.err, /must be an integer 7\.\.30/);
       const badStage = await cli(t, "get-value", id, "--stage", "Current");
-      assert.notEqual(badStage.code, 0);
+      assert.equal(badStage.code, 2);
       assert.match(badStage.err, /Allowed choices are ACSCurrent, ACSPrevious, ACSPending/);
     });
   });

@@ -147,7 +147,7 @@ for (const backend of BACKENDS) {
       assert.equal(await signsAs(cloud, key), "rejected:InvalidAccessKeyId.Inactive");
 
       const badFile = await cli("rotate", id, "--value-file", "/dev/null");
-      assert.deepEqual([badFile.code, badFile.err], [2, "managed-secrets: InvalidInput: --value-file is not supported for ram secrets\n"]);
+      assert.deepEqual([badFile.code, badFile.err], [2, "managed-secrets: InvalidInput: --value-file is not supported for ram secrets\nhint: run managed-secrets rotate --help\n"]);
 
       const deleted = await cli("delete", id, "--recovery-window-days", "7", "--json");
       assert.equal(deleted.code, 0, deleted.err);

@@ -208,6 +208,6 @@ describe("The rotation runner (real sshd hosts)", function () {
     assert.deepEqual(JSON.parse(rejected.out()).map((f: { problems: string[] }) => f.problems), [["rejected"]]);
 
     const usage = io();
-    assert.equal(await runCli(["run", "--every", "10s"], usage.io), 1);
+    assert.equal(await runCli(["run", "--every", "10s"], usage.io), 2);
   });
 });

@@ -235,7 +235,7 @@ describe("LocalSecretStore (local file specifics)", function () {
       clock.advance(91 * DAY);
       await store.createSecret({ name: "other", description: "", metadata: {}, versionId: "v1", value: "x" });
       const err = await expectError(store.getValue("db"), "SecretNotFound");
-      assert.equal(err.message, 'secret "db" not found');
+      assert.equal(err.message, 'secret "db" does not exist');
 
       await createDb(store);
       await store.deleteSecret("db", { force: true });
