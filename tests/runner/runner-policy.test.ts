@@ -11,6 +11,7 @@ import { createKmsClient } from "../../provider/alicloud/kms-client";
 import { KmsSecretStore } from "../../provider/store/kms-store";
 import { leaseSecretName } from "../../provider/store/kms-lease";
 import { FAILURE_META, runOnce, type RunReport } from "../../provider/runner/run-once";
+import { handler } from "../../provider/runner/fc-handler";
 import { MAX_JITTER_MS } from "../../provider/runner/due";
 import { parseRunnerDeployment, runnerPolicyStatements, type PolicyStatement } from "../../provider/runner/runner-deployment";
 import { targetFromMetadata } from "../../provider/rotation/target-from-metadata";
@@ -74,13 +75,18 @@ describe("The runner's generated RAM policy, enforced by the emulator (role cred
   });
   const deployment = () => parseRunnerDeployment(deploymentInput());
 
-  /** A role holding exactly `statements`, and a runner context signed with its temporary credentials. */
-  function runnerUnder(statements: PolicyStatement[]): RuntimeContext {
+  /** Temporary credentials of a fresh role holding exactly `statements`, as FC hands them to the function. */
+  function roleCredentials(statements: PolicyStatement[]) {
     const name = `runner-${++roles}`;
     kms.emulator.control.createPolicy({ name: `${name}-policy`, document: { Version: "1", Statement: statements } });
     kms.emulator.control.createRole({ name: `${name}-role`, trustPolicy: FC_TRUST });
     kms.emulator.control.attachPolicyToRole(`${name}-role`, `${name}-policy`);
-    const creds = kms.emulator.control.serviceRoleCredentials({ roleName: `${name}-role`, sessionName: "fc-runner" });
+    return kms.emulator.control.serviceRoleCredentials({ roleName: `${name}-role`, sessionName: "fc-runner" });
+  }
+
+  /** A runner context signed with the temporary credentials of a role holding exactly `statements`. */
+  function runnerUnder(statements: PolicyStatement[]): RuntimeContext {
+    const creds = roleCredentials(statements);
     const cloud: CloudSettings = { ...kms.cloud, accessKeyId: creds.accessKeyId, accessKeySecret: creds.accessKeySecret, securityToken: creds.securityToken };
     const store = new KmsSecretStore({ client: () => createKmsClient(openApiConfig(cloud, "kms.invalid")), clock: clock.now, retry: NO_WAIT, dkmsInstanceId: DKMS, encryptionKeyId: KEY });
     return { store, clock: clock.now, owner: "fc:runner", cloud: () => cloud };
@@ -192,5 +198,34 @@ describe("The runner's generated RAM policy, enforced by the emulator (role cred
     await makeEverythingDue();
     assert.deepEqual(status(await pass(runnerUnder(scoped), "ecs/")), { [ecsRoot]: "rotated" });
     Object.assign(host, { rootPassword: JSON.parse((await setup.store.getValue(ecsRoot)).value).Password });
+  });
+
+  it("the FC handler, invoked as FC invokes it (role credentials in its context), rotates under the generated policy", async () => {
+    const ecsRoot = `ecs/i-test${host.port}/root`;
+    // The handler judges with the real clock; the emulator's business clock is days ahead.
+    await setup.store.updateSecret(ecsRoot, { metadata: { nextRotationAt: new Date(Date.now() - DAY_MS).toISOString() } });
+    const credentials = roleCredentials(runnerPolicyStatements(parseRunnerDeployment({ ...deploymentInput(), secretPrefix: "ecs/" })));
+    const env = {
+      MANAGED_SECRETS_STORE: "kms",
+      MANAGED_SECRETS_ENDPOINT: kms.emulator.endpoint,
+      MANAGED_SECRETS_DKMS_INSTANCE_ID: DKMS,
+      MANAGED_SECRETS_ENCRYPTION_KEY_ID: KEY,
+      MANAGED_SECRETS_PREFIX: "ecs/",
+      MANAGED_SECRETS_LOG_LEVEL: "silent",
+    };
+    const saved = { ...process.env };
+    for (const k of Object.keys(process.env)) if (/^(ALIBABA_CLOUD_|ALICLOUD_|MANAGED_SECRETS_)/.test(k)) delete process.env[k];
+    Object.assign(process.env, env);
+    try {
+      const summary = JSON.parse(await handler({ triggerName: "rotation-timer", payload: "{}" }, { region: kms.emulator.regionId, requestId: "req-policy", credentials }));
+      assert.deepEqual({ ...summary, judgedAt: undefined }, { judgedAt: undefined, rotated: 1, "would-rotate": 0, skipped: 0, failed: 0, purged: 0, failedSecrets: [] });
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
+    const password = JSON.parse((await setup.store.getValue(ecsRoot)).value).Password;
+    assert.equal(await loginWith(host, "root", { password }), true);
+    Object.assign(host, { rootPassword: password });
+    assert.ok(!kms.calls.join("\n").includes(credentials.securityToken) && !kms.calls.join("\n").includes(credentials.accessKeySecret), "no credential in the emulator's log");
   });
 });
