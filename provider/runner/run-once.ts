@@ -57,6 +57,18 @@ export interface RunOptions {
   readonly onProgress?: (done: number, total: number, outcome: SecretOutcome) => void;
 }
 
+/** Codes the products answer when RAM refuses the caller (RAM/STS, KMS, ECS). */
+const ACCESS_DENIED = /\b(NoPermission|Forbidden\.NoPermission|Forbidden\.RAM)\b/;
+
+/**
+ * A refusal usually means the secret is outside what the runner's role was
+ * scoped to, which the service's own words do not say: name the settings.
+ */
+export function withPermissionHint(reason: string): string {
+  if (!ACCESS_DENIED.test(reason)) return reason;
+  return `${reason} (the runner's RAM role is not allowed this: a RAM secret's user must be in managed-secrets-runner:ramUsers, a secret's name under secretPrefix, its encryption key the configured encryptionKeyId, a Cloud Assistant instance in cloudAssistantInstances)`;
+}
+
 export function countOutcomes(report: RunReport): Record<OutcomeStatus, number> {
   const counts: Record<OutcomeStatus, number> = { rotated: 0, "would-rotate": 0, skipped: 0, failed: 0 };
   for (const o of report.outcomes) counts[o.status]++;
@@ -125,7 +137,7 @@ async function rotateOne(options: RunOptions, meta: SecretMeta, why: string, jud
     logger?.info({ secret: meta.name, event: "skipped", reason: "lease held" }, "another rotator holds the lease");
     return { name: meta.name, status: "skipped", reason: "another rotator holds its lease", attempts: attempt.attempts, durationMs };
   }
-  const reason = describeError(error);
+  const reason = withPermissionHint(describeError(error));
   const code = isManagedSecretsError(error) ? error.code : "Unexpected";
   logger?.warn({ secret: meta.name, event: "failed", code, attempts: attempt.attempts }, reason);
   try {
