@@ -32,16 +32,78 @@ export interface BastionTunnel {
   close(): void;
 }
 
+/**
+ * One bastion connection serves every session of the same target (a rotation
+ * opens two or three: apply, test, retire), each its own channel: a login to
+ * the bastion per session would double a rotation's handshakes. It closes
+ * once no channel has used it for IDLE_MS.
+ */
+interface SharedConnection {
+  readonly client: Client;
+  open: number;
+  alive: boolean;
+  idle?: NodeJS.Timeout;
+}
+
+const connections = new WeakMap<BastionEndpoint, Promise<SharedConnection>>();
+const IDLE_MS = 500;
+
 /** Opens a channel from the bastion to host:port. The caller closes the tunnel when its connection ends. */
 export async function openBastionTunnel(bastion: BastionEndpoint, host: string, port: number): Promise<BastionTunnel> {
   // Rebuilt from store metadata by the runner too, where check never ran.
   if (!isValidHost(bastion.host)) {
     throw new ManagedSecretsError("InvalidInput", `connection.bastion.host must be ${HOST_FORM}`, { property: "connection.bastion.host" });
   }
+  const where = `bastion ${bastion.user}@${bastion.host}:${bastion.port}`;
+  const shared = await sharedConnection(bastion, where);
+  shared.open++;
+  clearTimeout(shared.idle);
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    if (--shared.open > 0) return;
+    shared.idle = setTimeout(() => shared.client.end(), IDLE_MS);
+    shared.idle.unref();
+  };
+  let channel: ClientChannel;
+  try {
+    channel = await new Promise<ClientChannel>((resolve, reject) => {
+      // The originator address is informational to sshd (it logs it); the bastion itself is the true source.
+      shared.client.forwardOut("127.0.0.1", 0, host, port, (err, stream) => (err ? reject(forwardRefused(err, where, host, port)) : resolve(stream)));
+    });
+  } catch (e) {
+    release();
+    throw e;
+  }
+  channel.once("close", release);
+  return {
+    channel,
+    close: () => {
+      channel.destroy();
+      release();
+    },
+  };
+}
+
+async function sharedConnection(bastion: BastionEndpoint, where: string): Promise<SharedConnection> {
+  const known = connections.get(bastion);
+  if (known) {
+    const existing = await known.catch(() => undefined);
+    if (existing?.alive) return existing;
+  }
+  const made = connectBastion(bastion, where);
+  connections.set(bastion, made);
+  made.catch(() => {
+    if (connections.get(bastion) === made) connections.delete(bastion);
+  });
+  return made;
+}
+
+async function connectBastion(bastion: BastionEndpoint, where: string): Promise<SharedConnection> {
   const { Client: SshClient } = require("ssh2") as typeof import("ssh2");
   const client = new SshClient();
   let presented: string | undefined;
-  const where = `bastion ${bastion.user}@${bastion.host}:${bastion.port}`;
   const config: ConnectConfig = {
     host: bastion.host,
     port: bastion.port,
@@ -54,7 +116,6 @@ export async function openBastionTunnel(bastion: BastionEndpoint, host: string, 
     },
     ...("password" in bastion.credential ? { password: bastion.credential.password } : { privateKey: bastion.credential.privateKey }),
   };
-
   await new Promise<void>((resolve, reject) => {
     client.once("ready", () => resolve());
     client.once("error", (err: Error & { level?: string; code?: string }) => {
@@ -63,27 +124,14 @@ export async function openBastionTunnel(bastion: BastionEndpoint, host: string, 
     });
     client.connect(config);
   });
-  // A late socket error after ready would otherwise be an unhandled 'error' event; the channel's own close reports it.
+  const shared: SharedConnection = { client, open: 0, alive: true };
+  // A late socket error would otherwise be an unhandled 'error' event; each channel's close reports it to its session.
   client.on("error", () => undefined);
-
-  const channel = await new Promise<ClientChannel>((resolve, reject) => {
-    // The originator address is informational to sshd (it logs it); the bastion itself is the true source.
-    client.forwardOut("127.0.0.1", 0, host, port, (err, stream) => {
-      if (err) {
-        client.end();
-        reject(forwardRefused(err, where, host, port));
-        return;
-      }
-      resolve(stream);
-    });
+  client.once("close", () => {
+    shared.alive = false;
+    clearTimeout(shared.idle);
   });
-  channel.once("close", () => client.end());
-  return { channel, close: () => closeAll(client, channel) };
-}
-
-function closeAll(client: Client, channel: ClientChannel): void {
-  channel.destroy();
-  client.end();
+  return shared;
 }
 
 function bastionConnectError(
