@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as $Ecs from "@alicloud/ecs20140526";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
-import { createTestStore, type TestStore } from "../support/test-store";
+import { BACKENDS, createTestStore, type TestStore } from "../support/test-store";
 import { startRamEmulator, type RamEmulator } from "../ram/ram-fixtures";
 import { ecsClient } from "../emulator/emulator-helpers";
 import * as ecs from "../../provider/ecs/ecs-secret-handler";
@@ -224,18 +224,44 @@ describe("EcsSecret through Cloud Assistant (emulator, real host)", function () 
     await assertNoCredentialKept();
   });
 
-  it("the runner rebuilds the Cloud Assistant target from the store and rotates on schedule; refresh checks through it", async () => {
-    const made = await ecs.create(inputs({ rotationPeriod: "1d" }), ctx);
-    const refreshed = await ecs.read(made.id, made.outs, ctx);
-    assert.deepEqual(refreshed.props?.health, { healthy: true, problems: [] });
-    t.clock.advance(2 * 86400_000);
-    const report = await runOnce({ store: t.store, clock: t.clock.now, owner: "runner", targetFor: (m) => targetFromMetadata(m, ctx) });
-    assert.deepEqual(report.outcomes.map((o) => o.status), ["rotated"], JSON.stringify(report.outcomes));
-    const now = JSON.parse((await t.store.getValue(made.id)).value).Password as string;
-    credentials.add(now);
+  it("refresh finds a password changed out of band (rejected), and update repairs it through Cloud Assistant with no admin connection", async () => {
+    const made = await ecs.create(inputs(), ctx);
+    const outOfBand = "Changed-By-Hand-42!";
+    credentials.add(outOfBand);
+    const changed = await host.exec("chpasswd", { stdin: `root:${outOfBand}\n` });
+    assert.equal(changed.code, 0);
+    const drifted = await ecs.read(made.id, made.outs, ctx);
+    assert.equal(drifted.props?.health?.healthy, false);
+    assert.deepEqual(drifted.props?.health?.problems, ["rejected"]);
+    const repaired = (await ecs.update(made.id, drifted.props!, inputs(), ctx)).outs;
+    assert.equal(repaired.versionId, "v2");
+    credentials.add(repaired.value);
     const hash = await shadowHash("root");
-    assert.equal(sha512Crypt(now, hash), hash);
-    host = Object.assign(host, { rootPassword: now });
+    assert.equal(sha512Crypt(repaired.value, hash), hash);
+    host = Object.assign(host, { rootPassword: repaired.value });
     await assertNoCredentialKept();
   });
+
+  for (const backend of BACKENDS) {
+    it(`the runner rebuilds the Cloud Assistant target from the store and rotates on schedule; refresh checks through it [${backend} store]`, async () => {
+      const store = await createTestStore({ backend });
+      const sctx: RuntimeContext = { ...store.context(), cloud: () => ram.settings };
+      try {
+        const made = await ecs.create(inputs({ rotationPeriod: "1d" }), sctx);
+        const refreshed = await ecs.read(made.id, made.outs, sctx);
+        assert.deepEqual(refreshed.props?.health, { healthy: true, problems: [] });
+        store.clock.advance(2 * 86400_000);
+        const report = await runOnce({ store: store.store, clock: store.clock.now, owner: "runner", targetFor: (m) => targetFromMetadata(m, sctx) });
+        assert.deepEqual(report.outcomes.map((o) => o.status), ["rotated"], JSON.stringify(report.outcomes));
+        const now = JSON.parse((await store.store.getValue(made.id)).value).Password as string;
+        credentials.add(now);
+        const hash = await shadowHash("root");
+        assert.equal(sha512Crypt(now, hash), hash);
+        host = Object.assign(host, { rootPassword: now });
+        await assertNoCredentialKept();
+      } finally {
+        await store[Symbol.asyncDispose]();
+      }
+    });
+  }
 });
