@@ -118,11 +118,20 @@ function banner(sandbox: Sandbox, files: SandboxFiles): string {
     "",
     `Files (0600) in ${sandbox.dir}: sandbox.env, known_hosts, secrets/`,
     "",
-    "Environment for the CLI and the runner (from the repository root):",
+    "The CLI and the runner without Pulumi (from the repository root): adopt the credentials, then rotate as of 31 days on:",
     `  set -a; . ${files.envFile}; set +a`,
+    ...instances.map(
+      (i) =>
+        `  npx tsx provider/cli/main.ts adopt ecs --instance-id ${i.instanceId} --user root --type password --host ${i.connection.host} --port ${i.connection.port}` +
+        ` --host-key-fingerprint ${i.connection.hostKeyFingerprint} --value-file ${files.secrets[`${i.name}RootPassword`]} --rotation-period 30d`,
+    ),
+    `  npx tsx provider/cli/main.ts adopt ram --user-name ${ramUser.userName} --access-key-id ${ramUser.accessKeyId} --access-key-secret-file ${files.secrets.ramAccessKeySecret} --rotation-period 30d`,
     "  npx tsx provider/cli/main.ts list",
+    "  npx tsx provider/cli/main.ts run --dry-run --at \"$(date -u -d '+31 days' +%Y-%m-%dT%H:%M:%SZ)\"",
     "  npx tsx provider/cli/main.ts run --at \"$(date -u -d '+31 days' +%Y-%m-%dT%H:%M:%SZ)\"",
     "  npx tsx provider/cli/main.ts check",
+    `  npx tsx provider/cli/main.ts get-value ecs/${instances[0]!.instanceId}/root --field Password`,
+    "(Adopt here or `pulumi up` below, not both on one store: each declares the same secrets.)",
     "",
     "Stack config for examples/managed-secrets (run these there, after the setup in its README.md):",
     ...configLines,

@@ -10,6 +10,7 @@ import { ecsValueFrom } from "../ecs/ecs-ssh-target";
 import { META } from "../rotation/rotation-metadata";
 import { printRecord, printTable, type Output } from "./output";
 import { CheckFailed, registerRunnerCommands, RunFailed, type RunnerIo } from "./runner-commands";
+import { registerAdoptCommands } from "./adopt-commands";
 
 /**
  * `managed-secrets`: the same store and rotation protocol as the Pulumi
@@ -34,6 +35,8 @@ export interface CliIo {
   readonly err: Output;
   /** Injected so tests run commands in-process against their own store. */
   readonly context?: () => RuntimeContext;
+  /** Everything on stdin, for credential files given as -; tests inject it. */
+  readonly stdin?: () => Promise<string>;
   /** Runner-only injections (logger, wait, abort signal) for tests. */
   readonly runner?: Pick<RunnerIo, "logger" | "wait" | "signal">;
 }
@@ -156,6 +159,7 @@ export function buildProgram(io: CliIo): Command {
       else io.out.write(`restored ${name}\n`);
     });
 
+  registerAdoptCommands(program, { out: io.out, context: ctx, ...(io.stdin ? { stdin: io.stdin } : {}) });
   registerRunnerCommands(program, { out: io.out, err: io.err, context: ctx, ...io.runner });
   return program;
 }

@@ -1,12 +1,9 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Writable } from "node:stream";
-import { runCli } from "../../provider/cli/program";
-import { createLogger } from "../../provider/log";
 import * as ram from "../../provider/ram/ram-secret-handler";
-import { createTestStore, type TestStore } from "../support/test-store";
-import { ramContext, ramInputs, startRamEmulator, userWithKey, type RamEmulator } from "../ram/ram-fixtures";
+import { ramContext, ramInputs, userWithKey } from "../ram/ram-fixtures";
+import { useRamCli } from "./ram-cli";
 
 /**
  * The CLI as an operator meets it: one exit-code scheme (0 done, 1 a secret
@@ -16,36 +13,12 @@ import { ramContext, ramInputs, startRamEmulator, userWithKey, type RamEmulator 
  * cheapest real rotations.
  */
 describe("managed-secrets CLI behaviour", function () {
-  let emu: RamEmulator;
-  let t: TestStore;
-
-  before(async () => {
-    emu = await startRamEmulator();
-  });
-  after(async () => emu?.stop());
-  beforeEach(async () => {
-    t = await createTestStore();
-  });
-  afterEach(async () => t[Symbol.asyncDispose]());
-
-  const quiet = createLogger({ destination: new Writable({ write: (_c, _e, cb) => cb() }) });
-
-  async function cli(args: string[]) {
-    let out = "";
-    let err = "";
-    const io = {
-      out: { write: (s: string) => void (out += s) },
-      err: { write: (s: string) => void (err += s) },
-      context: () => ramContext(t, emu, "cli"),
-      runner: { logger: quiet },
-    };
-    const code = await runCli(args, io);
-    return { code, out, err };
-  }
+  const h = useRamCli();
+  const cli = h.cli;
 
   async function ramSecret(overrides: Record<string, unknown> = {}): Promise<string> {
-    const { userName, key } = userWithKey(emu, "cli");
-    const { id } = await ram.create(ramInputs(userName, key, overrides), ramContext(t, emu));
+    const { userName, key } = userWithKey(h.emu, "cli");
+    const { id } = await ram.create(ramInputs(userName, key, overrides), ramContext(h.t, h.emu));
     return id;
   }
 
@@ -124,14 +97,14 @@ describe("managed-secrets CLI behaviour", function () {
 
   it("run --at T replayed is a no-op: the next rotation counts from T", async () => {
     const id = await ramSecret({ rotationPeriod: "7d" });
-    const at = new Date(t.clock.now().getTime() + 8 * 86_400_000).toISOString();
+    const at = new Date(h.t.clock.now().getTime() + 8 * 86_400_000).toISOString();
     const first = await cli(["run", "--at", at, "--json"]);
     assert.equal(first.code, 0, first.err);
     assert.deepEqual((JSON.parse(first.out) as { outcomes: Array<{ status: string }> }).outcomes.map((o) => o.status), ["rotated"]);
     const second = await cli(["run", "--at", at, "--json"]);
     assert.equal(second.code, 0, second.err);
     assert.deepEqual((JSON.parse(second.out) as { outcomes: Array<{ status: string }> }).outcomes.map((o) => o.status), ["skipped"]);
-    const meta = await t.store.describeSecret(id);
+    const meta = await h.t.store.describeSecret(id);
     assert.equal(meta?.versions.find((v) => v.stages.includes("ACSCurrent"))?.versionId, "v2");
   });
 

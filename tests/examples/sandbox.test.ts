@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { connect } from "node:net";
 import * as $Ecs from "@alicloud/ecs20140526";
 import { requireRootForHosts } from "../support/ssh-host";
@@ -109,6 +110,39 @@ describe("npm run sandbox", function () {
     const [host, port] = p.endpoint.split(":") as [string, string];
     assert.equal(await portOpen(host, Number(port)), false, "the emulator is stopped");
     for (const i of p.instances) assert.equal(await portOpen(i.host, i.port), false, `${i.instanceId}'s sshd is stopped`);
+  });
+
+  it("the CLI commands it prints work as printed: adopt, a dry run, a rotation 31 days on, a green check", async () => {
+    run = runScript("examples/sandbox.ts", { args: ["--quiet"] });
+    const out = await run.waitFor(/^Sandbox ready\. .*kill -TERM \d+$/m);
+    const p = parseBanner(out);
+    const lines = out.split("\n").filter((l) => /^ {2}(set -a;|npx tsx provider\/cli\/main\.ts )/.test(l)).map((l) => l.trim());
+    assert.deepEqual(lines.map((l) => l.split(" ").slice(0, 5).join(" ")), [
+      `set -a; . ${p.dir}/sandbox.env; set`,
+      "npx tsx provider/cli/main.ts adopt ecs",
+      "npx tsx provider/cli/main.ts adopt ecs",
+      "npx tsx provider/cli/main.ts adopt ram",
+      "npx tsx provider/cli/main.ts list",
+      "npx tsx provider/cli/main.ts run --dry-run",
+      "npx tsx provider/cli/main.ts run --at",
+      "npx tsx provider/cli/main.ts check",
+      "npx tsx provider/cli/main.ts get-value ecs/i-sandboxweb1/root",
+    ]);
+    const { execFile } = await import("node:child_process");
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(MANAGED_SECRETS_|ALIBABA_CLOUD_)/.test(k)));
+    const shell = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile("bash", ["-euo", "pipefail", "-c", lines.join("\n")], { cwd: join(__dirname, "..", ".."), env: { ...env, NODE_OPTIONS: "" }, timeout: 90_000 }, (e, stdout, stderr) =>
+        resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+    assert.equal(shell.code, 0, `${shell.stdout}\n${shell.stderr}`);
+    assert.match(shell.stdout, /^dry run: 0 rotated, 3 would rotate, 0 skipped, 0 failed/m);
+    assert.match(shell.stdout, /^3 rotated, 0 would rotate, 0 skipped, 0 failed/m);
+    assert.match(shell.stdout, /^all 3 secrets healthy$/m);
+    const password = shell.stdout.trimEnd().split("\n").pop()!;
+    const web1 = p.instances.find((i) => i.instanceId === "i-sandboxweb1")!;
+    assert.notEqual(password, web1.rootPassword, "the run rotated web1's root password");
+    assert.equal(await tryLogin({ host: web1.host, port: web1.port, hostKeyFingerprint: web1.hostKeyFingerprint, username: "root", password }), true);
   });
 
   it("SIGTERM to the pid it prints stops it the same way", async () => {
