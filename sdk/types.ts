@@ -22,10 +22,15 @@ export interface EcsSecretInputs {
   /** The password, or unencrypted private key, that works today. */
   initialValue: string;
   connection: {
-    host: string;
+    /** `ssh` (default): SSH to `host`; `cloudAssistant`: ECS Cloud Assistant by instanceId, with `region` and none of the SSH fields. */
+    transport?: "ssh" | "cloudAssistant" | undefined;
+    /** ECS region id; required for `cloudAssistant`, refused for `ssh`. */
+    region?: string | undefined;
+    /** Required for `ssh`. */
+    host?: string | undefined;
     port?: number | undefined;
-    /** `SHA256:...` as `ssh-keygen -lf` prints it. */
-    hostKeyFingerprint: string;
+    /** `SHA256:...` as `ssh-keygen -lf` prints it; required for `ssh`. */
+    hostKeyFingerprint?: string | undefined;
     /** Used to repair and to set non-root passwords; never stored. */
     admin?: { user: string; password?: string | undefined; privateKey?: string | undefined } | undefined;
     /** A jump host the SSH session goes through; its host key is pinned as the instance's is. */
@@ -76,9 +81,12 @@ export interface EcsSecretOutputs {
   readonly managedUser: string;
   readonly credentialType: "password" | "keyPair";
   readonly connection: {
-    readonly host: string;
-    readonly port: number;
-    readonly hostKeyFingerprint: string;
+    /** Absent for SSH. */
+    readonly transport?: "cloudAssistant";
+    readonly region?: string;
+    readonly host?: string;
+    readonly port?: number;
+    readonly hostKeyFingerprint?: string;
     readonly adminUser?: string;
     /** Where the bastion is; its credential is never an output. */
     readonly bastion?: { readonly host: string; readonly port: number; readonly hostKeyFingerprint: string; readonly user: string };
