@@ -1,7 +1,7 @@
 import { createHash, createHmac, scrypt, timingSafeEqual } from "node:crypto";
 import type { KmsTag } from "../alicloud/kms-client";
 import { ManagedSecretsError } from "../errors";
-import { TARGET_METADATA_KEYS } from "../rotation/rotation-metadata";
+import { META, TARGET_METADATA_KEYS } from "../rotation/rotation-metadata";
 import { BINDING_TAG } from "./kms-tags";
 
 /**
@@ -40,13 +40,14 @@ export function targetEntries(metadata: Readonly<Record<string, string>>): Array
 }
 
 /**
- * Whether the metadata chooses where a credential is sent: an SSH address or
- * host key (no SSH target is built without them). A RAM secret's credential
- * only ever goes to the configured RAM/STS endpoints, so its tags choose no
- * destination and it needs no binding; tags that give it an address do.
+ * Whether the metadata chooses what a rotation acts on. Not only an SSH
+ * address: a Cloud Assistant secret's instance and region decide which machine
+ * gets a new password hash, and a RAM secret's user decides whose AccessKeys
+ * are minted into this secret and retired. Any of them edited by a tagger
+ * alone must be refused, so every target entry but the kind needs the binding.
  */
 export function namesTarget(metadata: Readonly<Record<string, string>>): boolean {
-  return ["host", "port", "hostKeyFingerprint"].some((k) => Object.hasOwn(metadata, k));
+  return TARGET_METADATA_KEYS.some((k) => k !== META.kind && Object.hasOwn(metadata, k));
 }
 
 export function readBinding(tags: readonly KmsTag[]): Binding | undefined {

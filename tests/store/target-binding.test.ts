@@ -5,12 +5,14 @@ import { join } from "node:path";
 import { LocalSecretStore } from "../../provider/store/local-store";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
 import { tryLogin } from "../support/ssh-client";
+import * as $Ram from "@alicloud/ram20150501";
 import * as ecs from "../../provider/ecs/ecs-secret-handler";
+import * as ram from "../../provider/ram/ram-secret-handler";
 import { runCli } from "../../provider/cli/program";
 import { rotateSecret } from "../../provider/rotation/rotate-secret";
 import { targetFromMetadata } from "../../provider/rotation/target-from-metadata";
 import type { RuntimeContext } from "../../provider/runtime-context";
-import { kmsCall } from "../emulator/emulator-helpers";
+import { kmsCall, ramClient } from "../emulator/emulator-helpers";
 import { ecsInputs, loginWith } from "../ecs/ecs-fixtures";
 import { expectError } from "./expect-error";
 import { startKmsEmulatorStore, type KmsEmulatorStore } from "./kms-emulator-store";
@@ -131,6 +133,19 @@ describe("kms store: the SSH target in tags is authenticated before any credenti
     assert.equal(checked.code, 1);
     assert.match(checked.out, /target-unverified/);
     assert.equal(connectionsTo(fake), seenBefore);
+  });
+  it("a RAM secret's user in tags is authenticated too: retagged to another user, rotate refuses and mints no key for that user", async () => {
+    kms.emulator.control.createUser({ name: "app-bound" });
+    kms.emulator.control.createUser({ name: "admin-other" });
+    const key = kms.emulator.control.createAccessKey("app-bound");
+    const { id } = await ram.create({ userName: "app-bound", initialAccessKeyId: key.accessKeyId, initialAccessKeySecret: key.accessKeySecret }, ctx);
+    await tag(id, { "managed-secrets/userName": "admin-other" });
+    const meta = (await kms.store.describeSecret(id))!;
+    assert.equal(meta.metadata.userName, "admin-other", "the tags now name another user");
+    await expectError(rotateSecret({ store: kms.store, name: id, target: targetFromMetadata(meta, ctx), owner: "runner", clock }), "TargetUnverified");
+    const keys = await ramClient(kms.emulator).listAccessKeys(new $Ram.ListAccessKeysRequest({ userName: "admin-other" }));
+    assert.deepEqual(keys.body?.accessKeys?.accessKey ?? [], [], "no key was minted for the user the tags name");
+    assert.deepEqual((await kms.store.describeSecret(id))!.versions.map((v) => v.versionId), ["v1"]);
   });
 });
 
