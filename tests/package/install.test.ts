@@ -67,7 +67,7 @@ const ecsArgs: EcsSecretArgs = {
   rotationPeriod: "30d",
 };
 const ramArgs: RamSecretArgs = { userName: "app", initialAccessKeyId: "LTAImock", initialAccessKeySecret: pulumi.secret("mock-secret"), previousKeyAction: "deactivate" };
-const runnerArgs: RotationRunnerArgs = { schedule: "@every 15m", region: "cn-hangzhou" };
+const runnerArgs: RotationRunnerArgs = { schedule: "@every 15m", region: "cn-hangzhou", accountId: "1234567890123456" };
 
 const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
 
@@ -164,8 +164,6 @@ describe("the npm package, installed into a fresh Pulumi project", function () {
     const deps = Object.keys(pkg.dependencies ?? {});
     const peers = Object.keys(pkg.peerDependencies ?? {});
     assert.deepEqual(deps.filter((d) => peers.includes(d)), [], "a package is both a dependency and a peer");
-    // The Cloud Assistant transport (provider/ecs/cloud-assistant-client.ts, landing concurrently) requires it at runtime.
-    for (const pending of ["@alicloud/ecs20140526"]) if (deps.includes(pending)) required.add(pending);
     assert.deepEqual([...deps, ...peers].sort(), [...required].sort());
     assert.ok(peers.includes("@pulumi/pulumi"));
     assert.equal(pkg.peerDependenciesMeta?.["@pulumi/pulumi"]?.optional, undefined, "@pulumi/pulumi must not be an optional peer");
