@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { sameValue } from "../resource/same-value";
 import { ManagedSecretsError } from "../errors";
 import type { RuntimeContext } from "../runtime-context";
 import { definedOnly, nameConflict, readPrelude, removeSecret, requireLive } from "../resource/secret-resource";
@@ -91,7 +92,7 @@ export async function diff(_id: string, olds: EcsSecretOutputs, news: Record<str
     olds.keyAlgorithm !== spec.keyAlgorithm ||
     olds.recoveryWindowDays !== spec.recoveryWindowDays ||
     olds.forceDeleteWithoutRecovery !== spec.forceDeleteWithoutRecovery ||
-    JSON.stringify(olds.connection) !== JSON.stringify(connectionOutput(spec.connection));
+    !sameValue(olds.connection, connectionOutput(spec.connection));
   // Same secret name on both sides: the old one must be gone (or scheduled) before the new one can be created.
   return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && !replaces.includes("secretName") };
 }
