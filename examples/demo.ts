@@ -244,7 +244,8 @@ async function works(sandbox: Sandbox, d: Declared, credential: Credential): Pro
 /** The comments of root's authorized_keys lines (never the keys). */
 async function keyComments(instance: SandboxInstance): Promise<string> {
   const lines = (await instance.host.readFile("/root/.ssh/authorized_keys")).split("\n").filter((l) => l.trim() !== "");
-  return lines.map((l) => l.trim().split(/\s+/).slice(2).join(" ") || "(no comment)").join(", ");
+  // The last word says whose line it is: a person's comment, or the secret's marker (after the key's own comment).
+  return lines.map((l) => l.trim().split(/\s+/).slice(2).pop() ?? "(no comment)").join(", ");
 }
 
 async function openStore(sandbox: Sandbox): Promise<SecretStore> {

@@ -106,6 +106,9 @@ export function sandboxPrerequisiteProblem(command: string): string | undefined 
   return undefined;
 }
 
+/** A public key line's type and blob, so the sandbox's own comment is the only one. */
+const keyOnly = (line: string) => line.split(" ").slice(0, 2).join(" ");
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const specs = options.instances ?? DEFAULT_INSTANCES;
   const dir = await mkdtemp(join(tmpdir(), "ms-sandbox-"));
@@ -131,7 +134,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         const operator = await generateKeyPair("ed25519");
         const managed = spec.keyPair ? await generateKeyPair("ed25519") : undefined;
         const host = await startSshHost({
-          rootAuthorizedKeys: [`${operator.publicKey} operator@laptop`, ...(managed ? [`${managed.publicKey} root@${spec.name}`] : [])],
+          rootAuthorizedKeys: [`${keyOnly(operator.publicKey)} operator@laptop`, ...(managed ? [`${keyOnly(managed.publicKey)} root@${spec.name}`] : [])],
         });
         started.hosts.push(host);
         emulator.control.registerInstance({
