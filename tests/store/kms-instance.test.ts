@@ -20,6 +20,7 @@ import { NO_WAIT } from "./kms-emulator-store";
 const INSTANCE = "kst-hzz65f176a0ogplgq1234";
 const KEY = "key-hzz63ff0db5hg3qje1234";
 const OTHER_KEY = "key-bjj62f5ba3dnpb6v81234";
+const ACCOUNT = "1234567890123456";
 const VALUE = JSON.stringify({ UserName: "root", Password: "Kms3-Instance-Pw-9!" });
 
 describe("KMS 3.0 instances (DKMSInstanceId / EncryptionKeyId)", function () {
@@ -158,14 +159,14 @@ describe("KMS 3.0 instances (DKMSInstanceId / EncryptionKeyId)", function () {
     });
 
     it("reach the runner function's environment, validated like the rest of its settings", function () {
-      const d = parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", dkmsInstanceId: INSTANCE, encryptionKeyId: KEY });
+      const d = parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, dkmsInstanceId: INSTANCE, encryptionKeyId: KEY });
       const env = runnerEnvironment(d);
       assert.equal(env.MANAGED_SECRETS_DKMS_INSTANCE_ID, INSTANCE);
       assert.equal(env.MANAGED_SECRETS_ENCRYPTION_KEY_ID, KEY);
       assert.deepEqual(resolveStoreSettings({ env }), { store: "kms", dkmsInstanceId: INSTANCE, encryptionKeyId: KEY });
-      assert.equal(runnerEnvironment(parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou" })).MANAGED_SECRETS_DKMS_INSTANCE_ID, undefined);
-      assert.throws(() => parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", dkmsInstanceId: "kst_1" }), /dkmsInstanceId must be a KMS instance id/);
-      assert.throws(() => parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", encryptionKeyId: KEY }), /dkmsInstanceId is required with encryptionKeyId/);
+      assert.equal(runnerEnvironment(parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT })).MANAGED_SECRETS_DKMS_INSTANCE_ID, undefined);
+      assert.throws(() => parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, dkmsInstanceId: "kst_1" }), /dkmsInstanceId must be a KMS instance id/);
+      assert.throws(() => parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, encryptionKeyId: KEY }), /dkmsInstanceId is required with encryptionKeyId/);
     });
   });
 });
