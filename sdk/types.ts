@@ -67,71 +67,7 @@ export interface RamSecretInputs {
   forceDeleteWithoutRecovery?: boolean | undefined;
 }
 
-/** The health verdict a resource reports after create, update or refresh. */
-export interface SecretHealthSummary {
-  readonly healthy: boolean;
-  /** e.g. rejected, overdue, interrupted, failing. */
-  readonly problems: readonly string[];
-}
-
-/** EcsSecret's state as the provider writes it. */
-export interface EcsSecretOutputs {
-  readonly secretName: string;
-  readonly instanceId: string;
-  readonly managedUser: string;
-  readonly credentialType: "password" | "keyPair";
-  readonly connection: {
-    /** Absent for SSH. */
-    readonly transport?: "cloudAssistant";
-    readonly region?: string;
-    readonly host?: string;
-    readonly port?: number;
-    readonly hostKeyFingerprint?: string;
-    readonly adminUser?: string;
-    /** Where the bastion is; its credential is never an output. */
-    readonly bastion?: { readonly host: string; readonly port: number; readonly hostKeyFingerprint: string; readonly user: string };
-  };
-  readonly keyAlgorithm: string;
-  readonly description: string;
-  readonly rotationPeriod?: string;
-  readonly rotationTrigger?: string | number;
-  readonly customValue?: string;
-  readonly recoveryWindowDays: number;
-  readonly forceDeleteWithoutRecovery: boolean;
-  readonly versionId: string;
-  readonly value: string;
-  readonly publicKey?: string;
-  readonly automaticRotation: boolean;
-  readonly rotationPeriodSeconds?: number;
-  readonly lastRotatedAt: string;
-  readonly nextRotationAt?: string;
-  readonly plannedDeleteAt?: string;
-  readonly health?: SecretHealthSummary;
-}
-
-/** RamSecret's state as the provider writes it. */
-export interface RamSecretOutputs {
-  readonly secretName: string;
-  readonly userName: string;
-  readonly initialAccessKeyId: string;
-  readonly previousKeyAction: "keep" | "deactivate" | "delete";
-  readonly description: string;
-  readonly rotationPeriod?: string;
-  readonly rotationTrigger?: string | number;
-  readonly recoveryWindowDays: number;
-  readonly forceDeleteWithoutRecovery: boolean;
-  readonly versionId: string;
-  readonly accessKeyId: string;
-  readonly accessKeySecret: string;
-  readonly automaticRotation: boolean;
-  readonly rotationPeriodSeconds?: number;
-  readonly lastRotatedAt: string;
-  readonly nextRotationAt?: string;
-  readonly plannedDeleteAt?: string;
-  readonly accessKeyStatus: "Active" | "Inactive" | "NotFound";
-  readonly accessKeyLastUsedAt?: string;
-  readonly health?: SecretHealthSummary;
-}
+export type { EcsSecretOutputs, RamSecretOutputs, SecretHealthSummary } from "../provider/resource/secret-outputs";
 
 /** RotationRunner settings (validated when the component is constructed). */
 export interface RunnerDeploymentInput {

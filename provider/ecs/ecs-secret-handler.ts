@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import type { EcsSecretOutputs } from "../resource/secret-outputs";
 import { sameValue } from "../resource/same-value";
 import { ManagedSecretsError } from "../errors";
 import type { RuntimeContext } from "../runtime-context";
@@ -27,42 +28,7 @@ import { cloudAssistantTargetFor } from "./cloud-assistant-target-for";
  * point it anywhere.
  */
 
-/** What EcsSecret keeps in Pulumi state. `value` and `customValue` are listed as secret outputs. */
-export interface EcsSecretOutputs {
-  readonly secretName: string;
-  readonly instanceId: string;
-  readonly managedUser: string;
-  readonly credentialType: "password" | "keyPair";
-  readonly connection: {
-    /** Absent for SSH (state written before transports existed has none). */
-    readonly transport?: "cloudAssistant";
-    readonly region?: string;
-    readonly host?: string;
-    readonly port?: number;
-    readonly hostKeyFingerprint?: string;
-    readonly adminUser?: string;
-    /** Where the bastion is; its credential is never an output. */
-    readonly bastion?: { readonly host: string; readonly port: number; readonly hostKeyFingerprint: string; readonly user: string };
-  };
-  readonly keyAlgorithm: string;
-  readonly description: string;
-  readonly rotationPeriod?: string;
-  readonly rotationTrigger?: string | number;
-  readonly customValue?: string;
-  readonly recoveryWindowDays: number;
-  readonly forceDeleteWithoutRecovery: boolean;
-  /** Store facts, refreshed by read. */
-  readonly versionId: string;
-  readonly value: string;
-  readonly publicKey?: string;
-  readonly automaticRotation: boolean;
-  readonly rotationPeriodSeconds?: number;
-  readonly lastRotatedAt: string;
-  readonly nextRotationAt?: string;
-  readonly plannedDeleteAt?: string;
-  /** From the last create/update/refresh: the shared health model (see provider/health). */
-  readonly health?: { readonly healthy: boolean; readonly problems: readonly string[] };
-}
+export type { EcsSecretOutputs };
 
 
 /** Changing any of these means a different secret: replace. */

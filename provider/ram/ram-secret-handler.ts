@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import type { AccessKeyState, RamSecretOutputs } from "../resource/secret-outputs";
 import { ManagedSecretsError, isManagedSecretsError } from "../errors";
 import type { RuntimeContext } from "../runtime-context";
 import { definedOnly, nameConflict, readPrelude, removeSecret, requireLive } from "../resource/secret-resource";
@@ -10,7 +11,7 @@ import { META, scheduleFor } from "../rotation/rotation-metadata";
 import { ramClientFor, type RamClient } from "../alicloud/ram-client";
 import { isRamUser, stsClientFor, type StsClient } from "../alicloud/sts-client";
 import { probeWhilePropagating, ramTargetFor, type RamTargetHooks } from "./ram-access-key-target";
-import { parseRamSecretInputs, ramSecretNameOf, validateRamSecretInputs, type PreviousKeyAction, type RamSecretSpec } from "./ram-secret-schema";
+import { parseRamSecretInputs, ramSecretNameOf, validateRamSecretInputs, type RamSecretSpec } from "./ram-secret-schema";
 import { decodeRamValue, encodeRamValue, ramValueAt } from "./ram-value";
 
 /**
@@ -24,35 +25,9 @@ import { decodeRamValue, encodeRamValue, ramValueAt } from "./ram-value";
  */
 
 /** What the live RAM user says about the current key, refreshed by every read. */
-export type AccessKeyState = "Active" | "Inactive" | "NotFound";
+export type { AccessKeyState };
 
-/** What RamSecret keeps in Pulumi state. `accessKeySecret` is listed as a secret output. */
-export interface RamSecretOutputs {
-  readonly secretName: string;
-  readonly userName: string;
-  /** The pair the secret adopted at creation (an id, not secret). */
-  readonly initialAccessKeyId: string;
-  readonly previousKeyAction: PreviousKeyAction;
-  readonly description: string;
-  readonly rotationPeriod?: string;
-  readonly rotationTrigger?: string | number;
-  readonly recoveryWindowDays: number;
-  readonly forceDeleteWithoutRecovery: boolean;
-  /** Store facts, refreshed by read. */
-  readonly versionId: string;
-  readonly accessKeyId: string;
-  readonly accessKeySecret: string;
-  readonly automaticRotation: boolean;
-  readonly rotationPeriodSeconds?: number;
-  readonly lastRotatedAt: string;
-  readonly nextRotationAt?: string;
-  readonly plannedDeleteAt?: string;
-  /** Cloud facts, refreshed by read. */
-  readonly accessKeyStatus: AccessKeyState;
-  readonly accessKeyLastUsedAt?: string;
-  /** From the last create/update/refresh: the shared health model (see provider/health), as EcsSecret reports it. */
-  readonly health?: { readonly healthy: boolean; readonly problems: readonly string[] };
-}
+export type { RamSecretOutputs };
 
 /** Changing any of these means a different secret: replace. */
 const IDENTITY_FIELDS = ["userName"] as const;

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import type * as pub from "../../sdk/types";
 import type { EcsSecretInputs } from "../../provider/ecs/ecs-secret-schema";
-import type { RamSecretInputs } from "../../provider/ram/ram-secret-schema";
+import type { PreviousKeyAction, RamSecretInputs } from "../../provider/ram/ram-secret-schema";
 import type { EcsSecretOutputs } from "../../provider/ecs/ecs-secret-handler";
 import type { RamSecretOutputs } from "../../provider/ram/ram-secret-handler";
 import type { RunnerDeploymentInput } from "../../provider/runner/runner-deployment";
@@ -20,7 +20,9 @@ const sameShape: {
   ecsOutputs: Equal<pub.EcsSecretOutputs, EcsSecretOutputs>;
   ramOutputs: Equal<pub.RamSecretOutputs, RamSecretOutputs>;
   runnerInput: Equal<pub.RunnerDeploymentInput, RunnerDeploymentInput>;
-} = { ecsInputs: true, ramInputs: true, ecsOutputs: true, ramOutputs: true, runnerInput: true };
+  /** The outputs are plain types (provider/resource/secret-outputs.ts); their literals follow the schemas. */
+  previousKeyAction: Equal<pub.RamSecretOutputs["previousKeyAction"], PreviousKeyAction>;
+} = { ecsInputs: true, ramInputs: true, ecsOutputs: true, ramOutputs: true, runnerInput: true, previousKeyAction: true };
 
 describe("public types", () => {
   it("match the provider's schemas and outputs exactly (checked by the type check)", () => {
