@@ -8,6 +8,7 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -103,6 +104,22 @@ export const STOCK_TSCONFIG = {
 
 export const PROJECT_TYPESCRIPT = "5.9.3";
 
+/** Installed project templates of this test run, by tarball and package.json; removed when the process exits. */
+const templates = new Map<string, Promise<string>>();
+const templateDirs: string[] = [];
+process.once("exit", () => {
+  for (const dir of templateDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function npmInstall(cwd: string, env: NodeJS.ProcessEnv, spec: string): Promise<void> {
+  await execFileP("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", spec], {
+    cwd,
+    env: { ...env, npm_config_update_notifier: "false" },
+    maxBuffer: 16 << 20,
+    timeout: 10 * 60_000,
+  });
+}
+
 function lockedVersion(name: string, lock: { packages: Record<string, { version?: string }> }): string {
   const v = lock.packages[`node_modules/${name}`]?.version;
   if (!v) throw new Error(`${name} is not in package-lock.json`);
@@ -151,16 +168,22 @@ export async function createPulumiProject(options: PulumiProjectOptions): Promis
   };
   for (const k of Object.keys(env)) if (k.startsWith("MANAGED_SECRETS_") || k.startsWith("ALIBABA_CLOUD_") || k.startsWith("ALICLOUD_")) delete env[k];
 
-  const npmInstall = async (extra: string[]) => {
-    await execFileP("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", ...extra], {
-      cwd: dir,
-      env: { ...env, npm_config_update_notifier: "false" },
-      maxBuffer: 16 << 20,
-      timeout: 10 * 60_000,
-    });
-  };
-  const install = (tarball: string) => npmInstall([`alicloud-managed-secrets@file:${tarball}`]);
-  await install(options.tarball);
+  const install = (tarball: string, cwd = dir) => npmInstall(cwd, env, `alicloud-managed-secrets@file:${tarball}`);
+  // A project of the same package.json and tarball was installed before in this run: copy it (seconds, not a minute).
+  const key = `${options.tarball}\n${JSON.stringify(pkg)}`;
+  let template = templates.get(key);
+  if (!template) {
+    template = (async () => {
+      const t = await mkdtemp(join(tmpdir(), "ms-pulumi-template-"));
+      templateDirs.push(t);
+      await writeFile(join(t, "package.json"), `${JSON.stringify(pkg, null, 2)}\n`);
+      await install(options.tarball, t);
+      return t;
+    })();
+    templates.set(key, template);
+  }
+  const from = await template;
+  await execFileP("cp", ["-a", join(from, "node_modules"), join(from, "package.json"), join(from, "package-lock.json"), dir]);
 
   const pulumi = (args: readonly string[], opts: { stdin?: string; stack?: string } = {}) =>
     new Promise<CommandResult>((resolvePromise, reject) => {
@@ -190,7 +213,9 @@ export async function createPulumiProject(options: PulumiProjectOptions): Promis
     pulumi,
     pulumiOk,
     async setConfig(stack, entries) {
-      for (const [key, value] of Object.entries(entries)) await pulumiOk(["config", "set", key, "--", value], { stack });
+      // One `config set-all` for every plain value (never a credential: those go through setSecret's stdin).
+      const pairs = Object.entries(entries).flatMap(([key, value]) => ["--plaintext", `${key}=${value}`]);
+      if (pairs.length > 0) await pulumiOk(["config", "set-all", ...pairs], { stack });
     },
     async setSecret(stack, key, value) {
       await pulumiOk(["config", "set", "--secret", key], { stack, stdin: value });
