@@ -9,7 +9,7 @@ import { targetFromMetadata } from "../rotation/target-from-metadata";
 import { ecsValueFrom } from "../ecs/ecs-ssh-target";
 import { META } from "../rotation/rotation-metadata";
 import { printRecord, printTable, type Output } from "./output";
-import { CheckFailed, registerRunnerCommands, RunFailed, type RunnerIo } from "./runner-commands";
+import { CheckFailed, registerRunnerCommands, RunFailed, RunStoppedEarly, type RunnerIo } from "./runner-commands";
 import { registerAdoptCommands } from "./adopt-commands";
 
 /**
@@ -19,10 +19,11 @@ import { registerAdoptCommands } from "./adopt-commands";
  */
 
 /** Scripts branch on these, so they are part of the interface (README, --help). */
-export const EXIT_CODES = { done: 0, failed: 1, usage: 2 } as const;
+export const EXIT_CODES = { done: 0, failed: 1, usage: 2, stoppedEarly: 3 } as const;
 
 const EXIT_CODES_HELP = `
-Exit codes: 0 done, 1 a secret failed or drifted, 2 usage error (1 also when the store or a secret cannot be used).
+Exit codes: 0 done, 1 a secret failed or drifted, 2 usage error (1 also when the store or a secret cannot be used),
+3 run stopped early (a canary failed or --max-failures was spent; the summary lists what was not attempted).
 Errors are one line on stderr: managed-secrets: <Code>: <message> (codes: provider/errors.ts).
 `;
 
@@ -187,6 +188,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return usage(`UsageError: ${first}`, guess ? ` (${guess.charAt(0).toLowerCase()}${guess.slice(1)})` : "");
     }
     // run and check have printed their own report; only the exit code is left to say.
+    if (e instanceof RunStoppedEarly) return EXIT_CODES.stoppedEarly;
     if (e instanceof RunFailed || e instanceof CheckFailed) return EXIT_CODES.failed;
     if (isManagedSecretsError(e, "InvalidInput") || isManagedSecretsError(e, "UsageError")) return usage(describeError(e));
     io.err.write(`managed-secrets: ${describeError(e)}\n`);

@@ -9,6 +9,8 @@ import { assessSecret, DEFAULT_OVERDUE_TOLERANCE_MS, type SecretHealth } from ".
 import { createLogger } from "../log";
 import { mapWithConcurrency } from "../runner/worker-pool";
 import { printTable, type Output } from "./output";
+import { blastRadiusOptions, gateFrom, selectOption, type BlastRadiusFlags } from "./blast-radius-options";
+import { selects, type SelectTerm } from "../runner/selection";
 
 /**
  * `run` and `check`: the runner's CLI doors. Output is for people on a
@@ -67,7 +69,7 @@ async function requireStore(ctx: RuntimeContext, allowMissing: boolean | undefin
   );
 }
 
-interface RunFlags {
+interface RunFlags extends BlastRadiusFlags {
   allowMissingStore?: boolean;
   once?: boolean;
   every?: number;
@@ -79,7 +81,7 @@ interface RunFlags {
 }
 
 export function registerRunnerCommands(program: Command, io: RunnerIo): void {
-  program
+  const run = program
     .command("run")
     .description("rotate every secret that is due (automatic rotation on, next rotation time passed, not pending deletion)")
     .option("--once", "one pass, then exit (the default)")
@@ -89,20 +91,24 @@ export function registerRunnerCommands(program: Command, io: RunnerIo): void {
     .option("--concurrency <n>", "rotations in flight (1..64)", parseConcurrency, DEFAULT_CONCURRENCY)
     .option("--prefix <prefix>", "only secrets whose names start with this")
     .addOption(allowMissingStore())
-    .addOption(new Option("--json", "print the report as JSON"))
-    .action(async (flags: RunFlags) => {
+    .addOption(new Option("--json", "print the report as JSON"));
+  for (const option of blastRadiusOptions()) run.addOption(option);
+  run.action(async (flags: RunFlags) => {
       if (flags.once && flags.every !== undefined) {
         throw new ManagedSecretsError("InvalidInput", "--once and --every exclude each other", { property: "--every" });
       }
       await requireStore(io.context(), flags.allowMissingStore);
       let failed: boolean;
+      let stoppedEarly: string | undefined;
       for (;;) {
         const report = await runPass(io, flags);
         failed = countOutcomes(report).failed > 0;
+        stoppedEarly = report.stoppedEarly;
         if (flags.every === undefined || io.signal?.aborted) break;
         await (io.wait ?? abortableWait)(flags.every, io.signal ?? new AbortController().signal);
         if (io.signal?.aborted) break;
       }
+      if (stoppedEarly) throw new RunStoppedEarly(stoppedEarly);
       if (failed) throw new RunFailed();
     });
 
@@ -114,13 +120,14 @@ export function registerRunnerCommands(program: Command, io: RunnerIo): void {
     .option("--no-probe", "do not log in with the current credentials")
     .option("--concurrency <n>", "probes in flight (1..64)", parseConcurrency, DEFAULT_CONCURRENCY)
     .option("--prefix <prefix>", "only secrets whose names start with this")
+    .addOption(selectOption())
     .addOption(allowMissingStore())
     .addOption(new Option("--json", "print the findings as JSON"))
-    .action(async (flags: { at?: Date; tolerance?: number; probe: boolean; concurrency: number; prefix?: string; json?: boolean; allowMissingStore?: boolean }) => {
+    .action(async (flags: { at?: Date; tolerance?: number; probe: boolean; concurrency: number; prefix?: string; select?: SelectTerm[]; json?: boolean; allowMissingStore?: boolean }) => {
       const ctx = io.context();
       await requireStore(ctx, flags.allowMissingStore);
       const now = flags.at ?? ctx.clock();
-      const secrets = await ctx.store.listSecrets({ prefix: flags.prefix, includePendingDeletion: true });
+      const secrets = (await ctx.store.listSecrets({ prefix: flags.prefix, includePendingDeletion: true })).filter((meta) => selects(flags.select, meta));
       const findings = await mapWithConcurrency(secrets, flags.concurrency, async (meta) =>
         assessSecret(meta, {
           now,
@@ -142,6 +149,12 @@ export class RunFailed extends Error {
     super("some secrets failed to rotate");
   }
 }
+/** The pass stopped starting rotations (a canary failed, or the failure budget was spent): some due secrets were not attempted. */
+export class RunStoppedEarly extends RunFailed {
+  constructor(readonly why: string) {
+    super();
+  }
+}
 export class CheckFailed extends Error {
   constructor(readonly unhealthy: number) {
     super(`${unhealthy} secret(s) need attention`);
@@ -161,6 +174,8 @@ async function runPass(io: RunnerIo, flags: RunFlags): Promise<RunReport> {
     dryRun: flags.dryRun,
     at: flags.at,
     prefix: flags.prefix,
+    select: flags.select,
+    gate: gateFrom(flags),
     logger,
     onProgress: (done, total) => {
       if (!bar) return;
@@ -183,8 +198,10 @@ async function runPass(io: RunnerIo, flags: RunFlags): Promise<RunReport> {
   }
   io.out.write(
     `${flags.dryRun ? "dry run: " : ""}${counts.rotated} rotated, ${counts["would-rotate"]} would rotate, ${counts.skipped} skipped, ${counts.failed} failed` +
+      `${counts["not-attempted"] ? `, ${counts["not-attempted"]} not attempted` : ""}` +
       `${report.purged.length ? `, ${report.purged.length} purged` : ""} (judged at ${report.judgedAt})\n`,
   );
+  if (report.stoppedEarly) io.out.write(`stopped early: ${report.stoppedEarly}\n`);
   return report;
 }
 

@@ -7,6 +7,7 @@ import { rotateSecret } from "../rotation/rotate-secret";
 import { judgeDue } from "./due";
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "../retry";
 import { mapWithConcurrency } from "./worker-pool";
+import { selects, type SelectTerm } from "./selection";
 
 /**
  * One pass of the rotation runner: find what is due, rotate it with bounded
@@ -21,13 +22,18 @@ export const DEFAULT_CONCURRENCY = 8;
 /** Metadata the runner keeps so `check` (and CI) can see a secret that keeps failing. */
 export const FAILURE_META = { code: "lastRotationError", at: "lastRotationErrorAt" } as const;
 
-export type OutcomeStatus = "rotated" | "would-rotate" | "skipped" | "failed";
+/** `not-attempted`: due, but the pass stopped early (a canary failed or the failure budget was spent) before it started. */
+export type OutcomeStatus = "rotated" | "would-rotate" | "skipped" | "failed" | "not-attempted";
 
 export interface SecretOutcome {
   readonly name: string;
   readonly status: OutcomeStatus;
   readonly reason: string;
   readonly versionId?: string;
+  /** The ACSCurrent version the pass found (rotated and failed ones). */
+  readonly previousVersionId?: string;
+  /** The error's code when it failed (never its message, which events must not carry). */
+  readonly errorCode?: string;
   readonly attempts: number;
   readonly durationMs: number;
 }
@@ -39,6 +45,20 @@ export interface RunReport {
   readonly outcomes: readonly SecretOutcome[];
   /** Secrets whose recovery window had passed, removed in this pass. */
   readonly purged: readonly string[];
+  /** Why the pass stopped starting rotations before all due ones (blast-radius.ts). */
+  readonly stoppedEarly?: string;
+}
+
+/**
+ * Decides when each due rotation may start (blast-radius.ts): `order` once
+ * over the due list, `admit` before each start (false: not attempted), and
+ * `settle` after each attempt ends.
+ */
+export interface RunGate {
+  order<T extends { readonly meta: SecretMeta }>(due: readonly T[]): T[];
+  admit(meta: SecretMeta): Promise<boolean>;
+  settle(meta: SecretMeta, outcome: SecretOutcome): void;
+  stoppedEarly(): string | undefined;
 }
 
 export interface RunOptions {
@@ -52,6 +72,11 @@ export interface RunOptions {
   readonly at?: Date;
   /** Only names with this prefix. */
   readonly prefix?: string;
+  /** Only secrets these `--select` terms pick (selection.ts). */
+  readonly select?: readonly SelectTerm[];
+  readonly gate?: RunGate;
+  /** Every attempt that ran, as it ends (events). */
+  readonly onAttempt?: (meta: SecretMeta, outcome: SecretOutcome) => void;
   readonly retry?: RetryPolicy;
   readonly logger?: Logger;
   readonly onProgress?: (done: number, total: number, outcome: SecretOutcome) => void;
@@ -70,7 +95,7 @@ export function withPermissionHint(reason: string): string {
 }
 
 export function countOutcomes(report: RunReport): Record<OutcomeStatus, number> {
-  const counts: Record<OutcomeStatus, number> = { rotated: 0, "would-rotate": 0, skipped: 0, failed: 0 };
+  const counts: Record<OutcomeStatus, number> = { rotated: 0, "would-rotate": 0, skipped: 0, failed: 0, "not-attempted": 0 };
   for (const o of report.outcomes) counts[o.status]++;
   return counts;
 }
@@ -82,29 +107,39 @@ export async function runOnce(options: RunOptions): Promise<RunReport> {
   const purged = options.dryRun ? [] : await store.purgeExpired();
   for (const name of purged) logger?.info({ secret: name, event: "purged" }, "recovery window passed: secret purged");
 
-  const secrets = await store.listSecrets({ prefix: options.prefix });
+  const secrets = (await store.listSecrets({ prefix: options.prefix })).filter((meta) => selects(options.select, meta));
   const verdicts = secrets.map((meta) => ({ meta, verdict: judgeDue(meta, judgedAt) }));
-  const due = verdicts.filter((v) => v.verdict.due);
+  const gate = options.dryRun ? undefined : options.gate;
+  const due = gate ? gate.order(verdicts.filter((v) => v.verdict.due)) : verdicts.filter((v) => v.verdict.due);
   const notDue: SecretOutcome[] = verdicts
     .filter((v) => !v.verdict.due)
     .map(({ meta, verdict }) => ({ name: meta.name, status: "skipped", reason: verdict.reason, attempts: 0, durationMs: 0 }));
 
   let done = 0;
   const rotated = await mapWithConcurrency(due, options.concurrency ?? DEFAULT_CONCURRENCY, async ({ meta, verdict }) => {
-    const outcome = options.dryRun
-      ? ({ name: meta.name, status: "would-rotate", reason: verdict.reason, attempts: 0, durationMs: 0 } as const)
-      : await rotateOne(options, meta, verdict.reason, judgedAt);
+    const admitted = gate ? await gate.admit(meta) : true;
+    const outcome: SecretOutcome = options.dryRun
+      ? { name: meta.name, status: "would-rotate", reason: verdict.reason, attempts: 0, durationMs: 0 }
+      : !admitted
+        ? { name: meta.name, status: "not-attempted", reason: `not attempted: ${gate!.stoppedEarly()}`, attempts: 0, durationMs: 0 }
+        : await rotateOne(options, meta, verdict.reason, judgedAt);
+    if (admitted && !options.dryRun) {
+      gate?.settle(meta, outcome);
+      options.onAttempt?.(meta, outcome);
+    }
     options.onProgress?.(++done, due.length, outcome);
     return outcome;
   });
 
   const outcomes = [...rotated, ...notDue].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { startedAt, judgedAt: judgedAt.toISOString(), outcomes, purged };
+  const stoppedEarly = gate?.stoppedEarly();
+  return { startedAt, judgedAt: judgedAt.toISOString(), outcomes, purged, ...(stoppedEarly ? { stoppedEarly } : {}) };
 }
 
 async function rotateOne(options: RunOptions, meta: SecretMeta, why: string, judgedAt: Date): Promise<SecretOutcome> {
   const { store, clock, logger } = options;
   const started = Date.now();
+  const previousVersionId = meta.versions.find((v) => v.stages.includes("ACSCurrent"))?.versionId;
   const attempt = await withRetry(options.retry ?? DEFAULT_RETRY, async () => {
     const target = options.targetFor(meta);
     return rotateSecret({
@@ -128,7 +163,7 @@ async function rotateOne(options: RunOptions, meta: SecretMeta, why: string, jud
       await store.updateSecret(meta.name, { metadata: { [FAILURE_META.code]: null, [FAILURE_META.at]: null } });
     }
     logger?.info({ secret: meta.name, event: "rotated", versionId: attempt.value.versionId, attempts: attempt.attempts, durationMs }, `rotated (${why})`);
-    return { name: meta.name, status: "rotated", reason: why, versionId: attempt.value.versionId, attempts: attempt.attempts, durationMs };
+    return { name: meta.name, status: "rotated", reason: why, versionId: attempt.value.versionId, previousVersionId: attempt.value.previousVersionId, attempts: attempt.attempts, durationMs };
   }
 
   const error = attempt.error;
@@ -145,5 +180,5 @@ async function rotateOne(options: RunOptions, meta: SecretMeta, why: string, jud
   } catch (e) {
     logger?.warn({ secret: meta.name, event: "record-failed" }, describeError(e));
   }
-  return { name: meta.name, status: "failed", reason, attempts: attempt.attempts, durationMs };
+  return { name: meta.name, status: "failed", reason, errorCode: code, previousVersionId, attempts: attempt.attempts, durationMs };
 }

@@ -70,7 +70,7 @@ describe("The rotation runner (real sshd hosts)", function () {
   it("rotates exactly the due secrets, and their new credentials work", async () => {
     const ids = await seed();
     const early = await runOnce({ store: t.store, clock: t.clock.now, owner: "r1", targetFor: (m) => targetFromMetadata(m, t.context()), retry: noWait });
-    assert.deepEqual(countOutcomes(early), { rotated: 0, "would-rotate": 0, skipped: 3, failed: 0 });
+    assert.deepEqual(countOutcomes(early), { rotated: 0, "would-rotate": 0, skipped: 3, failed: 0, "not-attempted": 0 });
 
     t.clock.advance(6 * HOUR_MS + MAX_JITTER_MS);
     const dry = await runOnce({ store: t.store, clock: t.clock.now, owner: "r1", targetFor: (m) => targetFromMetadata(m, t.context()), dryRun: true });
