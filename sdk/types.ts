@@ -76,6 +76,14 @@ export interface RunnerDeploymentInput {
   region: string;
   /** 1..64. */
   concurrency?: number | undefined;
+  /** Rotate this many due secrets (the first by name) first in each pass, the rest only if none failed. */
+  canary?: number | undefined;
+  /** Stop starting rotations in a pass once this many failed: `"3"` or a percentage of the due secrets, `"10%"`. */
+  maxFailures?: string | undefined;
+  /** Rotations in flight on one ECS instance (or one RAM user); default 1. */
+  perHost?: number | undefined;
+  /** Rotation starts per minute across a pass. */
+  ratePerMinute?: number | undefined;
   secretPrefix?: string | undefined;
   functionName?: string | undefined;
   vpc?: { vpcId: string; vswitchIds: string[]; securityGroupId: string } | undefined;

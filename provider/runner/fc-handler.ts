@@ -14,6 +14,8 @@ import { runtimeContext } from "../runtime-context";
 import { targetFromMetadata } from "../rotation/target-from-metadata";
 import { countOutcomes, DEFAULT_CONCURRENCY, runOnce } from "./run-once";
 import { createLogger } from "../log";
+import { blastRadiusGate } from "./blast-radius";
+import { blastRadiusFromEnv } from "./blast-radius-env";
 
 export interface FcContext {
   readonly region?: string;
@@ -40,10 +42,11 @@ export async function handler(_event: unknown, context: FcContext = {}): Promise
     targetFor: (meta) => targetFromMetadata(meta, ctx),
     concurrency: Number.isInteger(concurrency) && concurrency > 0 ? concurrency : DEFAULT_CONCURRENCY,
     prefix: env.MANAGED_SECRETS_PREFIX || undefined,
+    gate: blastRadiusGate(blastRadiusFromEnv(env)),
     logger,
   });
   const counts = countOutcomes(report);
-  const summary = JSON.stringify({ judgedAt: report.judgedAt, ...counts, purged: report.purged.length, failedSecrets: report.outcomes.filter((o) => o.status === "failed").map((o) => o.name) });
+  const summary = JSON.stringify({ judgedAt: report.judgedAt, ...counts, purged: report.purged.length, failedSecrets: report.outcomes.filter((o) => o.status === "failed").map((o) => o.name), ...(report.stoppedEarly ? { stoppedEarly: report.stoppedEarly } : {}) });
   logger.info({ event: "pass-complete", ...counts }, "rotation pass complete");
   if (counts.failed > 0) logger.error({ event: "pass-failed", failed: counts.failed }, `rotation pass finished with ${counts.failed} failure(s): ${summary}`);
   return summary;

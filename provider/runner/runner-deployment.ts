@@ -4,6 +4,8 @@ import { ManagedSecretsError } from "../errors";
 import { policyActions, RUNNER_API_ACTIONS, RUNNER_KEY_ACTIONS, RUNNER_LEASE_ACTIONS } from "../alicloud/api-actions";
 import { LEASE_SECRET_PREFIX } from "../store/kms-lease";
 import { DEFAULT_CONCURRENCY } from "./run-once";
+import { LIMITS } from "./blast-radius";
+import { BLAST_RADIUS_RULES, blastRadiusEnvironment, isMaxFailures } from "./blast-radius-env";
 
 /**
  * What the runner stack deploys, as plain data: the validated settings, the
@@ -74,6 +76,10 @@ export const runnerDeploymentSchema = z
     schedule: z.string({ error: SCHEDULE_RULE }).refine(isFcSchedule, { error: SCHEDULE_RULE }),
     region: z.string({ error: "must be a region id like cn-hangzhou" }).regex(/^[a-z]{2,}(-[a-z0-9]+)+$/, { error: "must be a region id like cn-hangzhou" }),
     concurrency: z.number({ error: "must be an integer 1..64" }).int({ error: "must be an integer 1..64" }).min(1, { error: "must be an integer 1..64" }).max(64, { error: "must be an integer 1..64" }).default(DEFAULT_CONCURRENCY),
+    canary: z.number({ error: BLAST_RADIUS_RULES.canary }).int({ error: BLAST_RADIUS_RULES.canary }).min(1, { error: BLAST_RADIUS_RULES.canary }).max(LIMITS.canary, { error: BLAST_RADIUS_RULES.canary }).optional(),
+    maxFailures: z.string({ error: BLAST_RADIUS_RULES.maxFailures }).refine(isMaxFailures, { error: BLAST_RADIUS_RULES.maxFailures }).optional(),
+    perHost: z.number({ error: BLAST_RADIUS_RULES.perHost }).int({ error: BLAST_RADIUS_RULES.perHost }).min(1, { error: BLAST_RADIUS_RULES.perHost }).max(LIMITS.perHost, { error: BLAST_RADIUS_RULES.perHost }).optional(),
+    ratePerMinute: z.number({ error: BLAST_RADIUS_RULES.ratePerMinute }).gt(0, { error: BLAST_RADIUS_RULES.ratePerMinute }).max(LIMITS.ratePerMinute, { error: BLAST_RADIUS_RULES.ratePerMinute }).optional(),
     secretPrefix: z.string().regex(/^[A-Za-z0-9_/+=.@-]*$/, { error: "must use only letters, digits and _/+=.@-" }).default(""),
     functionName: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, { error: "must start with a letter or _ and use letters, digits, _ and -, at most 64" }).default("managed-secrets-runner"),
     vpc: z
@@ -286,6 +292,7 @@ export function runnerEnvironment(d: RunnerDeployment): Record<string, string> {
   return {
     MANAGED_SECRETS_STORE: "kms",
     MANAGED_SECRETS_CONCURRENCY: String(d.concurrency),
+    ...blastRadiusEnvironment(d),
     ...(d.secretPrefix ? { MANAGED_SECRETS_PREFIX: d.secretPrefix } : {}),
     ...(d.dkmsInstanceId ? { MANAGED_SECRETS_DKMS_INSTANCE_ID: d.dkmsInstanceId } : {}),
     ...(d.encryptionKeyId ? { MANAGED_SECRETS_ENCRYPTION_KEY_ID: d.encryptionKeyId } : {}),

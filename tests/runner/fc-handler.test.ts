@@ -47,7 +47,7 @@ describe("The Function Compute handler, bundled into one file (real sshd)", func
     const ok = await run(process.execPath, ["-e", INVOKE, bundle], { env, cwd: dir });
     const { judgedAt, ...summary } = JSON.parse(ok.stdout);
     assert.ok(Math.abs(Date.parse(judgedAt) - Date.now()) < 60_000);
-    assert.deepEqual(summary, { rotated: 1, "would-rotate": 0, skipped: 1, failed: 0, purged: 0, failedSecrets: [] });
+    assert.deepEqual(summary, { rotated: 1, "would-rotate": 0, skipped: 1, failed: 0, "not-attempted": 0, purged: 0, failedSecrets: [] });
     const password = JSON.parse((await t.store.getValue(id)).value).Password;
     assert.equal(await tryLogin({ host: host.host, port: host.port, hostKeyFingerprint: host.hostKeyFingerprint, username: "root", password }), true);
     Object.assign(host, { rootPassword: password });
@@ -56,11 +56,24 @@ describe("The Function Compute handler, bundled into one file (real sshd)", func
     await host.exec("chpasswd", { stdin: "root:Changed-Behind-Its-Back-3\n" });
     const failed = await run(process.execPath, ["-e", INVOKE, bundle], { env: { ...env, MANAGED_SECRETS_LOG_LEVEL: "error" }, cwd: dir });
     const { judgedAt: _at, ...failedSummary } = JSON.parse(failed.stdout);
-    assert.deepEqual(failedSummary, { rotated: 0, "would-rotate": 0, skipped: 1, failed: 1, purged: 0, failedSecrets: ["not-due"] });
+    assert.deepEqual(failedSummary, { rotated: 0, "would-rotate": 0, skipped: 1, failed: 1, "not-attempted": 0, purged: 0, failedSecrets: ["not-due"] });
     const event = failed.stderr.split("\n").concat(failed.stdout.split("\n")).find((l) => l.includes('"pass-failed"'));
     assert.ok(event, `a pass-failed event is logged: ${failed.stderr}`);
     assert.match(event, /rotation pass finished with 1 failure\(s\): .*\\"failedSecrets\\":\[\\"not-due\\"\]/);
     assert.ok(!failed.stderr.includes("Changed-Behind-Its-Back-3") && !failed.stdout.includes("Changed-Behind-Its-Back-3"));
     await host.exec("chpasswd", { stdin: `root:${password}\n` });
+  });
+
+  it("the deployed blast radius holds: a failed canary leaves the other due secrets not attempted", async () => {
+    const names = ["fc-canary-a", "fc-canary-b", "fc-canary-c"];
+    for (const secretName of names) await ecs.create(ecsInputs(host, { secretName, rotationPeriod: "30d" }), t.context());
+    for (const name of names) await t.store.updateSecret(name, { metadata: { nextRotationAt: new Date(Date.now() - 86400_000).toISOString() } });
+    // The canary (first by name) holds a password the host no longer takes.
+    await t.store.putValue("fc-canary-a", { versionId: "stale", value: JSON.stringify({ UserName: "root", Password: "Not-The-Password-4" }), stages: ["ACSCurrent"] });
+    const env = { ...t.env(), MANAGED_SECRETS_LOG_LEVEL: "error", MANAGED_SECRETS_CANARY: "1", MANAGED_SECRETS_PER_HOST: "1", MANAGED_SECRETS_PREFIX: "fc-canary-" };
+    const out = await run(process.execPath, ["-e", INVOKE, bundle], { env, cwd: dir });
+    const { judgedAt: _at, ...summary } = JSON.parse(out.stdout);
+    assert.deepEqual(summary, { rotated: 0, "would-rotate": 0, skipped: 0, failed: 1, "not-attempted": 2, purged: 0, failedSecrets: ["fc-canary-a"], stoppedEarly: "canary fc-canary-a failed" });
+    for (const name of ["fc-canary-b", "fc-canary-c"]) assert.equal((await t.store.getValue(name)).versionId, "v1");
   });
 });

@@ -218,7 +218,7 @@ describe("The runner's generated RAM policy, enforced by the emulator (role cred
     Object.assign(process.env, env);
     try {
       const summary = JSON.parse(await handler({ triggerName: "rotation-timer", payload: "{}" }, { region: kms.emulator.regionId, requestId: "req-policy", credentials }));
-      assert.deepEqual({ ...summary, judgedAt: undefined }, { judgedAt: undefined, rotated: 1, "would-rotate": 0, skipped: 0, failed: 0, purged: 0, failedSecrets: [] });
+      assert.deepEqual({ ...summary, judgedAt: undefined }, { judgedAt: undefined, rotated: 1, "would-rotate": 0, skipped: 0, failed: 0, "not-attempted": 0, purged: 0, failedSecrets: [] });
     } finally {
       for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
       Object.assign(process.env, saved);

@@ -7,6 +7,7 @@ import { unzipSync } from "fflate";
 import { RotationRunner } from "../../sdk/rotation-runner";
 import { readFileSync } from "node:fs";
 import { RUNNER_API_ACTIONS, PROVIDER_ONLY_ACTIONS, UNAUTHORIZED_ACTIONS } from "../../provider/alicloud/api-actions";
+import { blastRadiusFromEnv } from "../../provider/runner/blast-radius-env";
 import { isFcSchedule, parseRunnerDeployment, runnerPolicyMarkdown, runnerPolicyName, runnerPolicyStatements, runnerRoleName } from "../../provider/runner/runner-deployment";
 
 const ACCOUNT = "1234567890123456";
@@ -84,7 +85,7 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
     const fn = byType("alicloud:fc/v3Function:V3Function")[0]!.inputs;
     assert.deepEqual([fn.runtime, fn.handler, fn.role], ["nodejs20", "index.handler", "acs:ram::123:role/managed-secrets-runner-role"]);
     assert.deepEqual([fn.memorySize, fn.cpu, fn.logConfig], [512, 0.25, undefined]);
-    assert.deepEqual(fn.environmentVariables, { MANAGED_SECRETS_STORE: "kms", MANAGED_SECRETS_CONCURRENCY: "4", MANAGED_SECRETS_PREFIX: "ecs/", MANAGED_SECRETS_LOG_LEVEL: "info" });
+    assert.deepEqual(fn.environmentVariables, { MANAGED_SECRETS_STORE: "kms", MANAGED_SECRETS_CONCURRENCY: "4", MANAGED_SECRETS_PER_HOST: "1", MANAGED_SECRETS_PREFIX: "ecs/", MANAGED_SECRETS_LOG_LEVEL: "info" });
     assert.deepEqual(fn.vpcConfig, { vpcId: "vpc-1", vswitchIds: ["vsw-1"], securityGroupId: "sg-1" });
     const zip = unzipSync(Buffer.from((fn.code as { zipFile: string }).zipFile, "base64"));
     assert.deepEqual(Object.keys(zip), ["index.js"]);
@@ -102,6 +103,10 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
       "managed-secrets-runner:schedule": "0 0 */6 * * *",
       "managed-secrets-runner:functionName": "rotator_prod",
       "managed-secrets-runner:accountId": ACCOUNT,
+      "managed-secrets-runner:canary": "2",
+      "managed-secrets-runner:maxFailures": "10%",
+      "managed-secrets-runner:perHost": "2",
+      "managed-secrets-runner:ratePerMinute": "30",
       "alicloud:region": "cn-shanghai",
     });
     const { runnerStack } = require("../../runner-stack/program") as typeof import("../../runner-stack/program");
@@ -113,6 +118,14 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
     // FC accepts "_" in function names; RAM role and policy names do not.
     const role = registered.find((r) => r.type === "alicloud:ram/role:Role" && r.name === "rotation-runner-role")!;
     assert.match(role.inputs.roleName as string, /^rotator-prod-[0-9a-f]{8}-role$/);
+    // The blast radius reaches the function as the CLI flags' syntax, read back by the same parsers.
+    const fn = registered.find((r) => r.type === "alicloud:fc/v3Function:V3Function" && r.name === "rotation-runner-function")!;
+    const env = fn.inputs.environmentVariables as Record<string, string>;
+    assert.deepEqual(
+      { canary: env.MANAGED_SECRETS_CANARY, maxFailures: env.MANAGED_SECRETS_MAX_FAILURES, perHost: env.MANAGED_SECRETS_PER_HOST, rate: env.MANAGED_SECRETS_RATE },
+      { canary: "2", maxFailures: "10%", perHost: "2", rate: "30/min" },
+    );
+    assert.deepEqual(blastRadiusFromEnv(env), { canary: 2, maxFailures: { percent: 10 }, perHost: 2, ratePerMinute: 30 });
   });
 
   it("role and policy names valid in RAM for any function name FC accepts; memory, CPU, CRON_TZ and log settings as FC takes them", () => {
@@ -180,6 +193,12 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
       [{ schedule: "@every 15m", region: "cn-hangzhou", concurrency: 0 }, /: concurrency must be an integer 1\.\.64/],
       [{ schedule: "@every 15m", region: "cn-hangzhou", vpc: { vpcId: "vpc-1" } }, /: vpc\.vswitchIds/],
       [{ schedule: "@every 15m", region: "cn-hangzhou", functionName: "9lives" }, /: functionName must start with a letter/],
+      [{ ...base, canary: 0 }, /: canary must be an integer 1\.\.1000/],
+      [{ ...base, maxFailures: "0" }, /: maxFailures must be a number of failures 1\.\.100000 or a percentage/],
+      [{ ...base, maxFailures: "110%" }, /: maxFailures must be a number of failures/],
+      [{ ...base, maxFailures: 3 }, /: maxFailures must be a number of failures/],
+      [{ ...base, perHost: 0 }, /: perHost must be an integer 1\.\.64/],
+      [{ ...base, ratePerMinute: 0 }, /: ratePerMinute must be rotations per minute/],
     ];
     for (const [input, message] of bad) assert.throws(() => parseRunnerDeployment(input), message, JSON.stringify(input));
     assert.throws(() => new RotationRunner("bad", { schedule: "never", region: "cn-hangzhou", accountId: ACCOUNT, bundlePath }), /schedule must be/);
