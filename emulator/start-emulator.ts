@@ -6,6 +6,8 @@ import { EmulatorControl, type KmsInstanceInput } from "./control/control";
 import { interruptStaleInvocations } from "./products/ecs/cloud-assistant";
 import { ScriptRunner } from "./products/ecs/script-runner";
 import { FaultRegistry } from "./router/faults";
+import { RequestQuotas, type RateClock } from "./router/request-quotas";
+import type { KmsQpsLimits } from "./products/kms/kms-quotas";
 import { Router } from "./router/router";
 import { EmulatorState } from "./state/emulator-state";
 
@@ -37,6 +39,15 @@ export interface EmulatorOptions {
   log?: (line: string) => void;
   /** Act as a KMS 3.0 account with these KMS instances: CreateSecret must name one (control.addKmsInstance adds more). */
   kmsInstances?: readonly KmsInstanceInput[];
+  /**
+   * Enforce KMS's per-account QPS quotas: "documented" for KMS's own figures,
+   * or some groups set lower (the rest stay documented). Default: off, so
+   * suites that set up thousands of secrets are not slowed to 10 creates a
+   * second. control.setKmsQps changes it while running.
+   */
+  kmsQps?: "documented" | Partial<KmsQpsLimits>;
+  /** Monotonic milliseconds the QPS window is counted in. Default: performance.now. */
+  rateClock?: RateClock;
 }
 
 export interface EmulatorHandle extends AsyncDisposable {
@@ -75,8 +86,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const scripts = new ScriptRunner();
   const faults = new FaultRegistry();
   const log = options.log ?? (() => undefined);
-  const router = new Router({ state, clock, scripts, faults, regionId, log });
-  const control = new EmulatorControl(state, clock, faults, regionId);
+  const quotas = new RequestQuotas(options.rateClock ?? (() => performance.now()));
+  const router = new Router({ state, clock, scripts, faults, quotas, regionId, log });
+  const control = new EmulatorControl(state, clock, faults, regionId, quotas);
+  if (options.kmsQps !== undefined) control.setKmsQps(options.kmsQps === "documented" ? {} : options.kmsQps);
   for (const instance of options.kmsInstances ?? []) control.addKmsInstance(instance);
 
   const admin = state.data.accessKeys[state.data.adminAccessKeyId];

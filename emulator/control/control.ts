@@ -3,6 +3,8 @@ import { createAccessKey, createUser } from "../products/ram/ram";
 import { attachPolicy, createPolicy, createRole, detachPolicy } from "../products/ram/ram-policies";
 import { DEFAULT_SESSION_SECONDS, issueSession, MIN_SESSION_SECONDS, ROLE_SESSION_NAME, trustsService } from "../products/sts/sts";
 import type { DropPhase, FaultRegistry, FaultSpec } from "../router/faults";
+import type { RequestQuotas } from "../router/request-quotas";
+import { checkKmsQpsLimits, kmsQpsGroup, type KmsQpsLimits } from "../products/kms/kms-quotas";
 import type { EmulatorState } from "../state/emulator-state";
 import type { InstanceStatus, InvocationRecord } from "../state/state-types";
 
@@ -51,7 +53,18 @@ export class EmulatorControl {
     private readonly clock: EmulatorClock,
     private readonly faults: FaultRegistry,
     private readonly defaultRegionId: string,
+    private readonly quotas?: RequestQuotas,
   ) {}
+
+  /**
+   * Enforce KMS's per-account QPS quotas from now on: the documented figures,
+   * with the groups given here replaced (a low limit lets a test meet
+   * throttling with a few calls). undefined switches them off.
+   */
+  setKmsQps(limits: Partial<KmsQpsLimits> | undefined): void {
+    if (!this.quotas) throw new Error("this emulator was started without request quotas");
+    this.quotas.set("Kms", limits === undefined ? undefined : { groupOf: kmsQpsGroup, limits: checkKmsQpsLimits(limits) });
+  }
 
   createUser(input: CreateUserInput): { userName: string; userId: string; admin: boolean } {
     const user = createUser(

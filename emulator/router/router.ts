@@ -13,6 +13,7 @@ import { authorize } from "./authorize";
 import type { FaultRegistry } from "./faults";
 import { gatewayErrors } from "./gateway-errors";
 import { readBody, toIncomingCall, type IncomingCall } from "./read-call";
+import type { RequestQuotas } from "./request-quotas";
 import { sendApiError, sendJson } from "./respond";
 
 export interface RouterDeps {
@@ -20,6 +21,8 @@ export interface RouterDeps {
   clock: EmulatorClock;
   scripts: ScriptRunner;
   faults: FaultRegistry;
+  /** Per-account request quotas (QPS), where a product's are switched on. */
+  quotas?: RequestQuotas;
   regionId: string;
   /** One line per call; only action, status, code and key id, never a secret or a parameter value. */
   log: (line: string) => void;
@@ -69,6 +72,7 @@ export class Router {
       const wallClock = this.deps.wallClock ?? Date.now;
       const auth = authenticate(call, this.deps.state, this.nonces, wallClock(), now);
       keyId = auth.accessKeyId;
+      if (this.deps.quotas && !this.deps.quotas.admit(product.code, action, auth.principal.accountId)) throw product.throttling();
       authorize(product, action, auth.principal, { params: call.params, state: this.deps.state, regionId: this.deps.regionId });
 
       const ctx: ActionContext = {

@@ -16,6 +16,8 @@ export const KMS_SECRET_DATA_MAX_BYTES = 30 * 1024;
 export const KMS_DESCRIPTION_MAX_LENGTH = 1024;
 export const KMS_RECOVERY_WINDOW_DAYS = { min: 7, max: 30, default: 30 } as const;
 export const KMS_LIST_SECRETS_PAGE_SIZE = { min: 1, max: 100, default: 10 } as const;
+/** ListSecrets with a TagKey or TagValue filter returns at most this many secrets (ListSecrets reference). */
+export const KMS_LIST_SECRETS_TAG_FILTER_MAX = 4000;
 export const KMS_LIST_VERSIONS_PAGE_SIZE = { min: 1, max: 100, default: 20 } as const;
 export const STAGE_CURRENT = "ACSCurrent";
 export const STAGE_PREVIOUS = "ACSPrevious";
@@ -51,7 +53,8 @@ export const kmsErrors = {
       "You are not authorized to perform the operation.",
       accessDeniedDetail(principal, `kms:${action}`),
     ),
-  throttling: () => new ApiError(429, "Rejected.Throttling", "The QPS upper limit is exceeded."),
+  /** Worded as KMS's performance-data page shows the throttled answer. */
+  throttling: () => new ApiError(429, "Rejected.Throttling", "QPS Limit Exceeded"),
   /** CreateSecret reference (help.aliyun.com/zh/kms/key-management-service/developer-reference/api-createsecret). */
   missingParameter: () => new ApiError(400, "MissingParameter", "The parameter needed but no provided."),
   instanceNotFound: () => new ApiError(403, "Forbidden.DKMSInstanceNotFound", "The specified DKMS Instance is not found."),
