@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 
 /**
- * Structured logs (JSON lines on stderr). Redaction is the second line of
+ * Structured logs (JSON lines on stderr; the CLI may reformat them for a
+ * terminal, after redaction). Redaction is the second line of
  * defence: no code path passes a credential to the logger, and if one ever
  * did under a usual name, pino censors it.
  */
@@ -11,7 +12,7 @@ export const REDACT_PATHS = [
   "initialValue", "*.initialValue", "customValue", "*.customValue",
 ];
 
-export function createLogger(options: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
+export function createLogger(options: { level?: string; destination?: { write(line: string): unknown } } = {}): Logger {
   const pino = require("pino") as typeof import("pino");
   return pino.pino(
     { level: options.level ?? process.env.MANAGED_SECRETS_LOG_LEVEL ?? "info", redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: undefined },

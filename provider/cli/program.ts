@@ -11,6 +11,7 @@ import { META } from "../rotation/rotation-metadata";
 import { printRecord, printTable, type Output } from "./output";
 import { CheckFailed, registerRunnerCommands, RunFailed, RunStoppedEarly, type RunnerIo } from "./runner-commands";
 import { registerAdoptCommands } from "./adopt-commands";
+import { LOG_FORMAT_ENV, LOG_FORMATS } from "./log-format";
 
 /**
  * `managed-secrets`: the same store and rotation protocol as the Pulumi
@@ -50,6 +51,11 @@ export function buildProgram(io: CliIo): Command {
     // runCli prints usage errors as one line with a hint; commander's own text (and the whole help) would bury it.
     .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s), outputError: () => undefined })
     .exitOverride()
+    .addOption(
+      new Option("--log-format <format>", `log lines on stderr: human (short lines, the default on a terminal) or json (the default otherwise; also ${LOG_FORMAT_ENV})`).choices([
+        ...LOG_FORMATS,
+      ]),
+    )
     .addHelpText("after", EXIT_CODES_HELP);
 
   const json = new Option("--json", "print machine-readable JSON");

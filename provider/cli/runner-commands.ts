@@ -11,17 +11,21 @@ import { mapWithConcurrency } from "../runner/worker-pool";
 import { printTable, type Output } from "./output";
 import { blastRadiusOptions, gateFrom, selectOption, type BlastRadiusFlags } from "./blast-radius-options";
 import { selects, type SelectTerm } from "../runner/selection";
+import { chooseLogFormat, humanLogLine, type LogFormat } from "./log-format";
+import { terminalProgress, type TerminalProgress, type TerminalStream } from "./terminal-progress";
 
 /**
  * `run` and `check`: the runner's CLI doors. Output is for people on a
- * terminal (a progress bar and a summary table) and for machines elsewhere
- * (JSON log lines on stderr, --json on stdout); the exit code says whether
+ * terminal (a progress bar, short log lines above it, and a summary table)
+ * and for machines elsewhere (JSON log lines on stderr, --json on stdout);
+ * the summary table is the same either way, and the exit code says whether
  * anything failed.
  */
 
 export interface RunnerIo {
   readonly out: Output;
-  readonly err: Output & { isTTY?: boolean };
+  /** Log lines and the progress bar; a terminal when isTTY. */
+  readonly err: Output & TerminalStream;
   readonly context: () => RuntimeContext;
   /** Tests inject a logger that writes where they can read it. */
   readonly logger?: Logger;
@@ -78,6 +82,7 @@ interface RunFlags extends BlastRadiusFlags {
   concurrency: number;
   prefix?: string;
   json?: boolean;
+  logFormat: LogFormat;
 }
 
 export function registerRunnerCommands(program: Command, io: RunnerIo): void {
@@ -93,10 +98,12 @@ export function registerRunnerCommands(program: Command, io: RunnerIo): void {
     .addOption(allowMissingStore())
     .addOption(new Option("--json", "print the report as JSON"));
   for (const option of blastRadiusOptions()) run.addOption(option);
-  run.action(async (flags: RunFlags) => {
-      if (flags.once && flags.every !== undefined) {
+  run.action(async (options: Omit<RunFlags, "logFormat">, command: Command) => {
+      if (options.once && options.every !== undefined) {
         throw new ManagedSecretsError("InvalidInput", "--once and --every exclude each other", { property: "--every" });
       }
+      const globals = command.optsWithGlobals<{ logFormat?: LogFormat }>();
+      const flags: RunFlags = { ...options, logFormat: chooseLogFormat(globals.logFormat, process.env, io.err.isTTY) };
       await requireStore(io.context(), flags.allowMissingStore);
       let failed: boolean;
       let stoppedEarly: string | undefined;
@@ -163,8 +170,8 @@ export class CheckFailed extends Error {
 
 async function runPass(io: RunnerIo, flags: RunFlags): Promise<RunReport> {
   const ctx = io.context();
-  const logger = io.logger ?? createLogger();
-  const bar = io.err.isTTY && !flags.json ? progressBar() : undefined;
+  const bar = io.err.isTTY && !flags.json ? terminalProgress(io.err) : undefined;
+  const logger = io.logger ?? logTo(flags.logFormat, bar, io.err);
   const report = await runOnce({
     store: ctx.store,
     clock: flags.at ? actingAs(ctx.clock, flags.at) : ctx.clock,
@@ -177,11 +184,10 @@ async function runPass(io: RunnerIo, flags: RunFlags): Promise<RunReport> {
     select: flags.select,
     gate: gateFrom(flags),
     logger,
+    onDue: (total) => bar?.start(total),
     onProgress: (done, total) => {
-      if (!bar) return;
-      if (done === 1) bar.start(total, 0);
-      bar.update(done);
-      if (done === total) bar.stop();
+      bar?.update(done);
+      if (done === total) bar?.stop();
     },
   });
   if (flags.json) {
@@ -232,9 +238,16 @@ function printFindings(io: RunnerIo, findings: readonly SecretHealth[], json: bo
   io.out.write(bad === 0 ? `all ${findings.length} secrets healthy\n` : `${bad} of ${findings.length} secrets need attention\n`);
 }
 
-function progressBar() {
-  const { SingleBar, Presets } = require("cli-progress") as typeof import("cli-progress");
-  return new SingleBar({ format: "rotating [{bar}] {value}/{total} ({eta}s left)", stream: process.stderr, clearOnComplete: true }, Presets.shades_classic);
+/** Log lines go above the progress bar while it is drawn, straight to stderr otherwise. */
+function logTo(format: LogFormat, bar: TerminalProgress | undefined, err: Output): Logger {
+  const write = (line: string) => (bar ? bar.log(line) : err.write(line));
+  return createLogger({
+    destination: {
+      write: (chunk: string) => {
+        for (const line of chunk.split("\n")) if (line) write(`${format === "human" ? humanLogLine(line) : line}\n`);
+      },
+    },
+  });
 }
 
 function abortableWait(ms: number, signal: AbortSignal): Promise<void> {

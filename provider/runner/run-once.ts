@@ -79,6 +79,8 @@ export interface RunOptions {
   readonly onAttempt?: (meta: SecretMeta, outcome: SecretOutcome) => void;
   readonly retry?: RetryPolicy;
   readonly logger?: Logger;
+  /** How many secrets this pass will rotate (or list, in a dry run), before the first starts. */
+  readonly onDue?: (total: number) => void;
   readonly onProgress?: (done: number, total: number, outcome: SecretOutcome) => void;
 }
 
@@ -115,6 +117,7 @@ export async function runOnce(options: RunOptions): Promise<RunReport> {
     .filter((v) => !v.verdict.due)
     .map(({ meta, verdict }) => ({ name: meta.name, status: "skipped", reason: verdict.reason, attempts: 0, durationMs: 0 }));
 
+  options.onDue?.(due.length);
   let done = 0;
   const rotated = await mapWithConcurrency(due, options.concurrency ?? DEFAULT_CONCURRENCY, async ({ meta, verdict }) => {
     const admitted = gate ? await gate.admit(meta) : true;
