@@ -35,7 +35,11 @@ export function storeErrorFrom(e: unknown, secretName?: string): unknown {
   const what = secretName === undefined ? "" : ` for secret "${secretName}"`;
   if (e.kind === "throttling" || e.kind === "server" || e.kind === "network") {
     const why = e.kind === "throttling" ? "kept throttling" : e.kind === "server" ? "kept failing" : "could not be reached";
-    return new ManagedSecretsError("StoreUnavailable", `KMS ${why} (${e.attempts} attempts)${what}; nothing more was changed, try again later (${kmsRef(e)})`, details);
+    // The KMS error rides along (its message names only action, code and request id) so a runner can tell throttling apart.
+    return new ManagedSecretsError("StoreUnavailable", `KMS ${why} (${e.attempts} attempts)${what}; nothing more was changed, try again later (${kmsRef(e)})`, {
+      ...details,
+      cause: e,
+    });
   }
   if (e.kind === "credentials") {
     return new ManagedSecretsError(

@@ -1,4 +1,4 @@
-import type { KmsSecretDescription, KmsVersionSummary } from "../alicloud/kms-client";
+import type { KmsSecretDescription, KmsSecretSummary, KmsVersionSummary } from "../alicloud/kms-client";
 import { isLeaseVersionId } from "./kms-lease";
 import { readTags } from "./kms-tags";
 import { VERSION_STAGES, type SecretMeta, type VersionInfo, type VersionStage } from "./secret-store";
@@ -59,5 +59,25 @@ export function secretMeta(description: KmsSecretDescription, versions: readonly
     updatedAt: Number.isFinite(updatedAt) ? new Date(updatedAt).toISOString() : isoFromKms(description.updateTime),
     ...(description.plannedDeleteTime ? { plannedDeleteAt: isoFromKms(description.plannedDeleteTime) } : {}),
     versions: values,
+  };
+}
+
+/**
+ * What a ListSecrets entry says of a secret: its metadata and deletion
+ * schedule, no description and no versions, except an ACSPending one (id
+ * unknown, "") when the updated-at tag marks an unfinished rotation.
+ */
+export function scheduleMeta(summary: KmsSecretSummary): SecretMeta {
+  const tags = readTags(summary.secretName, summary.tags);
+  const createdAt = isoFromKms(summary.createTime);
+  const updatedAt = tags.updatedAt !== undefined && Date.parse(tags.updatedAt) > Date.parse(createdAt) ? new Date(tags.updatedAt).toISOString() : createdAt;
+  return {
+    name: summary.secretName,
+    description: "",
+    metadata: tags.metadata,
+    createdAt,
+    updatedAt,
+    ...(summary.plannedDeleteTime ? { plannedDeleteAt: isoFromKms(summary.plannedDeleteTime) } : {}),
+    versions: tags.pending ? [{ versionId: "", stages: ["ACSPending"], createdAt: updatedAt }] : [],
   };
 }

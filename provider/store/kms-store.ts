@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
-import type { KmsClient, KmsSecretDescription, KmsVersionSummary } from "../alicloud/kms-client";
+import type { KmsClient, KmsSecretDescription, KmsSecretSummary, KmsSecretValue, KmsVersionSummary } from "../alicloud/kms-client";
 import { systemClock, type Clock } from "../clock";
-import { ManagedSecretsError, restoreAdvice, secretNotFound } from "../errors";
+import { ManagedSecretsError, isManagedSecretsError, restoreAdvice, secretNotFound } from "../errors";
 import { KMS_EXISTS, KMS_IN_DELETE_WINDOW, KMS_INVALID_PARAMETER, KMS_NOT_FOUND, isKmsCode, kmsRef, storeErrorFrom } from "./kms-errors";
 import {
   LEASE_CAS_ATTEMPTS,
@@ -19,12 +19,14 @@ import {
 } from "./kms-lease";
 import { withRetry, type RetryOptions } from "./kms-retry";
 import { authenticateTarget, bindingTag, computeBinding, namesTarget, nextBindingTags } from "./kms-binding";
-import { isoFromKms, isoSeconds, productStages, secretMeta, valueVersions } from "./kms-secret-meta";
-import { FORMAT_TAG, checkMetadataKeys, readTags, storeTags, tagChanges } from "./kms-tags";
+import { isoFromKms, isoSeconds, productStages, scheduleMeta, secretMeta, valueVersions } from "./kms-secret-meta";
+import { FORMAT_TAG, UPDATED_AT_TAG, checkMetadataKeys, pendingMarkerTag, readTags, storeTags, tagChanges } from "./kms-tags";
+import { LeaseSession } from "./kms-session";
 import { MAX_VERSIONS } from "./secret-store";
 import type {
   CreateSecretInput,
   DeleteOptions,
+  ListOptions,
   PutValueInput,
   SecretMeta,
   SecretStore,
@@ -52,6 +54,8 @@ import {
 export const KMS_DESCRIPTION_MAX_LENGTH = 1024;
 /** ListSecrets / ListSecretVersionIds page size: KMS's maximum. */
 export const KMS_PAGE_SIZE = 100;
+/** ListSecrets with a tag filter returns at most this many secrets (ListSecrets reference). */
+export const KMS_TAG_FILTER_MAX = 4000;
 /** Secrets described at once by listSecrets: fast, yet far from KMS's per-second quotas. */
 export const LIST_CONCURRENCY = 4;
 
@@ -109,6 +113,8 @@ export class KmsSecretStore implements SecretStore {
   readonly #placement: { readonly dkmsInstanceId?: string; readonly encryptionKeyId?: string };
   /** Leases this instance took, so release needs no read while they are surely still ours. */
   readonly #held = new Map<string, HeldLease>();
+  /** What this instance read and wrote of each secret whose lease it holds (kms-session.ts). */
+  readonly #sessions = new Map<string, LeaseSession>();
 
   constructor(options: KmsSecretStoreOptions) {
     const client = options.client;
@@ -164,28 +170,61 @@ export class KmsSecretStore implements SecretStore {
     return read && secretMeta(read.description, read.versions);
   }
 
-  async listSecrets(options: { readonly prefix?: string; readonly includePendingDeletion?: boolean } = {}): Promise<SecretMeta[]> {
+  /**
+   * Every secret this product made, from ListSecrets pages with their tags:
+   * ceil(N / 100) calls for the "schedule" detail the runner asks for, plus
+   * DescribeSecret and ListSecretVersionIds per secret for the full detail.
+   * A damaged secret is reported through onUnreadable and left out.
+   */
+  async listSecrets(options: ListOptions = {}): Promise<SecretMeta[]> {
     const prefix = options.prefix ?? "";
     if (typeof prefix !== "string") throw invalid("prefix", "prefix must be a string");
-    const names: string[] = [];
+    const all = options.includePendingDeletion === true;
+    const listed = (await this.#listProductSecrets()).filter((s) => s.secretName.startsWith(prefix) && (all || !s.plannedDeleteTime));
+    const unreadable = (name: string, e: unknown): undefined => {
+      if (options.onUnreadable === undefined || !isManagedSecretsError(e, "StoreUnreadable")) throw e;
+      options.onUnreadable(name, e);
+      return undefined;
+    };
+    const metas =
+      options.detail === "schedule"
+        ? listed.map((s) => {
+            try {
+              return scheduleMeta(s);
+            } catch (e) {
+              return unreadable(s.secretName, e);
+            }
+          })
+        : await mapBounded(listed, LIST_CONCURRENCY, (s) => this.describeSecret(s.secretName).catch((e: unknown) => unreadable(s.secretName, e)));
+    return metas
+      .filter((m): m is SecretMeta => m !== undefined && (all || m.plannedDeleteAt === undefined))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /**
+   * ListSecrets filtered by the format tag, at KMS's largest page. A tag
+   * filter returns at most KMS_TAG_FILTER_MAX secrets, so a first page that
+   * reports that many means the filter may have cut the list short: then
+   * every secret of the account is listed and the format tag picked here.
+   */
+  async #listProductSecrets(): Promise<KmsSecretSummary[]> {
+    const out: KmsSecretSummary[] = [];
+    const byFormatTag = [{ Key: "TagKey" as const, Values: [FORMAT_TAG] }];
     try {
+      let filters: typeof byFormatTag | undefined = byFormatTag;
       for (let page = 1; ; page++) {
-        // Only the secrets this product made: they carry the format tag.
-        const { totalCount, secrets } = await this.#call((kms) =>
-          kms.listSecrets({ pageNumber: page, pageSize: KMS_PAGE_SIZE, filters: [{ Key: "TagKey", Values: [FORMAT_TAG] }] }),
-        );
-        for (const s of secrets) {
-          if (s.secretName.startsWith(prefix) && (options.includePendingDeletion === true || !s.plannedDeleteTime)) names.push(s.secretName);
+        const { totalCount, secrets } = await this.#call((kms) => kms.listSecrets({ pageNumber: page, pageSize: KMS_PAGE_SIZE, ...(filters ? { filters } : {}) }));
+        if (filters !== undefined && page === 1 && totalCount >= KMS_TAG_FILTER_MAX) {
+          filters = undefined;
+          page = 0;
+          continue;
         }
-        if (secrets.length === 0 || page * KMS_PAGE_SIZE >= totalCount) break;
+        out.push(...secrets.filter((s) => s.tags.some((t) => t.key === FORMAT_TAG)));
+        if (secrets.length === 0 || page * KMS_PAGE_SIZE >= totalCount) return out;
       }
     } catch (e) {
       throw storeErrorFrom(e);
     }
-    const metas = await mapBounded(names, LIST_CONCURRENCY, (n) => this.describeSecret(n));
-    return metas
-      .filter((m): m is SecretMeta => m !== undefined && (options.includePendingDeletion === true || m.plannedDeleteAt === undefined))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async updateSecret(
@@ -229,8 +268,10 @@ export class KmsSecretStore implements SecretStore {
       if (set.length > 0) await this.#call((kms) => kms.tagResource({ secretName: name, tags: set }));
       if (remove.length > 0) await this.#call((kms) => kms.untagResource({ secretName: name, tagKeys: remove }));
     } catch (e) {
+      this.#session(name)?.forget();
       throw await this.#secretError(e, name);
     }
+    this.#session(name)?.retag(set, remove, nextDescription);
     const foreign = description.tags.filter((t) => !remove.includes(t.key) && !nextTags.some((n) => n.key === t.key));
     return secretMeta({ ...description, description: nextDescription, tags: [...foreign, ...nextTags] }, versions);
   }
@@ -251,14 +292,17 @@ export class KmsSecretStore implements SecretStore {
       selector.versionId !== undefined ? `secret "${name}" has no version "${selector.versionId}"` : `secret "${name}" has no version with stage ${stage}`;
     // The store's own versions are not values: asking for one is asking for a version that does not exist.
     if (selector.versionId !== undefined && isReservedVersionId(selector.versionId)) throw await this.#versionError(name, missing);
-    let got;
-    try {
-      got = await this.#call((kms) =>
-        kms.getSecretValue(selector.versionId !== undefined ? { secretName: name, versionId: selector.versionId } : { secretName: name, versionStage: stage }),
-      );
-    } catch (e) {
-      if (isKmsCode(e, KMS_NOT_FOUND)) throw await this.#versionError(name, missing);
-      throw await this.#secretError(e, name);
+    let got = this.#sessionValue(name, selector.versionId, stage);
+    if (got === undefined) {
+      try {
+        got = await this.#call((kms) =>
+          kms.getSecretValue(selector.versionId !== undefined ? { secretName: name, versionId: selector.versionId } : { secretName: name, versionStage: stage }),
+        );
+      } catch (e) {
+        if (isKmsCode(e, KMS_NOT_FOUND)) throw await this.#versionError(name, missing);
+        throw await this.#secretError(e, name);
+      }
+      this.#session(name)?.rememberValue(got.versionId, got.secretData);
     }
     const stages = productStages(got.versionStages);
     if (selector.versionId !== undefined && selector.stage !== undefined && !stages.includes(selector.stage)) {
@@ -272,12 +316,15 @@ export class KmsSecretStore implements SecretStore {
     checkOwnVersionId(input.versionId);
     checkValue(input.value);
     checkStages(input.stages);
-    await this.#refuseRollingOutAStage(name, input.versionId);
+    const versions = await this.#refuseRollingOutAStage(name, input.versionId);
+    const session = this.#session(name);
+    const stages = [...new Set(input.stages)];
     try {
-      await this.#call((kms) =>
-        kms.putSecretValue({ secretName: name, secretData: input.value, versionId: input.versionId, versionStages: [...new Set(input.stages)] }),
-      );
+      if (stages.includes("ACSPending") && !versions.some((v) => v.versionId === input.versionId)) await this.#markPending(name, session);
+      await this.#call((kms) => kms.putSecretValue({ secretName: name, secretData: input.value, versionId: input.versionId, versionStages: stages }));
+      session?.put(input.versionId, input.value, stages, isoSeconds(this.#clock()));
     } catch (e) {
+      session?.forget();
       if (isKmsCode(e, KMS_EXISTS)) {
         throw invalid(
           "versionId",
@@ -303,7 +350,7 @@ export class KmsSecretStore implements SecretStore {
     }
     // KMS does not refuse moving an attached stage without naming its holder, and answers "not found" alike for
     // secrets and versions: the rules are checked here, against the versions as they are now.
-    const versions = valueVersions(await this.#listVersions(name));
+    const versions = valueVersions(await this.#versionsOf(name));
     const find = (id: string) => {
       const v = versions.find((x) => x.versionId === id);
       if (v === undefined) throw versionNotFound(name, `secret "${name}" has no version "${id}"`);
@@ -330,7 +377,9 @@ export class KmsSecretStore implements SecretStore {
     if (target !== undefined && holder === target) return;
     try {
       await this.#call((kms) => kms.updateSecretVersionStage({ secretName: name, versionStage: stage, moveToVersion: moveTo, removeFromVersion: removeFrom }));
+      this.#session(name)?.moveStage(stage, moveTo, removeFrom);
     } catch (e) {
+      this.#session(name)?.forget();
       // A retried move whose first attempt landed is refused as "not on that version": check before failing.
       if (isKmsCode(e, KMS_INVALID_PARAMETER) && e.attempts > 1 && (await this.#stageIsWhere(name, stage, moveTo, removeFrom))) return;
       if (isKmsCode(e, KMS_NOT_FOUND)) throw await this.#versionError(name, `a version named in the stage move of secret "${name}" no longer exists`);
@@ -346,6 +395,7 @@ export class KmsSecretStore implements SecretStore {
       const result = await this.#call((kms) =>
         kms.deleteSecret(force ? { secretName: name, forceDeleteWithoutRecovery: true } : { secretName: name, recoveryWindowInDays: checked.recoveryWindowDays }),
       );
+      this.#sessions.delete(name);
       await this.#dropLease(name);
       if (force) return {};
       return result.plannedDeleteTime ? { plannedDeleteAt: isoFromKms(result.plannedDeleteTime) } : {};
@@ -388,7 +438,7 @@ export class KmsSecretStore implements SecretStore {
     checkLeaseOwner(owner);
     checkLeaseTtl(ttlMs);
     // The companion would happily hold a lease for a secret that does not exist (or is being deleted).
-    await this.#requireLive(name);
+    const description = await this.#requireLive(name);
     for (let attempt = 1; attempt <= LEASE_CAS_ATTEMPTS; attempt++) {
       const readAt = performance.now();
       const lease = await this.#readLease(name);
@@ -400,6 +450,9 @@ export class KmsSecretStore implements SecretStore {
       const expiresAtMs = now.getTime() + ttlMs;
       if (await this.#writeLease(name, versionId, { owner, expiresAt: new Date(expiresAtMs).toISOString() })) {
         this.#held.set(name, { owner, versionId, expiresAtMs });
+        const session = new LeaseSession(expiresAtMs);
+        session.description = description;
+        this.#sessions.set(name, session);
         return true;
       }
     }
@@ -410,8 +463,11 @@ export class KmsSecretStore implements SecretStore {
     checkSecretName(name);
     checkLeaseOwner(owner);
     const held = this.#held.get(name);
+    const session = this.#session(name);
+    this.#sessions.delete(name);
     this.#held.delete(name);
     try {
+      if (session !== undefined && held?.owner === owner) await this.#clearStaleMarker(name, session);
       for (let attempt = 1; attempt <= LEASE_CAS_ATTEMPTS; attempt++) {
         const now = this.#clock();
         let versionId: string | undefined;
@@ -443,12 +499,17 @@ export class KmsSecretStore implements SecretStore {
   }
 
   /** Description and every version (internal ones too), or undefined when KMS has no such secret. */
-  async #read(name: string): Promise<{ description: KmsSecretDescription; versions: KmsVersionSummary[] } | undefined> {
+  async #read(name: string): Promise<{ description: KmsSecretDescription; versions: readonly KmsVersionSummary[] } | undefined> {
+    const session = this.#session(name);
     try {
       // Both settle before anything is decided, so no call is left running behind the answer.
-      const [description, versions] = await Promise.allSettled([this.#call((kms) => kms.describeSecret({ secretName: name })), this.#listVersions(name)]);
+      const [description, versions] = await Promise.allSettled([
+        session?.description ?? this.#call((kms) => kms.describeSecret({ secretName: name })),
+        this.#versionsOf(name),
+      ]);
       if (description.status === "rejected") throw description.reason;
       if (versions.status === "rejected") throw versions.reason;
+      if (session) session.description = description.value;
       return { description: description.value, versions: versions.value };
     } catch (e) {
       if (isKmsCode(e, KMS_NOT_FOUND) || (e instanceof ManagedSecretsError && e.code === "SecretNotFound")) return undefined;
@@ -456,7 +517,7 @@ export class KmsSecretStore implements SecretStore {
     }
   }
 
-  async #readLive(name: string): Promise<{ description: KmsSecretDescription; versions: KmsVersionSummary[] }> {
+  async #readLive(name: string): Promise<{ description: KmsSecretDescription; versions: readonly KmsVersionSummary[] }> {
     const read = await this.#read(name);
     if (read === undefined) throw notFound(name);
     if (read.description.plannedDeleteTime) throw pendingDeletion(name, read.description.plannedDeleteTime, restoreAdvice(name));
@@ -469,13 +530,13 @@ export class KmsSecretStore implements SecretStore {
    * that cannot start than an ACSCurrent nobody can read. The protocol reuses
    * a pending version, so only many pending versions set aside in a row get here.
    */
-  async #refuseRollingOutAStage(name: string, versionId: string): Promise<void> {
-    const all = await this.#listVersions(name);
-    if (all.length < MAX_VERSIONS || all.some((v) => v.versionId === versionId)) return;
+  async #refuseRollingOutAStage(name: string, versionId: string): Promise<readonly KmsVersionSummary[]> {
+    const all = await this.#versionsOf(name);
+    if (all.length < MAX_VERSIONS || all.some((v) => v.versionId === versionId)) return all;
     // CreateTime has whole seconds: within one, KMS's listing order (oldest first) decides, as valueVersions reads it.
     const [earliest] = all.map((v, i) => ({ v, i, at: Date.parse(v.createTime) })).sort((a, b) => a.at - b.at || a.i - b.i);
     const stages = earliest ? productStages(earliest.v.versionStages) : [];
-    if (!earliest || stages.length === 0) return;
+    if (!earliest || stages.length === 0) return all;
     throw new ManagedSecretsError(
       "StoreRejected",
       `secret "${name}" has ${MAX_VERSIONS} versions in KMS and the earliest, "${earliest.v.versionId}" (${stages.join(", ")}), would be rolled out by another put; ` +
@@ -484,14 +545,64 @@ export class KmsSecretStore implements SecretStore {
     );
   }
 
-  async #requireLive(name: string): Promise<void> {
-    let planned: string | undefined;
+  async #requireLive(name: string): Promise<KmsSecretDescription> {
+    let description: KmsSecretDescription;
     try {
-      planned = (await this.#call((kms) => kms.describeSecret({ secretName: name }))).plannedDeleteTime;
+      description = await this.#call((kms) => kms.describeSecret({ secretName: name }));
     } catch (e) {
       throw await this.#secretError(e, name);
     }
-    if (planned) throw pendingDeletion(name, planned, restoreAdvice(name));
+    if (description.plannedDeleteTime) throw pendingDeletion(name, description.plannedDeleteTime, restoreAdvice(name));
+    return description;
+  }
+
+  /** The session of a lease this instance holds and has not seen expire; undefined otherwise (and a stale one is dropped). */
+  #session(name: string): LeaseSession | undefined {
+    const session = this.#sessions.get(name);
+    if (session === undefined) return undefined;
+    if (session.expiresAtMs > this.#clock().getTime() && this.#held.has(name)) return session;
+    this.#sessions.delete(name);
+    return undefined;
+  }
+
+  /** A value the session already holds, shaped as GetSecretValue answers; undefined when KMS must be asked. */
+  #sessionValue(name: string, versionId: string | undefined, stage: VersionStage): KmsSecretValue | undefined {
+    const session = this.#session(name);
+    const version = versionId !== undefined ? session?.versions?.find((v) => v.versionId === versionId) : session?.holder(stage);
+    const value = version && session?.value(version.versionId);
+    if (version === undefined || value === undefined) return undefined;
+    return { secretName: name, versionId: version.versionId, versionStages: version.versionStages, createTime: version.createTime, secretData: value };
+  }
+
+  /** Every version (the store's too), from the session while the lease is held. */
+  async #versionsOf(name: string): Promise<readonly KmsVersionSummary[]> {
+    const session = this.#session(name);
+    if (session?.versions !== undefined) return session.versions;
+    const versions = await this.#listVersions(name);
+    if (session) session.versions = versions;
+    return versions;
+  }
+
+  /**
+   * Before an ACSPending version is put: the runner judges what is due from a
+   * listing, which shows tags but not versions, and an unfinished rotation is
+   * due whatever its schedule. The next metadata write (finish) clears it.
+   */
+  async #markPending(name: string, session: LeaseSession | undefined): Promise<void> {
+    const known = session?.description && readTags(name, session.description.tags);
+    if (known && known.pending) return;
+    const tag = pendingMarkerTag((known && known.updatedAt) || isoSeconds(this.#clock()));
+    await this.#call((kms) => kms.tagResource({ secretName: name, tags: [tag] }));
+    session?.retag([tag], []);
+  }
+
+  /** A marker left by a rotation that ended without a metadata write (set aside, or found done already) is cleared before the lease goes. */
+  async #clearStaleMarker(name: string, session: LeaseSession): Promise<void> {
+    const tags = session.description?.tags;
+    if (tags === undefined || session.versions === undefined || !readTags(name, tags).pending) return;
+    if (session.holder("ACSPending") !== undefined) return;
+    const updatedAt = readTags(name, tags).updatedAt ?? isoSeconds(this.#clock());
+    await this.#call((kms) => kms.tagResource({ secretName: name, tags: [{ key: UPDATED_AT_TAG, value: updatedAt }] })).catch(() => undefined);
   }
 
   async #listVersions(name: string): Promise<KmsVersionSummary[]> {

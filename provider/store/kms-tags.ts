@@ -13,7 +13,9 @@ import { invalid } from "./store-input";
  * "acs:". The store keeps three tags of its own, which leaves 17 for metadata.
  *
  *   managed-secrets:format      "1": marks the secrets this product manages
- *   managed-secrets:updated-at  when description or metadata last changed
+ *   managed-secrets:updated-at  when description or metadata last changed; "<time>/pending" from
+ *                               the put of an ACSPending version until the next metadata write, so a
+ *                               listing alone shows an unfinished rotation (kms-store.ts listSecrets)
  *   managed-secrets:binding     authenticates the target entries (kms-binding.ts)
  *   managed-secrets/<key>       one metadata entry
  *
@@ -39,6 +41,7 @@ export const MAX_METADATA_TAGS = KMS_MAX_TAGS - STORE_TAGS;
 
 /** No "/" (it separates continuation parts) and short enough that key, prefix and part number fit in 128. */
 const METADATA_KEY = /^[A-Za-z0-9_.-]{1,96}$/;
+const PENDING_SUFFIX = "/pending";
 const ENCODED = /^b64\.(\d{1,2}):/;
 
 export function checkMetadataKeys(metadata: Readonly<Record<string, unknown>>): void {
@@ -84,6 +87,11 @@ export function storeTags(metadata: Readonly<Record<string, string>>, updatedAt:
   return [{ key: FORMAT_TAG, value: FORMAT_VERSION }, { key: UPDATED_AT_TAG, value: updatedAt }, ...entries];
 }
 
+/** The updated-at tag that marks an unfinished rotation: written before an ACSPending version is put. */
+export function pendingMarkerTag(at: string): KmsTag {
+  return { key: UPDATED_AT_TAG, value: `${at}${PENDING_SUFFIX}` };
+}
+
 export function isStoreTag(key: string): boolean {
   return key === FORMAT_TAG || key === UPDATED_AT_TAG || key === BINDING_TAG || key.startsWith(METADATA_TAG_PREFIX);
 }
@@ -93,6 +101,8 @@ export interface ReadTags {
   readonly managed: boolean;
   readonly metadata: Record<string, string>;
   readonly updatedAt?: string;
+  /** An ACSPending version was put after the last metadata write: a rotation may be unfinished. */
+  readonly pending: boolean;
   /** Tags someone else put on the secret; they count against the limit. */
   readonly foreign: number;
 }
@@ -119,11 +129,14 @@ export function readTags(secretName: string, tags: readonly KmsTag[]): ReadTags 
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw unreadable(secretName, key);
     metadata.set(name, Buffer.from(text, "base64").toString("utf8"));
   }
-  const updatedAt = byKey.get(UPDATED_AT_TAG);
+  const updatedTag = byKey.get(UPDATED_AT_TAG) ?? "";
+  const pending = updatedTag.endsWith(PENDING_SUFFIX);
+  const updatedAt = pending ? updatedTag.slice(0, -PENDING_SUFFIX.length) : updatedTag;
   return {
     managed: byKey.get(FORMAT_TAG) === FORMAT_VERSION,
     metadata: Object.fromEntries(metadata),
     ...(updatedAt && !Number.isNaN(Date.parse(updatedAt)) ? { updatedAt } : {}),
+    pending,
     foreign: tags.filter((t) => !isStoreTag(t.key)).length,
   };
 }

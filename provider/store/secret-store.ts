@@ -43,6 +43,23 @@ export interface SecretMeta {
   readonly versions: readonly VersionInfo[];
 }
 
+export interface ListOptions {
+  readonly prefix?: string;
+  readonly includePendingDeletion?: boolean;
+  /**
+   * "schedule": only what judging what is due needs (metadata, plannedDeleteAt,
+   * and an ACSPending version when one may exist, its versionId possibly "");
+   * the description and other versions may be left out, so a store can read
+   * the whole fleet in a few bulk calls. Default "full".
+   */
+  readonly detail?: "full" | "schedule";
+  /**
+   * Called for each secret whose record cannot be read (damaged metadata),
+   * which is then left out of the list; without it, such a secret fails the listing.
+   */
+  readonly onUnreadable?: (name: string, error: unknown) => void;
+}
+
 export interface CreateSecretInput {
   readonly name: string;
   readonly description: string;
@@ -81,7 +98,7 @@ export interface SecretStore {
   /** Includes secrets pending deletion; undefined when the name does not exist (or was purged). */
   describeSecret(name: string): Promise<SecretMeta | undefined>;
   /** Sorted by name. Pending-deletion secrets are included only when asked. */
-  listSecrets(options?: { readonly prefix?: string; readonly includePendingDeletion?: boolean }): Promise<SecretMeta[]>;
+  listSecrets(options?: ListOptions): Promise<SecretMeta[]>;
   /** A null metadata value removes the key. Refused with SecretPendingDeletion inside the recovery window. */
   updateSecret(
     name: string,

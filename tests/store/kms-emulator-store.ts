@@ -1,4 +1,4 @@
-import { startEmulator, type EmulatorHandle } from "../../emulator";
+import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "../../emulator";
 import type { Clock } from "../../provider/clock";
 import { openApiConfig, type CloudSettings } from "../../provider/alicloud/cloud-settings";
 import { createKmsClient } from "../../provider/alicloud/kms-client";
@@ -26,9 +26,11 @@ export interface KmsEmulatorStore extends AsyncDisposable {
 /** Tests never wait for a back-off: retries are immediate unless a test injects its own sleep. */
 export const NO_WAIT: RetryOptions = { sleep: async () => undefined };
 
-export async function startKmsEmulatorStore(options: { clock?: Clock; retry?: RetryOptions } = {}): Promise<KmsEmulatorStore> {
+export async function startKmsEmulatorStore(
+  options: { clock?: Clock; retry?: RetryOptions; emulator?: Pick<EmulatorOptions, "kmsQps" | "rateClock"> } = {},
+): Promise<KmsEmulatorStore> {
   const calls: string[] = [];
-  const emulator = await startEmulator({ ...(options.clock ? { clock: options.clock } : {}), log: (line) => calls.push(line) });
+  const emulator = await startEmulator({ ...options.emulator, ...(options.clock ? { clock: options.clock } : {}), log: (line) => calls.push(line) });
   const cloud: CloudSettings = {
     regionId: emulator.regionId,
     endpoint: emulator.endpoint,

@@ -1,35 +1,11 @@
 import assert from "node:assert/strict";
 import { rotateSecret, ROTATION_LEASE_TTL_MS } from "../../provider/rotation/rotate-secret";
-import type { RotationTarget } from "../../provider/rotation/rotation-target";
 import { MAX_VERSIONS } from "../../provider/store/secret-store";
 import { kmsCall } from "../emulator/emulator-helpers";
 import { expectError } from "./expect-error";
 import { startKmsEmulatorStore, type KmsEmulatorStore } from "./kms-emulator-store";
 import { createTestClock, type TestClock } from "./test-clock";
-
-/** A target that remembers which values it accepts: apply adds, retire removes, like a host's authorized_keys. */
-class FakeTarget implements RotationTarget {
-  readonly accepted = new Set<string>();
-  private generated = 0;
-  constructor(initial: string) {
-    this.accepted.add(initial);
-  }
-  async accepts(value: string) {
-    return this.accepted.has(value);
-  }
-  async apply(_current: string, pending: string) {
-    this.accepted.add(pending);
-  }
-  async test(value: string) {
-    return this.accepted.has(value) ? { close: () => undefined } : undefined;
-  }
-  async retire(_current: string, _versionId: string, older: () => Promise<readonly string[]>) {
-    for (const o of await older()) this.accepted.delete(o);
-  }
-  async generate() {
-    return JSON.stringify({ UserName: "root", Password: `Generated-Pw-${++this.generated}` });
-  }
-}
+import { FakeTarget } from "../support/fake-target";
 
 const NAME = "ecs/i-rot/root";
 const INITIAL = JSON.stringify({ UserName: "root", Password: "Initial-Pw-1" });
@@ -65,26 +41,49 @@ describe("rotation on the kms store (emulator, fake target)", function () {
     await kms.dispose();
   });
 
-  it("makes exactly 21 KMS calls for a first rotation", async function () {
+  it("makes exactly 12 KMS calls for a first rotation", async function () {
     const outcome = await rotate();
     assert.deepEqual([outcome.versionId, outcome.previousVersionId, outcome.resumed], ["v2", "v1", false]);
-    // lease 3 (is the secret live, read the companion, create it) + describe 2 + current value 1
-    // + pending put 2 (list: would it roll a staged version out? then put)
-    // + 3 stage moves x (list + move) 6 + metadata (describe 2 + tag 1) 3 + retire's older values (describe 2 + 1 value) 3
-    // + release 1.
+    // lease 3 (is the secret live, read the companion, create it) + versions 1 (the description came with the lease)
+    // + current value 1 + pending 2 (the unfinished-rotation marker, then the put) + 3 stage moves
+    // + metadata 1 (tags) + release 1. Everything else (the versions before each move, the values retire
+    // needs) is what the store already read or wrote under the lease (kms-session.ts).
     assert.deepEqual(countBy(kms.actions()), {
       CreateSecret: 1,
-      DescribeSecret: 4,
-      GetSecretValue: 3,
-      ListSecretVersionIds: 7,
+      DescribeSecret: 1,
+      GetSecretValue: 2,
+      ListSecretVersionIds: 1,
       PutSecretValue: 2,
-      TagResource: 1,
+      TagResource: 2,
       UpdateSecretVersionStage: 3,
     });
-    assert.equal(kms.calls.length, 21);
+    assert.equal(kms.calls.length, 12);
     // The one refusal is the lease read of a secret that never had a lease (no companion yet).
     assert.match(kms.calls[1]!, /^Kms\.GetSecretValue 404 Forbidden\.ResourceNotFound /);
     assert.ok([kms.calls[0], ...kms.calls.slice(2)].every((l) => / 200 /.test(l)), kms.calls.join("\n"));
+    // What the store remembered is what KMS holds.
+    const meta = (await kms.another().describeSecret(NAME))!;
+    assert.deepEqual(meta.versions.map((v) => [v.versionId, v.stages]), [
+      ["v1", ["ACSPrevious"]],
+      ["v2", ["ACSCurrent"]],
+    ]);
+  });
+
+  it("a second rotation makes exactly 13 KMS calls: the lease companion is written, not created, and retire reads the one older value", async function () {
+    await rotate();
+    clock.advance(60_000);
+    kms.calls.length = 0;
+    const outcome = await rotate();
+    assert.equal(outcome.versionId, "v3");
+    // This target's retire asks for every older value: v1 is the one this lease has not read yet.
+    assert.deepEqual(countBy(kms.actions()), {
+      DescribeSecret: 1,
+      GetSecretValue: 3,
+      ListSecretVersionIds: 1,
+      PutSecretValue: 3,
+      TagResource: 2,
+      UpdateSecretVersionStage: 3,
+    });
   });
 
   for (const nth of [1, 2, 3]) {

@@ -36,7 +36,7 @@ describe("kms store: metadata as KMS tags", function () {
       { key: "managed-secrets/kind", value: "ecs" },
       { key: "managed-secrets/nextRotationAt", value: "2025-03-31T00:00:00.000Z" },
     ]);
-    assert.deepEqual(readTags("s", tags), { managed: true, metadata, updatedAt: AT, foreign: 0 });
+    assert.deepEqual(readTags("s", tags), { managed: true, metadata, updatedAt: AT, pending: false, foreign: 0 });
   });
 
   it("stores values outside the tag alphabet, empty values and look-alikes as base64, and reads them back", function () {
@@ -114,6 +114,6 @@ describe("kms store: metadata as KMS tags", function () {
   });
 
   it("reads a secret without the format tag as not managed by this product", function () {
-    assert.deepEqual(readTags("s", [{ key: "owner", value: "team-a" }]), { managed: false, metadata: {}, foreign: 1 });
+    assert.deepEqual(readTags("s", [{ key: "owner", value: "team-a" }]), { managed: false, metadata: {}, pending: false, foreign: 1 });
   });
 });
