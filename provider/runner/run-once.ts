@@ -6,7 +6,8 @@ import type { RotationTarget } from "../rotation/rotation-target";
 import { rotateSecret } from "../rotation/rotate-secret";
 import { judgeDue } from "./due";
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "../retry";
-import { mapWithConcurrency } from "./worker-pool";
+import { THROTTLED, mapAdaptive, type AdaptivePoolOptions, type AdaptivePoolStats } from "./adaptive-pool";
+import { isThrottled } from "./throttling";
 import { selects, type SelectTerm } from "./selection";
 
 /**
@@ -43,6 +44,8 @@ export interface RunReport {
   /** The time what is due was judged against (`--at`, or now). */
   readonly judgedAt: string;
   readonly outcomes: readonly SecretOutcome[];
+  /** How the cloud's throttling shaped the pass (adaptive-pool.ts). */
+  readonly throttling?: AdaptivePoolStats;
   /** Secrets whose recovery window had passed, removed in this pass. */
   readonly purged: readonly string[];
   /** Why the pass stopped starting rotations before all due ones (blast-radius.ts). */
@@ -78,6 +81,8 @@ export interface RunOptions {
   /** Every attempt that ran, as it ends (events). */
   readonly onAttempt?: (meta: SecretMeta, outcome: SecretOutcome) => void;
   readonly retry?: RetryPolicy;
+  /** How the pool waits out throttling (tests inject a sleep). */
+  readonly throttling?: Omit<AdaptivePoolOptions, "maxConcurrency">;
   readonly logger?: Logger;
   /** How many secrets this pass will rotate (or list, in a dry run), before the first starts. */
   readonly onDue?: (total: number) => void;
@@ -109,7 +114,18 @@ export async function runOnce(options: RunOptions): Promise<RunReport> {
   const purged = options.dryRun ? [] : await store.purgeExpired();
   for (const name of purged) logger?.info({ secret: name, event: "purged" }, "recovery window passed: secret purged");
 
-  const secrets = (await store.listSecrets({ prefix: options.prefix })).filter((meta) => selects(options.select, meta));
+  // Only what judging needs, so the kms store reads the fleet in bulk; a damaged secret is reported and the rest go on.
+  const unreadable: SecretOutcome[] = [];
+  const listed = await store.listSecrets({
+    prefix: options.prefix,
+    detail: "schedule",
+    onUnreadable: (name, error) => {
+      const code = isManagedSecretsError(error) ? error.code : "Unexpected";
+      logger?.warn({ secret: name, event: "failed", code }, describeError(error));
+      unreadable.push({ name, status: "failed", reason: describeError(error), errorCode: code, attempts: 0, durationMs: 0 });
+    },
+  });
+  const secrets = listed.filter((meta) => selects(options.select, meta));
   const verdicts = secrets.map((meta) => ({ meta, verdict: judgeDue(meta, judgedAt) }));
   const gate = options.dryRun ? undefined : options.gate;
   const due = gate ? gate.order(verdicts.filter((v) => v.verdict.due)) : verdicts.filter((v) => v.verdict.due);
@@ -119,13 +135,18 @@ export async function runOnce(options: RunOptions): Promise<RunReport> {
 
   options.onDue?.(due.length);
   let done = 0;
-  const rotated = await mapWithConcurrency(due, options.concurrency ?? DEFAULT_CONCURRENCY, async ({ meta, verdict }) => {
-    const admitted = gate ? await gate.admit(meta) : true;
-    const outcome: SecretOutcome = options.dryRun
-      ? { name: meta.name, status: "would-rotate", reason: verdict.reason, attempts: 0, durationMs: 0 }
+  const admissions = new Map<number, boolean>();
+  const pool = { maxConcurrency: options.concurrency ?? DEFAULT_CONCURRENCY, ...options.throttling };
+  const { results: rotated, stats: throttling } = await mapAdaptive(due, pool, async ({ meta, verdict }, index, lastTry) => {
+    // A throttled secret comes back later: it was admitted once, and counts once.
+    if (!admissions.has(index)) admissions.set(index, gate ? await gate.admit(meta) : true);
+    const admitted = admissions.get(index)!;
+    const outcome = options.dryRun
+      ? ({ name: meta.name, status: "would-rotate", reason: verdict.reason, attempts: 0, durationMs: 0 } as const)
       : !admitted
-        ? { name: meta.name, status: "not-attempted", reason: `not attempted: ${gate!.stoppedEarly()}`, attempts: 0, durationMs: 0 }
-        : await rotateOne(options, meta, verdict.reason, judgedAt);
+        ? ({ name: meta.name, status: "not-attempted", reason: `not attempted: ${gate!.stoppedEarly()}`, attempts: 0, durationMs: 0 } as const)
+        : await rotateOne(options, meta, verdict.reason, judgedAt, lastTry);
+    if (outcome === THROTTLED) return THROTTLED;
     if (admitted && !options.dryRun) {
       gate?.settle(meta, outcome);
       options.onAttempt?.(meta, outcome);
@@ -134,12 +155,12 @@ export async function runOnce(options: RunOptions): Promise<RunReport> {
     return outcome;
   });
 
-  const outcomes = [...rotated, ...notDue].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const outcomes = [...rotated, ...notDue, ...unreadable].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const stoppedEarly = gate?.stoppedEarly();
-  return { startedAt, judgedAt: judgedAt.toISOString(), outcomes, purged, ...(stoppedEarly ? { stoppedEarly } : {}) };
+  return { startedAt, judgedAt: judgedAt.toISOString(), outcomes, purged, throttling, ...(stoppedEarly ? { stoppedEarly } : {}) };
 }
 
-async function rotateOne(options: RunOptions, meta: SecretMeta, why: string, judgedAt: Date): Promise<SecretOutcome> {
+async function rotateOne(options: RunOptions, meta: SecretMeta, why: string, judgedAt: Date, lastTry: boolean): Promise<SecretOutcome | typeof THROTTLED> {
   const { store, clock, logger } = options;
   const started = Date.now();
   const previousVersionId = meta.versions.find((v) => v.stages.includes("ACSCurrent"))?.versionId;
@@ -170,6 +191,11 @@ async function rotateOne(options: RunOptions, meta: SecretMeta, why: string, jud
   }
 
   const error = attempt.error;
+  // Not this secret's failure: the pool slows down and tries it again (nothing was changed by the refused call).
+  if (isThrottled(error) && !lastTry) {
+    logger?.info({ secret: meta.name, event: "throttled", attempts: attempt.attempts }, "the cloud API throttled this rotation: trying it again later, with fewer at once");
+    return THROTTLED;
+  }
   // Another rotator holding the lease is doing this very job: not a failure of ours.
   if (isManagedSecretsError(error, "LeaseHeld")) {
     logger?.info({ secret: meta.name, event: "skipped", reason: "lease held" }, "another rotator holds the lease");
