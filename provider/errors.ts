@@ -17,6 +17,11 @@ export const ERROR_CODES = {
   SecretPendingDeletion: "the secret is scheduled for deletion",
   /** The store file cannot be opened with the passphrase, or is damaged. */
   StoreUnreadable: "the store cannot be read",
+  /**
+   * The local store could not write a change (disk full, I/O error). Nothing
+   * of the change was stored: the file keeps its last good state.
+   */
+  StoreWriteFailed: "the store could not be written",
   /** The store is misconfigured (no passphrase, unknown backend). */
   StoreConfig: "the store is not configured",
   /**

@@ -1,9 +1,9 @@
-import { mkdir, stat } from "node:fs/promises";
+import { mkdir, stat, type FileHandle } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { systemClock, type Clock } from "../clock";
 import { ManagedSecretsError, restoreAdvice } from "../errors";
 import { removeLeftoverTempFiles } from "./atomic-write";
-import { withFileLock, type FileLockOptions } from "./file-lock";
+import { withFileLock, type FileLockOptions, type HeldLock } from "./file-lock";
 import {
   MAX_VERSIONS,
   VERSION_STAGES,
@@ -22,11 +22,12 @@ import {
   forgetTombstone,
   lookup,
   notFound,
-  purgeExpiredSecrets,
   requireLive,
 } from "./secret-lifecycle";
-import { compareNames, emptyDocument, parseTrustedDocument, serializeDocument, type StoreDocument, type StoredSecret, type StoredVersion } from "./store-document";
-import { readStoreFile, StoreFileCache, writeStoreFile } from "./store-file";
+import { compareNames, emptyDocument, type StoreDocument, type StoredSecret, type StoredVersion } from "./store-document";
+import { applyGroup, applyLogChange, type GroupChange, type GroupOutcome, type MutationContext } from "./store-group";
+import { appendRecord, openLogFile, readLog, wantsCompaction, writeSnapshot, type LogState, type OpenedLog } from "./store-log";
+import { migrateFormat1 } from "./store-migration";
 import {
   checkDeleteOptions,
   checkDescription,
@@ -51,24 +52,19 @@ export interface LocalSecretStoreOptions {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** What a mutation sees: the time of this operation and what the lazy purge just removed. */
-interface MutationContext {
-  readonly now: Date;
-  readonly purged: readonly string[];
-}
-
-interface QueuedChange {
-  readonly change: (doc: StoreDocument, ctx: MutationContext) => unknown;
+interface QueuedChange extends GroupChange {
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
 
 /**
- * The embedded store: KMS generic-secret semantics over one encrypted file.
- * Reads decrypt the current file without locking (writes replace it
- * atomically, so a reader sees a whole document). Every change is a
- * read-modify-write under the cross-process lock, so concurrent rotators and
- * `pulumi up` runs never lose each other's updates.
+ * The embedded store: KMS generic-secret semantics over one encrypted file,
+ * an append-only log of per-commit encrypted records (store-log.ts). The
+ * document lives in memory; every operation first reads what other processes
+ * committed since (reads without the lock: a reader takes only records below
+ * the committed point), and every change is appended under the cross-process
+ * lock after that catch-up, so concurrent rotators and `pulumi up` runs never
+ * lose each other's updates.
  */
 export class LocalSecretStore implements SecretStore {
   readonly kind = "local" as const;
@@ -77,9 +73,12 @@ export class LocalSecretStore implements SecretStore {
   readonly #passphrase: string;
   readonly #clock: Clock;
   readonly #lock: FileLockOptions;
-  readonly #cache = new StoreFileCache();
   readonly #queue: QueuedChange[] = [];
   #committing = false;
+  /** What this object last read of the file; undefined until read, and after a read failed midway. */
+  #state: LogState | undefined;
+  /** Catch-ups and appends of this object run one at a time: both move #state forward. */
+  #tail: Promise<unknown> = Promise.resolve();
 
   constructor(options: LocalSecretStoreOptions) {
     if (typeof options.path !== "string" || options.path === "") {
@@ -119,7 +118,7 @@ export class LocalSecretStore implements SecretStore {
     checkVersionId(input.versionId);
     checkValue(input.value);
     const { name } = input;
-    return this.#mutate((doc, { now }) => {
+    return this.#mutate(name, (doc, { now }) => {
       const found = lookup(doc, name, now);
       if (found.state === "live") {
         throw new ManagedSecretsError("SecretExists", `secret "${name}" already exists`, { secretName: name });
@@ -173,7 +172,7 @@ export class LocalSecretStore implements SecretStore {
     checkSecretName(name);
     if (patch.description !== undefined) checkDescription(patch.description);
     if (patch.metadata !== undefined) checkMetadata(patch.metadata, true);
-    return this.#mutate((doc, { now }) => {
+    return this.#mutate(name, (doc, { now }) => {
       const secret = requireLive(doc, name, now);
       const metadata = new Map(Object.entries(secret.metadata));
       for (const [key, value] of Object.entries(patch.metadata ?? {})) {
@@ -225,7 +224,7 @@ export class LocalSecretStore implements SecretStore {
     checkVersionId(input.versionId);
     checkValue(input.value);
     checkStages(input.stages);
-    await this.#mutate((doc, { now }) => {
+    await this.#mutate(name, (doc, { now }) => {
       const secret = requireLive(doc, name, now);
       const existing = secret.versions.find((v) => v.versionId === input.versionId);
       if (existing !== undefined) {
@@ -258,7 +257,7 @@ export class LocalSecretStore implements SecretStore {
       // KMS keeps its system stages on some version at all times; losing ACSCurrent would lock readers out.
       throw invalid("moveToVersionId", `${stage} cannot be removed, only moved to another version: give moveToVersionId`, name);
     }
-    await this.#mutate((doc, { now }) => {
+    await this.#mutate(name, (doc, { now }) => {
       const secret = requireLive(doc, name, now);
       const holder = stageHolder(secret, stage);
       if (removeFrom !== undefined) {
@@ -289,7 +288,7 @@ export class LocalSecretStore implements SecretStore {
   async deleteSecret(name: string, options: DeleteOptions): Promise<{ plannedDeleteAt?: string }> {
     checkSecretName(name);
     const checked = checkDeleteOptions(options);
-    return this.#mutate((doc, { now }) => {
+    return this.#mutate(name, (doc, { now }) => {
       const found = lookup(doc, name, now);
       if (found.state === "absent") throw notFound(name, found.tombstone);
       if ("force" in checked) {
@@ -313,7 +312,7 @@ export class LocalSecretStore implements SecretStore {
 
   async restoreSecret(name: string): Promise<SecretMeta> {
     checkSecretName(name);
-    return this.#mutate((doc, { now }) => {
+    return this.#mutate(name, (doc, { now }) => {
       const found = lookup(doc, name, now);
       if (found.state === "absent") throw notFound(name, found.tombstone);
       if (found.state === "pending") {
@@ -325,14 +324,14 @@ export class LocalSecretStore implements SecretStore {
   }
 
   async purgeExpired(): Promise<string[]> {
-    return this.#mutate((_doc, { purged }) => [...purged].sort(compareNames));
+    return this.#mutate(undefined, (_doc, { purged }) => [...purged].sort(compareNames));
   }
 
   async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
     checkSecretName(name);
     checkLeaseOwner(owner);
     checkLeaseTtl(ttlMs);
-    return this.#mutate((doc, { now }) => {
+    return this.#mutate(name, (doc, { now }) => {
       const secret = requireLive(doc, name, now);
       const lease = secret.lease;
       if (lease !== undefined && lease.owner !== owner && Date.parse(lease.expiresAt) > now.getTime()) return false;
@@ -345,33 +344,73 @@ export class LocalSecretStore implements SecretStore {
     checkSecretName(name);
     checkLeaseOwner(owner);
     // Works on any state, even a secret deleted meanwhile: it runs in `finally` blocks and must not mask their error.
-    await this.#mutate((doc) => {
+    await this.#mutate(name, (doc) => {
       const secret = doc.secrets.get(name);
       if (secret?.lease?.owner === owner) delete secret.lease;
     });
   }
 
   async #read(): Promise<{ doc: StoreDocument; now: Date }> {
-    const loaded = await readStoreFile(this.path, this.#passphrase, this.#cache);
-    return { doc: loaded?.document ?? emptyDocument(), now: this.#clock() };
+    let opened = await this.#exclusive(() => this.#catchUp());
+    if (opened.kind === "v1") {
+      // A format-1 file is upgraded on first contact, reads included: once, under the lock.
+      await this.#commit([]);
+      opened = await this.#exclusive(() => this.#catchUp());
+    }
+    return { doc: opened.kind === "log" ? opened.state.doc : emptyDocument(), now: this.#clock() };
+  }
+
+  /** Reads what was committed since the last look, without the lock. */
+  async #catchUp(): Promise<OpenedLog> {
+    const handle = await openLogFile(this.path, "r");
+    if (handle === undefined) {
+      this.#state = undefined;
+      return { kind: "missing" };
+    }
+    try {
+      return await this.#load(handle);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async #load(handle: FileHandle, writer = false): Promise<OpenedLog> {
+    const previous = this.#state;
+    // readLog moves the previous state forward in place; if it throws, that state is half-applied and must go.
+    this.#state = undefined;
+    const opened = await readLog(handle, this.path, this.#passphrase, previous, writer);
+    if (opened.kind === "log") this.#state = opened.state;
+    return opened;
+  }
+
+  /** Under the lock: the file caught up, a format-1 file migrated first. Returns the handle to use from then on. */
+  async #openForWrite(handle: FileHandle, held: HeldLock): Promise<{ opened: OpenedLog; handle: FileHandle }> {
+    const opened = await this.#load(handle, true);
+    if (opened.kind !== "v1") return { opened, handle };
+    await handle.close();
+    await migrateFormat1(this.path, this.#passphrase, () => held.assertHeld());
+    const migrated = await openLogFile(this.path, "r+");
+    if (migrated === undefined) throw new ManagedSecretsError("StoreUnreadable", `the store file ${this.path} disappeared after its upgrade`);
+    return { opened: await this.#load(migrated, true), handle: migrated };
+  }
+
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(fn, fn);
+    this.#tail = run.catch(() => undefined);
+    return run;
   }
 
   /**
-   * Read, change and write back under the file lock. A throwing `change`
-   * writes nothing; an unchanged document is not rewritten, so idempotent
-   * calls cost no fsync.
-   */
-  /**
    * Every change is a read-modify-write under the cross-process lock. Changes
    * that arrive while one is in flight (concurrent rotations in a runner) are
-   * committed together: one lock, one read, one encrypted write and its fsyncs
-   * for the whole group, and each caller still returns only once its own
-   * change is on disk. A change that throws leaves no trace: the group is
-   * rebuilt from the file without it.
+   * committed together: one lock, one catch-up, one appended record and its
+   * fsyncs for the whole group, and each caller still returns only once its
+   * own change is on disk. A change that throws leaves no trace: the group is
+   * replayed without it. A group that changes nothing writes nothing.
    */
-  #mutate<T>(change: (doc: StoreDocument, ctx: MutationContext) => T): Promise<T> {
+  #mutate<T>(name: string | undefined, change: (doc: StoreDocument, ctx: MutationContext) => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ change, resolve: resolve as (value: unknown) => void, reject });
+      this.#queue.push({ name, change, resolve: resolve as (value: unknown) => void, reject });
       if (!this.#committing) void this.#commitQueued();
     });
   }
@@ -382,7 +421,7 @@ export class LocalSecretStore implements SecretStore {
       while (this.#queue.length > 0) {
         const group = this.#queue.splice(0);
         try {
-          const outcomes = await this.#commit(group.map((p) => p.change));
+          const outcomes = await this.#commit(group);
           group.forEach((p, i) => {
             const outcome = outcomes[i]!;
             if (outcome.ok) p.resolve(outcome.value);
@@ -397,48 +436,44 @@ export class LocalSecretStore implements SecretStore {
     }
   }
 
-  async #commit(changes: ReadonlyArray<QueuedChange["change"]>): Promise<Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>> {
+  async #commit(group: readonly QueuedChange[]): Promise<GroupOutcome[]> {
     // The lock is a directory next to the file, so the parent must exist first.
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-    return withFileLock(this.path, this.#lock, async (held) => {
-      const loaded = await readStoreFile(this.path, this.#passphrase, this.#cache);
-      const now = this.#clock();
-      const fresh = (first: boolean) => {
-        const doc = loaded ? (first ? loaded.document : parseTrustedDocument(loaded.plaintext)) : emptyDocument();
-        return { doc, purged: purgeExpiredSecrets(doc, now) };
-      };
-      let { doc, purged } = fresh(true);
-      const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
-      for (const change of changes) {
+    return withFileLock(this.path, this.#lock, (held) =>
+      this.#exclusive(async () => {
+        let handle = await openLogFile(this.path, "r+");
         try {
-          outcomes.push({ ok: true, value: change(doc, { now, purged }) });
-          purged = [];
-        } catch (error) {
-          outcomes.push({ ok: false, error });
-          // The failed change may have half-applied: start again from the file and replay the ones that succeeded.
-          ({ doc, purged } = fresh(false));
-          changes.forEach((c, i) => {
-            if (i < outcomes.length && outcomes[i]!.ok) {
-              c(doc, { now, purged });
-              purged = [];
-            }
-          });
+          let opened: OpenedLog = { kind: "missing" };
+          if (handle !== undefined) ({ opened, handle } = await this.#openForWrite(handle, held));
+          const base = opened.kind === "log" ? opened.state.doc : emptyDocument();
+          const { outcomes, change } = applyGroup(base, group, this.#clock());
+          if (change === undefined) return outcomes;
+          await removeLeftoverTempFiles(this.path);
+          if (opened.kind !== "log" || handle === undefined) {
+            this.#state = await writeSnapshot(this.path, this.#passphrase, applyLogChange(base, change), { beforeRename: () => held.assertHeld() });
+            return outcomes;
+          }
+          held.assertHeld();
+          const next = await appendRecord(handle, opened, change, this.path);
+          // Only now, with the record durable, does this process's copy take the change.
+          applyLogChange(next.doc, change);
+          this.#state = next;
+          if (wantsCompaction(next)) await this.#compact(next, held);
+          return outcomes;
+        } finally {
+          await handle?.close().catch(() => undefined);
         }
-      }
-      // Serialization is deterministic, so comparing bytes tells whether anything changed.
-      const after = serializeDocument(doc);
-      const changed = loaded === undefined ? doc.secrets.size > 0 || doc.tombstones.length > 0 : !loaded.plaintext.equals(after);
-      if (changed) {
-        await removeLeftoverTempFiles(this.path);
-        await writeStoreFile(this.path, this.#passphrase, doc, {
-          keySource: loaded?.keySource,
-          plaintext: after,
-          cache: this.#cache,
-          beforeRename: () => held.assertHeld(),
-        });
-      }
-      return outcomes;
-    });
+      }),
+    );
+  }
+
+  /** The change is already committed: a compaction that fails (disk full) only leaves the longer file in place. */
+  async #compact(state: LogState, held: HeldLock): Promise<void> {
+    try {
+      this.#state = await writeSnapshot(this.path, this.#passphrase, state.doc, { keySource: state.head.keySource, beforeRename: () => held.assertHeld() });
+    } catch {
+      this.#state = state;
+    }
   }
 }
 

@@ -123,7 +123,8 @@ function additionalData(header: Pick<Envelope, "format" | "version" | "kdf" | "k
   return Buffer.from(JSON.stringify([header.format, header.version, kdf.name, kdf.N, kdf.r, kdf.p, kdf.salt, header.keyCheck]), "utf8");
 }
 
-function keyCheck(verifierKey: Buffer): Buffer {
+/** Tells a wrong passphrase from a damaged file; the log format (version 2) uses the same value. */
+export function keyCheck(verifierKey: Buffer): Buffer {
   return createHmac("sha256", verifierKey).update("managed-secrets key check").digest().subarray(0, KEY_CHECK_BYTES);
 }
 
@@ -131,6 +132,6 @@ function damaged(source: string): ManagedSecretsError {
   return unreadable(`the store file ${source} is damaged or is not a managed-secrets store file`);
 }
 
-function unreadable(message: string, cause?: unknown): ManagedSecretsError {
+export function unreadable(message: string, cause?: unknown): ManagedSecretsError {
   return new ManagedSecretsError("StoreUnreadable", message, cause === undefined ? {} : { cause });
 }

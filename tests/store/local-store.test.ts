@@ -7,7 +7,8 @@ import { ManagedSecretsError } from "../../provider/errors";
 import { DEFAULT_SCRYPT_PARAMS, deriveKeys } from "../../provider/store/key-derivation";
 import { LocalSecretStore, type LocalSecretStoreOptions } from "../../provider/store/local-store";
 import { emptyDocument } from "../../provider/store/store-document";
-import { readStoreFile, writeStoreFile } from "../../provider/store/store-file";
+import { openLogFile, readLog, writeSnapshot } from "../../provider/store/store-log";
+import { RECORDS_START } from "../../provider/store/store-log-header";
 import { expectError } from "./expect-error";
 import { runToExit, spawnFixture, waitForLine } from "./fixtures/spawn-fixture";
 import { describeStoreContract } from "./store-contract";
@@ -29,7 +30,7 @@ let emptyStoreTemplate: Promise<string> | undefined;
 function emptyStoreFile(): Promise<string> {
   emptyStoreTemplate ??= (async () => {
     const file = join(await tempDir(), "empty.enc");
-    await writeStoreFile(file, PASSPHRASE, emptyDocument());
+    await writeSnapshot(file, PASSPHRASE, emptyDocument());
     return file;
   })();
   return emptyStoreTemplate;
@@ -70,6 +71,31 @@ describe("LocalSecretStore (local file specifics)", function () {
     () => true,
     () => false,
   );
+  /** The readable header of a log-format file, and a way to write it back changed (same place, new length). */
+  const header = async () => {
+    const bytes = await readFile(path);
+    const length = bytes.readUInt16BE(8);
+    const json = JSON.parse(bytes.subarray(10, 10 + length).toString("utf8")) as { version: number; kdf: { name: string; N: number; r: number; p: number; salt: string }; fileId: string };
+    const write = async (changed: object) => {
+      const text = Buffer.from(JSON.stringify(changed), "utf8");
+      const out = Buffer.from(bytes);
+      out.fill(0, 8, 512);
+      out.writeUInt16BE(text.length, 8);
+      text.copy(out, 10);
+      await writeFile(path, out);
+    };
+    return { bytes, json, write };
+  };
+  const documentOnDisk = async () => {
+    const handle = (await openLogFile(path, "r"))!;
+    try {
+      const opened = await readLog(handle, path, PASSPHRASE);
+      assert.equal(opened.kind, "log");
+      return opened.kind === "log" ? opened.state.doc : emptyDocument();
+    } finally {
+      await handle.close();
+    }
+  };
 
   describe("configuration", function () {
     it("fails with StoreConfig when the passphrase is missing or empty", async function () {
@@ -126,22 +152,26 @@ describe("LocalSecretStore (local file specifics)", function () {
         value: secretValue,
       });
       await store.acquireLease(name, "lease-owner-marker", 60_000);
-      const raw = await readFile(path, "utf8");
+      const raw = (await readFile(path)).toString("latin1");
       for (const s of [...secrets, "lease-owner-marker", "UserName", "ACSCurrent"]) {
         assert.ok(!raw.includes(s), `the file must not contain ${JSON.stringify(s)} in plaintext`);
       }
-      const envelope = JSON.parse(raw) as { kdf: { name: string; salt: string }; cipher: { name: string; iv: string; tag: string }; data: string };
-      assert.deepEqual(Object.keys(envelope).sort(), ["cipher", "data", "format", "kdf", "keyCheck", "version"]);
-      assert.equal(envelope.kdf.name, "scrypt");
-      assert.equal(envelope.cipher.name, "aes-256-gcm");
+      const first = await header();
+      assert.equal(first.bytes.subarray(0, 8).toString("latin1"), "MSSTLOG\n");
+      assert.deepEqual(Object.keys(first.json).sort(), ["fileId", "format", "kdf", "keyCheck", "version"]);
+      assert.equal(first.json.version, 2);
+      assert.equal(first.json.kdf.name, "scrypt");
 
       await store.updateSecret(name, { description: "second write" });
-      const second = JSON.parse(await readFile(path, "utf8")) as typeof envelope;
-      assert.notEqual(second.cipher.iv, envelope.cipher.iv, "every write uses a fresh IV");
-      assert.equal(second.kdf.salt, envelope.kdf.salt, "the salt stays with the file");
+      const second = await header();
+      assert.ok(second.bytes.length > first.bytes.length, "a change is appended");
+      assert.deepEqual(second.bytes.subarray(RECORDS_START, first.bytes.length), first.bytes.subarray(RECORDS_START), "earlier records are never rewritten");
+      assert.equal(second.json.kdf.salt, first.json.kdf.salt, "the salt stays with the file");
+      assert.ok(!second.bytes.toString("latin1").includes("second write"));
 
       const reopened = new LocalSecretStore({ path, passphrase: PASSPHRASE, clock });
       assert.equal((await reopened.getValue(name)).value, secretValue);
+      assert.equal((await reopened.describeSecret(name))?.description, "second write");
     });
   });
 
@@ -158,23 +188,44 @@ describe("LocalSecretStore (local file specifics)", function () {
       assert.deepEqual(await readFile(path), before, "a wrong passphrase never overwrites the store");
     });
 
-    it("with a damaged ciphertext fails with StoreUnreadable saying the file is damaged, and refuses to write", async function () {
-      await createDb(open());
-      const envelope = JSON.parse(await readFile(path, "utf8")) as { data: string };
-      const data = Buffer.from(envelope.data, "base64");
-      data[5] = data[5]! ^ 0x01;
-      envelope.data = data.toString("base64");
-      await writeFile(path, JSON.stringify(envelope));
-      const before = await readFile(path);
-      await expectError(open().getValue("db"), "StoreUnreadable", { message: /damaged/ });
-      await expectError(open().putValue("db", { versionId: "v2", value: "x", stages: [] }), "StoreUnreadable", { message: /damaged/ });
-      assert.deepEqual(await readFile(path), before);
+    it("with a flipped byte in any record fails with StoreUnreadable saying the file is damaged, and refuses to write", async function () {
+      const store = open();
+      await createDb(store);
+      const firstEnd = (await readFile(path)).length;
+      await store.updateSecret("db", { description: "a second record" });
+      const good = await readFile(path);
+      for (const offset of [RECORDS_START + 4 + 12 + 5, firstEnd + 4 + 12 + 3, good.length - 1]) {
+        const bad = Buffer.from(good);
+        bad[offset] = bad[offset]! ^ 0x01;
+        await writeFile(path, bad);
+        const err = await expectError(open().getValue("db"), "StoreUnreadable", { message: /damaged/ });
+        assert.ok(err.message.includes(path) && /record \d+ fails authentication/.test(err.message), err.message);
+        await expectError(open().putValue("db", { versionId: "v2", value: "x", stages: [] }), "StoreUnreadable", { message: /damaged/ });
+        assert.deepEqual(await readFile(path), bad, "a damaged store is never overwritten");
+      }
     });
 
-    it("that is truncated or not a store file at all fails with StoreUnreadable", async function () {
+    it("with a record's length field changed fails as damaged, not as a short read", async function () {
       await createDb(open());
-      const text = await readFile(path, "utf8");
-      await writeFile(path, text.slice(0, text.length / 2));
+      const bad = await readFile(path);
+      bad.writeUInt32BE(bad.readUInt32BE(RECORDS_START) + 1, RECORDS_START);
+      await writeFile(path, bad);
+      await expectError(open().describeSecret("db"), "StoreUnreadable", { message: /damaged/ });
+    });
+
+    it("that is truncated (a committed record cut, or the header cut) or not a store file at all fails with StoreUnreadable and is left as it is", async function () {
+      const store = open();
+      await createDb(store);
+      await store.updateSecret("db", { description: "last committed change" });
+      const good = await readFile(path);
+      for (const length of [good.length - 1, good.length - 20, RECORDS_START + 10]) {
+        await writeFile(path, good.subarray(0, length));
+        const err = await expectError(open().describeSecret("db"), "StoreUnreadable", { message: /truncated/ });
+        assert.ok(err.message.includes(path));
+        await expectError(open().updateSecret("db", { description: "x" }), "StoreUnreadable", { message: /truncated/ });
+        assert.equal((await readFile(path)).length, length, "never overwritten");
+      }
+      await writeFile(path, good.subarray(0, 300));
       await expectError(open().describeSecret("db"), "StoreUnreadable", { message: /damaged/ });
       await writeFile(path, "hello, not a store\n");
       await expectError(open().describeSecret("db"), "StoreUnreadable", { message: /damaged/ });
@@ -182,10 +233,10 @@ describe("LocalSecretStore (local file specifics)", function () {
 
     it("whose header asks for key-derivation parameters this product never writes is refused before deriving, naming them, and is never overwritten", async function () {
       await createDb(open());
-      const original = JSON.parse(await readFile(path, "utf8")) as { kdf: { N: number; r: number; p: number } };
+      const original = await header();
       // Each is cheap enough to run on a shared machine if it were (wrongly) derived; 2^20 x 32 would take 4 GiB.
       for (const kdf of [{ N: 2 ** 16, r: 8, p: 1 }, { N: 2 ** 15, r: 9, p: 1 }, { N: 2 ** 15, r: 8, p: 3 }, { N: 2 ** 14, r: 8, p: 1 }]) {
-        await writeFile(path, JSON.stringify({ ...original, kdf: { ...original.kdf, ...kdf } }));
+        await original.write({ ...original.json, kdf: { ...original.json.kdf, ...kdf } });
         const before = await readFile(path);
         const started = Date.now();
         const err = await expectError(open().describeSecret("db"), "StoreUnreadable", { message: /key-derivation parameters/ });
@@ -197,11 +248,19 @@ describe("LocalSecretStore (local file specifics)", function () {
       }
     });
 
+    it("whose header was changed in place (the file id) fails authentication as damaged", async function () {
+      await createDb(open());
+      const original = await header();
+      const id = Buffer.from(original.json.fileId, "base64");
+      id[0] = id[0]! ^ 0x01;
+      await original.write({ ...original.json, fileId: id.toString("base64") });
+      await expectError(open().describeSecret("db"), "StoreUnreadable", { message: /damaged/ });
+    });
+
     it("written by a newer format version fails with StoreUnreadable asking for an upgrade", async function () {
       await createDb(open());
-      const envelope = JSON.parse(await readFile(path, "utf8")) as { version: number };
-      envelope.version = 2;
-      await writeFile(path, JSON.stringify(envelope));
+      const original = await header();
+      await original.write({ ...original.json, version: 3 });
       await expectError(open().describeSecret("db"), "StoreUnreadable", { message: /upgrade/ });
     });
   });
@@ -265,42 +324,62 @@ describe("LocalSecretStore (local file specifics)", function () {
       await store.deleteSecret("db", { recoveryWindowDays: 7 });
       clock.advance(8 * DAY);
       await store.createSecret({ name: "other", description: "", metadata: {}, versionId: "v1", value: "x" });
-      const loaded = await readStoreFile(path, PASSPHRASE);
-      assert.deepEqual([...loaded!.document.secrets.keys()], ["other"]);
+      assert.deepEqual([...(await documentOnDisk()).secrets.keys()], ["other"]);
       assert.deepEqual(await store.purgeExpired(), []);
     });
   });
 
-  describe("atomic writes", function () {
-    it("a writer killed before its rename leaves the old file intact and readable; the next write clears its temp file", async function () {
-      const store = open();
+  describe("crashes and partial writes", function () {
+    it("a writer killed (SIGKILL) while appending loses no change it reported done, and the next writer goes on from there", async function () {
+      this.timeout(60_000);
+      const store = open({ lock: { staleMs: 2000, timeoutMs: 20_000 } });
       await createDb(store);
-      const before = await readFile(path);
-      const result = await runToExit(spawnFixture("crash-writer.ts", [path], { STORE_PASSPHRASE: PASSPHRASE }));
-      assert.equal(result.signal, "SIGKILL", `the writer should die before renaming; stderr: ${result.stderr}`);
-      assert.ok(!result.stdout.includes("renamed"));
-      const leftovers = (await readdir(dirname(path))).filter((n) => n.endsWith(".tmp"));
-      assert.equal(leftovers.length, 1, "the crashed writer's complete temp file is still there");
+      const child = spawnFixture("append-until-killed.ts", [path], { STORE_PASSPHRASE: PASSPHRASE });
+      const exited = runToExit(child);
+      const done: number[] = [];
+      await waitForLine(child, (line) => {
+        if (line.startsWith("done ")) done.push(Number(line.slice(5)));
+        return done.length >= 25;
+      });
+      child.kill("SIGKILL");
+      const result = await exited;
+      assert.equal(result.signal, "SIGKILL");
+      for (const line of result.stdout.split("\n")) if (line.startsWith("done ")) done.push(Number(line.slice(5)));
+      const last = Math.max(...done);
 
-      assert.deepEqual(await readFile(path), before);
-      assert.equal((await store.getValue("db")).value, secretValue);
-      assert.equal((await store.describeSecret("db"))?.description, "the database root");
-
-      await store.putValue("db", { versionId: "v2", value: "next", stages: ["ACSPending"] });
-      assert.deepEqual((await readdir(dirname(path))).sort(), ["store.enc"]);
-      assert.equal((await store.getValue("db")).value, secretValue);
-      assert.equal((await store.getValue("db", { stage: "ACSPending" })).value, "next");
+      const meta = await open().describeSecret("db");
+      for (const i of done) assert.equal(meta?.metadata[`k${i}`], String(i), `change ${i} was reported done and then lost`);
+      await store.updateSecret("db", { description: "after the crash" });
+      const after = await open().describeSecret("db");
+      assert.equal(after?.description, "after the crash");
+      assert.equal(after?.metadata[`k${last}`], String(last));
     });
 
-    it("a write that fails before its rename removes its temp file and changes nothing", async function () {
+    it("bytes of an append that never committed (a torn tail) are ignored by readers and removed by the next writer", async function () {
+      const store = open();
+      await createDb(store);
+      const committed = await readFile(path);
+      const { appendFile } = await import("node:fs/promises");
+      // What a power cut in the middle of an append leaves: a length that promises more than was written.
+      const torn = Buffer.alloc(40, 0xab);
+      torn.writeUInt32BE(5000, 0);
+      await appendFile(path, torn);
+      assert.equal((await open().getValue("db")).value, secretValue);
+      await store.updateSecret("db", { description: "next" });
+      const after = await readFile(path);
+      assert.deepEqual(after.subarray(RECORDS_START, committed.length), committed.subarray(RECORDS_START), "committed records stay");
+      assert.ok(!after.subarray(committed.length, committed.length + 40).equals(torn), "the torn tail was replaced");
+      assert.equal((await open().describeSecret("db"))?.description, "next");
+    });
+
+    it("a compaction that fails before its rename removes its temp file and changes nothing", async function () {
       const store = open();
       await createDb(store);
       const before = await readFile(path);
-      const loaded = await readStoreFile(path, PASSPHRASE);
-      loaded!.document.secrets.delete("db");
+      const doc = await documentOnDisk();
+      doc.secrets.delete("db");
       await assert.rejects(
-        writeStoreFile(path, PASSPHRASE, loaded!.document, {
-          keySource: loaded!.keySource,
+        writeSnapshot(path, PASSPHRASE, doc, {
           beforeRename: () => {
             throw new Error("simulated failure");
           },
@@ -310,6 +389,28 @@ describe("LocalSecretStore (local file specifics)", function () {
       assert.deepEqual(await readFile(path), before);
       assert.deepEqual(await readdir(dirname(path)), ["store.enc"]);
       assert.equal((await store.getValue("db")).value, secretValue);
+    });
+
+    it("compacts once superseded states outnumber live secrets: the file shrinks, nothing is lost, other processes' views follow", async function () {
+      this.timeout(60_000);
+      const store = open();
+      const other = open();
+      const names = Array.from({ length: 100 }, (_, i) => `s${i}`);
+      await Promise.all(names.map((name) => store.createSecret({ name, description: "", metadata: {}, versionId: "v1", value: name })));
+      assert.equal((await other.getValue("s7")).value, "s7");
+      const fileId = (await header()).json.fileId;
+      let largest = 0;
+      for (let round = 0; round < 25; round++) {
+        await Promise.all(names.map((name) => store.updateSecret(name, { metadata: { round: String(round) } })));
+        largest = Math.max(largest, (await stat(path)).size);
+      }
+      const size = (await stat(path)).size;
+      assert.notEqual((await header()).json.fileId, fileId, "a new file replaced the log");
+      assert.ok(size < largest / 2, `compacted: ${size} bytes now, ${largest} at most`);
+      for (const meta of await other.listSecrets()) assert.equal(meta.metadata.round, "24", meta.name);
+      assert.equal((await other.getValue("s7")).value, "s7");
+      await other.updateSecret("s7", { description: "after compaction" });
+      assert.equal((await store.describeSecret("s7"))?.description, "after compaction");
     });
   });
 
