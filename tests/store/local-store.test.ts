@@ -415,6 +415,29 @@ describe("LocalSecretStore (local file specifics)", function () {
   });
 
   describe("concurrency", function () {
+    it("a reader in another process sees each append as it commits, never a half-written one, without taking the lock", async function () {
+      this.timeout(60_000);
+      const store = open();
+      await createDb(store);
+      const reader = open();
+      await reader.describeSecret("db");
+      const writer = spawnFixture("append-until-killed.ts", [path], { STORE_PASSPHRASE: PASSPHRASE });
+      const exited = runToExit(writer);
+      try {
+        let seen = 0;
+        let grew = 0;
+        while (grew < 15) {
+          const keys = Object.keys((await reader.describeSecret("db"))!.metadata).filter((k) => /^k\d+$/.test(k)).length;
+          assert.ok(keys >= seen, `a read went back from ${seen} to ${keys} changes`);
+          if (keys > seen) grew++;
+          seen = keys;
+        }
+      } finally {
+        writer.kill("SIGKILL");
+        await exited;
+      }
+    });
+
     it("serializes concurrent writers in one process, across store objects on the same file", async function () {
       const a = open();
       const b = open();
