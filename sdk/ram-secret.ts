@@ -8,7 +8,8 @@ import type { RamSecretInputs } from "./types";
  * managed RAM secrets: created by adopting a pair the user has today, rotated
  * on a declared period (by the rotation runner) or at once when
  * `rotationTrigger` changes, the previous key kept Active until the next
- * rotation (or deactivated / deleted, per `previousKeyAction`), and deleted
+ * rotation (or deactivated / deleted, per `previousKeyAction`, at once or
+ * after `previousKeyGracePeriod` by a later runner pass), and deleted
  * with a 7-30 day recovery window. Deleting the secret never touches the
  * user's keys. RAM is called with the stack's cloud settings
  * (`managed-secrets:region`, `managed-secrets:accessKeyId`, ...) or the

@@ -62,6 +62,13 @@ export interface RamSecretInputs {
   rotationTrigger?: string | number | undefined;
   /** What happens to the previous key after a rotation; default `keep`. */
   previousKeyAction?: "keep" | "deactivate" | "delete" | undefined;
+  /**
+   * How long the previous key keeps working after a rotation before
+   * `previousKeyAction` (deactivate or delete) is carried out by a later runner
+   * pass: "30m", "1h", "1h30m", "24h" (1m..168h, shorter than rotationPeriod);
+   * absent or "0": at once.
+   */
+  previousKeyGracePeriod?: string | undefined;
   description?: string | undefined;
   recoveryWindowDays?: number | undefined;
   forceDeleteWithoutRecovery?: boolean | undefined;

@@ -48,6 +48,7 @@ const RAM_FLAGS: Record<string, string> = {
   initialAccessKeySecret: "--access-key-secret-file",
   rotationPeriod: "--rotation-period",
   previousKeyAction: "--previous-key-action",
+  previousKeyGracePeriod: "--previous-key-grace-period",
   description: "--description",
   recoveryWindowDays: "--recovery-window-days",
 };
@@ -79,6 +80,7 @@ interface RamFlags extends Common {
   accessKeyId: string;
   accessKeySecretFile: string;
   previousKeyAction?: string;
+  previousKeyGracePeriod?: string;
 }
 
 /** Numbers are handed to the schema as typed, so its message (not commander's) says what is allowed. */
@@ -149,7 +151,8 @@ export function registerAdoptCommands(program: Command, io: AdoptIo): void {
       .requiredOption("--user-name <name>", "the RAM user")
       .requiredOption("--access-key-id <id>", "the AccessKey id that works today (not a secret)")
       .requiredOption("--access-key-secret-file <file>", "its AccessKeySecret; - reads stdin")
-      .option("--previous-key-action <action>", "after a rotation: keep (default), deactivate or delete the previous key"),
+      .option("--previous-key-action <action>", "after a rotation: keep (default), deactivate or delete the previous key")
+      .option("--previous-key-grace-period <duration>", "with deactivate or delete: how long the previous key keeps working, carried out by a later run (e.g. 1h; 1m..168h; default 0: at once)"),
   ).action(async (flags: RamFlags) => {
     const secret = await readCredential(io, "--access-key-secret-file", flags.accessKeySecretFile, true);
     const inputs = {
@@ -157,6 +160,7 @@ export function registerAdoptCommands(program: Command, io: AdoptIo): void {
       initialAccessKeyId: flags.accessKeyId,
       initialAccessKeySecret: secret,
       ...(flags.previousKeyAction !== undefined ? { previousKeyAction: flags.previousKeyAction } : {}),
+      ...(flags.previousKeyGracePeriod !== undefined ? { previousKeyGracePeriod: flags.previousKeyGracePeriod } : {}),
       ...commonInputs(flags),
     };
     const ram = require("../ram/ram-secret-handler") as typeof import("../ram/ram-secret-handler");

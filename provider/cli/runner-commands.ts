@@ -196,6 +196,7 @@ async function runPass(io: RunnerIo, flags: RunFlags): Promise<RunReport> {
   }
   const counts = countOutcomes(report);
   const shown = report.outcomes.filter((o) => o.status !== "skipped" || o.reason === "another rotator holds its lease");
+  for (const r of report.retired) io.out.write(`retire ${r.name} ${r.id} ${r.result}: ${r.reason}\n`);
   if (report.outcomes.length === 0) io.out.write("no secrets\n");
   else if (shown.length > 0) printTable(io.out, shown.map(row), ["name", "status", "version", "attempts", "ms", "reason"]);
   if (shown.length === 0 && report.outcomes.length > 0) {

@@ -4,10 +4,11 @@ import type { Clock } from "../clock";
 import { ramClientFor, type AccessKeyInfo, type RamClient } from "../alicloud/ram-client";
 import { isRamUser, stsClientFor, type AccessKeyPair, type KeyPairCheck, type StsClient } from "../alicloud/sts-client";
 import type { RuntimeContext } from "../runtime-context";
-import type { RotationTarget, TestedSession } from "../rotation/rotation-target";
+import type { RetirementDone, RotationTarget, TestedSession } from "../rotation/rotation-target";
 import { holderOf, nextVersionId } from "../rotation/rotate-secret";
 import { META } from "../rotation/rotation-metadata";
 import type { SecretMeta, SecretStore } from "../store/secret-store";
+import { finishRecord, retireDueKeys, retireKey, type DeferredRetirementContext } from "./deferred-retirement";
 import { intentMetadata, isOpen, orphanCandidates, readIntent, type CreateIntent } from "./create-intent";
 import type { PreviousKeyAction } from "./ram-secret-schema";
 import { decodeRamValue, encodeRamValue, keyPairOf, ramValueAt } from "./ram-value";
@@ -21,7 +22,8 @@ import { decodeRamValue, encodeRamValue, keyPairOf, ramValueAt } from "./ram-val
  * the pair back for the protocol to store as ACSPending at once. The key is
  * Active from birth, so apply has nothing to do for a key made in this run;
  * the test step is an STS call signed with the new pair, retried while the
- * key propagates. Retire applies previousKeyAction to the ACSPrevious key.
+ * key propagates. Retire applies previousKeyAction to the ACSPrevious key,
+ * or, with a grace period, leaves it to a later runner pass.
  *
  * The only key this secret ever deletes is the one it holds as ACSPrevious
  * (to make room, or to retire it). Not even a key its own interrupted
@@ -34,6 +36,9 @@ interface Suspects {
   readonly intent: CreateIntent;
   readonly ids: readonly string[];
 }
+
+/** Where a RAM secret's metadata keeps its grace period, in seconds (absent: none). */
+export const GRACE_META = "previousKeyGracePeriodSeconds";
 
 /** RAM's documented limit per user (LimitExceeded.User.AccessKey past it). */
 export const MAX_ACCESS_KEYS_PER_USER = 2;
@@ -51,6 +56,8 @@ export interface RamTargetOptions {
   readonly secretName: string;
   readonly userName: string;
   readonly previousKeyAction: PreviousKeyAction;
+  /** Seconds the previous key keeps working before previousKeyAction is carried out by a runner pass; 0 or absent: at once. */
+  readonly previousKeyGraceSeconds?: number;
   readonly store: SecretStore;
   readonly clock: Clock;
   readonly ram: RamClient;
@@ -127,18 +134,27 @@ export class RamAccessKeyTarget implements RotationTarget {
   async retire(current: string, _versionId: string, _older: () => Promise<readonly string[]>, _tested?: TestedSession): Promise<void> {
     const { previousKeyAction, store, secretName, ram, userName } = this.options;
     if (previousKeyAction === "keep") return; // As KMS does: the old key works until the next rotation.
+    // With a grace period, finish already recorded the retirement for a later runner pass (deferred-retirement.ts).
+    if (this.deferred().graceSeconds > 0) return;
     const meta = await store.describeSecret(secretName);
     const previous = meta && holderOf(meta, "ACSPrevious");
     if (!previous) return;
     const previousId = decodeRamValue((await store.getValue(secretName, { versionId: previous.versionId })).value).AccessKeyId;
     if (previousId === decodeRamValue(current).AccessKeyId) return;
-    try {
-      if (previousKeyAction === "deactivate") await ram.updateAccessKey(userName, previousId, "Inactive");
-      else await ram.deleteAccessKey(userName, previousId);
-    } catch (e) {
-      // Already gone (a re-run, or removed by hand): what retire wanted is true.
-      if (!isManagedSecretsError(e, "TargetNotFound")) throw e;
-    }
+    await retireKey(ram, userName, previousId, previousKeyAction);
+  }
+
+  finishMetadata(current: string, at: Date): Promise<Record<string, string | null>> {
+    return finishRecord(this.deferred(), current, at);
+  }
+
+  retireDue(now: Date): Promise<RetirementDone[]> {
+    return retireDueKeys(this.deferred(), now);
+  }
+
+  private deferred(): DeferredRetirementContext {
+    const { secretName, userName, previousKeyAction, previousKeyGraceSeconds, store, ram } = this.options;
+    return { secretName, userName, previousKeyAction, graceSeconds: previousKeyGraceSeconds ?? 0, store, ram };
   }
 
   /** The ids this secret holds as ACSCurrent and ACSPrevious: keys it owns. */
@@ -228,7 +244,7 @@ export interface RamTargetHooks {
 
 /** The target for a RAM secret, with clients for the context's cloud settings (the admin credentials). */
 export function ramTargetFor(
-  params: { readonly secretName: string; readonly userName: string; readonly previousKeyAction: PreviousKeyAction },
+  params: { readonly secretName: string; readonly userName: string; readonly previousKeyAction: PreviousKeyAction; readonly previousKeyGraceSeconds?: number },
   ctx: Pick<RuntimeContext, "store" | "clock" | "cloud">,
   hooks: RamTargetHooks = {},
 ): RamAccessKeyTarget {

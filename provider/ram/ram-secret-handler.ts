@@ -10,8 +10,8 @@ import { driftOf, needsRotation } from "../health/drift";
 import { META, scheduleFor } from "../rotation/rotation-metadata";
 import { ramClientFor, type RamClient } from "../alicloud/ram-client";
 import { isRamUser, stsClientFor, type StsClient } from "../alicloud/sts-client";
-import { probeWhilePropagating, ramTargetFor, type RamTargetHooks } from "./ram-access-key-target";
-import { parseRamSecretInputs, ramSecretNameOf, validateRamSecretInputs, type RamSecretSpec } from "./ram-secret-schema";
+import { GRACE_META, probeWhilePropagating, ramTargetFor, type RamTargetHooks } from "./ram-access-key-target";
+import { graceSecondsOf, parseRamSecretInputs, ramSecretNameOf, validateRamSecretInputs, type RamSecretSpec } from "./ram-secret-schema";
 import { decodeRamValue, encodeRamValue, ramValueAt } from "./ram-value";
 
 /**
@@ -52,6 +52,7 @@ export async function diff(_id: string, olds: RamSecretOutputs, news: Record<str
     olds.rotationTrigger !== spec.rotationTrigger ||
     olds.rotationPeriod !== spec.rotationPeriod ||
     olds.previousKeyAction !== spec.previousKeyAction ||
+    olds.previousKeyGracePeriod !== spec.previousKeyGracePeriod ||
     olds.description !== spec.description ||
     olds.recoveryWindowDays !== spec.recoveryWindowDays ||
     olds.forceDeleteWithoutRecovery !== spec.forceDeleteWithoutRecovery ||
@@ -70,7 +71,7 @@ export async function create(inputs: Record<string, unknown>, ctx: RuntimeContex
   if (existing && !sameTarget(existing, spec)) throw nameConflict(name, existing, describeTarget(existing));
 
   const cloud = ctx.cloud();
-  const target = ramTargetFor({ secretName: name, userName: spec.userName, previousKeyAction: spec.previousKeyAction }, ctx, hooks);
+  const target = ramTargetFor(targetParams(name, spec), ctx, hooks);
   // Same user already stored: a retried create, or a deleted secret coming back within its window.
   // Its stored pair is the one to check, not the initial pair the program still carries.
   const adopted = existing ? undefined : await verifyAdoption(spec, ramClientFor(cloud), stsClientFor(cloud), hooks);
@@ -105,7 +106,7 @@ export async function update(id: string, olds: RamSecretOutputs, news: Record<st
   const meta = await requireLive(ctx, id);
   await store.updateSecret(id, { description: spec.description, metadata: metadataFor(spec, meta.metadata[META.lastRotatedAt] ?? clock().toISOString()) });
 
-  const target = ramTargetFor({ secretName: id, userName: spec.userName, previousKeyAction: spec.previousKeyAction }, ctx, hooks);
+  const target = ramTargetFor(targetParams(id, spec), ctx, hooks);
   const requested = olds.rotationTrigger !== spec.rotationTrigger || needsRotation(drift.filter((d) => d !== "rejected"));
   // Refresh saw the key deleted or disabled: confirm with a signed call before replacing it.
   const broken = !requested && olds.accessKeyStatus !== undefined && olds.accessKeyStatus !== "Active" && !(await target.accepts((await store.getValue(id)).value));
@@ -188,9 +189,14 @@ function metadataFor(spec: RamSecretSpec, lastRotatedAt: string): Record<string,
     [META.kind]: "ram",
     userName: spec.userName,
     previousKeyAction: spec.previousKeyAction,
+    [GRACE_META]: graceSecondsOf(spec) > 0 ? String(graceSecondsOf(spec)) : null,
     recoveryWindowDays: String(spec.recoveryWindowDays),
     ...scheduleFor(period === undefined ? undefined : String(period), lastRotatedAt),
   };
+}
+
+function targetParams(secretName: string, spec: RamSecretSpec) {
+  return { secretName, userName: spec.userName, previousKeyAction: spec.previousKeyAction, previousKeyGraceSeconds: graceSecondsOf(spec) };
 }
 
 function periodSecondsOf(spec: RamSecretSpec): number | undefined {
@@ -217,6 +223,7 @@ async function outputsFor(name: string, spec: RamSecretSpec, ctx: RuntimeContext
     userName: spec.userName,
     initialAccessKeyId: spec.initialAccessKeyId,
     previousKeyAction: spec.previousKeyAction,
+    ...(spec.previousKeyGracePeriod === undefined ? {} : { previousKeyGracePeriod: spec.previousKeyGracePeriod }),
     description: spec.description,
     ...(spec.rotationPeriod === undefined ? {} : { rotationPeriod: spec.rotationPeriod }),
     ...(spec.rotationTrigger === undefined ? {} : { rotationTrigger: spec.rotationTrigger }),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ManagedSecretsError } from "../errors";
 import { parseRotationPeriod, ROTATION_PERIOD_FORM } from "../validation/rotation-period";
+import { GRACE_PERIOD_FORM, parseGracePeriod } from "./grace-period";
 import {
   DEFAULT_RECOVERY_WINDOW_DAYS,
   MAX_RECOVERY_WINDOW_DAYS,
@@ -52,6 +53,9 @@ export const ramSecretInputsSchema = z
     previousKeyAction: z
       .enum(PREVIOUS_KEY_ACTIONS, { error: 'must be "keep" (stays Active until the next rotation, as KMS does), "deactivate" or "delete"' })
       .default("keep"),
+    previousKeyGracePeriod: text(GRACE_PERIOD_FORM)
+      .refine((v) => parseGracePeriod(v) !== undefined, { error: `must be ${GRACE_PERIOD_FORM}` })
+      .optional(),
     description: text("a string").max(1024, { error: "must be at most 1024 characters" }).default(""),
     recoveryWindowDays: z
       .number({ error: windowDays })
@@ -61,7 +65,26 @@ export const ramSecretInputsSchema = z
       .default(DEFAULT_RECOVERY_WINDOW_DAYS),
     forceDeleteWithoutRecovery: z.boolean({ error: "must be true or false" }).default(false),
   })
-  .strip();
+  .strip()
+  .superRefine((spec, ctx) => {
+    const grace = graceSecondsOf(spec);
+    if (grace === 0) return;
+    if (spec.previousKeyAction === "keep") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["previousKeyGracePeriod"],
+        message: 'applies only with previousKeyAction "deactivate" or "delete" ("keep" never retires the previous key)',
+      });
+    }
+    const period = spec.rotationPeriod === undefined ? undefined : parseRotationPeriod(spec.rotationPeriod);
+    if (period !== undefined && grace >= period) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["previousKeyGracePeriod"],
+        message: `must be shorter than rotationPeriod (${spec.rotationPeriod}): RAM allows 2 AccessKeys per user, so the next rotation deletes the previous key to make room for its own`,
+      });
+    }
+  });
 
 /** Inputs as the user writes them (defaults optional). */
 export type RamSecretInputs = z.input<typeof ramSecretInputsSchema>;
@@ -104,4 +127,9 @@ function stripEngineKeys(raw: unknown): unknown {
   // The engine adds __provider to every dynamic resource's inputs.
   const { __provider, ...rest } = raw as Record<string, unknown>;
   return rest;
+}
+
+/** The grace period in seconds; 0 when absent or "0". */
+export function graceSecondsOf(spec: Pick<RamSecretSpec, "previousKeyGracePeriod">): number {
+  return spec.previousKeyGracePeriod === undefined ? 0 : (parseGracePeriod(spec.previousKeyGracePeriod) ?? 0);
 }

@@ -57,6 +57,8 @@ export interface RamSecretOutputs {
   /** The pair the secret adopted at creation (an id, not secret). */
   readonly initialAccessKeyId: string;
   readonly previousKeyAction: "keep" | "deactivate" | "delete";
+  /** As declared, e.g. "1h": how long the previous key keeps working before previousKeyAction. */
+  readonly previousKeyGracePeriod?: string;
   readonly description: string;
   readonly rotationPeriod?: string;
   readonly rotationTrigger?: string | number;

@@ -150,8 +150,9 @@ async function runSteps(options: RotateOptions): Promise<RotationOutcome> {
       await store.updateVersionStage(name, { stage: "ACSCurrent", moveToVersionId: versionId, removeFromVersionId: current.versionId });
     }
     await store.updateVersionStage(name, { stage: "ACSPending", removeFromVersionId: versionId });
+    const finishedAt = options.clock();
     await store.updateSecret(name, {
-      metadata: { ...rotationScheduleAfter(meta.metadata, options.clock()), ...finishMetadata(options.metadata) },
+      metadata: { ...rotationScheduleAfter(meta.metadata, finishedAt), ...finishMetadata(options.metadata), ...(await target.finishMetadata?.(pendingValue, finishedAt)) },
     });
     await afterStep?.("finish", versionId);
 

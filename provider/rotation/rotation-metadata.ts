@@ -35,6 +35,8 @@ export const TARGET_METADATA_KEYS = [
   "bastionUser",
   "userName",
   "previousKeyAction",
+  // A shorter grace than declared would cut off apps still on the previous key.
+  "previousKeyGracePeriodSeconds",
 ] as const;
 
 /** Metadata after a rotation (or creation) at `now`: next due time follows the declared period. */

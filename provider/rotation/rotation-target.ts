@@ -37,6 +37,28 @@ export interface RotationTarget {
   retire(current: string, versionId: string, older: () => Promise<readonly string[]>, tested?: TestedSession): Promise<void>;
   /** A fresh value to rotate to when no custom value is given. */
   generate(): Promise<string>;
+  /**
+   * Optional: metadata the finish step writes along with the new schedule,
+   * read once the stages have moved (`current` is the new ACSCurrent value,
+   * `at` the time the rotation records as its own: `run --at` moves it).
+   * One write with finish, so no crash can come between the new value
+   * becoming current and what must follow it being recorded (a retirement
+   * put off by a grace period).
+   */
+  finishMetadata?(current: string, at: Date): Promise<Readonly<Record<string, string | null>>>;
+  /**
+   * Optional: carry out the retirements recorded as pending that are due at
+   * `now` (see rotation/pending-retirements.ts). The runner calls it under the
+   * secret's lease; safe to call again after a crash.
+   */
+  retireDue?(now: Date): Promise<readonly RetirementDone[]>;
+}
+
+/** One pending retirement settled: carried out (or found already done), or dropped without touching anything. */
+export interface RetirementDone {
+  readonly id: string;
+  readonly result: "deactivated" | "deleted" | "dropped";
+  readonly reason: string;
 }
 
 /** A session opened ahead of apply. */

@@ -2,7 +2,7 @@ import { ManagedSecretsError } from "../errors";
 import type { RuntimeContext } from "../runtime-context";
 import type { SecretMeta } from "../store/secret-store";
 import { EcsSshTarget } from "../ecs/ecs-ssh-target";
-import { ramTargetFor } from "../ram/ram-access-key-target";
+import { GRACE_META, ramTargetFor } from "../ram/ram-access-key-target";
 import type { RotationTarget } from "./rotation-target";
 import { META } from "./rotation-metadata";
 import { bastionWithCredential } from "../ssh/bastion-credentials";
@@ -28,6 +28,8 @@ function authenticated(target: RotationTarget, authenticate: () => Promise<void>
   let checked: Promise<void> | undefined;
   const ready = () => (checked ??= authenticate());
   const prepareApply = target.prepareApply?.bind(target);
+  const finishMetadata = target.finishMetadata?.bind(target);
+  const retireDue = target.retireDue?.bind(target);
   return {
     ready,
     accepts: async (value) => (await ready(), target.accepts(value)),
@@ -36,6 +38,8 @@ function authenticated(target: RotationTarget, authenticate: () => Promise<void>
     test: async (value) => (await ready(), target.test(value)),
     retire: async (current, versionId, older, tested) => (await ready(), target.retire(current, versionId, older, tested)),
     generate: () => target.generate(),
+    ...(finishMetadata ? { finishMetadata: async (current: string, at: Date) => (await ready(), finishMetadata(current, at)) } : {}),
+    ...(retireDue ? { retireDue: async (now: Date) => (await ready(), retireDue(now)) } : {}),
   };
 }
 
@@ -46,7 +50,11 @@ function targetFrom(meta: SecretMeta, ctx: Pick<RuntimeContext, "store" | "clock
       throw new ManagedSecretsError("StoreUnreadable", `secret ${meta.name} lacks the RAM user it needs to be rotated`, { secretName: meta.name });
     }
     const action = m.previousKeyAction === "deactivate" || m.previousKeyAction === "delete" ? m.previousKeyAction : "keep";
-    return ramTargetFor({ secretName: meta.name, userName: m.userName, previousKeyAction: action }, ctx);
+    const grace = Number(m[GRACE_META] ?? 0);
+    return ramTargetFor(
+      { secretName: meta.name, userName: m.userName, previousKeyAction: action, previousKeyGraceSeconds: Number.isInteger(grace) && grace > 0 ? grace : 0 },
+      ctx,
+    );
   }
   if (m[META.kind] === "ecs" && m.transport === "cloudAssistant") {
     if (!m.regionId || !m.instanceId || !m.managedUser) {

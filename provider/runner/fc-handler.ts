@@ -12,7 +12,7 @@
  */
 import { runtimeContext } from "../runtime-context";
 import { targetFromMetadata } from "../rotation/target-from-metadata";
-import { countOutcomes, DEFAULT_CONCURRENCY, runOnce } from "./run-once";
+import { countOutcomes, DEFAULT_CONCURRENCY, runOnce, type RunReport } from "./run-once";
 import { createLogger } from "../log";
 import { blastRadiusGate } from "./blast-radius";
 import { blastRadiusFromEnv } from "./blast-radius-env";
@@ -46,8 +46,14 @@ export async function handler(_event: unknown, context: FcContext = {}): Promise
     logger,
   });
   const counts = countOutcomes(report);
-  const summary = JSON.stringify({ judgedAt: report.judgedAt, ...counts, purged: report.purged.length, failedSecrets: report.outcomes.filter((o) => o.status === "failed").map((o) => o.name), ...(report.stoppedEarly ? { stoppedEarly: report.stoppedEarly } : {}) });
+  const summary = JSON.stringify({ judgedAt: report.judgedAt, ...counts, purged: report.purged.length, failedSecrets: failedNames(report), ...(report.stoppedEarly ? { stoppedEarly: report.stoppedEarly } : {}) });
   logger.info({ event: "pass-complete", ...counts }, "rotation pass complete");
   if (counts.failed > 0) logger.error({ event: "pass-failed", failed: counts.failed }, `rotation pass finished with ${counts.failed} failure(s): ${summary}`);
   return summary;
+}
+
+/** Secrets whose rotation or due retirement failed in this pass, each once. */
+function failedNames(report: RunReport): string[] {
+  const names = [...report.outcomes.filter((o) => o.status === "failed"), ...report.retired.filter((r) => r.result === "failed")].map((f) => f.name);
+  return [...new Set(names)];
 }

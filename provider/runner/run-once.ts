@@ -8,6 +8,7 @@ import { judgeDue } from "./due";
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "../retry";
 import { THROTTLED, mapAdaptive, type AdaptivePoolOptions, type AdaptivePoolStats } from "./adaptive-pool";
 import { isThrottled } from "./throttling";
+import { retireDue, type RetirementReport } from "./due-retirements";
 import { selects, type SelectTerm } from "./selection";
 
 /**
@@ -48,6 +49,8 @@ export interface RunReport {
   readonly throttling?: AdaptivePoolStats;
   /** Secrets whose recovery window had passed, removed in this pass. */
   readonly purged: readonly string[];
+  /** Previous credentials whose grace period had ended, retired in this pass (due-retirements.ts). */
+  readonly retired: readonly RetirementReport[];
   /** Why the pass stopped starting rotations before all due ones (blast-radius.ts). */
   readonly stoppedEarly?: string;
 }
@@ -104,6 +107,8 @@ export function withPermissionHint(reason: string): string {
 export function countOutcomes(report: RunReport): Record<OutcomeStatus, number> {
   const counts: Record<OutcomeStatus, number> = { rotated: 0, "would-rotate": 0, skipped: 0, failed: 0, "not-attempted": 0 };
   for (const o of report.outcomes) counts[o.status]++;
+  // A retirement that failed is retried by the next pass, but this pass failed at it.
+  counts.failed += report.retired.filter((r) => r.result === "failed").length;
   return counts;
 }
 
@@ -126,6 +131,7 @@ export async function runOnce(options: RunOptions): Promise<RunReport> {
     },
   });
   const secrets = listed.filter((meta) => selects(options.select, meta));
+  const retired = await retireDue({ ...options, describeFailure: withPermissionHint }, secrets, judgedAt);
   const verdicts = secrets.map((meta) => ({ meta, verdict: judgeDue(meta, judgedAt) }));
   const gate = options.dryRun ? undefined : options.gate;
   const due = gate ? gate.order(verdicts.filter((v) => v.verdict.due)) : verdicts.filter((v) => v.verdict.due);
@@ -157,7 +163,7 @@ export async function runOnce(options: RunOptions): Promise<RunReport> {
 
   const outcomes = [...rotated, ...notDue, ...unreadable].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const stoppedEarly = gate?.stoppedEarly();
-  return { startedAt, judgedAt: judgedAt.toISOString(), outcomes, purged, throttling, ...(stoppedEarly ? { stoppedEarly } : {}) };
+  return { startedAt, judgedAt: judgedAt.toISOString(), outcomes, purged, retired, throttling, ...(stoppedEarly ? { stoppedEarly } : {}) };
 }
 
 async function rotateOne(options: RunOptions, meta: SecretMeta, why: string, judgedAt: Date, lastTry: boolean): Promise<SecretOutcome | typeof THROTTLED> {

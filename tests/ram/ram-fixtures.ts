@@ -3,7 +3,7 @@ import { startEmulator, type EmulatorHandle } from "../../emulator";
 import type { CloudSettings } from "../../provider/alicloud/cloud-settings";
 import type { RuntimeContext } from "../../provider/runtime-context";
 import type { RamHandlerHooks } from "../../provider/ram/ram-secret-handler";
-import type { TestStore } from "../support/test-store";
+import { createTestStore, type StoreBackend, type TestStore } from "../support/test-store";
 import * as $Ram from "@alicloud/ram20150501";
 import { ramClient, stsClient, type Credentials } from "../emulator/emulator-helpers";
 
@@ -95,4 +95,25 @@ export function assertNoSecret(text: string, ...secrets: string[]): void {
 
 export function arnOf(ram: RamEmulator, userName: string): string {
   return `acs:ram::${ram.emu.accountId}:user/${userName}`;
+}
+
+/**
+ * A suite's hooks: one emulator for the suite, a fresh store of `backend` per
+ * test, injected faults cleared after each. Call inside a describe; read the
+ * fields inside tests.
+ */
+export function useRamSuite(backend: StoreBackend): { readonly cloud: RamEmulator; readonly t: TestStore } {
+  const state = {} as { cloud: RamEmulator; t: TestStore };
+  before(async () => {
+    state.cloud = await startRamEmulator();
+  });
+  after(async () => state.cloud?.stop());
+  beforeEach(async () => {
+    state.t = await createTestStore({ backend });
+  });
+  afterEach(async () => {
+    state.cloud.emu.control.clearFaults();
+    await state.t[Symbol.asyncDispose]();
+  });
+  return state;
 }
