@@ -206,22 +206,23 @@ export class KmsSecretStore implements SecretStore {
    * filter returns at most KMS_TAG_FILTER_MAX secrets, so a first page that
    * reports that many means the filter may have cut the list short: then
    * every secret of the account is listed and the format tag picked here.
+   * The first page tells how many follow; those are read LIST_CONCURRENCY at a
+   * time, since a fleet's listing is the one part of a pass that grows with it.
    */
   async #listProductSecrets(): Promise<KmsSecretSummary[]> {
-    const out: KmsSecretSummary[] = [];
     const byFormatTag = [{ Key: "TagKey" as const, Values: [FORMAT_TAG] }];
+    const page = (pageNumber: number, filters: typeof byFormatTag | undefined) =>
+      this.#call((kms) => kms.listSecrets({ pageNumber, pageSize: KMS_PAGE_SIZE, ...(filters ? { filters } : {}) }));
     try {
       let filters: typeof byFormatTag | undefined = byFormatTag;
-      for (let page = 1; ; page++) {
-        const { totalCount, secrets } = await this.#call((kms) => kms.listSecrets({ pageNumber: page, pageSize: KMS_PAGE_SIZE, ...(filters ? { filters } : {}) }));
-        if (filters !== undefined && page === 1 && totalCount >= KMS_TAG_FILTER_MAX) {
-          filters = undefined;
-          page = 0;
-          continue;
-        }
-        out.push(...secrets.filter((s) => s.tags.some((t) => t.key === FORMAT_TAG)));
-        if (secrets.length === 0 || page * KMS_PAGE_SIZE >= totalCount) return out;
+      let first = await page(1, filters);
+      if (first.totalCount >= KMS_TAG_FILTER_MAX) {
+        filters = undefined;
+        first = await page(1, filters);
       }
+      const more = Array.from({ length: Math.max(0, Math.ceil(first.totalCount / KMS_PAGE_SIZE) - 1) }, (_, i) => i + 2);
+      const rest = await mapBounded(more, LIST_CONCURRENCY, async (n) => (await page(n, filters)).secrets);
+      return [first.secrets, ...rest].flat().filter((s) => s.tags.some((t) => t.key === FORMAT_TAG));
     } catch (e) {
       throw storeErrorFrom(e);
     }
