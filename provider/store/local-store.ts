@@ -481,7 +481,8 @@ function toMeta(secret: StoredSecret): SecretMeta {
   return {
     name: secret.name,
     description: secret.description,
-    metadata: Object.fromEntries(Object.entries(secret.metadata)),
+    // Spread defines own data properties, so a "__proto__" metadata key is copied as data.
+    metadata: { ...secret.metadata },
     createdAt: secret.createdAt,
     updatedAt: secret.updatedAt,
     ...(secret.plannedDeleteAt === undefined ? {} : { plannedDeleteAt: secret.plannedDeleteAt }),

@@ -372,6 +372,22 @@ describe("LocalSecretStore (local file specifics)", function () {
       assert.equal((await open().describeSecret("db"))?.description, "next");
     });
 
+    it("a whole record whose writer died before committing it is invisible to readers and kept by the next writer", async function () {
+      const store = open();
+      await createDb(store);
+      const afterFirst = await readFile(path);
+      await store.updateSecret("db", { description: "durable, never committed" });
+      const afterSecond = await readFile(path);
+      // The second record is on disk, but the commit slots are as the first write left them.
+      afterFirst.copy(afterSecond, 512, 512, RECORDS_START);
+      await writeFile(path, afterSecond);
+      assert.equal((await open().describeSecret("db"))?.description, "the database root", "a reader stops at the committed end");
+      await open().updateSecret("db", { metadata: { next: "1" } });
+      const meta = await open().describeSecret("db");
+      assert.equal(meta?.description, "durable, never committed", "the writer took the whole record past the committed end");
+      assert.equal(meta?.metadata.next, "1");
+    });
+
     it("a compaction that fails before its rename removes its temp file and changes nothing", async function () {
       const store = open();
       await createDb(store);
