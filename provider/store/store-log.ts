@@ -60,8 +60,10 @@ const MIN_GARBAGE_FOR_COMPACTION = 2048;
  * never take them: a writer whose slot write fails removes its record.
  */
 export async function readLog(handle: FileHandle, source: string, passphrase: string, state?: LogState, writer = false): Promise<OpenedLog> {
+  const headBytes = await readAt(handle, 0, HEAD_BYTES);
+  // The size is taken after the slots: a writer moves a slot only once its record is in the file, so
+  // the other order could see an append's slot but not its bytes and call the file truncated.
   const { size } = await handle.stat();
-  const headBytes = await readAt(handle, 0, Math.min(size, HEAD_BYTES));
   if (!isLogFile(headBytes)) {
     if (headBytes.toString("latin1").trimStart().startsWith("{")) return { kind: "v1" };
     throw damaged(source, "it is not a managed-secrets store file");
