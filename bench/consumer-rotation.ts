@@ -11,11 +11,16 @@
  *   measured.
  *
  * Each app policy is one of the ways Alibaba's clients re-read a secret:
- * `ttl` (the Secrets Manager clients' cache, default TTL 1 h: no re-read within
- * a run this short), `refresh-on-error` (the same cache, re-read and retried
- * once when the call is refused for its key, as Alibaba's managed credentials
- * providers do), `every-call` (no cache). Prints counts; asserts nothing.
- * No credential is printed.
+ * `ttl` (the Secrets Manager clients' cache, default TTL 1 h on the run's
+ * clock: no re-read within a wall-clock run this short), `refresh-on-error`
+ * (the same cache, re-read and retried once when the call is refused for its
+ * key, as Alibaba's managed credentials providers do), `every-call` (no
+ * cache). Prints counts; asserts nothing. No credential is printed.
+ *
+ * The grace rows (`deactivate` / `delete` with previousKeyGracePeriod 1h) run
+ * on a test clock: each rotation, then the clock moved past the grace period
+ * (and so past the apps' 1 h cache), then a runner pass (runOnce) that
+ * retires the previous key, as the runner's next timer tick would.
  */
 import { setTimeout as delay } from "node:timers/promises";
 import Kms, * as $Kms from "@alicloud/kms20160120";
@@ -28,7 +33,9 @@ import * as ram from "../provider/ram/ram-secret-handler";
 import { PREVIOUS_KEY_ACTIONS, type PreviousKeyAction } from "../provider/ram/ram-secret-schema";
 import { rotateSecret } from "../provider/rotation/rotate-secret";
 import { targetFromMetadata } from "../provider/rotation/target-from-metadata";
+import { runOnce } from "../provider/runner/run-once";
 import type { RuntimeContext } from "../provider/runtime-context";
+import { testClock, type TestClock } from "../tests/support/test-clock";
 import { startSshHost, hostTarget } from "../tests/support/ssh-host";
 import { startKmsEmulatorStore, type KmsEmulatorStore } from "../tests/store/kms-emulator-store";
 import { close, connect } from "./floor";
@@ -36,6 +43,13 @@ import { close, connect } from "./floor";
 const ROTATIONS = Number(process.env.BENCH_CONSUMER_ROTATIONS ?? 10);
 /** Time between rotations, so apps run on each new value for a while. */
 const PAUSE_MS = Number(process.env.BENCH_CONSUMER_PAUSE_MS ?? 300);
+
+/** Alibaba's Secrets Manager clients' default cache TTL. */
+const CACHE_TTL_MS = 60 * 60_000;
+/** The grace rows' previousKeyGracePeriod, and how far past it the runner's next pass comes. */
+const GRACE = "1h";
+const GRACE_MS = 60 * 60_000;
+const RUNNER_TICK_MS = 60_000;
 
 const POLICIES = ["ttl", "refresh-on-error", "every-call"] as const;
 type Policy = (typeof POLICIES)[number];
@@ -50,12 +64,14 @@ interface AppStats {
 }
 
 /** An app's loop: read, call, and (per policy) re-read; a call counts as failed when the app's last attempt failed. */
-async function app<T>(policy: Policy, read: () => Promise<T>, call: (v: T) => Promise<string | undefined>, running: () => boolean): Promise<AppStats> {
+async function app<T>(policy: Policy, read: () => Promise<T>, call: (v: T) => Promise<string | undefined>, running: () => boolean, now: () => number): Promise<AppStats> {
   const stats: AppStats = { policy, calls: 0, failed: 0, reads: 1, codes: {} };
   let value = await read();
+  let readAt = now();
   while (running()) {
-    if (policy === "every-call") {
+    if (policy === "every-call" || now() - readAt >= CACHE_TTL_MS) {
       value = await read();
+      readAt = now();
       stats.reads++;
     }
     stats.calls++;
@@ -107,9 +123,10 @@ async function runApps<T>(
   read: () => Promise<T>,
   call: (v: T) => Promise<string | undefined>,
   rotate: () => Promise<void>,
+  now: () => number = Date.now,
 ): Promise<AppStats[]> {
   let running = true;
-  const apps = POLICIES.map((p) => app(p, read, call, () => running));
+  const apps = POLICIES.map((p) => app(p, read, call, () => running, now));
   await delay(PAUSE_MS);
   try {
     for (let i = 0; i < ROTATIONS; i++) {
@@ -125,24 +142,39 @@ async function runApps<T>(
 function printRow(what: string, stats: readonly AppStats[], extra = ""): void {
   for (const s of stats) {
     const codes = Object.entries(s.codes).map(([c, n]) => `${c} x${n}`).join(", ");
-    console.log(`${what.padEnd(22)} ${s.policy.padEnd(17)} ${String(s.calls).padStart(6)} ${String(s.failed).padStart(7)} ${String(s.reads).padStart(6)}  ${codes}${extra}`);
+    console.log(`${what.padEnd(26)} ${s.policy.padEnd(17)} ${String(s.calls).padStart(6)} ${String(s.failed).padStart(7)} ${String(s.reads).padStart(6)}  ${codes}${extra}`);
   }
 }
 
-async function benchRam(kms: KmsEmulatorStore, ctx: RuntimeContext, action: PreviousKeyAction): Promise<void> {
-  const userName = `bench-app-${action}`;
+async function benchRam(kms: KmsEmulatorStore, ctx: RuntimeContext, action: PreviousKeyAction, clock?: TestClock): Promise<void> {
+  const grace = clock !== undefined;
+  const userName = `bench-app-${action}${grace ? "-grace" : ""}`;
   kms.emulator.control.createUser({ name: userName });
   const key = kms.emulator.control.createAccessKey(userName);
   const { id } = await ram.create(
-    { userName, initialAccessKeyId: key.accessKeyId, initialAccessKeySecret: key.accessKeySecret, previousKeyAction: action },
+    {
+      userName,
+      initialAccessKeyId: key.accessKeyId,
+      initialAccessKeySecret: key.accessKeySecret,
+      previousKeyAction: action,
+      ...(grace ? { previousKeyGracePeriod: GRACE } : {}),
+    },
     ctx,
   );
-  const stats = await runApps(secretReader(kms, id), stsCaller(kms), async () => {
+  let retired = 0;
+  const rotate = async () => {
     const meta = await kms.store.describeSecret(id);
     if (!meta) throw new Error(`${id} vanished`);
     await rotateSecret({ store: kms.store, name: id, target: targetFromMetadata(meta, ctx), owner: "bench", clock: ctx.clock });
-  });
-  printRow(`RAM ${action}`, stats);
+    if (!clock) return;
+    // Apps run on the new key while the old one is still in its grace; then the time passes and the runner's next tick comes.
+    await delay(PAUSE_MS);
+    clock.advance(GRACE_MS + RUNNER_TICK_MS);
+    const pass = await runOnce({ store: kms.store, clock: ctx.clock, owner: "bench-runner", targetFor: (m) => targetFromMetadata(m, ctx) });
+    retired += pass.retired.filter((r) => r.result === "deleted" || r.result === "deactivated").length;
+  };
+  const stats = await runApps(secretReader(kms, id), stsCaller(kms), rotate, () => ctx.clock().getTime());
+  printRow(`RAM ${action}${grace ? ` +${GRACE} grace` : ""}`, stats, grace ? `   (${retired} previous keys retired by runner passes)` : "");
 }
 
 async function benchEcsPassword(kms: KmsEmulatorStore): Promise<void> {
@@ -184,17 +216,21 @@ async function benchEcsPassword(kms: KmsEmulatorStore): Promise<void> {
 }
 
 export async function runConsumerRotationBench(): Promise<void> {
-  const kms = await startKmsEmulatorStore();
-  const ctx: RuntimeContext = { store: kms.store, clock: () => new Date(), owner: "bench", cloud: () => kms.cloud };
+  // The grace rows move this clock; the rows before them never do, so for them it is the wall clock.
+  const clock = testClock();
+  const kms = await startKmsEmulatorStore({ clock: clock.now });
+  const ctx: RuntimeContext = { store: kms.store, clock: clock.now, owner: "bench", cloud: () => kms.cloud };
   try {
     console.log(`\napps using a credential through ${ROTATIONS} rotations (${PAUSE_MS} ms apart); failed = calls whose last attempt was refused`);
-    console.log(`${"secret".padEnd(22)} ${"app re-reads".padEnd(17)} ${"calls".padStart(6)} ${"failed".padStart(7)} ${"reads".padStart(6)}  refusals`);
+    console.log(`${"secret".padEnd(26)} ${"app re-reads".padEnd(17)} ${"calls".padStart(6)} ${"failed".padStart(7)} ${"reads".padStart(6)}  refusals`);
     for (const action of PREVIOUS_KEY_ACTIONS) await benchRam(kms, ctx, action);
+    for (const action of ["deactivate", "delete"] as const) await benchRam(kms, ctx, action, clock);
     await benchEcsPassword(kms);
     console.log(
       "\nAWS, for comparison (single user, https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotation-strategy.html):\n" +
         "between the password changing in the database and the secret being updated there is a short window with a low risk of\n" +
-        "refused calls, mitigated by retrying; the ECS row's apply->finish window is that window here.",
+        "refused calls, mitigated by retrying; the ECS row's apply->finish window is that window here. The RAM rows have two\n" +
+        "keys, so they need no such window: AWS's alternating-users strategy is their counterpart.",
     );
   } finally {
     await kms.dispose();

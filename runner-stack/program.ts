@@ -15,6 +15,8 @@ export function runnerStack(config = new pulumi.Config("managed-secrets-runner")
     maxFailures: config.get("maxFailures"),
     perHost: config.getNumber("perHost"),
     ratePerMinute: config.getNumber("ratePerMinute"),
+    cloudMonitorEvents: config.getBoolean("cloudMonitorEvents"),
+    cloudMonitorGroupId: config.get("cloudMonitorGroupId"),
     secretPrefix: config.get("secretPrefix"),
     functionName: config.get("functionName"),
     dkmsInstanceId: config.get("dkmsInstanceId"),

@@ -91,6 +91,10 @@ export interface RunnerDeploymentInput {
   perHost?: number | undefined;
   /** Rotation starts per minute across a pass. */
   ratePerMinute?: number | undefined;
+  /** Report every rotation attempt as a CloudMonitor custom event (default true); the policy then grants cms:PutCustomEvent. */
+  cloudMonitorEvents?: boolean | undefined;
+  /** The CloudMonitor application group the events belong to (digits). */
+  cloudMonitorGroupId?: string | undefined;
   secretPrefix?: string | undefined;
   functionName?: string | undefined;
   vpc?: { vpcId: string; vswitchIds: string[]; securityGroupId: string } | undefined;

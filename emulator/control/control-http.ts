@@ -27,6 +27,7 @@ const ROUTES: Array<[method: string, path: RegExp, route: Route]> = [
     (c, b, m) => c.setInstanceStatus(decodeURIComponent(m[1] ?? ""), str(b.status) as never),
   ],
   ["POST", /^\/kms\/instances$/, (c, b) => c.addKmsInstance({ instanceId: str(b.instanceId) ?? "", keyIds: b.keyIds as never })],
+  ["GET", /^\/cms\/custom-events$/, (c) => ({ events: c.customEvents() })],
   ["GET", /^\/clock$/, (c) => ({ now: c.now().toISOString() })],
   ["POST", /^\/clock\/advance$/, (c, b) => ({ now: c.advanceClock(num(b.ms) ?? Number.NaN).toISOString() })],
   ["POST", /^\/clock\/set$/, (c, b) => ({ now: c.setTime(str(b.time) ?? "").toISOString() })],

@@ -6,7 +6,7 @@ import type { DropPhase, FaultRegistry, FaultSpec } from "../router/faults";
 import type { RequestQuotas } from "../router/request-quotas";
 import { checkKmsQpsLimits, kmsQpsGroup, type KmsQpsLimits } from "../products/kms/kms-quotas";
 import type { EmulatorState } from "../state/emulator-state";
-import type { InstanceStatus, InvocationRecord } from "../state/state-types";
+import type { CustomEventRecord, InstanceStatus, InvocationRecord } from "../state/state-types";
 
 export interface CreateUserInput {
   name: string;
@@ -205,6 +205,11 @@ export class EmulatorControl {
   }
 
   /** Every Cloud Assistant invocation the service keeps (content, parameters, output), as stored: for tests that scan them. */
+  /** What CloudMonitor's PutCustomEvent received, oldest first. */
+  customEvents(): CustomEventRecord[] {
+    return structuredClone(this.state.data.customEvents ?? []);
+  }
+
   invocationRecords(): InvocationRecord[] {
     return structuredClone(Object.values(this.state.data.invocations));
   }

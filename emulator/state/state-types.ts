@@ -157,6 +157,17 @@ export interface EmulatorStateData {
   policies?: Record<string, PolicyRecord>;
   roles?: Record<string, RoleRecord>;
   stsSessions?: Record<string, StsSessionRecord>;
+  /** CloudMonitor PutCustomEvent calls received, oldest first; absent before CloudMonitor was emulated. */
+  customEvents?: CustomEventRecord[];
+}
+
+export interface CustomEventRecord {
+  eventName: string;
+  content: string;
+  /** As the caller sent it (Unix ms or yyyyMMddTHHmmss.SSSZ), or null. */
+  time: string | null;
+  groupId: string;
+  receivedAt: string;
 }
 
 export interface KmsInstanceRecord {

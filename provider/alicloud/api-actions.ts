@@ -23,6 +23,8 @@ export const RUNNER_API_ACTIONS = {
   sts: [],
   // EcsSecret with connection.transport "cloudAssistant" (provider/ecs/cloud-assistant-client.ts).
   ecs: ["DescribeInstances", "DescribeCloudAssistantStatus", "RunCommand", "DescribeInvocationResults", "DescribeInvocations"],
+  // Rotation events (provider/events/cloudmonitor-sink.ts), while the runner's cloudMonitorEvents is on.
+  cms: ["PutCustomEvent"],
 } as const satisfies Record<string, readonly string[]>;
 
 /**
@@ -48,6 +50,7 @@ export const UNAUTHORIZED_ACTIONS = {
   ram: [],
   sts: ["GetCallerIdentity"],
   ecs: [],
+  cms: [],
 } as const satisfies Record<keyof typeof RUNNER_API_ACTIONS, readonly string[]>;
 
 /** Actions only `pulumi up` / refresh / the CLI make (create, describe, delete, restore): never granted to the runner. */
@@ -56,6 +59,7 @@ export const PROVIDER_ONLY_ACTIONS = {
   ram: ["GetUser", "GetAccessKeyLastUsed"],
   sts: [],
   ecs: [],
+  cms: [],
 } as const satisfies Record<keyof typeof RUNNER_API_ACTIONS, readonly string[]>;
 
 export type Product = keyof typeof RUNNER_API_ACTIONS;

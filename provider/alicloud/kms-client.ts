@@ -1,4 +1,5 @@
 import type { $OpenApiUtil } from "@alicloud/openapi-core";
+import { rpcPostParams } from "./rpc-params";
 
 /**
  * KMS Secrets Manager 2016-01-20, one method per API action, nothing more:
@@ -114,17 +115,7 @@ export function createKmsClient(config: $OpenApiUtil.Config): KmsClient {
   async function call(action: string, params: Record<string, string | number | boolean | undefined>): Promise<Body> {
     const body: Record<string, string> = {};
     for (const [k, v] of Object.entries(params)) if (v !== undefined) body[k] = String(v);
-    const spec = new util.Params({
-      action,
-      version: KMS_API_VERSION,
-      protocol: "HTTPS",
-      pathname: "/",
-      method: "POST",
-      authType: "AK",
-      style: "RPC",
-      reqBodyType: "formData",
-      bodyType: "json",
-    });
+    const spec = rpcPostParams(action, KMS_API_VERSION);
     try {
       const response = await sdk.callApi(spec, new util.OpenApiRequest({ body }), new RuntimeOptions({ autoretry: false }));
       return (response.body ?? {}) as Body;

@@ -9,8 +9,12 @@ import { targetFromMetadata } from "../rotation/target-from-metadata";
 import { ecsValueFrom } from "../ecs/ecs-ssh-target";
 import { META } from "../rotation/rotation-metadata";
 import { printRecord, printTable, type Output } from "./output";
-import { CheckFailed, registerRunnerCommands, RunFailed, RunStoppedEarly, type RunnerIo } from "./runner-commands";
+import { CheckFailed, parseConcurrency, registerRunnerCommands, RunFailed, RunStoppedEarly, type RunnerIo } from "./runner-commands";
 import { registerAdoptCommands } from "./adopt-commands";
+import { blastRadiusOptions } from "./blast-radius-options";
+import { observedRotation, refuseFleetFlags, rotateSelected, type RotateSelectedFlags } from "./rotate-selected";
+import { eventOptions, eventSinkFrom } from "./event-options";
+import { createLogger } from "../log";
 import { LOG_FORMAT_ENV, LOG_FORMATS } from "./log-format";
 
 /**
@@ -24,7 +28,7 @@ export const EXIT_CODES = { done: 0, failed: 1, usage: 2, stoppedEarly: 3 } as c
 
 const EXIT_CODES_HELP = `
 Exit codes: 0 done, 1 a secret failed or drifted, 2 usage error (1 also when the store or a secret cannot be used),
-3 run stopped early (a canary failed or --max-failures was spent; the summary lists what was not attempted).
+3 run or rotate --select stopped early (a canary failed or --max-failures was spent; the summary lists what was not attempted).
 Errors are one line on stderr: managed-secrets: <Code>: <message> (codes: provider/errors.ts).
 `;
 
@@ -102,20 +106,31 @@ export function buildProgram(io: CliIo): Command {
       else io.out.write(`${opts.field ? valueField(version.value, opts.field) : version.value}\n`);
     });
 
-  program
-    .command("rotate <name>")
-    .description("rotate now: a generated value, or the one in --value-file")
+  const rotate = program
+    .command("rotate [name]")
+    .description("rotate now: a generated value, or the one in --value-file; or, with --select instead of a name, every selected secret under the blast-radius flags")
     .option(
       "--value-file <file>",
       "rotate to the bare password or private key in this file, not the JSON get-value prints (never pass a secret on the command line)",
     )
     .addOption(json)
-    .action(async (name: string, opts: { valueFile?: string; json?: boolean }) => {
+    .option("--concurrency <n>", "with --select: rotations in flight (1..64, default 8)", parseConcurrency);
+  for (const option of [...blastRadiusOptions(), ...eventOptions()]) rotate.addOption(option);
+  rotate.action(async (name: string | undefined, opts: RotateSelectedFlags & { valueFile?: string; json?: boolean }) => {
+      if (opts.select !== undefined) {
+        if (name !== undefined) throw new ManagedSecretsError("InvalidInput", "give a secret <name> or --select, not both", { property: "--select" });
+        if (opts.valueFile !== undefined) throw new ManagedSecretsError("InvalidInput", "--value-file sets one secret's value: it does not go with --select", { property: "--value-file" });
+        return rotateSelected({ out: io.out, err: io.err, context: ctx, ...io.runner }, opts);
+      }
+      if (name === undefined) throw new ManagedSecretsError("InvalidInput", "rotate needs a secret <name>, or --select to rotate several", { property: "name" });
+      refuseFleetFlags(opts);
       const c = ctx();
       const meta = await c.store.describeSecret(name);
       if (!meta) throw secretNotFound(name);
       const value = opts.valueFile === undefined ? undefined : valueFromFile(meta, opts.valueFile);
-      const rotate = () => rotateSecret({ store: c.store, name, target: targetFromMetadata(meta, c), owner: `cli:${c.owner}`, clock: c.clock, value });
+      const events = eventSinkFrom(opts, io, ctx, io.runner?.logger ?? createLogger());
+      const rotate = () =>
+        observedRotation(meta, events, c.clock, () => rotateSecret({ store: c.store, name, target: targetFromMetadata(meta, c), owner: `cli:${c.owner}`, clock: c.clock, value }));
       let outcome = await rotate();
       // A pending version is always finished first (it may already be on the target);
       // the value asked for still has to go in after it, or success would be claimed for a value never set.

@@ -10,6 +10,7 @@ import { createLogger } from "../log";
 import { mapWithConcurrency } from "../runner/worker-pool";
 import { printTable, type Output } from "./output";
 import { blastRadiusOptions, gateFrom, selectOption, type BlastRadiusFlags } from "./blast-radius-options";
+import { emitAttempts, eventOptions, eventSinkFrom, type EventFlags } from "./event-options";
 import { selects, type SelectTerm } from "../runner/selection";
 import { chooseLogFormat, humanLogLine, type LogFormat } from "./log-format";
 import { terminalProgress, type TerminalProgress, type TerminalStream } from "./terminal-progress";
@@ -49,7 +50,7 @@ function parseAt(text: string): Date {
   return new Date(t);
 }
 
-function parseConcurrency(text: string): number {
+export function parseConcurrency(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError("must be an integer 1..64");
   return n;
@@ -73,7 +74,7 @@ async function requireStore(ctx: RuntimeContext, allowMissing: boolean | undefin
   );
 }
 
-interface RunFlags extends BlastRadiusFlags {
+interface RunFlags extends BlastRadiusFlags, EventFlags {
   allowMissingStore?: boolean;
   once?: boolean;
   every?: number;
@@ -97,7 +98,7 @@ export function registerRunnerCommands(program: Command, io: RunnerIo): void {
     .option("--prefix <prefix>", "only secrets whose names start with this")
     .addOption(allowMissingStore())
     .addOption(new Option("--json", "print the report as JSON"));
-  for (const option of blastRadiusOptions()) run.addOption(option);
+  for (const option of [...blastRadiusOptions(), ...eventOptions()]) run.addOption(option);
   run.action(async (options: Omit<RunFlags, "logFormat">, command: Command) => {
       if (options.once && options.every !== undefined) {
         throw new ManagedSecretsError("InvalidInput", "--once and --every exclude each other", { property: "--every" });
@@ -172,6 +173,7 @@ async function runPass(io: RunnerIo, flags: RunFlags): Promise<RunReport> {
   const ctx = io.context();
   const bar = io.err.isTTY && !flags.json ? terminalProgress(io.err) : undefined;
   const logger = io.logger ?? logTo(flags.logFormat, bar, io.err);
+  const events = flags.dryRun ? undefined : eventSinkFrom(flags, io, io.context, logger);
   const report = await runOnce({
     store: ctx.store,
     clock: flags.at ? actingAs(ctx.clock, flags.at) : ctx.clock,
@@ -183,6 +185,7 @@ async function runPass(io: RunnerIo, flags: RunFlags): Promise<RunReport> {
     prefix: flags.prefix,
     select: flags.select,
     gate: gateFrom(flags),
+    onAttempt: emitAttempts(events, "schedule", ctx.clock),
     logger,
     onDue: (total) => bar?.start(total),
     onProgress: (done, total) => {
@@ -190,9 +193,16 @@ async function runPass(io: RunnerIo, flags: RunFlags): Promise<RunReport> {
       if (done === total) bar?.stop();
     },
   });
+  await events?.flush();
+  printRunReport(io, report, flags);
+  return report;
+}
+
+/** The summary of a pass (run, rotate --select): the same table on a terminal and off it, or the report as JSON. */
+export function printRunReport(io: Pick<RunnerIo, "out">, report: RunReport, flags: { readonly json?: boolean; readonly dryRun?: boolean }): void {
   if (flags.json) {
     io.out.write(`${JSON.stringify(report, null, 2)}\n`);
-    return report;
+    return;
   }
   const counts = countOutcomes(report);
   const shown = report.outcomes.filter((o) => o.status !== "skipped" || o.reason === "another rotator holds its lease");
@@ -201,7 +211,7 @@ async function runPass(io: RunnerIo, flags: RunFlags): Promise<RunReport> {
   else if (shown.length > 0) printTable(io.out, shown.map(row), ["name", "status", "version", "attempts", "ms", "reason"]);
   if (shown.length === 0 && report.outcomes.length > 0) {
     io.out.write(`${flags.dryRun ? "dry run: " : ""}nothing due (${report.outcomes.length} secrets checked)${report.purged.length ? `, ${report.purged.length} purged` : ""} (judged at ${report.judgedAt})\n`);
-    return report;
+    return;
   }
   io.out.write(
     `${flags.dryRun ? "dry run: " : ""}${counts.rotated} rotated, ${counts["would-rotate"]} would rotate, ${counts.skipped} skipped, ${counts.failed} failed` +
@@ -209,7 +219,6 @@ async function runPass(io: RunnerIo, flags: RunFlags): Promise<RunReport> {
       `${report.purged.length ? `, ${report.purged.length} purged` : ""} (judged at ${report.judgedAt})\n`,
   );
   if (report.stoppedEarly) io.out.write(`stopped early: ${report.stoppedEarly}\n`);
-  return report;
 }
 
 /**

@@ -16,6 +16,8 @@ import { countOutcomes, DEFAULT_CONCURRENCY, runOnce, type RunReport } from "./r
 import { createLogger } from "../log";
 import { blastRadiusGate } from "./blast-radius";
 import { blastRadiusFromEnv } from "./blast-radius-env";
+import { cloudMonitorSinkFromEnv } from "../events/cloudmonitor-env";
+import { emitAttempts } from "../events/emit-attempts";
 
 export interface FcContext {
   readonly region?: string;
@@ -35,6 +37,7 @@ export async function handler(_event: unknown, context: FcContext = {}): Promise
   const ctx = runtimeContext({ env });
   const logger = createLogger({ level: env.MANAGED_SECRETS_LOG_LEVEL ?? "info" }).child({ requestId: context.requestId });
   const concurrency = Number(env.MANAGED_SECRETS_CONCURRENCY ?? DEFAULT_CONCURRENCY);
+  const events = cloudMonitorSinkFromEnv(env, ctx.cloud, logger);
   const report = await runOnce({
     store: ctx.store,
     clock: ctx.clock,
@@ -43,8 +46,10 @@ export async function handler(_event: unknown, context: FcContext = {}): Promise
     concurrency: Number.isInteger(concurrency) && concurrency > 0 ? concurrency : DEFAULT_CONCURRENCY,
     prefix: env.MANAGED_SECRETS_PREFIX || undefined,
     gate: blastRadiusGate(blastRadiusFromEnv(env)),
+    onAttempt: emitAttempts(events, "schedule", ctx.clock),
     logger,
   });
+  await events?.flush();
   const counts = countOutcomes(report);
   const summary = JSON.stringify({ judgedAt: report.judgedAt, ...counts, purged: report.purged.length, failedSecrets: failedNames(report), ...(report.stoppedEarly ? { stoppedEarly: report.stoppedEarly } : {}) });
   logger.info({ event: "pass-complete", ...counts }, "rotation pass complete");

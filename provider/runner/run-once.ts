@@ -4,7 +4,7 @@ import type { Clock } from "../clock";
 import type { SecretMeta, SecretStore } from "../store/secret-store";
 import type { RotationTarget } from "../rotation/rotation-target";
 import { rotateSecret } from "../rotation/rotate-secret";
-import { judgeDue } from "./due";
+import { judgeDue, type DueVerdict } from "./due";
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "../retry";
 import { THROTTLED, mapAdaptive, type AdaptivePoolOptions, type AdaptivePoolStats } from "./adaptive-pool";
 import { isThrottled } from "./throttling";
@@ -81,6 +81,8 @@ export interface RunOptions {
   /** Only secrets these `--select` terms pick (selection.ts). */
   readonly select?: readonly SelectTerm[];
   readonly gate?: RunGate;
+  /** What is due (default: the schedule); `rotate --select` calls every selected secret due now. */
+  readonly judge?: (meta: SecretMeta, at: Date) => DueVerdict;
   /** Every attempt that ran, as it ends (events). */
   readonly onAttempt?: (meta: SecretMeta, outcome: SecretOutcome) => void;
   readonly retry?: RetryPolicy;
@@ -132,7 +134,8 @@ export async function runOnce(options: RunOptions): Promise<RunReport> {
   });
   const secrets = listed.filter((meta) => selects(options.select, meta));
   const retired = await retireDue({ ...options, describeFailure: withPermissionHint }, secrets, judgedAt);
-  const verdicts = secrets.map((meta) => ({ meta, verdict: judgeDue(meta, judgedAt) }));
+  const judge = options.judge ?? judgeDue;
+  const verdicts = secrets.map((meta) => ({ meta, verdict: judge(meta, judgedAt) }));
   const gate = options.dryRun ? undefined : options.gate;
   const due = gate ? gate.order(verdicts.filter((v) => v.verdict.due)) : verdicts.filter((v) => v.verdict.due);
   const notDue: SecretOutcome[] = verdicts
@@ -179,7 +182,7 @@ async function rotateOne(options: RunOptions, meta: SecretMeta, why: string, jud
       owner: options.owner,
       clock,
       // The list was read before the lease: another rotator may have done this one since.
-      skipIf: (fresh) => (judgeDue(fresh, judgedAt).due ? undefined : "already rotated by another rotator"),
+      skipIf: (fresh) => ((options.judge ?? judgeDue)(fresh, judgedAt).due ? undefined : "already rotated by another rotator"),
     });
   });
   const durationMs = Date.now() - started;

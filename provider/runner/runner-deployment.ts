@@ -6,6 +6,7 @@ import { LEASE_SECRET_PREFIX } from "../store/kms-lease";
 import { DEFAULT_CONCURRENCY } from "./run-once";
 import { LIMITS } from "./blast-radius";
 import { BLAST_RADIUS_RULES, blastRadiusEnvironment, isMaxFailures } from "./blast-radius-env";
+import { cloudMonitorEnvironment, CMS_GROUP_ID } from "../events/cloudmonitor-env";
 
 /**
  * What the runner stack deploys, as plain data: the validated settings, the
@@ -80,6 +81,9 @@ export const runnerDeploymentSchema = z
     maxFailures: z.string({ error: BLAST_RADIUS_RULES.maxFailures }).refine(isMaxFailures, { error: BLAST_RADIUS_RULES.maxFailures }).optional(),
     perHost: z.number({ error: BLAST_RADIUS_RULES.perHost }).int({ error: BLAST_RADIUS_RULES.perHost }).min(1, { error: BLAST_RADIUS_RULES.perHost }).max(LIMITS.perHost, { error: BLAST_RADIUS_RULES.perHost }).optional(),
     ratePerMinute: z.number({ error: BLAST_RADIUS_RULES.ratePerMinute }).gt(0, { error: BLAST_RADIUS_RULES.ratePerMinute }).max(LIMITS.ratePerMinute, { error: BLAST_RADIUS_RULES.ratePerMinute }).optional(),
+    // A failed scheduled rotation must reach a person: events go to CloudMonitor unless turned off.
+    cloudMonitorEvents: z.boolean({ error: "must be true or false" }).default(true),
+    cloudMonitorGroupId: z.string({ error: "must be a CloudMonitor application group id (digits)" }).regex(CMS_GROUP_ID, { error: "must be a CloudMonitor application group id (digits)" }).optional(),
     secretPrefix: z.string().regex(/^[A-Za-z0-9_/+=.@-]*$/, { error: "must use only letters, digits and _/+=.@-" }).default(""),
     functionName: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, { error: "must start with a letter or _ and use letters, digits, _ and -, at most 64" }).default("managed-secrets-runner"),
     vpc: z
@@ -231,6 +235,7 @@ export interface PolicyStatement {
  * - Cloud Assistant: RunCommand only on the configured instances, its
  *   Describe calls (no resource-level authorization) on "*"; none by default;
  * - RAM AccessKey actions only on the configured users (none by default);
+ * - cms:PutCustomEvent on "*" while cloudMonitorEvents is on (the default);
  * - no STS: GetCallerIdentity needs no authorization.
  */
 export function runnerPolicyStatements(d: RunnerDeployment): PolicyStatement[] {
@@ -258,6 +263,10 @@ export function runnerPolicyStatements(d: RunnerDeployment): PolicyStatement[] {
       statements.push({ Effect: "Allow", Action: scoped.map((a) => `ecs:${a}`), Resource: d.cloudAssistantInstances.map((i) => `acs:ecs:${d.region}:${d.accountId}:instance/${i}`) });
     }
     if (unscoped.length > 0) statements.push({ Effect: "Allow", Action: unscoped.map((a) => `ecs:${a}`), Resource: ["*"] });
+  }
+  if (d.cloudMonitorEvents) {
+    // PutCustomEvent has no resource-level authorization (CloudMonitor's RAM table: all resources).
+    statements.push({ Effect: "Allow", Action: policyActions("cms"), Resource: ["*"] });
   }
   if (d.ramUsers.length > 0) {
     statements.push({ Effect: "Allow", Action: policyActions("ram"), Resource: d.ramUsers.map((u) => `acs:ram:*:${d.accountId}:user/${u}`) });
@@ -293,6 +302,7 @@ export function runnerEnvironment(d: RunnerDeployment): Record<string, string> {
     MANAGED_SECRETS_STORE: "kms",
     MANAGED_SECRETS_CONCURRENCY: String(d.concurrency),
     ...blastRadiusEnvironment(d),
+    ...cloudMonitorEnvironment(d),
     ...(d.secretPrefix ? { MANAGED_SECRETS_PREFIX: d.secretPrefix } : {}),
     ...(d.dkmsInstanceId ? { MANAGED_SECRETS_DKMS_INSTANCE_ID: d.dkmsInstanceId } : {}),
     ...(d.encryptionKeyId ? { MANAGED_SECRETS_ENCRYPTION_KEY_ID: d.encryptionKeyId } : {}),

@@ -78,11 +78,11 @@ describe("Blast radius: canary, failure budget, one rotation per host (real sshd
   afterEach(async () => t[Symbol.asyncDispose]());
 
   /** One due secret per user, named br-<user> so the order by name is u1..u4. */
-  async function seed(): Promise<void> {
+  async function seed(due = true): Promise<void> {
     for (const user of USERS) {
       await ecs.create(ecsInputs(host, { secretName: `br-${user}`, managedUser: user, initialValue: `${user}-Initial-Pass-1`, rotationPeriod: "6h" }), t.context());
     }
-    t.clock.advance(6 * HOUR_MS + MAX_JITTER_MS);
+    if (due) t.clock.advance(6 * HOUR_MS + MAX_JITTER_MS);
     await host.exec(": > /var/tmp/sessions.log");
     logMark = host.logs().length;
   }
@@ -179,6 +179,36 @@ describe("Blast radius: canary, failure budget, one rotation per host (real sshd
     const instance = await cli(["check", "--no-probe", "--json", "--select", `instance:i-test${host.port}`, "--select", "tag:managedUser=u2"]);
     assert.deepEqual((JSON.parse(instance.out) as { name: string }[]).map((f) => f.name), ["br-u2"]);
   });
+
+  it("rotate --select rotates every selected secret now, due or not, under the same canary", async () => {
+    await seed(false);
+    const picked = await cli(["rotate", "--select", "name:br-u1", "--select", "name:br-u2"]);
+    assert.equal(picked.code, 0, picked.out + picked.err);
+    assert.match(picked.out, /2 rotated, 0 would rotate, 0 skipped, 0 failed/);
+    assert.deepEqual(await versions(), { u1: "v2", u2: "v2", u3: "v1", u4: "v1" });
+
+    await breakUser("u1");
+    const stopped = await cli(["rotate", "--select", `instance:i-test${host.port}`, "--canary", "1", "--json"]);
+    assert.equal(stopped.code, 3, stopped.out + stopped.err);
+    const report = JSON.parse(stopped.out) as { outcomes: { name: string; status: string }[] };
+    assert.deepEqual(report.outcomes.map((o) => o.status), ["failed", "not-attempted", "not-attempted", "not-attempted"]);
+    assert.deepEqual(await versions(), { u1: "v2", u2: "v2", u3: "v1", u4: "v1" });
+  });
+
+  for (const [args, flag] of [
+    [["rotate", "br-u1", "--canary", "1"], "--canary"],
+    [["rotate", "br-u1", "--select", "kind:ecs"], "--select"],
+    [["rotate"], "name"],
+    [["rotate", "--select", "kind:ecs", "--value-file", "/dev/null"], "--value-file"],
+  ] as const) {
+    it(`${args.join(" ")}: usage error naming ${flag}, exit 2`, async () => {
+      await seed(false);
+      const run = await cli([...args]);
+      assert.equal(run.code, 2, run.out + run.err);
+      assert.match(run.err, new RegExp(`InvalidInput: .*${flag}`));
+      assert.deepEqual(await versions(), { u1: "v1", u2: "v1", u3: "v1", u4: "v1" });
+    });
+  }
 
   for (const [args, flag] of [
     [["--canary", "0"], "--canary"],

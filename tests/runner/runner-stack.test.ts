@@ -85,7 +85,7 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
     const fn = byType("alicloud:fc/v3Function:V3Function")[0]!.inputs;
     assert.deepEqual([fn.runtime, fn.handler, fn.role], ["nodejs20", "index.handler", "acs:ram::123:role/managed-secrets-runner-role"]);
     assert.deepEqual([fn.memorySize, fn.cpu, fn.logConfig], [512, 0.25, undefined]);
-    assert.deepEqual(fn.environmentVariables, { MANAGED_SECRETS_STORE: "kms", MANAGED_SECRETS_CONCURRENCY: "4", MANAGED_SECRETS_PER_HOST: "1", MANAGED_SECRETS_PREFIX: "ecs/", MANAGED_SECRETS_LOG_LEVEL: "info" });
+    assert.deepEqual(fn.environmentVariables, { MANAGED_SECRETS_STORE: "kms", MANAGED_SECRETS_CONCURRENCY: "4", MANAGED_SECRETS_PER_HOST: "1", MANAGED_SECRETS_CLOUDMONITOR_EVENTS: "1", MANAGED_SECRETS_PREFIX: "ecs/", MANAGED_SECRETS_LOG_LEVEL: "info" });
     assert.deepEqual(fn.vpcConfig, { vpcId: "vpc-1", vswitchIds: ["vsw-1"], securityGroupId: "sg-1" });
     const zip = unzipSync(Buffer.from((fn.code as { zipFile: string }).zipFile, "base64"));
     assert.deepEqual(Object.keys(zip), ["index.js"]);
@@ -151,7 +151,7 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
 
   it("an ECS-only runner gets no RAM permission; a configured encryption key gets kms:Decrypt and kms:GenerateDataKey on it alone", () => {
     const ecsOnly = runnerPolicyStatements(parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT }));
-    assert.ok(ecsOnly.every((s) => s.Action.every((a) => a.startsWith("kms:"))), `no RAM and no Cloud Assistant permission by default: ${JSON.stringify(ecsOnly)}`);
+    assert.ok(ecsOnly.every((s) => s.Action.every((a) => a.startsWith("kms:") || a === "cms:PutCustomEvent")), `no RAM and no Cloud Assistant permission by default (CloudMonitor events only): ${JSON.stringify(ecsOnly)}`);
     assert.deepEqual(ecsOnly[0]!.Resource, [`acs:kms:cn-hangzhou:${ACCOUNT}:secret/*`]);
     const keyed = runnerPolicyStatements(
       parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, dkmsInstanceId: "kst-abc", encryptionKeyId: "key-abc" }),

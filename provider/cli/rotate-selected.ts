@@ -1,0 +1,86 @@
+import { isManagedSecretsError, ManagedSecretsError } from "../errors";
+import type { SecretMeta } from "../store/secret-store";
+import type { EventSink } from "../events/event-sink";
+import { createLogger } from "../log";
+import { targetFromMetadata } from "../rotation/target-from-metadata";
+import { countOutcomes, DEFAULT_CONCURRENCY, runOnce } from "../runner/run-once";
+import type { DueVerdict } from "../runner/due";
+import { gateFrom, type BlastRadiusFlags } from "./blast-radius-options";
+import { emitAttempts, eventSinkFrom, type EventFlags } from "./event-options";
+import { printRunReport, RunFailed, RunStoppedEarly, type RunnerIo } from "./runner-commands";
+
+/**
+ * `rotate --select ...`: rotate now every selected secret, whatever its
+ * schedule, under the same blast radius as a scheduled pass (canary, failure
+ * budget, one per host, rate). A fleet-wide "rotate everything on i-abc now"
+ * is exactly when one bad host or a bad image must not take the rest down.
+ */
+
+export interface RotateSelectedFlags extends BlastRadiusFlags, EventFlags {
+  readonly concurrency?: number;
+  readonly json?: boolean;
+}
+
+const rotateNow = (): DueVerdict => ({ due: true, reason: "rotate now", dueAt: new Date().toISOString() });
+
+/** The blast-radius flags that mean something only over several secrets. */
+export const FLEET_ONLY_FLAGS = [
+  ["canary", "--canary"],
+  ["maxFailures", "--max-failures"],
+  ["perHost", "--per-host"],
+  ["rate", "--rate"],
+  ["concurrency", "--concurrency"],
+] as const;
+
+/** One named secret has no blast radius: a fleet flag without --select is a mistake worth saying. */
+export function refuseFleetFlags(flags: RotateSelectedFlags): void {
+  const given = FLEET_ONLY_FLAGS.find(([key]) => flags[key] !== undefined);
+  if (given) throw new ManagedSecretsError("InvalidInput", `${given[1]} applies to several secrets: use it with --select, not with one <name>`, { property: given[1] });
+}
+
+export async function rotateSelected(io: RunnerIo, flags: RotateSelectedFlags): Promise<void> {
+  const ctx = io.context();
+  const logger = io.logger ?? createLogger();
+  const events = eventSinkFrom(flags, io, io.context, logger);
+  const report = await runOnce({
+    store: ctx.store,
+    clock: ctx.clock,
+    owner: `cli:${ctx.owner}`,
+    targetFor: (meta) => targetFromMetadata(meta, ctx),
+    concurrency: flags.concurrency ?? DEFAULT_CONCURRENCY,
+    select: flags.select,
+    gate: gateFrom(flags),
+    judge: rotateNow,
+    onAttempt: emitAttempts(events, "rotate-now", ctx.clock),
+    logger,
+  });
+  await events?.flush();
+  printRunReport(io, report, { json: flags.json });
+  if (report.stoppedEarly) throw new RunStoppedEarly(report.stoppedEarly);
+  if (countOutcomes(report).failed > 0) throw new RunFailed();
+}
+
+/**
+ * `rotate <name>`: the one rotation reported as an event like any other
+ * (trigger rotate-now), delivered before the command returns.
+ */
+export async function observedRotation<T extends { readonly versionId: string; readonly previousVersionId: string }>(
+  meta: SecretMeta,
+  sink: EventSink | undefined,
+  clock: () => Date,
+  run: () => Promise<T>,
+): Promise<T> {
+  const emit = emitAttempts(sink, "rotate-now", clock);
+  const started = Date.now();
+  try {
+    const result = await run();
+    emit?.(meta, { name: meta.name, status: "rotated", reason: "rotate now", versionId: result.versionId, previousVersionId: result.previousVersionId, attempts: 1, durationMs: Date.now() - started });
+    return result;
+  } catch (e) {
+    const errorCode = isManagedSecretsError(e) ? e.code : "Unexpected";
+    emit?.(meta, { name: meta.name, status: "failed", reason: "", errorCode, attempts: 1, durationMs: Date.now() - started });
+    throw e;
+  } finally {
+    await sink?.flush();
+  }
+}

@@ -1,0 +1,26 @@
+import type { Logger } from "pino";
+import { ManagedSecretsError } from "../errors";
+import type { CloudSettings } from "../alicloud/cloud-settings";
+import type { EventSink } from "./event-sink";
+
+/**
+ * The Function Compute runner's CloudMonitor events, switched on by the
+ * RotationRunner's settings through the function's environment.
+ */
+export const CLOUDMONITOR_ENV = { enabled: "MANAGED_SECRETS_CLOUDMONITOR_EVENTS", groupId: "MANAGED_SECRETS_CLOUDMONITOR_GROUP_ID" } as const;
+export const CMS_GROUP_ID = /^[0-9]{1,20}$/;
+
+export function cloudMonitorEnvironment(s: { readonly cloudMonitorEvents: boolean; readonly cloudMonitorGroupId?: string | undefined }): Record<string, string> {
+  if (!s.cloudMonitorEvents) return {};
+  return { [CLOUDMONITOR_ENV.enabled]: "1", ...(s.cloudMonitorGroupId ? { [CLOUDMONITOR_ENV.groupId]: s.cloudMonitorGroupId } : {}) };
+}
+
+export function cloudMonitorSinkFromEnv(env: NodeJS.ProcessEnv, cloud: () => CloudSettings, logger: Logger): EventSink | undefined {
+  if (env[CLOUDMONITOR_ENV.enabled] !== "1") return undefined;
+  const groupId = env[CLOUDMONITOR_ENV.groupId] || undefined;
+  if (groupId !== undefined && !CMS_GROUP_ID.test(groupId)) {
+    throw new ManagedSecretsError("InvalidInput", `${CLOUDMONITOR_ENV.groupId} must be a CloudMonitor application group id (digits)`, { property: CLOUDMONITOR_ENV.groupId });
+  }
+  const { cloudMonitorSink } = require("./cloudmonitor-sink") as typeof import("./cloudmonitor-sink");
+  return cloudMonitorSink({ settings: cloud(), groupId, logger });
+}

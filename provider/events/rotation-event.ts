@@ -1,0 +1,75 @@
+import type { SecretMeta } from "../store/secret-store";
+import type { SecretOutcome } from "../runner/run-once";
+import { META } from "../rotation/rotation-metadata";
+
+/**
+ * One structured record per rotation attempt, for alerting (CloudMonitor
+ * custom events, a webhook, JSON lines). Built only from fields that cannot
+ * hold a credential: names, ids, codes and counts. The outcome's reason is
+ * left out on purpose: it may quote a cloud service's own message, and
+ * those can echo what was sent.
+ */
+
+export const EVENT_TRIGGERS = ["schedule", "rotate-now", "pulumi-up", "repair"] as const;
+export type EventTrigger = (typeof EVENT_TRIGGERS)[number];
+
+export const ROTATION_EVENT_TYPE = "managed-secrets.rotation";
+
+export interface RotationEvent {
+  readonly type: typeof ROTATION_EVENT_TYPE;
+  /** Bumped only when a field changes meaning; consumers ignore fields they do not know. */
+  readonly schemaVersion: 1;
+  /** When the attempt ended (ISO-8601 UTC). */
+  readonly at: string;
+  readonly secretName: string;
+  readonly kind: "ecs" | "ram" | "unknown";
+  /** `<instance>/<user>` for ECS, `ram-user/<name>` for RAM. */
+  readonly target: string;
+  readonly oldVersionId: string | null;
+  readonly newVersionId: string | null;
+  readonly outcome: "succeeded" | "failed" | "skipped";
+  /** A code from provider/errors.ts (or "Unexpected"), only when it failed. */
+  readonly errorCode: string | null;
+  /** Tries within this attempt (the runner retries transient failures). */
+  readonly attempt: number;
+  readonly durationMs: number;
+  readonly trigger: EventTrigger;
+}
+
+/** Our error codes are identifiers; anything else is reported as Unexpected rather than passed through. */
+const ERROR_CODE = /^[A-Za-z][A-Za-z0-9.]{0,63}$/;
+
+export function targetOf(meta: SecretMeta): string {
+  const m = meta.metadata;
+  if (m[META.kind] === "ram") return `ram-user/${m.userName ?? "?"}`;
+  return `${m.instanceId ?? "?"}/${m.managedUser ?? "?"}`;
+}
+
+function kindOf(meta: SecretMeta): RotationEvent["kind"] {
+  const kind = meta.metadata[META.kind];
+  return kind === "ecs" || kind === "ram" ? kind : "unknown";
+}
+
+const OUTCOMES: Partial<Record<SecretOutcome["status"], RotationEvent["outcome"]>> = { rotated: "succeeded", failed: "failed", skipped: "skipped" };
+
+/** The event for an attempt that ran; undefined for outcomes that were not attempts (dry runs, not attempted). */
+export function rotationEvent(meta: SecretMeta, outcome: SecretOutcome, trigger: EventTrigger, at: Date): RotationEvent | undefined {
+  const result = OUTCOMES[outcome.status];
+  if (!result) return undefined;
+  const code = outcome.errorCode;
+  return {
+    type: ROTATION_EVENT_TYPE,
+    schemaVersion: 1,
+    at: at.toISOString(),
+    secretName: meta.name,
+    kind: kindOf(meta),
+    target: targetOf(meta),
+    oldVersionId: outcome.previousVersionId || (meta.versions.find((v) => v.stages.includes("ACSCurrent"))?.versionId ?? null),
+    newVersionId: result === "succeeded" ? (outcome.versionId ?? null) : null,
+    outcome: result,
+    errorCode: result === "failed" ? (code && ERROR_CODE.test(code) ? code : "Unexpected") : null,
+    attempt: outcome.attempts,
+    durationMs: outcome.durationMs,
+    trigger,
+  };
+}
