@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, posix, relative } from "node:path";
 import { promisify } from "node:util";
 import { packPackage, PROJECT_TYPESCRIPT, REPO_ROOT, STOCK_TSCONFIG } from "../support/pulumi-cli";
+import { newestNode } from "../support/newest-node";
 
 /**
  * The package as a Pulumi user gets it: the `npm pack` tarball of this
@@ -192,6 +193,20 @@ describe("the npm package, installed into a fresh Pulumi project", function () {
     assert.equal(runner.code, "MissingDependency");
     assert.match(runner.message, /npm install @pulumi\/alicloud/);
     assert.equal(result.errorCodeDocumented, true);
+    assert.equal(result.emulatorEndpoint, true);
+  });
+
+  it("runs the same compiled program under the newest Node.js (the top of the supported range)", async () => {
+    const node = newestNode();
+    if (!existsSync(join(project, "bin", "index.js"))) {
+      const build = await run("npx", ["tsc", "-p", "tsconfig.json"], project);
+      assert.equal(build.code, 0, `tsc reported:\n${build.stdout}${build.stderr}`);
+    }
+    const r = await run(node.path, [join("bin", "index.js")], project);
+    assert.equal(r.code, 0, `under Node ${node.major}:\n${r.stderr}`);
+    const result = JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, unknown>;
+    assert.deepEqual(result.ids, ["web-1-root-id", "app-key-id"]);
+    assert.equal((result.runner as { code: string }).code, "MissingDependency");
     assert.equal(result.emulatorEndpoint, true);
   });
 });
