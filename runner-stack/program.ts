@@ -17,6 +17,10 @@ export function runnerStack(config = new pulumi.Config("managed-secrets-runner")
     ratePerMinute: config.getNumber("ratePerMinute"),
     cloudMonitorEvents: config.getBoolean("cloudMonitorEvents"),
     cloudMonitorGroupId: config.get("cloudMonitorGroupId"),
+    alarmContactGroup: config.get("alarmContactGroup"),
+    alarmContacts: config.getObject<string[]>("alarmContacts"),
+    alarmLevel: config.get("alarmLevel") as "CRITICAL" | "WARN" | "INFO" | undefined,
+    alarmSilenceSeconds: config.getNumber("alarmSilenceSeconds"),
     secretPrefix: config.get("secretPrefix"),
     functionName: config.get("functionName"),
     dkmsInstanceId: config.get("dkmsInstanceId"),
@@ -34,5 +38,5 @@ export function runnerStack(config = new pulumi.Config("managed-secrets-runner")
         ? undefined
         : { vpcId, vswitchIds: config.requireObject<string[]>("vswitchIds"), securityGroupId: config.require("securityGroupId") },
   });
-  return { functionName: runner.functionName, roleArn: runner.roleArn, triggerName: runner.triggerName };
+  return { functionName: runner.functionName, roleArn: runner.roleArn, triggerName: runner.triggerName, alarmRuleName: runner.alarmRuleName };
 }

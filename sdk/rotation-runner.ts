@@ -24,6 +24,8 @@ export class RotationRunner extends pulumi.ComponentResource {
   declare readonly roleArn: pulumi.Output<string>;
   declare readonly policyName: pulumi.Output<string>;
   declare readonly triggerName: pulumi.Output<string>;
+  /** The CloudMonitor event rule that alarms on failed rotations, when alarmContactGroup is set. */
+  declare readonly alarmRuleName: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: RotationRunnerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("alicloud-managed-secrets:index:RotationRunner", name, {}, opts);
@@ -71,11 +73,22 @@ export class RotationRunner extends pulumi.ComponentResource {
       description: `runs the rotation runner ${d.schedule}`,
     }, child);
 
+    const alarm = (require("../provider/runner/runner-alarm") as typeof import("../provider/runner/runner-alarm")).alarmRuleArgs(d);
+    let rule: alicloud.cms.EventRule | undefined;
+    if (alarm) {
+      // With contacts, the group is this stack's; without, it is an existing group named in config.
+      const group = d.alarmContacts
+        ? new cloud.cms.AlarmContactGroup(`${name}-alarm-contacts`, { alarmContactGroupName: d.alarmContactGroup!, contacts: [...d.alarmContacts], describe: "managed-secrets rotation failures" }, child)
+        : undefined;
+      rule = new cloud.cms.EventRule(`${name}-alarm`, alarm, { ...child, ...(group ? { dependsOn: [group] } : {}) });
+    }
+
     this.functionName = fn.functionName;
     this.roleArn = role.arn;
     this.policyName = policy.policyName;
     this.triggerName = trigger.triggerName;
-    this.registerOutputs({ functionName: this.functionName, roleArn: this.roleArn, policyName: this.policyName, triggerName: this.triggerName });
+    this.alarmRuleName = rule ? rule.ruleName.apply((n) => n as string | undefined) : pulumi.output(undefined);
+    this.registerOutputs({ functionName: this.functionName, roleArn: this.roleArn, policyName: this.policyName, triggerName: this.triggerName, alarmRuleName: this.alarmRuleName });
   }
 }
 

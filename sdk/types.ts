@@ -95,6 +95,14 @@ export interface RunnerDeploymentInput {
   cloudMonitorEvents?: boolean | undefined;
   /** The CloudMonitor application group the events belong to (digits). */
   cloudMonitorGroupId?: string | undefined;
+  /** Alarm on failed rotations: a CloudMonitor event rule notifying this contact group (needs cloudMonitorEvents). */
+  alarmContactGroup?: string | undefined;
+  /** Create alarmContactGroup with these existing alarm contacts (otherwise the group must exist). */
+  alarmContacts?: string[] | undefined;
+  /** CRITICAL (phone, text, email), WARN (text, email) or INFO (email); default CRITICAL. */
+  alarmLevel?: "CRITICAL" | "WARN" | "INFO" | undefined;
+  /** Quiet time after an alarm, in seconds (60..86400, default 3600). */
+  alarmSilenceSeconds?: number | undefined;
   secretPrefix?: string | undefined;
   functionName?: string | undefined;
   vpc?: { vpcId: string; vswitchIds: string[]; securityGroupId: string } | undefined;

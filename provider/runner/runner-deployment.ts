@@ -7,6 +7,7 @@ import { DEFAULT_CONCURRENCY } from "./run-once";
 import { LIMITS } from "./blast-radius";
 import { BLAST_RADIUS_RULES, blastRadiusEnvironment, isMaxFailures } from "./blast-radius-env";
 import { cloudMonitorEnvironment, CMS_GROUP_ID } from "../events/cloudmonitor-env";
+import { ALARM_LEVELS, CONTACT_GROUP_PATTERN, CONTACT_GROUP_RULE } from "./runner-alarm";
 
 /**
  * What the runner stack deploys, as plain data: the validated settings, the
@@ -84,6 +85,10 @@ export const runnerDeploymentSchema = z
     // A failed scheduled rotation must reach a person: events go to CloudMonitor unless turned off.
     cloudMonitorEvents: z.boolean({ error: "must be true or false" }).default(true),
     cloudMonitorGroupId: z.string({ error: "must be a CloudMonitor application group id (digits)" }).regex(CMS_GROUP_ID, { error: "must be a CloudMonitor application group id (digits)" }).optional(),
+    alarmContactGroup: z.string({ error: CONTACT_GROUP_RULE }).regex(CONTACT_GROUP_PATTERN, { error: CONTACT_GROUP_RULE }).optional(),
+    alarmContacts: z.array(z.string({ error: "must be alarm contact names" }).min(1, { error: "must be alarm contact names" }).max(64, { error: "must be alarm contact names" }), { error: "must be a list of alarm contact names" }).min(1, { error: "needs at least one contact" }).optional(),
+    alarmLevel: z.enum(ALARM_LEVELS, { error: `must be one of ${ALARM_LEVELS.join(", ")}` }).default("CRITICAL"),
+    alarmSilenceSeconds: z.number({ error: "must be whole seconds 60..86400" }).int({ error: "must be whole seconds 60..86400" }).min(60, { error: "must be whole seconds 60..86400" }).max(86400, { error: "must be whole seconds 60..86400" }).default(3600),
     secretPrefix: z.string().regex(/^[A-Za-z0-9_/+=.@-]*$/, { error: "must use only letters, digits and _/+=.@-" }).default(""),
     functionName: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, { error: "must start with a letter or _ and use letters, digits, _ and -, at most 64" }).default("managed-secrets-runner"),
     vpc: z
@@ -131,6 +136,14 @@ export const runnerDeploymentSchema = z
   .refine((d) => (d.logProject === undefined) === (d.logStore === undefined), {
     path: ["logStore"],
     error: "and logProject go together: both name where the function's logs are kept, or neither",
+  })
+  .refine((d) => d.alarmContactGroup === undefined || d.cloudMonitorEvents, {
+    path: ["alarmContactGroup"],
+    error: "needs cloudMonitorEvents: the alarm fires on the runner's CloudMonitor events",
+  })
+  .refine((d) => d.alarmContacts === undefined || d.alarmContactGroup !== undefined, {
+    path: ["alarmContacts"],
+    error: "needs alarmContactGroup: the contacts make up that group",
   })
   .refine((d) => d.encryptionKeyId === undefined || d.dkmsInstanceId !== undefined, {
     path: ["dkmsInstanceId"],

@@ -128,6 +128,38 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
     assert.deepEqual(blastRadiusFromEnv(env), { canary: 2, maxFailures: { percent: 10 }, perHost: 2, ratePerMinute: 30 });
   });
 
+  it("with alarmContactGroup, a CloudMonitor event rule pages the contact group on a failed rotation (the group created from alarmContacts)", async () => {
+    const runner = new RotationRunner("ra", {
+      schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, bundlePath, functionName: "rotator-alarm",
+      cloudMonitorGroupId: "123456", alarmContactGroup: "secrets-oncall", alarmContacts: ["alice", "bob"], alarmLevel: "WARN", alarmSilenceSeconds: 600,
+    });
+    assert.equal(await settle(runner.alarmRuleName), "rotator-alarm-rotation-failed");
+    await settle(runner.functionName);
+    const mine = registered.filter((r) => r.name.startsWith("ra-"));
+    const group = mine.find((r) => r.type === "alicloud:cms/alarmContactGroup:AlarmContactGroup")!;
+    assert.deepEqual(group.inputs, { alarmContactGroupName: "secrets-oncall", contacts: ["alice", "bob"], describe: "managed-secrets rotation failures" });
+    const rule = mine.find((r) => r.type === "alicloud:cms/eventRule:EventRule")!;
+    assert.deepEqual(rule.inputs, {
+      ruleName: "rotator-alarm-rotation-failed",
+      description: "managed-secrets: a rotation by rotator-alarm failed",
+      status: "ENABLED",
+      silenceTime: 600,
+      groupId: "123456",
+      eventPattern: { product: "CustomEvent", nameLists: ["ManagedSecretsRotationFailed"], eventTypeLists: ["*"], levelLists: ["*"] },
+      contactParameters: [{ contactParametersId: "1", contactGroupName: "secrets-oncall", level: "3" }],
+    });
+    // The rule matches the name the runner's failure events carry.
+    const fn = mine.find((r) => r.type === "alicloud:fc/v3Function:V3Function")!;
+    assert.equal((fn.inputs.environmentVariables as Record<string, string>).MANAGED_SECRETS_CLOUDMONITOR_GROUP_ID, "123456");
+
+    const other = new RotationRunner("rb", { schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, bundlePath, functionName: "rotator-existing", alarmContactGroup: "ops" });
+    await settle(other.alarmRuleName);
+    const existing = registered.filter((r) => r.name.startsWith("rb-"));
+    assert.equal(existing.filter((r) => r.type === "alicloud:cms/alarmContactGroup:AlarmContactGroup").length, 0, "an existing group is referenced, not declared");
+    const otherRule = existing.find((r) => r.type === "alicloud:cms/eventRule:EventRule")!;
+    assert.equal((otherRule.inputs.contactParameters as { level: string }[])[0]!.level, "2", "CRITICAL (the default) calls");
+  });
+
   it("role and policy names valid in RAM for any function name FC accepts; memory, CPU, CRON_TZ and log settings as FC takes them", () => {
     const base = { schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT };
     for (const functionName of ["managed-secrets-runner", "rotator_prod", "_x", `a${"_".repeat(63)}`, `r${"x".repeat(63)}`]) {
@@ -199,6 +231,12 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
       [{ ...base, maxFailures: 3 }, /: maxFailures must be a number of failures/],
       [{ ...base, perHost: 0 }, /: perHost must be an integer 1\.\.64/],
       [{ ...base, ratePerMinute: 0 }, /: ratePerMinute must be rotations per minute/],
+      [{ ...base, alarmContactGroup: "ops", cloudMonitorEvents: false }, /: alarmContactGroup needs cloudMonitorEvents/],
+      [{ ...base, alarmContacts: ["alice"] }, /: alarmContacts needs alarmContactGroup/],
+      [{ ...base, alarmContactGroup: "ops", alarmLevel: "LOUD" }, /: alarmLevel must be one of CRITICAL, WARN, INFO/],
+      [{ ...base, alarmContactGroup: "a/b" }, /: alarmContactGroup must be a CloudMonitor alarm contact group name/],
+      [{ ...base, alarmContactGroup: "ops", alarmSilenceSeconds: 5 }, /: alarmSilenceSeconds must be whole seconds 60\.\.86400/],
+      [{ ...base, cloudMonitorGroupId: "grp" }, /: cloudMonitorGroupId must be a CloudMonitor application group id/],
     ];
     for (const [input, message] of bad) assert.throws(() => parseRunnerDeployment(input), message, JSON.stringify(input));
     assert.throws(() => new RotationRunner("bad", { schedule: "never", region: "cn-hangzhou", accountId: ACCOUNT, bundlePath }), /schedule must be/);
