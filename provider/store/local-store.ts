@@ -1,4 +1,5 @@
-import { mkdir, stat, type FileHandle } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, mkdir, stat, type FileHandle } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { systemClock, type Clock } from "../clock";
 import { ManagedSecretsError, restoreAdvice } from "../errors";
@@ -27,6 +28,7 @@ import {
 import { compareNames, emptyDocument, type StoreDocument, type StoredSecret, type StoredVersion } from "./store-document";
 import { applyGroup, applyLogChange, type GroupChange, type GroupOutcome, type MutationContext } from "./store-group";
 import { appendRecord, openLogFile, readLog, wantsCompaction, writeSnapshot, type LogState, type OpenedLog } from "./store-log";
+import { readStoreFile } from "./store-file";
 import { migrateFormat1 } from "./store-migration";
 import {
   checkDeleteOptions,
@@ -354,7 +356,13 @@ export class LocalSecretStore implements SecretStore {
     let opened = await this.#exclusive(() => this.#catchUp());
     if (opened.kind === "v1") {
       // A format-1 file is upgraded on first contact, reads included: once, under the lock.
-      await this.#commit([]);
+      try {
+        await this.#commit([]);
+      } catch (err) {
+        // Someone who may only read the store (a read-only mount, another user's file) still reads it, as before the upgrade.
+        if (!isNotWritable(err)) throw err;
+        return { doc: (await readStoreFile(this.path, this.#passphrase))?.document ?? emptyDocument(), now: this.#clock() };
+      }
       opened = await this.#exclusive(() => this.#catchUp());
     }
     return { doc: opened.kind === "log" ? opened.state.doc : emptyDocument(), now: this.#clock() };
@@ -439,6 +447,13 @@ export class LocalSecretStore implements SecretStore {
   async #commit(group: readonly QueuedChange[]): Promise<GroupOutcome[]> {
     // The lock is a directory next to the file, so the parent must exist first.
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+    try {
+      // The lock library retries any failure for its whole timeout; a directory nobody may write to fails now.
+      await access(dirname(this.path), constants.W_OK);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      throw new ManagedSecretsError("StoreWriteFailed", `cannot write in the directory of the store file ${this.path} (${code}); nothing was changed`, { cause: err });
+    }
     return withFileLock(this.path, this.#lock, (held) =>
       this.#exclusive(async () => {
         let handle = await openLogFile(this.path, "r+");
@@ -475,6 +490,14 @@ export class LocalSecretStore implements SecretStore {
       this.#state = state;
     }
   }
+}
+
+function isNotWritable(err: unknown): boolean {
+  const codes = new Set(["EACCES", "EPERM", "EROFS"]);
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined; e !== undefined && e !== null; e = e.cause as typeof e) {
+    if (typeof e.code === "string" && codes.has(e.code)) return true;
+  }
+  return false;
 }
 
 function toMeta(secret: StoredSecret): SecretMeta {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -91,5 +92,38 @@ describe("LocalSecretStore: a store written by the previous release (format 1)",
     await expectError(open().updateSecret("prod/web-1/root", { description: "x" }), "StoreUnreadable", { message: /damaged/ });
     assert.deepEqual(await readFile(path), damaged);
     assert.deepEqual(await readdir(dir), ["store.enc"]);
+  });
+});
+
+describe("LocalSecretStore: a format-1 store on a read-only file system", function () {
+  let dir: string;
+  let mounted = false;
+
+  before(function () {
+    // A real read-only mount needs root; the without-root runs skip it.
+    if (process.getuid?.() !== 0) this.skip();
+  });
+
+  beforeEach(async function () {
+    dir = await mkdtemp(join(tmpdir(), "ms-migration-ro-"));
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", dir]);
+    mounted = true;
+    await copyFile(FIXTURE, join(dir, "store.enc"));
+    execFileSync("mount", ["-o", "remount,ro", dir]);
+  });
+
+  afterEach(async function () {
+    if (mounted) execFileSync("umount", [dir]);
+    mounted = false;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("is still read (not migrated) by a reader who cannot write there, and a write says why it cannot", async function () {
+    const store = new LocalSecretStore({ path: join(dir, "store.enc"), passphrase: PASSPHRASE, clock: () => AT });
+    assert.equal(JSON.parse((await store.getValue("prod/web-1/root")).value).Password, "Fixture-Pw-2!");
+    assert.deepEqual((await store.listSecrets()).map((m) => m.name), ["prod/web-1/root", "ram/deployer"]);
+    await expectError(store.updateSecret("prod/web-1/root", { description: "x" }), "StoreWriteFailed", { message: /EROFS/ });
+    assert.deepEqual(await readdir(dir), ["store.enc"]);
+    assert.deepEqual(await readFile(join(dir, "store.enc")), await readFile(FIXTURE));
   });
 });
