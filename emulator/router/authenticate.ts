@@ -47,7 +47,11 @@ export class NonceCache {
 
   /** True when the nonce was already used; records it otherwise. */
   checkAndRecord(nonce: string, nowMs: number): boolean {
-    for (const [n, expires] of this.seen) if (expires <= nowMs) this.seen.delete(n);
+    // Oldest first (insertion order, one fixed lifetime): stop at the first nonce still fresh.
+    for (const [n, expires] of this.seen) {
+      if (expires > nowMs) break;
+      this.seen.delete(n);
+    }
     if (this.seen.has(nonce)) return true;
     this.seen.set(nonce, nowMs + 2 * MAX_CLOCK_SKEW_MS);
     return false;

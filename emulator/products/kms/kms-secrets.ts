@@ -69,6 +69,8 @@ export const describeSecret: ActionSpec = {
 };
 
 type Filter = { Key: string; Values: string[] };
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** ListSecrets' filter keys (API reference); DKMSInstanceId and Creator arrived with KMS 3.0. */
 const FILTER_KEYS = ["SecretName", "Description", "TagKey", "TagValue", "SecretType", "DKMSInstanceId", "Creator"];
 
@@ -122,7 +124,8 @@ export const listSecrets: ActionSpec = {
     );
     const matching = Object.values(ctx.state.data.secrets)
       .filter((s) => filters.every((f) => matches(s, f)))
-      .sort((a, b) => a.createTime.localeCompare(b.createTime) || a.secretName.localeCompare(b.secretName));
+      // Plain code-unit order: the same order for ISO times and names, without localeCompare's cost on 10,000 secrets a page.
+      .sort((a, b) => compare(a.createTime, b.createTime) || compare(a.secretName, b.secretName));
     // "When you filter by tag, the query returns a maximum of 4,000 resources" (ListSecrets reference), and
     // it does not say the total shows the rest: the stricter reading, a listing that ends at 4,000.
     const byTag = filters.some((f) => f.Key === "TagKey" || f.Key === "TagValue");
