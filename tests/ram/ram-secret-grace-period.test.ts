@@ -160,6 +160,19 @@ for (const backend of BACKENDS) {
       assert.equal(await signsAs(cloud, k1), arnOf(cloud, userName));
     });
 
+    it("a policy changed to keep while a retirement waits: the entry is dropped when due and the old key stays Active, with no RAM call", async () => {
+      const { id, userName, k0, inputs, outs } = await adoptAndRotate("delete");
+      const { previousKeyGracePeriod: _g, ...rest } = inputs;
+      await ram.update(id, outs, { ...rest, previousKeyAction: "keep" }, ctx(), noSleep);
+      t.clock.advance(HOUR_MS + MINUTE_MS);
+      const mark = cloud.log.length;
+      const report = await pass();
+      assert.deepEqual(report.retired.map((r) => [r.id, r.result, r.reason]), [[k0.accessKeyId, "dropped", `previousKeyAction is keep now; AccessKey ${k0.accessKeyId} stays as it is`]]);
+      assert.deepEqual(retiringCalls(mark), []);
+      assert.equal(await signsAs(cloud, k0), arnOf(cloud, userName));
+      assert.equal((await t.store.describeSecret(id))!.metadata[PENDING_RETIREMENTS], undefined);
+    });
+
     it("a due time moved earlier by hand is not believed: nothing is retired before the replacing version's creation plus the grace", async () => {
       const { id, userName, k0 } = await adoptAndRotate("delete");
       const past = new Date(t.clock.now().getTime() - HOUR_MS).toISOString().replace(/\.\d{3}Z$/, "Z");
