@@ -15,7 +15,7 @@ import { blastRadiusOptions } from "./blast-radius-options";
 import { observedRotation, refuseFleetFlags, rotateSelected, type RotateSelectedFlags } from "./rotate-selected";
 import { eventOptions, eventSinkFrom } from "./event-options";
 import { createLogger } from "../log";
-import { LOG_FORMAT_ENV, LOG_FORMATS } from "./log-format";
+import { LOG_FORMAT_ENV, LOG_FORMATS, type LogFormat } from "./log-format";
 
 /**
  * `managed-secrets`: the same store and rotation protocol as the Pulumi
@@ -120,7 +120,7 @@ export function buildProgram(io: CliIo): Command {
       if (opts.select !== undefined) {
         if (name !== undefined) throw new ManagedSecretsError("InvalidInput", "give a secret <name> or --select, not both", { property: "--select" });
         if (opts.valueFile !== undefined) throw new ManagedSecretsError("InvalidInput", "--value-file sets one secret's value: it does not go with --select", { property: "--value-file" });
-        return rotateSelected({ out: io.out, err: io.err, context: ctx, ...io.runner }, opts);
+        return rotateSelected({ out: io.out, err: io.err, context: ctx, ...io.runner }, { ...opts, logFormat: program.opts<{ logFormat?: LogFormat }>().logFormat });
       }
       if (name === undefined) throw new ManagedSecretsError("InvalidInput", "rotate needs a secret <name>, or --select to rotate several", { property: "name" });
       refuseFleetFlags(opts);

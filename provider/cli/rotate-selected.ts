@@ -1,13 +1,13 @@
 import { isManagedSecretsError, ManagedSecretsError } from "../errors";
 import type { SecretMeta } from "../store/secret-store";
 import type { EventSink } from "../events/event-sink";
-import { createLogger } from "../log";
 import { targetFromMetadata } from "../rotation/target-from-metadata";
 import { countOutcomes, DEFAULT_CONCURRENCY, runOnce } from "../runner/run-once";
 import type { DueVerdict } from "../runner/due";
 import { gateFrom, type BlastRadiusFlags } from "./blast-radius-options";
 import { emitAttempts, eventSinkFrom, type EventFlags } from "./event-options";
-import { printRunReport, RunFailed, RunStoppedEarly, type RunnerIo } from "./runner-commands";
+import { passDisplay, printRunReport, RunFailed, RunStoppedEarly, type RunnerIo } from "./runner-commands";
+import { chooseLogFormat, type LogFormat } from "./log-format";
 
 /**
  * `rotate --select ...`: rotate now every selected secret, whatever its
@@ -19,6 +19,8 @@ import { printRunReport, RunFailed, RunStoppedEarly, type RunnerIo } from "./run
 export interface RotateSelectedFlags extends BlastRadiusFlags, EventFlags {
   readonly concurrency?: number;
   readonly json?: boolean;
+  /** The global --log-format, if given. */
+  readonly logFormat?: LogFormat;
 }
 
 const rotateNow = (): DueVerdict => ({ due: true, reason: "rotate now", dueAt: new Date().toISOString() });
@@ -40,8 +42,8 @@ export function refuseFleetFlags(flags: RotateSelectedFlags): void {
 
 export async function rotateSelected(io: RunnerIo, flags: RotateSelectedFlags): Promise<void> {
   const ctx = io.context();
-  const logger = io.logger ?? createLogger();
-  const events = eventSinkFrom(flags, io, io.context, logger);
+  const display = passDisplay(io, { json: flags.json, logFormat: chooseLogFormat(flags.logFormat, process.env, io.err.isTTY) });
+  const events = eventSinkFrom(flags, display, io.context, display.logger);
   const report = await runOnce({
     store: ctx.store,
     clock: ctx.clock,
@@ -52,8 +54,8 @@ export async function rotateSelected(io: RunnerIo, flags: RotateSelectedFlags): 
     gate: gateFrom(flags),
     judge: rotateNow,
     onAttempt: emitAttempts(events, "rotate-now", ctx.clock),
-    logger,
-  });
+    ...display.runOptions,
+  }).finally(display.stop);
   await events?.flush();
   printRunReport(io, report, { json: flags.json });
   if (report.stoppedEarly) throw new RunStoppedEarly(report.stoppedEarly);

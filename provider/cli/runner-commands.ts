@@ -44,7 +44,7 @@ export function parseInterval(text: string): number {
   return ms;
 }
 
-function parseAt(text: string): Date {
+export function parseAt(text: string): Date {
   const t = Date.parse(text);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(t)) throw new InvalidArgumentError("must be an ISO-8601 time, e.g. 2026-12-01T00:00:00Z");
   return new Date(t);
@@ -171,9 +171,9 @@ export class CheckFailed extends Error {
 
 async function runPass(io: RunnerIo, flags: RunFlags): Promise<RunReport> {
   const ctx = io.context();
-  const bar = io.err.isTTY && !flags.json ? terminalProgress(io.err) : undefined;
-  const logger = io.logger ?? logTo(flags.logFormat, bar, io.err);
-  const events = flags.dryRun ? undefined : eventSinkFrom(flags, io, io.context, logger);
+  const display = passDisplay(io, flags);
+  const logger = display.logger;
+  const events = flags.dryRun ? undefined : eventSinkFrom(flags, display, io.context, logger);
   const report = await runOnce({
     store: ctx.store,
     clock: flags.at ? actingAs(ctx.clock, flags.at) : ctx.clock,
@@ -186,16 +186,34 @@ async function runPass(io: RunnerIo, flags: RunFlags): Promise<RunReport> {
     select: flags.select,
     gate: gateFrom(flags),
     onAttempt: emitAttempts(events, "schedule", ctx.clock),
-    logger,
-    onDue: (total) => bar?.start(total),
-    onProgress: (done, total) => {
-      bar?.update(done);
-      if (done === total) bar?.stop();
-    },
-  });
+    ...display.runOptions,
+  }).finally(display.stop);
   await events?.flush();
   printRunReport(io, report, flags);
   return report;
+}
+
+/**
+ * What a pass (run, rotate --select) shows while it runs: on a terminal, the
+ * progress bar with log lines and --events lines written above it; the
+ * report itself is printed after, the same either way.
+ */
+export function passDisplay(io: RunnerIo, flags: { readonly json?: boolean; readonly logFormat: LogFormat }) {
+  const bar = io.err.isTTY && !flags.json ? terminalProgress(io.err) : undefined;
+  const logger = io.logger ?? logTo(flags.logFormat, bar, io.err);
+  return {
+    logger,
+    out: bar ? { write: (text: string) => bar.above(() => io.out.write(text)) } : io.out,
+    runOptions: {
+      logger,
+      onDue: (total: number) => bar?.start(total),
+      onProgress: (done: number, total: number) => {
+        bar?.update(done);
+        if (done === total) bar?.stop();
+      },
+    },
+    stop: () => bar?.stop(),
+  };
 }
 
 /** The summary of a pass (run, rotate --select): the same table on a terminal and off it, or the report as JSON. */

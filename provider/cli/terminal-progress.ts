@@ -1,9 +1,11 @@
+import { clearLine, cursorTo } from "node:readline";
+
 /**
- * The run's progress bar on a terminal, and the one door log lines take to
- * that terminal while it is drawn: a line written past the bar would land
- * on the bar's row and the next redraw would overwrite it. Each line is
- * written at column 0 of a cleared row, and the bar redrawn below it, at
- * once (cli-progress buffers log lines until its next timed redraw, and
+ * The run's progress bar on a terminal, and the one door lines take to that
+ * terminal while it is drawn: a line written past the bar would land on the
+ * bar's row and the next redraw would overwrite it. Each line is written at
+ * column 0 of a cleared row, and the bar redrawn below it, at once
+ * (cli-progress's own log() buffers lines until its next timed redraw, and
  * drops what is still buffered when stopped).
  */
 export interface TerminalProgress {
@@ -12,6 +14,11 @@ export interface TerminalProgress {
   stop(): void;
   /** Writes a complete line (ending in a newline) above the bar. */
   log(line: string): void;
+  /**
+   * Runs `write`, which writes complete lines to another stream on the same
+   * terminal (stdout: --events json), above the bar.
+   */
+  above(write: () => void): void;
 }
 
 export interface TerminalStream {
@@ -29,6 +36,14 @@ export function terminalProgress(stream: TerminalStream): TerminalProgress {
     Presets.shades_classic,
   );
   let bar: ReturnType<typeof bars.create> | undefined;
+  const above = (write: () => void) => {
+    if (!bar) return write();
+    // A single bar leaves the cursor on its own row: clear it, write, and draw the bar on the row below.
+    cursorTo(stream as NodeJS.WritableStream, 0);
+    clearLine(stream as NodeJS.WritableStream, 0);
+    write();
+    bars.update();
+  };
   return {
     start(total) {
       if (total > 0 && !bar) bar = bars.create(total, 0);
@@ -41,13 +56,7 @@ export function terminalProgress(stream: TerminalStream): TerminalProgress {
       bars.stop();
       bar = undefined;
     },
-    log(line) {
-      if (!bar) {
-        stream.write(line);
-        return;
-      }
-      bars.log(line);
-      bars.update();
-    },
+    log: (line) => above(() => stream.write(line)),
+    above,
   };
 }

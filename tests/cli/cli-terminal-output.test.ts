@@ -22,7 +22,8 @@ const USERS = ["alice", "bob", "carol", "dave"] as const;
 const COLS = 250;
 const TSX_CLI = require.resolve("tsx/cli");
 const HUMAN_LINE = /\d\d:\d\d:\d\d (?:info |warn |error) /g;
-const JSON_LINE = /\{"level":/g;
+/** A pino line, or a rotation event from --events json. */
+const JSON_LINE = /\{"(?:level|type)":/g;
 
 interface Ran {
   code: number;
@@ -163,15 +164,27 @@ describe("managed-secrets run: log lines and the progress bar (a real pseudo-ter
     await assertNoCredential(r.stdout + r.stderr);
   });
 
-  it("on a terminal with --log-format json: JSON lines, still each on a cleared row above the bar", async () => {
-    const r = await runInTerminal(["--log-format", "json", "run", "--at", nextAt()], env());
+  it("on a terminal with --log-format json and --events json: JSON log lines on stderr and events on stdout, each on a cleared row above the bar", async () => {
+    const r = await runInTerminal(["--log-format", "json", "run", "--events", "json", "--at", nextAt()], env());
     assert.equal(r.code, 1, r.stdout);
     const { screen, logLines, misplaced } = await replay(r.stdout, JSON_LINE);
     assert.deepEqual(misplaced, []);
-    assert.equal(logLines, USERS.length, r.stdout);
-    const json = [...r.stdout.matchAll(/\{"level":.*?(?=\r\n)/g)].map((m) => JSON.parse(m[0]) as { event: string });
-    assert.deepEqual(json.map((e) => e.event).sort(), ["failed", "rotated", "rotated", "rotated"]);
+    assert.equal(logLines, 2 * USERS.length, r.stdout);
+    const lines = [...r.stdout.matchAll(/\{"(?:level|type)":.*?(?=\r\n)/g)].map((m) => JSON.parse(m[0]) as { level?: number; event?: string; type?: string; outcome?: string });
+    assert.deepEqual(lines.filter((l) => l.level !== undefined).map((l) => l.event).sort(), ["failed", "rotated", "rotated", "rotated"]);
+    assert.equal(lines.filter((l) => l.type !== undefined).length, USERS.length, "one event per attempt");
     assert.deepEqual(summaryTable(screen), terminalTable);
+    await assertNoCredential(r.stdout);
+  });
+
+  it("rotate --select on a terminal: the same bar and human lines", async () => {
+    const r = await runInTerminal(["rotate", "--select", "name:tty/"], env());
+    assert.equal(r.code, 1, r.stdout);
+    assert.ok(r.stdout.includes("rotating ["), "a progress bar was drawn");
+    const { screen, logLines, misplaced } = await replay(r.stdout, HUMAN_LINE);
+    assert.deepEqual(misplaced, []);
+    assert.equal(logLines, USERS.length, r.stdout);
+    assert.equal(screen.filter((l) => /^\d\d:\d\d:\d\d info {2}tty\/\w+: rotated \(rotate now\)/.test(l)).length, 3, screen.join("\n"));
     await assertNoCredential(r.stdout);
   });
 
