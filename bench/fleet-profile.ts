@@ -2,23 +2,23 @@
  * Where the product's fleet time goes, measured without changing product code:
  *
  *  - storeComponents: what one LocalSecretStore call is made of, on the real
- *    store file (its real size), each part timed on its own: read + decrypt,
- *    zod parse of the whole document, serialize, seal (encrypt), atomic write
- *    (temp, fsync, rename, fsync dir), the cross-process lock, the temp-file sweep;
+ *    store file (its real size), each part timed on its own: the catch-up
+ *    read when nothing changed, sealing one record, appending it (two
+ *    fdatasyncs) on a copy, the cross-process lock, the temp-file sweep, and
+ *    what a first open costs (the whole log read, decrypted and parsed);
  *  - storeCeiling: runOnce over a copy of the store with a target that does
  *    nothing (no SSH at all): the rotations/s the store alone allows.
  *
  * Uses the product's own modules read-only; writes only to scratch files and
  * a copy of the store.
  */
-import { copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { LocalSecretStore } from "../provider/store/local-store";
-import { readStoreFile } from "../provider/store/store-file";
-import { parseDocument, serializeDocument } from "../provider/store/store-document";
-import { openEnvelope, sealEnvelope } from "../provider/store/store-envelope";
-import { writeFileAtomic, removeLeftoverTempFiles } from "../provider/store/atomic-write";
+import { removeLeftoverTempFiles } from "../provider/store/atomic-write";
 import { withFileLock } from "../provider/store/file-lock";
+import { appendRecord, openLogFile, readLog, type LogState } from "../provider/store/store-log";
+import { sealRecord } from "../provider/store/store-log-record";
 import { runOnce, countOutcomes } from "../provider/runner/run-once";
 import type { RotationTarget } from "../provider/rotation/rotation-target";
 import { ecsValueFrom } from "../provider/ecs/ecs-ssh-target";
@@ -28,13 +28,13 @@ export interface StoreComponents {
   readonly fileBytes: number;
   readonly secrets: number;
   /** ms per call, averaged. */
-  readonly readDecrypt: number;
-  readonly zodParse: number;
-  readonly serialize: number;
+  readonly catchUp: number;
   readonly seal: number;
-  readonly atomicWrite: number;
+  readonly append: number;
   readonly lockUnlock: number;
   readonly sweep: number;
+  /** A first open: the whole log read, decrypted and parsed. */
+  readonly coldLoad: number;
 }
 
 async function average(reps: number, fn: () => Promise<unknown> | unknown): Promise<number> {
@@ -44,24 +44,42 @@ async function average(reps: number, fn: () => Promise<unknown> | unknown): Prom
   return Number(process.hrtime.bigint() - t0) / 1e6 / reps;
 }
 
+async function loadLog(path: string, passphrase: string, state?: LogState, writer = false): Promise<{ state: LogState; size: number }> {
+  const handle = (await openLogFile(path, writer ? "r+" : "r"))!;
+  try {
+    const opened = await readLog(handle, path, passphrase, state, writer);
+    if (opened.kind !== "log") throw new Error(`${path} is not a log-format store`);
+    return opened;
+  } finally {
+    await handle.close();
+  }
+}
+
 export async function storeComponents(storePath: string, passphrase: string, scratchDir: string): Promise<StoreComponents> {
   const reps = 30;
-  const loaded = await readStoreFile(storePath, passphrase);
-  if (!loaded) throw new Error(`no store file at ${storePath}`);
-  const plaintext = serializeDocument(loaded.document);
-  const sealed = await sealEnvelope(plaintext, passphrase, loaded.keySource);
+  const { state } = await loadLog(storePath, passphrase);
+  const one = state.doc.secrets.values().next().value!;
   const scratch = join(scratchDir, "scratch.enc");
-  return {
-    fileBytes: Buffer.byteLength(await readFile(storePath, "utf8")),
-    secrets: loaded.document.secrets.size,
-    readDecrypt: await average(reps, async () => openEnvelope(await readFile(storePath, "utf8"), passphrase, storePath)),
-    zodParse: await average(reps, () => parseDocument(plaintext, storePath)),
-    serialize: await average(reps, () => serializeDocument(loaded.document)),
-    seal: await average(reps, () => sealEnvelope(plaintext, passphrase, loaded.keySource)),
-    atomicWrite: await average(reps, () => writeFileAtomic(scratch, sealed, { mode: 0o600 })),
-    lockUnlock: await average(reps, () => withFileLock(scratch, {}, async () => undefined)),
-    sweep: await average(reps, () => removeLeftoverTempFiles(storePath)),
-  };
+  await copyFile(storePath, scratch);
+  let copy = await loadLog(scratch, passphrase, undefined, true);
+  const handle = (await openLogFile(scratch, "r+"))!;
+  try {
+    return {
+      fileBytes: (await stat(storePath)).size,
+      secrets: state.doc.secrets.size,
+      catchUp: await average(reps, () => loadLog(storePath, passphrase, state)),
+      seal: await average(reps, () => sealRecord(state.head, state.point.count, state.point.lastTag, { put: [one], del: [] })),
+      append: await average(reps, async () => {
+        const next = await appendRecord(handle, copy, { put: [one], del: [] }, scratch);
+        copy = { state: next, size: next.point.end };
+      }),
+      lockUnlock: await average(reps, () => withFileLock(scratch, {}, async () => undefined)),
+      sweep: await average(reps, () => removeLeftoverTempFiles(storePath)),
+      coldLoad: await average(5, () => loadLog(storePath, passphrase)),
+    };
+  } finally {
+    await handle.close();
+  }
 }
 
 /** A target that accepts anything at once: what is left of a rotation is the store's work. */

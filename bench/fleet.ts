@@ -480,8 +480,8 @@ function printProfile(config: FleetConfig, d: ProfileData): void {
       `no-op mutation ${micro.noopMutateMs.toFixed(1)} ms, writing mutation ${micro.writeMs.toFixed(1)} ms`,
   );
   console.log(
-    `  one writing mutation = lock+unlock ${c.lockUnlock.toFixed(1)} + read+decrypt ${c.readDecrypt.toFixed(1)} + zod parse of the whole document ${c.zodParse.toFixed(1)} + serialize x2 ${(2 * c.serialize).toFixed(1)} ` +
-      `+ seal (serialize+encrypt) ${c.seal.toFixed(1)} + temp sweep ${c.sweep.toFixed(1)} + atomic write (2 fsyncs) ${c.atomicWrite.toFixed(1)} ms`,
+    `  one writing mutation = lock+unlock ${c.lockUnlock.toFixed(1)} + catch-up read ${c.catchUp.toFixed(1)} + seal one record ${c.seal.toFixed(1)} ` +
+      `+ temp sweep ${c.sweep.toFixed(1)} + append (2 fdatasyncs) ${c.append.toFixed(1)} ms; a first open reads the whole log in ${c.coldLoad.toFixed(1)} ms`,
   );
   console.log(
     `  one rotation makes ${writesPer.toFixed(0)} writing mutations + ${readsPer.toFixed(0)} reads = ~${(writesPer * micro.writeMs + readsPer * micro.readMs).toFixed(0)} ms of store work; ` +
