@@ -7,6 +7,8 @@ import * as ecs from "../../provider/ecs/ecs-secret-handler";
 import { MAX_JITTER_MS } from "../../provider/runner/due";
 import { ecsInputs } from "../ecs/ecs-fixtures";
 import { REPO } from "../examples/run-script";
+import { createLogger } from "../../provider/log";
+import { humanLogLine } from "../../provider/cli/log-format";
 
 /**
  * `managed-secrets run` as a person sees it in a real pseudo-terminal
@@ -197,5 +199,16 @@ describe("managed-secrets run: log lines and the progress bar (a real pseudo-ter
     assert.equal(bad.code, 2, bad.stderr);
     assert.match(bad.stderr, /^managed-secrets: InvalidInput: MANAGED_SECRETS_LOG_FORMAT must be json or human, not "pretty"\n/);
     assert.deepEqual(await currentValues(), before, "nothing rotated");
+  });
+});
+
+describe("human log lines", () => {
+  it("are made from pino's output, after its redaction: a credential under a usual name never reaches the terminal", () => {
+    const lines: string[] = [];
+    const logger = createLogger({ destination: { write: (chunk: string) => lines.push(humanLogLine(chunk)) } });
+    logger.warn({ secret: "web/root", password: "Leaked-Pass-1", connection: { privateKey: "Leaked-Key-2" }, attempts: 2 }, "failed");
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /^\d\d:\d\d:\d\d warn {2}web\/root: failed \(password=\[redacted\] connection=\{"privateKey":"\[redacted\]"\} attempts=2\)$/);
+    assert.ok(!lines[0]!.includes("Leaked"));
   });
 });
