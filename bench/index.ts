@@ -22,6 +22,16 @@ import { runFleetBench } from "./fleet";
 import { runTransportBench } from "./transports";
 import { runEngineBench } from "./engine";
 import { runConsumerRotationBench } from "./consumer-rotation";
+import { runScaleKmsBench } from "./scale-kms";
+
+/** The `scale` section (issue 14): fleets of 10,000 secrets, one bench per store, one line each. */
+const SCALE_BENCHES: ReadonlyArray<() => Promise<void>> = [
+  runScaleKmsBench,
+];
+
+async function runScaleBenches(): Promise<void> {
+  for (const bench of SCALE_BENCHES) await bench();
+}
 
 const PASSWORD_RUNS = Number(process.env.BENCH_PASSWORD_RUNS ?? 25);
 const KEY_RUNS = Number(process.env.BENCH_KEY_RUNS ?? 15);
@@ -112,6 +122,8 @@ async function providerSize(): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  // `npm run bench -- --scale` or BENCH_ONLY=scale: only the fleet-scale section (no sshd needed).
+  if (process.argv.includes("--scale") || process.env.BENCH_ONLY === "scale") return runScaleBenches();
   requireRootForHosts();
   // `npm run bench -- --fleet` or BENCH_ONLY=fleet: only the fleet run; BENCH_ONLY=single: only the single-host rows.
   if (process.argv.includes("--fleet") || process.env.BENCH_ONLY === "fleet") return runFleetBench();
@@ -139,6 +151,7 @@ async function main(): Promise<void> {
     await runTransportBench();
     await runFleetBench();
     await runEngineBench();
+    await runScaleBenches();
   }
 }
 
