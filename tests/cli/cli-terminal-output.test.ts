@@ -8,7 +8,7 @@ import { MAX_JITTER_MS } from "../../provider/runner/due";
 import { ecsInputs } from "../ecs/ecs-fixtures";
 import { REPO } from "../examples/run-script";
 import { createLogger } from "../../provider/log";
-import { humanLogLine } from "../../provider/cli/log-format";
+import { chooseLogFormat, humanLogLine } from "../../provider/cli/log-format";
 
 /**
  * `managed-secrets run` as a person sees it in a real pseudo-terminal
@@ -190,10 +190,7 @@ describe("managed-secrets run: log lines and the progress bar (a real pseudo-ter
     await assertNoCredential(r.stdout);
   });
 
-  it("MANAGED_SECRETS_LOG_FORMAT picks the format; a value it does not know is a usage error naming it, before anything runs", async () => {
-    const human = await runProcess(process.execPath, [TSX_CLI, "provider/cli/main.ts", "run", "--at", nextAt()], { ...env(), MANAGED_SECRETS_LOG_FORMAT: "human" });
-    assert.equal(human.code, 1, human.stderr);
-    assert.equal(human.stderr.trimEnd().split("\n").filter((l) => /^\d\d:\d\d:\d\d (info |warn ) tty\//.test(l)).length, USERS.length, human.stderr);
+  it("a MANAGED_SECRETS_LOG_FORMAT it does not know is a usage error naming it, before anything runs", async () => {
     const before = await currentValues();
     const bad = await runProcess(process.execPath, [TSX_CLI, "provider/cli/main.ts", "run", "--at", nextAt()], { ...env(), MANAGED_SECRETS_LOG_FORMAT: "pretty" });
     assert.equal(bad.code, 2, bad.stderr);
@@ -202,8 +199,18 @@ describe("managed-secrets run: log lines and the progress bar (a real pseudo-ter
   });
 });
 
-describe("human log lines", () => {
-  it("are made from pino's output, after its redaction: a credential under a usual name never reaches the terminal", () => {
+describe("the log format", () => {
+  it("is --log-format, else MANAGED_SECRETS_LOG_FORMAT, else human on a terminal and json elsewhere", () => {
+    assert.equal(chooseLogFormat(undefined, {}, true), "human");
+    assert.equal(chooseLogFormat(undefined, {}, false), "json");
+    assert.equal(chooseLogFormat(undefined, {}, undefined), "json");
+    assert.equal(chooseLogFormat(undefined, { MANAGED_SECRETS_LOG_FORMAT: "json" }, true), "json");
+    assert.equal(chooseLogFormat(undefined, { MANAGED_SECRETS_LOG_FORMAT: "human" }, false), "human");
+    assert.equal(chooseLogFormat("json", { MANAGED_SECRETS_LOG_FORMAT: "human" }, true), "json");
+  });
+
+
+  it("human lines are made from pino's output, after its redaction: a credential under a usual name never reaches the terminal", () => {
     const lines: string[] = [];
     const logger = createLogger({ destination: { write: (chunk: string) => lines.push(humanLogLine(chunk)) } });
     logger.warn({ secret: "web/root", password: "Leaked-Pass-1", connection: { privateKey: "Leaked-Key-2" }, attempts: 2 }, "failed");
