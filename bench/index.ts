@@ -23,9 +23,11 @@ import { runTransportBench } from "./transports";
 import { runEngineBench } from "./engine";
 import { runConsumerRotationBench } from "./consumer-rotation";
 import { runScaleKmsBench } from "./scale-kms";
+import { runScaleLocalBench } from "./scale-local";
 
 /** The `scale` section (issue 14): fleets of 10,000 secrets, one bench per store, one line each. */
 const SCALE_BENCHES: ReadonlyArray<() => Promise<void>> = [
+  runScaleLocalBench,
   runScaleKmsBench,
 ];
 
