@@ -11,6 +11,7 @@ import { META } from "../rotation/rotation-metadata";
 import { printRecord, printTable, type Output } from "./output";
 import { CheckFailed, parseConcurrency, registerRunnerCommands, RunFailed, RunStoppedEarly, type RunnerIo } from "./runner-commands";
 import { registerAdoptCommands } from "./adopt-commands";
+import { registerReportCommand } from "./report-command";
 import { blastRadiusOptions } from "./blast-radius-options";
 import { observedRotation, refuseFleetFlags, rotateSelected, type RotateSelectedFlags } from "./rotate-selected";
 import { eventOptions, eventSinkFrom } from "./event-options";
@@ -183,6 +184,7 @@ export function buildProgram(io: CliIo): Command {
 
   registerAdoptCommands(program, { out: io.out, context: ctx, ...(io.stdin ? { stdin: io.stdin } : {}) });
   registerRunnerCommands(program, { out: io.out, err: io.err, context: ctx, ...io.runner });
+  registerReportCommand(program, { out: io.out, context: ctx });
   return program;
 }
 

@@ -1,0 +1,116 @@
+import type { SecretMeta } from "../store/secret-store";
+import { META } from "../rotation/rotation-metadata";
+import { assessSecret, type HealthProblem } from "../health/secret-health";
+import { judgeDue } from "../runner/due";
+import { FAILURE_META } from "../runner/run-once";
+import { hostOf } from "../runner/blast-radius";
+import { targetOf } from "../events/rotation-event";
+
+/**
+ * What `managed-secrets report` shows, as data: every secret's target,
+ * schedule and state (judged by the same health model as `check`, without
+ * logging in), the deletions waiting out their recovery window, and each
+ * host's rotations over time. The HTML, Markdown and JSON forms all render
+ * this one structure.
+ */
+
+export type SecretState = "failing" | "overdue" | "interrupted" | "pending-deletion" | "ok" | "manual";
+
+export interface ReportSecret {
+  readonly name: string;
+  readonly kind: string;
+  readonly target: string;
+  readonly host: string;
+  readonly state: SecretState;
+  readonly problems: readonly HealthProblem[];
+  readonly details: readonly string[];
+  readonly currentVersionId: string | null;
+  readonly lastRotatedAt: string | null;
+  readonly nextRotationAt: string | null;
+  readonly lastError: { readonly code: string; readonly at: string | null } | null;
+  readonly plannedDeleteAt: string | null;
+}
+
+export interface TimelineEntry {
+  readonly at: string;
+  readonly secret: string;
+  readonly versionId: string;
+  readonly outcome: "created" | "rotated" | "failed";
+}
+
+export interface HostTimeline {
+  readonly host: string;
+  readonly entries: readonly TimelineEntry[];
+}
+
+export interface ReportData {
+  readonly generatedAt: string;
+  readonly counts: Readonly<Record<SecretState, number>>;
+  readonly secrets: readonly ReportSecret[];
+  readonly pendingDeletions: readonly { readonly name: string; readonly target: string; readonly plannedDeleteAt: string }[];
+  readonly timeline: { readonly from: string; readonly to: string; readonly hosts: readonly HostTimeline[] };
+}
+
+/** The order a reader should look in: what needs action first. */
+export const STATE_ORDER: readonly SecretState[] = ["failing", "overdue", "interrupted", "pending-deletion", "ok", "manual"];
+export const TIMELINE_DAYS = 90;
+
+function stateOf(meta: SecretMeta, problems: readonly HealthProblem[]): SecretState {
+  if (meta.plannedDeleteAt) return "pending-deletion";
+  for (const s of ["failing", "overdue", "interrupted"] as const) if (problems.includes(s)) return s;
+  return meta.metadata[META.rotationPeriodSeconds] ? "ok" : "manual";
+}
+
+export async function buildReport(secrets: readonly SecretMeta[], now: Date, toleranceMs?: number): Promise<ReportData> {
+  const rows: ReportSecret[] = [];
+  for (const meta of secrets) {
+    const health = await assessSecret(meta, { now, ...(toleranceMs !== undefined ? { toleranceMs } : {}) });
+    const m = meta.metadata;
+    const verdict = judgeDue(meta, now);
+    rows.push({
+      name: meta.name,
+      kind: m[META.kind] ?? "unknown",
+      target: targetOf(meta),
+      host: hostOf(meta),
+      state: stateOf(meta, health.problems),
+      problems: health.problems,
+      details: health.details,
+      currentVersionId: meta.versions.find((v) => v.stages.includes("ACSCurrent"))?.versionId ?? null,
+      lastRotatedAt: m[META.lastRotatedAt] ?? null,
+      nextRotationAt: meta.plannedDeleteAt ? null : (verdict.dueAt ?? null),
+      lastError: m[FAILURE_META.code] ? { code: m[FAILURE_META.code]!, at: m[FAILURE_META.at] ?? null } : null,
+      plannedDeleteAt: meta.plannedDeleteAt ?? null,
+    });
+  }
+  rows.sort((a, b) => STATE_ORDER.indexOf(a.state) - STATE_ORDER.indexOf(b.state) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const counts = Object.fromEntries(STATE_ORDER.map((s) => [s, rows.filter((r) => r.state === s).length])) as Record<SecretState, number>;
+  return {
+    generatedAt: now.toISOString(),
+    counts,
+    secrets: rows,
+    pendingDeletions: rows.filter((r) => r.plannedDeleteAt).map((r) => ({ name: r.name, target: r.target, plannedDeleteAt: r.plannedDeleteAt! })),
+    timeline: timeline(secrets, now),
+  };
+}
+
+/** Each version's creation is a rotation (the first, the secret's creation); a recorded failure is a mark of its own. */
+function timeline(secrets: readonly SecretMeta[], now: Date): ReportData["timeline"] {
+  const from = new Date(now.getTime() - TIMELINE_DAYS * 86_400_000);
+  const byHost = new Map<string, TimelineEntry[]>();
+  const add = (host: string, entry: TimelineEntry) => {
+    if (Date.parse(entry.at) < from.getTime() || Date.parse(entry.at) > now.getTime()) return;
+    byHost.set(host, [...(byHost.get(host) ?? []), entry]);
+  };
+  for (const meta of secrets) {
+    const host = hostOf(meta);
+    const versions = [...meta.versions].sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
+    versions.forEach((v, i) => add(host, { at: v.createdAt, secret: meta.name, versionId: v.versionId, outcome: i === 0 ? "created" : "rotated" }));
+    const failedAt = meta.metadata[FAILURE_META.at];
+    if (meta.metadata[FAILURE_META.code] && failedAt) add(host, { at: failedAt, secret: meta.name, versionId: "", outcome: "failed" });
+    if (!byHost.has(host)) byHost.set(host, []);
+  }
+  const hosts = [...byHost.entries()]
+    .map(([host, entries]) => ({ host, entries: entries.sort((a, b) => Date.parse(a.at) - Date.parse(b.at)) }))
+    .sort((a, b) => (a.host < b.host ? -1 : 1));
+  return { from: from.toISOString(), to: now.toISOString(), hosts };
+}
