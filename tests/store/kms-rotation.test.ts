@@ -86,6 +86,32 @@ describe("rotation on the kms store (emulator, fake target)", function () {
     });
   });
 
+  it("a first rotation of a secret whose target is bound also makes 12 KMS calls, authenticating the target first; the binding moves to the new version", async function () {
+    const name = "ecs/i-bound/root";
+    const metadata = { kind: "ecs", instanceId: "i-bound", managedUser: "root", host: "127.0.0.1", port: "22", hostKeyFingerprint: "SHA256:bound" };
+    await kms.store.createSecret({ name, description: "", metadata, versionId: "v1", value: INITIAL });
+    kms.calls.length = 0;
+    const order: string[] = [];
+    const bound = new FakeTarget(INITIAL);
+    const apply = bound.apply.bind(bound);
+    Object.assign(bound, {
+      // As targetFromMetadata does: nothing reaches the target before the store vouched for where it is.
+      ready: async () => void (await kms.store.authenticateTarget(name, metadata), order.push("authenticated")),
+      apply: async (current: string, pending: string) => void (order.push("apply"), await apply(current, pending)),
+    });
+    const outcome = await rotateSecret({ store: kms.store, name, target: bound, owner: "runner", clock });
+    assert.equal(outcome.versionId, "v2");
+    assert.deepEqual(order, ["authenticated", "apply"]);
+    // The binding's value version (v1) is the current value the rotation reads anyway; re-keying to v2 reads nothing more.
+    assert.equal(kms.calls.length, 12, kms.calls.join("\n"));
+    const fresh = kms.another();
+    await fresh.authenticateTarget(name, metadata);
+    await expectError(fresh.authenticateTarget(name, { ...metadata, host: "127.0.0.99" }), "TargetUnverified");
+    const described = await kmsCall(kms.emulator, "DescribeSecret", { SecretName: name, FetchTags: true });
+    const tags = (described.Tags as { Tag: { TagKey: string; TagValue: string }[] }).Tag;
+    assert.match(tags.find((t) => t.TagKey === "managed-secrets:binding")!.TagValue, /:v2$/);
+  });
+
   for (const nth of [1, 2, 3]) {
     it(`a failure at UpdateSecretVersionStage #${nth}, after PutSecretValue, leaves a working credential; a re-run completes the same version`, async function () {
       kms.emulator.control.injectFault({ action: "UpdateSecretVersionStage", nth, times: 5, code: "InternalFailure", httpStatus: 500, message: "injected" });
