@@ -29,6 +29,7 @@ import { compareNames, emptyDocument, type StoreDocument, type StoredSecret, typ
 import { applyGroup, applyLogChange, type GroupChange, type GroupOutcome, type MutationContext } from "./store-group";
 import { appendRecord, openLogFile, readLog, wantsCompaction, writeSnapshot, type LogState, type OpenedLog } from "./store-log";
 import { readStoreFile } from "./store-file";
+import { logViewFor, type LogView } from "./store-log-view";
 import { migrateFormat1 } from "./store-migration";
 import {
   checkDeleteOptions,
@@ -77,10 +78,8 @@ export class LocalSecretStore implements SecretStore {
   readonly #lock: FileLockOptions;
   readonly #queue: QueuedChange[] = [];
   #committing = false;
-  /** What this object last read of the file; undefined until read, and after a read failed midway. */
-  #state: LogState | undefined;
-  /** Catch-ups and appends of this object run one at a time: both move #state forward. */
-  #tail: Promise<unknown> = Promise.resolve();
+  /** What this process last read of the file, shared with the other store objects on it. */
+  readonly #view: LogView;
 
   constructor(options: LocalSecretStoreOptions) {
     if (typeof options.path !== "string" || options.path === "") {
@@ -97,6 +96,7 @@ export class LocalSecretStore implements SecretStore {
     this.#passphrase = options.passphrase;
     this.#clock = options.clock ?? systemClock;
     this.#lock = options.lock ?? {};
+    this.#view = logViewFor(this.path, this.#passphrase);
   }
 
   /**
@@ -372,7 +372,7 @@ export class LocalSecretStore implements SecretStore {
   async #catchUp(): Promise<OpenedLog> {
     const handle = await openLogFile(this.path, "r");
     if (handle === undefined) {
-      this.#state = undefined;
+      this.#view.state = undefined;
       return { kind: "missing" };
     }
     try {
@@ -383,11 +383,11 @@ export class LocalSecretStore implements SecretStore {
   }
 
   async #load(handle: FileHandle, writer = false): Promise<OpenedLog> {
-    const previous = this.#state;
+    const previous = this.#view.state;
     // readLog moves the previous state forward in place; if it throws, that state is half-applied and must go.
-    this.#state = undefined;
+    this.#view.state = undefined;
     const opened = await readLog(handle, this.path, this.#passphrase, previous, writer);
-    if (opened.kind === "log") this.#state = opened.state;
+    if (opened.kind === "log") this.#view.state = opened.state;
     return opened;
   }
 
@@ -403,9 +403,7 @@ export class LocalSecretStore implements SecretStore {
   }
 
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#tail.then(fn, fn);
-    this.#tail = run.catch(() => undefined);
-    return run;
+    return this.#view.exclusive(fn);
   }
 
   /**
@@ -460,19 +458,21 @@ export class LocalSecretStore implements SecretStore {
         try {
           let opened: OpenedLog = { kind: "missing" };
           if (handle !== undefined) ({ opened, handle } = await this.#openForWrite(handle, held));
+          // An empty group only brings a format-1 file up to date (a read's first contact): it purges nothing.
+          if (group.length === 0) return [];
           const base = opened.kind === "log" ? opened.state.doc : emptyDocument();
           const { outcomes, change } = applyGroup(base, group, this.#clock());
           if (change === undefined) return outcomes;
           await removeLeftoverTempFiles(this.path);
           if (opened.kind !== "log" || handle === undefined) {
-            this.#state = await writeSnapshot(this.path, this.#passphrase, applyLogChange(base, change), { beforeRename: () => held.assertHeld() });
+            this.#view.state = await writeSnapshot(this.path, this.#passphrase, applyLogChange(base, change), { beforeRename: () => held.assertHeld() });
             return outcomes;
           }
           held.assertHeld();
           const next = await appendRecord(handle, opened, change, this.path);
           // Only now, with the record durable, does this process's copy take the change.
           applyLogChange(next.doc, change);
-          this.#state = next;
+          this.#view.state = next;
           if (wantsCompaction(next)) await this.#compact(next, held);
           return outcomes;
         } finally {
@@ -485,9 +485,9 @@ export class LocalSecretStore implements SecretStore {
   /** The change is already committed: a compaction that fails (disk full) only leaves the longer file in place. */
   async #compact(state: LogState, held: HeldLock): Promise<void> {
     try {
-      this.#state = await writeSnapshot(this.path, this.#passphrase, state.doc, { keySource: state.head.keySource, beforeRename: () => held.assertHeld() });
+      this.#view.state = await writeSnapshot(this.path, this.#passphrase, state.doc, { keySource: state.head.keySource, beforeRename: () => held.assertHeld() });
     } catch {
-      this.#state = state;
+      this.#view.state = state;
     }
   }
 }

@@ -4,6 +4,7 @@ import { mkdtemp, open, readdir, readFile, rm, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalSecretStore } from "../../provider/store/local-store";
+import { forgetLogViews } from "../../provider/store/store-log-view";
 import { expectError } from "./expect-error";
 
 const PASSPHRASE = "full disk passphrase";
@@ -61,6 +62,8 @@ describe("LocalSecretStore on a full disk", function () {
     await expectError(store.updateSecret("db", { description: "x".repeat(20_000) }), "StoreWriteFailed");
 
     assert.deepEqual(await readFile(path), before, "the file is exactly its last good state");
+    // The second reader reads the file afresh, as another process would.
+    forgetLogViews();
     for (const reader of [store, new LocalSecretStore({ path, passphrase: PASSPHRASE })]) {
       assert.equal((await reader.getValue("db")).value, "second value");
       await expectError(reader.getValue("db", { versionId: "v3" }), "VersionNotFound");

@@ -9,6 +9,7 @@ import { LocalSecretStore, type LocalSecretStoreOptions } from "../../provider/s
 import { emptyDocument } from "../../provider/store/store-document";
 import { openLogFile, readLog, writeSnapshot } from "../../provider/store/store-log";
 import { RECORDS_START } from "../../provider/store/store-log-header";
+import { forgetLogViews } from "../../provider/store/store-log-view";
 import { expectError } from "./expect-error";
 import { runToExit, spawnFixture, waitForLine } from "./fixtures/spawn-fixture";
 import { describeStoreContract } from "./store-contract";
@@ -102,6 +103,20 @@ describe("LocalSecretStore (local file specifics)", function () {
       await expectError(() => new LocalSecretStore({ path, passphrase: "" }), "StoreConfig", { property: "passphrase", message: /MANAGED_SECRETS_PASSPHRASE/ });
       await expectError(() => new LocalSecretStore({ path } as LocalSecretStoreOptions), "StoreConfig", { property: "passphrase" });
       await expectError(() => new LocalSecretStore({ path: "", passphrase: PASSPHRASE }), "StoreConfig", { property: "path" });
+    });
+
+    it("store objects on one file in one process share what was read: a new one reads only what changed since", async function () {
+      const store = open();
+      await createDb(store);
+      const good = await readFile(path);
+      const bad = Buffer.from(good);
+      const offset = RECORDS_START + 4 + 12 + 5;
+      bad[offset] = bad[offset]! ^ 0x01;
+      await writeFile(path, bad);
+      // The provider makes a store object per resource operation: it must not pay a whole read each time.
+      assert.equal((await open().getValue("db")).value, secretValue, "the already-read record is not read again");
+      forgetLogViews();
+      await expectError(open().getValue("db"), "StoreUnreadable", { message: /damaged/ });
     });
 
     it("is kind local and never shows its passphrase when logged or serialized", async function () {
@@ -198,6 +213,8 @@ describe("LocalSecretStore (local file specifics)", function () {
         const bad = Buffer.from(good);
         bad[offset] = bad[offset]! ^ 0x01;
         await writeFile(path, bad);
+        // Read as a process that opens the file now: one that read these records before keeps what it read.
+        forgetLogViews();
         const err = await expectError(open().getValue("db"), "StoreUnreadable", { message: /damaged/ });
         assert.ok(err.message.includes(path) && /record \d+ fails authentication/.test(err.message), err.message);
         await expectError(open().putValue("db", { versionId: "v2", value: "x", stages: [] }), "StoreUnreadable", { message: /damaged/ });
@@ -210,6 +227,7 @@ describe("LocalSecretStore (local file specifics)", function () {
       const bad = await readFile(path);
       bad.writeUInt32BE(bad.readUInt32BE(RECORDS_START) + 1, RECORDS_START);
       await writeFile(path, bad);
+      forgetLogViews();
       await expectError(open().describeSecret("db"), "StoreUnreadable", { message: /damaged/ });
     });
 
