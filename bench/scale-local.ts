@@ -18,6 +18,7 @@ import { LocalSecretStore } from "../provider/store/local-store";
 import { judgeDue } from "../provider/runner/due";
 import { runOnce } from "../provider/runner/run-once";
 import { openLogFile, readLog, writeSnapshot } from "../provider/store/store-log";
+import { forgetLogViews } from "../provider/store/store-log-view";
 import { META } from "../provider/rotation/rotation-metadata";
 
 const SMALL = 100;
@@ -130,6 +131,8 @@ export async function runScaleLocalBench(): Promise<void> {
     console.log(`\nscale: local store (${SMALL} vs ${LARGE} secrets, ${WRITES} writes each, interleaved; filled in ${(filled.ms / 1000).toFixed(1)} s)`);
 
     const warmList = await timed(() => large.listSecrets());
+    // As a new process would: nothing of the file read before (the derived key stays cached).
+    forgetLogViews();
     const cold = new LocalSecretStore({ path: paths.large, passphrase });
     const coldList = await timed(() => cold.listSecrets());
     const due = await timed(async () => {
@@ -137,7 +140,7 @@ export async function runScaleLocalBench(): Promise<void> {
       return (await large.listSecrets()).filter((meta) => judgeDue(meta, now).due).length;
     });
     const size = (await stat(paths.large)).size;
-    console.log(`list over ${warmList.value.length} secrets: ${warmList.ms.toFixed(0)} ms warm, ${coldList.ms.toFixed(0)} ms from a new store object (whole file read and decrypted; key cached) (target < 1 s)`);
+    console.log(`list over ${warmList.value.length} secrets: ${warmList.ms.toFixed(0)} ms warm, ${coldList.ms.toFixed(0)} ms read afresh as by a new process (whole file read and decrypted; key cached) (target < 1 s)`);
     console.log(`due computation (list + judgeDue) over ${LARGE}: ${due.ms.toFixed(0)} ms, ${due.value} due (target < 1 s)`);
     console.log(`store file at ${LARGE} secrets: ${(size / 1024 / 1024).toFixed(1)} MiB`);
     const compaction = await timed(() => compactCopy(paths.large, join(dir, "compacted.enc"), passphrase));
