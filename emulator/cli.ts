@@ -20,9 +20,10 @@ const program = new Command()
     (value: string, all: string[]) => [...all, value],
     [] as string[],
   )
+  .option("--kms-qps", "enforce KMS's documented per-account QPS quotas (429 Rejected.Throttling past them)")
   .parse();
 
-const opts = program.opts<{ port: number; region: string; stateFile?: string; quiet?: boolean; kmsInstance: string[] }>();
+const opts = program.opts<{ port: number; region: string; stateFile?: string; quiet?: boolean; kmsInstance: string[]; kmsQps?: boolean }>();
 
 async function main(): Promise<void> {
   const emulator = await startEmulator({
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
       const [instanceId = "", keys] = spec.split(":", 2);
       return { instanceId, keyIds: keys ? keys.split(",") : [] };
     }),
+    ...(opts.kmsQps ? { kmsQps: "documented" as const } : {}),
   });
   // The banner is the one place the admin secret is printed: the operator asked for it.
   console.log(
