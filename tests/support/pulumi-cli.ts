@@ -8,11 +8,12 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { runShared } from "./run-shared";
+import { installUserProject, npmInstall, unshareNodeModules, userPackageJson } from "./user-project";
 
 const execFileP = promisify(execFile);
 export const REPO_ROOT = resolve(__dirname, "..", "..");
@@ -35,23 +36,17 @@ export function pulumiCliDir(): Promise<string> {
   })());
 }
 
-const tarballs = new Map<string, Promise<string>>();
-
 /**
  * `npm pack` of a built package folder (default: this checkout, whose dist/
- * `npm run build` made), into a temp folder; once per folder per process.
+ * `npm run build` made); once per folder per test run, shared by every worker.
  */
-export function packPackage(packageDir = REPO_ROOT): Promise<string> {
-  let p = tarballs.get(packageDir);
-  if (!p) {
-    p = (async () => {
-      const out = await mkdtemp(join(tmpdir(), "ms-pack-"));
-      const { stdout } = await execFileP("npm", ["pack", "--silent", "--pack-destination", out], { cwd: packageDir, maxBuffer: 16 << 20 });
-      return join(out, stdout.trim().split("\n").pop()!);
-    })();
-    tarballs.set(packageDir, p);
-  }
-  return p;
+export async function packPackage(packageDir = REPO_ROOT): Promise<string> {
+  const out = await runShared("pack", packageDir, async (dir) => {
+    await execFileP("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: packageDir, maxBuffer: 16 << 20 });
+  });
+  const tgz = (await readdir(out)).filter((f) => f.endsWith(".tgz"));
+  if (tgz.length !== 1) throw new Error(`npm pack of ${packageDir} left ${tgz.length} tarballs in ${out}`);
+  return join(out, tgz[0]!);
 }
 
 export interface PulumiProjectOptions {
@@ -102,30 +97,6 @@ export const STOCK_TSCONFIG = {
   files: ["index.ts"],
 };
 
-export const PROJECT_TYPESCRIPT = "5.9.3";
-
-/** Installed project templates of this test run, by tarball and package.json; removed when the process exits. */
-const templates = new Map<string, Promise<string>>();
-const templateDirs: string[] = [];
-process.once("exit", () => {
-  for (const dir of templateDirs) rmSync(dir, { recursive: true, force: true });
-});
-
-async function npmInstall(cwd: string, env: NodeJS.ProcessEnv, spec: string): Promise<void> {
-  await execFileP("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", spec], {
-    cwd,
-    env: { ...env, npm_config_update_notifier: "false" },
-    maxBuffer: 16 << 20,
-    timeout: 10 * 60_000,
-  });
-}
-
-function lockedVersion(name: string, lock: { packages: Record<string, { version?: string }> }): string {
-  const v = lock.packages[`node_modules/${name}`]?.version;
-  if (!v) throw new Error(`${name} is not in package-lock.json`);
-  return v;
-}
-
 export async function createPulumiProject(options: PulumiProjectOptions): Promise<PulumiProject> {
   const [cli, root] = await Promise.all([pulumiCliDir(), mkdtemp(join(tmpdir(), "ms-pulumi-"))]);
   await chmod(root, 0o700);
@@ -133,18 +104,7 @@ export async function createPulumiProject(options: PulumiProjectOptions): Promis
   const backendDir = join(root, "backend");
   const home = join(root, "pulumi-home");
   await Promise.all([mkdir(dir), mkdir(backendDir), mkdir(home)]);
-  const lock = JSON.parse(await readFile(join(REPO_ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { version?: string }> };
-
-  // The same versions this checkout locks, so the install is served from npm's cache.
-  const pkg = {
-    name: options.name,
-    main: "index.ts",
-    private: true,
-    dependencies: { "@pulumi/pulumi": lockedVersion("@pulumi/pulumi", lock) },
-    // `pulumi new typescript` asks for TypeScript ^5 (6 refuses that template's moduleResolution).
-    devDependencies: { typescript: PROJECT_TYPESCRIPT, "@types/node": lockedVersion("@types/node", lock) },
-  };
-  await writeFile(join(dir, "package.json"), `${JSON.stringify(pkg, null, 2)}\n`);
+  const pkg = await userPackageJson(options.name);
   await writeFile(join(dir, "tsconfig.json"), `${JSON.stringify(STOCK_TSCONFIG, null, 2)}\n`);
   await writeFile(join(dir, "Pulumi.yaml"), `name: ${options.name}\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n${options.projectYaml ?? ""}`);
   for (const [path, text] of Object.entries(options.files)) {
@@ -168,22 +128,8 @@ export async function createPulumiProject(options: PulumiProjectOptions): Promis
   };
   for (const k of Object.keys(env)) if (k.startsWith("MANAGED_SECRETS_") || k.startsWith("ALIBABA_CLOUD_") || k.startsWith("ALICLOUD_")) delete env[k];
 
-  const install = (tarball: string, cwd = dir) => npmInstall(cwd, env, `alicloud-managed-secrets@file:${tarball}`);
-  // A project of the same package.json and tarball was installed before in this run: copy it (seconds, not a minute).
-  const key = `${options.tarball}\n${JSON.stringify(pkg)}`;
-  let template = templates.get(key);
-  if (!template) {
-    template = (async () => {
-      const t = await mkdtemp(join(tmpdir(), "ms-pulumi-template-"));
-      templateDirs.push(t);
-      await writeFile(join(t, "package.json"), `${JSON.stringify(pkg, null, 2)}\n`);
-      await install(options.tarball, t);
-      return t;
-    })();
-    templates.set(key, template);
-  }
-  const from = await template;
-  await execFileP("cp", ["-a", join(from, "node_modules"), join(from, "package.json"), join(from, "package-lock.json"), dir]);
+  const install = (tarball: string) => npmInstall(dir, env, `alicloud-managed-secrets@file:${tarball}`);
+  await installUserProject(dir, pkg, options.tarball, env);
 
   const pulumi = (args: readonly string[], opts: { stdin?: string; stack?: string } = {}) =>
     new Promise<CommandResult>((resolvePromise, reject) => {
@@ -232,7 +178,10 @@ export async function createPulumiProject(options: PulumiProjectOptions): Promis
       await walk(backendDir);
       return parts.join("\n");
     },
-    install,
+    async install(tarball) {
+      await unshareNodeModules(dir);
+      await install(tarball);
+    },
     stop: () => rm(root, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 }),
   };
 }
