@@ -12,6 +12,8 @@ import { KmsSecretStore } from "../../provider/store/kms-store";
 import { leaseSecretName } from "../../provider/store/kms-lease";
 import { FAILURE_META, runOnce, type RunReport } from "../../provider/runner/run-once";
 import { handler } from "../../provider/runner/fc-handler";
+import { cloudMonitorSink } from "../../provider/events/cloudmonitor-sink";
+import { emitAttempts } from "../../provider/events/emit-attempts";
 import { MAX_JITTER_MS } from "../../provider/runner/due";
 import { parseRunnerDeployment, runnerPolicyStatements, type PolicyStatement } from "../../provider/runner/runner-deployment";
 import { targetFromMetadata } from "../../provider/rotation/target-from-metadata";
@@ -92,8 +94,16 @@ describe("The runner's generated RAM policy, enforced by the emulator (role cred
     return { store, clock: clock.now, owner: "fc:runner", cloud: () => cloud };
   }
 
+  /** A pass as the FC runner makes it, CloudMonitor events included (cloudMonitorEvents is on by default). */
   async function pass(ctx: RuntimeContext, prefix?: string): Promise<RunReport> {
-    return runOnce({ store: ctx.store, clock: ctx.clock, owner: ctx.owner, prefix, targetFor: (m) => targetFromMetadata(m, ctx), retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0, sleep: async () => undefined } });
+    const events = cloudMonitorSink({ settings: ctx.cloud(), attempts: 1 });
+    const report = await runOnce({
+      store: ctx.store, clock: ctx.clock, owner: ctx.owner, prefix, targetFor: (m) => targetFromMetadata(m, ctx),
+      retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0, sleep: async () => undefined },
+      onAttempt: emitAttempts(events, "schedule", ctx.clock),
+    });
+    await events.flush();
+    return report;
   }
 
   /** Every secret falls due, and no lease companion exists yet, so the pass must create them as a first rotation does. */
@@ -173,7 +183,9 @@ describe("The runner's generated RAM policy, enforced by the emulator (role cred
         (e: Error) => [`pass: ${e.message}`],
       );
       const denied = kms.calls.slice(mark).filter((l) => / 403 /.test(l));
-      if (outcome.length === 0 || denied.length === 0) unneeded.push(`${action} (statement ${i})`);
+      // An event CloudMonitor refuses fails no rotation (by design), but the alarm never hears of it: a refused PutCustomEvent is the failure.
+      const eventsRefused = denied.some((l) => l.startsWith("Cms.PutCustomEvent "));
+      if ((outcome.length === 0 && !eventsRefused) || denied.length === 0) unneeded.push(`${action} (statement ${i})`);
       // Repair with the full policy, so the next case starts from working credentials.
       await deleteKeysNoVersionHolds("app-billing");
       await makeEverythingDue();
