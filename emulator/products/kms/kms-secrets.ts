@@ -71,6 +71,23 @@ export const describeSecret: ActionSpec = {
 type Filter = { Key: string; Values: string[] };
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Every secret in listing order (created first, then by name), sorted once per
+ * change of the state rather than once per page: a fleet of 10,000 is listed
+ * in 100 pages, and the real service does not sort its table per request.
+ * Records are the live ones, so tags and deletion times are always current;
+ * only which secrets exist is cached, and every create, delete and purge is a change.
+ */
+const listingOrders = new WeakMap<object, { generation: number; order: SecretRecord[] }>();
+
+function listingOrder(ctx: ActionContext): SecretRecord[] {
+  const cached = listingOrders.get(ctx.state);
+  if (cached !== undefined && cached.generation === ctx.state.generation) return cached.order;
+  const order = Object.values(ctx.state.data.secrets).sort((a, b) => compare(a.createTime, b.createTime) || compare(a.secretName, b.secretName));
+  listingOrders.set(ctx.state, { generation: ctx.state.generation, order });
+  return order;
+}
 /** ListSecrets' filter keys (API reference); DKMSInstanceId and Creator arrived with KMS 3.0. */
 const FILTER_KEYS = ["SecretName", "Description", "TagKey", "TagValue", "SecretType", "DKMSInstanceId", "Creator"];
 
@@ -122,10 +139,7 @@ export const listSecrets: ActionSpec = {
     const pageSize = integer(ctx.params, "PageSize", KMS_LIST_SECRETS_PAGE_SIZE, () =>
       kmsErrors.invalidParameter("PageSize"),
     );
-    const matching = Object.values(ctx.state.data.secrets)
-      .filter((s) => filters.every((f) => matches(s, f)))
-      // Plain code-unit order: the same order for ISO times and names, without localeCompare's cost on 10,000 secrets a page.
-      .sort((a, b) => compare(a.createTime, b.createTime) || compare(a.secretName, b.secretName));
+    const matching = listingOrder(ctx).filter((s) => filters.every((f) => matches(s, f)));
     // "When you filter by tag, the query returns a maximum of 4,000 resources" (ListSecrets reference), and
     // it does not say the total shows the rest: the stricter reading, a listing that ends at 4,000.
     const byTag = filters.some((f) => f.Key === "TagKey" || f.Key === "TagValue");
