@@ -27,17 +27,27 @@ export function findSecret(ctx: ActionContext, options: { allowPendingDeletion?:
   return secret;
 }
 
+/** The earliest end of a deletion window, per state generation: most calls need not look at any secret. */
+const nextPurges = new WeakMap<object, { generation: number; at: number }>();
+
 /** Deletion windows end on the business clock; a secret past its window no longer exists. */
 export function purgeExpiredSecrets(ctx: ActionContext): void {
+  const known = nextPurges.get(ctx.state);
+  if (known !== undefined && known.generation === ctx.state.generation && known.at > ctx.now.getTime()) return;
   let purged = false;
+  let next = Infinity;
   const secrets = ctx.state.data.secrets;
-  // Runs before every KMS call: a plain key walk, no entries array, so 10,000 secrets cost microseconds, not milliseconds.
   for (const name in secrets) {
     const planned = secrets[name]!.plannedDeleteTime;
-    if (planned !== undefined && planned !== "" && Date.parse(planned) <= ctx.now.getTime()) {
+    if (planned === undefined || planned === "") continue;
+    const at = Date.parse(planned);
+    if (at <= ctx.now.getTime()) {
       delete secrets[name];
       purged = true;
+    } else {
+      next = Math.min(next, at);
     }
   }
   if (purged) ctx.state.changed();
+  nextPurges.set(ctx.state, { generation: ctx.state.generation, at: next });
 }
