@@ -19,6 +19,7 @@ const STORE_KEYS = [
   "managed-secrets:dkmsInstanceId",
   "managed-secrets:encryptionKeyId",
   "managed-secrets:probe",
+  "managed-secrets:cloudMonitorEvents",
 ] as const;
 
 let stackConfig: Readonly<Record<string, string>> = {};
@@ -52,6 +53,8 @@ export interface RuntimeContext {
   readonly probeOnRefresh?: boolean;
   /** Alibaba Cloud region, endpoint and credentials; resolved on first use, so ECS-only stacks need none. */
   cloud(): import("./alicloud/cloud-settings").CloudSettings;
+  /** Where rotations made by `pulumi up` (and its drift repairs) report (provider/events); none unless configured. */
+  readonly events?: () => import("./events/event-sink").EventSink | undefined;
 }
 
 export interface ContextOverrides {
@@ -73,5 +76,21 @@ export function runtimeContext(overrides: ContextOverrides = {}): RuntimeContext
     owner: `${hostname()}:${process.pid}`,
     probeOnRefresh: (config.get("managed-secrets:probe") ?? env.MANAGED_SECRETS_PROBE ?? "true") !== "false",
     cloud,
+    events: providerEvents(config, env, cloud),
+  };
+}
+
+/**
+ * managed-secrets:cloudMonitorEvents (or MANAGED_SECRETS_CLOUDMONITOR_EVENTS=1)
+ * sends the provider's own rotations to CloudMonitor as the runner's are:
+ * one sink per context, made on first use.
+ */
+function providerEvents(config: ConfigSource, env: NodeJS.ProcessEnv, cloud: () => import("./alicloud/cloud-settings").CloudSettings): () => import("./events/event-sink").EventSink | undefined {
+  const on = (config.get("managed-secrets:cloudMonitorEvents") ?? (env.MANAGED_SECRETS_CLOUDMONITOR_EVENTS === "1" ? "true" : "false")) === "true";
+  let sink: import("./events/event-sink").EventSink | undefined;
+  return () => {
+    if (!on) return undefined;
+    const { cloudMonitorSink } = require("./events/cloudmonitor-sink") as typeof import("./events/cloudmonitor-sink");
+    return (sink ??= cloudMonitorSink({ settings: cloud(), groupId: env.MANAGED_SECRETS_CLOUDMONITOR_GROUP_ID || undefined }));
   };
 }

@@ -1,6 +1,7 @@
-import { isManagedSecretsError, ManagedSecretsError } from "../errors";
+import { ManagedSecretsError } from "../errors";
 import type { SecretMeta } from "../store/secret-store";
 import type { EventSink } from "../events/event-sink";
+import { observedRotation as observed } from "../events/observed-rotation";
 import { targetFromMetadata } from "../rotation/target-from-metadata";
 import { countOutcomes, DEFAULT_CONCURRENCY, runOnce } from "../runner/run-once";
 import type { DueVerdict } from "../runner/due";
@@ -62,27 +63,7 @@ export async function rotateSelected(io: RunnerIo, flags: RotateSelectedFlags): 
   if (countOutcomes(report).failed > 0) throw new RunFailed();
 }
 
-/**
- * `rotate <name>`: the one rotation reported as an event like any other
- * (trigger rotate-now), delivered before the command returns.
- */
-export async function observedRotation<T extends { readonly versionId: string; readonly previousVersionId: string }>(
-  meta: SecretMeta,
-  sink: EventSink | undefined,
-  clock: () => Date,
-  run: () => Promise<T>,
-): Promise<T> {
-  const emit = emitAttempts(sink, "rotate-now", clock);
-  const started = Date.now();
-  try {
-    const result = await run();
-    emit?.(meta, { name: meta.name, status: "rotated", reason: "rotate now", versionId: result.versionId, previousVersionId: result.previousVersionId, attempts: 1, durationMs: Date.now() - started });
-    return result;
-  } catch (e) {
-    const errorCode = isManagedSecretsError(e) ? e.code : "Unexpected";
-    emit?.(meta, { name: meta.name, status: "failed", reason: "", errorCode, attempts: 1, durationMs: Date.now() - started });
-    throw e;
-  } finally {
-    await sink?.flush();
-  }
+/** `rotate <name>`: the one rotation, reported with trigger rotate-now. */
+export function observedRotation<T extends { readonly versionId: string; readonly previousVersionId: string }>(meta: SecretMeta, sink: EventSink | undefined, clock: () => Date, run: () => Promise<T>): Promise<T> {
+  return observed(meta, sink, clock, "rotate-now", run);
 }

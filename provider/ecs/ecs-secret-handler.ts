@@ -6,7 +6,8 @@ import type { RuntimeContext } from "../runtime-context";
 import { definedOnly, nameConflict, readPrelude, removeSecret, requireLive } from "../resource/secret-resource";
 import type { SecretMeta } from "../store/secret-store";
 import { parseRotationPeriod } from "../validation/rotation-period";
-import { holderOf, rotateSecret, type RotationStep } from "../rotation/rotate-secret";
+import { holderOf, rotateSecret, type RotationOutcome, type RotationStep } from "../rotation/rotate-secret";
+import { observedRotation } from "../events/observed-rotation";
 import { META, scheduleFor } from "../rotation/rotation-metadata";
 import { driftOf, needsRotation } from "../health/drift";
 import {
@@ -126,7 +127,8 @@ export async function update(id: string, olds: EcsSecretOutputs, news: Record<st
 
   if (rotationRequested(olds, spec) || needsRotation(drift)) {
     const rotationMeta: Record<string, string> = spec.rotationTrigger === undefined ? {} : { [META.rotationTrigger]: String(spec.rotationTrigger) };
-    await rotateTo(ctx, id, targetFor(spec, id, ctx), customValueOf(spec), rotationMeta, hooks);
+    const trigger = rotationRequested(olds, spec) ? "pulumi-up" : "repair";
+    await observedRotation(meta, ctx.events?.(), clock, trigger, () => rotateTo(ctx, id, targetFor(spec, id, ctx), customValueOf(spec), rotationMeta, hooks));
   }
   return { outs: await outputsFor(id, spec, ctx) };
 }
@@ -156,11 +158,12 @@ function customValueOf(spec: EcsSecretSpec): string | undefined {
 }
 
 /** Rotates to `value` (generated when undefined), also when an interrupted earlier rotation has to be completed first. */
-async function rotateTo(ctx: RuntimeContext, name: string, target: RotationTarget, value: string | undefined, metadata: Record<string, string>, hooks: HandlerHooks): Promise<void> {
+async function rotateTo(ctx: RuntimeContext, name: string, target: RotationTarget, value: string | undefined, metadata: Record<string, string>, hooks: HandlerHooks): Promise<RotationOutcome> {
   const options = { store: ctx.store, name, target, owner: ctx.owner, clock: ctx.clock, value, metadata, afterStep: hooks.afterStep };
   const outcome = await rotateSecret(options);
   // The resumed rotation set the value it had stored back then; the one asked for now still has to go in.
-  if (outcome.resumed && value !== undefined && (await ctx.store.getValue(name)).value !== value) await rotateSecret(options);
+  if (outcome.resumed && value !== undefined && (await ctx.store.getValue(name)).value !== value) return rotateSecret(options);
+  return outcome;
 }
 
 function rotationRequested(olds: EcsSecretOutputs, spec: EcsSecretSpec): boolean {

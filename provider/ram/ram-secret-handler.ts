@@ -6,6 +6,7 @@ import { definedOnly, nameConflict, readPrelude, removeSecret, requireLive } fro
 import type { SecretMeta } from "../store/secret-store";
 import { parseRotationPeriod } from "../validation/rotation-period";
 import { holderOf, rotateSecret, type RotationStep } from "../rotation/rotate-secret";
+import { observedRotation } from "../events/observed-rotation";
 import { driftOf, needsRotation } from "../health/drift";
 import { META, scheduleFor } from "../rotation/rotation-metadata";
 import { ramClientFor, type RamClient } from "../alicloud/ram-client";
@@ -112,7 +113,8 @@ export async function update(id: string, olds: RamSecretOutputs, news: Record<st
   const broken = !requested && olds.accessKeyStatus !== undefined && olds.accessKeyStatus !== "Active" && !(await target.accepts((await store.getValue(id)).value));
   if (requested || broken) {
     const metadata: Record<string, string> = spec.rotationTrigger === undefined ? {} : { [META.rotationTrigger]: String(spec.rotationTrigger) };
-    await rotateSecret({ store, name: id, target, owner: ctx.owner, clock, metadata, afterStep: hooks.afterStep });
+    const trigger = olds.rotationTrigger !== spec.rotationTrigger ? "pulumi-up" : "repair";
+    await observedRotation(meta, ctx.events?.(), clock, trigger, () => rotateSecret({ store, name: id, target, owner: ctx.owner, clock, metadata, afterStep: hooks.afterStep }));
   }
   return { outs: await outputsFor(id, spec, ctx) };
 }
