@@ -16,7 +16,6 @@ export interface OpenStateOptions {
  */
 export class EmulatorState {
   private saveScheduled = false;
-  private changes = 0;
 
   private constructor(
     readonly data: EmulatorStateData,
@@ -52,13 +51,7 @@ export class EmulatorState {
     return state;
   }
 
-  /** Moves with every changed(): lets a product keep an index (e.g. KMS's listing order) until the next change. */
-  get generation(): number {
-    return this.changes;
-  }
-
   changed(): void {
-    this.changes++;
     if (!this.stateFile || this.saveScheduled) return;
     this.saveScheduled = true;
     setImmediate(() => this.flush());

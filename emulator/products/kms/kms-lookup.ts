@@ -27,13 +27,29 @@ export function findSecret(ctx: ActionContext, options: { allowPendingDeletion?:
   return secret;
 }
 
-/** The earliest end of a deletion window, per state generation: most calls need not look at any secret. */
+/**
+ * Moves whenever the set of secrets or a deletion window changes (create,
+ * delete, restore, purge), so what depends only on those (the listing order,
+ * the next purge) is worked out once per change, not once per call: every
+ * authenticated call changes the state (a key's last use), this does not.
+ */
+const secretSetChanges = new WeakMap<object, number>();
+
+export function secretSetChanged(ctx: ActionContext): void {
+  secretSetChanges.set(ctx.state, secretSetGeneration(ctx) + 1);
+}
+
+export function secretSetGeneration(ctx: ActionContext): number {
+  return secretSetChanges.get(ctx.state) ?? 0;
+}
+
+/** The earliest end of a deletion window, per generation: most calls need not look at any secret. */
 const nextPurges = new WeakMap<object, { generation: number; at: number }>();
 
 /** Deletion windows end on the business clock; a secret past its window no longer exists. */
 export function purgeExpiredSecrets(ctx: ActionContext): void {
   const known = nextPurges.get(ctx.state);
-  if (known !== undefined && known.generation === ctx.state.generation && known.at > ctx.now.getTime()) return;
+  if (known !== undefined && known.generation === secretSetGeneration(ctx) && known.at > ctx.now.getTime()) return;
   let purged = false;
   let next = Infinity;
   const secrets = ctx.state.data.secrets;
@@ -48,6 +64,9 @@ export function purgeExpiredSecrets(ctx: ActionContext): void {
       next = Math.min(next, at);
     }
   }
-  if (purged) ctx.state.changed();
-  nextPurges.set(ctx.state, { generation: ctx.state.generation, at: next });
+  if (purged) {
+    secretSetChanged(ctx);
+    ctx.state.changed();
+  }
+  nextPurges.set(ctx.state, { generation: secretSetGeneration(ctx), at: next });
 }

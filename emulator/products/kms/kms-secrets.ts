@@ -3,7 +3,7 @@ import type { SecretRecord } from "../../state/state-types";
 import { boolean, integer, json, optional, paginate } from "../params";
 import type { ActionContext, ActionSpec } from "../product";
 import { KMS_LIST_SECRETS_PAGE_SIZE, KMS_LIST_SECRETS_TAG_FILTER_MAX, KMS_MAX_TAGS, KMS_RECOVERY_WINDOW_DAYS, STAGE_CURRENT, kmsErrors, kmsPlannedDeleteTime } from "./kms-errors";
-import { findSecret, secretArn, secretNameFrom } from "./kms-lookup";
+import { findSecret, secretArn, secretNameFrom, secretSetChanged, secretSetGeneration } from "./kms-lookup";
 import * as validate from "./kms-validate";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -38,6 +38,7 @@ export const createSecret: ActionSpec = {
       updateTime: now,
       versions: [{ versionId, secretData: data, secretDataType: type, stages: [STAGE_CURRENT], createTime: now }],
     };
+    secretSetChanged(ctx);
     ctx.state.changed();
     return { Arn: secretArn(ctx, name), SecretName: name, VersionId: versionId, SecretType: "Generic" };
   },
@@ -77,15 +78,15 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * change of the state rather than once per page: a fleet of 10,000 is listed
  * in 100 pages, and the real service does not sort its table per request.
  * Records are the live ones, so tags and deletion times are always current;
- * only which secrets exist is cached, and every create, delete and purge is a change.
+ * only which secrets exist is cached (kms-lookup.ts secretSetChanged).
  */
 const listingOrders = new WeakMap<object, { generation: number; order: SecretRecord[] }>();
 
 function listingOrder(ctx: ActionContext): SecretRecord[] {
   const cached = listingOrders.get(ctx.state);
-  if (cached !== undefined && cached.generation === ctx.state.generation) return cached.order;
+  if (cached !== undefined && cached.generation === secretSetGeneration(ctx)) return cached.order;
   const order = Object.values(ctx.state.data.secrets).sort((a, b) => compare(a.createTime, b.createTime) || compare(a.secretName, b.secretName));
-  listingOrders.set(ctx.state, { generation: ctx.state.generation, order });
+  listingOrders.set(ctx.state, { generation: secretSetGeneration(ctx), order });
   return order;
 }
 /** ListSecrets' filter keys (API reference); DKMSInstanceId and Creator arrived with KMS 3.0. */
@@ -187,6 +188,7 @@ export const deleteSecret: ActionSpec = {
     );
     if (force) {
       delete ctx.state.data.secrets[secret.secretName];
+      secretSetChanged(ctx);
       ctx.state.changed();
       return { SecretName: secret.secretName, PlannedDeleteTime: kmsPlannedDeleteTime(ctx.now) };
     }
@@ -195,6 +197,7 @@ export const deleteSecret: ActionSpec = {
     );
     if (secret.plannedDeleteTime) throw kmsErrors.inDeleteWindow();
     secret.plannedDeleteTime = kmsPlannedDeleteTime(new Date(ctx.now.getTime() + days * DAY_MS));
+    secretSetChanged(ctx);
     ctx.state.changed();
     return { SecretName: secret.secretName, PlannedDeleteTime: secret.plannedDeleteTime };
   },
@@ -206,6 +209,7 @@ export const restoreSecret: ActionSpec = {
     const secret = findSecret(ctx, { allowPendingDeletion: true });
     delete secret.plannedDeleteTime;
     secret.updateTime = isoSeconds(ctx.now);
+    secretSetChanged(ctx);
     ctx.state.changed();
     return { SecretName: secret.secretName };
   },
