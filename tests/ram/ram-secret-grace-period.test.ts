@@ -41,7 +41,7 @@ for (const backend of BACKENDS) {
       const created = await ram.create(inputs, ctx(), noSleep);
       const rotatedAt = t.clock.now();
       const { outs } = await ram.update(created.id, created.outs, { ...inputs, rotationTrigger: "1" }, ctx(), noSleep);
-      return { id: created.id, userName, k0, k1: pairOf((await t.store.getValue(created.id)).value), rotatedAt, inputs: { ...inputs, rotationTrigger: "1" }, outs };
+      return { id: created.id, userName, k0, k1: pairOf((await t.store.getValue(created.id)).value), rotatedAt, inputs: { ...inputs, rotationTrigger: "1" } as Record<string, unknown>, outs };
     }
 
     for (const action of ["deactivate", "delete"] as const) {
