@@ -27,7 +27,8 @@
  * Env: BENCH_FLEET_HOSTS (8), BENCH_FLEET_SECRETS (200), BENCH_FLEET_CONCURRENCY
  * (the runner's default, 8), BENCH_FLEET_ANSIBLE=0 to leave Ansible out,
  * BENCH_FLEET_ANSIBLE_HASH (sha512 | yescrypt), BENCH_FLEET_ANSIBLE_TIMEOUT_S (360),
- * BENCH_FLEET_PROFILE (auto | 1 | 0), BENCH_FLEET_PROFILE_SECRETS (100).
+ * BENCH_FLEET_PROFILE (auto | 1 | 0), BENCH_FLEET_PROFILE_SECRETS (100), BENCH_FLEET_ROTATE_NOW=1 to add
+ * the fleet-wide rotate-now pass (`rotate --select`, one rotation per host at a time) as a contender.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -49,6 +50,7 @@ import type { RotationTarget } from "../provider/rotation/rotation-target";
 import type { RuntimeContext } from "../provider/runtime-context";
 import { floorPassword, floorUserPasswordRotation, type PasswdMethod } from "./fleet-floor";
 import { ansibleAvailability, makeAnsibleRootKey, runAnsibleRotation, type AnsibleFleetHost, type AnsibleHash } from "./fleet-ansible";
+import { gateFrom } from "../provider/cli/blast-radius-options";
 import { storeCeiling, storeComponents, type StoreCeiling, type StoreComponents } from "./fleet-profile";
 
 const HOUR_MS = 3_600_000;
@@ -65,6 +67,8 @@ export interface FleetConfig {
   readonly profile: "auto" | "always" | "never";
   /** Secrets the profiling diagnostic (product SSH path, no store) rotates. */
   readonly profileSecrets: number;
+  /** Also rotate the whole fleet now, as `rotate --select` does (every selected secret due, one rotation per host). */
+  readonly rotateNow: boolean;
 }
 
 function positiveInt(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
@@ -88,6 +92,7 @@ export function fleetConfigFromEnv(env: NodeJS.ProcessEnv = process.env): FleetC
     ansibleTimeoutMs: positiveInt(env, "BENCH_FLEET_ANSIBLE_TIMEOUT_S", 360) * 1000,
     profile: env.BENCH_FLEET_PROFILE === "1" ? "always" : env.BENCH_FLEET_PROFILE === "0" ? "never" : "auto",
     profileSecrets: Math.min(secrets, positiveInt(env, "BENCH_FLEET_PROFILE_SECRETS", 100)),
+    rotateNow: env.BENCH_FLEET_ROTATE_NOW === "1",
   };
 }
 
@@ -276,6 +281,13 @@ interface ProductProfile {
   readonly attempts: number;
 }
 
+/**
+ * "schedule": the runner's pass once every secret is past its period.
+ * "rotate-now": the pass `managed-secrets rotate --select` makes, the one KMS's docs lead with for a leak:
+ * every selected secret due at once, under the CLI's default blast radius (one rotation per host at a time).
+ */
+type ProductMode = "schedule" | "rotate-now";
+
 async function runProduct(
   store: LocalSecretStore,
   ctx: RuntimeContext,
@@ -283,13 +295,18 @@ async function runProduct(
   hosts: readonly StartedSshHost[],
   users: FleetUser[],
   concurrency: number,
+  mode: ProductMode = "schedule",
 ): Promise<{ result: ContenderResult; profile: ProductProfile }> {
   // Everything falls due: past the period and past the largest jitter.
-  clock.advance(6 * HOUR_MS + MAX_JITTER_MS + 1000);
+  if (mode === "schedule") clock.advance(6 * HOUR_MS + MAX_JITTER_MS + 1000);
   const ops = new Map<string, { calls: number; ms: number }>();
   const store$ = timedProxy<SecretStore>(store, "store.", ops);
   const targetFor = (meta: Parameters<typeof targetFromMetadata>[0]): RotationTarget => timedProxy(targetFromMetadata(meta, { ...ctx, store: store$ }), "target.", ops);
-  const m = await measured(hosts, () => runOnce({ store: store$, clock: clock.now, owner: "fleet-bench", targetFor, concurrency }));
+  const rotateNow =
+    mode === "rotate-now"
+      ? { judge: () => ({ due: true, reason: "rotate now", dueAt: clock.now().toISOString() }), gate: gateFrom({}) }
+      : {};
+  const m = await measured(hosts, () => runOnce({ store: store$, clock: clock.now, owner: "fleet-bench", targetFor, concurrency, ...rotateNow }));
   const report = m.value;
   const counts = countOutcomes(report);
   if (counts.rotated !== users.length) {
@@ -304,7 +321,7 @@ async function runProduct(
   const verified = await verify("product", hosts, users, concurrency);
   return {
     result: {
-      name: `product: runOnce, concurrency ${concurrency}`,
+      name: mode === "schedule" ? `product: runOnce, concurrency ${concurrency}` : `product: rotate-now (rotate --select's pass, 1 per host), concurrency ${concurrency}`,
       count: users.length,
       wallMs: m.wallMs,
       cpuMs: m.cpuMs,
@@ -589,6 +606,13 @@ export async function runFleetBench(config: FleetConfig = fleetConfigFromEnv()):
     const floorPty = await runFloor("pty", hosts, users, config.concurrency);
     results.push(floorPty);
     console.log(`  done: ${floorPty.name} (${(floorPty.wallMs / 1000).toFixed(1)} s, ${floorPty.verified})`);
+
+    if (config.rotateNow) {
+      await adoptIntoStore(store, users, "floor2");
+      const now = await runProduct(store, ctx, clock, hosts, users, config.concurrency, "rotate-now");
+      results.push(now.result);
+      console.log(`  done: ${now.result.name} (${(now.result.wallMs / 1000).toFixed(1)} s, ${now.result.verified})`);
+    }
 
     const productRatio = (users.length / product.result.wallMs) / (users.length / floor.wallMs);
     const profiling = config.profile === "always" || (config.profile === "auto" && productRatio < 0.8);
