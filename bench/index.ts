@@ -24,6 +24,7 @@ import { runEngineBench } from "./engine";
 import { runConsumerRotationBench } from "./consumer-rotation";
 import { runScaleKmsBench } from "./scale-kms";
 import { runScaleLocalBench } from "./scale-local";
+import { runScaleOverheadBench } from "./scale-pass-overhead";
 
 /** The `scale` section (issue 14): fleets of 10,000 secrets, one bench per store, one line each. */
 const SCALE_BENCHES: ReadonlyArray<() => Promise<void>> = [
@@ -127,6 +128,8 @@ async function main(): Promise<void> {
   // `npm run bench -- --scale` or BENCH_ONLY=scale: only the fleet-scale section (no sshd needed).
   if (process.argv.includes("--scale") || process.env.BENCH_ONLY === "scale") return runScaleBenches();
   requireRootForHosts();
+  // BENCH_ONLY=scale-overhead: a 10,000-secret pass whose 1% due are real sshd users, its overhead beside its rotations.
+  if (process.env.BENCH_ONLY === "scale-overhead") return runScaleOverheadBench();
   // `npm run bench -- --fleet` or BENCH_ONLY=fleet: only the fleet run; BENCH_ONLY=single: only the single-host rows.
   if (process.argv.includes("--fleet") || process.env.BENCH_ONLY === "fleet") return runFleetBench();
   // `npm run bench -- --engine` or BENCH_ONLY=engine: only pulumi up beside the provider's own update().
@@ -154,6 +157,7 @@ async function main(): Promise<void> {
     await runFleetBench();
     await runEngineBench();
     await runScaleBenches();
+    await runScaleOverheadBench();
   }
 }
 
