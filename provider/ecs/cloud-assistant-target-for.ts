@@ -1,6 +1,24 @@
 import type { RuntimeContext } from "../runtime-context";
 import type { KeyAlgorithm } from "../credentials/generate-key-pair";
 import { EcsCloudAssistantTarget } from "./cloud-assistant-target";
+import { ManagedSecretsError } from "../errors";
+
+const POLL_ENV = "MANAGED_SECRETS_CLOUD_ASSISTANT_POLL_MS";
+/** Under 10 ms is a busy loop even against an emulator; over a minute a rotation looks hung while it waits. */
+const POLL_MS_RANGE = { min: 10, max: 60_000 } as const;
+
+/** How often to ask for an invocation's result: the environment can slow it (quotas) or speed it (tests). */
+export function pollMsFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env[POLL_ENV];
+  if (raw === undefined || raw === "") return undefined;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < POLL_MS_RANGE.min || ms > POLL_MS_RANGE.max) {
+    throw new ManagedSecretsError("InvalidInput", `${POLL_ENV} must be a whole number of milliseconds from ${POLL_MS_RANGE.min} to ${POLL_MS_RANGE.max}, got ${JSON.stringify(raw)}`, {
+      property: POLL_ENV,
+    });
+  }
+  return ms;
+}
 
 /**
  * A Cloud Assistant target on the context's cloud settings (endpoint and
@@ -11,7 +29,7 @@ export function cloudAssistantTargetFor(
   t: { secretName: string; managedUser: string; credentialType: "password" | "keyPair"; keyAlgorithm: KeyAlgorithm; regionId: string; instanceId: string },
   ctx: Pick<RuntimeContext, "cloud">,
 ): EcsCloudAssistantTarget {
-  const pollMs = Number(process.env.MANAGED_SECRETS_CLOUD_ASSISTANT_POLL_MS) || undefined;
+  const pollMs = pollMsFromEnv();
   return new EcsCloudAssistantTarget({
     ...t,
     pollMs,

@@ -196,6 +196,25 @@ describe("EcsSecret through Cloud Assistant (emulator, real host)", function () 
     assert.deepEqual(await t.store.listSecrets(), []);
   });
 
+  it("a bad MANAGED_SECRETS_CLOUD_ASSISTANT_POLL_MS is refused, naming it and what is allowed, before any ECS call or store write", async () => {
+    const calls = ram.log.length;
+    for (const bad of ["0.5s", "-1", "5", "600000"]) {
+      process.env.MANAGED_SECRETS_CLOUD_ASSISTANT_POLL_MS = bad;
+      try {
+        await assert.rejects(ecs.create(inputs(), ctx), (e: ManagedSecretsError) => {
+          assert.equal(e.code, "InvalidInput");
+          assert.equal(e.details.property, "MANAGED_SECRETS_CLOUD_ASSISTANT_POLL_MS");
+          assert.match(e.message, /whole number of milliseconds from 10 to 60000, got "/);
+          return true;
+        });
+      } finally {
+        process.env.MANAGED_SECRETS_CLOUD_ASSISTANT_POLL_MS = "50";
+      }
+    }
+    assert.deepEqual(ram.log.slice(calls), [], "no call reached the emulator");
+    assert.deepEqual(await t.store.listSecrets(), []);
+  });
+
   it("a RunCommand whose answer was lost is found again on re-run and never applied twice", async () => {
     const made = await ecs.create(inputs({ rotationTrigger: "a" }), ctx);
     const appliedBefore = applyInvocations().length;
