@@ -7,6 +7,7 @@ import Ram from "@alicloud/ram20150501";
 import Sts from "@alicloud/sts20150401";
 import { RuntimeOptions } from "@alicloud/tea-util";
 import type { EmulatorHandle } from "../../emulator";
+import { rpcPostParams } from "../../provider/alicloud/rpc-params";
 
 /**
  * Tests reach the emulator only the way the product will: through the real
@@ -41,17 +42,7 @@ export async function kmsCall(
   options: { creds?: Credentials; version?: string; readTimeout?: number } = {},
 ): Promise<Record<string, unknown>> {
   const client = new OpenApi(sdkConfig(emu, options.creds, options.readTimeout ? { readTimeout: options.readTimeout } : {}));
-  const params = new $OpenApiUtil.Params({
-    action,
-    version: options.version ?? "2016-01-20",
-    protocol: "HTTPS",
-    pathname: "/",
-    method: "POST",
-    authType: "AK",
-    style: "RPC",
-    reqBodyType: "formData",
-    bodyType: "json",
-  });
+  const params = rpcPostParams(action, options.version ?? "2016-01-20");
   const request = new $OpenApiUtil.OpenApiRequest({ query: OpenApiUtil.query(query) });
   const response = await client.callApi(params, request, new RuntimeOptions({}));
   return response.body as Record<string, unknown>;
