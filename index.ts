@@ -8,4 +8,4 @@
  */
 export * from "./sdk";
 export type { EcsSecretInputs, EcsSecretOutputs, RamSecretInputs, RamSecretOutputs, RunnerDeploymentInput, SecretHealthSummary } from "./sdk/types";
-export { ManagedSecretsError, ERROR_CODES, type ErrorCode } from "./provider/errors";
+export { ManagedSecretsError, ERROR_CODES, type ErrorCode } from "./provider/core/errors";

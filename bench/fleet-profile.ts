@@ -14,15 +14,15 @@
  */
 import { copyFile, mkdtemp, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { LocalSecretStore } from "../provider/store/local-store";
-import { removeLeftoverTempFiles } from "../provider/store/atomic-write";
-import { withFileLock } from "../provider/store/file-lock";
-import { appendRecord, openLogFile, readLog, type LogState } from "../provider/store/store-log";
-import { sealRecord } from "../provider/store/store-log-record";
+import { LocalSecretStore } from "../provider/store/local/local-store";
+import { removeLeftoverTempFiles } from "../provider/store/local/atomic-write";
+import { withFileLock } from "../provider/store/local/file-lock";
+import { appendRecord, openLogFile, readLog, type LogState } from "../provider/store/local/store-log";
+import { sealRecord } from "../provider/store/local/store-log-record";
 import { runOnce, countOutcomes } from "../provider/runner/run-once";
 import type { RotationTarget } from "../provider/rotation/rotation-target";
-import { ecsValueFrom } from "../provider/ecs/ecs-ssh-target";
-import type { Clock } from "../provider/clock";
+import { ecsValueFrom } from "../provider/targets/ecs-ssh/ecs-ssh-target";
+import type { Clock } from "../provider/core/clock";
 
 export interface StoreComponents {
   readonly fileBytes: number;

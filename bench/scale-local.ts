@@ -14,12 +14,12 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LocalSecretStore } from "../provider/store/local-store";
-import { judgeDue } from "../provider/runner/due";
+import { LocalSecretStore } from "../provider/store/local/local-store";
+import { judgeDue } from "../provider/schedule/due";
 import { runOnce } from "../provider/runner/run-once";
-import { openLogFile, readLog, writeSnapshot } from "../provider/store/store-log";
-import { forgetLogViews } from "../provider/store/store-log-view";
-import { META } from "../provider/rotation/rotation-metadata";
+import { openLogFile, readLog, writeSnapshot } from "../provider/store/local/store-log";
+import { forgetLogViews } from "../provider/store/local/store-log-view";
+import { META } from "../provider/schedule/rotation-metadata";
 
 const SMALL = 100;
 const LARGE = Number(process.env.BENCH_SCALE_SECRETS ?? 10_000);

@@ -20,8 +20,8 @@
  */
 import { writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { describeError } from "../provider/errors";
-import type { RuntimeContext } from "../provider/runtime-context";
+import { describeError } from "../provider/core/errors";
+import type { RuntimeContext } from "../provider/context/runtime-context";
 import type { RunReport } from "../provider/runner/run-once";
 import type { SecretStore } from "../provider/store/secret-store";
 import { printTable } from "../provider/cli/output";
@@ -249,7 +249,7 @@ async function keyComments(instance: SandboxInstance): Promise<string> {
 }
 
 async function openStore(sandbox: Sandbox): Promise<SecretStore> {
-  const { LocalSecretStore } = require("../provider/store/local-store") as typeof import("../provider/store/local-store");
+  const { LocalSecretStore } = require("../provider/store/local/local-store") as typeof import("../provider/store/local/local-store");
   return new LocalSecretStore({ path: sandbox.store.path, passphrase: sandbox.store.passphrase });
 }
 

@@ -17,7 +17,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { describeError } from "../provider/errors";
+import { describeError } from "../provider/core/errors";
 import { sandboxCliEnv, sandboxPrerequisiteProblem, sandboxStackConfig, startSandbox, stopOnSignals, type Sandbox } from "./support/sandbox";
 
 /** What the sandbox wrote for the user, all inside sandbox.dir. */

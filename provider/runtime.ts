@@ -4,11 +4,11 @@
  * first use, never with the Pulumi program.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { configureFromStack, runtimeContext, type ConfigSource, type RuntimeContext } from "./runtime-context";
-import * as ecs from "./ecs/ecs-secret-handler";
-import type { EcsSecretOutputs } from "./ecs/ecs-secret-handler";
-import * as ram from "./ram/ram-secret-handler";
-import type { RamSecretOutputs } from "./ram/ram-secret-handler";
+import { configureFromStack, runtimeContext, type ConfigSource, type RuntimeContext } from "./context/runtime-context";
+import * as ecs from "./resources/ecs-secret/ecs-secret-handler";
+import type { EcsSecretOutputs } from "./resources/ecs-secret/ecs-secret-handler";
+import * as ram from "./resources/ram-secret/ram-secret-handler";
+import type { RamSecretOutputs } from "./resources/ram-secret/ram-secret-handler";
 
 type Props = Record<string, unknown>;
 

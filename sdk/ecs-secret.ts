@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DeepInputs } from "./deep-input";
-import { ecsSecretProvider } from "../provider/ecs/ecs-secret-provider";
+import { ecsSecretProvider } from "../provider/resources/ecs-secret/ecs-secret-provider";
 import type { EcsSecretInputs } from "./types";
 
 /**

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DeepInputs } from "./deep-input";
-import { ramSecretProvider } from "../provider/ram/ram-secret-provider";
+import { ramSecretProvider } from "../provider/resources/ram-secret/ram-secret-provider";
 import type { RamSecretInputs } from "./types";
 
 /**

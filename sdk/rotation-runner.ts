@@ -115,7 +115,7 @@ function loadAlicloud(): typeof alicloud {
     return require("@pulumi/alicloud") as typeof alicloud;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND" || !String((e as Error).message).includes("@pulumi/alicloud")) throw e;
-    const { ManagedSecretsError } = require("../provider/errors") as typeof import("../provider/errors");
+    const { ManagedSecretsError } = require("../provider/core/errors") as typeof import("../provider/core/errors");
     throw new ManagedSecretsError(
       "MissingDependency",
       "RotationRunner deploys with @pulumi/alicloud, an optional peer dependency that is not installed: run npm install @pulumi/alicloud@^3.100.0 in the Pulumi project",

@@ -74,7 +74,7 @@ export interface RamSecretInputs {
   forceDeleteWithoutRecovery?: boolean | undefined;
 }
 
-export type { EcsSecretOutputs, RamSecretOutputs, SecretHealthSummary } from "../provider/resource/secret-outputs";
+export type { EcsSecretOutputs, RamSecretOutputs, SecretHealthSummary } from "../provider/resources/secret-outputs";
 
 /** RotationRunner settings (validated when the component is constructed). */
 export interface RunnerDeploymentInput {

@@ -83,8 +83,8 @@ async function writeCheckoutRuntimePackage(projectDir: string): Promise<void> {
 /** What pulumi.dynamic.Resource stores as `__provider` for each resource type. */
 async function serializeProviders(): Promise<Record<ResourceKind, string>> {
   const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
-  const { ecsSecretProvider } = require("../../provider/ecs/ecs-secret-provider") as typeof import("../../provider/ecs/ecs-secret-provider");
-  const { ramSecretProvider } = require("../../provider/ram/ram-secret-provider") as typeof import("../../provider/ram/ram-secret-provider");
+  const { ecsSecretProvider } = require("../../provider/resources/ecs-secret/ecs-secret-provider") as typeof import("../../provider/resources/ecs-secret/ecs-secret-provider");
+  const { ramSecretProvider } = require("../../provider/resources/ram-secret/ram-secret-provider") as typeof import("../../provider/resources/ram-secret/ram-secret-provider");
   const ecs = ecsSecretProvider;
   const ram = ramSecretProvider;
   const [e, r] = await Promise.all([

@@ -21,7 +21,7 @@ export const RUNNER_API_ACTIONS = {
   ],
   ram: ["ListAccessKeys", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey"],
   sts: [],
-  // EcsSecret with connection.transport "cloudAssistant" (provider/ecs/cloud-assistant-client.ts).
+  // EcsSecret with connection.transport "cloudAssistant" (provider/alicloud/cloud-assistant-client.ts).
   ecs: ["DescribeInstances", "DescribeCloudAssistantStatus", "RunCommand", "DescribeInvocationResults", "DescribeInvocations"],
   // Rotation events (provider/events/cloudmonitor-sink.ts), while the runner's cloudMonitorEvents is on.
   cms: ["PutCustomEvent"],
@@ -29,7 +29,7 @@ export const RUNNER_API_ACTIONS = {
 
 /**
  * The KMS actions a rotation takes on a secret's lease companion
- * (managed-secrets-lease/<sha256>, provider/store/kms-lease.ts): it is created
+ * (managed-secrets-lease/<sha256>, provider/store/kms/kms-lease.ts): it is created
  * on the first lease, read and written on every take and release.
  */
 export const RUNNER_LEASE_ACTIONS = ["CreateSecret", "GetSecretValue", "PutSecretValue"] as const satisfies readonly (typeof RUNNER_API_ACTIONS.kms)[number][];

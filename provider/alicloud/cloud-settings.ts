@@ -1,5 +1,5 @@
-import { ManagedSecretsError } from "../errors";
-import type { ConfigSource } from "../runtime-context";
+import { ManagedSecretsError } from "../core/errors";
+import type { ConfigSource } from "../context/runtime-context";
 
 /**
  * Where Alibaba Cloud calls go and who signs them, from stack config first and

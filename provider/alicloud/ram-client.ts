@@ -1,7 +1,7 @@
 import type { $OpenApiUtil } from "@alicloud/openapi-core";
-import { ManagedSecretsError, type ErrorCode } from "../errors";
+import { ManagedSecretsError, type ErrorCode } from "../core/errors";
 import type { CloudSettings } from "./cloud-settings";
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "../retry";
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "../core/retry";
 
 /**
  * The RAM calls a RAM secret needs, one method per API, and nothing else.

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { Command, Option } from "commander";
-import { ManagedSecretsError, isManagedSecretsError } from "../errors";
-import type { RuntimeContext } from "../runtime-context";
+import { ManagedSecretsError, isManagedSecretsError } from "../core/errors";
+import type { RuntimeContext } from "../context/runtime-context";
 import { printRecord, type Output } from "./output";
 
 /**
@@ -139,7 +139,7 @@ export function registerAdoptCommands(program: Command, io: AdoptIo): void {
       ...(flags.keyAlgorithm !== undefined ? { keyAlgorithm: flags.keyAlgorithm } : {}),
       ...commonInputs(flags),
     };
-    const ecs = require("../ecs/ecs-secret-handler") as typeof import("../ecs/ecs-secret-handler");
+    const ecs = require("../resources/ecs-secret/ecs-secret-handler") as typeof import("../resources/ecs-secret/ecs-secret-handler");
     const { id, outs } = await withFlagNames(ECS_FLAGS, () => ecs.create(inputs, io.context()));
     report(io, flags, id, `${outs.credentialType} of ${outs.managedUser}@${outs.instanceId} (${outs.connection.host}:${outs.connection.port})`, outs);
   });
@@ -163,7 +163,7 @@ export function registerAdoptCommands(program: Command, io: AdoptIo): void {
       ...(flags.previousKeyGracePeriod !== undefined ? { previousKeyGracePeriod: flags.previousKeyGracePeriod } : {}),
       ...commonInputs(flags),
     };
-    const ram = require("../ram/ram-secret-handler") as typeof import("../ram/ram-secret-handler");
+    const ram = require("../resources/ram-secret/ram-secret-handler") as typeof import("../resources/ram-secret/ram-secret-handler");
     const { id, outs } = await withFlagNames(RAM_FLAGS, () => ram.create(inputs, io.context()));
     report(io, flags, id, `AccessKey ${outs.accessKeyId} of RAM user ${outs.userName}`, outs);
   });

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { Option } from "commander";
 import type { Logger } from "pino";
-import { ManagedSecretsError } from "../errors";
-import type { RuntimeContext } from "../runtime-context";
+import { ManagedSecretsError } from "../core/errors";
+import type { RuntimeContext } from "../context/runtime-context";
 import { fanOut, type EventSink } from "../events/event-sink";
 import { jsonLinesSink } from "../events/json-lines-sink";
 import { parseWebhookUrl, WEBHOOK_SECRET_MIN_LENGTH, webhookSink } from "../events/webhook-sink";

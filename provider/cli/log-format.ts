@@ -1,4 +1,4 @@
-import { ManagedSecretsError } from "../errors";
+import { ManagedSecretsError } from "../core/errors";
 
 /**
  * How the CLI's log lines look: short lines for a person at a terminal, JSON

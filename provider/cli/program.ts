@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { ManagedSecretsError, describeError, isManagedSecretsError, secretNotFound } from "../errors";
-import { runtimeContext, type RuntimeContext } from "../runtime-context";
+import { ManagedSecretsError, describeError, isManagedSecretsError, secretNotFound } from "../core/errors";
+import { runtimeContext, type RuntimeContext } from "../context/runtime-context";
 import { VERSION_STAGES, type SecretMeta, type VersionStage } from "../store/secret-store";
 import { rotateSecret } from "../rotation/rotate-secret";
 import { targetFromMetadata } from "../rotation/target-from-metadata";
-import { ecsValueFrom } from "../ecs/ecs-ssh-target";
-import { META } from "../rotation/rotation-metadata";
+import { ecsValueFrom } from "../targets/ecs-ssh/ecs-ssh-target";
+import { META } from "../schedule/rotation-metadata";
 import { printRecord, printTable, type Output } from "./output";
 import { CheckFailed, parseConcurrency, registerRunnerCommands, RunFailed, RunStoppedEarly, type RunnerIo } from "./runner-commands";
 import { registerAdoptCommands } from "./adopt-commands";
@@ -15,7 +15,7 @@ import { registerReportCommand } from "./report-command";
 import { blastRadiusOptions } from "./blast-radius-options";
 import { observedRotation, refuseFleetFlags, rotateSelected, type RotateSelectedFlags } from "./rotate-selected";
 import { eventOptions, eventSinkFrom } from "./event-options";
-import { createLogger } from "../log";
+import { createLogger } from "../core/log";
 import { LOG_FORMAT_ENV, LOG_FORMATS, type LogFormat } from "./log-format";
 
 /**
@@ -30,7 +30,7 @@ export const EXIT_CODES = { done: 0, failed: 1, usage: 2, stoppedEarly: 3 } as c
 const EXIT_CODES_HELP = `
 Exit codes: 0 done, 1 a secret failed or drifted, 2 usage error (1 also when the store or a secret cannot be used),
 3 run or rotate --select stopped early (a canary failed or --max-failures was spent; the summary lists what was not attempted).
-Errors are one line on stderr: managed-secrets: <Code>: <message> (codes: provider/errors.ts).
+Errors are one line on stderr: managed-secrets: <Code>: <message> (codes: provider/core/errors.ts).
 `;
 
 /** The fields of the KMS value JSON a script may ask get-value for. */
@@ -282,7 +282,7 @@ function valueFromFile(meta: SecretMeta, file: string): string {
   // A password file usually ends with a newline that is not part of the password.
   const secret = credentialType === "password" ? text.replace(/\r?\n$/, "") : text;
   // The file's value is set on the host as customValue is: the same rules, checked before anything is touched.
-  const { secretValueProblem } = require("../ecs/ecs-secret-schema") as typeof import("../ecs/ecs-secret-schema");
+  const { secretValueProblem } = require("../resources/ecs-secret/ecs-secret-schema") as typeof import("../resources/ecs-secret/ecs-secret-schema");
   const problem = secretValueProblem("customValue", credentialType, secret);
   if (problem) throw new ManagedSecretsError("InvalidInput", `--value-file ${problem}`, { property: "--value-file" });
   return ecsValueFrom(m.managedUser!, credentialType, secret);

@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { Option, type Command } from "commander";
-import type { RuntimeContext } from "../runtime-context";
+import type { RuntimeContext } from "../context/runtime-context";
 import { selects, type SelectTerm } from "../runner/selection";
 import { buildReport } from "../report/report-data";
 import { renderHtml } from "../report/report-html";

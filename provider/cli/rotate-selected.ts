@@ -1,10 +1,10 @@
-import { ManagedSecretsError } from "../errors";
+import { ManagedSecretsError } from "../core/errors";
 import type { SecretMeta } from "../store/secret-store";
 import type { EventSink } from "../events/event-sink";
 import { observedRotation as observed } from "../events/observed-rotation";
 import { targetFromMetadata } from "../rotation/target-from-metadata";
 import { countOutcomes, DEFAULT_CONCURRENCY, runOnce } from "../runner/run-once";
-import type { DueVerdict } from "../runner/due";
+import type { DueVerdict } from "../schedule/due";
 import { gateFrom, type BlastRadiusFlags } from "./blast-radius-options";
 import { emitAttempts, eventSinkFrom, type EventFlags } from "./event-options";
 import { passDisplay, printRunReport, RunFailed, RunStoppedEarly, type RunnerIo } from "./runner-commands";

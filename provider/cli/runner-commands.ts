@@ -1,12 +1,12 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { Logger } from "pino";
-import { ManagedSecretsError } from "../errors";
-import type { RuntimeContext } from "../runtime-context";
-import type { LocalSecretStore } from "../store/local-store";
+import { ManagedSecretsError } from "../core/errors";
+import type { RuntimeContext } from "../context/runtime-context";
+import type { LocalSecretStore } from "../store/local/local-store";
 import { targetFromMetadata } from "../rotation/target-from-metadata";
 import { countOutcomes, DEFAULT_CONCURRENCY, runOnce, type RunReport, type SecretOutcome } from "../runner/run-once";
 import { assessSecret, DEFAULT_OVERDUE_TOLERANCE_MS, type SecretHealth } from "../health/secret-health";
-import { createLogger } from "../log";
+import { createLogger } from "../core/log";
 import { mapWithConcurrency } from "../runner/worker-pool";
 import { printTable, type Output } from "./output";
 import { blastRadiusOptions, gateFrom, selectOption, type BlastRadiusFlags } from "./blast-radius-options";

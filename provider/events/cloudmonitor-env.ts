@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { ManagedSecretsError } from "../errors";
+import { ManagedSecretsError } from "../core/errors";
 import type { CloudSettings } from "../alicloud/cloud-settings";
 import type { EventSink } from "./event-sink";
 

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { describeError } from "../errors";
+import { describeError } from "../core/errors";
 import type { RotationEvent } from "./rotation-event";
 
 /**

@@ -1,4 +1,4 @@
-import { isManagedSecretsError } from "../errors";
+import { isManagedSecretsError } from "../core/errors";
 import type { SecretMeta } from "../store/secret-store";
 import type { EventSink } from "./event-sink";
 import { emitAttempts } from "./emit-attempts";

@@ -1,6 +1,6 @@
 import type { SecretMeta } from "../store/secret-store";
 import type { SecretOutcome } from "../runner/run-once";
-import { META } from "../rotation/rotation-metadata";
+import { META } from "../schedule/rotation-metadata";
 
 /**
  * One structured record per rotation attempt, for alerting (CloudMonitor
@@ -28,7 +28,7 @@ export interface RotationEvent {
   readonly oldVersionId: string | null;
   readonly newVersionId: string | null;
   readonly outcome: "succeeded" | "failed" | "skipped";
-  /** A code from provider/errors.ts (or "Unexpected"), only when it failed. */
+  /** A code from provider/core/errors.ts (or "Unexpected"), only when it failed. */
   readonly errorCode: string | null;
   /** Tries within this attempt (the runner retries transient failures). */
   readonly attempt: number;

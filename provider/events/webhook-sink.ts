@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { request } from "node:https";
 import type { Logger } from "pino";
-import { ManagedSecretsError } from "../errors";
+import { ManagedSecretsError } from "../core/errors";
 import { pendingDeliveries, type EventSink } from "./event-sink";
 import type { RotationEvent } from "./rotation-event";
 

@@ -1,9 +1,9 @@
-import { describeError, isManagedSecretsError } from "../errors";
+import { describeError, isManagedSecretsError } from "../core/errors";
 import type { SecretMeta } from "../store/secret-store";
 import { ROTATION_LEASE_TTL_MS } from "../rotation/rotate-secret";
-import { judgeDue } from "../runner/due";
+import { judgeDue } from "../schedule/due";
 import { FAILURE_META } from "../runner/run-once";
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "../retry";
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "../core/retry";
 
 /**
  * One health model for `managed-secrets check` (CI without Pulumi) and the

@@ -1,8 +1,8 @@
-import { ManagedSecretsError, isManagedSecretsError, restoreAdvice, secretNotFound } from "../errors";
-import type { Clock } from "../clock";
+import { ManagedSecretsError, isManagedSecretsError, restoreAdvice, secretNotFound } from "../core/errors";
+import type { Clock } from "../core/clock";
 import type { SecretMeta, SecretStore, VersionInfo } from "../store/secret-store";
 import type { PreparedApply, RotationTarget } from "./rotation-target";
-import { META, finishMetadata, recordedTrigger, rotationScheduleAfter } from "./rotation-metadata";
+import { META, finishMetadata, recordedTrigger, rotationScheduleAfter } from "../schedule/rotation-metadata";
 
 /**
  * The rotation protocol: AWS's four steps, each first asking "already done?".

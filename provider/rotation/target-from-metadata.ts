@@ -1,10 +1,10 @@
-import { ManagedSecretsError } from "../errors";
-import type { RuntimeContext } from "../runtime-context";
+import { ManagedSecretsError } from "../core/errors";
+import type { RuntimeContext } from "../context/runtime-context";
 import type { SecretMeta } from "../store/secret-store";
-import { EcsSshTarget } from "../ecs/ecs-ssh-target";
-import { GRACE_META, ramTargetFor } from "../ram/ram-access-key-target";
+import { EcsSshTarget } from "../targets/ecs-ssh/ecs-ssh-target";
+import { GRACE_META, ramTargetFor } from "../targets/ram-access-key/ram-access-key-target";
 import type { RotationTarget } from "./rotation-target";
-import { META } from "./rotation-metadata";
+import { META } from "../schedule/rotation-metadata";
 import { bastionWithCredential } from "../ssh/bastion-credentials";
 
 /**
@@ -60,7 +60,7 @@ function targetFrom(meta: SecretMeta, ctx: Pick<RuntimeContext, "store" | "clock
     if (!m.regionId || !m.instanceId || !m.managedUser) {
       throw new ManagedSecretsError("StoreUnreadable", `secret ${meta.name} lacks the region, instance or user it needs to be rotated through Cloud Assistant`, { secretName: meta.name });
     }
-    const { cloudAssistantTargetFor } = require("../ecs/cloud-assistant-target-for") as typeof import("../ecs/cloud-assistant-target-for");
+    const { cloudAssistantTargetFor } = require("../targets/ecs-cloud-assistant/cloud-assistant-target-for") as typeof import("../targets/ecs-cloud-assistant/cloud-assistant-target-for");
     return cloudAssistantTargetFor(
       {
         secretName: meta.name,

@@ -1,4 +1,4 @@
-import { ManagedSecretsError } from "../errors";
+import { ManagedSecretsError } from "../core/errors";
 import { DEFAULT_PER_HOST, LIMITS, parseCanary, parseMaxFailures, parsePerHost, parseRate, type BlastRadius } from "./blast-radius";
 
 /**

@@ -1,6 +1,6 @@
-import { ManagedSecretsError } from "../errors";
+import { ManagedSecretsError } from "../core/errors";
 import type { SecretMeta } from "../store/secret-store";
-import { META } from "../rotation/rotation-metadata";
+import { META } from "../schedule/rotation-metadata";
 import type { RunGate, SecretOutcome } from "./run-once";
 
 /**

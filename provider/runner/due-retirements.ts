@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
-import { describeError } from "../errors";
+import { describeError } from "../core/errors";
 import type { SecretMeta, SecretStore } from "../store/secret-store";
 import type { RotationTarget } from "../rotation/rotation-target";
 import { ROTATION_LEASE_TTL_MS } from "../rotation/rotate-secret";
-import { readPendingRetirements } from "../rotation/pending-retirements";
+import { readPendingRetirements } from "../schedule/pending-retirements";
 import { mapWithConcurrency } from "./worker-pool";
 
 /**

@@ -10,10 +10,10 @@
  * context (temporary STS credentials), the region from the context too; store
  * and tuning from the function's environment (set by RotationRunner).
  */
-import { runtimeContext } from "../runtime-context";
+import { runtimeContext } from "../context/runtime-context";
 import { targetFromMetadata } from "../rotation/target-from-metadata";
 import { countOutcomes, DEFAULT_CONCURRENCY, runOnce, type RunReport } from "./run-once";
-import { createLogger } from "../log";
+import { createLogger } from "../core/log";
 import { blastRadiusGate } from "./blast-radius";
 import { blastRadiusFromEnv } from "./blast-radius-env";
 import { cloudMonitorSinkFromEnv } from "../events/cloudmonitor-env";

@@ -1,11 +1,11 @@
 import type { Logger } from "pino";
-import { describeError, isManagedSecretsError } from "../errors";
-import type { Clock } from "../clock";
+import { describeError, isManagedSecretsError } from "../core/errors";
+import type { Clock } from "../core/clock";
 import type { SecretMeta, SecretStore } from "../store/secret-store";
 import type { RotationTarget } from "../rotation/rotation-target";
 import { rotateSecret } from "../rotation/rotate-secret";
-import { judgeDue, type DueVerdict } from "./due";
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "../retry";
+import { judgeDue, type DueVerdict } from "../schedule/due";
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "../core/retry";
 import { THROTTLED, mapAdaptive, type AdaptivePoolOptions, type AdaptivePoolStats } from "./adaptive-pool";
 import { isThrottled } from "./throttling";
 import { retireDue, type RetirementReport } from "./due-retirements";

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { ManagedSecretsError } from "../errors";
+import { ManagedSecretsError } from "../core/errors";
 import { policyActions, RUNNER_API_ACTIONS, RUNNER_KEY_ACTIONS, RUNNER_LEASE_ACTIONS } from "../alicloud/api-actions";
-import { LEASE_SECRET_PREFIX } from "../store/kms-lease";
+import { LEASE_SECRET_PREFIX } from "../store/kms/kms-lease";
 import { DEFAULT_CONCURRENCY } from "./run-once";
 import { LIMITS } from "./blast-radius";
 import { BLAST_RADIUS_RULES, blastRadiusEnvironment, isMaxFailures } from "./blast-radius-env";

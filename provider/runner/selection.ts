@@ -1,6 +1,6 @@
-import { ManagedSecretsError } from "../errors";
+import { ManagedSecretsError } from "../core/errors";
 import type { SecretMeta } from "../store/secret-store";
-import { META } from "../rotation/rotation-metadata";
+import { META } from "../schedule/rotation-metadata";
 
 /**
  * `--select`, shared by `run`, `rotate` and `check`, so the secrets a check

@@ -1,5 +1,5 @@
 import { KmsApiError } from "../alicloud/kms-client";
-import { isManagedSecretsError } from "../errors";
+import { isManagedSecretsError } from "../core/errors";
 
 /**
  * Whether an error means a cloud API refused for its request quota and

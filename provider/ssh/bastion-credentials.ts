@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { ManagedSecretsError } from "../errors";
+import { ManagedSecretsError } from "../core/errors";
 import type { BastionEndpoint } from "./bastion";
 
 /**

@@ -1,5 +1,5 @@
 import type { Client, ClientChannel, ConnectConfig } from "ssh2";
-import { ManagedSecretsError } from "../errors";
+import { ManagedSecretsError } from "../core/errors";
 import { HOST_FORM, isValidHost } from "../validation/host";
 import { CONNECT_TIMEOUT_MS, fingerprintOf, type SshCredential } from "./ssh-session";
 

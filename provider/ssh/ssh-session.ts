@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Client, ConnectConfig } from "ssh2";
-import { ManagedSecretsError } from "../errors";
+import { ManagedSecretsError } from "../core/errors";
 import { HOST_FORM, isValidHost } from "../validation/host";
 import type { BastionEndpoint, BastionTunnel } from "./bastion";
 

@@ -1,4 +1,4 @@
-import { ManagedSecretsError } from "../errors";
+import { ManagedSecretsError } from "../core/errors";
 import {
   MAX_RECOVERY_WINDOW_DAYS,
   MIN_RECOVERY_WINDOW_DAYS,

@@ -1,6 +1,6 @@
 import { isAbsolute } from "node:path";
 import { z } from "zod";
-import { ManagedSecretsError } from "../errors";
+import { ManagedSecretsError } from "../core/errors";
 
 export const STORE_KINDS = ["local", "kms"] as const;
 

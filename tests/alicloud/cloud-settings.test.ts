@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { CLOUD_CONFIG_KEYS, openApiConfig, resolveCloudSettings } from "../../provider/alicloud/cloud-settings";
 import { createRamClient } from "../../provider/alicloud/ram-client";
-import { configureFromStack, resetStackConfig, runtimeContext } from "../../provider/runtime-context";
+import { configureFromStack, resetStackConfig, runtimeContext } from "../../provider/context/runtime-context";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { expectError } from "../store/expect-error";
 

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { CloudApiFailure, createRamClient, ramClientFor, RAM_IDEMPOTENT_RETRY, type RamClient } from "../../provider/alicloud/ram-client";
 import { isRamUser, stsClientFor, type StsClient } from "../../provider/alicloud/sts-client";
 import { openApiConfig, type CloudSettings } from "../../provider/alicloud/cloud-settings";
-import { isManagedSecretsError } from "../../provider/errors";
+import { isManagedSecretsError } from "../../provider/core/errors";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { expectError } from "../store/expect-error";
 

@@ -3,11 +3,11 @@ import { execFile } from "node:child_process";
 import { Terminal } from "@xterm/headless";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
 import { createTestStore, type TestStore } from "../support/test-store";
-import * as ecs from "../../provider/ecs/ecs-secret-handler";
-import { MAX_JITTER_MS } from "../../provider/runner/due";
+import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
+import { MAX_JITTER_MS } from "../../provider/schedule/due";
 import { ecsInputs } from "../ecs/ecs-fixtures";
 import { REPO } from "../examples/run-script";
-import { createLogger } from "../../provider/log";
+import { createLogger } from "../../provider/core/log";
 import { chooseLogFormat, humanLogLine } from "../../provider/cli/log-format";
 
 /**

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { runCli } from "../../provider/cli/program";
-import { createLogger } from "../../provider/log";
+import { createLogger } from "../../provider/core/log";
 import { createTestStore, type TestStore } from "../support/test-store";
 import { ramContext, startRamEmulator, type RamEmulator } from "../ram/ram-fixtures";
 

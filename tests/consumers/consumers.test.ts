@@ -5,12 +5,12 @@ import Kms, * as $Kms from "@alicloud/kms20160120";
 import { Config as RpcConfig } from "@alicloud/rpc-client";
 import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
 import { generatePassword } from "../../provider/credentials/generate-password";
-import { encodeEcsValue } from "../../provider/ecs/ecs-value";
-import * as ram from "../../provider/ram/ram-secret-handler";
+import { encodeEcsValue } from "../../provider/targets/ecs-host/ecs-value";
+import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { rotateSecret } from "../../provider/rotation/rotate-secret";
 import type { RotationTarget } from "../../provider/rotation/rotation-target";
 import { targetFromMetadata } from "../../provider/rotation/target-from-metadata";
-import type { RuntimeContext } from "../../provider/runtime-context";
+import type { RuntimeContext } from "../../provider/context/runtime-context";
 import { startKmsEmulatorStore, type KmsEmulatorStore } from "../store/kms-emulator-store";
 import {
   ConsumerProcess,

@@ -2,8 +2,8 @@ import { strict as assert } from "node:assert";
 import { createPrivateKey } from "node:crypto";
 import { utils } from "ssh2";
 import { generateKeyPair, PUBLIC_KEY_COMMENT } from "../../provider/credentials/generate-key-pair";
-import { EcsSshTarget } from "../../provider/ecs/ecs-ssh-target";
-import { decodeEcsValue } from "../../provider/ecs/ecs-value";
+import { EcsSshTarget } from "../../provider/targets/ecs-ssh/ecs-ssh-target";
+import { decodeEcsValue } from "../../provider/targets/ecs-host/ecs-value";
 import { tryLogin } from "../support/ssh-client";
 import { hostTarget, requireRootForHosts, startSshHost, type StartedSshHost } from "../support/ssh-host";
 

@@ -4,12 +4,12 @@ import { startSshHost, requireRootForHosts, type StartedSshHost } from "../suppo
 import { BACKENDS, createTestStore, type TestStore } from "../support/test-store";
 import { startRamEmulator, type RamEmulator } from "../ram/ram-fixtures";
 import { ecsClient } from "../emulator/emulator-helpers";
-import * as ecs from "../../provider/ecs/ecs-secret-handler";
-import type { ManagedSecretsError } from "../../provider/errors";
-import type { RuntimeContext } from "../../provider/runtime-context";
+import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
+import type { ManagedSecretsError } from "../../provider/core/errors";
+import type { RuntimeContext } from "../../provider/context/runtime-context";
 import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
 import { GENERATED_PASSWORD_LENGTH } from "../../provider/credentials/generate-password";
-import { sha512Crypt } from "../../provider/ecs/sha512-crypt";
+import { sha512Crypt } from "../../provider/targets/ecs-host/sha512-crypt";
 import { targetFromMetadata } from "../../provider/rotation/target-from-metadata";
 import { runOnce } from "../../provider/runner/run-once";
 import { loginWith } from "./ecs-fixtures";

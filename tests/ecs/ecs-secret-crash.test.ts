@@ -3,11 +3,11 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
 import { BACKENDS, createTestStore, type TestStore } from "../support/test-store";
-import * as ecs from "../../provider/ecs/ecs-secret-handler";
+import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { rotateSecret, ROTATION_LEASE_TTL_MS, holderOf, type RotationStep } from "../../provider/rotation/rotate-secret";
 import { targetFromMetadata } from "../../provider/rotation/target-from-metadata";
 import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
-import { decodeEcsValue, credentialOf } from "../../provider/ecs/ecs-value";
+import { decodeEcsValue, credentialOf } from "../../provider/targets/ecs-host/ecs-value";
 import { tryLogin } from "../support/ssh-client";
 import { ecsInputs } from "./ecs-fixtures";
 

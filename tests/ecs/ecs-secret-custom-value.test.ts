@@ -3,9 +3,9 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
 import { createTestStore, type TestStore } from "../support/test-store";
-import * as ecs from "../../provider/ecs/ecs-secret-handler";
+import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { runCli } from "../../provider/cli/program";
-import type { ManagedSecretsError } from "../../provider/errors";
+import type { ManagedSecretsError } from "../../provider/core/errors";
 import { ecsInputs, loginWith } from "./ecs-fixtures";
 
 /** customValue is the value the host ends up with, whichever path sets it, and only values that survive that path are taken. */

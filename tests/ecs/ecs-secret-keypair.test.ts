@@ -1,10 +1,10 @@
 import { strict as assert } from "node:assert";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
 import { BACKENDS, createTestStore, type TestStore } from "../support/test-store";
-import * as ecs from "../../provider/ecs/ecs-secret-handler";
+import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
 import { ecsInputs, loginWith } from "./ecs-fixtures";
-import type { ManagedSecretsError } from "../../provider/errors";
+import type { ManagedSecretsError } from "../../provider/core/errors";
 
 for (const backend of BACKENDS) {
   describe(`EcsSecret key pair over SSH (real sshd) [${backend} store]`, function () {

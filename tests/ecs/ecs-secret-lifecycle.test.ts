@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
 import { BACKENDS, createTestStore, type TestStore } from "../support/test-store";
 import { DAY_MS } from "../support/test-clock";
-import * as ecs from "../../provider/ecs/ecs-secret-handler";
+import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { runCli } from "../../provider/cli/program";
 import { ecsInputs, loginWith } from "./ecs-fixtures";
 

@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
 import { BACKENDS, createTestStore, type TestStore } from "../support/test-store";
-import * as ecs from "../../provider/ecs/ecs-secret-handler";
-import { ManagedSecretsError } from "../../provider/errors";
+import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
+import { ManagedSecretsError } from "../../provider/core/errors";
 import { GENERATED_PASSWORD_LENGTH } from "../../provider/credentials/generate-password";
 import { ecsInputs, loginWith } from "./ecs-fixtures";
 

@@ -2,9 +2,9 @@ import { strict as assert } from "node:assert";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
 import { createTestStore, type TestStore } from "../support/test-store";
 import { generateClientKeyPair, type ClientKeyPair } from "../support/client-keys";
-import * as ecs from "../../provider/ecs/ecs-secret-handler";
+import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
-import type { ManagedSecretsError } from "../../provider/errors";
+import type { ManagedSecretsError } from "../../provider/core/errors";
 import { ecsInputs, loginWith } from "./ecs-fixtures";
 
 /**

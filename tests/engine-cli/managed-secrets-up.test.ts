@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import * as $Ram from "@alicloud/ram20150501";
 import { sandboxCliEnv, startSandbox, type Sandbox } from "../../examples/support/sandbox";
-import { openStore } from "../../provider/store/open-store";
+import { openStore } from "../../provider/context/open-store";
 import type { SecretStore } from "../../provider/store/secret-store";
 import { ramClient, stsClient } from "../emulator/emulator-helpers";
 import { startFlakyProxy, type StartedFlakyProxy } from "../support/flaky-proxy";

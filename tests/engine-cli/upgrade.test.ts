@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { startSandbox, type Sandbox } from "../../examples/support/sandbox";
-import { openStore } from "../../provider/store/open-store";
+import { openStore } from "../../provider/context/open-store";
 import type { SecretStore } from "../../provider/store/secret-store";
 import { createExampleStack } from "../support/example-stack";
 import { packPackage, type CommandResult, type PulumiProject } from "../support/pulumi-cli";

@@ -21,7 +21,7 @@ describe("EcsSecret through @pulumi/pulumi's dynamic-provider host over gRPC (re
     requireRootForHosts();
     assert.ok(existsSync(DIST_ENTRY), "the engine-path tests load the built package: run `npm run build` first (npm test does)");
     // What pulumi.dynamic.Resource stores as __provider, from the package as users install it.
-    const { ecsSecretProvider } = require(resolve(DIST_ENTRY, "..", "provider", "ecs", "ecs-secret-provider.js")) as typeof import("../../provider/ecs/ecs-secret-provider");
+    const { ecsSecretProvider } = require(resolve(DIST_ENTRY, "..", "provider", "resources", "ecs-secret", "ecs-secret-provider.js")) as typeof import("../../provider/resources/ecs-secret/ecs-secret-provider");
     const providerObject = ecsSecretProvider;
     serialized = (await pulumi.runtime.serializeFunction(() => providerObject, { allowSecrets: true })).text;
     host = await startSshHost();

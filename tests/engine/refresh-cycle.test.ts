@@ -38,8 +38,8 @@ describe("Refresh cycles through the dynamic-provider host: drift is a change, s
   before(async function () {
     requireRootForHosts();
     assert.ok(existsSync(DIST_ENTRY), "the engine-path tests load the built package: run `npm run build` first (npm test does)");
-    const { ecsSecretProvider } = require(resolve(DIST_ENTRY, "..", "provider", "ecs", "ecs-secret-provider.js")) as typeof import("../../provider/ecs/ecs-secret-provider");
-    const { ramSecretProvider } = require(resolve(DIST_ENTRY, "..", "provider", "ram", "ram-secret-provider.js")) as typeof import("../../provider/ram/ram-secret-provider");
+    const { ecsSecretProvider } = require(resolve(DIST_ENTRY, "..", "provider", "resources", "ecs-secret", "ecs-secret-provider.js")) as typeof import("../../provider/resources/ecs-secret/ecs-secret-provider");
+    const { ramSecretProvider } = require(resolve(DIST_ENTRY, "..", "provider", "resources", "ram-secret", "ram-secret-provider.js")) as typeof import("../../provider/resources/ram-secret/ram-secret-provider");
     const ecsObject = ecsSecretProvider;
     const ramObject = ramSecretProvider;
     serialized.ecs = await pulumi.runtime.serializeFunction(() => ecsObject, { allowSecrets: true });
@@ -175,7 +175,7 @@ describe("Refresh cycles through the dynamic-provider host: drift is a change, s
     // Exercise every lazy require the runtime has, in a fresh process, then list the packages it pulled in.
     const probe = `
       const rt = require(${JSON.stringify(resolve(REPO, "dist", "provider", "runtime.js"))});
-      require(${JSON.stringify(resolve(REPO, "dist", "provider", "store", "kms-store.js"))});
+      require(${JSON.stringify(resolve(REPO, "dist", "provider", "store", "kms", "kms-store.js"))});
       require(${JSON.stringify(resolve(REPO, "dist", "provider", "alicloud", "ram-client.js"))});
       require(${JSON.stringify(resolve(REPO, "dist", "provider", "alicloud", "sts-client.js"))});
       require(${JSON.stringify(resolve(REPO, "dist", "provider", "alicloud", "kms-client.js"))});

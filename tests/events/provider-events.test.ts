@@ -1,11 +1,11 @@
 import { strict as assert } from "node:assert";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
 import { createTestStore, type TestStore } from "../support/test-store";
-import * as ecs from "../../provider/ecs/ecs-secret-handler";
+import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { cloudMonitorSink } from "../../provider/events/cloudmonitor-sink";
 import type { RotationEvent } from "../../provider/events/rotation-event";
-import type { RuntimeContext } from "../../provider/runtime-context";
-import type { EcsSecretOutputs } from "../../provider/resource/secret-outputs";
+import type { RuntimeContext } from "../../provider/context/runtime-context";
+import type { EcsSecretOutputs } from "../../provider/resources/secret-outputs";
 import { ecsInputs, loginWith } from "../ecs/ecs-fixtures";
 
 /** Rotations the provider makes in `pulumi up` (a new rotationTrigger) and in a drift repair, reported to the emulator's CloudMonitor. */

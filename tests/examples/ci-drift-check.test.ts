@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../../provider/cli/program";
 import { createTestStore, type TestStore } from "../support/test-store";
-import { emptyDocument } from "../../provider/store/store-document";
-import { writeStoreFile } from "../../provider/store/store-file";
+import { emptyDocument } from "../../provider/store/local/store-document";
+import { writeStoreFile } from "../../provider/store/local/store-file";
 
 /**
  * examples/ci-drift-check/drift-check.yml has no Pulumi program to mock: what

@@ -1,9 +1,9 @@
 import { strict as assert } from "node:assert";
 import type * as pub from "../../sdk/types";
-import type { EcsSecretInputs } from "../../provider/ecs/ecs-secret-schema";
-import type { PreviousKeyAction, RamSecretInputs } from "../../provider/ram/ram-secret-schema";
-import type { EcsSecretOutputs } from "../../provider/ecs/ecs-secret-handler";
-import type { RamSecretOutputs } from "../../provider/ram/ram-secret-handler";
+import type { EcsSecretInputs } from "../../provider/resources/ecs-secret/ecs-secret-schema";
+import type { PreviousKeyAction, RamSecretInputs } from "../../provider/resources/ram-secret/ram-secret-schema";
+import type { EcsSecretOutputs } from "../../provider/resources/ecs-secret/ecs-secret-handler";
+import type { RamSecretOutputs } from "../../provider/resources/ram-secret/ram-secret-handler";
 import type { RunnerDeploymentInput } from "../../provider/runner/runner-deployment";
 
 /**
@@ -20,7 +20,7 @@ const sameShape: {
   ecsOutputs: Equal<pub.EcsSecretOutputs, EcsSecretOutputs>;
   ramOutputs: Equal<pub.RamSecretOutputs, RamSecretOutputs>;
   runnerInput: Equal<pub.RunnerDeploymentInput, RunnerDeploymentInput>;
-  /** The outputs are plain types (provider/resource/secret-outputs.ts); their literals follow the schemas. */
+  /** The outputs are plain types (provider/resources/secret-outputs.ts); their literals follow the schemas. */
   previousKeyAction: Equal<pub.RamSecretOutputs["previousKeyAction"], PreviousKeyAction>;
 } = { ecsInputs: true, ramInputs: true, ecsOutputs: true, ramOutputs: true, runnerInput: true, previousKeyAction: true };
 

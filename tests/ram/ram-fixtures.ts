@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import type { CloudSettings } from "../../provider/alicloud/cloud-settings";
-import type { RuntimeContext } from "../../provider/runtime-context";
-import type { RamHandlerHooks } from "../../provider/ram/ram-secret-handler";
+import type { RuntimeContext } from "../../provider/context/runtime-context";
+import type { RamHandlerHooks } from "../../provider/resources/ram-secret/ram-secret-handler";
 import { createTestStore, type StoreBackend, type TestStore } from "../support/test-store";
 import * as $Ram from "@alicloud/ram20150501";
 import { ramClient, stsClient, type Credentials } from "../emulator/emulator-helpers";

@@ -4,9 +4,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import * as ram from "../../provider/ram/ram-secret-handler";
+import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { bundleFcHandler } from "../../provider/runner/bundle";
-import { PENDING_RETIREMENTS } from "../../provider/rotation/pending-retirements";
+import { PENDING_RETIREMENTS } from "../../provider/schedule/pending-retirements";
 import { createTestStore, type TestStore } from "../support/test-store";
 import { arnOf, keysOf, pairOf, ramContext, ramInputs, signsAs, startRamEmulator, userWithKey, type RamEmulator } from "./ram-fixtures";
 

@@ -1,9 +1,9 @@
 import { strict as assert } from "node:assert";
 import * as $Ram from "@alicloud/ram20150501";
-import * as ram from "../../provider/ram/ram-secret-handler";
+import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { holderOf } from "../../provider/rotation/rotate-secret";
 import { MAX_ROTATION_SECONDS } from "../../provider/validation/rotation-period";
-import { PROPAGATION_BACKOFF_MS } from "../../provider/ram/ram-access-key-target";
+import { PROPAGATION_BACKOFF_MS } from "../../provider/targets/ram-access-key/ram-access-key-target";
 import { BACKENDS, createTestStore, type TestStore } from "../support/test-store";
 import { expectError } from "../store/expect-error";
 import { ramClient } from "../emulator/emulator-helpers";

@@ -19,7 +19,7 @@ describe("RamSecret through @pulumi/pulumi's dynamic-provider host over gRPC (em
   before(async function () {
     assert.ok(existsSync(DIST_ENTRY), "the engine-path tests load the built package: run `npm run build` first (npm test does)");
     // What pulumi.dynamic.Resource stores as __provider, from the package as users install it.
-    const { ramSecretProvider } = require(resolve(DIST_ENTRY, "..", "provider", "ram", "ram-secret-provider.js")) as typeof import("../../provider/ram/ram-secret-provider");
+    const { ramSecretProvider } = require(resolve(DIST_ENTRY, "..", "provider", "resources", "ram-secret", "ram-secret-provider.js")) as typeof import("../../provider/resources/ram-secret/ram-secret-provider");
     const providerObject = ramSecretProvider;
     serialized = (await pulumi.runtime.serializeFunction(() => providerObject, { allowSecrets: true })).text;
     cloud = await startRamEmulator();

@@ -1,11 +1,11 @@
 import { strict as assert } from "node:assert";
-import * as ram from "../../provider/ram/ram-secret-handler";
-import type { RamSecretOutputs } from "../../provider/ram/ram-secret-handler";
+import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
+import type { RamSecretOutputs } from "../../provider/resources/ram-secret/ram-secret-handler";
 import { targetFromMetadata } from "../../provider/rotation/target-from-metadata";
-import { PENDING_RETIREMENTS } from "../../provider/rotation/pending-retirements";
+import { PENDING_RETIREMENTS } from "../../provider/schedule/pending-retirements";
 import { runOnce } from "../../provider/runner/run-once";
-import { GRACE_META } from "../../provider/ram/ram-access-key-target";
-import type { RetryPolicy } from "../../provider/retry";
+import { GRACE_META } from "../../provider/targets/ram-access-key/ram-access-key-target";
+import type { RetryPolicy } from "../../provider/core/retry";
 import { BACKENDS, type TestStore } from "../support/test-store";
 import { expectError } from "../store/expect-error";
 import { arnOf, keysOf, pairOf, ramContext, ramInputs, signsAs, useRamSuite, userWithKey, type RamEmulator } from "./ram-fixtures";

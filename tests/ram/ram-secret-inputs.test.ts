@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import * as ram from "../../provider/ram/ram-secret-handler";
+import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { createTestStore } from "../support/test-store";
 import { expectError } from "../store/expect-error";
 

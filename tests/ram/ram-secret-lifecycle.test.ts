@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import * as $Ram from "@alicloud/ram20150501";
-import * as ram from "../../provider/ram/ram-secret-handler";
+import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { runCli } from "../../provider/cli/program";
 import { BACKENDS, createTestStore, type TestStore } from "../support/test-store";
 import { DAY_MS } from "../support/test-clock";

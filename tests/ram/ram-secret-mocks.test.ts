@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import * as pulumi from "@pulumi/pulumi";
 import { RamSecret, RAM_SECRET_OUTPUTS } from "../..";
-import { ramSecretProvider } from "../../provider/ram/ram-secret-provider";
+import { ramSecretProvider } from "../../provider/resources/ram-secret/ram-secret-provider";
 import { ramSecretProps } from "../../sdk/ram-secret";
 
 const SECRET = "Mock-Adopted-Secret-0123456789";

@@ -1,12 +1,12 @@
 import { strict as assert } from "node:assert";
 import * as $Ram from "@alicloud/ram20150501";
-import * as ram from "../../provider/ram/ram-secret-handler";
+import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { holderOf, rotateSecret } from "../../provider/rotation/rotate-secret";
 import { targetFromMetadata } from "../../provider/rotation/target-from-metadata";
-import { recordedTrigger } from "../../provider/rotation/rotation-metadata";
-import { PROPAGATION_BACKOFF_MS, ramTargetFor } from "../../provider/ram/ram-access-key-target";
-import { INTENT_META } from "../../provider/ram/create-intent";
-import type { PreviousKeyAction } from "../../provider/ram/ram-secret-schema";
+import { recordedTrigger } from "../../provider/schedule/rotation-metadata";
+import { PROPAGATION_BACKOFF_MS, ramTargetFor } from "../../provider/targets/ram-access-key/ram-access-key-target";
+import { INTENT_META } from "../../provider/targets/ram-access-key/create-intent";
+import type { PreviousKeyAction } from "../../provider/resources/ram-secret/ram-secret-schema";
 import { BACKENDS, createTestStore, type TestStore } from "../support/test-store";
 import { expectError } from "../store/expect-error";
 import { ramClient } from "../emulator/emulator-helpers";

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
-import * as ecs from "../../provider/ecs/ecs-secret-handler";
-import type { EcsSecretOutputs } from "../../provider/ecs/ecs-secret-handler";
-import { sameValue } from "../../provider/resource/same-value";
+import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
+import type { EcsSecretOutputs } from "../../provider/resources/ecs-secret/ecs-secret-handler";
+import { sameValue } from "../../provider/resources/same-value";
 
 /**
  * The Pulumi engine hands a provider its old outputs through protobuf Structs,

@@ -2,10 +2,10 @@ import { strict as assert } from "node:assert";
 import { Writable } from "node:stream";
 import * as $Ram from "@alicloud/ram20150501";
 import { createTestStore, type TestStore } from "../support/test-store";
-import * as ram from "../../provider/ram/ram-secret-handler";
+import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { runCli } from "../../provider/cli/program";
-import { createLogger } from "../../provider/log";
-import { MAX_JITTER_MS } from "../../provider/runner/due";
+import { createLogger } from "../../provider/core/log";
+import { MAX_JITTER_MS } from "../../provider/schedule/due";
 import { ramClient } from "../emulator/emulator-helpers";
 import type { EmulatorHandle } from "../../emulator";
 

@@ -2,10 +2,10 @@ import { strict as assert } from "node:assert";
 import { Writable } from "node:stream";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
 import { createTestStore, type TestStore } from "../support/test-store";
-import * as ecs from "../../provider/ecs/ecs-secret-handler";
+import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { runCli } from "../../provider/cli/program";
-import { createLogger } from "../../provider/log";
-import { MAX_JITTER_MS } from "../../provider/runner/due";
+import { createLogger } from "../../provider/core/log";
+import { MAX_JITTER_MS } from "../../provider/schedule/due";
 import { ecsInputs, loginWith } from "../ecs/ecs-fixtures";
 
 const HOUR_MS = 3_600_000;

@@ -3,8 +3,8 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../../provider/cli/program";
-import { LocalSecretStore } from "../../provider/store/local-store";
-import { createLogger } from "../../provider/log";
+import { LocalSecretStore } from "../../provider/store/local/local-store";
+import { createLogger } from "../../provider/core/log";
 import { Writable } from "node:stream";
 
 /** A wrong store path must not pass CI as "all 0 secrets healthy". */

@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
 import { createTestStore, type TestStore } from "../support/test-store";
-import * as ecs from "../../provider/ecs/ecs-secret-handler";
+import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { runCli } from "../../provider/cli/program";
 import { ecsInputs, loginWith } from "../ecs/ecs-fixtures";
 

@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import { runOnce, countOutcomes } from "../../provider/runner/run-once";
-import { META } from "../../provider/rotation/rotation-metadata";
-import { KMS_PAGE_SIZE } from "../../provider/store/kms-store";
-import type { KmsSecretStore } from "../../provider/store/kms-store";
+import { META } from "../../provider/schedule/rotation-metadata";
+import { KMS_PAGE_SIZE } from "../../provider/store/kms/kms-store";
+import type { KmsSecretStore } from "../../provider/store/kms/kms-store";
 import { kmsCall } from "../emulator/emulator-helpers";
 import { FakeTarget } from "../support/fake-target";
 import { startKmsEmulatorStore, type KmsEmulatorStore } from "../store/kms-emulator-store";

@@ -3,12 +3,12 @@ import { Writable } from "node:stream";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
 import { createTestStore, type TestStore } from "../support/test-store";
 import { DAY_MS } from "../support/test-clock";
-import * as ecs from "../../provider/ecs/ecs-secret-handler";
+import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { runOnce, countOutcomes, FAILURE_META, type RunReport } from "../../provider/runner/run-once";
-import { jitterMs, MAX_JITTER_MS } from "../../provider/runner/due";
+import { jitterMs, MAX_JITTER_MS } from "../../provider/schedule/due";
 import { targetFromMetadata } from "../../provider/rotation/target-from-metadata";
 import { runCli } from "../../provider/cli/program";
-import { createLogger } from "../../provider/log";
+import { createLogger } from "../../provider/core/log";
 import { tryLogin } from "../support/ssh-client";
 import { ecsInputs } from "../ecs/ecs-fixtures";
 

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import * as pulumi from "@pulumi/pulumi";
 import { EcsSecret } from "../..";
-import { ecsSecretProvider } from "../../provider/ecs/ecs-secret-provider";
+import { ecsSecretProvider } from "../../provider/resources/ecs-secret/ecs-secret-provider";
 import { ecsSecretProps } from "../../sdk/ecs-secret";
 
 const PASSWORD = "Mock-Root-Password-42";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ManagedSecretsError, type ErrorCode } from "../../provider/errors";
+import { ManagedSecretsError, type ErrorCode } from "../../provider/core/errors";
 
 /** Awaits a rejection and checks it is ours with this code (and property, when given); returns it for message checks. */
 export async function expectError(

@@ -1,9 +1,9 @@
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "../../emulator";
-import type { Clock } from "../../provider/clock";
+import type { Clock } from "../../provider/core/clock";
 import { openApiConfig, type CloudSettings } from "../../provider/alicloud/cloud-settings";
 import { createKmsClient } from "../../provider/alicloud/kms-client";
-import { KmsSecretStore } from "../../provider/store/kms-store";
-import type { RetryOptions } from "../../provider/store/kms-retry";
+import { KmsSecretStore } from "../../provider/store/kms/kms-store";
+import type { RetryOptions } from "../../provider/store/kms/kms-retry";
 
 /**
  * A KmsSecretStore on a fresh local emulator, through the real SDK with real

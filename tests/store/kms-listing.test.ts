@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { KMS_PAGE_SIZE, KMS_TAG_FILTER_MAX } from "../../provider/store/kms-store";
+import { KMS_PAGE_SIZE, KMS_TAG_FILTER_MAX } from "../../provider/store/kms/kms-store";
 import { mapWithConcurrency } from "../../provider/runner/worker-pool";
 import { kmsCall } from "../emulator/emulator-helpers";
 import { startKmsEmulatorStore, type KmsEmulatorStore } from "./kms-emulator-store";

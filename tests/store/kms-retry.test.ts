@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { KmsApiError } from "../../provider/alicloud/kms-client";
-import { KMS_BASE_DELAY_MS, KMS_MAX_ATTEMPTS, KMS_MAX_DELAY_MS, backoffMs, isRetryable, withRetry } from "../../provider/store/kms-retry";
+import { KMS_BASE_DELAY_MS, KMS_MAX_ATTEMPTS, KMS_MAX_DELAY_MS, backoffMs, isRetryable, withRetry } from "../../provider/store/kms/kms-retry";
 
 describe("kms store: retry policy", function () {
   const throttled = () => new KmsApiError("PutSecretValue", "throttling", "Rejected.Throttling", 429, "req-1");

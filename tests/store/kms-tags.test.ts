@@ -10,7 +10,7 @@ import {
   readTags,
   storeTags,
   tagChanges,
-} from "../../provider/store/kms-tags";
+} from "../../provider/store/kms/kms-tags";
 import { expectError } from "./expect-error";
 
 const AT = "2025-03-01T00:00:00.000Z";

@@ -3,8 +3,8 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, open, readdir, readFile, rm, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LocalSecretStore } from "../../provider/store/local-store";
-import { forgetLogViews } from "../../provider/store/store-log-view";
+import { LocalSecretStore } from "../../provider/store/local/local-store";
+import { forgetLogViews } from "../../provider/store/local/store-log-view";
 import { expectError } from "./expect-error";
 
 const PASSPHRASE = "full disk passphrase";

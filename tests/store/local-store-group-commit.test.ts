@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { createTestStore } from "../support/test-store";
-import { LocalSecretStore } from "../../provider/store/local-store";
-import type { ManagedSecretsError } from "../../provider/errors";
+import { LocalSecretStore } from "../../provider/store/local/local-store";
+import type { ManagedSecretsError } from "../../provider/core/errors";
 
 describe("LocalSecretStore group commit (concurrent changes in one process)", () => {
   it("commits every change that succeeds, rejects only the one that fails, and leaves no trace of it", async () => {

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LocalSecretStore } from "../../provider/store/local-store";
+import { LocalSecretStore } from "../../provider/store/local/local-store";
 import { expectError } from "./expect-error";
 
 /** Written by the single-file store (format 1) before the log format; see the .md beside it. */

@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
 import { BACKENDS, createTestStore, type TestStore } from "../support/test-store";
-import * as ecs from "../../provider/ecs/ecs-secret-handler";
-import { META } from "../../provider/rotation/rotation-metadata";
+import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
+import { META } from "../../provider/schedule/rotation-metadata";
 import { ecsInputs, loginWith } from "../ecs/ecs-fixtures";
 
 /**

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Clock } from "../../provider/clock";
+import type { Clock } from "../../provider/core/clock";
 import {
   MAX_VERSIONS,
   type SecretMeta,

@@ -1,4 +1,4 @@
-import type { Clock } from "../../provider/clock";
+import type { Clock } from "../../provider/core/clock";
 
 /** A clock tests move by hand, so recovery windows and lease expiry are exact and instant. */
 export interface TestClock extends Clock {

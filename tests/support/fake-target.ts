@@ -1,4 +1,4 @@
-import { decodeEcsValue } from "../../provider/ecs/ecs-value";
+import { decodeEcsValue } from "../../provider/targets/ecs-host/ecs-value";
 import type { RotationTarget } from "../../provider/rotation/rotation-target";
 
 /**

@@ -1,4 +1,4 @@
-import type { Clock } from "../../provider/clock";
+import type { Clock } from "../../provider/core/clock";
 
 /** A clock tests move by hand. Starts at real time so leases written by other processes compare sensibly. */
 export interface TestClock {

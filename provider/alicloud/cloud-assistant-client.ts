@@ -1,0 +1,145 @@
+import type { CloudSettings } from "./cloud-settings";
+import { ManagedSecretsError } from "../core/errors";
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "../core/retry";
+
+/**
+ * The ECS calls the Cloud Assistant transport makes, one method per API,
+ * through the real @alicloud/ecs20140526 client (required inside the
+ * factory, never at module scope, so nothing here is serialized with the
+ * provider). Every call but RunCommand only reads, and is retried on
+ * throttling and network blips; a RunCommand whose answer is lost is found
+ * again by its Name (DescribeInvocations), never blindly sent twice.
+ */
+
+export interface InstanceFacts {
+  readonly status: string;
+  readonly osType: string;
+}
+
+export interface InvocationOutcome {
+  /** Pending, Running, Stopping, ... while it runs; Success, Failed, Timeout, Invalid, Aborted, Error, Cancelled, Terminated at the end. */
+  readonly status: string;
+  readonly final: boolean;
+  readonly exitCode?: number;
+  readonly errorCode: string;
+  readonly errorInfo: string;
+  /** Decoded output (the agent keeps the last 24 KB). */
+  readonly output: string;
+}
+
+export interface FoundInvocation {
+  readonly invokeId: string;
+  /** The instance's own status for this invocation. */
+  readonly status: string;
+  readonly final: boolean;
+}
+
+export interface RunShellScript {
+  readonly regionId: string;
+  readonly instanceId: string;
+  /** What the service keeps and shows in DescribeInvocations: never a credential. */
+  readonly script: string;
+  /** Lets a re-run find this invocation again (DescribeInvocations CommandName). */
+  readonly name: string;
+  readonly timeoutSeconds: number;
+}
+
+export interface CloudAssistantClient {
+  describeInstance(regionId: string, instanceId: string): Promise<InstanceFacts | undefined>;
+  /** CloudAssistantStatus as the service reports it ("true": the agent answers), undefined when the instance is not listed. */
+  agentOnline(regionId: string, instanceId: string): Promise<boolean | undefined>;
+  runShellScript(request: RunShellScript): Promise<string>;
+  invocationResult(regionId: string, invokeId: string, instanceId: string): Promise<InvocationOutcome | undefined>;
+  findInvocations(regionId: string, instanceId: string, name: string): Promise<FoundInvocation[]>;
+}
+
+export const RUNNING_STATUSES = new Set(["Pending", "Scheduled", "Running", "Stopping"]);
+
+const READ_RETRY: RetryPolicy = { ...DEFAULT_RETRY, attempts: 4, baseDelayMs: 200, maxDelayMs: 2_000 };
+
+export function ecsEndpoint(regionId: string): string {
+  return `ecs.${regionId}.aliyuncs.com`;
+}
+
+export function cloudAssistantClientFor(settings: CloudSettings, regionId: string): CloudAssistantClient {
+  const { openApiConfig } = require("./cloud-settings") as typeof import("./cloud-settings");
+  const { apiErrorFrom } = require("./ram-client") as typeof import("./ram-client");
+  const sdk = require("@alicloud/ecs20140526") as typeof import("@alicloud/ecs20140526");
+  const config = openApiConfig({ ...settings, regionId }, ecsEndpoint(regionId));
+  const client = new sdk.default(config);
+  const once = async <T>(action: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (e) {
+      throw apiErrorFrom("ECS", action, e);
+    }
+  };
+  const read = async <T>(action: string, run: () => Promise<T>): Promise<T> => {
+    const attempted = await withRetry(READ_RETRY, () => once(action, run));
+    if (attempted.ok) return attempted.value;
+    throw attempted.error;
+  };
+  const decode = (b64: string | undefined) => Buffer.from(b64 ?? "", "base64").toString("utf8");
+
+  return {
+    describeInstance: (regionId, instanceId) =>
+      read("DescribeInstances", async () => {
+        const res = await client.describeInstances(new sdk.DescribeInstancesRequest({ regionId, instanceIds: JSON.stringify([instanceId]) }));
+        const i = res.body?.instances?.instance?.find((x) => x.instanceId === instanceId);
+        return i ? { status: i.status ?? "", osType: i.OSType ?? "" } : undefined;
+      }),
+    agentOnline: (regionId, instanceId) =>
+      read("DescribeCloudAssistantStatus", async () => {
+        const res = await client.describeCloudAssistantStatus(new sdk.DescribeCloudAssistantStatusRequest({ regionId, instanceId: [instanceId] }));
+        const s = res.body?.instanceCloudAssistantStatusSet?.instanceCloudAssistantStatus?.find((x) => x.instanceId === instanceId);
+        return s ? s.cloudAssistantStatus === "true" : undefined;
+      }),
+    runShellScript: ({ regionId, instanceId, script, name, timeoutSeconds }) =>
+      once("RunCommand", async () => {
+        const res = await client.runCommand(
+          new sdk.RunCommandRequest({
+            regionId,
+            instanceId: [instanceId],
+            type: "RunShellScript",
+            commandContent: Buffer.from(script, "utf8").toString("base64"),
+            contentEncoding: "Base64",
+            name,
+            username: "root",
+            timeout: timeoutSeconds,
+            // Nothing here is a template: a credential can never hide in Parameters.
+            enableParameter: false,
+          }),
+        );
+        const invokeId = res.body?.invokeId;
+        if (!invokeId) throw new ManagedSecretsError("CloudApiError", `ECS RunCommand answered without an InvokeId for ${instanceId}`);
+        return invokeId;
+      }),
+    invocationResult: (regionId, invokeId, instanceId) =>
+      read("DescribeInvocationResults", async () => {
+        const res = await client.describeInvocationResults(
+          new sdk.DescribeInvocationResultsRequest({ regionId, invokeId, instanceId, contentEncoding: "Base64" }),
+        );
+        const r = res.body?.invocation?.invocationResults?.invocationResult?.find((x) => x.instanceId === instanceId);
+        if (!r) return undefined;
+        const status = r.invocationStatus ?? "";
+        return {
+          status,
+          final: !RUNNING_STATUSES.has(status),
+          exitCode: r.exitCode,
+          errorCode: r.errorCode ?? "",
+          errorInfo: r.errorInfo ?? "",
+          output: decode(r.output),
+        };
+      }),
+    findInvocations: (regionId, instanceId, name) =>
+      read("DescribeInvocations", async () => {
+        const res = await client.describeInvocations(new sdk.DescribeInvocationsRequest({ regionId, instanceId, commandName: name, pageSize: 50 }));
+        return (res.body?.invocations?.invocation ?? []).flatMap((inv) => {
+          const mine = inv.invokeInstances?.invokeInstance?.find((x) => x.instanceId === instanceId);
+          if (!inv.invokeId || !mine) return [];
+          const status = mine.invocationStatus ?? "";
+          return [{ invokeId: inv.invokeId, status, final: !RUNNING_STATUSES.has(status) }];
+        });
+      }),
+  };
+}

@@ -1,0 +1,48 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { CloudSettings } from "../alicloud/cloud-settings";
+import type { Clock } from "../core/clock";
+import { ManagedSecretsError } from "../core/errors";
+import { LocalSecretStore } from "../store/local/local-store";
+import type { SecretStore } from "../store/secret-store";
+import { storeSettingsSchema, type StoreSettings } from "../store/store-settings";
+
+/**
+ * In the home directory, not the project: `pulumi up`, the runner CLI and
+ * cron jobs start in different directories but must share one store.
+ */
+export const DEFAULT_LOCAL_STORE_PATH = "~/.managed-secrets/store.enc";
+
+/**
+ * `cloud` resolves region, endpoint and credentials for the kms store. It is
+ * called on the store's first KMS call, not here, so opening a kms store for a
+ * method that never touches it (check, diff) needs no cloud settings.
+ */
+export function openStore(settings: StoreSettings, clock?: Clock, cloud?: () => CloudSettings): SecretStore {
+  const parsed = storeSettingsSchema.safeParse(settings);
+  if (!parsed.success) {
+    // Issue messages name the rule, never the received value, so the passphrase cannot leak here.
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.join(".") || "settings";
+    throw new ManagedSecretsError("StoreConfig", `invalid store settings: ${where}: ${issue?.message ?? "invalid"}`, { property: where });
+  }
+  const { store, localPath, passphrase, dkmsInstanceId, encryptionKeyId } = parsed.data;
+  if (store === "kms") {
+    if (cloud === undefined) {
+      throw new ManagedSecretsError("StoreConfig", "the kms store needs Alibaba Cloud settings (region, credentials), and none were given", { property: "store" });
+    }
+    const { KmsSecretStore } = require("../store/kms/kms-store") as typeof import("../store/kms/kms-store");
+    return new KmsSecretStore({ client: () => kmsClientFor(cloud()), clock, dkmsInstanceId, encryptionKeyId });
+  }
+  return new LocalSecretStore({ path: expandHome(localPath ?? DEFAULT_LOCAL_STORE_PATH), passphrase: passphrase ?? "", clock });
+}
+
+function kmsClientFor(settings: CloudSettings): import("../alicloud/kms-client").KmsClient {
+  const { createKmsClient } = require("../alicloud/kms-client") as typeof import("../alicloud/kms-client");
+  const { openApiConfig } = require("../alicloud/cloud-settings") as typeof import("../alicloud/cloud-settings");
+  return createKmsClient(openApiConfig(settings, `kms.${settings.regionId}.aliyuncs.com`));
+}
+
+function expandHome(path: string): string {
+  return path === "~" || path.startsWith("~/") ? join(homedir(), path.slice(1)) : path;
+}

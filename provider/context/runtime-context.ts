@@ -1,0 +1,96 @@
+import { hostname } from "node:os";
+import { systemClock, type Clock } from "../core/clock";
+import type { SecretStore } from "../store/secret-store";
+
+/**
+ * Where provider methods get their store and clock. Stack config handed to
+ * the dynamic provider's configure() is kept here, in the host process, never
+ * on the provider object (which is serialized into state).
+ */
+
+export interface ConfigSource {
+  get(key: string): string | undefined;
+}
+
+const STORE_KEYS = [
+  "managed-secrets:store",
+  "managed-secrets:localPath",
+  "managed-secrets:passphrase",
+  "managed-secrets:dkmsInstanceId",
+  "managed-secrets:encryptionKeyId",
+  "managed-secrets:probe",
+  "managed-secrets:cloudMonitorEvents",
+] as const;
+
+let stackConfig: Readonly<Record<string, string>> = {};
+
+/** Keep only our keys: the rest of the stack's config is none of our business. */
+export function configureFromStack(config: ConfigSource): void {
+  const kept: Record<string, string> = {};
+  const { CLOUD_CONFIG_KEYS } = require("../alicloud/cloud-settings") as typeof import("../alicloud/cloud-settings");
+  for (const key of [...STORE_KEYS, ...Object.values(CLOUD_CONFIG_KEYS).flat()]) {
+    const value = config.get(key);
+    if (value !== undefined && value !== "") kept[key] = value;
+  }
+  stackConfig = kept;
+}
+
+/** Tests (and long-lived processes that switch stacks) start from a clean slate. */
+export function resetStackConfig(): void {
+  stackConfig = {};
+}
+
+export interface RuntimeContext {
+  readonly store: SecretStore;
+  readonly clock: Clock;
+  /** Lease owner for rotations started here. */
+  readonly owner: string;
+  /**
+   * Whether refresh logs in with the current credential (default true). CI
+   * runners that cannot reach the instances set managed-secrets:probe=false
+   * (or MANAGED_SECRETS_PROBE=false) and rely on the runner's `check`.
+   */
+  readonly probeOnRefresh?: boolean;
+  /** Alibaba Cloud region, endpoint and credentials; resolved on first use, so ECS-only stacks need none. */
+  cloud(): import("../alicloud/cloud-settings").CloudSettings;
+  /** Where rotations made by `pulumi up` (and its drift repairs) report (provider/events); none unless configured. */
+  readonly events?: () => import("../events/event-sink").EventSink | undefined;
+}
+
+export interface ContextOverrides {
+  readonly clock?: Clock;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export function runtimeContext(overrides: ContextOverrides = {}): RuntimeContext {
+  const { resolveStoreSettings } = require("../store/store-settings") as typeof import("../store/store-settings");
+  const { openStore } = require("./open-store") as typeof import("./open-store");
+  const clock = overrides.clock ?? systemClock;
+  const env = overrides.env ?? process.env;
+  const config = { get: (k: string) => stackConfig[k] };
+  const settings = resolveStoreSettings({ env, config });
+  const cloud = () => (require("../alicloud/cloud-settings") as typeof import("../alicloud/cloud-settings")).resolveCloudSettings({ env, config });
+  return {
+    store: openStore(settings, clock, cloud),
+    clock,
+    owner: `${hostname()}:${process.pid}`,
+    probeOnRefresh: (config.get("managed-secrets:probe") ?? env.MANAGED_SECRETS_PROBE ?? "true") !== "false",
+    cloud,
+    events: providerEvents(config, env, cloud),
+  };
+}
+
+/**
+ * managed-secrets:cloudMonitorEvents (or MANAGED_SECRETS_CLOUDMONITOR_EVENTS=1)
+ * sends the provider's own rotations to CloudMonitor as the runner's are:
+ * one sink per context, made on first use.
+ */
+function providerEvents(config: ConfigSource, env: NodeJS.ProcessEnv, cloud: () => import("../alicloud/cloud-settings").CloudSettings): () => import("../events/event-sink").EventSink | undefined {
+  const on = (config.get("managed-secrets:cloudMonitorEvents") ?? (env.MANAGED_SECRETS_CLOUDMONITOR_EVENTS === "1" ? "true" : "false")) === "true";
+  let sink: import("../events/event-sink").EventSink | undefined;
+  return () => {
+    if (!on) return undefined;
+    const { cloudMonitorSink } = require("../events/cloudmonitor-sink") as typeof import("../events/cloudmonitor-sink");
+    return (sink ??= cloudMonitorSink({ settings: cloud(), groupId: env.MANAGED_SECRETS_CLOUDMONITOR_GROUP_ID || undefined }));
+  };
+}

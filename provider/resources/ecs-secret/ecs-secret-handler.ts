@@ -1,0 +1,302 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { EcsSecretOutputs } from "../secret-outputs";
+import { sameValue } from "../same-value";
+import { ManagedSecretsError } from "../../core/errors";
+import type { RuntimeContext } from "../../context/runtime-context";
+import { definedOnly, nameConflict, readPrelude, removeSecret, requireLive } from "../secret-resource";
+import type { SecretMeta } from "../../store/secret-store";
+import { parseRotationPeriod } from "../../validation/rotation-period";
+import { holderOf, rotateSecret, type RotationOutcome, type RotationStep } from "../../rotation/rotate-secret";
+import { observedRotation } from "../../events/observed-rotation";
+import { META, scheduleFor } from "../../schedule/rotation-metadata";
+import { driftOf, needsRotation } from "../../health/drift";
+import {
+  parseEcsSecretInputs,
+  secretNameOf,
+  validateEcsSecretInputs,
+  type EcsConnection,
+  type EcsSecretSpec,
+} from "./ecs-secret-schema";
+import { EcsSshTarget, ecsValueFrom, type EcsAdmin } from "../../targets/ecs-ssh/ecs-ssh-target";
+import { decodeEcsValue, secretPartOf } from "../../targets/ecs-host/ecs-value";
+import type { RotationTarget } from "../../rotation/rotation-target";
+import { cloudAssistantTargetFor } from "../../targets/ecs-cloud-assistant/cloud-assistant-target-for";
+
+/**
+ * EcsSecret's provider behaviour. The serialized provider object is a thin
+ * shim that requires this module inside the dynamic-provider host; each
+ * method here takes its store and clock from a RuntimeContext so tests can
+ * point it anywhere.
+ */
+
+export type { EcsSecretOutputs };
+
+
+/** Changing any of these means a different secret: replace. */
+const IDENTITY_FIELDS = ["instanceId", "managedUser", "credentialType"] as const;
+
+export interface HandlerHooks {
+  readonly afterStep?: (step: RotationStep, versionId: string) => void | Promise<void>;
+}
+
+export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+  const { failures } = validateEcsSecretInputs(news);
+  // Pass the user's inputs through untouched: defaults are applied where they are used, so diffs stay quiet.
+  return { inputs: news, failures };
+}
+
+export async function diff(_id: string, olds: EcsSecretOutputs, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
+  const { spec } = validateEcsSecretInputs(news);
+  if (!spec) return { changes: true };
+  const replaces: string[] = IDENTITY_FIELDS.filter((f) => olds[f] !== spec[f]);
+  if (olds.secretName !== secretNameOf(spec)) replaces.push("secretName");
+  const changes =
+    replaces.length > 0 ||
+    driftOf(olds, spec.rotationPeriod).length > 0 ||
+    rotationRequested(olds, spec) ||
+    olds.rotationPeriod !== spec.rotationPeriod ||
+    olds.description !== spec.description ||
+    olds.keyAlgorithm !== spec.keyAlgorithm ||
+    olds.recoveryWindowDays !== spec.recoveryWindowDays ||
+    olds.forceDeleteWithoutRecovery !== spec.forceDeleteWithoutRecovery ||
+    !sameValue(olds.connection, connectionOutput(spec.connection));
+  // Same secret name on both sides: the old one must be gone (or scheduled) before the new one can be created.
+  return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && !replaces.includes("secretName") };
+}
+
+export async function create(inputs: Record<string, unknown>, ctx: RuntimeContext, hooks: HandlerHooks = {}): Promise<{ id: string; outs: EcsSecretOutputs }> {
+  const spec = parseEcsSecretInputs(inputs);
+  const name = secretNameOf(spec);
+  const { store, clock } = ctx;
+  const target = targetFor(spec, name, ctx);
+
+  const existing = await store.describeSecret(name);
+  if (existing && !sameTarget(existing, spec)) throw nameConflict(name, existing, describeTarget(existing));
+
+  // Same target already stored: a retried create, or a deleted secret coming back within its window.
+  // Its stored credential is the one to check, not the initial value the program still carries.
+  const candidate = existing ? undefined : ecsValueFrom(spec.managedUser, spec.credentialType, spec.initialValue);
+  const works = candidate !== undefined ? await target.accepts(candidate) : undefined;
+  if (works === false && !canReset(spec)) {
+    throw new ManagedSecretsError(
+      "AuthenticationFailed",
+      `${spec.managedUser}@${whereOf(spec)} rejected initialValue, and no connection.admin is set to replace it; give the credential that works today, or an admin connection`,
+      { property: "initialValue", secretName: name },
+    );
+  }
+
+  if (existing) {
+    if (existing.plannedDeleteAt) await store.restoreSecret(name);
+    await store.updateSecret(name, { description: spec.description, metadata: metadataFor(spec, existing.metadata[META.lastRotatedAt] ?? clock().toISOString()) });
+  } else {
+    await store.createSecret({
+      name,
+      description: spec.description,
+      metadata: definedOnly(metadataFor(spec, clock().toISOString())),
+      versionId: "v1",
+      value: candidate!,
+    });
+  }
+
+  // As KMS does after its first rotation: a credential that does not work is replaced through the admin connection.
+  const needsReplacing = works === false || (existing !== undefined && !(await target.accepts((await store.getValue(name)).value)));
+  if (needsReplacing && !canReset(spec)) {
+    throw new ManagedSecretsError(
+      "AuthenticationFailed",
+      `${spec.managedUser}@${whereOf(spec)} rejects the stored credential of ${name}, and no connection.admin is set to replace it`,
+      { secretName: name },
+    );
+  }
+  // State records customValue as what the host has: a later diff sees no change, so it must be set now, not at some later rotation.
+  const custom = customValueOf(spec);
+  if (needsReplacing || (custom !== undefined && (await store.getValue(name)).value !== custom)) {
+    await rotateTo(ctx, name, target, custom, {}, hooks);
+  }
+  return { id: name, outs: await outputsFor(name, spec, ctx) };
+}
+
+export async function update(id: string, olds: EcsSecretOutputs, news: Record<string, unknown>, ctx: RuntimeContext, hooks: HandlerHooks = {}): Promise<{ outs: EcsSecretOutputs }> {
+  const spec = parseEcsSecretInputs(news);
+  const { store, clock } = ctx;
+  // Drift found by refresh is repaired here: a deleted secret comes back, a broken or stale credential rotates.
+  const drift = driftOf(olds, spec.rotationPeriod);
+  const existing = await ctx.store.describeSecret(id);
+  if (existing?.plannedDeleteAt) await store.restoreSecret(id);
+  const meta = await requireLive(ctx, id);
+  await store.updateSecret(id, { description: spec.description, metadata: metadataFor(spec, meta.metadata[META.lastRotatedAt] ?? clock().toISOString()) });
+
+  if (rotationRequested(olds, spec) || needsRotation(drift)) {
+    const rotationMeta: Record<string, string> = spec.rotationTrigger === undefined ? {} : { [META.rotationTrigger]: String(spec.rotationTrigger) };
+    const trigger = rotationRequested(olds, spec) ? "pulumi-up" : "repair";
+    await observedRotation(meta, ctx.events?.(), clock, trigger, () => rotateTo(ctx, id, targetFor(spec, id, ctx), customValueOf(spec), rotationMeta, hooks));
+  }
+  return { outs: await outputsFor(id, spec, ctx) };
+}
+
+export async function read(id: string, props: EcsSecretOutputs | undefined, ctx: RuntimeContext): Promise<{ id?: string; props?: EcsSecretOutputs }> {
+  const start = await readPrelude(id, props, ctx);
+  if ("done" in start) return start.done;
+  const { meta } = start;
+  const outs = await outputsFromStore(id, meta, start.props, ctx);
+  const { assessSecret } = require("../../health/secret-health") as typeof import("../../health/secret-health");
+  const { targetFromMetadata } = require("../../rotation/target-from-metadata") as typeof import("../../rotation/target-from-metadata");
+  // A fresh login with the current credential, nothing changed: the same probe `managed-secrets check` makes.
+  const health = await assessSecret(meta, {
+    now: ctx.clock(),
+    probe: ctx.probeOnRefresh === false ? undefined : async () => targetFromMetadata(meta, ctx).accepts((await ctx.store.getValue(id)).value),
+  });
+  return { id, props: { ...outs, health: { healthy: health.healthy, problems: [...health.problems] } } };
+}
+
+export async function remove(id: string, props: EcsSecretOutputs, ctx: RuntimeContext): Promise<void> {
+  // The secret's deletion never changes the instance.
+  await removeSecret(id, props, ctx);
+}
+
+function customValueOf(spec: EcsSecretSpec): string | undefined {
+  return spec.customValue === undefined ? undefined : ecsValueFrom(spec.managedUser, spec.credentialType, spec.customValue);
+}
+
+/** Rotates to `value` (generated when undefined), also when an interrupted earlier rotation has to be completed first. */
+async function rotateTo(ctx: RuntimeContext, name: string, target: RotationTarget, value: string | undefined, metadata: Record<string, string>, hooks: HandlerHooks): Promise<RotationOutcome> {
+  const options = { store: ctx.store, name, target, owner: ctx.owner, clock: ctx.clock, value, metadata, afterStep: hooks.afterStep };
+  const outcome = await rotateSecret(options);
+  // The resumed rotation set the value it had stored back then; the one asked for now still has to go in.
+  if (outcome.resumed && value !== undefined && (await ctx.store.getValue(name)).value !== value) return rotateSecret(options);
+  return outcome;
+}
+
+function rotationRequested(olds: EcsSecretOutputs, spec: EcsSecretSpec): boolean {
+  return olds.rotationTrigger !== spec.rotationTrigger || (spec.customValue !== undefined && olds.customValue !== spec.customValue);
+}
+
+function targetFor(spec: EcsSecretSpec, secretName: string, ctx: Pick<RuntimeContext, "cloud">): RotationTarget {
+  const c = spec.connection;
+  if (c.transport === "cloudAssistant") {
+    return cloudAssistantTargetFor({ ...spec, secretName, regionId: c.region }, ctx);
+  }
+  const ecsAdmin: EcsAdmin | undefined = c.admin && {
+    user: c.admin.user,
+    credential: c.admin.password !== undefined ? { password: c.admin.password } : { privateKey: c.admin.privateKey! },
+  };
+  const bastion = c.bastion && {
+    host: c.bastion.host,
+    port: c.bastion.port,
+    hostKeyFingerprint: c.bastion.hostKeyFingerprint,
+    user: c.bastion.user,
+    credential: c.bastion.password !== undefined ? { password: c.bastion.password } : { privateKey: c.bastion.privateKey! },
+  };
+  return new EcsSshTarget({
+    secretName,
+    managedUser: spec.managedUser,
+    credentialType: spec.credentialType,
+    keyAlgorithm: spec.keyAlgorithm,
+    endpoint: { host: c.host, port: c.port, hostKeyFingerprint: c.hostKeyFingerprint, ...(bastion ? { bastion } : {}) },
+    admin: ecsAdmin,
+  });
+}
+
+/** Cloud Assistant runs as root: a rejected credential can always be replaced, as with connection.admin. */
+function canReset(spec: EcsSecretSpec): boolean {
+  return spec.connection.transport === "cloudAssistant" || spec.connection.admin !== undefined;
+}
+
+function whereOf(spec: EcsSecretSpec): string {
+  return spec.connection.transport === "ssh" ? spec.connection.host : `${spec.instanceId} (Cloud Assistant, ${spec.connection.region})`;
+}
+
+/** The connection as outputs show it: where, never how to log in. */
+function connectionOutput(c: EcsConnection): EcsSecretOutputs["connection"] {
+  if (c.transport === "cloudAssistant") return { transport: "cloudAssistant", region: c.region };
+  return {
+    host: c.host,
+    port: c.port,
+    hostKeyFingerprint: c.hostKeyFingerprint,
+    ...(c.admin ? { adminUser: c.admin.user } : {}),
+    ...(c.bastion ? { bastion: { host: c.bastion.host, port: c.bastion.port, hostKeyFingerprint: c.bastion.hostKeyFingerprint, user: c.bastion.user } } : {}),
+  };
+}
+
+/** Everything the runner and CLI need to rotate this secret without the Pulumi program. No credential. */
+function metadataFor(spec: EcsSecretSpec, lastRotatedAt: string): Record<string, string | null> {
+  const period = spec.rotationPeriod === undefined ? undefined : parseRotationPeriod(spec.rotationPeriod);
+  const c = spec.connection;
+  const ssh = c.transport === "ssh" ? c : undefined;
+  const bastion = ssh?.bastion;
+  // Null clears what another transport, or a dropped bastion, left behind (updateSecret merges metadata).
+  return {
+    [META.kind]: "ecs",
+    instanceId: spec.instanceId,
+    managedUser: spec.managedUser,
+    credentialType: spec.credentialType,
+    keyAlgorithm: spec.keyAlgorithm,
+    transport: c.transport === "cloudAssistant" ? "cloudAssistant" : null,
+    regionId: c.transport === "cloudAssistant" ? c.region : null,
+    host: ssh?.host ?? null,
+    port: ssh ? String(ssh.port) : null,
+    hostKeyFingerprint: ssh?.hostKeyFingerprint ?? null,
+    bastionHost: bastion?.host ?? null,
+    bastionPort: bastion ? String(bastion.port) : null,
+    bastionHostKeyFingerprint: bastion?.hostKeyFingerprint ?? null,
+    bastionUser: bastion?.user ?? null,
+    recoveryWindowDays: String(spec.recoveryWindowDays),
+    ...scheduleFor(period === undefined ? undefined : String(period), lastRotatedAt),
+  };
+}
+
+function sameTarget(meta: SecretMeta, spec: EcsSecretSpec): boolean {
+  return (
+    meta.metadata[META.kind] === "ecs" &&
+    IDENTITY_FIELDS.every((f) => meta.metadata[f] === spec[f])
+  );
+}
+
+function describeTarget(meta: SecretMeta): string {
+  const m = meta.metadata;
+  return m[META.kind] === "ecs" ? `${m.credentialType} of ${m.managedUser} on ${m.instanceId}` : `a ${m[META.kind] ?? "different"} secret`;
+}
+
+
+async function outputsFor(name: string, spec: EcsSecretSpec, ctx: RuntimeContext): Promise<EcsSecretOutputs> {
+  const meta = await requireLive(ctx, name);
+  const declared: EcsSecretOutputs = {
+    secretName: name,
+    instanceId: spec.instanceId,
+    managedUser: spec.managedUser,
+    credentialType: spec.credentialType,
+    connection: connectionOutput(spec.connection),
+    keyAlgorithm: spec.keyAlgorithm,
+    description: spec.description,
+    ...(spec.rotationPeriod === undefined ? {} : { rotationPeriod: spec.rotationPeriod }),
+    ...(spec.rotationTrigger === undefined ? {} : { rotationTrigger: spec.rotationTrigger }),
+    ...(spec.customValue === undefined ? {} : { customValue: spec.customValue }),
+    recoveryWindowDays: spec.recoveryWindowDays,
+    forceDeleteWithoutRecovery: spec.forceDeleteWithoutRecovery,
+    versionId: "",
+    value: "",
+    automaticRotation: false,
+    lastRotatedAt: "",
+  };
+  // Just created or updated through the host: its credential was proven by a login in this very call.
+  return { ...(await outputsFromStore(name, meta, declared, ctx)), health: { healthy: true, problems: [] } };
+}
+
+/** Declared fields from `base`; everything the store knows, fresh from the store. */
+async function outputsFromStore(name: string, meta: SecretMeta, base: EcsSecretOutputs, ctx: RuntimeContext): Promise<EcsSecretOutputs> {
+  const current = holderOf(meta, "ACSCurrent");
+  const value = decodeEcsValue((await ctx.store.getValue(name, { versionId: current?.versionId })).value);
+  const m = meta.metadata;
+  const periodSeconds = m[META.rotationPeriodSeconds] ? Number(m[META.rotationPeriodSeconds]) : undefined;
+  // Strip any stale store facts from base before adding fresh ones.
+  const { publicKey: _p, rotationPeriodSeconds: _r, nextRotationAt: _n, plannedDeleteAt: _d, health: _h, ...declared } = base;
+  return {
+    ...declared,
+    versionId: current?.versionId ?? "",
+    value: secretPartOf(value),
+    ...("PublicKey" in value ? { publicKey: value.PublicKey } : {}),
+    automaticRotation: periodSeconds !== undefined,
+    ...(periodSeconds === undefined ? {} : { rotationPeriodSeconds: periodSeconds }),
+    lastRotatedAt: m[META.lastRotatedAt] ?? meta.createdAt,
+    ...(m[META.nextRotationAt] ? { nextRotationAt: m[META.nextRotationAt] } : {}),
+  };
+}

@@ -1,0 +1,258 @@
+import { z } from "zod";
+import { ManagedSecretsError } from "../../core/errors";
+import { parseRotationPeriod, ROTATION_PERIOD_FORM } from "../../validation/rotation-period";
+import { HOST_FORM, isValidHost } from "../../validation/host";
+import { isKnownRegion, REGION_FORM } from "../../alicloud/ecs-regions";
+import { isSettablePassword, MAX_PASSWORD_LENGTH, SET_PASSWORD_FORM } from "../../validation/password";
+import {
+  DEFAULT_RECOVERY_WINDOW_DAYS,
+  MAX_RECOVERY_WINDOW_DAYS,
+  MIN_RECOVERY_WINDOW_DAYS,
+} from "../../store/secret-store";
+
+/**
+ * The one validated shape of EcsSecret inputs. The SDK's arg types, check(),
+ * create() and update() all derive from it, so what check accepts is exactly
+ * what the rest of the provider can rely on.
+ *
+ * Messages say what is allowed and never echo the value: values here may be
+ * passwords or private keys.
+ */
+
+// KMS secret names: letters, digits and _/+=.@- ; "acs/" is reserved by KMS.
+const SECRET_NAME = /^(?!acs\/)[A-Za-z0-9_/+=.@-]{1,192}$/;
+const INSTANCE_ID = /^i-[A-Za-z0-9]{1,64}$/;
+const POSIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
+
+export const CREDENTIAL_TYPES = ["password", "keyPair"] as const;
+export const KEY_ALGORITHMS = ["rsa-2048", "ed25519"] as const;
+
+const text = (what: string) => z.string({ error: `must be ${what}` });
+
+const password = text("a string").check(
+  z.refine((v) => v.length > 0 && v.length <= MAX_PASSWORD_LENGTH && !/[\n\r\0]/.test(v), {
+    error: `must be 1..${MAX_PASSWORD_LENGTH} characters with no line break or NUL`,
+  }),
+);
+
+const adminSchema = z
+  .object(
+    {
+      user: text("a POSIX user name").regex(POSIX_USER, { error: "must be a POSIX user name ([a-z_][a-z0-9_-]*, at most 32)" }),
+      password: password.optional(),
+      privateKey: text("an OpenSSH or PEM private key").optional(),
+    },
+    { error: "must be an object { user, password | privateKey }" },
+  )
+  .strict()
+  .refine((a) => (a.password === undefined) !== (a.privateKey === undefined), {
+    error: "needs exactly one of password or privateKey",
+  });
+
+const hostSchema = text("a host name or IP address").refine(isValidHost, { error: `must be ${HOST_FORM}` });
+const portNumber = z
+  .number({ error: "must be an integer 1..65535" })
+  .int({ error: "must be an integer 1..65535" })
+  .min(1, { error: "must be an integer 1..65535" })
+  .max(65535, { error: "must be an integer 1..65535" });
+const portSchema = portNumber.default(22);
+const fingerprintSchema = text('the host key\'s "SHA256:..." fingerprint').regex(FINGERPRINT, {
+  error: 'must be an OpenSSH SHA256 fingerprint: "SHA256:" followed by 43 base64 characters (ssh-keygen -lf)',
+});
+
+// A bastion is never trusted on first use: its fingerprint is as required as the instance's, since it sees every byte of the session setup.
+const bastionSchema = z
+  .object(
+    {
+      host: hostSchema,
+      port: portSchema,
+      hostKeyFingerprint: fingerprintSchema,
+      user: text("a POSIX user name").regex(POSIX_USER, { error: "must be a POSIX user name ([a-z_][a-z0-9_-]*, at most 32)" }),
+      password: password.optional(),
+      privateKey: text("an OpenSSH or PEM private key")
+        .refine(isPrivateKey, { error: "must be an unencrypted OpenSSH or PEM private key (RSA or ed25519)" })
+        .optional(),
+    },
+    { error: "must be an object { host, port?, hostKeyFingerprint, user, password | privateKey }" },
+  )
+  .strict()
+  .refine((b) => (b.password === undefined) !== (b.privateKey === undefined), {
+    error: "needs exactly one of password or privateKey",
+  });
+
+export const TRANSPORTS = ["ssh", "cloudAssistant"] as const;
+const SSH_ONLY_FIELDS = ["host", "port", "hostKeyFingerprint", "admin", "bastion"] as const;
+
+/** How the instance is reached, after validation: the fields of the chosen transport only. */
+export type EcsConnection =
+  | {
+      readonly transport: "ssh";
+      readonly host: string;
+      readonly port: number;
+      readonly hostKeyFingerprint: string;
+      readonly admin?: z.output<typeof adminSchema>;
+      readonly bastion?: z.output<typeof bastionSchema>;
+    }
+  | { readonly transport: "cloudAssistant"; readonly region: string };
+
+const connectionSchema = z
+  .object(
+    {
+      transport: z.enum(TRANSPORTS, { error: 'must be "ssh" or "cloudAssistant"' }).default("ssh"),
+      region: text("an Alibaba Cloud region id").refine(isKnownRegion, { error: `must be an Alibaba Cloud region id (${REGION_FORM})` }).optional(),
+      host: hostSchema.optional(),
+      port: portNumber.optional(),
+      hostKeyFingerprint: fingerprintSchema.optional(),
+      admin: adminSchema.optional(),
+      bastion: bastionSchema.optional(),
+    },
+    { error: 'must be an object { host, port?, hostKeyFingerprint, admin?, bastion? } or { transport: "cloudAssistant", region }' },
+  )
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.transport === "ssh") {
+      if (c.host === undefined) ctx.addIssue({ code: "custom", path: ["host"], message: 'must be a host name or IP address: it is required with connection.transport "ssh"' });
+      if (c.hostKeyFingerprint === undefined) {
+        ctx.addIssue({ code: "custom", path: ["hostKeyFingerprint"], message: 'is required with connection.transport "ssh": the host key\'s "SHA256:..." fingerprint (ssh-keygen -lf)' });
+      }
+      if (c.region !== undefined) ctx.addIssue({ code: "custom", path: ["region"], message: 'is for connection.transport "cloudAssistant"; leave it out for "ssh"' });
+      return;
+    }
+    if (c.region === undefined) ctx.addIssue({ code: "custom", path: ["region"], message: `is required with connection.transport "cloudAssistant": the instance's region id (${REGION_FORM})` });
+    for (const field of SSH_ONLY_FIELDS) {
+      if (c[field] !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [field],
+          message: 'is for connection.transport "ssh" only; leave it out with "cloudAssistant", which reaches the instance by its id through the ECS API',
+        });
+      }
+    }
+  })
+  .transform((c): EcsConnection =>
+    c.transport === "ssh"
+      ? {
+          transport: "ssh",
+          host: c.host!,
+          port: c.port ?? 22,
+          hostKeyFingerprint: c.hostKeyFingerprint!,
+          ...(c.admin ? { admin: c.admin } : {}),
+          ...(c.bastion ? { bastion: c.bastion } : {}),
+        }
+      : { transport: "cloudAssistant", region: c.region! },
+  );
+
+export const ecsSecretInputsSchema = z
+  .object({
+    instanceId: text("an ECS instance id").regex(INSTANCE_ID, { error: 'must be an ECS instance id like "i-bp1..."' }),
+    managedUser: text("a POSIX user name").regex(POSIX_USER, {
+      error: "must be a POSIX user name ([a-z_][a-z0-9_-]*, at most 32 characters)",
+    }),
+    credentialType: z.enum(CREDENTIAL_TYPES, { error: 'must be "password" or "keyPair"' }),
+    secretName: text("a secret name")
+      .regex(SECRET_NAME, {
+        error: "must be 1..192 characters of letters, digits and _/+=.@- and must not start with acs/",
+      })
+      .optional(),
+    initialValue: text("the credential that works today").min(1, { error: "is required: the credential that works today" }),
+    connection: connectionSchema,
+    rotationPeriod: text(ROTATION_PERIOD_FORM)
+      .refine((v) => parseRotationPeriod(v) !== undefined, { error: `must be ${ROTATION_PERIOD_FORM}` })
+      .optional(),
+    rotationTrigger: z.union([z.string(), z.number()], { error: "must be a string or a number" }).optional(),
+    customValue: text("the value to rotate to").min(1, { error: "must not be empty" }).optional(),
+    keyAlgorithm: z.enum(KEY_ALGORITHMS, { error: 'must be "rsa-2048" or "ed25519"' }).default("rsa-2048"),
+    description: text("a string").max(1024, { error: "must be at most 1024 characters" }).default(""),
+    recoveryWindowDays: z
+      .number({ error: `must be an integer ${MIN_RECOVERY_WINDOW_DAYS}..${MAX_RECOVERY_WINDOW_DAYS}` })
+      .int({ error: `must be an integer ${MIN_RECOVERY_WINDOW_DAYS}..${MAX_RECOVERY_WINDOW_DAYS}` })
+      .min(MIN_RECOVERY_WINDOW_DAYS, { error: `must be an integer ${MIN_RECOVERY_WINDOW_DAYS}..${MAX_RECOVERY_WINDOW_DAYS}` })
+      .max(MAX_RECOVERY_WINDOW_DAYS, { error: `must be an integer ${MIN_RECOVERY_WINDOW_DAYS}..${MAX_RECOVERY_WINDOW_DAYS}` })
+      .default(DEFAULT_RECOVERY_WINDOW_DAYS),
+    forceDeleteWithoutRecovery: z.boolean({ error: "must be true or false" }).default(false),
+  })
+  .strip()
+  .superRefine((v, ctx) => {
+    if (v.connection.transport === "cloudAssistant" && v.credentialType === "password" && v.customValue !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["customValue"],
+        message:
+          'cannot be set for a password with connection.transport "cloudAssistant": Cloud Assistant keeps what it runs, so only the hash of a generated 32-character password is ever sent; leave customValue out, or use transport "ssh"',
+      });
+    }
+    for (const field of ["initialValue", "customValue"] as const) {
+      const value = v[field];
+      const problem = value === undefined ? undefined : secretValueProblem(field, v.credentialType, value);
+      if (problem) ctx.addIssue({ code: "custom", path: [field], message: problem });
+    }
+  });
+
+/**
+ * Why a secret value cannot be used (what is allowed), or undefined. A
+ * password where a key is expected (or the reverse) would only fail later, on
+ * the host. initialValue is whatever works today and is only sent to log in;
+ * a customValue is set on the host, so it must survive the way it is set.
+ */
+export function secretValueProblem(field: "initialValue" | "customValue", credentialType: (typeof CREDENTIAL_TYPES)[number], value: string): string | undefined {
+  if (credentialType === "keyPair") {
+    return isPrivateKey(value) ? undefined : "must be an unencrypted OpenSSH or PEM private key (RSA or ed25519) for credentialType keyPair";
+  }
+  if (field === "customValue") return isSettablePassword(value) ? undefined : `must be ${SET_PASSWORD_FORM}`;
+  return password.safeParse(value).success ? undefined : `must be 1..${MAX_PASSWORD_LENGTH} characters with no line break or NUL`;
+}
+
+/** Inputs as the user writes them (defaults optional). */
+export type EcsSecretInputs = z.input<typeof ecsSecretInputsSchema>;
+/** Inputs after validation and defaults. */
+export type EcsSecretSpec = z.output<typeof ecsSecretInputsSchema>;
+
+export interface InputFailure {
+  readonly property: string;
+  readonly reason: string;
+}
+
+export function validateEcsSecretInputs(raw: unknown): { spec?: EcsSecretSpec; failures: InputFailure[] } {
+  const result = ecsSecretInputsSchema.safeParse(stripEngineKeys(raw));
+  if (result.success) return { spec: result.data, failures: [] };
+  return {
+    failures: result.error.issues.map((issue) => ({
+      property: issue.path.length > 0 ? issue.path.join(".") : "(inputs)",
+      reason: issue.message,
+    })),
+  };
+}
+
+/** Like validateEcsSecretInputs, for the methods that must not proceed on bad input. */
+export function parseEcsSecretInputs(raw: unknown): EcsSecretSpec {
+  const { spec, failures } = validateEcsSecretInputs(raw);
+  if (spec) return spec;
+  const first = failures[0];
+  throw new ManagedSecretsError(
+    "InvalidInput",
+    failures.map((f) => `${f.property} ${f.reason}`).join("; "),
+    { property: first?.property },
+  );
+}
+
+export function defaultEcsSecretName(instanceId: string, managedUser: string): string {
+  return `ecs/${instanceId}/${managedUser}`;
+}
+
+export function secretNameOf(spec: Pick<EcsSecretSpec, "secretName" | "instanceId" | "managedUser">): string {
+  return spec.secretName ?? defaultEcsSecretName(spec.instanceId, spec.managedUser);
+}
+
+function stripEngineKeys(raw: unknown): unknown {
+  if (raw === null || typeof raw !== "object") return raw;
+  // The engine adds __provider to every dynamic resource's inputs.
+  const { __provider, ...rest } = raw as Record<string, unknown>;
+  return rest;
+}
+
+function isPrivateKey(text: string): boolean {
+  const { utils } = require("ssh2") as typeof import("ssh2");
+  const parsed = utils.parseKey(text);
+  return !(parsed instanceof Error) && !Array.isArray(parsed) && parsed.isPrivateKey() && ["ssh-rsa", "ssh-ed25519"].includes(parsed.type);
+}

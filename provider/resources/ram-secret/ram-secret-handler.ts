@@ -1,0 +1,286 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { AccessKeyState, RamSecretOutputs } from "../secret-outputs";
+import { ManagedSecretsError, isManagedSecretsError } from "../../core/errors";
+import type { RuntimeContext } from "../../context/runtime-context";
+import { definedOnly, nameConflict, readPrelude, removeSecret, requireLive } from "../secret-resource";
+import type { SecretMeta } from "../../store/secret-store";
+import { parseRotationPeriod } from "../../validation/rotation-period";
+import { holderOf, rotateSecret, type RotationStep } from "../../rotation/rotate-secret";
+import { observedRotation } from "../../events/observed-rotation";
+import { driftOf, needsRotation } from "../../health/drift";
+import { META, scheduleFor } from "../../schedule/rotation-metadata";
+import { ramClientFor, type RamClient } from "../../alicloud/ram-client";
+import { isRamUser, stsClientFor, type StsClient } from "../../alicloud/sts-client";
+import { GRACE_META, probeWhilePropagating, ramTargetFor, type RamTargetHooks } from "../../targets/ram-access-key/ram-access-key-target";
+import { graceSecondsOf, parseRamSecretInputs, ramSecretNameOf, validateRamSecretInputs, type RamSecretSpec } from "./ram-secret-schema";
+import { decodeRamValue, encodeRamValue, ramValueAt } from "../../targets/ram-access-key/ram-value";
+
+/**
+ * RamSecret's provider behaviour, on the same conventions as EcsSecret: the
+ * serialized provider is a shim that requires this module inside the
+ * dynamic-provider host, and each method takes its store, clock and cloud
+ * settings (the admin credentials that call RAM) from a RuntimeContext.
+ *
+ * The RAM user's keys are changed only by rotation. Creating adopts the
+ * user's existing pair; deleting the secret never touches a key.
+ */
+
+/** What the live RAM user says about the current key, refreshed by every read. */
+export type { AccessKeyState };
+
+export type { RamSecretOutputs };
+
+/** Changing any of these means a different secret: replace. */
+const IDENTITY_FIELDS = ["userName"] as const;
+
+export interface RamHandlerHooks extends RamTargetHooks {
+  readonly afterStep?: (step: RotationStep, versionId: string) => void | Promise<void>;
+}
+
+export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+  const { failures } = validateRamSecretInputs(news);
+  // Pass the user's inputs through untouched: defaults are applied where they are used, so diffs stay quiet.
+  return { inputs: news, failures };
+}
+
+export async function diff(_id: string, olds: RamSecretOutputs, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
+  const { spec } = validateRamSecretInputs(news);
+  if (!spec) return { changes: true };
+  const replaces: string[] = IDENTITY_FIELDS.filter((f) => olds[f] !== spec[f]);
+  if (olds.secretName !== ramSecretNameOf(spec)) replaces.push("secretName");
+  const changes =
+    replaces.length > 0 ||
+    olds.rotationTrigger !== spec.rotationTrigger ||
+    olds.rotationPeriod !== spec.rotationPeriod ||
+    olds.previousKeyAction !== spec.previousKeyAction ||
+    olds.previousKeyGracePeriod !== spec.previousKeyGracePeriod ||
+    olds.description !== spec.description ||
+    olds.recoveryWindowDays !== spec.recoveryWindowDays ||
+    olds.forceDeleteWithoutRecovery !== spec.forceDeleteWithoutRecovery ||
+    driftOf(olds, spec.rotationPeriod).length > 0 ||
+    // Drift a refresh found: the current key was deleted or disabled out of band. Update replaces it.
+    (olds.accessKeyStatus !== undefined && olds.accessKeyStatus !== "Active");
+  return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && !replaces.includes("secretName") };
+}
+
+export async function create(inputs: Record<string, unknown>, ctx: RuntimeContext, hooks: RamHandlerHooks = {}): Promise<{ id: string; outs: RamSecretOutputs }> {
+  const spec = parseRamSecretInputs(inputs);
+  const name = ramSecretNameOf(spec);
+  const { store, clock } = ctx;
+
+  const existing = await store.describeSecret(name);
+  if (existing && !sameTarget(existing, spec)) throw nameConflict(name, existing, describeTarget(existing));
+
+  const cloud = ctx.cloud();
+  const target = ramTargetFor(targetParams(name, spec), ctx, hooks);
+  // Same user already stored: a retried create, or a deleted secret coming back within its window.
+  // Its stored pair is the one to check, not the initial pair the program still carries.
+  const adopted = existing ? undefined : await verifyAdoption(spec, ramClientFor(cloud), stsClientFor(cloud), hooks);
+
+  const now = clock();
+  if (existing) {
+    if (existing.plannedDeleteAt) await store.restoreSecret(name);
+    await store.updateSecret(name, { description: spec.description, metadata: metadataFor(spec, existing.metadata[META.lastRotatedAt] ?? now.toISOString()) });
+  } else {
+    const period = periodSecondsOf(spec);
+    await store.createSecret({
+      name,
+      description: spec.description,
+      metadata: definedOnly(metadataFor(spec, now.toISOString())),
+      versionId: "v1",
+      value: encodeRamValue(ramValueAt(spec.initialAccessKeyId, spec.initialAccessKeySecret, now, period)),
+    });
+  }
+
+  // As KMS does at its first rotation: a pair that cannot sign (disabled, or gone since) is replaced by a fresh key.
+  const needsReplacing = adopted === "inactive" || (existing !== undefined && !(await target.accepts((await store.getValue(name)).value)));
+  if (needsReplacing) await rotateSecret({ store, name, target, owner: ctx.owner, clock, afterStep: hooks.afterStep });
+  return { id: name, outs: await outputsFor(name, spec, ctx) };
+}
+
+export async function update(id: string, olds: RamSecretOutputs, news: Record<string, unknown>, ctx: RuntimeContext, hooks: RamHandlerHooks = {}): Promise<{ outs: RamSecretOutputs }> {
+  const spec = parseRamSecretInputs(news);
+  const { store, clock } = ctx;
+  // Drift found by refresh is repaired here: a deleted secret comes back, a stale or failing one rotates.
+  const drift = driftOf(olds, spec.rotationPeriod);
+  if ((await store.describeSecret(id))?.plannedDeleteAt) await store.restoreSecret(id);
+  const meta = await requireLive(ctx, id);
+  await store.updateSecret(id, { description: spec.description, metadata: metadataFor(spec, meta.metadata[META.lastRotatedAt] ?? clock().toISOString()) });
+
+  const target = ramTargetFor(targetParams(id, spec), ctx, hooks);
+  const requested = olds.rotationTrigger !== spec.rotationTrigger || needsRotation(drift.filter((d) => d !== "rejected"));
+  // Refresh saw the key deleted or disabled: confirm with a signed call before replacing it.
+  const broken = !requested && olds.accessKeyStatus !== undefined && olds.accessKeyStatus !== "Active" && !(await target.accepts((await store.getValue(id)).value));
+  if (requested || broken) {
+    const metadata: Record<string, string> = spec.rotationTrigger === undefined ? {} : { [META.rotationTrigger]: String(spec.rotationTrigger) };
+    const trigger = olds.rotationTrigger !== spec.rotationTrigger ? "pulumi-up" : "repair";
+    await observedRotation(meta, ctx.events?.(), clock, trigger, () => rotateSecret({ store, name: id, target, owner: ctx.owner, clock, metadata, afterStep: hooks.afterStep }));
+  }
+  return { outs: await outputsFor(id, spec, ctx) };
+}
+
+export async function read(id: string, props: RamSecretOutputs | undefined, ctx: RuntimeContext): Promise<{ id?: string; props?: RamSecretOutputs }> {
+  const start = await readPrelude(id, props, ctx);
+  if ("done" in start) return start.done;
+  const { meta } = start;
+  const outs = await outputsFromStore(id, meta, start.props, ctx);
+  const { assessSecret } = require("../../health/secret-health") as typeof import("../../health/secret-health");
+  // The key's live status is the probe: RAM answered it already, so no extra signed call is needed.
+  const health = await assessSecret(meta, { now: ctx.clock(), probe: async () => outs.accessKeyStatus === "Active" });
+  return { id, props: { ...outs, health: { healthy: health.healthy, problems: [...health.problems] } } };
+}
+
+export async function remove(id: string, props: RamSecretOutputs, ctx: RuntimeContext): Promise<void> {
+  // The secret's deletion never changes the RAM user's keys.
+  await removeSecret(id, props, ctx);
+}
+
+/**
+ * Proves the pair to adopt before anything is stored: the user exists, has
+ * keys, the id is one of them, and a call signed with the pair authenticates
+ * as that user. A pair whose secret does not match is refused (a typo must
+ * not cost the real key); a disabled key is adopted and replaced at once.
+ */
+async function verifyAdoption(spec: RamSecretSpec, ram: RamClient, sts: StsClient, hooks: RamTargetHooks): Promise<"works" | "inactive"> {
+  const { userName, initialAccessKeyId: keyId } = spec;
+  try {
+    await ram.getUser(userName);
+  } catch (e) {
+    if (!isManagedSecretsError(e, "TargetNotFound")) throw e;
+    throw new ManagedSecretsError("TargetNotFound", `RAM user ${userName} does not exist; create the user and an AccessKey for it first`, { property: "userName" });
+  }
+  const keys = await ram.listAccessKeys(userName);
+  if (keys.length === 0) {
+    throw new ManagedSecretsError(
+      "TargetNotFound",
+      `RAM user ${userName} has no AccessKey; create one and pass it as initialAccessKeyId and initialAccessKeySecret (a RAM secret adopts an existing pair, as KMS does)`,
+      { property: "userName" },
+    );
+  }
+  if (!keys.some((k) => k.accessKeyId === keyId)) {
+    throw new ManagedSecretsError(
+      "InvalidInput",
+      `initialAccessKeyId ${keyId} is not an AccessKey of RAM user ${userName} (its keys: ${keys.map((k) => k.accessKeyId).join(", ")})`,
+      { property: "initialAccessKeyId" },
+    );
+  }
+  const check = await probeWhilePropagating(sts, { accessKeyId: keyId, accessKeySecret: spec.initialAccessKeySecret }, hooks.sleep);
+  if (check.outcome === "accepted") {
+    if (isRamUser(check.identity, userName)) return "works";
+    throw new ManagedSecretsError("InvalidInput", `AccessKey ${keyId} signs as ${check.identity.arn}, not as RAM user ${userName}`, { property: "initialAccessKeyId" });
+  }
+  if (check.reason === "Inactive") return "inactive";
+  if (check.reason === "SignatureMismatch") {
+    throw new ManagedSecretsError(
+      "AuthenticationFailed",
+      `initialAccessKeySecret does not belong to AccessKey ${keyId} (a call signed with the pair got ${check.apiCode}); nothing was stored and no key was changed`,
+      { property: "initialAccessKeySecret" },
+    );
+  }
+  throw new ManagedSecretsError(
+    "AuthenticationFailed",
+    `STS still does not know AccessKey ${keyId} (${check.apiCode}) after waiting for it to propagate; try again in a minute`,
+    { property: "initialAccessKeyId" },
+  );
+}
+
+/** Everything the runner and CLI need to rotate this secret without the Pulumi program. No credential. */
+function metadataFor(spec: RamSecretSpec, lastRotatedAt: string): Record<string, string | null> {
+  const period = periodSecondsOf(spec);
+  return {
+    [META.kind]: "ram",
+    userName: spec.userName,
+    previousKeyAction: spec.previousKeyAction,
+    [GRACE_META]: graceSecondsOf(spec) > 0 ? String(graceSecondsOf(spec)) : null,
+    recoveryWindowDays: String(spec.recoveryWindowDays),
+    ...scheduleFor(period === undefined ? undefined : String(period), lastRotatedAt),
+  };
+}
+
+function targetParams(secretName: string, spec: RamSecretSpec) {
+  return { secretName, userName: spec.userName, previousKeyAction: spec.previousKeyAction, previousKeyGraceSeconds: graceSecondsOf(spec) };
+}
+
+function periodSecondsOf(spec: RamSecretSpec): number | undefined {
+  return spec.rotationPeriod === undefined ? undefined : parseRotationPeriod(spec.rotationPeriod);
+}
+
+
+function sameTarget(meta: SecretMeta, spec: RamSecretSpec): boolean {
+  return meta.metadata[META.kind] === "ram" && meta.metadata.userName === spec.userName;
+}
+
+function describeTarget(meta: SecretMeta): string {
+  const m = meta.metadata;
+  if (m[META.kind] === "ram") return `the AccessKey of RAM user ${m.userName}`;
+  if (m[META.kind] === "ecs") return `${m.credentialType} of ${m.managedUser} on ${m.instanceId}`;
+  return `a ${m[META.kind] ?? "different"} secret`;
+}
+
+
+async function outputsFor(name: string, spec: RamSecretSpec, ctx: RuntimeContext): Promise<RamSecretOutputs> {
+  const meta = await requireLive(ctx, name);
+  const declared: RamSecretOutputs = {
+    secretName: name,
+    userName: spec.userName,
+    initialAccessKeyId: spec.initialAccessKeyId,
+    previousKeyAction: spec.previousKeyAction,
+    ...(spec.previousKeyGracePeriod === undefined ? {} : { previousKeyGracePeriod: spec.previousKeyGracePeriod }),
+    description: spec.description,
+    ...(spec.rotationPeriod === undefined ? {} : { rotationPeriod: spec.rotationPeriod }),
+    ...(spec.rotationTrigger === undefined ? {} : { rotationTrigger: spec.rotationTrigger }),
+    recoveryWindowDays: spec.recoveryWindowDays,
+    forceDeleteWithoutRecovery: spec.forceDeleteWithoutRecovery,
+    versionId: "",
+    accessKeyId: "",
+    accessKeySecret: "",
+    automaticRotation: false,
+    lastRotatedAt: "",
+    accessKeyStatus: "NotFound",
+  };
+  const outs = await outputsFromStore(name, meta, declared, ctx);
+  // Just created or updated: the key's status was read from RAM in this very call.
+  return { ...outs, health: outs.accessKeyStatus === "Active" ? { healthy: true, problems: [] } : { healthy: false, problems: ["rejected"] } };
+}
+
+/** Declared fields from `base`; everything the store and RAM know, fresh. */
+async function outputsFromStore(name: string, meta: SecretMeta, base: RamSecretOutputs, ctx: RuntimeContext): Promise<RamSecretOutputs> {
+  const current = holderOf(meta, "ACSCurrent");
+  const value = decodeRamValue((await ctx.store.getValue(name, { versionId: current?.versionId })).value);
+  const m = meta.metadata;
+  const periodSeconds = m[META.rotationPeriodSeconds] ? Number(m[META.rotationPeriodSeconds]) : undefined;
+  const live = await liveState(ramClientFor(ctx.cloud()), m.userName ?? base.userName, value.AccessKeyId);
+  // Strip any stale facts from base before adding fresh ones.
+  const { rotationPeriodSeconds: _r, nextRotationAt: _n, plannedDeleteAt: _d, accessKeyLastUsedAt: _l, health: _h, ...declared } = base;
+  return {
+    ...declared,
+    versionId: current?.versionId ?? "",
+    accessKeyId: value.AccessKeyId,
+    accessKeySecret: value.AccessKeySecret,
+    automaticRotation: periodSeconds !== undefined,
+    ...(periodSeconds === undefined ? {} : { rotationPeriodSeconds: periodSeconds }),
+    lastRotatedAt: m[META.lastRotatedAt] ?? meta.createdAt,
+    ...(m[META.nextRotationAt] ? { nextRotationAt: m[META.nextRotationAt] } : {}),
+    accessKeyStatus: live.status,
+    ...(live.lastUsedAt ? { accessKeyLastUsedAt: live.lastUsedAt } : {}),
+  };
+}
+
+/** Does the current key still exist, is it Active, and when did it last sign a call? */
+async function liveState(ram: RamClient, userName: string, accessKeyId: string): Promise<{ status: AccessKeyState; lastUsedAt?: string }> {
+  let status: AccessKeyState;
+  try {
+    status = (await ram.listAccessKeys(userName)).find((k) => k.accessKeyId === accessKeyId)?.status ?? "NotFound";
+  } catch (e) {
+    // The user itself is gone, and its keys with it.
+    if (isManagedSecretsError(e, "TargetNotFound")) return { status: "NotFound" };
+    throw e;
+  }
+  if (status === "NotFound") return { status };
+  try {
+    return { status, lastUsedAt: await ram.getAccessKeyLastUsed(userName, accessKeyId) };
+  } catch (e) {
+    if (isManagedSecretsError(e, "TargetNotFound")) return { status: "NotFound" };
+    throw e;
+  }
+}

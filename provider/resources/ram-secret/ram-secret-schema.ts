@@ -1,0 +1,135 @@
+import { z } from "zod";
+import { ManagedSecretsError } from "../../core/errors";
+import { parseRotationPeriod, ROTATION_PERIOD_FORM } from "../../validation/rotation-period";
+import { GRACE_PERIOD_FORM, parseGracePeriod } from "../../validation/grace-period";
+import {
+  DEFAULT_RECOVERY_WINDOW_DAYS,
+  MAX_RECOVERY_WINDOW_DAYS,
+  MIN_RECOVERY_WINDOW_DAYS,
+} from "../../store/secret-store";
+
+/**
+ * The one validated shape of RamSecret inputs. The SDK's arg types, check(),
+ * create() and update() all derive from it.
+ *
+ * Messages say what is allowed and never echo the value: initialAccessKeySecret
+ * is a credential, and a typo in any other field may be one pasted in the
+ * wrong place.
+ */
+
+// The same KMS secret-name rule EcsSecret applies ("acs/" is reserved by KMS).
+const SECRET_NAME = /^(?!acs\/)[A-Za-z0-9_/+=.@-]{1,192}$/;
+// RAM: letters, digits, periods, hyphens and underscores, at most 64.
+const RAM_USER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+// AccessKey ids are letters and digits (today "LTAI" + 20); STS ids ("STS.") are temporary and cannot be managed.
+const ACCESS_KEY_ID = /^[A-Za-z0-9]{16,128}$/;
+// Secrets are base62 today; accept any printable ASCII so a future format is not refused, but nothing that could hide a line break.
+const ACCESS_KEY_SECRET = /^[\x21-\x7e]{16,128}$/;
+
+export const PREVIOUS_KEY_ACTIONS = ["keep", "deactivate", "delete"] as const;
+export type PreviousKeyAction = (typeof PREVIOUS_KEY_ACTIONS)[number];
+
+const text = (what: string) => z.string({ error: `must be ${what}` });
+const windowDays = `must be an integer ${MIN_RECOVERY_WINDOW_DAYS}..${MAX_RECOVERY_WINDOW_DAYS}`;
+
+export const ramSecretInputsSchema = z
+  .object({
+    userName: text("a RAM user name").regex(RAM_USER_NAME, {
+      error: "must be a RAM user name: 1..64 letters, digits, periods, hyphens or underscores",
+    }),
+    secretName: text("a secret name")
+      .regex(SECRET_NAME, { error: "must be 1..192 characters of letters, digits and _/+=.@- and must not start with acs/" })
+      .optional(),
+    initialAccessKeyId: text("the id of an AccessKey the user has today").regex(ACCESS_KEY_ID, {
+      error: "must be an AccessKey id: 16..128 letters and digits (e.g. LTAI...)",
+    }),
+    initialAccessKeySecret: text("the secret of initialAccessKeyId").regex(ACCESS_KEY_SECRET, {
+      error: "must be an AccessKey secret: 16..128 printable characters, no spaces",
+    }),
+    rotationPeriod: text(ROTATION_PERIOD_FORM)
+      .refine((v) => parseRotationPeriod(v) !== undefined, { error: `must be ${ROTATION_PERIOD_FORM}` })
+      .optional(),
+    rotationTrigger: z.union([z.string(), z.number()], { error: "must be a string or a number" }).optional(),
+    previousKeyAction: z
+      .enum(PREVIOUS_KEY_ACTIONS, { error: 'must be "keep" (stays Active until the next rotation, as KMS does), "deactivate" or "delete"' })
+      .default("keep"),
+    previousKeyGracePeriod: text(GRACE_PERIOD_FORM)
+      .refine((v) => parseGracePeriod(v) !== undefined, { error: `must be ${GRACE_PERIOD_FORM}` })
+      .optional(),
+    description: text("a string").max(1024, { error: "must be at most 1024 characters" }).default(""),
+    recoveryWindowDays: z
+      .number({ error: windowDays })
+      .int({ error: windowDays })
+      .min(MIN_RECOVERY_WINDOW_DAYS, { error: windowDays })
+      .max(MAX_RECOVERY_WINDOW_DAYS, { error: windowDays })
+      .default(DEFAULT_RECOVERY_WINDOW_DAYS),
+    forceDeleteWithoutRecovery: z.boolean({ error: "must be true or false" }).default(false),
+  })
+  .strip()
+  .superRefine((spec, ctx) => {
+    const grace = graceSecondsOf(spec);
+    if (grace === 0) return;
+    if (spec.previousKeyAction === "keep") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["previousKeyGracePeriod"],
+        message: 'applies only with previousKeyAction "deactivate" or "delete" ("keep" never retires the previous key)',
+      });
+    }
+    const period = spec.rotationPeriod === undefined ? undefined : parseRotationPeriod(spec.rotationPeriod);
+    if (period !== undefined && grace >= period) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["previousKeyGracePeriod"],
+        message: `must be shorter than rotationPeriod (${spec.rotationPeriod}): RAM allows 2 AccessKeys per user, so the next rotation deletes the previous key to make room for its own`,
+      });
+    }
+  });
+
+/** Inputs as the user writes them (defaults optional). */
+export type RamSecretInputs = z.input<typeof ramSecretInputsSchema>;
+/** Inputs after validation and defaults. */
+export type RamSecretSpec = z.output<typeof ramSecretInputsSchema>;
+
+export interface InputFailure {
+  readonly property: string;
+  readonly reason: string;
+}
+
+export function validateRamSecretInputs(raw: unknown): { spec?: RamSecretSpec; failures: InputFailure[] } {
+  const result = ramSecretInputsSchema.safeParse(stripEngineKeys(raw));
+  if (result.success) return { spec: result.data, failures: [] };
+  return {
+    failures: result.error.issues.map((issue) => ({
+      property: issue.path.length > 0 ? issue.path.join(".") : "(inputs)",
+      reason: issue.message,
+    })),
+  };
+}
+
+/** Like validateRamSecretInputs, for the methods that must not proceed on bad input. */
+export function parseRamSecretInputs(raw: unknown): RamSecretSpec {
+  const { spec, failures } = validateRamSecretInputs(raw);
+  if (spec) return spec;
+  throw new ManagedSecretsError("InvalidInput", failures.map((f) => `${f.property} ${f.reason}`).join("; "), { property: failures[0]?.property });
+}
+
+export function defaultRamSecretName(userName: string): string {
+  return `ram/${userName}`;
+}
+
+export function ramSecretNameOf(spec: Pick<RamSecretSpec, "secretName" | "userName">): string {
+  return spec.secretName ?? defaultRamSecretName(spec.userName);
+}
+
+function stripEngineKeys(raw: unknown): unknown {
+  if (raw === null || typeof raw !== "object") return raw;
+  // The engine adds __provider to every dynamic resource's inputs.
+  const { __provider, ...rest } = raw as Record<string, unknown>;
+  return rest;
+}
+
+/** The grace period in seconds; 0 when absent or "0". */
+export function graceSecondsOf(spec: Pick<RamSecretSpec, "previousKeyGracePeriod">): number {
+  return spec.previousKeyGracePeriod === undefined ? 0 : (parseGracePeriod(spec.previousKeyGracePeriod) ?? 0);
+}

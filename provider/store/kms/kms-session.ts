@@ -1,0 +1,97 @@
+import type { KmsSecretDescription, KmsTag, KmsVersionSummary } from "../../alicloud/kms-client";
+import { MAX_VERSIONS } from "../secret-store";
+
+/**
+ * What a store knows of one secret while it holds the secret's lease: the
+ * description and tags it read when it took the lease, the version list, and
+ * the values it read or wrote. A rotation asks for the same things many times
+ * (describe, the current value, the versions before each stage move, the
+ * values retire needs); each is read from KMS once.
+ *
+ * Why this is safe: every writer of versions and stages rotates under the
+ * lease, so while it is held nobody else changes them, and this store's own
+ * writes are applied here exactly as KMS applies them (the rules the emulator
+ * implements in kms-stages.ts). Values are immutable per version id. Tags can
+ * change under a lease (a `pulumi up` writing metadata), but the store writes
+ * only the tags it changes (TagResource merges), so a concurrent change of
+ * another key survives. The session ends with the lease: released, or
+ * expired by this store's clock.
+ */
+export class LeaseSession {
+  description: KmsSecretDescription | undefined;
+  #versions: KmsVersionSummary[] | undefined;
+  readonly #values = new Map<string, string>();
+
+  constructor(readonly expiresAtMs: number) {}
+
+  get versions(): readonly KmsVersionSummary[] | undefined {
+    return this.#versions;
+  }
+
+  set versions(versions: readonly KmsVersionSummary[] | undefined) {
+    this.#versions = versions?.map((v) => ({ ...v, versionStages: [...v.versionStages] }));
+  }
+
+  value(versionId: string): string | undefined {
+    return this.#values.get(versionId);
+  }
+
+  rememberValue(versionId: string, value: string): void {
+    this.#values.set(versionId, value);
+  }
+
+  /** After a write whose outcome is unknown (it failed, perhaps after landing): read again from KMS. */
+  forget(): void {
+    this.description = undefined;
+    this.#versions = undefined;
+  }
+
+  /** The version holding `stage`, as far as this session knows. */
+  holder(stage: string): KmsVersionSummary | undefined {
+    return this.#versions?.find((v) => v.versionStages.includes(stage));
+  }
+
+  /** PutSecretValue: a new version with these stages (moved off their holders); past MAX_VERSIONS KMS rolls out the earliest. */
+  put(versionId: string, value: string, stages: readonly string[], createTime: string): void {
+    this.#values.set(versionId, value);
+    if (this.#versions === undefined || this.#versions.some((v) => v.versionId === versionId)) return;
+    const added: KmsVersionSummary = { versionId, createTime, versionStages: [] };
+    this.#versions.push(added);
+    for (const stage of stages) this.#attach(stage, versionId);
+    if (this.#versions.length > MAX_VERSIONS) this.#versions.splice(0, this.#versions.length - MAX_VERSIONS);
+  }
+
+  /** UpdateSecretVersionStage, once KMS accepted it. */
+  moveStage(stage: string, moveTo: string | undefined, removeFrom: string | undefined): void {
+    if (this.#versions === undefined) return;
+    if (moveTo !== undefined) this.#attach(stage, moveTo);
+    else if (removeFrom !== undefined) this.#detach(removeFrom, stage);
+  }
+
+  /** After TagResource / UntagResource / UpdateSecret succeeded. */
+  retag(set: readonly KmsTag[], removed: readonly string[], description?: string): void {
+    if (this.description === undefined) return;
+    const tags = this.description.tags.filter((t) => !removed.includes(t.key) && !set.some((s) => s.key === t.key));
+    this.description = { ...this.description, ...(description !== undefined ? { description } : {}), tags: [...tags, ...set] };
+  }
+
+  /** ACSCurrent leaving a version makes it ACSPrevious, as KMS does. */
+  #attach(stage: string, versionId: string): void {
+    const versions = this.#versions!;
+    const target = versions.find((v) => v.versionId === versionId);
+    const holder = versions.find((v) => v.versionStages.includes(stage));
+    if (target === undefined || holder === target) return;
+    if (holder) this.#detach(holder.versionId, stage);
+    this.#replace(target.versionId, [...target.versionStages, stage]);
+    if (stage === "ACSCurrent" && holder) this.#attach("ACSPrevious", holder.versionId);
+  }
+
+  #detach(versionId: string, stage: string): void {
+    const version = this.#versions!.find((v) => v.versionId === versionId);
+    if (version) this.#replace(versionId, version.versionStages.filter((s) => s !== stage));
+  }
+
+  #replace(versionId: string, stages: readonly string[]): void {
+    this.#versions = this.#versions!.map((v) => (v.versionId === versionId ? { ...v, versionStages: stages } : v));
+  }
+}

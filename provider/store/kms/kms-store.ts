@@ -1,0 +1,743 @@
+import { performance } from "node:perf_hooks";
+import type { KmsClient, KmsSecretDescription, KmsSecretSummary, KmsSecretValue, KmsVersionSummary } from "../../alicloud/kms-client";
+import { systemClock, type Clock } from "../../core/clock";
+import { ManagedSecretsError, isManagedSecretsError, restoreAdvice, secretNotFound } from "../../core/errors";
+import { KMS_EXISTS, KMS_IN_DELETE_WINDOW, KMS_INVALID_PARAMETER, KMS_NOT_FOUND, isKmsCode, kmsRef, storeErrorFrom } from "./kms-errors";
+import {
+  LEASE_CAS_ATTEMPTS,
+  LEASE_MAX_READ_AGE_MS,
+  LEASE_SECRET_PREFIX,
+  RESERVED_VERSION_PREFIX,
+  decodeLease,
+  encodeLease,
+  epochOf,
+  holderAt,
+  isReservedVersionId,
+  leaseSecretName,
+  leaseVersionId,
+  type LeaseRecord,
+} from "./kms-lease";
+import { withRetry, type RetryOptions } from "./kms-retry";
+import { authenticateTarget, bindingTag, computeBinding, namesTarget, nextBindingTags } from "./kms-binding";
+import { isoFromKms, isoSeconds, productStages, scheduleMeta, secretMeta, valueVersions } from "./kms-secret-meta";
+import { FORMAT_TAG, UPDATED_AT_TAG, checkMetadataKeys, pendingMarkerTag, readTags, storeTags, tagChanges } from "./kms-tags";
+import { LeaseSession } from "./kms-session";
+import { MAX_VERSIONS } from "../secret-store";
+import type {
+  CreateSecretInput,
+  DeleteOptions,
+  ListOptions,
+  PutValueInput,
+  SecretMeta,
+  SecretStore,
+  SecretVersion,
+  UpdateStageInput,
+  VersionInfo,
+  VersionSelector,
+  VersionStage,
+} from "../secret-store";
+import {
+  checkDeleteOptions,
+  checkDescription,
+  checkLeaseOwner,
+  checkLeaseTtl,
+  checkMetadata,
+  checkSecretName,
+  checkStage,
+  checkStages,
+  checkValue,
+  checkVersionId,
+  invalid,
+} from "../store-input";
+
+/** KMS Description limit. */
+export const KMS_DESCRIPTION_MAX_LENGTH = 1024;
+/** ListSecrets / ListSecretVersionIds page size: KMS's maximum. */
+export const KMS_PAGE_SIZE = 100;
+/** ListSecrets with a tag filter returns at most this many secrets (ListSecrets reference). */
+export const KMS_TAG_FILTER_MAX = 4000;
+/** Secrets described at once by listSecrets: fast, yet far from KMS's per-second quotas. */
+export const LIST_CONCURRENCY = 4;
+
+export interface KmsSecretStoreOptions {
+  /** The client, or how to make it on first use (so resolving cloud settings waits until the store is used). */
+  readonly client: KmsClient | (() => KmsClient);
+  readonly clock?: Clock;
+  readonly retry?: RetryOptions;
+  /**
+   * KMS 3.0 keeps secrets in a KMS instance: CreateSecret there needs its id,
+   * and optionally the instance's key that encrypts the value. Sent on every
+   * create (lease companions too), since a secret cannot move between instances.
+   */
+  readonly dkmsInstanceId?: string;
+  readonly encryptionKeyId?: string;
+}
+
+interface HeldLease {
+  readonly owner: string;
+  readonly versionId: string;
+  readonly expiresAtMs: number;
+}
+
+/**
+ * The production store: KMS Secrets Manager generic secrets, one per managed
+ * secret, under the same name.
+ *
+ * - Values: the version data, exactly what the caller stored (the JSON of
+ *   KMS's own managed ECS/RAM secrets), so GetSecretValue with ACSCurrent in
+ *   any KMS client reads what a KMS managed secret would give.
+ * - Stages: KMS version stages. ACSCurrent/ACSPrevious are KMS's own;
+ *   ACSPending is a custom stage. One KMS rule shows through: moving
+ *   ACSCurrent (by putValue or updateVersionStage) gives the version it left
+ *   ACSPrevious. The rotation moves ACSPrevious there first anyway.
+ * - Description and metadata: the KMS description and tags (kms-tags.ts).
+ * - Pruning: KMS's own. Past 10 versions PutSecretValue rolls out the
+ *   earliest version, and nothing promises a staged one is spared; so the
+ *   secret gets a put only for a new value (one per rotation; a failed
+ *   rotation's pending version is reused), and ACSCurrent stays among the
+ *   last 10.
+ * - Leases: a companion secret per secret (kms-lease.ts), never readable as
+ *   a value.
+ * - Deletion: DeleteSecret with a recovery window or forced, RestoreSecret;
+ *   KMS purges when the window ends, so purgeExpired has nothing to do.
+ *
+ * Throttling, 5xx and network failures are retried (kms-retry.ts); KMS's other
+ * answers become the product's error codes (kms-errors.ts).
+ */
+export class KmsSecretStore implements SecretStore {
+  readonly kind = "kms" as const;
+  readonly #makeClient: () => KmsClient;
+  #client: KmsClient | undefined;
+  readonly #clock: Clock;
+  readonly #retry: RetryOptions;
+  readonly #placement: { readonly dkmsInstanceId?: string; readonly encryptionKeyId?: string };
+  /** Leases this instance took, so release needs no read while they are surely still ours. */
+  readonly #held = new Map<string, HeldLease>();
+  /** What this instance read and wrote of each secret whose lease it holds (kms-session.ts). */
+  readonly #sessions = new Map<string, LeaseSession>();
+
+  constructor(options: KmsSecretStoreOptions) {
+    const client = options.client;
+    this.#makeClient = typeof client === "function" ? client : () => client;
+    this.#clock = options.clock ?? systemClock;
+    this.#retry = options.retry ?? {};
+    this.#placement = {
+      ...(options.dkmsInstanceId ? { dkmsInstanceId: options.dkmsInstanceId } : {}),
+      ...(options.encryptionKeyId ? { encryptionKeyId: options.encryptionKeyId } : {}),
+    };
+  }
+
+  async createSecret(input: CreateSecretInput): Promise<SecretMeta> {
+    checkName(input.name);
+    checkKmsDescription(input.description);
+    checkMetadata(input.metadata, false);
+    checkMetadataKeys(input.metadata);
+    checkOwnVersionId(input.versionId);
+    checkValue(input.value);
+    const { name } = input;
+    const at = isoSeconds(this.#clock());
+    const tags = storeTags(input.metadata, at);
+    if (namesTarget(input.metadata)) tags.push(bindingTag(await computeBinding(name, input.versionId, input.value, input.metadata)));
+    try {
+      await this.#call((kms) =>
+        kms.createSecret({ secretName: name, secretData: input.value, versionId: input.versionId, description: input.description, tags, ...this.#placement }),
+      );
+    } catch (e) {
+      if (isKmsCode(e, KMS_EXISTS)) {
+        // A retried create whose first answer was lost finds its own secret: that is success.
+        if (!(e.attempts > 1 && (await this.#holdsValue(name, input.versionId, input.value)))) {
+          throw new ManagedSecretsError("SecretExists", `secret "${name}" already exists (${kmsRef(e)})`, { secretName: name });
+        }
+      } else if (isKmsCode(e, KMS_IN_DELETE_WINDOW)) {
+        throw await this.#pendingError(name, "restore it (restoreSecret) or choose another name");
+      } else {
+        throw storeErrorFrom(e, name);
+      }
+    }
+    return {
+      name,
+      description: input.description,
+      metadata: { ...input.metadata },
+      createdAt: at,
+      updatedAt: at,
+      versions: [{ versionId: input.versionId, stages: ["ACSCurrent"], createdAt: at }],
+    };
+  }
+
+  async describeSecret(name: string): Promise<SecretMeta | undefined> {
+    checkSecretName(name);
+    const read = await this.#read(name);
+    return read && secretMeta(read.description, read.versions);
+  }
+
+  /**
+   * Every secret this product made, from ListSecrets pages with their tags:
+   * ceil(N / 100) calls for the "schedule" detail the runner asks for, plus
+   * DescribeSecret and ListSecretVersionIds per secret for the full detail.
+   * A damaged secret is reported through onUnreadable and left out.
+   */
+  async listSecrets(options: ListOptions = {}): Promise<SecretMeta[]> {
+    const prefix = options.prefix ?? "";
+    if (typeof prefix !== "string") throw invalid("prefix", "prefix must be a string");
+    const all = options.includePendingDeletion === true;
+    const listed = (await this.#listProductSecrets()).filter((s) => s.secretName.startsWith(prefix) && (all || !s.plannedDeleteTime));
+    const unreadable = (name: string, e: unknown): undefined => {
+      if (options.onUnreadable === undefined || !isManagedSecretsError(e, "StoreUnreadable")) throw e;
+      options.onUnreadable(name, e);
+      return undefined;
+    };
+    const metas =
+      options.detail === "schedule"
+        ? listed.map((s) => {
+            try {
+              return scheduleMeta(s);
+            } catch (e) {
+              return unreadable(s.secretName, e);
+            }
+          })
+        : await mapBounded(listed, LIST_CONCURRENCY, (s) => this.describeSecret(s.secretName).catch((e: unknown) => unreadable(s.secretName, e)));
+    return metas
+      .filter((m): m is SecretMeta => m !== undefined && (all || m.plannedDeleteAt === undefined))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /**
+   * ListSecrets filtered by the format tag, at KMS's largest page. A tag
+   * filter returns at most KMS_TAG_FILTER_MAX secrets, so a first page that
+   * reports that many means the filter may have cut the list short: then
+   * every secret of the account is listed and the format tag picked here.
+   * The first page tells how many follow; those are read LIST_CONCURRENCY at a
+   * time, since a fleet's listing is the one part of a pass that grows with it.
+   */
+  async #listProductSecrets(): Promise<KmsSecretSummary[]> {
+    const byFormatTag = [{ Key: "TagKey" as const, Values: [FORMAT_TAG] }];
+    const page = (pageNumber: number, filters: typeof byFormatTag | undefined) =>
+      this.#call((kms) => kms.listSecrets({ pageNumber, pageSize: KMS_PAGE_SIZE, ...(filters ? { filters } : {}) }));
+    try {
+      let filters: typeof byFormatTag | undefined = byFormatTag;
+      let first = await page(1, filters);
+      if (first.totalCount >= KMS_TAG_FILTER_MAX) {
+        filters = undefined;
+        first = await page(1, filters);
+      }
+      const more = Array.from({ length: Math.max(0, Math.ceil(first.totalCount / KMS_PAGE_SIZE) - 1) }, (_, i) => i + 2);
+      const rest = await mapBounded(more, LIST_CONCURRENCY, async (n) => (await page(n, filters)).secrets);
+      return [first.secrets, ...rest].flat().filter((s) => s.tags.some((t) => t.key === FORMAT_TAG));
+    } catch (e) {
+      throw storeErrorFrom(e);
+    }
+  }
+
+  async updateSecret(
+    name: string,
+    patch: { readonly description?: string; readonly metadata?: Readonly<Record<string, string | null>> },
+  ): Promise<SecretMeta> {
+    checkSecretName(name);
+    if (patch.description !== undefined) checkKmsDescription(patch.description);
+    if (patch.metadata !== undefined) {
+      checkMetadata(patch.metadata, true);
+      checkMetadataKeys(Object.fromEntries(Object.entries(patch.metadata).filter(([, v]) => v !== null)));
+    }
+    const { description, versions } = await this.#readLive(name);
+    const current = readTags(name, description.tags);
+    const metadata = new Map(Object.entries(current.metadata));
+    for (const [key, value] of Object.entries(patch.metadata ?? {})) {
+      if (value === null) metadata.delete(key);
+      else metadata.set(key, value);
+    }
+    const nextMetadata = Object.fromEntries(metadata);
+    const nextDescription = patch.description ?? description.description;
+    if (nextDescription === description.description && sameRecord(nextMetadata, current.metadata)) {
+      return secretMeta(description, versions);
+    }
+    const at = isoSeconds(this.#clock());
+    const nextTags = storeTags(nextMetadata, at, current.foreign);
+    nextTags.push(
+      ...(await nextBindingTags({
+        name,
+        tags: description.tags,
+        metadata: current.metadata,
+        nextMetadata,
+        patch: patch.metadata ?? {},
+        currentVersionId: valueVersions(versions).find((v) => v.stages.includes("ACSCurrent"))?.versionId,
+        readValue: async (versionId) => (await this.getValue(name, { versionId })).value,
+      })),
+    );
+    const { set, remove } = tagChanges(description.tags, nextTags);
+    try {
+      if (nextDescription !== description.description) await this.#call((kms) => kms.updateSecret({ secretName: name, description: nextDescription }));
+      if (set.length > 0) await this.#call((kms) => kms.tagResource({ secretName: name, tags: set }));
+      if (remove.length > 0) await this.#call((kms) => kms.untagResource({ secretName: name, tagKeys: remove }));
+    } catch (e) {
+      this.#session(name)?.forget();
+      throw await this.#secretError(e, name);
+    }
+    this.#session(name)?.retag(set, remove, nextDescription);
+    const foreign = description.tags.filter((t) => !remove.includes(t.key) && !nextTags.some((n) => n.key === t.key));
+    return secretMeta({ ...description, description: nextDescription, tags: [...foreign, ...nextTags] }, versions);
+  }
+
+  async authenticateTarget(name: string, metadata: Readonly<Record<string, string>>): Promise<void> {
+    checkSecretName(name);
+    const { description } = await this.#readLive(name);
+    const readValue = async (versionId: string) => (await this.getValue(name, { versionId })).value;
+    await authenticateTarget(name, description.tags, readTags(name, description.tags).metadata, metadata, readValue);
+  }
+
+  async getValue(name: string, selector: VersionSelector = {}): Promise<SecretVersion> {
+    checkSecretName(name);
+    if (selector.versionId !== undefined) checkVersionId(selector.versionId);
+    if (selector.stage !== undefined) checkStage(selector.stage);
+    const stage = selector.stage ?? "ACSCurrent";
+    const missing =
+      selector.versionId !== undefined ? `secret "${name}" has no version "${selector.versionId}"` : `secret "${name}" has no version with stage ${stage}`;
+    // The store's own versions are not values: asking for one is asking for a version that does not exist.
+    if (selector.versionId !== undefined && isReservedVersionId(selector.versionId)) throw await this.#versionError(name, missing);
+    let got = this.#sessionValue(name, selector.versionId, stage);
+    if (got === undefined) {
+      try {
+        got = await this.#call((kms) =>
+          kms.getSecretValue(selector.versionId !== undefined ? { secretName: name, versionId: selector.versionId } : { secretName: name, versionStage: stage }),
+        );
+      } catch (e) {
+        if (isKmsCode(e, KMS_NOT_FOUND)) throw await this.#versionError(name, missing);
+        throw await this.#secretError(e, name);
+      }
+      this.#session(name)?.rememberValue(got.versionId, got.secretData);
+    }
+    const stages = productStages(got.versionStages);
+    if (selector.versionId !== undefined && selector.stage !== undefined && !stages.includes(selector.stage)) {
+      throw versionNotFound(name, `version "${selector.versionId}" of secret "${name}" does not hold stage ${selector.stage}`);
+    }
+    return { versionId: got.versionId, stages, createdAt: isoFromKms(got.createTime), value: got.secretData };
+  }
+
+  async putValue(name: string, input: PutValueInput): Promise<void> {
+    checkSecretName(name);
+    checkOwnVersionId(input.versionId);
+    checkValue(input.value);
+    checkStages(input.stages);
+    const versions = await this.#refuseRollingOutAStage(name, input.versionId);
+    const session = this.#session(name);
+    const stages = [...new Set(input.stages)];
+    try {
+      if (stages.includes("ACSPending") && !versions.some((v) => v.versionId === input.versionId)) await this.#markPending(name, session);
+      await this.#call((kms) => kms.putSecretValue({ secretName: name, secretData: input.value, versionId: input.versionId, versionStages: stages }));
+      session?.put(input.versionId, input.value, stages, isoSeconds(this.#clock()));
+    } catch (e) {
+      session?.forget();
+      if (isKmsCode(e, KMS_EXISTS)) {
+        throw invalid(
+          "versionId",
+          `version "${input.versionId}" of secret "${name}" already exists with a different value; versions are immutable, put the new value under a new versionId`,
+          name,
+        );
+      }
+      throw await this.#secretError(e, name);
+    }
+  }
+
+  async updateVersionStage(name: string, input: UpdateStageInput): Promise<void> {
+    checkSecretName(name);
+    checkStage(input.stage);
+    const { stage, moveToVersionId: moveTo, removeFromVersionId: removeFrom } = input;
+    if (moveTo !== undefined) checkVersionId(moveTo, "moveToVersionId");
+    if (removeFrom !== undefined) checkVersionId(removeFrom, "removeFromVersionId");
+    if (moveTo === undefined && removeFrom === undefined) {
+      throw invalid("moveToVersionId", "give moveToVersionId, removeFromVersionId, or both", name);
+    }
+    if (moveTo === undefined && (stage === "ACSCurrent" || stage === "ACSPrevious")) {
+      throw invalid("moveToVersionId", `${stage} cannot be removed, only moved to another version: give moveToVersionId`, name);
+    }
+    // KMS does not refuse moving an attached stage without naming its holder, and answers "not found" alike for
+    // secrets and versions: the rules are checked here, against the versions as they are now.
+    const versions = valueVersions(await this.#versionsOf(name));
+    const find = (id: string) => {
+      const v = versions.find((x) => x.versionId === id);
+      if (v === undefined) throw versionNotFound(name, `secret "${name}" has no version "${id}"`);
+      return v;
+    };
+    const holder = versions.find((v) => v.stages.includes(stage));
+    const target = moveTo === undefined ? undefined : find(moveTo);
+    // KMS already gave ACSPrevious to the version ACSCurrent left: the move the caller asks for is done.
+    if (stage === "ACSPrevious" && target !== undefined && holder === target) return;
+    if (removeFrom !== undefined) {
+      const from = find(removeFrom);
+      if (holder !== from) {
+        const where = holder === undefined ? "is not attached to any version" : `is on version "${holder.versionId}"`;
+        throw invalid("removeFromVersionId", `stage ${stage} of secret "${name}" ${where}, not on "${removeFrom}"`, name);
+      }
+    }
+    if (target !== undefined && holder !== undefined && holder !== target && removeFrom === undefined) {
+      throw invalid(
+        "removeFromVersionId",
+        `stage ${stage} of secret "${name}" is on version "${holder.versionId}"; give removeFromVersionId "${holder.versionId}" to move it`,
+        name,
+      );
+    }
+    if (target !== undefined && holder === target) return;
+    try {
+      await this.#call((kms) => kms.updateSecretVersionStage({ secretName: name, versionStage: stage, moveToVersion: moveTo, removeFromVersion: removeFrom }));
+      this.#session(name)?.moveStage(stage, moveTo, removeFrom);
+    } catch (e) {
+      this.#session(name)?.forget();
+      // A retried move whose first attempt landed is refused as "not on that version": check before failing.
+      if (isKmsCode(e, KMS_INVALID_PARAMETER) && e.attempts > 1 && (await this.#stageIsWhere(name, stage, moveTo, removeFrom))) return;
+      if (isKmsCode(e, KMS_NOT_FOUND)) throw await this.#versionError(name, `a version named in the stage move of secret "${name}" no longer exists`);
+      throw await this.#secretError(e, name);
+    }
+  }
+
+  async deleteSecret(name: string, options: DeleteOptions): Promise<{ plannedDeleteAt?: string }> {
+    checkSecretName(name);
+    const checked = checkDeleteOptions(options);
+    const force = "force" in checked;
+    try {
+      const result = await this.#call((kms) =>
+        kms.deleteSecret(force ? { secretName: name, forceDeleteWithoutRecovery: true } : { secretName: name, recoveryWindowInDays: checked.recoveryWindowDays }),
+      );
+      this.#sessions.delete(name);
+      await this.#dropLease(name);
+      if (force) return {};
+      return result.plannedDeleteTime ? { plannedDeleteAt: isoFromKms(result.plannedDeleteTime) } : {};
+    } catch (e) {
+      // A retry after a lost answer finds the work done: gone (forced) or scheduled (window).
+      if (isKmsCode(e, KMS_NOT_FOUND) && force && e.attempts > 1) return {};
+      if (isKmsCode(e, KMS_IN_DELETE_WINDOW) && !force) {
+        const planned = (await this.#read(name))?.description.plannedDeleteTime;
+        if (e.attempts > 1 && planned) return { plannedDeleteAt: isoFromKms(planned) };
+        throw pendingDeletion(name, planned, `${restoreAdvice(name)}, or delete it at once with: managed-secrets delete ${name} --force`);
+      }
+      if (isKmsCode(e, KMS_NOT_FOUND)) throw notFound(name);
+      throw storeErrorFrom(e, name);
+    }
+  }
+
+  async restoreSecret(name: string): Promise<SecretMeta> {
+    checkSecretName(name);
+    const before = await this.describeSecret(name);
+    if (before === undefined) throw notFound(name);
+    if (before.plannedDeleteAt === undefined) return before;
+    try {
+      await this.#call((kms) => kms.restoreSecret({ secretName: name }));
+    } catch (e) {
+      if (isKmsCode(e, KMS_NOT_FOUND)) throw notFound(name);
+      throw storeErrorFrom(e, name);
+    }
+    const after = await this.describeSecret(name);
+    if (after === undefined) throw notFound(name);
+    return after;
+  }
+
+  /** KMS deletes a secret itself when its recovery window ends; there is never anything left to purge. */
+  async purgeExpired(): Promise<string[]> {
+    return [];
+  }
+
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    checkSecretName(name);
+    checkLeaseOwner(owner);
+    checkLeaseTtl(ttlMs);
+    // The companion would happily hold a lease for a secret that does not exist (or is being deleted).
+    const description = await this.#requireLive(name);
+    for (let attempt = 1; attempt <= LEASE_CAS_ATTEMPTS; attempt++) {
+      const readAt = performance.now();
+      const lease = await this.#readLease(name);
+      const now = this.#clock();
+      const holder = holderAt(lease.record, now);
+      if (holder !== undefined && holder !== owner) return false;
+      if (performance.now() - readAt > LEASE_MAX_READ_AGE_MS) continue;
+      const versionId = leaseVersionId(epochOf(lease.versionId) + 1);
+      const expiresAtMs = now.getTime() + ttlMs;
+      if (await this.#writeLease(name, versionId, { owner, expiresAt: new Date(expiresAtMs).toISOString() })) {
+        this.#held.set(name, { owner, versionId, expiresAtMs });
+        const session = new LeaseSession(expiresAtMs);
+        session.description = description;
+        this.#sessions.set(name, session);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  async releaseLease(name: string, owner: string): Promise<void> {
+    checkSecretName(name);
+    checkLeaseOwner(owner);
+    const held = this.#held.get(name);
+    const session = this.#session(name);
+    this.#sessions.delete(name);
+    this.#held.delete(name);
+    try {
+      if (session !== undefined && held?.owner === owner) await this.#clearStaleMarker(name, session);
+      for (let attempt = 1; attempt <= LEASE_CAS_ATTEMPTS; attempt++) {
+        const now = this.#clock();
+        let versionId: string | undefined;
+        if (attempt === 1 && held !== undefined && held.owner === owner && held.expiresAtMs > now.getTime()) {
+          // Unexpired and taken here: no other owner can have written the next epoch, so no read is needed.
+          versionId = held.versionId;
+        } else {
+          const lease = await this.#readLease(name);
+          if (holderAt(lease.record, now) !== owner) return;
+          versionId = lease.versionId;
+        }
+        // Lost only to a write of the same owner (a renewal elsewhere in this process): look again.
+        if (await this.#writeLease(name, leaseVersionId(epochOf(versionId) + 1), { owner, releasedAt: now.toISOString() })) return;
+      }
+    } catch (e) {
+      // Runs in `finally` blocks: a secret deleted meanwhile has no lease left to release, and must not mask their error.
+      if (e instanceof ManagedSecretsError && (e.code === "SecretNotFound" || e.code === "SecretPendingDeletion")) return;
+      throw e;
+    }
+  }
+
+  #kms(): KmsClient {
+    this.#client ??= this.#makeClient();
+    return this.#client;
+  }
+
+  #call<T>(call: (kms: KmsClient) => Promise<T>): Promise<T> {
+    return withRetry(() => call(this.#kms()), this.#retry);
+  }
+
+  /** Description and every version (internal ones too), or undefined when KMS has no such secret. */
+  async #read(name: string): Promise<{ description: KmsSecretDescription; versions: readonly KmsVersionSummary[] } | undefined> {
+    const session = this.#session(name);
+    try {
+      // Both settle before anything is decided, so no call is left running behind the answer.
+      const [description, versions] = await Promise.allSettled([
+        session?.description ?? this.#call((kms) => kms.describeSecret({ secretName: name })),
+        this.#versionsOf(name),
+      ]);
+      if (description.status === "rejected") throw description.reason;
+      if (versions.status === "rejected") throw versions.reason;
+      if (session) session.description = description.value;
+      return { description: description.value, versions: versions.value };
+    } catch (e) {
+      if (isKmsCode(e, KMS_NOT_FOUND) || (e instanceof ManagedSecretsError && e.code === "SecretNotFound")) return undefined;
+      throw storeErrorFrom(e, name);
+    }
+  }
+
+  async #readLive(name: string): Promise<{ description: KmsSecretDescription; versions: readonly KmsVersionSummary[] }> {
+    const read = await this.#read(name);
+    if (read === undefined) throw notFound(name);
+    if (read.description.plannedDeleteTime) throw pendingDeletion(name, read.description.plannedDeleteTime, restoreAdvice(name));
+    return read;
+  }
+
+  /**
+   * At MAX_VERSIONS a put makes KMS roll out the earliest version, stage or
+   * not. Refused while that version carries one of ours: better a rotation
+   * that cannot start than an ACSCurrent nobody can read. The protocol reuses
+   * a pending version, so only many pending versions set aside in a row get here.
+   */
+  async #refuseRollingOutAStage(name: string, versionId: string): Promise<readonly KmsVersionSummary[]> {
+    const all = await this.#versionsOf(name);
+    if (all.length < MAX_VERSIONS || all.some((v) => v.versionId === versionId)) return all;
+    // CreateTime has whole seconds: within one, KMS's listing order (oldest first) decides, as valueVersions reads it.
+    const [earliest] = all.map((v, i) => ({ v, i, at: Date.parse(v.createTime) })).sort((a, b) => a.at - b.at || a.i - b.i);
+    const stages = earliest ? productStages(earliest.v.versionStages) : [];
+    if (!earliest || stages.length === 0) return all;
+    throw new ManagedSecretsError(
+      "StoreRejected",
+      `secret "${name}" has ${MAX_VERSIONS} versions in KMS and the earliest, "${earliest.v.versionId}" (${stages.join(", ")}), would be rolled out by another put; ` +
+        `nothing was written. Finish the rotation in progress (its pending version is reused), or move the secret to a new name`,
+      { secretName: name },
+    );
+  }
+
+  async #requireLive(name: string): Promise<KmsSecretDescription> {
+    let description: KmsSecretDescription;
+    try {
+      description = await this.#call((kms) => kms.describeSecret({ secretName: name }));
+    } catch (e) {
+      throw await this.#secretError(e, name);
+    }
+    if (description.plannedDeleteTime) throw pendingDeletion(name, description.plannedDeleteTime, restoreAdvice(name));
+    return description;
+  }
+
+  /** The session of a lease this instance holds and has not seen expire; undefined otherwise (and a stale one is dropped). */
+  #session(name: string): LeaseSession | undefined {
+    const session = this.#sessions.get(name);
+    if (session === undefined) return undefined;
+    if (session.expiresAtMs > this.#clock().getTime() && this.#held.has(name)) return session;
+    this.#sessions.delete(name);
+    return undefined;
+  }
+
+  /** A value the session already holds, shaped as GetSecretValue answers; undefined when KMS must be asked. */
+  #sessionValue(name: string, versionId: string | undefined, stage: VersionStage): KmsSecretValue | undefined {
+    const session = this.#session(name);
+    const version = versionId !== undefined ? session?.versions?.find((v) => v.versionId === versionId) : session?.holder(stage);
+    const value = version && session?.value(version.versionId);
+    if (version === undefined || value === undefined) return undefined;
+    return { secretName: name, versionId: version.versionId, versionStages: version.versionStages, createTime: version.createTime, secretData: value };
+  }
+
+  /** Every version (the store's too), from the session while the lease is held. */
+  async #versionsOf(name: string): Promise<readonly KmsVersionSummary[]> {
+    const session = this.#session(name);
+    if (session?.versions !== undefined) return session.versions;
+    const versions = await this.#listVersions(name);
+    if (session) session.versions = versions;
+    return versions;
+  }
+
+  /**
+   * Before an ACSPending version is put: the runner judges what is due from a
+   * listing, which shows tags but not versions, and an unfinished rotation is
+   * due whatever its schedule. The next metadata write (finish) clears it.
+   */
+  async #markPending(name: string, session: LeaseSession | undefined): Promise<void> {
+    const known = session?.description && readTags(name, session.description.tags);
+    if (known && known.pending) return;
+    const tag = pendingMarkerTag((known && known.updatedAt) || isoSeconds(this.#clock()));
+    await this.#call((kms) => kms.tagResource({ secretName: name, tags: [tag] }));
+    session?.retag([tag], []);
+  }
+
+  /** A marker left by a rotation that ended without a metadata write (set aside, or found done already) is cleared before the lease goes. */
+  async #clearStaleMarker(name: string, session: LeaseSession): Promise<void> {
+    const tags = session.description?.tags;
+    if (tags === undefined || session.versions === undefined || !readTags(name, tags).pending) return;
+    if (session.holder("ACSPending") !== undefined) return;
+    const updatedAt = readTags(name, tags).updatedAt ?? isoSeconds(this.#clock());
+    await this.#call((kms) => kms.tagResource({ secretName: name, tags: [{ key: UPDATED_AT_TAG, value: updatedAt }] })).catch(() => undefined);
+  }
+
+  async #listVersions(name: string): Promise<KmsVersionSummary[]> {
+    const all: KmsVersionSummary[] = [];
+    try {
+      for (let page = 1; ; page++) {
+        const { totalCount, versions } = await this.#call((kms) => kms.listSecretVersionIds({ secretName: name, pageNumber: page, pageSize: KMS_PAGE_SIZE }));
+        all.push(...versions);
+        if (versions.length === 0 || all.length >= totalCount) return all;
+      }
+    } catch (e) {
+      if (isKmsCode(e, KMS_NOT_FOUND)) throw notFound(name);
+      throw storeErrorFrom(e, name);
+    }
+  }
+
+  async #readLease(name: string): Promise<{ versionId?: string; record?: LeaseRecord }> {
+    try {
+      const got = await this.#call((kms) => kms.getSecretValue({ secretName: leaseSecretName(name) }));
+      return { versionId: got.versionId, record: decodeLease(got.secretData) };
+    } catch (e) {
+      // No companion yet: nobody ever took the lease (or the secret was deleted, which took the companion along).
+      if (isKmsCode(e, KMS_NOT_FOUND)) return {};
+      throw storeErrorFrom(e, name);
+    }
+  }
+
+  /** True when this write won the epoch; false when someone else's write of it landed first. */
+  async #writeLease(name: string, versionId: string, record: LeaseRecord): Promise<boolean> {
+    const secretName = leaseSecretName(name);
+    const secretData = encodeLease(record);
+    try {
+      if (epochOf(versionId) === 1) {
+        const description = `rotation lease of managed secret ${name}; holds no credential`;
+        await this.#call((kms) => kms.createSecret({ secretName, secretData, versionId, description, ...this.#placement }));
+      } else {
+        await this.#call((kms) => kms.putSecretValue({ secretName, secretData, versionId, versionStages: ["ACSCurrent"] }));
+      }
+      return true;
+    } catch (e) {
+      // Lost the race for this epoch, or the companion went away meanwhile: read again.
+      if (isKmsCode(e, KMS_EXISTS) || isKmsCode(e, KMS_NOT_FOUND)) return false;
+      throw storeErrorFrom(e, name);
+    }
+  }
+
+  /** The companion holds no credential: if it cannot be removed now, it is harmless, and a later lease reuses it. */
+  async #dropLease(name: string): Promise<void> {
+    await this.#call((kms) => kms.deleteSecret({ secretName: leaseSecretName(name), forceDeleteWithoutRecovery: true })).catch(() => undefined);
+  }
+
+  async #holdsValue(name: string, versionId: string, value: string): Promise<boolean> {
+    try {
+      return (await this.#call((kms) => kms.getSecretValue({ secretName: name, versionId }))).secretData === value;
+    } catch {
+      return false;
+    }
+  }
+
+  async #stageIsWhere(name: string, stage: VersionStage, moveTo: string | undefined, removeFrom: string | undefined): Promise<boolean> {
+    const versions = valueVersions(await this.#listVersions(name));
+    const has = (id: string | undefined) => versions.find((v: VersionInfo) => v.versionId === id)?.stages.includes(stage) === true;
+    return moveTo !== undefined ? has(moveTo) : !has(removeFrom);
+  }
+
+  /** The product error for a failed call on a secret, with "not found" and "in delete window" worded as the local store words them. */
+  async #secretError(e: unknown, name: string): Promise<unknown> {
+    if (isKmsCode(e, KMS_NOT_FOUND)) return notFound(name);
+    if (isKmsCode(e, KMS_IN_DELETE_WINDOW)) return this.#pendingError(name, "restore it (restoreSecret) to use it again");
+    return storeErrorFrom(e, name);
+  }
+
+  async #pendingError(name: string, advice: string): Promise<ManagedSecretsError> {
+    const planned = await this.#read(name).then(
+      (r) => r?.description.plannedDeleteTime,
+      () => undefined,
+    );
+    return pendingDeletion(name, planned, advice);
+  }
+
+  /** KMS says "not found" for a missing secret and a missing version alike: ask which. */
+  async #versionError(name: string, message: string): Promise<ManagedSecretsError> {
+    const read = await this.#read(name);
+    if (read === undefined) return notFound(name);
+    if (read.description.plannedDeleteTime) return pendingDeletion(name, read.description.plannedDeleteTime, restoreAdvice(name));
+    return versionNotFound(name, message);
+  }
+}
+
+function checkName(name: unknown): asserts name is string {
+  checkSecretName(name);
+  if (name.startsWith("acs/")) throw invalid("name", 'names starting with "acs/" are reserved by KMS for its managed secrets');
+  if (name.startsWith(LEASE_SECRET_PREFIX)) throw invalid("name", `names starting with "${LEASE_SECRET_PREFIX}" are reserved by the store for its leases`);
+}
+
+function checkKmsDescription(description: unknown): asserts description is string {
+  checkDescription(description);
+  if (description.length > KMS_DESCRIPTION_MAX_LENGTH) throw invalid("description", `description must be at most ${KMS_DESCRIPTION_MAX_LENGTH} characters in the kms store`);
+}
+
+function checkOwnVersionId(versionId: unknown): asserts versionId is string {
+  checkVersionId(versionId);
+  if (isReservedVersionId(versionId)) throw invalid("versionId", `versionIds starting with "${RESERVED_VERSION_PREFIX}" are reserved by the store`);
+}
+
+function notFound(name: string): ManagedSecretsError {
+  // KMS keeps no record of deleted secrets, so unlike the local store it cannot say which of these happened.
+  return secretNotFound(name, " in KMS: it never existed, or its recovery window has passed, or it was deleted without one");
+}
+
+function pendingDeletion(name: string, plannedDeleteTime: string | undefined, advice: string): ManagedSecretsError {
+  const when = plannedDeleteTime ? ` at ${isoFromKms(plannedDeleteTime)}` : "";
+  return new ManagedSecretsError("SecretPendingDeletion", `secret "${name}" is scheduled for deletion${when}; ${advice}`, { secretName: name });
+}
+
+function versionNotFound(name: string, message: string): ManagedSecretsError {
+  return new ManagedSecretsError("VersionNotFound", message, { secretName: name });
+}
+
+function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ak = Object.keys(a);
+  return ak.length === Object.keys(b).length && ak.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+}
+
+/** Like Promise.all over `items`, with at most `limit` calls in flight; results keep the input order. */
+async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,556 @@
+import { constants } from "node:fs";
+import { access, mkdir, stat, type FileHandle } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { systemClock, type Clock } from "../../core/clock";
+import { ManagedSecretsError, restoreAdvice } from "../../core/errors";
+import { removeLeftoverTempFiles } from "./atomic-write";
+import { withFileLock, type FileLockOptions, type HeldLock } from "./file-lock";
+import {
+  MAX_VERSIONS,
+  VERSION_STAGES,
+  type CreateSecretInput,
+  type DeleteOptions,
+  type PutValueInput,
+  type SecretMeta,
+  type SecretStore,
+  type SecretVersion,
+  type UpdateStageInput,
+  type VersionSelector,
+  type VersionStage,
+} from "../secret-store";
+import {
+  addTombstone,
+  forgetTombstone,
+  lookup,
+  notFound,
+  requireLive,
+} from "./secret-lifecycle";
+import { compareNames, emptyDocument, type StoreDocument, type StoredSecret, type StoredVersion } from "./store-document";
+import { applyGroup, applyLogChange, type GroupChange, type GroupOutcome, type MutationContext } from "./store-group";
+import { appendRecord, openLogFile, readLog, wantsCompaction, writeSnapshot, type LogState, type OpenedLog } from "./store-log";
+import { readStoreFile } from "./store-file";
+import { logViewFor, type LogView } from "./store-log-view";
+import { migrateFormat1 } from "./store-migration";
+import {
+  checkDeleteOptions,
+  checkDescription,
+  checkLeaseOwner,
+  checkLeaseTtl,
+  checkMetadata,
+  checkSecretName,
+  checkStage,
+  checkStages,
+  checkValue,
+  checkVersionId,
+  invalid,
+} from "../store-input";
+
+export interface LocalSecretStoreOptions {
+  readonly path: string;
+  readonly passphrase: string;
+  readonly clock?: Clock;
+  /** Cross-process lock tuning; tests shorten the stale time, operators rarely need to. */
+  readonly lock?: FileLockOptions;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+interface QueuedChange extends GroupChange {
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * The embedded store: KMS generic-secret semantics over one encrypted file,
+ * an append-only log of per-commit encrypted records (store-log.ts). The
+ * document lives in memory; every operation first reads what other processes
+ * committed since (reads without the lock: a reader takes only records below
+ * the committed point), and every change is appended under the cross-process
+ * lock after that catch-up, so concurrent rotators and `pulumi up` runs never
+ * lose each other's updates.
+ */
+export class LocalSecretStore implements SecretStore {
+  readonly kind = "local" as const;
+  readonly path: string;
+  // Private fields stay out of util.inspect and JSON, so logging the store cannot print the passphrase.
+  readonly #passphrase: string;
+  readonly #clock: Clock;
+  readonly #lock: FileLockOptions;
+  readonly #queue: QueuedChange[] = [];
+  #committing = false;
+  /** What this process last read of the file, shared with the other store objects on it. */
+  readonly #view: LogView;
+
+  constructor(options: LocalSecretStoreOptions) {
+    if (typeof options.path !== "string" || options.path === "") {
+      throw new ManagedSecretsError("StoreConfig", "the local store needs a file path (MANAGED_SECRETS_LOCAL_PATH or managed-secrets:localPath)", { property: "path" });
+    }
+    if (typeof options.passphrase !== "string" || options.passphrase === "") {
+      throw new ManagedSecretsError(
+        "StoreConfig",
+        "the local store needs a passphrase: set MANAGED_SECRETS_PASSPHRASE or the secret stack config managed-secrets:passphrase",
+        { property: "passphrase" },
+      );
+    }
+    this.path = resolve(options.path);
+    this.#passphrase = options.passphrase;
+    this.#clock = options.clock ?? systemClock;
+    this.#lock = options.lock ?? {};
+    this.#view = logViewFor(this.path, this.#passphrase);
+  }
+
+  /**
+   * Reads treat a missing file as an empty store (a first `pulumi up` starts
+   * from nothing), so callers for whom "empty" would hide a wrong path ask here.
+   */
+  async fileExists(): Promise<boolean> {
+    try {
+      await stat(this.path);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw new ManagedSecretsError("StoreUnreadable", `the store file ${this.path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+    }
+  }
+
+  async createSecret(input: CreateSecretInput): Promise<SecretMeta> {
+    checkSecretName(input.name);
+    checkDescription(input.description);
+    checkMetadata(input.metadata, false);
+    checkVersionId(input.versionId);
+    checkValue(input.value);
+    const { name } = input;
+    return this.#mutate(name, (doc, { now }) => {
+      const found = lookup(doc, name, now);
+      if (found.state === "live") {
+        throw new ManagedSecretsError("SecretExists", `secret "${name}" already exists`, { secretName: name });
+      }
+      if (found.state === "pending") {
+        throw new ManagedSecretsError(
+          "SecretPendingDeletion",
+          `secret "${name}" is scheduled for deletion at ${found.plannedDeleteAt}; ${restoreAdvice(name)}, or choose another name`,
+          { secretName: name },
+        );
+      }
+      const at = now.toISOString();
+      const secret: StoredSecret = {
+        name,
+        description: input.description,
+        metadata: { ...input.metadata },
+        createdAt: at,
+        updatedAt: at,
+        versions: [{ versionId: input.versionId, value: input.value, stages: ["ACSCurrent"], createdAt: at }],
+      };
+      doc.secrets.set(name, secret);
+      forgetTombstone(doc, name);
+      return toMeta(secret);
+    });
+  }
+
+  async describeSecret(name: string): Promise<SecretMeta | undefined> {
+    checkSecretName(name);
+    const { doc, now } = await this.#read();
+    const found = lookup(doc, name, now);
+    return found.state === "absent" ? undefined : toMeta(found.secret);
+  }
+
+  async listSecrets(options: { readonly prefix?: string; readonly includePendingDeletion?: boolean } = {}): Promise<SecretMeta[]> {
+    const prefix = options.prefix ?? "";
+    if (typeof prefix !== "string") throw invalid("prefix", "prefix must be a string");
+    const { doc, now } = await this.#read();
+    const out: SecretMeta[] = [];
+    for (const name of doc.secrets.keys()) {
+      if (!name.startsWith(prefix)) continue;
+      const found = lookup(doc, name, now);
+      if (found.state === "live" || (found.state === "pending" && options.includePendingDeletion === true)) out.push(toMeta(found.secret));
+    }
+    return out.sort((a, b) => compareNames(a.name, b.name));
+  }
+
+  async updateSecret(
+    name: string,
+    patch: { readonly description?: string; readonly metadata?: Readonly<Record<string, string | null>> },
+  ): Promise<SecretMeta> {
+    checkSecretName(name);
+    if (patch.description !== undefined) checkDescription(patch.description);
+    if (patch.metadata !== undefined) checkMetadata(patch.metadata, true);
+    return this.#mutate(name, (doc, { now }) => {
+      const secret = requireLive(doc, name, now);
+      const metadata = new Map(Object.entries(secret.metadata));
+      for (const [key, value] of Object.entries(patch.metadata ?? {})) {
+        if (value === null) metadata.delete(key);
+        else metadata.set(key, value);
+      }
+      const next = Object.fromEntries(metadata);
+      const description = patch.description ?? secret.description;
+      if (description !== secret.description || !sameRecord(next, secret.metadata)) {
+        secret.description = description;
+        secret.metadata = next;
+        secret.updatedAt = now.toISOString();
+      }
+      return toMeta(secret);
+    });
+  }
+
+  /**
+   * Metadata and values are in one document under one AES-GCM key from the
+   * passphrase: changing a target without the passphrase fails the whole
+   * file's authentication, so whatever decrypts is as authentic as the values.
+   */
+  async authenticateTarget(name: string): Promise<void> {
+    checkSecretName(name);
+  }
+
+  async getValue(name: string, selector: VersionSelector = {}): Promise<SecretVersion> {
+    checkSecretName(name);
+    if (selector.versionId !== undefined) checkVersionId(selector.versionId);
+    if (selector.stage !== undefined) checkStage(selector.stage);
+    const { doc, now } = await this.#read();
+    const secret = requireLive(doc, name, now);
+    let version: StoredVersion | undefined;
+    if (selector.versionId !== undefined) {
+      version = findVersion(secret, selector.versionId);
+      if (selector.stage !== undefined && !version.stages.includes(selector.stage)) {
+        throw versionNotFound(name, `version "${selector.versionId}" of secret "${name}" does not hold stage ${selector.stage}`);
+      }
+    } else {
+      const stage = selector.stage ?? "ACSCurrent";
+      version = stageHolder(secret, stage);
+      if (version === undefined) throw versionNotFound(name, `secret "${name}" has no version with stage ${stage}`);
+    }
+    return { versionId: version.versionId, stages: [...version.stages], createdAt: version.createdAt, value: version.value };
+  }
+
+  async putValue(name: string, input: PutValueInput): Promise<void> {
+    checkSecretName(name);
+    checkVersionId(input.versionId);
+    checkValue(input.value);
+    checkStages(input.stages);
+    await this.#mutate(name, (doc, { now }) => {
+      const secret = requireLive(doc, name, now);
+      const existing = secret.versions.find((v) => v.versionId === input.versionId);
+      if (existing !== undefined) {
+        if (existing.value === input.value) return;
+        throw invalid(
+          "versionId",
+          `version "${input.versionId}" of secret "${name}" already exists with a different value; versions are immutable, put the new value under a new versionId`,
+          name,
+        );
+      }
+      const at = now.toISOString();
+      const version: StoredVersion = { versionId: input.versionId, value: input.value, stages: [], createdAt: at };
+      secret.versions.push(version);
+      for (const stage of new Set(input.stages)) attachStage(secret, stage, version);
+      pruneUnstagedVersions(secret);
+      secret.updatedAt = at;
+    });
+  }
+
+  async updateVersionStage(name: string, input: UpdateStageInput): Promise<void> {
+    checkSecretName(name);
+    checkStage(input.stage);
+    const { stage, moveToVersionId: moveTo, removeFromVersionId: removeFrom } = input;
+    if (moveTo !== undefined) checkVersionId(moveTo, "moveToVersionId");
+    if (removeFrom !== undefined) checkVersionId(removeFrom, "removeFromVersionId");
+    if (moveTo === undefined && removeFrom === undefined) {
+      throw invalid("moveToVersionId", "give moveToVersionId, removeFromVersionId, or both", name);
+    }
+    if (moveTo === undefined && (stage === "ACSCurrent" || stage === "ACSPrevious")) {
+      // KMS keeps its system stages on some version at all times; losing ACSCurrent would lock readers out.
+      throw invalid("moveToVersionId", `${stage} cannot be removed, only moved to another version: give moveToVersionId`, name);
+    }
+    await this.#mutate(name, (doc, { now }) => {
+      const secret = requireLive(doc, name, now);
+      const holder = stageHolder(secret, stage);
+      if (removeFrom !== undefined) {
+        const from = findVersion(secret, removeFrom);
+        if (holder !== from) {
+          const where = holder === undefined ? "is not attached to any version" : `is on version "${holder.versionId}"`;
+          throw invalid("removeFromVersionId", `stage ${stage} of secret "${name}" ${where}, not on "${removeFrom}"`, name);
+        }
+      }
+      let target: StoredVersion | undefined;
+      if (moveTo !== undefined) {
+        target = findVersion(secret, moveTo);
+        if (holder !== undefined && holder !== target && removeFrom === undefined) {
+          throw invalid(
+            "removeFromVersionId",
+            `stage ${stage} of secret "${name}" is on version "${holder.versionId}"; give removeFromVersionId "${holder.versionId}" to move it`,
+            name,
+          );
+        }
+      }
+      if (holder === target) return;
+      if (holder !== undefined) holder.stages = holder.stages.filter((s) => s !== stage);
+      if (target !== undefined) attachStage(secret, stage, target);
+      secret.updatedAt = now.toISOString();
+    });
+  }
+
+  async deleteSecret(name: string, options: DeleteOptions): Promise<{ plannedDeleteAt?: string }> {
+    checkSecretName(name);
+    const checked = checkDeleteOptions(options);
+    return this.#mutate(name, (doc, { now }) => {
+      const found = lookup(doc, name, now);
+      if (found.state === "absent") throw notFound(name, found.tombstone);
+      if ("force" in checked) {
+        doc.secrets.delete(name);
+        addTombstone(doc, { name, deletedAt: now.toISOString(), reason: "forced" });
+        return {};
+      }
+      if (found.state === "pending") {
+        throw new ManagedSecretsError(
+          "SecretPendingDeletion",
+          `secret "${name}" is already scheduled for deletion at ${found.plannedDeleteAt}; ${restoreAdvice(name)}, or delete it at once with: managed-secrets delete ${name} --force`,
+          { secretName: name },
+        );
+      }
+      const plannedDeleteAt = new Date(now.getTime() + checked.recoveryWindowDays * DAY_MS).toISOString();
+      found.secret.plannedDeleteAt = plannedDeleteAt;
+      found.secret.updatedAt = now.toISOString();
+      return { plannedDeleteAt };
+    });
+  }
+
+  async restoreSecret(name: string): Promise<SecretMeta> {
+    checkSecretName(name);
+    return this.#mutate(name, (doc, { now }) => {
+      const found = lookup(doc, name, now);
+      if (found.state === "absent") throw notFound(name, found.tombstone);
+      if (found.state === "pending") {
+        delete found.secret.plannedDeleteAt;
+        found.secret.updatedAt = now.toISOString();
+      }
+      return toMeta(found.secret);
+    });
+  }
+
+  async purgeExpired(): Promise<string[]> {
+    return this.#mutate(undefined, (_doc, { purged }) => [...purged].sort(compareNames));
+  }
+
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    checkSecretName(name);
+    checkLeaseOwner(owner);
+    checkLeaseTtl(ttlMs);
+    return this.#mutate(name, (doc, { now }) => {
+      const secret = requireLive(doc, name, now);
+      const lease = secret.lease;
+      if (lease !== undefined && lease.owner !== owner && Date.parse(lease.expiresAt) > now.getTime()) return false;
+      secret.lease = { owner, expiresAt: new Date(now.getTime() + ttlMs).toISOString() };
+      return true;
+    });
+  }
+
+  async releaseLease(name: string, owner: string): Promise<void> {
+    checkSecretName(name);
+    checkLeaseOwner(owner);
+    // Works on any state, even a secret deleted meanwhile: it runs in `finally` blocks and must not mask their error.
+    await this.#mutate(name, (doc) => {
+      const secret = doc.secrets.get(name);
+      if (secret?.lease?.owner === owner) delete secret.lease;
+    });
+  }
+
+  async #read(): Promise<{ doc: StoreDocument; now: Date }> {
+    let opened = await this.#exclusive(() => this.#catchUp());
+    if (opened.kind === "v1") {
+      // A format-1 file is upgraded on first contact, reads included: once, under the lock.
+      try {
+        await this.#commit([]);
+      } catch (err) {
+        // Someone who may only read the store (a read-only mount, another user's file) still reads it, as before the upgrade.
+        if (!isNotWritable(err)) throw err;
+        return { doc: (await readStoreFile(this.path, this.#passphrase))?.document ?? emptyDocument(), now: this.#clock() };
+      }
+      opened = await this.#exclusive(() => this.#catchUp());
+    }
+    return { doc: opened.kind === "log" ? opened.state.doc : emptyDocument(), now: this.#clock() };
+  }
+
+  /** Reads what was committed since the last look, without the lock. */
+  async #catchUp(): Promise<OpenedLog> {
+    const handle = await openLogFile(this.path, "r");
+    if (handle === undefined) {
+      this.#view.state = undefined;
+      return { kind: "missing" };
+    }
+    try {
+      return await this.#load(handle);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async #load(handle: FileHandle, writer = false): Promise<OpenedLog> {
+    const previous = this.#view.state;
+    // readLog moves the previous state forward in place; if it throws, that state is half-applied and must go.
+    this.#view.state = undefined;
+    const opened = await readLog(handle, this.path, this.#passphrase, previous, writer);
+    if (opened.kind === "log") this.#view.state = opened.state;
+    return opened;
+  }
+
+  /** Under the lock: the file caught up, a format-1 file migrated first. Returns the handle to use from then on. */
+  async #openForWrite(handle: FileHandle, held: HeldLock): Promise<{ opened: OpenedLog; handle: FileHandle }> {
+    const opened = await this.#load(handle, true);
+    if (opened.kind !== "v1") return { opened, handle };
+    await handle.close();
+    await migrateFormat1(this.path, this.#passphrase, () => held.assertHeld());
+    const migrated = await openLogFile(this.path, "r+");
+    if (migrated === undefined) throw new ManagedSecretsError("StoreUnreadable", `the store file ${this.path} disappeared after its upgrade`);
+    return { opened: await this.#load(migrated, true), handle: migrated };
+  }
+
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#view.exclusive(fn);
+  }
+
+  /**
+   * Every change is a read-modify-write under the cross-process lock. Changes
+   * that arrive while one is in flight (concurrent rotations in a runner) are
+   * committed together: one lock, one catch-up, one appended record and its
+   * fsyncs for the whole group, and each caller still returns only once its
+   * own change is on disk. A change that throws leaves no trace: the group is
+   * replayed without it. A group that changes nothing writes nothing.
+   */
+  #mutate<T>(name: string | undefined, change: (doc: StoreDocument, ctx: MutationContext) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ name, change, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.#committing) void this.#commitQueued();
+    });
+  }
+
+  async #commitQueued(): Promise<void> {
+    this.#committing = true;
+    try {
+      while (this.#queue.length > 0) {
+        const group = this.#queue.splice(0);
+        try {
+          const outcomes = await this.#commit(group);
+          group.forEach((p, i) => {
+            const outcome = outcomes[i]!;
+            if (outcome.ok) p.resolve(outcome.value);
+            else p.reject(outcome.error);
+          });
+        } catch (e) {
+          for (const p of group) p.reject(e);
+        }
+      }
+    } finally {
+      this.#committing = false;
+    }
+  }
+
+  async #commit(group: readonly QueuedChange[]): Promise<GroupOutcome[]> {
+    // The lock is a directory next to the file, so the parent must exist first.
+    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+    try {
+      // The lock library retries any failure for its whole timeout; a directory nobody may write to fails now.
+      await access(dirname(this.path), constants.W_OK);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      throw new ManagedSecretsError("StoreWriteFailed", `cannot write in the directory of the store file ${this.path} (${code}); nothing was changed`, { cause: err });
+    }
+    return withFileLock(this.path, this.#lock, (held) =>
+      this.#exclusive(async () => {
+        let handle = await openLogFile(this.path, "r+");
+        try {
+          let opened: OpenedLog = { kind: "missing" };
+          if (handle !== undefined) ({ opened, handle } = await this.#openForWrite(handle, held));
+          // An empty group only brings a format-1 file up to date (a read's first contact): it purges nothing.
+          if (group.length === 0) return [];
+          const base = opened.kind === "log" ? opened.state.doc : emptyDocument();
+          const { outcomes, change } = applyGroup(base, group, this.#clock());
+          if (change === undefined) return outcomes;
+          await removeLeftoverTempFiles(this.path);
+          if (opened.kind !== "log" || handle === undefined) {
+            this.#view.state = await writeSnapshot(this.path, this.#passphrase, applyLogChange(base, change), { beforeRename: () => held.assertHeld() });
+            return outcomes;
+          }
+          held.assertHeld();
+          const next = await appendRecord(handle, opened, change, this.path);
+          // Only now, with the record durable, does this process's copy take the change.
+          applyLogChange(next.doc, change);
+          this.#view.state = next;
+          if (wantsCompaction(next)) await this.#compact(next, held);
+          return outcomes;
+        } finally {
+          await handle?.close().catch(() => undefined);
+        }
+      }),
+    );
+  }
+
+  /** The change is already committed: a compaction that fails (disk full) only leaves the longer file in place. */
+  async #compact(state: LogState, held: HeldLock): Promise<void> {
+    try {
+      this.#view.state = await writeSnapshot(this.path, this.#passphrase, state.doc, { keySource: state.head.keySource, beforeRename: () => held.assertHeld() });
+    } catch {
+      this.#view.state = state;
+    }
+  }
+}
+
+function isNotWritable(err: unknown): boolean {
+  const codes = new Set(["EACCES", "EPERM", "EROFS"]);
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined; e !== undefined && e !== null; e = e.cause as typeof e) {
+    if (typeof e.code === "string" && codes.has(e.code)) return true;
+  }
+  return false;
+}
+
+function toMeta(secret: StoredSecret): SecretMeta {
+  return {
+    name: secret.name,
+    description: secret.description,
+    // Spread defines own data properties, so a "__proto__" metadata key is copied as data.
+    metadata: { ...secret.metadata },
+    createdAt: secret.createdAt,
+    updatedAt: secret.updatedAt,
+    ...(secret.plannedDeleteAt === undefined ? {} : { plannedDeleteAt: secret.plannedDeleteAt }),
+    versions: secret.versions.map((v) => ({ versionId: v.versionId, stages: [...v.stages], createdAt: v.createdAt })),
+  };
+}
+
+function findVersion(secret: StoredSecret, versionId: string): StoredVersion {
+  const version = secret.versions.find((v) => v.versionId === versionId);
+  if (version === undefined) throw versionNotFound(secret.name, `secret "${secret.name}" has no version "${versionId}"`);
+  return version;
+}
+
+function stageHolder(secret: StoredSecret, stage: VersionStage): StoredVersion | undefined {
+  return secret.versions.find((v) => v.stages.includes(stage));
+}
+
+/** A stage is on at most one version: attaching it detaches it everywhere else. */
+function attachStage(secret: StoredSecret, stage: VersionStage, version: StoredVersion): void {
+  for (const v of secret.versions) {
+    if (v !== version && v.stages.includes(stage)) v.stages = v.stages.filter((s) => s !== stage);
+  }
+  if (!version.stages.includes(stage)) {
+    version.stages = VERSION_STAGES.filter((s) => s === stage || version.stages.includes(s));
+  }
+}
+
+/** Like KMS: beyond MAX_VERSIONS the oldest versions go, but never one a stage points at. */
+function pruneUnstagedVersions(secret: StoredSecret): void {
+  let excess = secret.versions.length - MAX_VERSIONS;
+  if (excess <= 0) return;
+  secret.versions = secret.versions.filter((v) => {
+    if (excess > 0 && v.stages.length === 0) {
+      excess--;
+      return false;
+    }
+    return true;
+  });
+}
+
+function versionNotFound(name: string, message: string): ManagedSecretsError {
+  return new ManagedSecretsError("VersionNotFound", message, { secretName: name });
+}
+
+function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ak = Object.keys(a);
+  return ak.length === Object.keys(b).length && ak.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+}

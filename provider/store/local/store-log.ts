@@ -1,0 +1,219 @@
+import { open, type FileHandle } from "node:fs/promises";
+import { ManagedSecretsError } from "../../core/errors";
+import { writeFileAtomic } from "./atomic-write";
+import { emptyDocument, type StoreDocument, type StoredSecret } from "./store-document";
+import { newKeySource, type KeySource } from "./store-envelope";
+import {
+  damaged,
+  encodeCommitPoint,
+  HEAD_BYTES,
+  isLogFile,
+  newHead,
+  openHead,
+  readCommitPoint,
+  RECORDS_START,
+  TAG_BYTES,
+  type CommitPoint,
+  type LogHead,
+} from "./store-log-header";
+import { replayRecords, sealRecord, type LogChange } from "./store-log-record";
+
+/**
+ * The local store's file as an append-only log (format version 2): a commit
+ * appends one record holding the secrets it changed, so its cost does not
+ * depend on how many secrets the store holds. The whole document is rebuilt
+ * in memory when a file is first opened, and then only the records other
+ * processes appended since are read. When most of the file is superseded
+ * states, a compaction writes the live state to a new file and renames it
+ * over the old one (atomically, as the single-file store always wrote).
+ */
+
+/** What one process knows of one store file. */
+export interface LogState {
+  readonly head: LogHead;
+  readonly doc: StoreDocument;
+  readonly point: CommitPoint;
+  /** Secret states and removals written to this file; those beyond the live secrets are garbage. */
+  readonly entries: number;
+}
+
+export type OpenedLog =
+  | { readonly kind: "log"; readonly state: LogState; readonly size: number }
+  | { readonly kind: "missing" }
+  /** A format-1 file (one JSON envelope): migrated under the lock before anything else. */
+  | { readonly kind: "v1" };
+
+/** Secrets per record in a snapshot: bounded records keep memory flat while writing and reading one. */
+const SNAPSHOT_CHUNK = 1000;
+/** Below this many superseded entries a compaction would cost more than the space it frees. */
+const MIN_GARBAGE_FOR_COMPACTION = 2048;
+
+/**
+ * Brings `state` up to the file's committed point: only new records when the
+ * file is the one `state` came from, the whole file otherwise. `state` is
+ * changed in place and must not be used again if this throws.
+ *
+ * A writer (under the lock) also takes whole, authentic records past the
+ * committed point and commits them: they are there when a writer died
+ * between making its record durable and writing the slot, or when the
+ * newest slot was damaged, and dropping them would lose a change. Readers
+ * never take them: a writer whose slot write fails removes its record.
+ */
+export async function readLog(handle: FileHandle, source: string, passphrase: string, state?: LogState, writer = false): Promise<OpenedLog> {
+  const headBytes = await readAt(handle, 0, HEAD_BYTES);
+  // The size is taken after the slots: a writer moves a slot only once its record is in the file, so
+  // the other order could see an append's slot but not its bytes and call the file truncated.
+  const { size } = await handle.stat();
+  if (!isLogFile(headBytes)) {
+    if (headBytes.toString("latin1").trimStart().startsWith("{")) return { kind: "v1" };
+    throw damaged(source, "it is not a managed-secrets store file");
+  }
+  const head = await openHead(headBytes, passphrase, source, state?.head);
+  const point = readCommitPoint(headBytes, head, source);
+  if (size < point.end) {
+    throw damaged(source, `it ends at byte ${size} but its records were committed up to byte ${point.end}: it was truncated`);
+  }
+  const base = state !== undefined && state.head === head && state.point.end <= point.end ? state : emptyState(head);
+  const bytes = await readAt(handle, base.point.end, point.end - base.point.end);
+  const replayed = replayRecords(bytes, head, base.point, base.doc, source);
+  if (replayed.count !== point.count || !replayed.lastTag.equals(point.lastTag)) {
+    throw damaged(source, "its records do not match its commit record");
+  }
+  let result: LogState = { head, doc: base.doc, point, entries: base.entries + replayed.entries };
+  if (writer && size > point.end) {
+    const tail = replayRecords(await readAt(handle, point.end, size - point.end), head, point, base.doc, source, true);
+    if (tail.count > point.count) {
+      const next: CommitPoint = { counter: point.counter + 1n, end: point.end + tail.length, count: tail.count, lastTag: tail.lastTag };
+      await commitPoint(handle, next, head, source);
+      result = { head, doc: base.doc, point: next, entries: result.entries + tail.entries };
+    }
+  }
+  return { kind: "log", size, state: result };
+}
+
+async function commitPoint(handle: FileHandle, point: CommitPoint, head: LogHead, source: string): Promise<void> {
+  const slot = encodeCommitPoint(point, head);
+  try {
+    await writeAllAt(handle, slot.bytes, slot.offset);
+    await handle.datasync();
+  } catch (err) {
+    throw writeFailed(source, err, true);
+  }
+}
+
+/** Opens the store file for reading, or undefined when there is none. */
+export async function openLogFile(path: string, flags: "r" | "r+"): Promise<FileHandle | undefined> {
+  try {
+    return await open(path, flags);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return undefined;
+    throw new ManagedSecretsError("StoreUnreadable", `the store file ${path} cannot be read (${code ?? String(err)})`, { cause: err });
+  }
+}
+
+/**
+ * Appends one record and commits it: the record is made durable first, then
+ * the commit slot that covers it. A failure before the slot is written
+ * removes the partial record, so the file keeps its last committed state
+ * (disk full included: shrinking a file needs no space). Call only under the
+ * store lock, with a state just read by readLog on this handle.
+ */
+export async function appendRecord(handle: FileHandle, opened: { state: LogState; size: number }, change: LogChange, source: string): Promise<LogState> {
+  const { state } = opened;
+  const { head, point } = state;
+  const stat = await handle.stat();
+  // Someone loosened the mode: the store is private to its owner whatever happened to it.
+  if ((stat.mode & 0o777) !== 0o600) await handle.chmod(0o600);
+  const record = sealRecord(head, point.count, point.lastTag, change);
+  const next: CommitPoint = { counter: point.counter + 1n, end: point.end + record.frame.length, count: point.count + 1, lastTag: record.tag };
+  let slotWritten = false;
+  try {
+    // Bytes past the committed end are an append that never committed (its writer died): they are not part of the store.
+    if (opened.size > point.end) await handle.truncate(point.end);
+    await writeAllAt(handle, record.frame, point.end);
+    await handle.datasync();
+    slotWritten = true;
+    const slot = encodeCommitPoint(next, head);
+    await writeAllAt(handle, slot.bytes, slot.offset);
+    await handle.datasync();
+  } catch (err) {
+    if (!slotWritten) await handle.truncate(point.end).catch(() => undefined);
+    throw writeFailed(source, err, slotWritten);
+  }
+  return { head, doc: state.doc, point: next, entries: state.entries + change.put.length + change.del.length };
+}
+
+/** When superseded entries outnumber the live secrets (and are many), a compaction halves the file or better. */
+export function wantsCompaction(state: LogState): boolean {
+  const garbage = state.entries - state.doc.secrets.size;
+  return garbage >= MIN_GARBAGE_FOR_COMPACTION && garbage > state.doc.secrets.size;
+}
+
+/**
+ * Writes `doc` as a new log file (a fresh file id; the salt is kept so the
+ * cached key still applies) and renames it over `path`. Used for the first
+ * write, for compaction and for migration. A failure leaves the old file.
+ */
+export async function writeSnapshot(
+  path: string,
+  passphrase: string,
+  doc: StoreDocument,
+  options: { keySource?: KeySource; beforeRename?: () => void | Promise<void> } = {},
+): Promise<LogState> {
+  const { head, bytes } = await newHead(passphrase, options.keySource ?? newKeySource());
+  const secrets = [...doc.secrets.values()];
+  const frames: Buffer[] = [];
+  let count = 0;
+  let lastTag: Buffer = Buffer.alloc(TAG_BYTES);
+  for (let i = 0; i === 0 || i < secrets.length; i += SNAPSHOT_CHUNK) {
+    const put: StoredSecret[] = secrets.slice(i, i + SNAPSHOT_CHUNK);
+    const record = sealRecord(head, count, lastTag, { put, del: [], ...(i === 0 ? { tombstones: doc.tombstones } : {}) });
+    frames.push(record.frame);
+    lastTag = record.tag;
+    count++;
+  }
+  const end = RECORDS_START + frames.reduce((n, f) => n + f.length, 0);
+  const point: CommitPoint = { counter: 1n, end, count, lastTag };
+  const slot = encodeCommitPoint(point, head);
+  slot.bytes.copy(bytes, slot.offset);
+  try {
+    await writeFileAtomic(path, Buffer.concat([bytes, ...frames]), { mode: 0o600, beforeRename: options.beforeRename });
+  } catch (err) {
+    if (err instanceof ManagedSecretsError) throw err;
+    throw writeFailed(path, err, false);
+  }
+  return { head, doc, point, entries: secrets.length };
+}
+
+function emptyState(head: LogHead): LogState {
+  return { head, doc: emptyDocument(), point: { counter: 0n, end: RECORDS_START, count: 0, lastTag: Buffer.alloc(TAG_BYTES) }, entries: 0 };
+}
+
+async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(buffer, done, length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done === length ? buffer : buffer.subarray(0, done);
+}
+
+async function writeAllAt(handle: FileHandle, data: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+function writeFailed(source: string, err: unknown, maybeCommitted: boolean): ManagedSecretsError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const why = code === "ENOSPC" ? "the disk is full" : code === "EDQUOT" ? "the disk quota is used up" : (code ?? String(err));
+  const outcome = maybeCommitted
+    ? "the change may or may not have been stored: read it back before retrying"
+    : "nothing of this change was stored and the store keeps its last good state";
+  return new ManagedSecretsError("StoreWriteFailed", `could not write to the store file ${source} (${why}); ${outcome}`, { cause: err });
+}

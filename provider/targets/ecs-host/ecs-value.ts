@@ -1,0 +1,45 @@
+import { ManagedSecretsError } from "../../core/errors";
+import type { SshCredential } from "../../ssh/ssh-session";
+
+/**
+ * The JSON KMS uses for managed ECS secrets, so an application that reads a
+ * KMS managed ECS secret reads ours unchanged.
+ *
+ * PrivateKey is what KMS documents, PEM, wherever PEM can hold the key: keys
+ * this product generates are PKCS#1 PEM for RSA and OpenSSH format for
+ * ed25519 (see generate-key-pair.ts); a key a user supplied is kept as given.
+ * Values written before RSA keys were PEM hold OpenSSH-format RSA keys and
+ * public key lines without a comment: everything here reads both, since a
+ * stored value is never rewritten, only rotated away from.
+ */
+export type EcsValue =
+  | { readonly UserName: string; readonly Password: string }
+  | { readonly UserName: string; readonly PublicKey: string; readonly PrivateKey: string };
+
+export function encodeEcsValue(value: EcsValue): string {
+  return JSON.stringify(value);
+}
+
+export function decodeEcsValue(text: string): EcsValue {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ManagedSecretsError("StoreUnreadable", "a stored ECS secret value is not JSON");
+  }
+  const v = parsed as Record<string, unknown>;
+  if (typeof v.UserName === "string" && typeof v.Password === "string") return { UserName: v.UserName, Password: v.Password };
+  if (typeof v.UserName === "string" && typeof v.PrivateKey === "string" && typeof v.PublicKey === "string") {
+    return { UserName: v.UserName, PublicKey: v.PublicKey, PrivateKey: v.PrivateKey };
+  }
+  throw new ManagedSecretsError("StoreUnreadable", "a stored ECS secret value lacks UserName with Password or PublicKey/PrivateKey");
+}
+
+export function credentialOf(value: EcsValue): SshCredential {
+  return "Password" in value ? { password: value.Password } : { privateKey: value.PrivateKey };
+}
+
+/** The secret half of a value: what a user passes as initialValue/customValue. */
+export function secretPartOf(value: EcsValue): string {
+  return "Password" in value ? value.Password : value.PrivateKey;
+}

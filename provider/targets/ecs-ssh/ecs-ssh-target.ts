@@ -1,0 +1,240 @@
+import { ManagedSecretsError } from "../../core/errors";
+import type { PreparedApply, RotationTarget, TestedSession } from "../../rotation/rotation-target";
+import { openSshSession, probeLogin, type ExecResult, type SshCredential, type SshEndpoint, type SshSession } from "../../ssh/ssh-session";
+import { outputTail } from "../../ssh/command-output";
+import { hasControlCharacter } from "../../validation/password";
+import { generateKeyPair, publicKeyLine, type KeyAlgorithm } from "../../credentials/generate-key-pair";
+import { generatePassword } from "../../credentials/generate-password";
+import { shq } from "../../ssh/shell-quote";
+import { APPEND_KEY, RETIRE_KEYS, blobOf } from "../ecs-host/authorized-keys-scripts";
+import { elevateWithSudo, type SudoElevation } from "../ecs-host/sudo-elevation";
+import { credentialOf, decodeEcsValue, encodeEcsValue, type EcsValue } from "../ecs-host/ecs-value";
+
+/**
+ * An ECS instance user's password or key pair, changed over SSH.
+ *
+ * Secrets reach the host only on stdin (never argv, which `ps` shows).
+ * Key lines this secret adds carry the comment `managed-secrets:<name>:<version>`
+ * so retire can remove exactly the lines it added, leaving every other line
+ * of authorized_keys byte for byte as it was.
+ */
+
+export interface EcsAdmin {
+  readonly user: string;
+  readonly credential: SshCredential;
+}
+
+export interface EcsSshTargetOptions {
+  readonly secretName: string;
+  readonly managedUser: string;
+  readonly credentialType: "password" | "keyPair";
+  readonly keyAlgorithm: KeyAlgorithm;
+  readonly endpoint: SshEndpoint;
+  readonly admin?: EcsAdmin;
+}
+
+export const KEY_MARKER_PREFIX = "managed-secrets:";
+
+export function keyMarker(secretName: string, versionId: string): string {
+  return `${KEY_MARKER_PREFIX}${secretName}:${versionId}`;
+}
+
+/** A session that can change the managed user's credential, and whose login it is. */
+type Acting = { session: SshSession; as: "self" | "admin"; sudo?: Promise<SudoElevation> };
+
+export class EcsSshTarget implements RotationTarget {
+  constructor(private readonly options: EcsSshTargetOptions) {}
+
+  async accepts(value: string): Promise<boolean> {
+    return probeLogin(this.options.endpoint, this.options.managedUser, credentialOf(decodeEcsValue(value)));
+  }
+
+  async test(value: string): Promise<(TestedSession & { session: SshSession }) | undefined> {
+    try {
+      const session = await openSshSession(this.options.endpoint, this.options.managedUser, credentialOf(decodeEcsValue(value)));
+      return { session, close: () => session.close() };
+    } catch (e) {
+      if (e instanceof ManagedSecretsError && e.code === "AuthenticationFailed") return undefined;
+      throw e;
+    }
+  }
+
+  async generate(): Promise<string> {
+    const { managedUser, credentialType, keyAlgorithm } = this.options;
+    if (credentialType === "password") return encodeEcsValue({ UserName: managedUser, Password: generatePassword() });
+    const pair = await generateKeyPair(keyAlgorithm);
+    return encodeEcsValue({ UserName: managedUser, PublicKey: pair.publicKey, PrivateKey: pair.privateKey });
+  }
+
+  async prepareApply(current: string): Promise<PreparedApply & { acting: Acting }> {
+    const acting = await this.openActing(decodeEcsValue(current));
+    return { acting, close: () => acting.session.close() };
+  }
+
+  async apply(current: string, pending: string, versionId: string, prepared?: PreparedApply): Promise<void> {
+    const next = decodeEcsValue(pending);
+    const reused = prepared && "acting" in prepared ? (prepared as { acting: Acting }).acting : undefined;
+    const acting = reused ?? (await this.openActing(decodeEcsValue(current)));
+    try {
+      if ("Password" in next) await this.setPassword(acting, decodeEcsValue(current), next.Password);
+      else await this.run(acting, APPEND_KEY(this.options.managedUser), `${next.PublicKey} ${keyMarker(this.options.secretName, versionId)}\n`);
+    } finally {
+      // A prepared session belongs to the caller, which closes it.
+      if (!reused) acting.session.close();
+    }
+  }
+
+  async retire(current: string, versionId: string, older: () => Promise<readonly string[]>, tested?: TestedSession): Promise<void> {
+    const now = decodeEcsValue(current);
+    if (!("PrivateKey" in now)) return; // A password has nothing left behind to revoke.
+    const keepBlob = blobOf(now.PublicKey);
+    const dropBlobs = (await older())
+      .map((text) => decodeEcsValue(text))
+      .flatMap((v) => ("PublicKey" in v ? [blobOf(v.PublicKey)] : []))
+      .filter((blob) => blob !== keepBlob);
+    // The test step's session logged in with the current key as the managed user: reuse it.
+    const reused = tested && "session" in tested ? { session: (tested as { session: SshSession }).session, as: "self" as const } : undefined;
+    const acting = reused ?? (await this.openActing(now));
+    try {
+      const { secretName, managedUser } = this.options;
+      await this.run(acting, RETIRE_KEYS(managedUser, keepBlob, keyMarker(secretName, versionId), `${KEY_MARKER_PREFIX}${secretName}:`, dropBlobs), "");
+    } finally {
+      if (!reused) acting.session.close();
+    }
+  }
+
+  /**
+   * A session that can change the managed user's credential: the managed user
+   * itself with the current credential, else the admin connection. For a
+   * non-root password the admin is preferred, because `passwd` as the user
+   * applies password-quality rules that a custom value might not meet.
+   */
+  private async openActing(current: EcsValue): Promise<Acting> {
+    const { endpoint, managedUser, admin } = this.options;
+    const preferAdmin = admin !== undefined && managedUser !== "root" && "Password" in current;
+    if (!preferAdmin) {
+      try {
+        return { session: await openSshSession(endpoint, managedUser, credentialOf(current)), as: "self" };
+      } catch (e) {
+        if (!(e instanceof ManagedSecretsError && e.code === "AuthenticationFailed")) throw e;
+        if (!admin) {
+          throw new ManagedSecretsError(
+            "AuthenticationFailed",
+            `${managedUser}@${endpoint.host} rejected the current credential and no connection.admin is configured to reset it`,
+          );
+        }
+      }
+    }
+    return this.openAdmin();
+  }
+
+  private async openAdmin(): Promise<Acting> {
+    const { endpoint, admin } = this.options;
+    try {
+      return { session: await openSshSession(endpoint, admin!.user, admin!.credential), as: "admin" };
+    } catch (e) {
+      if (e instanceof ManagedSecretsError && e.code === "AuthenticationFailed") {
+        throw new ManagedSecretsError("AuthenticationFailed", `the admin connection (${admin!.user}@${endpoint.host}) was rejected`);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * After a command failed in the managed user's own session: was it the
+   * command, or does this login run no commands at all (a nologin or
+   * otherwise restricted shell, where authentication still succeeds)? In the
+   * latter case nothing ran, so the admin connection may do it instead;
+   * without one, the error says so rather than "exit 1".
+   */
+  private async adminInsteadOfShell(session: SshSession, what: string): Promise<Acting | undefined> {
+    const probe = await session.exec("true");
+    if (probe.code === 0) return undefined;
+    if (this.options.admin) return this.openAdmin();
+    const { managedUser, endpoint } = this.options;
+    const said = outputTail(probe);
+    throw new ManagedSecretsError(
+      "TargetCommandFailed",
+      `${what} failed: ${managedUser} on ${endpoint.host} cannot run commands: its login shell ${said ? `answered "${said}"` : `exits ${probe.code} without running them`}; ` +
+        `set connection.admin (root, or a user with sudo) to make the change for ${managedUser}`,
+      { property: "connection.admin" },
+    );
+  }
+
+  private async setPassword(acting: Acting, current: EcsValue, password: string): Promise<void> {
+    const { managedUser } = this.options;
+    if (acting.as === "self" && managedUser !== "root") {
+      // Only root may use chpasswd; a user changes its own password through passwd's prompts.
+      const old = "Password" in current ? current.Password : "";
+      // Check refuses such a customValue, but a current password adopted as initialValue, or an older store, may still have one.
+      const altered = hasControlCharacter(old) ? "current" : hasControlCharacter(password) ? "new" : undefined;
+      if (altered) {
+        throw new ManagedSecretsError(
+          "TargetCommandFailed",
+          `passwd was not run: the ${altered} password of ${managedUser} has a control character, which passwd's terminal on ${this.options.endpoint.host} would alter; ` +
+            `set connection.admin (root, or a user with sudo) to change it with chpasswd`,
+          { property: "connection.admin" },
+        );
+      }
+      const result = await acting.session.converse("LC_ALL=C passwd", [
+        { expect: /current.*password[^:]*:\s*$/i, send: old },
+        { expect: /new password[^:]*:\s*$/i, send: password },
+        { expect: /new password[^:]*:\s*$/i, send: password },
+      ]);
+      if (result.code === 0) return;
+      const viaAdmin = await this.adminInsteadOfShell(acting.session, "passwd");
+      if (!viaAdmin) throw this.commandFailed("passwd", result, [old, password]);
+      return this.closingAfter(viaAdmin, () => this.run(viaAdmin, "chpasswd", `${managedUser}:${password}\n`, [password]));
+    }
+    await this.run(acting, "chpasswd", `${managedUser}:${password}\n`, [password]);
+  }
+
+  /** Runs a script as the managed user (or root for chpasswd), from whichever session we hold. */
+  private async run(acting: Acting, script: string, stdin: string, secrets: readonly string[] = []): Promise<void> {
+    const { admin, managedUser } = this.options;
+    const needsRoot = script === "chpasswd";
+    const what = needsRoot ? "chpasswd" : "the authorized_keys update";
+    let command: string;
+    let input = stdin;
+    if (acting.as === "self" || (needsRoot && admin!.user === "root")) {
+      command = needsRoot ? "chpasswd" : `sh -c ${shq(script)}`;
+    } else if (admin!.user === "root") {
+      command = `su -s /bin/sh -c ${shq(script)} ${managedUser}`;
+    } else {
+      // A non-root admin goes through sudo, asked once per session how it wants its password.
+      acting.sudo ??= elevateWithSudo(acting.session, admin!, this.options.endpoint.host);
+      const wrapped = (await acting.sudo).wrap(needsRoot ? "chpasswd" : `sh -c ${shq(script)}`, needsRoot ? undefined : managedUser);
+      command = wrapped.command;
+      input = wrapped.stdinPrefix + stdin;
+    }
+    const result = await acting.session.exec(command, { stdin: input });
+    if (result.code === 0) return;
+    const viaAdmin = acting.as === "self" ? await this.adminInsteadOfShell(acting.session, what) : undefined;
+    if (!viaAdmin) throw this.commandFailed(what, result, secrets);
+    await this.closingAfter(viaAdmin, () => this.run(viaAdmin, script, stdin, secrets));
+  }
+
+  private async closingAfter(acting: Acting, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } finally {
+      acting.session.close();
+    }
+  }
+
+  private commandFailed(what: string, result: ExecResult, secrets: readonly string[]): ManagedSecretsError {
+    const admin = this.options.admin?.credential;
+    const detail = outputTail(result, admin && "password" in admin ? [...secrets, admin.password] : secrets);
+    return new ManagedSecretsError(
+      "TargetCommandFailed",
+      `${what} failed on ${this.options.endpoint.host} for ${this.options.managedUser} (exit ${result.code})${detail ? `: ${detail}` : ""}`,
+    );
+  }
+}
+
+
+/** The stored value for a user-supplied password or private key. */
+export function ecsValueFrom(managedUser: string, credentialType: "password" | "keyPair", secret: string): string {
+  if (credentialType === "password") return encodeEcsValue({ UserName: managedUser, Password: secret });
+  return encodeEcsValue({ UserName: managedUser, PublicKey: publicKeyLine(secret), PrivateKey: secret });
+}
