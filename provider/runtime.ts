@@ -4,23 +4,16 @@
  * first use, never with the Pulumi program.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { configureFromStack, runtimeContext, type ConfigSource, type RuntimeContext } from "./context/runtime-context";
+import { configureFromStack, runtimeContext, type RuntimeContext } from "./context/runtime-context";
+import { type ConfigSource } from "./core/config-source";
 import * as ecs from "./resources/ecs-secret/ecs-secret-handler";
 import type { EcsSecretOutputs } from "./resources/ecs-secret/ecs-secret-handler";
 import * as ram from "./resources/ram-secret/ram-secret-handler";
 import type { RamSecretOutputs } from "./resources/ram-secret/ram-secret-handler";
 
-type Props = Record<string, unknown>;
+import type { ResourceEntry, RuntimeEntryPoints } from "./resources/resource-entry";
 
-/** One resource's provider methods, as the shims call them. */
-export interface ResourceEntry<O> {
-  check(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult>;
-  diff(id: string, olds: O, news: Props): Promise<pulumi.dynamic.DiffResult>;
-  create(inputs: Props): Promise<{ id: string; outs: O }>;
-  read(id: string, props?: O): Promise<{ id?: string; props?: O }>;
-  update(id: string, olds: O, news: Props): Promise<{ outs: O }>;
-  delete(id: string, props: O): Promise<void>;
-}
+type Props = Record<string, unknown>;
 
 /** A resource's handler module: the same methods, with the context the host builds for each call. */
 interface Handler<O> {
@@ -49,3 +42,7 @@ export function configure(config: ConfigSource): void {
 
 export const ecsSecret: ResourceEntry<EcsSecretOutputs> = entryFor<EcsSecretOutputs>(ecs);
 export const ramSecret: ResourceEntry<RamSecretOutputs> = entryFor<RamSecretOutputs>(ram);
+
+// The shims call the runtime through RuntimeEntryPoints (resources/ cannot import this file): keep the two in step.
+const entryPoints: RuntimeEntryPoints = { configure, ecsSecret, ramSecret };
+void entryPoints;

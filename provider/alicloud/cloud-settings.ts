@@ -1,5 +1,5 @@
 import { ManagedSecretsError } from "../core/errors";
-import type { ConfigSource } from "../context/runtime-context";
+import type { ConfigSource } from "../core/config-source";
 
 /**
  * Where Alibaba Cloud calls go and who signs them, from stack config first and

@@ -5,7 +5,7 @@ import { ManagedSecretsError, describeError, isManagedSecretsError, secretNotFou
 import { runtimeContext, type RuntimeContext } from "../context/runtime-context";
 import { VERSION_STAGES, type SecretMeta, type VersionStage } from "../store/secret-store";
 import { rotateSecret } from "../rotation/rotate-secret";
-import { targetFromMetadata } from "../rotation/target-from-metadata";
+import { targetFromMetadata } from "../rotation/target-registry";
 import { ecsValueFrom } from "../targets/ecs-ssh/ecs-ssh-target";
 import { META } from "../schedule/rotation-metadata";
 import { printRecord, printTable, type Output } from "./output";

@@ -1,6 +1,10 @@
+import type { ConfigSource } from "../core/config-source";
 import { hostname } from "node:os";
 import { systemClock, type Clock } from "../core/clock";
+import type { TargetContext } from "../rotation/target-context";
 import type { SecretStore } from "../store/secret-store";
+// Every provider path (resources, runner, CLI, FC) builds its context here, so every one can rebuild any registered target from metadata.
+import "../targets/all-targets";
 
 /**
  * Where provider methods get their store and clock. Stack config handed to
@@ -8,9 +12,6 @@ import type { SecretStore } from "../store/secret-store";
  * on the provider object (which is serialized into state).
  */
 
-export interface ConfigSource {
-  get(key: string): string | undefined;
-}
 
 const STORE_KEYS = [
   "managed-secrets:store",
@@ -40,7 +41,7 @@ export function resetStackConfig(): void {
   stackConfig = {};
 }
 
-export interface RuntimeContext {
+export interface RuntimeContext extends TargetContext {
   readonly store: SecretStore;
   readonly clock: Clock;
   /** Lease owner for rotations started here. */

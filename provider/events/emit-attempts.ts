@@ -1,5 +1,5 @@
 import type { SecretMeta } from "../store/secret-store";
-import type { SecretOutcome } from "../runner/run-once";
+import type { SecretOutcome } from "../schedule/secret-outcome";
 import type { EventSink } from "./event-sink";
 import { rotationEvent, type EventTrigger } from "./rotation-event";
 

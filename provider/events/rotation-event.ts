@@ -1,5 +1,5 @@
 import type { SecretMeta } from "../store/secret-store";
-import type { SecretOutcome } from "../runner/run-once";
+import type { SecretOutcome } from "../schedule/secret-outcome";
 import { META } from "../schedule/rotation-metadata";
 
 /**

@@ -2,7 +2,7 @@ import { describeError, isManagedSecretsError } from "../core/errors";
 import type { SecretMeta } from "../store/secret-store";
 import { ROTATION_LEASE_TTL_MS } from "../rotation/rotate-secret";
 import { judgeDue } from "../schedule/due";
-import { FAILURE_META } from "../runner/run-once";
+import { FAILURE_META } from "../schedule/secret-outcome";
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "../core/retry";
 
 /**

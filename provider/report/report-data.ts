@@ -2,7 +2,7 @@ import type { SecretMeta } from "../store/secret-store";
 import { META } from "../schedule/rotation-metadata";
 import { assessSecret, type HealthProblem } from "../health/secret-health";
 import { judgeDue } from "../schedule/due";
-import { FAILURE_META } from "../runner/run-once";
+import { FAILURE_META } from "../schedule/secret-outcome";
 import { hostOf } from "../runner/blast-radius";
 import { targetOf } from "../events/rotation-event";
 

@@ -1,10 +1,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 
-import type { ResourceEntry } from "../runtime";
+import type { ResourceEntry, RuntimeEntry, RuntimeEntryPoints } from "./resource-entry";
 
-type Runtime = typeof import("../runtime");
+type Runtime = RuntimeEntryPoints;
 type Props = Record<string, unknown>;
-export type RuntimeEntry = "ecsSecret" | "ramSecret";
 
 /**
  * The dynamic provider object Pulumi serializes into state as `__provider`.

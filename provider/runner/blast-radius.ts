@@ -1,7 +1,8 @@
 import { ManagedSecretsError } from "../core/errors";
 import type { SecretMeta } from "../store/secret-store";
 import { META } from "../schedule/rotation-metadata";
-import type { RunGate, SecretOutcome } from "./run-once";
+import type { RunGate } from "./run-once";
+import type { SecretOutcome } from "../schedule/secret-outcome";
 
 /**
  * How much of a fleet one pass may break: canaries first, a failure budget,

@@ -5,6 +5,7 @@ import type { SecretMeta, SecretStore } from "../store/secret-store";
 import type { RotationTarget } from "../rotation/rotation-target";
 import { rotateSecret } from "../rotation/rotate-secret";
 import { judgeDue, type DueVerdict } from "../schedule/due";
+import { FAILURE_META, type OutcomeStatus, type SecretOutcome } from "../schedule/secret-outcome";
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "../core/retry";
 import { THROTTLED, mapAdaptive, type AdaptivePoolOptions, type AdaptivePoolStats } from "./adaptive-pool";
 import { isThrottled } from "./throttling";
@@ -20,25 +21,6 @@ import { selects, type SelectTerm } from "./selection";
 
 /** SSH-bound work: enough to overlap session set-up on a handful of hosts without flooding sshd's MaxStartups. */
 export const DEFAULT_CONCURRENCY = 8;
-
-/** Metadata the runner keeps so `check` (and CI) can see a secret that keeps failing. */
-export const FAILURE_META = { code: "lastRotationError", at: "lastRotationErrorAt" } as const;
-
-/** `not-attempted`: due, but the pass stopped early (a canary failed or the failure budget was spent) before it started. */
-export type OutcomeStatus = "rotated" | "would-rotate" | "skipped" | "failed" | "not-attempted";
-
-export interface SecretOutcome {
-  readonly name: string;
-  readonly status: OutcomeStatus;
-  readonly reason: string;
-  readonly versionId?: string;
-  /** The ACSCurrent version the pass found (rotated and failed ones). */
-  readonly previousVersionId?: string;
-  /** The error's code when it failed (never its message, which events must not carry). */
-  readonly errorCode?: string;
-  readonly attempts: number;
-  readonly durationMs: number;
-}
 
 export interface RunReport {
   readonly startedAt: string;

@@ -9,7 +9,7 @@ import { encodeEcsValue } from "../../provider/targets/ecs-host/ecs-value";
 import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { rotateSecret } from "../../provider/rotation/rotate-secret";
 import type { RotationTarget } from "../../provider/rotation/rotation-target";
-import { targetFromMetadata } from "../../provider/rotation/target-from-metadata";
+import { targetFromMetadata } from "../../provider/rotation/target-registry";
 import type { RuntimeContext } from "../../provider/context/runtime-context";
 import { startKmsEmulatorStore, type KmsEmulatorStore } from "../store/kms-emulator-store";
 import {

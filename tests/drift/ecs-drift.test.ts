@@ -5,7 +5,7 @@ import { DAY_MS } from "../support/test-clock";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { runOnce } from "../../provider/runner/run-once";
 import { MAX_JITTER_MS } from "../../provider/schedule/due";
-import { targetFromMetadata } from "../../provider/rotation/target-from-metadata";
+import { targetFromMetadata } from "../../provider/rotation/target-registry";
 import { tryLogin } from "../support/ssh-client";
 import { ecsInputs } from "../ecs/ecs-fixtures";
 import { startFlakyProxy } from "../support/flaky-proxy";

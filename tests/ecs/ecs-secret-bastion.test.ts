@@ -6,7 +6,7 @@ import { generateClientKeyPair } from "../support/client-keys";
 import { BACKENDS, createTestStore, type TestStore } from "../support/test-store";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { ManagedSecretsError } from "../../provider/core/errors";
-import { targetFromMetadata } from "../../provider/rotation/target-from-metadata";
+import { targetFromMetadata } from "../../provider/rotation/target-registry";
 import { runOnce } from "../../provider/runner/run-once";
 import { BASTIONS_ENV } from "../../provider/ssh/bastion-credentials";
 import { ecsInputs, loginWith } from "./ecs-fixtures";

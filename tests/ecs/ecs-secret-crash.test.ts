@@ -5,7 +5,7 @@ import { startSshHost, requireRootForHosts, type StartedSshHost } from "../suppo
 import { BACKENDS, createTestStore, type TestStore } from "../support/test-store";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { rotateSecret, ROTATION_LEASE_TTL_MS, holderOf, type RotationStep } from "../../provider/rotation/rotate-secret";
-import { targetFromMetadata } from "../../provider/rotation/target-from-metadata";
+import { targetFromMetadata } from "../../provider/rotation/target-registry";
 import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
 import { decodeEcsValue, credentialOf } from "../../provider/targets/ecs-host/ecs-value";
 import { tryLogin } from "../support/ssh-client";

@@ -8,7 +8,7 @@ import { startSshHost, requireRootForHosts, type StartedSshHost } from "../suppo
 import { createTestStore, type TestStore } from "../support/test-store";
 import { createProjectDir, startProviderHost, type StartedProviderHost, type Props } from "../support/dynamic-provider-host";
 import { runOnce } from "../../provider/runner/run-once";
-import { targetFromMetadata } from "../../provider/rotation/target-from-metadata";
+import { targetFromMetadata } from "../../provider/rotation/target-registry";
 import { ramClient } from "../emulator/emulator-helpers";
 import { startRamEmulator, userWithKey, type RamEmulator } from "../ram/ram-fixtures";
 

@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
 import type * as pub from "../../sdk/types";
 import type { EcsSecretInputs } from "../../provider/resources/ecs-secret/ecs-secret-schema";
-import type { PreviousKeyAction, RamSecretInputs } from "../../provider/resources/ram-secret/ram-secret-schema";
+import type { RamSecretInputs } from "../../provider/resources/ram-secret/ram-secret-schema";
+import type { PreviousKeyAction } from "../../provider/targets/ram-access-key/previous-key-action";
 import type { EcsSecretOutputs } from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import type { RamSecretOutputs } from "../../provider/resources/ram-secret/ram-secret-handler";
 import type { RunnerDeploymentInput } from "../../provider/runner/runner-deployment";

@@ -6,7 +6,7 @@ import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { holderOf, rotateSecret, ROTATION_LEASE_TTL_MS } from "../../provider/rotation/rotate-secret";
 import { ramTargetFor } from "../../provider/targets/ram-access-key/ram-access-key-target";
 import { INTENT_META } from "../../provider/targets/ram-access-key/create-intent";
-import type { PreviousKeyAction } from "../../provider/resources/ram-secret/ram-secret-schema";
+import type { PreviousKeyAction } from "../../provider/targets/ram-access-key/previous-key-action";
 import { BACKENDS, createTestStore, type TestStore } from "../support/test-store";
 import { expectError } from "../store/expect-error";
 import { ramClient } from "../emulator/emulator-helpers";

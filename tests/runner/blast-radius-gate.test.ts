@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { blastRadiusGate, failureAllowance, orderForBlastRadius, parseMaxFailures, parseRate, type GateClock } from "../../provider/runner/blast-radius";
 import type { SecretMeta } from "../../provider/store/secret-store";
-import type { SecretOutcome } from "../../provider/runner/run-once";
+import type { SecretOutcome } from "../../provider/schedule/secret-outcome";
 
 /** The gate's arithmetic on an injected clock: spacing is read from the clock it was given, never from wall time. */
 

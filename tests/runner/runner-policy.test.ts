@@ -10,13 +10,14 @@ import { openApiConfig, type CloudSettings } from "../../provider/alicloud/cloud
 import { createKmsClient } from "../../provider/alicloud/kms-client";
 import { KmsSecretStore } from "../../provider/store/kms/kms-store";
 import { leaseSecretName } from "../../provider/store/kms/kms-lease";
-import { FAILURE_META, runOnce, type RunReport } from "../../provider/runner/run-once";
+import { runOnce, type RunReport } from "../../provider/runner/run-once";
+import { FAILURE_META } from "../../provider/schedule/secret-outcome";
 import { handler } from "../../provider/runner/fc-handler";
 import { cloudMonitorSink } from "../../provider/events/cloudmonitor-sink";
 import { emitAttempts } from "../../provider/events/emit-attempts";
 import { MAX_JITTER_MS } from "../../provider/schedule/due";
 import { parseRunnerDeployment, runnerPolicyStatements, type PolicyStatement } from "../../provider/runner/runner-deployment";
-import { targetFromMetadata } from "../../provider/rotation/target-from-metadata";
+import { targetFromMetadata } from "../../provider/rotation/target-registry";
 import { ecsInputs, loginWith } from "../ecs/ecs-fixtures";
 import * as $Ram from "@alicloud/ram20150501";
 import { ramClient } from "../emulator/emulator-helpers";

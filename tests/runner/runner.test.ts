@@ -4,9 +4,10 @@ import { startSshHost, requireRootForHosts, type StartedSshHost } from "../suppo
 import { createTestStore, type TestStore } from "../support/test-store";
 import { DAY_MS } from "../support/test-clock";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
-import { runOnce, countOutcomes, FAILURE_META, type RunReport } from "../../provider/runner/run-once";
+import { runOnce, countOutcomes, type RunReport } from "../../provider/runner/run-once";
+import { FAILURE_META } from "../../provider/schedule/secret-outcome";
 import { jitterMs, MAX_JITTER_MS } from "../../provider/schedule/due";
-import { targetFromMetadata } from "../../provider/rotation/target-from-metadata";
+import { targetFromMetadata } from "../../provider/rotation/target-registry";
 import { runCli } from "../../provider/cli/program";
 import { createLogger } from "../../provider/core/log";
 import { tryLogin } from "../support/ssh-client";

@@ -1,3 +1,4 @@
+import { PREVIOUS_KEY_ACTIONS } from "../../targets/ram-access-key/previous-key-action";
 import { z } from "zod";
 import { ManagedSecretsError } from "../../core/errors";
 import { parseRotationPeriod, ROTATION_PERIOD_FORM } from "../../validation/rotation-period";
@@ -25,9 +26,6 @@ const RAM_USER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 const ACCESS_KEY_ID = /^[A-Za-z0-9]{16,128}$/;
 // Secrets are base62 today; accept any printable ASCII so a future format is not refused, but nothing that could hide a line break.
 const ACCESS_KEY_SECRET = /^[\x21-\x7e]{16,128}$/;
-
-export const PREVIOUS_KEY_ACTIONS = ["keep", "deactivate", "delete"] as const;
-export type PreviousKeyAction = (typeof PREVIOUS_KEY_ACTIONS)[number];
 
 const text = (what: string) => z.string({ error: `must be ${what}` });
 const windowDays = `must be an integer ${MIN_RECOVERY_WINDOW_DAYS}..${MAX_RECOVERY_WINDOW_DAYS}`;

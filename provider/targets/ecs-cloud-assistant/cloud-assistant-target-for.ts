@@ -1,4 +1,4 @@
-import type { RuntimeContext } from "../../context/runtime-context";
+import type { TargetContext } from "../../rotation/target-context";
 import type { KeyAlgorithm } from "../../credentials/generate-key-pair";
 import { EcsCloudAssistantTarget } from "./cloud-assistant-target";
 import { ManagedSecretsError } from "../../core/errors";
@@ -27,7 +27,7 @@ export function pollMsFromEnv(env: NodeJS.ProcessEnv = process.env): number | un
  */
 export function cloudAssistantTargetFor(
   t: { secretName: string; managedUser: string; credentialType: "password" | "keyPair"; keyAlgorithm: KeyAlgorithm; regionId: string; instanceId: string },
-  ctx: Pick<RuntimeContext, "cloud">,
+  ctx: Pick<TargetContext, "cloud">,
 ): EcsCloudAssistantTarget {
   const pollMs = pollMsFromEnv();
   return new EcsCloudAssistantTarget({

@@ -5,7 +5,7 @@ import { generateKeyPair, type KeyAlgorithm } from "../../credentials/generate-k
 import { generatePassword, GENERATED_PASSWORD_LENGTH } from "../../credentials/generate-password";
 import { shq } from "../../ssh/shell-quote";
 import { APPEND_KEY, RETIRE_KEYS, blobOf } from "../ecs-host/authorized-keys-scripts";
-import { KEY_MARKER_PREFIX, keyMarker } from "../ecs-ssh/ecs-ssh-target";
+import { KEY_MARKER_PREFIX, keyMarker } from "../ecs-host/authorized-keys-scripts";
 import { decodeEcsValue, encodeEcsValue } from "../ecs-host/ecs-value";
 import type { CloudAssistantClient, InvocationOutcome } from "../../alicloud/cloud-assistant-client";
 import { newSha512Salt, sha512Crypt } from "../ecs-host/sha512-crypt";

@@ -5,6 +5,13 @@ import { shq } from "../../ssh/shell-quote";
  * by the SSH and Cloud Assistant transports so both keep the same guarantees.
  */
 
+/** Marks the authorized_keys lines a secret added, so retiring removes only those (and only this secret's). */
+export const KEY_MARKER_PREFIX = "managed-secrets:";
+
+export function keyMarker(secretName: string, versionId: string): string {
+  return `${KEY_MARKER_PREFIX}${secretName}:${versionId}`;
+}
+
 /**
  * Appends a key line unless it is already there; never rewrites existing
  * lines. Over SSH the line comes on stdin; Cloud Assistant has no stdin, so

@@ -1,3 +1,4 @@
+import { KEY_MARKER_PREFIX, keyMarker } from "../ecs-host/authorized-keys-scripts";
 import { ManagedSecretsError } from "../../core/errors";
 import type { PreparedApply, RotationTarget, TestedSession } from "../../rotation/rotation-target";
 import { openSshSession, probeLogin, type ExecResult, type SshCredential, type SshEndpoint, type SshSession } from "../../ssh/ssh-session";
@@ -31,12 +32,6 @@ export interface EcsSshTargetOptions {
   readonly keyAlgorithm: KeyAlgorithm;
   readonly endpoint: SshEndpoint;
   readonly admin?: EcsAdmin;
-}
-
-export const KEY_MARKER_PREFIX = "managed-secrets:";
-
-export function keyMarker(secretName: string, versionId: string): string {
-  return `${KEY_MARKER_PREFIX}${secretName}:${versionId}`;
 }
 
 /** A session that can change the managed user's credential, and whose login it is. */

@@ -4,7 +4,7 @@ import type { RetirementDone } from "../../rotation/rotation-target";
 import { holderOf } from "../../rotation/rotate-secret";
 import { PENDING_RETIREMENTS, pendingRetirementsValue, readPendingRetirements, withPendingRetirement } from "../../schedule/pending-retirements";
 import type { SecretMeta, SecretStore } from "../../store/secret-store";
-import type { PreviousKeyAction } from "../../resources/ram-secret/ram-secret-schema";
+import type { PreviousKeyAction } from "./previous-key-action";
 import { decodeRamValue } from "./ram-value";
 
 /**

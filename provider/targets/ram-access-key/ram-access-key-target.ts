@@ -3,14 +3,14 @@ import { ManagedSecretsError, isManagedSecretsError, secretNotFound } from "../.
 import type { Clock } from "../../core/clock";
 import { ramClientFor, type AccessKeyInfo, type RamClient } from "../../alicloud/ram-client";
 import { isRamUser, stsClientFor, type AccessKeyPair, type KeyPairCheck, type StsClient } from "../../alicloud/sts-client";
-import type { RuntimeContext } from "../../context/runtime-context";
+import type { TargetContext } from "../../rotation/target-context";
 import type { RetirementDone, RotationTarget, TestedSession } from "../../rotation/rotation-target";
 import { holderOf, nextVersionId } from "../../rotation/rotate-secret";
 import { META } from "../../schedule/rotation-metadata";
 import type { SecretMeta, SecretStore } from "../../store/secret-store";
 import { finishRecord, retireDueKeys, retireKey, type DeferredRetirementContext } from "./deferred-retirement";
 import { intentMetadata, isOpen, orphanCandidates, readIntent, type CreateIntent } from "./create-intent";
-import type { PreviousKeyAction } from "../../resources/ram-secret/ram-secret-schema";
+import type { PreviousKeyAction } from "./previous-key-action";
 import { decodeRamValue, encodeRamValue, keyPairOf, ramValueAt } from "./ram-value";
 
 /**
@@ -245,7 +245,7 @@ export interface RamTargetHooks {
 /** The target for a RAM secret, with clients for the context's cloud settings (the admin credentials). */
 export function ramTargetFor(
   params: { readonly secretName: string; readonly userName: string; readonly previousKeyAction: PreviousKeyAction; readonly previousKeyGraceSeconds?: number },
-  ctx: Pick<RuntimeContext, "store" | "clock" | "cloud">,
+  ctx: TargetContext,
   hooks: RamTargetHooks = {},
 ): RamAccessKeyTarget {
   const cloud = ctx.cloud();

@@ -1,0 +1,68 @@
+import { ManagedSecretsError } from "../core/errors";
+import type { SecretMeta } from "../store/secret-store";
+import { META } from "../schedule/rotation-metadata";
+import type { RotationTarget } from "./rotation-target";
+import type { TargetContext } from "./target-context";
+
+/**
+ * A kind of target the runner and the CLI can rebuild from what the store
+ * keeps. Each target registers itself (targets/all-targets.ts), so the
+ * protocol and the runner ask the registry and never name a concrete target.
+ */
+export interface TargetKind {
+  /** As `check`, `report` and events name it, e.g. "ecs over ssh". */
+  readonly name: string;
+  /** Whether a secret with this metadata is one of this kind. */
+  matches(metadata: Readonly<Record<string, string>>): boolean;
+  /** The target, from metadata the store has not yet vouched for: the registry authenticates it before anything is sent. */
+  fromMetadata(meta: SecretMeta, ctx: TargetContext): RotationTarget;
+}
+
+const kinds: TargetKind[] = [];
+
+/** Idempotent: a module loaded twice (tests, bundles) registers its kind once. */
+export function registerTargetKind(kind: TargetKind): void {
+  if (!kinds.some((k) => k.name === kind.name)) kinds.push(kind);
+}
+
+export function registeredTargetKinds(): readonly string[] {
+  return kinds.map((k) => k.name);
+}
+
+/**
+ * Rebuilds a secret's target from what the store keeps, so the CLI and the
+ * runner rotate without the Pulumi program. No admin connection is stored:
+ * out-of-band rotation uses the current credential, which the protocol keeps
+ * working at every step.
+ */
+export function targetFromMetadata(meta: SecretMeta, ctx: TargetContext): RotationTarget {
+  const kind = kinds.find((k) => k.matches(meta.metadata));
+  if (kind === undefined) {
+    throw new ManagedSecretsError("InvalidInput", `secret ${meta.name} is of kind ${meta.metadata[META.kind] ?? "(none)"}, which this version cannot rotate`, { secretName: meta.name });
+  }
+  return authenticated(kind.fromMetadata(meta, ctx), () => ctx.store.authenticateTarget(meta.name, meta.metadata));
+}
+
+/**
+ * Metadata can be easier to change than values are to read (KMS tags), and
+ * the target built from it is where the credential goes: nothing reaches the
+ * target until the store has vouched for that metadata. Asked once per target.
+ */
+function authenticated(target: RotationTarget, authenticate: () => Promise<void>): RotationTarget {
+  let checked: Promise<void> | undefined;
+  const ready = () => (checked ??= authenticate());
+  const prepareApply = target.prepareApply?.bind(target);
+  const finishMetadata = target.finishMetadata?.bind(target);
+  const retireDue = target.retireDue?.bind(target);
+  return {
+    ready,
+    accepts: async (value) => (await ready(), target.accepts(value)),
+    apply: async (current, pending, versionId, prepared) => (await ready(), target.apply(current, pending, versionId, prepared)),
+    ...(prepareApply ? { prepareApply: async (current: string) => (await ready(), prepareApply(current)) } : {}),
+    test: async (value) => (await ready(), target.test(value)),
+    retire: async (current, versionId, older, tested) => (await ready(), target.retire(current, versionId, older, tested)),
+    generate: () => target.generate(),
+    ...(finishMetadata ? { finishMetadata: async (current: string, at: Date) => (await ready(), finishMetadata(current, at)) } : {}),
+    ...(retireDue ? { retireDue: async (now: Date) => (await ready(), retireDue(now)) } : {}),
+  };
+}

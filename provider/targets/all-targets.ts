@@ -1,0 +1,13 @@
+/**
+ * Registers every target kind this version can rotate from store metadata.
+ * Imported once, for its effect, by the runtime context: adding a target is
+ * a folder under targets/ and a line here, and nothing below changes.
+ */
+import { registerTargetKind } from "../rotation/target-registry";
+import { ramAccessKeyTargetKind } from "./ram-access-key/ram-access-key-target-kind";
+import { cloudAssistantTargetKind } from "./ecs-cloud-assistant/cloud-assistant-target-kind";
+import { ecsSshTargetKind } from "./ecs-ssh/ecs-ssh-target-kind";
+
+registerTargetKind(ramAccessKeyTargetKind);
+registerTargetKind(cloudAssistantTargetKind);
+registerTargetKind(ecsSshTargetKind);
