@@ -14,8 +14,8 @@ import {
  * could be a credential.
  */
 
-/** KMS secret names: 1-192 of letters, digits and _ / + = . @ - */
-const SECRET_NAME = /^[A-Za-z0-9_/+=.@-]{1,192}$/;
+/** KMS secret names: 1-192 of letters, digits and _ / + = . @ - (resources narrow it in resource-schema.ts). */
+export const SECRET_NAME = /^[A-Za-z0-9_/+=.@-]{1,192}$/;
 /** Conservative: what KMS accepts as a version id and what deterministic ids need (timestamps, hashes). */
 const VERSION_ID = /^[A-Za-z0-9_/+=.@:-]{1,64}$/;
 /** KMS generic secret values are limited to 30 KiB. */

@@ -1,14 +1,8 @@
 import { z } from "zod";
-import { ManagedSecretsError } from "../../core/errors";
-import { parseRotationPeriod, ROTATION_PERIOD_FORM } from "../../validation/rotation-period";
 import { HOST_FORM, isValidHost } from "../../validation/host";
 import { isKnownRegion, REGION_FORM } from "../../alicloud/ecs-regions";
 import { isSettablePassword, MAX_PASSWORD_LENGTH, SET_PASSWORD_FORM } from "../../validation/password";
-import {
-  DEFAULT_RECOVERY_WINDOW_DAYS,
-  MAX_RECOVERY_WINDOW_DAYS,
-  MIN_RECOVERY_WINDOW_DAYS,
-} from "../../store/secret-store";
+import { parseInputs, sharedFields, text, validateInputs, type InputFailure } from "../resource-schema";
 
 /**
  * The one validated shape of EcsSecret inputs. The SDK's arg types, check(),
@@ -19,16 +13,12 @@ import {
  * passwords or private keys.
  */
 
-// KMS secret names: letters, digits and _/+=.@- ; "acs/" is reserved by KMS.
-const SECRET_NAME = /^(?!acs\/)[A-Za-z0-9_/+=.@-]{1,192}$/;
 const INSTANCE_ID = /^i-[A-Za-z0-9]{1,64}$/;
 const POSIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
 export const CREDENTIAL_TYPES = ["password", "keyPair"] as const;
 export const KEY_ALGORITHMS = ["rsa-2048", "ed25519"] as const;
-
-const text = (what: string) => z.string({ error: `must be ${what}` });
 
 const password = text("a string").check(
   z.refine((v) => v.length > 0 && v.length <= MAX_PASSWORD_LENGTH && !/[\n\r\0]/.test(v), {
@@ -150,27 +140,16 @@ export const ecsSecretInputsSchema = z
       error: "must be a POSIX user name ([a-z_][a-z0-9_-]*, at most 32 characters)",
     }),
     credentialType: z.enum(CREDENTIAL_TYPES, { error: 'must be "password" or "keyPair"' }),
-    secretName: text("a secret name")
-      .regex(SECRET_NAME, {
-        error: "must be 1..192 characters of letters, digits and _/+=.@- and must not start with acs/",
-      })
-      .optional(),
+    secretName: sharedFields.secretName,
     initialValue: text("the credential that works today").min(1, { error: "is required: the credential that works today" }),
     connection: connectionSchema,
-    rotationPeriod: text(ROTATION_PERIOD_FORM)
-      .refine((v) => parseRotationPeriod(v) !== undefined, { error: `must be ${ROTATION_PERIOD_FORM}` })
-      .optional(),
-    rotationTrigger: z.union([z.string(), z.number()], { error: "must be a string or a number" }).optional(),
+    rotationPeriod: sharedFields.rotationPeriod,
+    rotationTrigger: sharedFields.rotationTrigger,
     customValue: text("the value to rotate to").min(1, { error: "must not be empty" }).optional(),
     keyAlgorithm: z.enum(KEY_ALGORITHMS, { error: 'must be "rsa-2048" or "ed25519"' }).default("rsa-2048"),
-    description: text("a string").max(1024, { error: "must be at most 1024 characters" }).default(""),
-    recoveryWindowDays: z
-      .number({ error: `must be an integer ${MIN_RECOVERY_WINDOW_DAYS}..${MAX_RECOVERY_WINDOW_DAYS}` })
-      .int({ error: `must be an integer ${MIN_RECOVERY_WINDOW_DAYS}..${MAX_RECOVERY_WINDOW_DAYS}` })
-      .min(MIN_RECOVERY_WINDOW_DAYS, { error: `must be an integer ${MIN_RECOVERY_WINDOW_DAYS}..${MAX_RECOVERY_WINDOW_DAYS}` })
-      .max(MAX_RECOVERY_WINDOW_DAYS, { error: `must be an integer ${MIN_RECOVERY_WINDOW_DAYS}..${MAX_RECOVERY_WINDOW_DAYS}` })
-      .default(DEFAULT_RECOVERY_WINDOW_DAYS),
-    forceDeleteWithoutRecovery: z.boolean({ error: "must be true or false" }).default(false),
+    description: sharedFields.description,
+    recoveryWindowDays: sharedFields.recoveryWindowDays,
+    forceDeleteWithoutRecovery: sharedFields.forceDeleteWithoutRecovery,
   })
   .strip()
   .superRefine((v, ctx) => {
@@ -208,32 +187,13 @@ export type EcsSecretInputs = z.input<typeof ecsSecretInputsSchema>;
 /** Inputs after validation and defaults. */
 export type EcsSecretSpec = z.output<typeof ecsSecretInputsSchema>;
 
-export interface InputFailure {
-  readonly property: string;
-  readonly reason: string;
-}
-
 export function validateEcsSecretInputs(raw: unknown): { spec?: EcsSecretSpec; failures: InputFailure[] } {
-  const result = ecsSecretInputsSchema.safeParse(stripEngineKeys(raw));
-  if (result.success) return { spec: result.data, failures: [] };
-  return {
-    failures: result.error.issues.map((issue) => ({
-      property: issue.path.length > 0 ? issue.path.join(".") : "(inputs)",
-      reason: issue.message,
-    })),
-  };
+  return validateInputs(ecsSecretInputsSchema, raw);
 }
 
 /** Like validateEcsSecretInputs, for the methods that must not proceed on bad input. */
 export function parseEcsSecretInputs(raw: unknown): EcsSecretSpec {
-  const { spec, failures } = validateEcsSecretInputs(raw);
-  if (spec) return spec;
-  const first = failures[0];
-  throw new ManagedSecretsError(
-    "InvalidInput",
-    failures.map((f) => `${f.property} ${f.reason}`).join("; "),
-    { property: first?.property },
-  );
+  return parseInputs(ecsSecretInputsSchema, raw);
 }
 
 export function defaultEcsSecretName(instanceId: string, managedUser: string): string {
@@ -242,13 +202,6 @@ export function defaultEcsSecretName(instanceId: string, managedUser: string): s
 
 export function secretNameOf(spec: Pick<EcsSecretSpec, "secretName" | "instanceId" | "managedUser">): string {
   return spec.secretName ?? defaultEcsSecretName(spec.instanceId, spec.managedUser);
-}
-
-function stripEngineKeys(raw: unknown): unknown {
-  if (raw === null || typeof raw !== "object") return raw;
-  // The engine adds __provider to every dynamic resource's inputs.
-  const { __provider, ...rest } = raw as Record<string, unknown>;
-  return rest;
 }
 
 function isPrivateKey(text: string): boolean {

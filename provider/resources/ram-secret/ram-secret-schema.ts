@@ -1,13 +1,8 @@
 import { PREVIOUS_KEY_ACTIONS } from "../../targets/ram-access-key/previous-key-action";
 import { z } from "zod";
-import { ManagedSecretsError } from "../../core/errors";
-import { parseRotationPeriod, ROTATION_PERIOD_FORM } from "../../validation/rotation-period";
+import { parseRotationPeriod } from "../../validation/rotation-period";
 import { GRACE_PERIOD_FORM, parseGracePeriod } from "../../validation/grace-period";
-import {
-  DEFAULT_RECOVERY_WINDOW_DAYS,
-  MAX_RECOVERY_WINDOW_DAYS,
-  MIN_RECOVERY_WINDOW_DAYS,
-} from "../../store/secret-store";
+import { parseInputs, sharedFields, text, validateInputs, type InputFailure } from "../resource-schema";
 
 /**
  * The one validated shape of RamSecret inputs. The SDK's arg types, check(),
@@ -18,8 +13,6 @@ import {
  * wrong place.
  */
 
-// The same KMS secret-name rule EcsSecret applies ("acs/" is reserved by KMS).
-const SECRET_NAME = /^(?!acs\/)[A-Za-z0-9_/+=.@-]{1,192}$/;
 // RAM: letters, digits, periods, hyphens and underscores, at most 64.
 const RAM_USER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 // AccessKey ids are letters and digits (today "LTAI" + 20); STS ids ("STS.") are temporary and cannot be managed.
@@ -27,41 +20,30 @@ const ACCESS_KEY_ID = /^[A-Za-z0-9]{16,128}$/;
 // Secrets are base62 today; accept any printable ASCII so a future format is not refused, but nothing that could hide a line break.
 const ACCESS_KEY_SECRET = /^[\x21-\x7e]{16,128}$/;
 
-const text = (what: string) => z.string({ error: `must be ${what}` });
-const windowDays = `must be an integer ${MIN_RECOVERY_WINDOW_DAYS}..${MAX_RECOVERY_WINDOW_DAYS}`;
 
 export const ramSecretInputsSchema = z
   .object({
     userName: text("a RAM user name").regex(RAM_USER_NAME, {
       error: "must be a RAM user name: 1..64 letters, digits, periods, hyphens or underscores",
     }),
-    secretName: text("a secret name")
-      .regex(SECRET_NAME, { error: "must be 1..192 characters of letters, digits and _/+=.@- and must not start with acs/" })
-      .optional(),
+    secretName: sharedFields.secretName,
     initialAccessKeyId: text("the id of an AccessKey the user has today").regex(ACCESS_KEY_ID, {
       error: "must be an AccessKey id: 16..128 letters and digits (e.g. LTAI...)",
     }),
     initialAccessKeySecret: text("the secret of initialAccessKeyId").regex(ACCESS_KEY_SECRET, {
       error: "must be an AccessKey secret: 16..128 printable characters, no spaces",
     }),
-    rotationPeriod: text(ROTATION_PERIOD_FORM)
-      .refine((v) => parseRotationPeriod(v) !== undefined, { error: `must be ${ROTATION_PERIOD_FORM}` })
-      .optional(),
-    rotationTrigger: z.union([z.string(), z.number()], { error: "must be a string or a number" }).optional(),
+    rotationPeriod: sharedFields.rotationPeriod,
+    rotationTrigger: sharedFields.rotationTrigger,
     previousKeyAction: z
       .enum(PREVIOUS_KEY_ACTIONS, { error: 'must be "keep" (stays Active until the next rotation, as KMS does), "deactivate" or "delete"' })
       .default("keep"),
     previousKeyGracePeriod: text(GRACE_PERIOD_FORM)
       .refine((v) => parseGracePeriod(v) !== undefined, { error: `must be ${GRACE_PERIOD_FORM}` })
       .optional(),
-    description: text("a string").max(1024, { error: "must be at most 1024 characters" }).default(""),
-    recoveryWindowDays: z
-      .number({ error: windowDays })
-      .int({ error: windowDays })
-      .min(MIN_RECOVERY_WINDOW_DAYS, { error: windowDays })
-      .max(MAX_RECOVERY_WINDOW_DAYS, { error: windowDays })
-      .default(DEFAULT_RECOVERY_WINDOW_DAYS),
-    forceDeleteWithoutRecovery: z.boolean({ error: "must be true or false" }).default(false),
+    description: sharedFields.description,
+    recoveryWindowDays: sharedFields.recoveryWindowDays,
+    forceDeleteWithoutRecovery: sharedFields.forceDeleteWithoutRecovery,
   })
   .strip()
   .superRefine((spec, ctx) => {
@@ -89,27 +71,13 @@ export type RamSecretInputs = z.input<typeof ramSecretInputsSchema>;
 /** Inputs after validation and defaults. */
 export type RamSecretSpec = z.output<typeof ramSecretInputsSchema>;
 
-export interface InputFailure {
-  readonly property: string;
-  readonly reason: string;
-}
-
 export function validateRamSecretInputs(raw: unknown): { spec?: RamSecretSpec; failures: InputFailure[] } {
-  const result = ramSecretInputsSchema.safeParse(stripEngineKeys(raw));
-  if (result.success) return { spec: result.data, failures: [] };
-  return {
-    failures: result.error.issues.map((issue) => ({
-      property: issue.path.length > 0 ? issue.path.join(".") : "(inputs)",
-      reason: issue.message,
-    })),
-  };
+  return validateInputs(ramSecretInputsSchema, raw);
 }
 
 /** Like validateRamSecretInputs, for the methods that must not proceed on bad input. */
 export function parseRamSecretInputs(raw: unknown): RamSecretSpec {
-  const { spec, failures } = validateRamSecretInputs(raw);
-  if (spec) return spec;
-  throw new ManagedSecretsError("InvalidInput", failures.map((f) => `${f.property} ${f.reason}`).join("; "), { property: failures[0]?.property });
+  return parseInputs(ramSecretInputsSchema, raw);
 }
 
 export function defaultRamSecretName(userName: string): string {
@@ -118,13 +86,6 @@ export function defaultRamSecretName(userName: string): string {
 
 export function ramSecretNameOf(spec: Pick<RamSecretSpec, "secretName" | "userName">): string {
   return spec.secretName ?? defaultRamSecretName(spec.userName);
-}
-
-function stripEngineKeys(raw: unknown): unknown {
-  if (raw === null || typeof raw !== "object") return raw;
-  // The engine adds __provider to every dynamic resource's inputs.
-  const { __provider, ...rest } = raw as Record<string, unknown>;
-  return rest;
 }
 
 /** The grace period in seconds; 0 when absent or "0". */

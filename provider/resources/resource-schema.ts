@@ -1,0 +1,74 @@
+import { z } from "zod";
+import { ManagedSecretsError } from "../core/errors";
+import { parseRotationPeriod, ROTATION_PERIOD_FORM } from "../validation/rotation-period";
+import { SECRET_NAME } from "../store/store-input";
+import {
+  DEFAULT_RECOVERY_WINDOW_DAYS,
+  MAX_RECOVERY_WINDOW_DAYS,
+  MIN_RECOVERY_WINDOW_DAYS,
+} from "../store/secret-store";
+
+/**
+ * The input fields every managed-secret resource has, and how a failed parse
+ * becomes check() failures or an InvalidInput error, so EcsSecret and
+ * RamSecret accept and word these exactly alike.
+ */
+
+export const text = (what: string) => z.string({ error: `must be ${what}` });
+
+/** A name the store takes, less the "acs/" prefix that KMS reserves for the secrets it manages itself. */
+export function isResourceSecretName(name: string): boolean {
+  return SECRET_NAME.test(name) && !name.startsWith("acs/");
+}
+
+const windowDays = `must be an integer ${MIN_RECOVERY_WINDOW_DAYS}..${MAX_RECOVERY_WINDOW_DAYS}`;
+
+/** Each resource places these among its own fields, in the order its failures should be listed. */
+export const sharedFields = {
+  secretName: text("a secret name")
+    .refine(isResourceSecretName, { error: "must be 1..192 characters of letters, digits and _/+=.@- and must not start with acs/" })
+    .optional(),
+  rotationPeriod: text(ROTATION_PERIOD_FORM)
+    .refine((v) => parseRotationPeriod(v) !== undefined, { error: `must be ${ROTATION_PERIOD_FORM}` })
+    .optional(),
+  rotationTrigger: z.union([z.string(), z.number()], { error: "must be a string or a number" }).optional(),
+  description: text("a string").max(1024, { error: "must be at most 1024 characters" }).default(""),
+  recoveryWindowDays: z
+    .number({ error: windowDays })
+    .int({ error: windowDays })
+    .min(MIN_RECOVERY_WINDOW_DAYS, { error: windowDays })
+    .max(MAX_RECOVERY_WINDOW_DAYS, { error: windowDays })
+    .default(DEFAULT_RECOVERY_WINDOW_DAYS),
+  forceDeleteWithoutRecovery: z.boolean({ error: "must be true or false" }).default(false),
+};
+
+export interface InputFailure {
+  readonly property: string;
+  readonly reason: string;
+}
+
+/** check()'s view: every failure, each naming its property and what is allowed. */
+export function validateInputs<S extends z.ZodType>(schema: S, raw: unknown): { spec?: z.output<S>; failures: InputFailure[] } {
+  const result = schema.safeParse(stripEngineKeys(raw));
+  if (result.success) return { spec: result.data, failures: [] };
+  return {
+    failures: result.error.issues.map((issue) => ({
+      property: issue.path.length > 0 ? issue.path.join(".") : "(inputs)",
+      reason: issue.message,
+    })),
+  };
+}
+
+/** Like validateInputs, for the methods that must not proceed on bad input. */
+export function parseInputs<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+  const { spec, failures } = validateInputs(schema, raw);
+  if (spec !== undefined) return spec;
+  throw new ManagedSecretsError("InvalidInput", failures.map((f) => `${f.property} ${f.reason}`).join("; "), { property: failures[0]?.property });
+}
+
+function stripEngineKeys(raw: unknown): unknown {
+  if (raw === null || typeof raw !== "object") return raw;
+  // The engine adds __provider to every dynamic resource's inputs.
+  const { __provider, ...rest } = raw as Record<string, unknown>;
+  return rest;
+}
