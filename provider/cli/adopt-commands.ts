@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { ManagedSecretsError, isManagedSecretsError } from "../core/errors";
 import type { RuntimeContext } from "../context/runtime-context";
+import { DEFAULT_RECOVERY_WINDOW_DAYS, MAX_RECOVERY_WINDOW_DAYS, MIN_RECOVERY_WINDOW_DAYS } from "../store/secret-store";
 import { printRecord, type Output } from "./output";
 
 /**
@@ -91,7 +92,7 @@ function common(command: Command): Command {
     .option("--secret-name <name>", "the secret's name in the store (default as the resource's)")
     .option("--rotation-period <period>", "automatic rotation, e.g. 30d, 12h, 604800s (6h..8760h); absent: off")
     .option("--description <text>", "free text, at most 1024 characters")
-    .option("--recovery-window-days <days>", "7..30, used when the secret is deleted (default 30)", numberOrText)
+    .option("--recovery-window-days <days>", `${MIN_RECOVERY_WINDOW_DAYS}..${MAX_RECOVERY_WINDOW_DAYS}, used when the secret is deleted (default ${DEFAULT_RECOVERY_WINDOW_DAYS})`, numberOrText)
     .addOption(new Option("--json", "print the adopted secret as JSON (never a credential)"));
 }
 

@@ -3,7 +3,14 @@ import { dirname, join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ManagedSecretsError, describeError, isManagedSecretsError, secretNotFound } from "../core/errors";
 import { runtimeContext, type RuntimeContext } from "../context/runtime-context";
-import { VERSION_STAGES, type SecretMeta, type VersionStage } from "../store/secret-store";
+import {
+  DEFAULT_RECOVERY_WINDOW_DAYS,
+  MAX_RECOVERY_WINDOW_DAYS,
+  MIN_RECOVERY_WINDOW_DAYS,
+  VERSION_STAGES,
+  type SecretMeta,
+  type VersionStage,
+} from "../store/secret-store";
 import { rotateSecret } from "../rotation/rotate-secret";
 import { targetFromMetadata } from "../rotation/target-registry";
 import { ecsValueFrom } from "../targets/ecs-ssh/ecs-ssh-target";
@@ -36,6 +43,8 @@ Errors are one line on stderr: managed-secrets: <Code>: <message> (codes: provid
 /** The fields of the KMS value JSON a script may ask get-value for. */
 export const VALUE_FIELDS = ["UserName", "Password", "PublicKey", "PrivateKey", "AccessKeyId", "AccessKeySecret"] as const;
 type ValueField = (typeof VALUE_FIELDS)[number];
+
+const WINDOW_RANGE = `${MIN_RECOVERY_WINDOW_DAYS}..${MAX_RECOVERY_WINDOW_DAYS}`;
 
 export interface CliIo {
   readonly out: Output;
@@ -156,8 +165,10 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command("delete <name>")
-    .description("schedule deletion with a recovery window (default 30 days), or delete at once with --force; the instance or RAM user is never changed")
-    .option("--recovery-window-days <days>", "7..30", parseDays)
+    .description(
+      `schedule deletion with a recovery window (default ${DEFAULT_RECOVERY_WINDOW_DAYS} days), or delete at once with --force; the instance or RAM user is never changed`,
+    )
+    .option("--recovery-window-days <days>", WINDOW_RANGE, parseDays)
     .option("--force", "delete now, without recovery")
     .addOption(json)
     .action(async (name: string, opts: { recoveryWindowDays?: number; force?: boolean; json?: boolean }) => {
@@ -166,7 +177,7 @@ export function buildProgram(io: CliIo): Command {
       }
       const store = ctx().store;
       if (!(await store.describeSecret(name))) throw secretNotFound(name);
-      const result = await store.deleteSecret(name, opts.force ? { force: true } : { recoveryWindowDays: opts.recoveryWindowDays ?? 30 });
+      const result = await store.deleteSecret(name, opts.force ? { force: true } : { recoveryWindowDays: opts.recoveryWindowDays ?? DEFAULT_RECOVERY_WINDOW_DAYS });
       const record = { name, deleted: opts.force === true, plannedDeleteAt: result.plannedDeleteAt ?? null };
       if (opts.json) io.out.write(`${JSON.stringify(record, null, 2)}\n`);
       else io.out.write(opts.force ? `deleted ${name}\n` : `${name} will be deleted at ${result.plannedDeleteAt}; restore it before then with: managed-secrets restore ${name}\n`);
@@ -265,7 +276,7 @@ function targetText(m: Readonly<Record<string, string>>): string {
 
 function parseDays(text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 7 || n > 30) throw new InvalidArgumentError("must be an integer 7..30");
+  if (!Number.isInteger(n) || n < MIN_RECOVERY_WINDOW_DAYS || n > MAX_RECOVERY_WINDOW_DAYS) throw new InvalidArgumentError(`must be an integer ${WINDOW_RANGE}`);
   return n;
 }
 

@@ -1,6 +1,6 @@
 import { ManagedSecretsError, secretNotFound } from "../core/errors";
 import type { RuntimeContext } from "../context/runtime-context";
-import type { SecretMeta } from "../store/secret-store";
+import { DEFAULT_RECOVERY_WINDOW_DAYS, type SecretMeta } from "../store/secret-store";
 
 /**
  * The parts of a managed-secret resource's lifecycle that do not depend on
@@ -66,7 +66,7 @@ export async function removeSecret(id: string, props: DeletionSettings, ctx: Run
   const meta = await ctx.store.describeSecret(id);
   // Deleting a secret that is already gone or already scheduled is done.
   if (!meta || (meta.plannedDeleteAt && !props.forceDeleteWithoutRecovery)) return;
-  await ctx.store.deleteSecret(id, props.forceDeleteWithoutRecovery ? { force: true } : { recoveryWindowDays: props.recoveryWindowDays ?? 30 });
+  await ctx.store.deleteSecret(id, props.forceDeleteWithoutRecovery ? { force: true } : { recoveryWindowDays: props.recoveryWindowDays ?? DEFAULT_RECOVERY_WINDOW_DAYS });
 }
 
 /** Metadata for a new secret: a null in a patch means "remove", which a new secret has nothing to remove. */
