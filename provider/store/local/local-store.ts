@@ -7,7 +7,6 @@ import { removeLeftoverTempFiles } from "./atomic-write";
 import { withFileLock, type FileLockOptions, type HeldLock } from "./file-lock";
 import {
   MAX_VERSIONS,
-  VERSION_STAGES,
   type CreateSecretInput,
   type DeleteOptions,
   type PutValueInput,
@@ -16,8 +15,9 @@ import {
   type SecretVersion,
   type UpdateStageInput,
   type VersionSelector,
-  type VersionStage,
 } from "../secret-store";
+import { STAGE_RULES, attachStages, checkStageMove, holderOf, planStageMove, type StageChange } from "../stage-moves";
+import { versionNotFound } from "../store-errors";
 import {
   addTombstone,
   forgetTombstone,
@@ -215,7 +215,7 @@ export class LocalSecretStore implements SecretStore {
       }
     } else {
       const stage = selector.stage ?? "ACSCurrent";
-      version = stageHolder(secret, stage);
+      version = holderOf(secret.versions, stage);
       if (version === undefined) throw versionNotFound(name, `secret "${name}" has no version with stage ${stage}`);
     }
     return { versionId: version.versionId, stages: [...version.stages], createdAt: version.createdAt, value: version.value };
@@ -240,7 +240,7 @@ export class LocalSecretStore implements SecretStore {
       const at = now.toISOString();
       const version: StoredVersion = { versionId: input.versionId, value: input.value, stages: [], createdAt: at };
       secret.versions.push(version);
-      for (const stage of new Set(input.stages)) attachStage(secret, stage, version);
+      applyStageChanges(secret, attachStages(secret.versions, version.versionId, new Set(input.stages), STAGE_RULES.local));
       pruneUnstagedVersions(secret);
       secret.updatedAt = at;
     });
@@ -248,41 +248,12 @@ export class LocalSecretStore implements SecretStore {
 
   async updateVersionStage(name: string, input: UpdateStageInput): Promise<void> {
     checkSecretName(name);
-    checkStage(input.stage);
-    const { stage, moveToVersionId: moveTo, removeFromVersionId: removeFrom } = input;
-    if (moveTo !== undefined) checkVersionId(moveTo, "moveToVersionId");
-    if (removeFrom !== undefined) checkVersionId(removeFrom, "removeFromVersionId");
-    if (moveTo === undefined && removeFrom === undefined) {
-      throw invalid("moveToVersionId", "give moveToVersionId, removeFromVersionId, or both", name);
-    }
-    if (moveTo === undefined && (stage === "ACSCurrent" || stage === "ACSPrevious")) {
-      // KMS keeps its system stages on some version at all times; losing ACSCurrent would lock readers out.
-      throw invalid("moveToVersionId", `${stage} cannot be removed, only moved to another version: give moveToVersionId`, name);
-    }
+    checkStageMove(name, input);
     await this.#mutate(name, (doc, { now }) => {
       const secret = requireLive(doc, name, now);
-      const holder = stageHolder(secret, stage);
-      if (removeFrom !== undefined) {
-        const from = findVersion(secret, removeFrom);
-        if (holder !== from) {
-          const where = holder === undefined ? "is not attached to any version" : `is on version "${holder.versionId}"`;
-          throw invalid("removeFromVersionId", `stage ${stage} of secret "${name}" ${where}, not on "${removeFrom}"`, name);
-        }
-      }
-      let target: StoredVersion | undefined;
-      if (moveTo !== undefined) {
-        target = findVersion(secret, moveTo);
-        if (holder !== undefined && holder !== target && removeFrom === undefined) {
-          throw invalid(
-            "removeFromVersionId",
-            `stage ${stage} of secret "${name}" is on version "${holder.versionId}"; give removeFromVersionId "${holder.versionId}" to move it`,
-            name,
-          );
-        }
-      }
-      if (holder === target) return;
-      if (holder !== undefined) holder.stages = holder.stages.filter((s) => s !== stage);
-      if (target !== undefined) attachStage(secret, stage, target);
+      const changes = planStageMove(name, secret.versions, input, STAGE_RULES.local);
+      if (changes.length === 0) return;
+      applyStageChanges(secret, changes);
       secret.updatedAt = now.toISOString();
     });
   }
@@ -519,17 +490,10 @@ function findVersion(secret: StoredSecret, versionId: string): StoredVersion {
   return version;
 }
 
-function stageHolder(secret: StoredSecret, stage: VersionStage): StoredVersion | undefined {
-  return secret.versions.find((v) => v.stages.includes(stage));
-}
-
-/** A stage is on at most one version: attaching it detaches it everywhere else. */
-function attachStage(secret: StoredSecret, stage: VersionStage, version: StoredVersion): void {
-  for (const v of secret.versions) {
-    if (v !== version && v.stages.includes(stage)) v.stages = v.stages.filter((s) => s !== stage);
-  }
-  if (!version.stages.includes(stage)) {
-    version.stages = VERSION_STAGES.filter((s) => s === stage || version.stages.includes(s));
+function applyStageChanges(secret: StoredSecret, changes: readonly StageChange[]): void {
+  for (const change of changes) {
+    const version = secret.versions.find((v) => v.versionId === change.versionId);
+    if (version !== undefined) version.stages = [...change.stages];
   }
 }
 
@@ -544,10 +508,6 @@ function pruneUnstagedVersions(secret: StoredSecret): void {
     }
     return true;
   });
-}
-
-function versionNotFound(name: string, message: string): ManagedSecretsError {
-  return new ManagedSecretsError("VersionNotFound", message, { secretName: name });
 }
 
 function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
