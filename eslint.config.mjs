@@ -16,4 +16,14 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
+  {
+    // The test kit serves tests, bench and examples alike, so it may not reach into any of them.
+    files: ["testkit/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: ["**/tests/**", "**/bench/**", "**/examples/**"] }] },
+  },
+  {
+    // Bench and examples share the test kit with tests, never the tests themselves.
+    files: ["bench/**/*.ts", "examples/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: ["**/tests/**"] }] },
+  },
 );

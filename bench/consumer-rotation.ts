@@ -35,10 +35,10 @@ import { rotateSecret } from "../provider/rotation/rotate-secret";
 import { targetFromMetadata } from "../provider/rotation/target-registry";
 import { runOnce } from "../provider/runner/run-once";
 import type { RuntimeContext } from "../provider/context/runtime-context";
-import { testClock, type TestClock } from "../tests/support/test-clock";
-import { startSshHost, hostTarget } from "../tests/support/ssh-host";
-import { startKmsEmulatorStore, type KmsEmulatorStore } from "../tests/store/kms-emulator-store";
-import { close, connect } from "./floor";
+import { createRunningTestClock, type TestClock } from "../testkit/clock/test-clock";
+import { startSshHost, hostTarget } from "../testkit/sshd/ssh-host";
+import { startKmsEmulatorStore, type KmsEmulatorStore } from "../testkit/store/kms-emulator-store";
+import { close, connect } from "../testkit/ssh-client/bare-ssh2-floor";
 
 const ROTATIONS = Number(process.env.BENCH_CONSUMER_ROTATIONS ?? 10);
 /** Time between rotations, so apps run on each new value for a while. */
@@ -217,9 +217,9 @@ async function benchEcsPassword(kms: KmsEmulatorStore): Promise<void> {
 
 export async function runConsumerRotationBench(): Promise<void> {
   // The grace rows move this clock; the rows before them never do, so for them it is the wall clock.
-  const clock = testClock();
-  const kms = await startKmsEmulatorStore({ clock: clock.now });
-  const ctx: RuntimeContext = { store: kms.store, clock: clock.now, owner: "bench", cloud: () => kms.cloud };
+  const clock = createRunningTestClock();
+  const kms = await startKmsEmulatorStore({ clock });
+  const ctx: RuntimeContext = { store: kms.store, clock, owner: "bench", cloud: () => kms.cloud };
   try {
     console.log(`\napps using a credential through ${ROTATIONS} rotations (${PAUSE_MS} ms apart); failed = calls whose last attempt was refused`);
     console.log(`${"secret".padEnd(26)} ${"app re-reads".padEnd(17)} ${"calls".padStart(6)} ${"failed".padStart(7)} ${"reads".padStart(6)}  refusals`);

@@ -20,9 +20,9 @@ import { join } from "node:path";
 import * as ecs from "../provider/resources/ecs-secret/ecs-secret-handler";
 import { LocalSecretStore } from "../provider/store/local/local-store";
 import type { RuntimeContext } from "../provider/context/runtime-context";
-import { createPulumiProject, packPackage, type PulumiProject } from "../tests/support/pulumi-cli";
-import { tryLogin } from "../tests/support/ssh-client";
-import { startSshHost, type StartedSshHost } from "../tests/support/ssh-host";
+import { createPulumiProject, packPackage, type PulumiProject } from "../testkit/pulumi/pulumi-cli";
+import { tryLogin } from "../testkit/ssh-client/ssh-client";
+import { startSshHost, type StartedSshHost } from "../testkit/sshd/ssh-host";
 
 const HOSTS = 4;
 const SIZES = [1, 20] as const;

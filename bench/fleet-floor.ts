@@ -17,7 +17,7 @@
  */
 import { randomInt } from "node:crypto";
 import type { Client } from "ssh2";
-import { close, connect } from "./floor";
+import { close, connect } from "../testkit/ssh-client/bare-ssh2-floor";
 
 export interface FleetFloorTarget {
   readonly host: string;

@@ -36,9 +36,9 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir, cpus } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../tests/support/ssh-host";
-import { tryLogin } from "../tests/support/ssh-client";
-import { testClock } from "../tests/support/test-clock";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../testkit/sshd/ssh-host";
+import { tryLogin } from "../testkit/ssh-client/ssh-client";
+import { createRunningTestClock, type TestClock } from "../testkit/clock/test-clock";
 import { LocalSecretStore } from "../provider/store/local/local-store";
 import type { SecretStore } from "../provider/store/secret-store";
 import * as ecs from "../provider/resources/ecs-secret/ecs-secret-handler";
@@ -291,7 +291,7 @@ type ProductMode = "schedule" | "rotate-now";
 async function runProduct(
   store: LocalSecretStore,
   ctx: RuntimeContext,
-  clock: ReturnType<typeof testClock>,
+  clock: TestClock,
   hosts: readonly StartedSshHost[],
   users: FleetUser[],
   concurrency: number,
@@ -304,9 +304,9 @@ async function runProduct(
   const targetFor = (meta: Parameters<typeof targetFromMetadata>[0]): RotationTarget => timedProxy(targetFromMetadata(meta, { ...ctx, store: store$ }), "target.", ops);
   const rotateNow =
     mode === "rotate-now"
-      ? { judge: () => ({ due: true, reason: "rotate now", dueAt: clock.now().toISOString() }), gate: gateFrom({}) }
+      ? { judge: () => ({ due: true, reason: "rotate now", dueAt: clock().toISOString() }), gate: gateFrom({}) }
       : {};
-  const m = await measured(hosts, () => runOnce({ store: store$, clock: clock.now, owner: "fleet-bench", targetFor, concurrency, ...rotateNow }));
+  const m = await measured(hosts, () => runOnce({ store: store$, clock, owner: "fleet-bench", targetFor, concurrency, ...rotateNow }));
   const report = m.value;
   const counts = countOutcomes(report);
   if (counts.rotated !== users.length) {
@@ -557,12 +557,12 @@ export async function runFleetBench(config: FleetConfig = fleetConfigFromEnv()):
     console.log(`started ${hosts.length} hosts with ${config.secrets} users in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     // Declare every password as a managed ECS secret, as `pulumi up` would (create() probes each login).
-    const clock = testClock();
+    const clock = createRunningTestClock();
     const passphrase = randomBytes(18).toString("base64");
-    const store = new LocalSecretStore({ path: join(dir, "store.enc"), passphrase, clock: clock.now });
+    const store = new LocalSecretStore({ path: join(dir, "store.enc"), passphrase, clock });
     const ctx: RuntimeContext = {
       store,
-      clock: clock.now,
+      clock,
       owner: "fleet-bench-declare",
       cloud: () => {
         throw new Error("the fleet bench uses no cloud API");
@@ -635,7 +635,7 @@ export async function runFleetBench(config: FleetConfig = fleetConfigFromEnv()):
     if (config.profile !== "never") {
       const components = await storeComponents(store.path, passphrase, dir);
       const oneHost = users[0]!.secretName.slice(0, users[0]!.secretName.lastIndexOf("/") + 1);
-      const ceiling = await storeCeiling(store.path, passphrase, dir, clock.now, 7 * HOUR_MS + MAX_JITTER_MS, oneHost, config.concurrency);
+      const ceiling = await storeCeiling(store.path, passphrase, dir, clock, 7 * HOUR_MS + MAX_JITTER_MS, oneHost, config.concurrency);
       const micro = await storeMicroProfile(store, users[0]!.secretName);
       printProfile(config, { profile: product.profile, product: product.result, floor, floorPty, sshOnly, micro, components, ceiling });
     }

@@ -5,7 +5,7 @@
  *
  *   nothing due   KMS calls (the bound is ceil(N / page size) + 2) and time;
  *   1% due        the same pass rotating 1% of the fleet with fake targets
- *                 (tests/support/fake-target.ts: no SSH, so the rotations'
+ *                 (testkit/rotation/fake-target.ts: no SSH, so the rotations'
  *                 time is their KMS work alone, the strictest comparison):
  *                 the pass's own overhead (listing, judging, everything
  *                 outside the rotations) beside the rotations' time;
@@ -25,7 +25,7 @@ import { KMS_PAGE_SIZE, KmsSecretStore } from "../provider/store/kms/kms-store";
 import { META } from "../provider/schedule/rotation-metadata";
 import { countOutcomes, runOnce, type RunReport } from "../provider/runner/run-once";
 import { mapWithConcurrency } from "../provider/runner/worker-pool";
-import { FakeTarget } from "../tests/support/fake-target";
+import { FakeTarget } from "../testkit/rotation/fake-target";
 
 const SECRETS = Number(process.env.BENCH_SCALE_SECRETS ?? 10_000);
 const DUE_PERCENT = Number(process.env.BENCH_SCALE_DUE_PERCENT ?? 1);

@@ -31,9 +31,9 @@ import { countOutcomes, runOnce, DEFAULT_CONCURRENCY } from "../provider/runner/
 import { MAX_JITTER_MS } from "../provider/schedule/due";
 import { mapWithConcurrency } from "../provider/runner/worker-pool";
 import type { RuntimeContext } from "../provider/context/runtime-context";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../tests/support/ssh-host";
-import { tryLogin } from "../tests/support/ssh-client";
-import { testClock } from "../tests/support/test-clock";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../testkit/sshd/ssh-host";
+import { tryLogin } from "../testkit/ssh-client/ssh-client";
+import { createRunningTestClock, type TestClock } from "../testkit/clock/test-clock";
 
 const SECRETS = Number(process.env.BENCH_SCALE_SECRETS ?? 10_000);
 const DUE = Number(process.env.BENCH_SCALE_DUE ?? 100);
@@ -78,17 +78,17 @@ async function fill(store: SecretStore, now: number): Promise<void> {
   });
 }
 
-async function measure(label: string, store: () => SecretStore, clock: ReturnType<typeof testClock>, started: Started): Promise<void> {
+async function measure(label: string, store: () => SecretStore, clock: TestClock, started: Started): Promise<void> {
   const ctx: RuntimeContext = {
     store: store(),
-    clock: clock.now,
+    clock,
     owner: "scale-overhead-bench",
     cloud: () => {
       throw new Error("this bench's ECS secrets go over SSH, not a cloud API");
     },
   };
   const seededAt = performance.now();
-  await fill(ctx.store, clock.now().getTime());
+  await fill(ctx.store, clock().getTime());
   const ids = await mapWithConcurrency(started.users, DEFAULT_CONCURRENCY, async (u) => {
     const h = started.hosts[u.host]!;
     const { id } = await ecs.create(
@@ -112,7 +112,7 @@ async function measure(label: string, store: () => SecretStore, clock: ReturnTyp
   const t0 = performance.now();
   const report = await runOnce({
     store: store(),
-    clock: clock.now,
+    clock,
     owner: "scale-overhead-bench",
     targetFor: (meta) => targetFromMetadata(meta, ctx),
     onDue: () => void (dueAt = performance.now()),
@@ -145,15 +145,15 @@ export async function runScaleOverheadBench(): Promise<void> {
   const started = await startHosts();
   const dir = await mkdtemp(join(tmpdir(), "ms-scale-overhead-"));
   try {
-    const localClock = testClock();
+    const localClock = createRunningTestClock();
     const path = join(dir, "store.enc");
     const passphrase = randomBytes(18).toString("base64");
-    await measure("local store", () => new LocalSecretStore({ path, passphrase, clock: localClock.now }), localClock, started);
+    await measure("local store", () => new LocalSecretStore({ path, passphrase, clock: localClock }), localClock, started);
 
-    const kmsClock = testClock();
-    await using emu = await startEmulator({ clock: kmsClock.now });
+    const kmsClock = createRunningTestClock();
+    await using emu = await startEmulator({ clock: kmsClock });
     const cloud: CloudSettings = { regionId: emu.regionId, endpoint: emu.endpoint, protocol: "http", accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret };
-    await measure("kms store (emulator)", () => new KmsSecretStore({ client: createKmsClient(openApiConfig(cloud, "kms.invalid")), clock: kmsClock.now }), kmsClock, started);
+    await measure("kms store (emulator)", () => new KmsSecretStore({ client: createKmsClient(openApiConfig(cloud, "kms.invalid")), clock: kmsClock }), kmsClock, started);
   } finally {
     await Promise.all(started.hosts.map((h) => h.stop()));
     await rm(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
  * nothing to set up but root.
  *
  *  1. starts a sandbox: the Alibaba Cloud API emulator, two real sshd "ECS
- *     instances" and a RAM user with an AccessKey (examples/support/sandbox.ts);
+ *     instances" and a RAM user with an AccessKey (testkit/sandbox/sandbox.ts);
  *  2. declares the instances' root passwords, a root key pair and the RAM
  *     user's AccessKey as managed secrets through the real provider objects in
  *     @pulumi/pulumi's dynamic-provider host, as `pulumi up` would;
@@ -25,8 +25,8 @@ import type { RuntimeContext } from "../provider/context/runtime-context";
 import type { RunReport } from "../provider/runner/run-once";
 import type { SecretStore } from "../provider/store/secret-store";
 import { printTable } from "../provider/cli/output";
-import { sandboxPrerequisiteProblem, sandboxProviderConfig, startSandbox, stopOnSignals, type Sandbox, type SandboxInstance } from "./support/sandbox";
-import { startSourceProviderHost, type Props, type ResourceKind, type SourceProviderHost } from "./support/provider-host";
+import { sandboxPrerequisiteProblem, sandboxProviderConfig, startSandbox, stopOnSignals, type Sandbox, type SandboxInstance } from "../testkit/sandbox/sandbox";
+import { startSourceProviderHost, type Props, type ResourceKind, type SourceProviderHost } from "../testkit/provider-host/source-provider-host";
 
 const DAY_MS = 86_400_000;
 const STACK = "demo";
@@ -223,7 +223,7 @@ function credentialOf(d: Declared, props: Props): Credential {
 /** A fresh SSH login (host key pinned), or a call signed with the pair (STS GetCallerIdentity). */
 async function works(sandbox: Sandbox, d: Declared, credential: Credential): Promise<{ ok: boolean; detail: string }> {
   if ("accessKeyId" in credential) {
-    const { stsClient } = require("../tests/emulator/emulator-helpers") as typeof import("../tests/emulator/emulator-helpers");
+    const { stsClient } = require("../testkit/emulator/sdk-clients") as typeof import("../testkit/emulator/sdk-clients");
     for (let attempt = 1; ; attempt++) {
       try {
         const body = (await stsClient(sandbox.emulator, credential).getCallerIdentity()).body;
@@ -236,7 +236,7 @@ async function works(sandbox: Sandbox, d: Declared, credential: Credential): Pro
       }
     }
   }
-  const { tryLogin } = require("../tests/support/ssh-client") as typeof import("../tests/support/ssh-client");
+  const { tryLogin } = require("../testkit/ssh-client/ssh-client") as typeof import("../testkit/ssh-client/ssh-client");
   const ok = await tryLogin({ ...d.instance!.connection, username: "root", ...credential });
   return { ok, detail: `ssh root@${d.instance!.name}` };
 }

@@ -18,7 +18,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { describeError } from "../provider/core/errors";
-import { sandboxCliEnv, sandboxPrerequisiteProblem, sandboxStackConfig, startSandbox, stopOnSignals, type Sandbox } from "./support/sandbox";
+import { sandboxCliEnv, sandboxPrerequisiteProblem, sandboxStackConfig, startSandbox, stopOnSignals, type Sandbox } from "../testkit/sandbox/sandbox";
 
 /** What the sandbox wrote for the user, all inside sandbox.dir. */
 export interface SandboxFiles {

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
 import { pairOf, signsAs, userWithKey } from "../ram/ram-fixtures";
 import { useRamCli } from "./ram-cli";
 
@@ -25,7 +25,7 @@ describe("managed-secrets adopt", function () {
     assert.ok(!r.out.includes(key.accessKeySecret) && !r.err.includes(key.accessKeySecret));
     assert.deepEqual(pairOf((await h.t.store.getValue(`ram/${userName}`)).value), key);
 
-    const at = new Date(h.t.clock.now().getTime() + 8 * 86_400_000).toISOString();
+    const at = new Date(h.t.clock().getTime() + 8 * 86_400_000).toISOString();
     const run = await cli(["run", "--at", at, "--json"]);
     assert.equal(run.code, 0, run.err);
     const rotated = pairOf((await h.t.store.getValue(`ram/${userName}`)).value);

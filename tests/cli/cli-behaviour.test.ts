@@ -97,7 +97,7 @@ describe("managed-secrets CLI behaviour", function () {
 
   it("run --at T replayed is a no-op: the next rotation counts from T", async () => {
     const id = await ramSecret({ rotationPeriod: "7d" });
-    const at = new Date(h.t.clock.now().getTime() + 8 * 86_400_000).toISOString();
+    const at = new Date(h.t.clock().getTime() + 8 * 86_400_000).toISOString();
     const first = await cli(["run", "--at", at, "--json"]);
     assert.equal(first.code, 0, first.err);
     assert.deepEqual((JSON.parse(first.out) as { outcomes: Array<{ status: string }> }).outcomes.map((o) => o.status), ["rotated"]);

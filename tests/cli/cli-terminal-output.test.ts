@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
 import { Terminal } from "@xterm/headless";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
-import { createTestStore, type TestStore } from "../support/test-store";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
+import { createTestStore, type TestStore } from "../../testkit/store/test-store";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { MAX_JITTER_MS } from "../../provider/schedule/due";
 import { ecsInputs } from "../ecs/ecs-fixtures";
@@ -113,7 +113,7 @@ describe("managed-secrets run: log lines and the progress bar (a real pseudo-ter
     // dave's password changes behind the store's back: his rotation fails on every run, a warn line each time.
     await host.exec("chpasswd", { stdin: "dave:Changed-Out-Of-Band-7\n" });
     credentials = [...Object.values(host.users).filter((p): p is string => p !== null), "Changed-Out-Of-Band-7", t.passphrase];
-    at = t.clock.now().getTime();
+    at = t.clock().getTime();
   });
   after(async () => {
     await t?.[Symbol.asyncDispose]();

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type BrowserContext } from "playwright-core";
-import { createTestStore, type TestStore } from "../support/test-store";
+import { createTestStore, type TestStore } from "../../testkit/store/test-store";
 import { runCli } from "../../provider/cli/program";
 import type { ReportData } from "../../provider/report/report-data";
 
@@ -28,7 +28,7 @@ describe("managed-secrets report: HTML (headless Chromium), Markdown and JSON", 
     const schedule = (last: Date) => ({ lastRotatedAt: last.toISOString(), nextRotationAt: new Date(last.getTime() + 30 * DAY_MS).toISOString() });
     const value = (user: string, password: string) => JSON.stringify({ UserName: user, Password: password });
 
-    const start = t.clock.now();
+    const start = t.clock();
     await s.createSecret({ name: "app/web-root", description: "", metadata: { ...ecs("i-web1", "root"), ...schedule(start) }, versionId: "v1", value: value("root", "Web-Root-Pass-1") });
     await s.createSecret({ name: "app/cache", description: "", metadata: { ...ecs("i-web1", "cache"), ...schedule(start) }, versionId: "v1", value: value("cache", "Cache-Pass-1") });
     await s.createSecret({ name: "app/db-admin", description: "", metadata: { ...ecs("i-db1", "admin"), ...schedule(start) }, versionId: "v1", value: value("admin", "Db-Admin-Pass-1") });
@@ -37,7 +37,7 @@ describe("managed-secrets report: HTML (headless Chromium), Markdown and JSON", 
 
     // Twenty days on: web-root and the RAM key rotated; db-admin's rotation failed.
     t.clock.advance(20 * DAY_MS);
-    const later = t.clock.now();
+    const later = t.clock();
     await s.putValue("app/web-root", { versionId: "v2", value: value("root", "Web-Root-Pass-2"), stages: ["ACSCurrent"] });
     await s.updateSecret("app/web-root", { metadata: schedule(later) });
     await s.putValue("ci/deployer", { versionId: "v2", value: JSON.stringify({ AccessKeyId: "LTAI5tExampleKeyId02", AccessKeySecret: "Ram-Secret-Value-000000000002" }), stages: ["ACSCurrent"] });

@@ -11,7 +11,7 @@ import { rotateSecret } from "../../provider/rotation/rotate-secret";
 import type { RotationTarget } from "../../provider/rotation/rotation-target";
 import { targetFromMetadata } from "../../provider/rotation/target-registry";
 import type { RuntimeContext } from "../../provider/context/runtime-context";
-import { startKmsEmulatorStore, type KmsEmulatorStore } from "../store/kms-emulator-store";
+import { startKmsEmulatorStore, type KmsEmulatorStore } from "../../testkit/store/kms-emulator-store";
 import {
   ConsumerProcess,
   ConsumerUnavailable,

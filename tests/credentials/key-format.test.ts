@@ -4,8 +4,8 @@ import { utils } from "ssh2";
 import { generateKeyPair, PUBLIC_KEY_COMMENT } from "../../provider/credentials/generate-key-pair";
 import { EcsSshTarget } from "../../provider/targets/ecs-ssh/ecs-ssh-target";
 import { decodeEcsValue } from "../../provider/targets/ecs-host/ecs-value";
-import { tryLogin } from "../support/ssh-client";
-import { hostTarget, requireRootForHosts, startSshHost, type StartedSshHost } from "../support/ssh-host";
+import { tryLogin } from "../../testkit/ssh-client/ssh-client";
+import { hostTarget, requireRootForHosts, startSshHost, type StartedSshHost } from "../../testkit/sshd/ssh-host";
 
 /**
  * Stored ECS private keys in the format KMS documents (issue 12 #17): RSA as

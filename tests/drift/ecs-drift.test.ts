@@ -1,12 +1,12 @@
 import { strict as assert } from "node:assert";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
-import { createTestStore, type TestStore } from "../support/test-store";
-import { DAY_MS } from "../support/test-clock";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
+import { createTestStore, type TestStore } from "../../testkit/store/test-store";
+import { DAY_MS } from "../../testkit/clock/test-clock";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { runOnce } from "../../provider/runner/run-once";
 import { MAX_JITTER_MS } from "../../provider/schedule/due";
 import { targetFromMetadata } from "../../provider/rotation/target-registry";
-import { tryLogin } from "../support/ssh-client";
+import { tryLogin } from "../../testkit/ssh-client/ssh-client";
 import { ecsInputs } from "../ecs/ecs-fixtures";
 import { startFlakyProxy } from "../support/flaky-proxy";
 
@@ -49,7 +49,7 @@ describe("Drift: refresh (read) then diff, for EcsSecret (real sshd)", function 
     assert.equal(healthy.diff?.changes, false);
 
     t.clock.advance(7 * DAY_MS + MAX_JITTER_MS);
-    const run = await runOnce({ store: t.store, clock: t.clock.now, owner: "runner", targetFor: (m) => targetFromMetadata(m, t.context()) });
+    const run = await runOnce({ store: t.store, clock: t.clock, owner: "runner", targetFor: (m) => targetFromMetadata(m, t.context()) });
     assert.equal(run.outcomes[0]!.status, "rotated");
     const rotated = await refresh(id, outs, inputs);
     assert.equal(rotated.read.props?.versionId, "v2");

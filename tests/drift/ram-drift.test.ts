@@ -1,12 +1,12 @@
 import { strict as assert } from "node:assert";
 import * as $Ram from "@alicloud/ram20150501";
-import { createTestStore, type TestStore } from "../support/test-store";
-import { DAY_MS } from "../support/test-clock";
+import { createTestStore, type TestStore } from "../../testkit/store/test-store";
+import { DAY_MS } from "../../testkit/clock/test-clock";
 import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { runOnce } from "../../provider/runner/run-once";
 import { MAX_JITTER_MS } from "../../provider/schedule/due";
 import { targetFromMetadata } from "../../provider/rotation/target-registry";
-import { ramClient } from "../emulator/emulator-helpers";
+import { ramClient } from "../../testkit/emulator/sdk-clients";
 import { startRamEmulator, ramContext, userWithKey, ramInputs, pairOf, signsAs, arnOf, type RamEmulator } from "../ram/ram-fixtures";
 
 /** The refresh-then-diff pair of `pulumi preview --refresh --expect-no-changes`, for RamSecret, against the emulator. */
@@ -16,7 +16,7 @@ describe("Drift: refresh (read) then diff, for RamSecret (emulator)", function (
 
   beforeEach(async () => {
     t = await createTestStore();
-    cloud = await startRamEmulator(t.clock.now);
+    cloud = await startRamEmulator(t.clock);
   });
   afterEach(async () => {
     await cloud.stop();
@@ -37,7 +37,7 @@ describe("Drift: refresh (read) then diff, for RamSecret (emulator)", function (
 
     t.clock.advance(7 * DAY_MS + MAX_JITTER_MS);
     const ctx = ramContext(t, cloud);
-    const run = await runOnce({ store: t.store, clock: t.clock.now, owner: "runner", targetFor: (m) => targetFromMetadata(m, ctx) });
+    const run = await runOnce({ store: t.store, clock: t.clock, owner: "runner", targetFor: (m) => targetFromMetadata(m, ctx) });
     assert.equal(run.outcomes[0]!.status, "rotated");
     const rotated = await refresh(id, outs, inputs);
     assert.notEqual(rotated.props.accessKeyId, key.accessKeyId);

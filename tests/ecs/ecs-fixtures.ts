@@ -1,5 +1,5 @@
-import type { StartedSshHost } from "../support/ssh-host";
-import { tryLogin } from "../support/ssh-client";
+import type { StartedSshHost } from "../../testkit/sshd/ssh-host";
+import { tryLogin } from "../../testkit/ssh-client/ssh-client";
 
 /** EcsSecret inputs for a test host, as a Pulumi program would pass them. */
 export function ecsInputs(host: StartedSshHost, overrides: Record<string, unknown> = {}): Record<string, unknown> {

@@ -1,9 +1,9 @@
 import { strict as assert } from "node:assert";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
-import { reconfigureSshd } from "../support/sshd-reconfigure";
-import { findFreePort, randomLoopbackAddress } from "../support/loopback";
-import { generateClientKeyPair } from "../support/client-keys";
-import { BACKENDS, createTestStore, type TestStore } from "../support/test-store";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
+import { reconfigureSshd } from "../../testkit/sshd/sshd-reconfigure";
+import { findFreePort, randomLoopbackAddress } from "../../testkit/sshd/loopback";
+import { generateClientKeyPair } from "../../testkit/ssh-client/client-keys";
+import { BACKENDS, createTestStore, type TestStore } from "../../testkit/store/test-store";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { ManagedSecretsError } from "../../provider/core/errors";
 import { targetFromMetadata } from "../../provider/rotation/target-registry";
@@ -154,14 +154,14 @@ describe("EcsSecret through a bastion (two real sshd)", function () {
 
         store.clock.advance(2 * 86400_000);
         delete process.env[BASTIONS_ENV];
-        const refused = await runOnce({ store: store.store, clock: store.clock.now, owner: "r1", targetFor: (m) => targetFromMetadata(m, store.context()), retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1, sleep: async () => {} } });
+        const refused = await runOnce({ store: store.store, clock: store.clock, owner: "r1", targetFor: (m) => targetFromMetadata(m, store.context()), retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1, sleep: async () => {} } });
         assert.deepEqual(refused.outcomes.map((o) => o.status), ["failed"]);
         assert.match(JSON.stringify(refused.outcomes), new RegExp(BASTIONS_ENV));
         assert.equal((await store.store.getValue(id)).versionId, "v1");
 
         process.env[BASTIONS_ENV] = JSON.stringify({ [`jump@${bastion.host}:${bastion.port}`]: { password: jumpPassword } });
         const before = forwardCount();
-        const report = await runOnce({ store: store.store, clock: store.clock.now, owner: "r1", targetFor: (m) => targetFromMetadata(m, store.context()) });
+        const report = await runOnce({ store: store.store, clock: store.clock, owner: "r1", targetFor: (m) => targetFromMetadata(m, store.context()) });
         assert.deepEqual(report.outcomes.map((o) => o.status), ["rotated"], JSON.stringify(report.outcomes));
         assert.ok(forwardCount() - before >= 2);
         const now = JSON.parse((await store.store.getValue(id)).value).Password as string;

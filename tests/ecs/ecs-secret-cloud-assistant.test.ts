@@ -1,9 +1,9 @@
 import { strict as assert } from "node:assert";
 import * as $Ecs from "@alicloud/ecs20140526";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
-import { BACKENDS, createTestStore, type TestStore } from "../support/test-store";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
+import { BACKENDS, createTestStore, type TestStore } from "../../testkit/store/test-store";
 import { startRamEmulator, type RamEmulator } from "../ram/ram-fixtures";
-import { ecsClient } from "../emulator/emulator-helpers";
+import { ecsClient } from "../../testkit/emulator/sdk-clients";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import type { ManagedSecretsError } from "../../provider/core/errors";
 import type { RuntimeContext } from "../../provider/context/runtime-context";
@@ -270,7 +270,7 @@ describe("EcsSecret through Cloud Assistant (emulator, real host)", function () 
         const refreshed = await ecs.read(made.id, made.outs, sctx);
         assert.deepEqual(refreshed.props?.health, { healthy: true, problems: [] });
         store.clock.advance(2 * 86400_000);
-        const report = await runOnce({ store: store.store, clock: store.clock.now, owner: "runner", targetFor: (m) => targetFromMetadata(m, sctx) });
+        const report = await runOnce({ store: store.store, clock: store.clock, owner: "runner", targetFor: (m) => targetFromMetadata(m, sctx) });
         assert.deepEqual(report.outcomes.map((o) => o.status), ["rotated"], JSON.stringify(report.outcomes));
         const now = JSON.parse((await store.store.getValue(made.id)).value).Password as string;
         credentials.add(now);

@@ -1,14 +1,14 @@
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
-import { BACKENDS, createTestStore, type TestStore } from "../support/test-store";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
+import { BACKENDS, createTestStore, type TestStore } from "../../testkit/store/test-store";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { rotateSecret, ROTATION_LEASE_TTL_MS, holderOf, type RotationStep } from "../../provider/rotation/rotate-secret";
 import { targetFromMetadata } from "../../provider/rotation/target-registry";
 import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
 import { decodeEcsValue, credentialOf } from "../../provider/targets/ecs-host/ecs-value";
-import { tryLogin } from "../support/ssh-client";
+import { tryLogin } from "../../testkit/ssh-client/ssh-client";
 import { ecsInputs } from "./ecs-fixtures";
 
 const FIXTURE = join(__dirname, "fixtures", "crash-rotation.ts");
@@ -60,9 +60,9 @@ for (const backend of BACKENDS) {
         assert.equal(await accepts(host, "root", step === "apply" ? pendingValue : current), true);
 
         // The dead rotator's lease runs out; a re-run resumes rather than generating again.
-        await assert.rejects(rotateSecret({ store: t.store, name: id, target: targetFromMetadata(meta, t.context()), owner: "rerun", clock: t.clock.now }), /being rotated by another process/);
+        await assert.rejects(rotateSecret({ store: t.store, name: id, target: targetFromMetadata(meta, t.context()), owner: "rerun", clock: t.clock }), /being rotated by another process/);
         t.clock.advance(ROTATION_LEASE_TTL_MS + 1000);
-        const outcome = await rotateSecret({ store: t.store, name: id, target: targetFromMetadata(meta, t.context()), owner: "rerun", clock: t.clock.now });
+        const outcome = await rotateSecret({ store: t.store, name: id, target: targetFromMetadata(meta, t.context()), owner: "rerun", clock: t.clock });
         assert.deepEqual([outcome.versionId, outcome.resumed, outcome.skipped], ["v2", true, step === "apply" ? ["createPending", "apply"] : ["createPending"]]);
         const final = await t.store.getValue(id);
         assert.equal(final.value, pendingValue);
@@ -81,7 +81,7 @@ for (const backend of BACKENDS) {
         t.clock.advance(ROTATION_LEASE_TTL_MS + 1000);
 
         const meta = (await t.store.describeSecret(id))!;
-        await rotateSecret({ store: t.store, name: id, target: targetFromMetadata(meta, t.context()), owner: "rerun", clock: t.clock.now });
+        await rotateSecret({ store: t.store, name: id, target: targetFromMetadata(meta, t.context()), owner: "rerun", clock: t.clock });
         const current = decodeEcsValue((await t.store.getValue(id)).value);
         assert.equal(await accepts(host, "root", (await t.store.getValue(id)).value), true);
         assert.equal(await accepts(host, "root", JSON.stringify({ UserName: "root", PublicKey: seed.publicKey, PrivateKey: seed.privateKey })), false);

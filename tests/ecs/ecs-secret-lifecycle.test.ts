@@ -1,9 +1,9 @@
 import { strict as assert } from "node:assert";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
-import { BACKENDS, createTestStore, type TestStore } from "../support/test-store";
-import { DAY_MS } from "../support/test-clock";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
+import { BACKENDS, createTestStore, type TestStore } from "../../testkit/store/test-store";
+import { DAY_MS } from "../../testkit/clock/test-clock";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { runCli } from "../../provider/cli/program";
 import { ecsInputs, loginWith } from "./ecs-fixtures";
@@ -36,7 +36,7 @@ for (const backend of BACKENDS) {
       const { id, outs } = await ecs.create(inputs, t.context());
       await ecs.remove(id, outs, t.context());
       const meta = await t.store.describeSecret(id);
-      const window = Date.parse(meta!.plannedDeleteAt!) - t.clock.now().getTime();
+      const window = Date.parse(meta!.plannedDeleteAt!) - t.clock().getTime();
       assert.ok(Math.abs(window - 7 * DAY_MS) < 60_000, `planned ${meta!.plannedDeleteAt}, 7 days from now`);
       assert.equal(await loginWith(host, "root", { password: host.rootPassword }), true, "deletion leaves the password on the host");
 

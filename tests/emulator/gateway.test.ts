@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import * as $Ram from "@alicloud/ram20150501";
 import { ClientError, ServerError, ThrottlingError } from "@alicloud/openapi-core";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { expectApiError, kmsCall, ramClient, stsClient } from "./emulator-helpers";
+import { expectApiError, kmsCall } from "./emulator-helpers";
+import { ramClient, stsClient } from "../../testkit/emulator/sdk-clients";
 
 describe("emulator: gateway behaviour and injected faults", () => {
   let emu: EmulatorHandle;

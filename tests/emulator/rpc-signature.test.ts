@@ -5,7 +5,8 @@ import * as $Ram from "@alicloud/ram20150501";
 import { Config as RpcConfig } from "@alicloud/rpc-client";
 import RpcUtil from "@alicloud/rpc-util";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { kmsCall, ramClient, type Credentials } from "./emulator-helpers";
+import { kmsCall } from "./emulator-helpers";
+import { ramClient, type Credentials } from "../../testkit/emulator/sdk-clients";
 
 /**
  * The legacy RPC signature (HMAC-SHA1, SignatureVersion 1.0) as the real

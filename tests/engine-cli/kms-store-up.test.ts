@@ -1,10 +1,10 @@
 import { strict as assert } from "node:assert";
-import { startSandbox, type Sandbox } from "../../examples/support/sandbox";
+import { startSandbox, type Sandbox } from "../../testkit/sandbox/sandbox";
 import { openStore } from "../../provider/context/open-store";
 import type { SecretStore } from "../../provider/store/secret-store";
 import { createExampleStack } from "../support/example-stack";
-import { packPackage, type CommandResult, type PulumiProject } from "../support/pulumi-cli";
-import { requireRootForHosts } from "../support/ssh-host";
+import { packPackage, type CommandResult, type PulumiProject } from "../../testkit/pulumi/pulumi-cli";
+import { requireRootForHosts } from "../../testkit/sshd/ssh-host";
 
 /**
  * The same example with `managed-secrets:store: kms` in stack config: the real

@@ -3,15 +3,15 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import * as $Ram from "@alicloud/ram20150501";
-import { sandboxCliEnv, startSandbox, type Sandbox } from "../../examples/support/sandbox";
+import { sandboxCliEnv, startSandbox, type Sandbox } from "../../testkit/sandbox/sandbox";
 import { openStore } from "../../provider/context/open-store";
 import type { SecretStore } from "../../provider/store/secret-store";
-import { ramClient, stsClient } from "../emulator/emulator-helpers";
+import { ramClient, stsClient } from "../../testkit/emulator/sdk-clients";
 import { startFlakyProxy, type StartedFlakyProxy } from "../support/flaky-proxy";
 import { createExampleStack } from "../support/example-stack";
-import { packPackage, type CommandResult, type PulumiProject } from "../support/pulumi-cli";
-import { tryLogin } from "../support/ssh-client";
-import { requireRootForHosts } from "../support/ssh-host";
+import { packPackage, type CommandResult, type PulumiProject } from "../../testkit/pulumi/pulumi-cli";
+import { tryLogin } from "../../testkit/ssh-client/ssh-client";
+import { requireRootForHosts } from "../../testkit/sshd/ssh-host";
 
 /**
  * examples/managed-secrets under the real Pulumi CLI (built from Go modules by

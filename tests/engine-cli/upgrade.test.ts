@@ -1,12 +1,12 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
-import { startSandbox, type Sandbox } from "../../examples/support/sandbox";
+import { startSandbox, type Sandbox } from "../../testkit/sandbox/sandbox";
 import { openStore } from "../../provider/context/open-store";
 import type { SecretStore } from "../../provider/store/secret-store";
 import { createExampleStack } from "../support/example-stack";
-import { packPackage, type CommandResult, type PulumiProject } from "../support/pulumi-cli";
-import { tryLogin } from "../support/ssh-client";
-import { requireRootForHosts } from "../support/ssh-host";
+import { packPackage, type CommandResult, type PulumiProject } from "../../testkit/pulumi/pulumi-cli";
+import { tryLogin } from "../../testkit/ssh-client/ssh-client";
+import { requireRootForHosts } from "../../testkit/sshd/ssh-host";
 
 /**
  * A stack created by the previous published shape of the package (a tarball

@@ -2,10 +2,10 @@ import { strict as assert } from "node:assert";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
-import { createTestStore, type TestStore } from "../support/test-store";
-import { createProjectDir, startProviderHost, type StartedProviderHost, type Props } from "../support/dynamic-provider-host";
-import { tryLogin } from "../support/ssh-client";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
+import { createTestStore, type TestStore } from "../../testkit/store/test-store";
+import { createProjectDir, startProviderHost, type StartedProviderHost, type Props } from "../../testkit/provider-host/dynamic-provider-host";
+import { tryLogin } from "../../testkit/ssh-client/ssh-client";
 
 const DIST_ENTRY = resolve(__dirname, "..", "..", "dist", "index.js");
 const URN = "urn:pulumi:stack::project::pulumi-nodejs:dynamic/alicloud-managed-secrets:EcsSecret::web-1-root";

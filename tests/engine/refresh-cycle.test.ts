@@ -4,12 +4,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import * as $Ram from "@alicloud/ram20150501";
 import * as pulumi from "@pulumi/pulumi";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
-import { createTestStore, type TestStore } from "../support/test-store";
-import { createProjectDir, startProviderHost, type StartedProviderHost, type Props } from "../support/dynamic-provider-host";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
+import { createTestStore, type TestStore } from "../../testkit/store/test-store";
+import { createProjectDir, startProviderHost, type StartedProviderHost, type Props } from "../../testkit/provider-host/dynamic-provider-host";
 import { runOnce } from "../../provider/runner/run-once";
 import { targetFromMetadata } from "../../provider/rotation/target-registry";
-import { ramClient } from "../emulator/emulator-helpers";
+import { ramClient } from "../../testkit/emulator/sdk-clients";
 import { startRamEmulator, userWithKey, type RamEmulator } from "../ram/ram-fixtures";
 
 const REPO = resolve(__dirname, "..", "..");

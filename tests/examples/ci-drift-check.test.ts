@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../../provider/cli/program";
-import { createTestStore, type TestStore } from "../support/test-store";
+import { createTestStore, type TestStore } from "../../testkit/store/test-store";
 import { emptyDocument } from "../../provider/store/local/store-document";
 import { writeStoreFile } from "../../provider/store/local/store-file";
 

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { requireRootForHosts } from "../support/ssh-host";
+import { requireRootForHosts } from "../../testkit/sshd/ssh-host";
 import { killScript, runScript, type ScriptRun } from "./run-script";
 
 /**

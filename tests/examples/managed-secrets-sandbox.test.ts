@@ -3,9 +3,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { managedSecrets } from "../../examples/managed-secrets/program";
-import { sandboxStackConfig, startSandbox, type Sandbox } from "../../examples/support/sandbox";
-import { startSourceProviderHost, type SourceProviderHost } from "../../examples/support/provider-host";
-import { requireRootForHosts } from "../support/ssh-host";
+import { sandboxStackConfig, startSandbox, type Sandbox } from "../../testkit/sandbox/sandbox";
+import { startSourceProviderHost, type SourceProviderHost } from "../../testkit/provider-host/source-provider-host";
+import { requireRootForHosts } from "../../testkit/sshd/ssh-host";
 
 /**
  * The README's sandbox walk-through minus the Pulumi CLI: examples/managed-secrets

@@ -4,9 +4,9 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { connect } from "node:net";
 import * as $Ecs from "@alicloud/ecs20140526";
-import { requireRootForHosts } from "../support/ssh-host";
-import { tryLogin } from "../support/ssh-client";
-import { ecsClient, stsClient } from "../emulator/emulator-helpers";
+import { requireRootForHosts } from "../../testkit/sshd/ssh-host";
+import { tryLogin } from "../../testkit/ssh-client/ssh-client";
+import { ecsClient, stsClient } from "../../testkit/emulator/sdk-clients";
 import type { EmulatorHandle } from "../../emulator";
 import { killScript, runScript, type ScriptRun } from "./run-script";
 

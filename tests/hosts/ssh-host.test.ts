@@ -5,14 +5,14 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { generateClientKeyPair, type ClientKeyPair } from "../support/client-keys";
+import { generateClientKeyPair, type ClientKeyPair } from "../../testkit/ssh-client/client-keys";
 import { createServer, type AddressInfo } from "node:net";
-import { createHostDir, removeHostDir } from "../support/host-dir";
-import { generateHostKey } from "../support/host-key";
-import { randomLoopbackAddress } from "../support/loopback";
-import { exists, listProcesses, readProcess, type ProcessIdentity } from "../support/proc";
-import { renderSshdConfig } from "../support/sshd-config";
-import { launchSshd, prepareOverlayDirs } from "../support/sshd-process";
+import { createHostDir, removeHostDir } from "../../testkit/sshd/host-dir";
+import { generateHostKey } from "../../testkit/sshd/host-key";
+import { randomLoopbackAddress } from "../../testkit/sshd/loopback";
+import { exists, listProcesses, readProcess, type ProcessIdentity } from "../../testkit/sshd/proc";
+import { renderSshdConfig } from "../../testkit/sshd/sshd-config";
+import { launchSshd, prepareOverlayDirs } from "../../testkit/sshd/sshd-process";
 import {
   HostKeyMismatchError,
   closeSsh,
@@ -21,8 +21,8 @@ import {
   sshExec,
   tryLogin,
   type SshExecResult,
-} from "../support/ssh-client";
-import { hostTarget, requireRootForHosts, startSshHost, type StartedSshHost } from "../support/ssh-host";
+} from "../../testkit/ssh-client/ssh-client";
+import { hostTarget, requireRootForHosts, startSshHost, type StartedSshHost } from "../../testkit/sshd/ssh-host";
 
 const execFileAsync = promisify(execFile);
 
@@ -337,7 +337,7 @@ describe("sshd launch on a taken address", () => {
 describe("requireRootForHosts", () => {
   it("fails loudly, naming root and openssh-server, when not run as root", async () => {
     requireRootForHosts();
-    const script = `require(${JSON.stringify(join(__dirname, "../support/require-root.ts"))}).requireRootForHosts()`;
+    const script = `require(${JSON.stringify(join(__dirname, "../../testkit/sshd/require-root.ts"))}).requireRootForHosts()`;
     const result = await execFileAsync("/usr/bin/setpriv", [
       "--reuid=65534", "--regid=65534", "--clear-groups", "--",
       process.execPath, "--import", "tsx", "-e", script,

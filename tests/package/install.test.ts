@@ -6,8 +6,8 @@ import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, posix, relative } from "node:path";
 import { promisify } from "node:util";
-import { packPackage, REPO_ROOT, STOCK_TSCONFIG } from "../support/pulumi-cli";
-import { installUserProject, userPackageJson } from "../support/user-project";
+import { packPackage, REPO_ROOT, STOCK_TSCONFIG } from "../../testkit/pulumi/pulumi-cli";
+import { installUserProject, userPackageJson } from "../../testkit/pulumi/user-project";
 import { newestNode } from "../support/newest-node";
 
 /**
@@ -150,8 +150,8 @@ describe("the npm package, installed into a fresh Pulumi project", function () {
     assert.deepEqual(missing, []);
   });
 
-  it("ships no build tool and no tests", () => {
-    const unwanted = [...files].filter((f) => /(^|\/)tests?\//.test(f) || /\.test\.(ts|js)$/.test(f) || f.startsWith("dist/provider/runner/bundle.") || f.endsWith(".tgz"));
+  it("ships no build tool, no tests and no test kit", () => {
+    const unwanted = [...files].filter((f) => /(^|\/)(tests?|testkit|bench|examples)\//.test(f) || /\.test\.(ts|js)$/.test(f) || f.startsWith("dist/provider/runner/bundle.") || f.endsWith(".tgz"));
     assert.deepEqual(unwanted, []);
   });
 

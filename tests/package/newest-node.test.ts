@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
-import { REPO_ROOT } from "../support/pulumi-cli";
+import { REPO_ROOT } from "../../testkit/pulumi/pulumi-cli";
 import { newestNode, type NewestNode } from "../support/newest-node";
 
 /**

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "../support/pulumi-cli";
+import { REPO_ROOT } from "../../testkit/pulumi/pulumi-cli";
 
 /**
  * The README is what a new user reads first: it says how long the tests take

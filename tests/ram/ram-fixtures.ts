@@ -3,9 +3,9 @@ import { startEmulator, type EmulatorHandle } from "../../emulator";
 import type { CloudSettings } from "../../provider/alicloud/cloud-settings";
 import type { RuntimeContext } from "../../provider/context/runtime-context";
 import type { RamHandlerHooks } from "../../provider/resources/ram-secret/ram-secret-handler";
-import { createTestStore, type StoreBackend, type TestStore } from "../support/test-store";
+import { createTestStore, type StoreBackend, type TestStore } from "../../testkit/store/test-store";
 import * as $Ram from "@alicloud/ram20150501";
-import { ramClient, stsClient, type Credentials } from "../emulator/emulator-helpers";
+import { ramClient, stsClient, type Credentials } from "../../testkit/emulator/sdk-clients";
 
 /**
  * RAM secrets meet the cloud only through the emulator, with the real SDK

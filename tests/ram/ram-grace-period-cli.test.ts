@@ -24,7 +24,7 @@ describe("managed-secrets adopt ram --previous-key-grace-period, then run --at: 
       "--rotation-period", "6h", "--previous-key-action", "delete", "--previous-key-grace-period", "1h"]);
     assert.equal(adopted.code, 0, adopted.err);
     const name = `ram/${userName}`;
-    const t0 = h.t.clock.now().getTime();
+    const t0 = h.t.clock().getTime();
     const at = (ms: number) => new Date(t0 + ms).toISOString();
 
     const rotation = await cli(["run", "--at", at(7 * HOUR_MS)]);

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { bundleFcHandler } from "../../provider/runner/bundle";
 import { PENDING_RETIREMENTS } from "../../provider/schedule/pending-retirements";
-import { createTestStore, type TestStore } from "../support/test-store";
+import { createTestStore, type TestStore } from "../../testkit/store/test-store";
 import { arnOf, keysOf, pairOf, ramContext, ramInputs, signsAs, startRamEmulator, userWithKey, type RamEmulator } from "./ram-fixtures";
 
 const run = promisify(execFile);

@@ -7,9 +7,9 @@ import { holderOf, rotateSecret, ROTATION_LEASE_TTL_MS } from "../../provider/ro
 import { ramTargetFor } from "../../provider/targets/ram-access-key/ram-access-key-target";
 import { INTENT_META } from "../../provider/targets/ram-access-key/create-intent";
 import type { PreviousKeyAction } from "../../provider/targets/ram-access-key/previous-key-action";
-import { BACKENDS, createTestStore, type TestStore } from "../support/test-store";
+import { BACKENDS, createTestStore, type TestStore } from "../../testkit/store/test-store";
 import { expectError } from "../store/expect-error";
-import { ramClient } from "../emulator/emulator-helpers";
+import { ramClient } from "../../testkit/emulator/sdk-clients";
 import { arnOf, keysOf, pairOf, ramContext, ramInputs, signsAs, startRamEmulator, userWithKey, type RamEmulator } from "./ram-fixtures";
 
 const FIXTURE = join(__dirname, "fixtures", "crash-rotation.ts");
@@ -42,7 +42,7 @@ for (const backend of BACKENDS) {
           ramContext(t, cloud),
           { sleep: async () => undefined },
         );
-        return rotateSecret({ store: t.store, name: id, target, owner, clock: t.clock.now });
+        return rotateSecret({ store: t.store, name: id, target, owner, clock: t.clock });
       })();
     }
 

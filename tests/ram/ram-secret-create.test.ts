@@ -4,9 +4,9 @@ import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { holderOf } from "../../provider/rotation/rotate-secret";
 import { MAX_ROTATION_SECONDS } from "../../provider/validation/rotation-period";
 import { PROPAGATION_BACKOFF_MS } from "../../provider/targets/ram-access-key/ram-access-key-target";
-import { BACKENDS, createTestStore, type TestStore } from "../support/test-store";
+import { BACKENDS, createTestStore, type TestStore } from "../../testkit/store/test-store";
 import { expectError } from "../store/expect-error";
-import { ramClient } from "../emulator/emulator-helpers";
+import { ramClient } from "../../testkit/emulator/sdk-clients";
 import {
   arnOf, assertNoSecret, keysOf, pairOf, ramContext, ramInputs, recordingSleep, signsAs, startRamEmulator, userWithKey, type RamEmulator,
 } from "./ram-fixtures";
@@ -46,7 +46,7 @@ for (const backend of BACKENDS) {
       assert.match(value.GenerateTimestamp, KMS_TIME);
       assert.match(value.ExpireTimestamp, KMS_TIME);
       assert.equal(Date.parse(value.ExpireTimestamp) - Date.parse(value.GenerateTimestamp), 30 * 86400 * 1000);
-      assert.ok(Math.abs(Date.parse(value.GenerateTimestamp) - t.clock.now().getTime()) < 5_000);
+      assert.ok(Math.abs(Date.parse(value.GenerateTimestamp) - t.clock().getTime()) < 5_000);
       assert.equal(outs.nextRotationAt, new Date(Date.parse(outs.lastRotatedAt) + 30 * 86400 * 1000).toISOString());
 
       assert.deepEqual(await keysOf(cloud, userName), [{ id: key.accessKeyId, status: "Active" }], "adoption changes nothing in RAM");

@@ -2,8 +2,8 @@ import { strict as assert } from "node:assert";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { createTestStore, type TestStore } from "../support/test-store";
-import { createProjectDir, startProviderHost, type StartedProviderHost, type Props } from "../support/dynamic-provider-host";
+import { createTestStore, type TestStore } from "../../testkit/store/test-store";
+import { createProjectDir, startProviderHost, type StartedProviderHost, type Props } from "../../testkit/provider-host/dynamic-provider-host";
 import { arnOf, keysOf, signsAs, startRamEmulator, userWithKey, type RamEmulator } from "./ram-fixtures";
 
 const DIST_ENTRY = resolve(__dirname, "..", "..", "dist", "index.js");

@@ -6,7 +6,7 @@ import { PENDING_RETIREMENTS } from "../../provider/schedule/pending-retirements
 import { runOnce } from "../../provider/runner/run-once";
 import { GRACE_META } from "../../provider/targets/ram-access-key/ram-access-key-target";
 import type { RetryPolicy } from "../../provider/core/retry";
-import { BACKENDS, type TestStore } from "../support/test-store";
+import { BACKENDS, type TestStore } from "../../testkit/store/test-store";
 import { expectError } from "../store/expect-error";
 import { arnOf, keysOf, pairOf, ramContext, ramInputs, signsAs, useRamSuite, userWithKey, type RamEmulator } from "./ram-fixtures";
 
@@ -31,7 +31,7 @@ for (const backend of BACKENDS) {
     beforeEach(() => ({ cloud, t } = suite));
 
     const ctx = () => ramContext(t, cloud);
-    const pass = () => runOnce({ store: t.store, clock: t.clock.now, owner: "runner", targetFor: (m) => targetFromMetadata(m, ctx()), retry: noWait });
+    const pass = () => runOnce({ store: t.store, clock: t.clock, owner: "runner", targetFor: (m) => targetFromMetadata(m, ctx()), retry: noWait });
     const retiringCalls = (mark: number) => RETIRING_CALLS.filter((c) => cloud.countSince(mark)[c] !== undefined);
     const byId = (keys: Array<{ id: string; status: string }>) => [...keys].sort((a, b) => a.id.localeCompare(b.id));
 
@@ -39,7 +39,7 @@ for (const backend of BACKENDS) {
       const { userName, key: k0 } = userWithKey(cloud, "grace");
       const inputs = ramInputs(userName, k0, { previousKeyAction: action, previousKeyGracePeriod: grace, rotationPeriod: "30d" });
       const created = await ram.create(inputs, ctx(), noSleep);
-      const rotatedAt = t.clock.now();
+      const rotatedAt = t.clock();
       const { outs } = await ram.update(created.id, created.outs, { ...inputs, rotationTrigger: "1" }, ctx(), noSleep);
       return { id: created.id, userName, k0, k1: pairOf((await t.store.getValue(created.id)).value), rotatedAt, inputs: { ...inputs, rotationTrigger: "1" } as Record<string, unknown>, outs };
     }
@@ -148,7 +148,7 @@ for (const backend of BACKENDS) {
 
     it("an entry that names the current key or a key the secret never held (KMS tags edited by hand) is dropped without any RAM call", async () => {
       const { id, userName, k1 } = await adoptAndRotate("delete");
-      const past = new Date(t.clock.now().getTime() - MINUTE_MS).toISOString().replace(/\.\d{3}Z$/, "Z");
+      const past = new Date(t.clock().getTime() - MINUTE_MS).toISOString().replace(/\.\d{3}Z$/, "Z");
       const foreign = "LTAIpersonsownkey0000000";
       await t.store.updateSecret(id, { metadata: { [PENDING_RETIREMENTS]: `${k1.accessKeyId}@${past}+${foreign}@${past}` } });
       const mark = cloud.log.length;
@@ -175,7 +175,7 @@ for (const backend of BACKENDS) {
 
     it("a due time moved earlier by hand is not believed: nothing is retired before the replacing version's creation plus the grace", async () => {
       const { id, userName, k0 } = await adoptAndRotate("delete");
-      const past = new Date(t.clock.now().getTime() - HOUR_MS).toISOString().replace(/\.\d{3}Z$/, "Z");
+      const past = new Date(t.clock().getTime() - HOUR_MS).toISOString().replace(/\.\d{3}Z$/, "Z");
       await t.store.updateSecret(id, { metadata: { [PENDING_RETIREMENTS]: `${k0.accessKeyId}@${past}` } });
       const mark = cloud.log.length;
       assert.deepEqual((await pass()).retired, []);
@@ -193,7 +193,7 @@ for (const backend of BACKENDS) {
         const mark = cloud.log.length;
         const report = await pass();
         assert.deepEqual(report.retired.map((r) => r.result), [], "the recorded due time has not come");
-        const past = new Date(t.clock.now().getTime() - MINUTE_MS).toISOString().replace(/\.\d{3}Z$/, "Z");
+        const past = new Date(t.clock().getTime() - MINUTE_MS).toISOString().replace(/\.\d{3}Z$/, "Z");
         await t.store.updateSecret(id, { metadata: { [PENDING_RETIREMENTS]: `${k0.accessKeyId}@${past}` } });
         const refused = await pass();
         assert.deepEqual(refused.retired.map((r) => [r.id, r.result]), [[k0.accessKeyId, "failed"]]);

@@ -2,10 +2,10 @@ import { strict as assert } from "node:assert";
 import * as $Ram from "@alicloud/ram20150501";
 import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { runCli } from "../../provider/cli/program";
-import { BACKENDS, createTestStore, type TestStore } from "../support/test-store";
-import { DAY_MS } from "../support/test-clock";
+import { BACKENDS, createTestStore, type TestStore } from "../../testkit/store/test-store";
+import { DAY_MS } from "../../testkit/clock/test-clock";
 import { expectError } from "../store/expect-error";
-import { ramClient } from "../emulator/emulator-helpers";
+import { ramClient } from "../../testkit/emulator/sdk-clients";
 import { arnOf, assertNoSecret, keysOf, pairOf, ramContext, ramInputs, signsAs, startRamEmulator, userWithKey, type RamEmulator } from "./ram-fixtures";
 
 for (const backend of BACKENDS) {
@@ -37,7 +37,7 @@ for (const backend of BACKENDS) {
       await ram.remove(id, outs, ramContext(t, cloud));
       assert.deepEqual(cloud.countSince(mark), {}, "deletion makes no cloud call at all");
       const planned = (await t.store.describeSecret(id))!.plannedDeleteAt!;
-      assert.ok(Math.abs(Date.parse(planned) - t.clock.now().getTime() - 7 * DAY_MS) < 60_000);
+      assert.ok(Math.abs(Date.parse(planned) - t.clock().getTime() - 7 * DAY_MS) < 60_000);
       assert.deepEqual(await keysOf(cloud, userName), [{ id: key.accessKeyId, status: "Active" }]);
       assert.equal(await signsAs(cloud, key), arnOf(cloud, userName));
 

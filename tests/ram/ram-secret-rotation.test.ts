@@ -7,9 +7,9 @@ import { recordedTrigger } from "../../provider/schedule/rotation-metadata";
 import { PROPAGATION_BACKOFF_MS, ramTargetFor } from "../../provider/targets/ram-access-key/ram-access-key-target";
 import { INTENT_META } from "../../provider/targets/ram-access-key/create-intent";
 import type { PreviousKeyAction } from "../../provider/targets/ram-access-key/previous-key-action";
-import { BACKENDS, createTestStore, type TestStore } from "../support/test-store";
+import { BACKENDS, createTestStore, type TestStore } from "../../testkit/store/test-store";
 import { expectError } from "../store/expect-error";
-import { ramClient } from "../emulator/emulator-helpers";
+import { ramClient } from "../../testkit/emulator/sdk-clients";
 import {
   arnOf, assertNoSecret, keysOf, pairOf, ramContext, ramInputs, recordingSleep, signsAs, startRamEmulator, userWithKey, type RamEmulator,
 } from "./ram-fixtures";
@@ -56,7 +56,7 @@ for (const backend of BACKENDS) {
       const ctx = ramContext(t, cloud);
       const meta = (await t.store.describeSecret(id))!;
       const target = ramTargetFor({ secretName: id, userName: meta.metadata.userName!, previousKeyAction: meta.metadata.previousKeyAction as PreviousKeyAction }, ctx, hooks);
-      return rotateSecret({ store: t.store, name: id, target, owner: "test", clock: t.clock.now });
+      return rotateSecret({ store: t.store, name: id, target, owner: "test", clock: t.clock });
     }
 
     const current = async (id: string) => pairOf((await t.store.getValue(id)).value);
@@ -175,7 +175,7 @@ for (const backend of BACKENDS) {
       const { userName, key: k0 } = userWithKey(cloud);
       const { id } = await ram.create(ramInputs(userName, k0, { previousKeyAction: "delete" }), ramContext(t, cloud));
       const meta = (await t.store.describeSecret(id))!;
-      const outcome = await rotateSecret({ store: t.store, name: id, target: targetFromMetadata(meta, ramContext(t, cloud)), owner: "cli", clock: t.clock.now });
+      const outcome = await rotateSecret({ store: t.store, name: id, target: targetFromMetadata(meta, ramContext(t, cloud)), owner: "cli", clock: t.clock });
       assert.equal(outcome.versionId, "v2");
       assert.deepEqual((await keysOf(cloud, userName)).map((k) => k.id), [(await current(id)).accessKeyId], "previousKeyAction delete was read from the store");
     });

@@ -1,12 +1,12 @@
 import { strict as assert } from "node:assert";
 import { Writable } from "node:stream";
 import * as $Ram from "@alicloud/ram20150501";
-import { createTestStore, type TestStore } from "../support/test-store";
+import { createTestStore, type TestStore } from "../../testkit/store/test-store";
 import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { runCli } from "../../provider/cli/program";
 import { createLogger } from "../../provider/core/log";
 import { MAX_JITTER_MS } from "../../provider/schedule/due";
-import { ramClient } from "../emulator/emulator-helpers";
+import { ramClient } from "../../testkit/emulator/sdk-clients";
 import type { EmulatorHandle } from "../../emulator";
 
 const DAY_MS = 86_400_000;

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { Writable } from "node:stream";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
-import { createTestStore, type TestStore } from "../support/test-store";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
+import { createTestStore, type TestStore } from "../../testkit/store/test-store";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { runCli } from "../../provider/cli/program";
 import { createLogger } from "../../provider/core/log";

@@ -1,9 +1,9 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
-import { testClock, DAY_MS } from "../support/test-clock";
-import { startKmsEmulatorStore, type KmsEmulatorStore } from "../store/kms-emulator-store";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
+import { createRunningTestClock, DAY_MS } from "../../testkit/clock/test-clock";
+import { startKmsEmulatorStore, type KmsEmulatorStore } from "../../testkit/store/kms-emulator-store";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import type { RuntimeContext } from "../../provider/context/runtime-context";
@@ -22,12 +22,12 @@ function actionsIn(lines: readonly string[]): string[] {
 describe("The runner's RAM policy matches what the runner calls (emulator call log, real sshd)", function () {
   let host: StartedSshHost;
   let kms: KmsEmulatorStore;
-  const clock = testClock();
+  const clock = createRunningTestClock();
 
   before(async function () {
     requireRootForHosts();
     host = await startSshHost();
-    kms = await startKmsEmulatorStore({ clock: clock.now });
+    kms = await startKmsEmulatorStore({ clock });
   });
   after(async () => {
     await host?.stop();
@@ -35,7 +35,7 @@ describe("The runner's RAM policy matches what the runner calls (emulator call l
   });
 
   it("a pass that rotates ECS and RAM secrets on the kms store, checks and purges, calls only listed actions", async () => {
-    const ctx: RuntimeContext = { store: kms.store, clock: clock.now, owner: "setup", cloud: () => kms.cloud };
+    const ctx: RuntimeContext = { store: kms.store, clock, owner: "setup", cloud: () => kms.cloud };
     await ecs.create(ecsInputs(host, { rotationPeriod: "7d" }), ctx);
     kms.emulator.control.createUser({ name: "app-user" });
     const key = kms.emulator.control.createAccessKey("app-user");
@@ -45,10 +45,10 @@ describe("The runner's RAM policy matches what the runner calls (emulator call l
 
     clock.advance(8 * DAY_MS + MAX_JITTER_MS);
     const mark = kms.calls.length;
-    const report = await runOnce({ store: kms.store, clock: clock.now, owner: "runner", targetFor: (m) => targetFromMetadata(m, ctx) });
+    const report = await runOnce({ store: kms.store, clock, owner: "runner", targetFor: (m) => targetFromMetadata(m, ctx) });
     assert.deepEqual(report.outcomes.map((o) => o.status), ["rotated", "rotated"], JSON.stringify(report.outcomes));
     for (const meta of await kms.store.listSecrets()) {
-      const health = await assessSecret(meta, { now: clock.now(), probe: async () => targetFromMetadata(meta, ctx).accepts((await kms.store.getValue(meta.name)).value) });
+      const health = await assessSecret(meta, { now: clock(), probe: async () => targetFromMetadata(meta, ctx).accepts((await kms.store.getValue(meta.name)).value) });
       assert.equal(health.healthy, true, `${meta.name}: ${health.details.join("; ")}`);
     }
     Object.assign(host, { rootPassword: JSON.parse((await kms.store.getValue(`ecs/i-test${host.port}/root`)).value).Password });

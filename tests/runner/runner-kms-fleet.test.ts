@@ -4,9 +4,9 @@ import { META } from "../../provider/schedule/rotation-metadata";
 import { KMS_PAGE_SIZE } from "../../provider/store/kms/kms-store";
 import type { KmsSecretStore } from "../../provider/store/kms/kms-store";
 import { kmsCall } from "../emulator/emulator-helpers";
-import { FakeTarget } from "../support/fake-target";
-import { startKmsEmulatorStore, type KmsEmulatorStore } from "../store/kms-emulator-store";
-import { createTestClock, type TestClock } from "../store/test-clock";
+import { FakeTarget } from "../../testkit/rotation/fake-target";
+import { startKmsEmulatorStore, type KmsEmulatorStore } from "../../testkit/store/kms-emulator-store";
+import { createTestClock, type TestClock } from "../../testkit/clock/test-clock";
 
 const DAY_MS = 86_400_000;
 const noRetry = { attempts: 1, baseDelayMs: 1, maxDelayMs: 1, sleep: async () => {} };

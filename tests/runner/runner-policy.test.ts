@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
-import { testClock, DAY_MS } from "../support/test-clock";
-import { startKmsEmulatorStore, NO_WAIT, type KmsEmulatorStore } from "../store/kms-emulator-store";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
+import { createRunningTestClock, DAY_MS } from "../../testkit/clock/test-clock";
+import { startKmsEmulatorStore, NO_WAIT, type KmsEmulatorStore } from "../../testkit/store/kms-emulator-store";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
@@ -20,7 +20,7 @@ import { parseRunnerDeployment, runnerPolicyStatements, type PolicyStatement } f
 import { targetFromMetadata } from "../../provider/rotation/target-registry";
 import { ecsInputs, loginWith } from "../ecs/ecs-fixtures";
 import * as $Ram from "@alicloud/ram20150501";
-import { ramClient } from "../emulator/emulator-helpers";
+import { ramClient } from "../../testkit/emulator/sdk-clients";
 
 const DKMS = "kst-runnerpolicy";
 const KEY = "key-runnerpolicy";
@@ -38,23 +38,23 @@ describe("The runner's generated RAM policy, enforced by the emulator (role cred
   let kms: KmsEmulatorStore;
   let setup: RuntimeContext;
   let keyUser: { privateKey: string; publicKey: string };
-  const clock = testClock();
+  const clock = createRunningTestClock();
   let roles = 0;
 
   before(async function () {
     requireRootForHosts();
     keyUser = await generateKeyPair("ed25519");
     host = await startSshHost({ users: [{ name: "deploy", password: null, authorizedKeys: [`${keyUser.publicKey} deploy@seed`] }] });
-    kms = await startKmsEmulatorStore({ clock: clock.now });
+    kms = await startKmsEmulatorStore({ clock });
     kms.emulator.control.addKmsInstance({ instanceId: DKMS, keyIds: [KEY] });
     const rootStore = new KmsSecretStore({
       client: () => createKmsClient(openApiConfig(kms.cloud, "kms.invalid")),
-      clock: clock.now,
+      clock,
       retry: NO_WAIT,
       dkmsInstanceId: DKMS,
       encryptionKeyId: KEY,
     });
-    setup = { store: rootStore, clock: clock.now, owner: "setup", cloud: () => kms.cloud };
+    setup = { store: rootStore, clock, owner: "setup", cloud: () => kms.cloud };
     await ecs.create(ecsInputs(host, { rotationPeriod: "7d" }), setup);
     await ecs.create(ecsInputs(host, { managedUser: "deploy", secretName: "deploy-key", credentialType: "keyPair", initialValue: keyUser.privateKey, rotationPeriod: "7d" }), setup);
     for (const user of ["app-billing", "root-admin"]) {
@@ -91,8 +91,8 @@ describe("The runner's generated RAM policy, enforced by the emulator (role cred
   function runnerUnder(statements: PolicyStatement[]): RuntimeContext {
     const creds = roleCredentials(statements);
     const cloud: CloudSettings = { ...kms.cloud, accessKeyId: creds.accessKeyId, accessKeySecret: creds.accessKeySecret, securityToken: creds.securityToken };
-    const store = new KmsSecretStore({ client: () => createKmsClient(openApiConfig(cloud, "kms.invalid")), clock: clock.now, retry: NO_WAIT, dkmsInstanceId: DKMS, encryptionKeyId: KEY });
-    return { store, clock: clock.now, owner: "fc:runner", cloud: () => cloud };
+    const store = new KmsSecretStore({ client: () => createKmsClient(openApiConfig(cloud, "kms.invalid")), clock, retry: NO_WAIT, dkmsInstanceId: DKMS, encryptionKeyId: KEY });
+    return { store, clock, owner: "fc:runner", cloud: () => cloud };
   }
 
   /** A pass as the FC runner makes it, CloudMonitor events included (cloudMonitorEvents is on by default). */
@@ -177,7 +177,7 @@ describe("The runner's generated RAM policy, enforced by the emulator (role cred
         .filter((s) => s.Action.length > 0);
       await makeEverythingDue();
       // A secret that failed last time: its success must clear the recorded error (UntagResource).
-      await setup.store.updateSecret("deploy-key", { metadata: { [FAILURE_META.code]: "Unexpected", [FAILURE_META.at]: clock.now().toISOString() } });
+      await setup.store.updateSecret("deploy-key", { metadata: { [FAILURE_META.code]: "Unexpected", [FAILURE_META.at]: clock().toISOString() } });
       const mark = kms.calls.length;
       const outcome = await pass(runnerUnder(reduced)).then(
         (r) => r.outcomes.filter((o) => o.status === "failed" && o.name !== "ram/root-admin").map((o) => o.name),

@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import { Writable } from "node:stream";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
-import { createTestStore, type TestStore } from "../support/test-store";
-import { DAY_MS } from "../support/test-clock";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
+import { createTestStore, type TestStore } from "../../testkit/store/test-store";
+import { DAY_MS } from "../../testkit/clock/test-clock";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { runOnce, countOutcomes, type RunReport } from "../../provider/runner/run-once";
 import { FAILURE_META } from "../../provider/schedule/secret-outcome";
@@ -10,7 +10,7 @@ import { jitterMs, MAX_JITTER_MS } from "../../provider/schedule/due";
 import { targetFromMetadata } from "../../provider/rotation/target-registry";
 import { runCli } from "../../provider/cli/program";
 import { createLogger } from "../../provider/core/log";
-import { tryLogin } from "../support/ssh-client";
+import { tryLogin } from "../../testkit/ssh-client/ssh-client";
 import { ecsInputs } from "../ecs/ecs-fixtures";
 
 const HOUR_MS = 3_600_000;
@@ -70,15 +70,15 @@ describe("The rotation runner (real sshd hosts)", function () {
 
   it("rotates exactly the due secrets, and their new credentials work", async () => {
     const ids = await seed();
-    const early = await runOnce({ store: t.store, clock: t.clock.now, owner: "r1", targetFor: (m) => targetFromMetadata(m, t.context()), retry: noWait });
+    const early = await runOnce({ store: t.store, clock: t.clock, owner: "r1", targetFor: (m) => targetFromMetadata(m, t.context()), retry: noWait });
     assert.deepEqual(countOutcomes(early), { rotated: 0, "would-rotate": 0, skipped: 3, failed: 0, "not-attempted": 0 });
 
     t.clock.advance(6 * HOUR_MS + MAX_JITTER_MS);
-    const dry = await runOnce({ store: t.store, clock: t.clock.now, owner: "r1", targetFor: (m) => targetFromMetadata(m, t.context()), dryRun: true });
+    const dry = await runOnce({ store: t.store, clock: t.clock, owner: "r1", targetFor: (m) => targetFromMetadata(m, t.context()), dryRun: true });
     assert.deepEqual(byName(dry, "status"), { [ids.alice]: "would-rotate", [ids.bob]: "would-rotate", [ids.root]: "skipped" });
     assert.equal((await t.store.getValue(ids.alice)).versionId, "v1", "a dry run rotates nothing");
 
-    const report = await runOnce({ store: t.store, clock: t.clock.now, owner: "r1", targetFor: (m) => targetFromMetadata(m, t.context()), retry: noWait });
+    const report = await runOnce({ store: t.store, clock: t.clock, owner: "r1", targetFor: (m) => targetFromMetadata(m, t.context()), retry: noWait });
     assert.deepEqual(byName(report, "status"), { [ids.alice]: "rotated", [ids.bob]: "rotated", [ids.root]: "skipped" });
     assert.deepEqual(byName(report, "versionId"), { [ids.alice]: "v2", [ids.bob]: "v2", [ids.root]: undefined });
     for (const [user, id] of [["alice", ids.alice], ["bob", ids.bob]] as const) {
@@ -90,7 +90,7 @@ describe("The rotation runner (real sshd hosts)", function () {
     assert.equal(Date.parse(next), Date.parse((await t.store.describeSecret(ids.alice))!.metadata.lastRotatedAt!) + 6 * HOUR_MS);
 
     // As of a time past the 30-day period, root falls due too: --at plans without waiting.
-    const planned = await runOnce({ store: t.store, clock: t.clock.now, owner: "r1", targetFor: (m) => targetFromMetadata(m, t.context()), dryRun: true, at: new Date(t.clock.now().getTime() + 31 * DAY_MS) });
+    const planned = await runOnce({ store: t.store, clock: t.clock, owner: "r1", targetFor: (m) => targetFromMetadata(m, t.context()), dryRun: true, at: new Date(t.clock().getTime() + 31 * DAY_MS) });
     assert.deepEqual(planned.outcomes.map((o) => o.status), ["would-rotate", "would-rotate", "would-rotate"]);
   });
 
@@ -98,7 +98,7 @@ describe("The rotation runner (real sshd hosts)", function () {
     const ids = await seed();
     t.clock.advance(6 * HOUR_MS + MAX_JITTER_MS);
     const [r1, r2] = await Promise.all(
-      ["runner-1", "runner-2"].map((owner) => runOnce({ store: t.store, clock: t.clock.now, owner, targetFor: (m) => targetFromMetadata(m, t.context()), retry: noWait })),
+      ["runner-1", "runner-2"].map((owner) => runOnce({ store: t.store, clock: t.clock, owner, targetFor: (m) => targetFromMetadata(m, t.context()), retry: noWait })),
     );
     const rotated = [...r1!.outcomes, ...r2!.outcomes].filter((o) => o.status === "rotated").map((o) => o.name).sort();
     assert.deepEqual(rotated, [ids.alice, ids.bob]);
@@ -111,11 +111,11 @@ describe("The rotation runner (real sshd hosts)", function () {
     const ids = await seed();
     t.clock.advance(6 * HOUR_MS + MAX_JITTER_MS);
     const stale = await t.store.listSecrets();
-    await runOnce({ store: t.store, clock: t.clock.now, owner: "first", targetFor: (m) => targetFromMetadata(m, t.context()), retry: noWait });
+    await runOnce({ store: t.store, clock: t.clock, owner: "first", targetFor: (m) => targetFromMetadata(m, t.context()), retry: noWait });
     const staleStore = new Proxy(t.store, {
       get: (target, prop) => (prop === "listSecrets" ? async () => stale : (Reflect.get(target, prop) as (...a: unknown[]) => unknown).bind(target)),
     });
-    const late = await runOnce({ store: staleStore, clock: t.clock.now, owner: "late", targetFor: (m) => targetFromMetadata(m, t.context()), retry: noWait });
+    const late = await runOnce({ store: staleStore, clock: t.clock, owner: "late", targetFor: (m) => targetFromMetadata(m, t.context()), retry: noWait });
     assert.deepEqual(byName(late, "status"), { [ids.alice]: "skipped", [ids.bob]: "skipped", [ids.root]: "skipped" });
     assert.equal(late.outcomes.find((o) => o.name === ids.alice)!.reason, "already rotated by another rotator");
     for (const id of [ids.alice, ids.bob]) assert.equal((await t.store.getValue(id)).versionId, "v2");
@@ -131,7 +131,7 @@ describe("The rotation runner (real sshd hosts)", function () {
     await down.stop();
     t.clock.advance(6 * HOUR_MS + MAX_JITTER_MS);
     const { logger, lines } = capturedLogger();
-    const report = await runOnce({ store: t.store, clock: t.clock.now, owner: "r", targetFor: (m) => targetFromMetadata(m, t.context()), retry: noWait, logger });
+    const report = await runOnce({ store: t.store, clock: t.clock, owner: "r", targetFor: (m) => targetFromMetadata(m, t.context()), retry: noWait, logger });
     const byName = Object.fromEntries(report.outcomes.map((o) => [o.name, o]));
     assert.equal(byName[okId]!.status, "rotated");
     assert.equal(byName[downId]!.status, "failed");
@@ -149,7 +149,7 @@ describe("The rotation runner (real sshd hosts)", function () {
     await b.exec("chpasswd", { stdin: `root:${outOfBand}\n` });
     Object.assign(b, { rootPassword: outOfBand });
     t.clock.advance(6 * HOUR_MS + MAX_JITTER_MS);
-    const report = await runOnce({ store: t.store, clock: t.clock.now, owner: "r", targetFor: (m) => targetFromMetadata(m, t.context()), retry: noWait });
+    const report = await runOnce({ store: t.store, clock: t.clock, owner: "r", targetFor: (m) => targetFromMetadata(m, t.context()), retry: noWait });
     const outcome = report.outcomes.find((o) => o.name === id)!;
     assert.deepEqual([outcome.status, outcome.attempts], ["failed", 1]);
     assert.match(outcome.reason, /^AuthenticationFailed: root@.* rejected the current credential and no connection.admin/);
@@ -159,7 +159,7 @@ describe("The rotation runner (real sshd hosts)", function () {
     const id = (await ecs.create(ecsInputs(b), t.context())).id; // automatic rotation off
     const meta = (await t.store.describeSecret(id))!;
     await t.store.putValue(id, { versionId: "v2", value: JSON.stringify({ UserName: "root", Password: "Pending-Pass-8" }), stages: ["ACSPending"] });
-    const report = await runOnce({ store: t.store, clock: t.clock.now, owner: "r", targetFor: (m) => targetFromMetadata(m, t.context()), retry: noWait });
+    const report = await runOnce({ store: t.store, clock: t.clock, owner: "r", targetFor: (m) => targetFromMetadata(m, t.context()), retry: noWait });
     assert.deepEqual(report.outcomes.map((o) => [o.status, o.versionId]), [["rotated", "v2"]]);
     assert.equal(await login(b, "root", "Pending-Pass-8"), true);
     Object.assign(b, { rootPassword: "Pending-Pass-8" });

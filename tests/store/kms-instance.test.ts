@@ -9,7 +9,7 @@ import { KmsSecretStore } from "../../provider/store/kms/kms-store";
 import { resolveStoreSettings } from "../../provider/store/store-settings";
 import { expectApiError, kmsCall } from "../emulator/emulator-helpers";
 import { expectError } from "./expect-error";
-import { NO_WAIT } from "./kms-emulator-store";
+import { NO_WAIT } from "../../testkit/store/kms-emulator-store";
 
 /**
  * KMS 3.0 (issue 12 #15): secrets live in a KMS instance, and CreateSecret

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { KMS_PAGE_SIZE, KMS_TAG_FILTER_MAX } from "../../provider/store/kms/kms-store";
 import { mapWithConcurrency } from "../../provider/runner/worker-pool";
 import { kmsCall } from "../emulator/emulator-helpers";
-import { startKmsEmulatorStore, type KmsEmulatorStore } from "./kms-emulator-store";
+import { startKmsEmulatorStore, type KmsEmulatorStore } from "../../testkit/store/kms-emulator-store";
 
 describe("kms store listing past the tag filter's 4,000 secrets (emulator)", function () {
   this.timeout(300_000);

@@ -3,9 +3,9 @@ import { rotateSecret, ROTATION_LEASE_TTL_MS } from "../../provider/rotation/rot
 import { MAX_VERSIONS } from "../../provider/store/secret-store";
 import { kmsCall } from "../emulator/emulator-helpers";
 import { expectError } from "./expect-error";
-import { startKmsEmulatorStore, type KmsEmulatorStore } from "./kms-emulator-store";
-import { createTestClock, type TestClock } from "./test-clock";
-import { FakeTarget } from "../support/fake-target";
+import { startKmsEmulatorStore, type KmsEmulatorStore } from "../../testkit/store/kms-emulator-store";
+import { createTestClock, type TestClock } from "../../testkit/clock/test-clock";
+import { FakeTarget } from "../../testkit/rotation/fake-target";
 
 const NAME = "ecs/i-rot/root";
 const INITIAL = JSON.stringify({ UserName: "root", Password: "Initial-Pw-1" });

@@ -11,9 +11,9 @@ import { KmsSecretStore } from "../../provider/store/kms/kms-store";
 import { KMS_MAX_ATTEMPTS } from "../../provider/store/kms/kms-retry";
 import { expectApiError, kmsCall } from "../emulator/emulator-helpers";
 import { expectError } from "./expect-error";
-import { startKmsEmulatorStore, type KmsEmulatorStore } from "./kms-emulator-store";
+import { startKmsEmulatorStore, type KmsEmulatorStore } from "../../testkit/store/kms-emulator-store";
 import { describeStoreContract } from "./store-contract";
-import { createTestClock, type TestClock } from "./test-clock";
+import { createTestClock, type TestClock } from "../../testkit/clock/test-clock";
 
 describeStoreContract("kms (emulator, real signing)", async (clock) => {
   const kms = await startKmsEmulatorStore({ clock });

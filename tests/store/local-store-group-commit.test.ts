@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { createTestStore } from "../support/test-store";
+import { createTestStore } from "../../testkit/store/test-store";
 import { LocalSecretStore } from "../../provider/store/local/local-store";
 import type { ManagedSecretsError } from "../../provider/core/errors";
 

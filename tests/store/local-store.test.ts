@@ -13,7 +13,7 @@ import { forgetLogViews } from "../../provider/store/local/store-log-view";
 import { expectError } from "./expect-error";
 import { runToExit, spawnFixture, waitForLine } from "./fixtures/spawn-fixture";
 import { describeStoreContract } from "./store-contract";
-import { createTestClock, type TestClock } from "./test-clock";
+import { createTestClock, type TestClock } from "../../testkit/clock/test-clock";
 
 const PASSPHRASE = "correct horse battery staple";
 const DAY = 24 * 60 * 60 * 1000;

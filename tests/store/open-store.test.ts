@@ -8,8 +8,8 @@ import { LocalSecretStore } from "../../provider/store/local/local-store";
 import { DEFAULT_LOCAL_STORE_PATH, openStore } from "../../provider/context/open-store";
 import type { StoreSettings } from "../../provider/store/store-settings";
 import { expectError } from "./expect-error";
-import { startKmsEmulatorStore } from "./kms-emulator-store";
-import { createTestClock } from "./test-clock";
+import { startKmsEmulatorStore } from "../../testkit/store/kms-emulator-store";
+import { createTestClock } from "../../testkit/clock/test-clock";
 
 describe("openStore", function () {
   let dir: string;

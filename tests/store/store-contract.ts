@@ -7,7 +7,7 @@ import {
   type VersionStage,
 } from "../../provider/store/secret-store";
 import { expectError } from "./expect-error";
-import { createTestClock, type TestClock } from "./test-clock";
+import { createTestClock, type TestClock } from "../../testkit/clock/test-clock";
 
 /**
  * The behaviour every SecretStore backend must show, written only against the

@@ -3,8 +3,8 @@ import { copyFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalSecretStore } from "../../provider/store/local/local-store";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../support/ssh-host";
-import { tryLogin } from "../support/ssh-client";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
+import { tryLogin } from "../../testkit/ssh-client/ssh-client";
 import * as $Ram from "@alicloud/ram20150501";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
@@ -12,11 +12,12 @@ import { runCli } from "../../provider/cli/program";
 import { rotateSecret } from "../../provider/rotation/rotate-secret";
 import { targetFromMetadata } from "../../provider/rotation/target-registry";
 import type { RuntimeContext } from "../../provider/context/runtime-context";
-import { kmsCall, ramClient } from "../emulator/emulator-helpers";
+import { kmsCall } from "../emulator/emulator-helpers";
+import { ramClient } from "../../testkit/emulator/sdk-clients";
 import { ecsInputs, loginWith } from "../ecs/ecs-fixtures";
 import { expectError } from "./expect-error";
-import { startKmsEmulatorStore, type KmsEmulatorStore } from "./kms-emulator-store";
-import { createTestClock, type TestClock } from "./test-clock";
+import { startKmsEmulatorStore, type KmsEmulatorStore } from "../../testkit/store/kms-emulator-store";
+import { createTestClock, type TestClock } from "../../testkit/clock/test-clock";
 
 /**
  * Tags are a separate permission from reading values (kms:TagResource). The

@@ -6,8 +6,8 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { sandboxStackConfig, type Sandbox } from "../../examples/support/sandbox";
-import { createPulumiProject, REPO_ROOT, type PulumiProject } from "./pulumi-cli";
+import { sandboxStackConfig, type Sandbox } from "../../testkit/sandbox/sandbox";
+import { createPulumiProject, REPO_ROOT, type PulumiProject } from "../../testkit/pulumi/pulumi-cli";
 
 export const EXAMPLE_PROJECT = "managed-secrets-example";
 const EXAMPLE = join(REPO_ROOT, "examples", "managed-secrets");

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { REPO_ROOT } from "./pulumi-cli";
+import { REPO_ROOT } from "../../testkit/pulumi/pulumi-cli";
 
 /**
  * The top of the supported Node.js range: the newest release the npm

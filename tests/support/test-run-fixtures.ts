@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RUN_DIR_ENV } from "./run-shared";
+import { RUN_DIR_ENV } from "../../testkit/pulumi/run-shared";
 
 let made: string | undefined;
 

@@ -6,8 +6,8 @@ import { LocalSecretStore } from "../../provider/store/local/local-store";
 import type { SecretStore } from "../../provider/store/secret-store";
 import type { RuntimeContext } from "../../provider/context/runtime-context";
 import type { CloudSettings } from "../../provider/alicloud/cloud-settings";
-import { startKmsEmulatorStore } from "../store/kms-emulator-store";
-import { testClock, type TestClock } from "./test-clock";
+import { startKmsEmulatorStore } from "./kms-emulator-store";
+import { createRunningTestClock, type TestClock } from "../clock/test-clock";
 
 /** The store backends end-to-end suites run against: one suite, both stores. */
 export type StoreBackend = "local" | "kms";
@@ -37,10 +37,10 @@ export async function createTestStore(options: { backend?: StoreBackend } = {}):
   const dir = await mkdtemp(join(tmpdir(), "ms-store-"));
   const path = join(dir, "store.enc");
   const passphrase = randomBytes(18).toString("base64");
-  const clock = testClock();
+  const clock = createRunningTestClock();
   // The emulator's business clock is the test clock: advancing it moves recovery windows and lease expiry in KMS too.
-  const kms = backend === "kms" ? await startKmsEmulatorStore({ clock: clock.now }) : undefined;
-  const store: SecretStore = kms?.store ?? new LocalSecretStore({ path, passphrase, clock: clock.now });
+  const kms = backend === "kms" ? await startKmsEmulatorStore({ clock }) : undefined;
+  const store: SecretStore = kms?.store ?? new LocalSecretStore({ path, passphrase, clock });
   const cloud = kms?.cloud;
   const dispose = async () => {
     await kms?.dispose();
@@ -56,7 +56,7 @@ export async function createTestStore(options: { backend?: StoreBackend } = {}):
     ...(cloud ? { cloud } : {}),
     context: (owner = "test") => ({
       store,
-      clock: clock.now,
+      clock,
       owner,
       cloud: () => {
         if (cloud) return cloud;

@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { HostKeyType } from "./ssh-host-types";
-import { fingerprintOfPublicKeyLine } from "./ssh-key-format";
+import { fingerprintOfPublicKeyLine } from "../ssh-client/ssh-key-format";
 
 const execFileAsync = promisify(execFile);
 

@@ -1,6 +1,6 @@
 /**
  * Contract of a test "ECS instance": a real OpenSSH sshd on its own loopback
- * address, isolated in mount/pid namespaces (see tests/support/ssh-host.ts).
+ * address, isolated in mount/pid namespaces (see testkit/sshd/ssh-host.ts).
  */
 import type { ExecResult, NamespaceExecOptions } from "./ns-exec";
 import type { ProcessInfo } from "./proc";

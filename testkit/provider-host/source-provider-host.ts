@@ -13,7 +13,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { startProviderHost, type Props, type StartedProviderHost } from "../../tests/support/dynamic-provider-host";
+import { startProviderHost, type Props, type StartedProviderHost } from "./dynamic-provider-host";
 
 const REPO = resolve(__dirname, "..", "..");
 const PROJECT = "managed-secrets-example";
@@ -72,7 +72,7 @@ async function writeCheckoutRuntimePackage(projectDir: string): Promise<void> {
   await writeFile(
     join(pkg, "runtime.cjs"),
     [
-      "// Written by examples/support/provider-host.ts: the runtime from the checkout's sources.",
+      "// Written by testkit/provider-host/source-provider-host.ts: the runtime from the checkout's sources.",
       `require(${JSON.stringify(require.resolve("tsx/cjs/api"))}).register();`,
       `module.exports = require(${JSON.stringify(join(REPO, "provider", "runtime.ts"))});`,
       "",

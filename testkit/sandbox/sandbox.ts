@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
 import type { CloudSettings } from "../../provider/alicloud/cloud-settings";
-import { startSshHost, type StartedSshHost } from "../../tests/support/ssh-host";
+import { startSshHost, type StartedSshHost } from "../sshd/ssh-host";
 
 export interface SandboxInstanceSpec {
   /** Short name used in config keys and resource names, e.g. "web1". */
@@ -97,7 +97,7 @@ export function sandboxPrerequisiteProblem(command: string): string | undefined 
       "(Debian/Ubuntu also need: apt-get update && apt-get install -y openssh-server)",
     ].join("\n");
   }
-  const { requireRootForHosts } = require("../../tests/support/require-root") as typeof import("../../tests/support/require-root");
+  const { requireRootForHosts } = require("../sshd/require-root") as typeof import("../sshd/require-root");
   try {
     requireRootForHosts();
   } catch (e) {
