@@ -8,7 +8,7 @@ import { countOutcomes, DEFAULT_CONCURRENCY, runOnce, type RunReport } from "../
 import { type SecretOutcome } from "../schedule/secret-outcome";
 import { assessSecret, DEFAULT_OVERDUE_TOLERANCE_MS, type SecretHealth } from "../health/secret-health";
 import { createLogger } from "../core/log";
-import { mapWithConcurrency } from "../runner/worker-pool";
+import { mapBounded } from "../core/map-bounded";
 import { printTable, type Output } from "./output";
 import { blastRadiusOptions, gateFrom, selectOption, type BlastRadiusFlags } from "./blast-radius-options";
 import { emitAttempts, eventOptions, eventSinkFrom, type EventFlags } from "./event-options";
@@ -137,7 +137,7 @@ export function registerRunnerCommands(program: Command, io: RunnerIo): void {
       await requireStore(ctx, flags.allowMissingStore);
       const now = flags.at ?? ctx.clock();
       const secrets = (await ctx.store.listSecrets({ prefix: flags.prefix, includePendingDeletion: true })).filter((meta) => selects(flags.select, meta));
-      const findings = await mapWithConcurrency(secrets, flags.concurrency, async (meta) =>
+      const findings = await mapBounded(secrets, flags.concurrency, async (meta) =>
         assessSecret(meta, {
           now,
           toleranceMs: flags.tolerance ?? DEFAULT_OVERDUE_TOLERANCE_MS,

@@ -4,7 +4,7 @@ import type { SecretMeta, SecretStore } from "../store/secret-store";
 import type { RotationTarget } from "../rotation/rotation-target";
 import { ROTATION_LEASE_TTL_MS } from "../rotation/rotate-secret";
 import { readPendingRetirements } from "../schedule/pending-retirements";
-import { mapWithConcurrency } from "./worker-pool";
+import { mapBounded } from "../core/map-bounded";
 
 /**
  * The runner's half of a grace period: previous credentials a rotation
@@ -44,7 +44,7 @@ export async function retireDue(options: RetireDueOptions, secrets: readonly Sec
   if (options.dryRun) {
     return due.flatMap(({ meta, entries }) => entries.map((e) => ({ name: meta.name, id: e.id, result: "would-retire" as const, reason: `grace period ended at ${e.dueAt}` })));
   }
-  const reports = await mapWithConcurrency(due, options.concurrency ?? 1, ({ meta }) => retireOne(options, meta, judgedAt));
+  const reports = await mapBounded(due, options.concurrency ?? 1, ({ meta }) => retireOne(options, meta, judgedAt));
   return reports.flat();
 }
 
