@@ -1,7 +1,7 @@
 import { ManagedSecretsError, isManagedSecretsError, restoreAdvice, secretNotFound } from "../core/errors";
 import type { Clock } from "../core/clock";
 import type { SecretMeta, SecretStore, VersionInfo } from "../store/secret-store";
-import type { PreparedApply, RotationTarget } from "./rotation-target";
+import type { PreparedApply, RotationTarget, TestedSession } from "./rotation-target";
 import { META, finishMetadata, recordedTrigger, rotationScheduleAfter } from "../schedule/rotation-metadata";
 
 /**
@@ -22,10 +22,10 @@ export type RotationStep = (typeof ROTATION_STEPS)[number];
 /** Long enough for a slow host, short enough that a crashed rotator does not block the next for long. */
 export const ROTATION_LEASE_TTL_MS = 5 * 60_000;
 
-export interface RotateOptions {
+export interface RotateOptions<Prepared extends PreparedApply = PreparedApply, Tested extends TestedSession = TestedSession> {
   readonly store: SecretStore;
   readonly name: string;
-  readonly target: RotationTarget;
+  readonly target: RotationTarget<Prepared, Tested>;
   /** Who rotates (e.g. "pulumi:1234", "runner:host:5678"); shows in lease conflicts. */
   readonly owner: string;
   readonly clock: Clock;
@@ -56,7 +56,9 @@ export interface RotationOutcome {
   readonly notNeeded?: string;
 }
 
-export async function rotateSecret(options: RotateOptions): Promise<RotationOutcome> {
+export async function rotateSecret<Prepared extends PreparedApply, Tested extends TestedSession>(
+  options: RotateOptions<Prepared, Tested>,
+): Promise<RotationOutcome> {
   const { store, name, owner } = options;
   if (!(await store.acquireLease(name, owner, ROTATION_LEASE_TTL_MS))) {
     throw new ManagedSecretsError("LeaseHeld", `secret ${name} is being rotated by another process; try again when it finishes`, {
@@ -70,9 +72,29 @@ export async function rotateSecret(options: RotateOptions): Promise<RotationOutc
   }
 }
 
-async function runSteps(options: RotateOptions): Promise<RotationOutcome> {
+/** What the steps share: the secret as read under the lease, and the steps found already done. */
+interface Rotation<Prepared extends PreparedApply, Tested extends TestedSession> {
+  readonly options: RotateOptions<Prepared, Tested>;
+  readonly meta: SecretMeta;
+  readonly current: VersionInfo;
+  readonly currentValue: string;
+  readonly skipped: RotationStep[];
+}
+
+/** The version this rotation completes: its id is the token that makes every later step idempotent. */
+interface Pending<Prepared extends PreparedApply> {
+  readonly versionId: string;
+  readonly value: string;
+  /** Found in the store, left by an interrupted run, rather than created by this one. */
+  readonly resumed: boolean;
+  /** A pending that is also ACSCurrent: an earlier run got as far as finish. */
+  readonly alreadyCurrent: boolean;
+  /** A login with the current credential, opened while the value was made; apply closes it. */
+  readonly preparing?: Promise<Prepared | undefined>;
+}
+
+async function runSteps<Prepared extends PreparedApply, Tested extends TestedSession>(options: RotateOptions<Prepared, Tested>): Promise<RotationOutcome> {
   const { store, name, target, afterStep } = options;
-  const skipped: RotationStep[] = [];
   const meta = await requireSecret(store, name);
   const current = holderOf(meta, "ACSCurrent");
   const notNeeded = options.skipIf?.(meta);
@@ -85,85 +107,130 @@ async function runSteps(options: RotateOptions): Promise<RotationOutcome> {
   const done = await triggerAlreadyDone(options, meta, currentValue);
   if (done !== undefined) return { versionId: current.versionId, previousVersionId: "", resumed: false, skipped: [...ROTATION_STEPS], notNeeded: done };
 
-  // 1. createPending: reuse a pending version left by an interrupted run; never generate twice.
-  let pendingInfo = holderOf(meta, "ACSPending");
-  let preparing: Promise<PreparedApply | undefined> | undefined;
-  const resumed = pendingInfo !== undefined;
-  let pendingValue: string;
-  if (pendingInfo) {
-    pendingValue = (await store.getValue(name, { versionId: pendingInfo.versionId })).value;
-    skipped.push("createPending");
-  } else {
-    // Logging in with the current credential changes nothing, so it may overlap key generation.
-    preparing = target.prepareApply?.(currentValue).catch(() => undefined);
-    const versionId = nextVersionId(meta.versions);
-    try {
-      pendingValue = options.value ?? (await target.generate());
-      await store.putValue(name, { versionId, value: pendingValue, stages: ["ACSPending"] });
-    } catch (e) {
-      (await preparing)?.close();
-      throw e;
-    }
-    pendingInfo = { versionId, stages: ["ACSPending"], createdAt: options.clock().toISOString() };
-  }
-  const versionId = pendingInfo.versionId;
+  const rotation: Rotation<Prepared, Tested> = { options, meta, current, currentValue, skipped: [] };
+  const pending = await createPending(rotation);
+  const { versionId } = pending;
   await afterStep?.("createPending", versionId);
-
-  // A pending that is also ACSCurrent means an earlier run got as far as finish.
-  const alreadyCurrent = pendingInfo.versionId === current.versionId;
-
-  // 2. apply: skip when the target already takes the pending value. A value created
-  // in this run cannot be on the target yet, so only a resumed rotation pays for the probe
-  // (a rejected login costs seconds: PAM delays failures on purpose).
-  try {
-    if (alreadyCurrent || (resumed && (await target.accepts(pendingValue)))) skipped.push("apply");
-    else await target.apply(currentValue, pendingValue, versionId, await preparing);
-  } finally {
-    (await preparing)?.close();
-  }
+  await apply(rotation, pending);
   await afterStep?.("apply", versionId);
-
-  // 3. test: a fresh login/call with the pending value, never the session that applied it.
-  const tested = await target.test(pendingValue);
-  if (!tested) {
-    throw new ManagedSecretsError(
-      "RotationTestFailed",
-      `the new credential of ${name} (version ${versionId}) was not accepted after it was applied; it stays ACSPending and a re-run will try again`,
-      { secretName: name },
-    );
-  }
+  const tested = await test(rotation, pending);
   let previousVersionId: string;
   try {
     await afterStep?.("test", versionId);
-
-    // 4. finish: ACSPrevious first, so a crash between the moves never loses the old current.
-    previousVersionId = alreadyCurrent ? (holderOf(meta, "ACSPrevious")?.versionId ?? "") : current.versionId;
-    if (!alreadyCurrent) {
-      const previousHolder = holderOf(meta, "ACSPrevious");
-      if (previousHolder?.versionId !== current.versionId) {
-        await store.updateVersionStage(name, {
-          stage: "ACSPrevious",
-          moveToVersionId: current.versionId,
-          removeFromVersionId: previousHolder?.versionId,
-        });
-      }
-      await store.updateVersionStage(name, { stage: "ACSCurrent", moveToVersionId: versionId, removeFromVersionId: current.versionId });
-    }
-    await store.updateVersionStage(name, { stage: "ACSPending", removeFromVersionId: versionId });
-    const finishedAt = options.clock();
-    await store.updateSecret(name, {
-      metadata: { ...rotationScheduleAfter(meta.metadata, finishedAt), ...finishMetadata(options.metadata), ...(await target.finishMetadata?.(pendingValue, finishedAt)) },
-    });
+    previousVersionId = await finish(rotation, pending);
     await afterStep?.("finish", versionId);
-
-    // 5. retire: only now may older values stop working.
-    await target.retire(pendingValue, versionId, () => olderValues(store, name, versionId), tested);
+    await retire(rotation, pending, tested);
   } finally {
     tested.close();
   }
   await afterStep?.("retire", versionId);
+  return { versionId, previousVersionId, resumed: pending.resumed, skipped: rotation.skipped };
+}
 
-  return { versionId, previousVersionId, resumed, skipped };
+/**
+ * Already done when the store holds an ACSPending version (an interrupted run
+ * left it): reuse it, never generate twice. Else store the new value as
+ * ACSPending under the next version id before the target is touched.
+ */
+async function createPending<Prepared extends PreparedApply, Tested extends TestedSession>(
+  rotation: Rotation<Prepared, Tested>,
+): Promise<Pending<Prepared>> {
+  const { options, meta, current, currentValue } = rotation;
+  const { store, name, target } = options;
+  const found = holderOf(meta, "ACSPending");
+  if (found) {
+    const value = (await store.getValue(name, { versionId: found.versionId })).value;
+    rotation.skipped.push("createPending");
+    return { versionId: found.versionId, value, resumed: true, alreadyCurrent: found.versionId === current.versionId };
+  }
+  // Logging in with the current credential changes nothing, so it may overlap key generation.
+  const preparing = target.prepareApply?.(currentValue).catch(() => undefined);
+  const versionId = nextVersionId(meta.versions);
+  try {
+    const value = options.value ?? (await target.generate());
+    await store.putValue(name, { versionId, value, stages: ["ACSPending"] });
+    return { versionId, value, resumed: false, alreadyCurrent: versionId === current.versionId, preparing };
+  } catch (e) {
+    (await preparing)?.close();
+    throw e;
+  }
+}
+
+/**
+ * Already done when the pending version is ACSCurrent, or when a resumed
+ * rotation's target already takes the pending value. A value created in this
+ * run cannot be on the target yet, so only a resumed rotation pays for the
+ * probe (a rejected login costs seconds: PAM delays failures on purpose).
+ */
+async function apply<Prepared extends PreparedApply, Tested extends TestedSession>(rotation: Rotation<Prepared, Tested>, pending: Pending<Prepared>): Promise<void> {
+  const { target } = rotation.options;
+  try {
+    if (pending.alreadyCurrent || (pending.resumed && (await target.accepts(pending.value)))) rotation.skipped.push("apply");
+    else await target.apply(rotation.currentValue, pending.value, pending.versionId, await pending.preparing);
+  } finally {
+    (await pending.preparing)?.close();
+  }
+}
+
+/**
+ * Never already done: a fresh login/call with the pending value, never the
+ * session that applied it, is the proof finish waits for.
+ */
+async function test<Prepared extends PreparedApply, Tested extends TestedSession>(rotation: Rotation<Prepared, Tested>, pending: Pending<Prepared>): Promise<Tested> {
+  const { target, name } = rotation.options;
+  const tested = await target.test(pending.value);
+  if (!tested) {
+    throw new ManagedSecretsError(
+      "RotationTestFailed",
+      `the new credential of ${name} (version ${pending.versionId}) was not accepted after it was applied; it stays ACSPending and a re-run will try again`,
+      { secretName: name },
+    );
+  }
+  return tested;
+}
+
+/**
+ * Moves the stages, ACSPrevious first so a crash between the moves never
+ * loses the old current. Already done, move by move: none when the pending
+ * version is ACSCurrent, the ACSPrevious move when the old current holds it.
+ * Resolves to the version that is now ACSPrevious.
+ */
+async function finish<Prepared extends PreparedApply, Tested extends TestedSession>(rotation: Rotation<Prepared, Tested>, pending: Pending<Prepared>): Promise<string> {
+  const { options, meta, current } = rotation;
+  const { store, name, target } = options;
+  const { versionId } = pending;
+  const previousVersionId = pending.alreadyCurrent ? (holderOf(meta, "ACSPrevious")?.versionId ?? "") : current.versionId;
+  if (!pending.alreadyCurrent) {
+    const previousHolder = holderOf(meta, "ACSPrevious");
+    if (previousHolder?.versionId !== current.versionId) {
+      await store.updateVersionStage(name, {
+        stage: "ACSPrevious",
+        moveToVersionId: current.versionId,
+        removeFromVersionId: previousHolder?.versionId,
+      });
+    }
+    await store.updateVersionStage(name, { stage: "ACSCurrent", moveToVersionId: versionId, removeFromVersionId: current.versionId });
+  }
+  await store.updateVersionStage(name, { stage: "ACSPending", removeFromVersionId: versionId });
+  const finishedAt = options.clock();
+  await store.updateSecret(name, {
+    metadata: { ...rotationScheduleAfter(meta.metadata, finishedAt), ...finishMetadata(options.metadata), ...(await target.finishMetadata?.(pending.value, finishedAt)) },
+  });
+  return previousVersionId;
+}
+
+/**
+ * Only now may older values stop working. Whether each is already revoked is
+ * the target's to ask (it revokes only what is still there), with the
+ * session that passed the test.
+ */
+async function retire<Prepared extends PreparedApply, Tested extends TestedSession>(
+  rotation: Rotation<Prepared, Tested>,
+  pending: Pending<Prepared>,
+  tested: Tested,
+): Promise<void> {
+  const { store, name, target } = rotation.options;
+  await target.retire(pending.value, pending.versionId, () => olderValues(store, name, pending.versionId), tested);
 }
 
 /**
@@ -174,7 +241,7 @@ async function runSteps(options: RotateOptions): Promise<RotationOutcome> {
  * due, a custom value (if any) already current, and the target still taking
  * the current value (a recorded trigger is no reason to skip a repair).
  */
-async function triggerAlreadyDone(options: RotateOptions, meta: SecretMeta, currentValue: string): Promise<string | undefined> {
+async function triggerAlreadyDone(options: RotateOptions<PreparedApply, TestedSession>, meta: SecretMeta, currentValue: string): Promise<string | undefined> {
   const trigger = options.metadata?.[META.rotationTrigger];
   const recorded = meta.metadata[META.rotationTrigger];
   // Stores written before digests were recorded hold the trigger itself.

@@ -2,8 +2,12 @@
  * What the rotation protocol needs from the thing that accepts a credential
  * (an ECS instance over SSH, a RAM user). Values are the stored strings; the
  * target decodes them. Every method must be safe to call again after a crash.
+ *
+ * `Prepared` and `Tested` are the target's own sessions: the protocol hands
+ * apply what this target's prepareApply returned, and retire what its test
+ * returned, so a target reads its own fields without asking what it was given.
  */
-export interface RotationTarget {
+export interface RotationTarget<Prepared extends PreparedApply = PreparedApply, Tested extends TestedSession = TestedSession> {
   /**
    * Optional: what must hold before anything is stored or sent (e.g. that the
    * target read from the store is authentic). Rotation asks before createPending.
@@ -16,25 +20,25 @@ export interface RotationTarget {
    * `current` is what the store holds as ACSCurrent; it may itself be rejected,
    * in which case the target falls back to its admin path or says it cannot.
    */
-  apply(current: string, pending: string, versionId: string, prepared?: PreparedApply): Promise<void>;
+  apply(current: string, pending: string, versionId: string, prepared?: Prepared): Promise<void>;
   /**
    * Optional: start what apply will need (a login with the current credential)
    * so it overlaps generating the new value. Changes nothing on the target.
    * The caller closes what it returns.
    */
-  prepareApply?(current: string): Promise<PreparedApply>;
+  prepareApply?(current: string): Promise<Prepared>;
   /**
    * The test step: a fresh login/call with `value`, never a session that applied it.
    * Resolves to the open session that proved it (retire may reuse it, the caller
    * closes it), or undefined when the target rejects the value.
    */
-  test(value: string): Promise<TestedSession | undefined>;
+  test(value: string): Promise<Tested | undefined>;
   /**
    * After finish: revoke the older values this secret put in place; never touch `current`.
    * `older` reads them from the store on demand: a target with nothing to revoke
    * (a password, a RAM key kept as KMS keeps it) never pays for the reads.
    */
-  retire(current: string, versionId: string, older: () => Promise<readonly string[]>, tested?: TestedSession): Promise<void>;
+  retire(current: string, versionId: string, older: () => Promise<readonly string[]>, tested?: Tested): Promise<void>;
   /** A fresh value to rotate to when no custom value is given. */
   generate(): Promise<string>;
   /**

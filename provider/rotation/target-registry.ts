@@ -1,7 +1,7 @@
 import { ManagedSecretsError } from "../core/errors";
 import type { SecretMeta } from "../store/secret-store";
 import { META } from "../schedule/rotation-metadata";
-import type { RotationTarget } from "./rotation-target";
+import type { PreparedApply, RotationTarget, TestedSession } from "./rotation-target";
 import type { TargetContext } from "./target-context";
 
 /**
@@ -48,7 +48,10 @@ export function targetFromMetadata(meta: SecretMeta, ctx: TargetContext): Rotati
  * the target built from it is where the credential goes: nothing reaches the
  * target until the store has vouched for that metadata. Asked once per target.
  */
-function authenticated(target: RotationTarget, authenticate: () => Promise<void>): RotationTarget {
+function authenticated<Prepared extends PreparedApply, Tested extends TestedSession>(
+  target: RotationTarget<Prepared, Tested>,
+  authenticate: () => Promise<void>,
+): RotationTarget<Prepared, Tested> {
   let checked: Promise<void> | undefined;
   const ready = () => (checked ??= authenticate());
   const prepareApply = target.prepareApply?.bind(target);

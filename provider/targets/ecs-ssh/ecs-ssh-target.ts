@@ -36,15 +36,19 @@ export interface EcsSshTargetOptions {
 
 /** A session that can change the managed user's credential, and whose login it is. */
 type Acting = { session: SshSession; as: "self" | "admin"; sudo?: Promise<SudoElevation> };
+/** The session prepareApply opened, which apply acts through. */
+type SshPrepared = PreparedApply & { readonly acting: Acting };
+/** The managed user's own login with the new credential, which retire acts through. */
+type SshTested = TestedSession & { readonly session: SshSession };
 
-export class EcsSshTarget implements RotationTarget {
+export class EcsSshTarget implements RotationTarget<SshPrepared, SshTested> {
   constructor(private readonly options: EcsSshTargetOptions) {}
 
   async accepts(value: string): Promise<boolean> {
     return probeLogin(this.options.endpoint, this.options.managedUser, credentialOf(decodeEcsValue(value)));
   }
 
-  async test(value: string): Promise<(TestedSession & { session: SshSession }) | undefined> {
+  async test(value: string): Promise<SshTested | undefined> {
     try {
       const session = await openSshSession(this.options.endpoint, this.options.managedUser, credentialOf(decodeEcsValue(value)));
       return { session, close: () => session.close() };
@@ -61,14 +65,14 @@ export class EcsSshTarget implements RotationTarget {
     return encodeEcsValue({ UserName: managedUser, PublicKey: pair.publicKey, PrivateKey: pair.privateKey });
   }
 
-  async prepareApply(current: string): Promise<PreparedApply & { acting: Acting }> {
+  async prepareApply(current: string): Promise<SshPrepared> {
     const acting = await this.openActing(decodeEcsValue(current));
     return { acting, close: () => acting.session.close() };
   }
 
-  async apply(current: string, pending: string, versionId: string, prepared?: PreparedApply): Promise<void> {
+  async apply(current: string, pending: string, versionId: string, prepared?: SshPrepared): Promise<void> {
     const next = decodeEcsValue(pending);
-    const reused = prepared && "acting" in prepared ? (prepared as { acting: Acting }).acting : undefined;
+    const reused = prepared?.acting;
     const acting = reused ?? (await this.openActing(decodeEcsValue(current)));
     try {
       if ("Password" in next) await this.setPassword(acting, decodeEcsValue(current), next.Password);
@@ -79,7 +83,7 @@ export class EcsSshTarget implements RotationTarget {
     }
   }
 
-  async retire(current: string, versionId: string, older: () => Promise<readonly string[]>, tested?: TestedSession): Promise<void> {
+  async retire(current: string, versionId: string, older: () => Promise<readonly string[]>, tested?: SshTested): Promise<void> {
     const now = decodeEcsValue(current);
     if (!("PrivateKey" in now)) return; // A password has nothing left behind to revoke.
     const keepBlob = blobOf(now.PublicKey);
@@ -88,7 +92,7 @@ export class EcsSshTarget implements RotationTarget {
       .flatMap((v) => ("PublicKey" in v ? [blobOf(v.PublicKey)] : []))
       .filter((blob) => blob !== keepBlob);
     // The test step's session logged in with the current key as the managed user: reuse it.
-    const reused = tested && "session" in tested ? { session: (tested as { session: SshSession }).session, as: "self" as const } : undefined;
+    const reused = tested ? { session: tested.session, as: "self" as const } : undefined;
     const acting = reused ?? (await this.openActing(now));
     try {
       const { secretName, managedUser } = this.options;
