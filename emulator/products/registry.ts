@@ -14,7 +14,3 @@ export const PRODUCTS: readonly ProductSpec[] = [ramProduct, stsProduct, ecsProd
 export function productForVersion(version: string): ProductSpec | undefined {
   return PRODUCTS.find((p) => p.version === version);
 }
-
-export function isKnownAction(action: string): boolean {
-  return PRODUCTS.some((p) => action in p.actions);
-}

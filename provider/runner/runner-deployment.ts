@@ -322,5 +322,3 @@ export function runnerEnvironment(d: RunnerDeployment): Record<string, string> {
     MANAGED_SECRETS_LOG_LEVEL: "info",
   };
 }
-
-export { RUNNER_API_ACTIONS };
