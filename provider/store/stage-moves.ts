@@ -1,5 +1,5 @@
 import { VERSION_STAGES, type SecretStore, type UpdateStageInput, type VersionStage } from "./secret-store";
-import { versionNotFound } from "./store-errors";
+import { missingVersionMessage, versionNotFound } from "./store-errors";
 import { checkStage, checkVersionId, invalid } from "./store-input";
 
 /**
@@ -59,7 +59,7 @@ export function planStageMove<S extends string>(name: string, versions: readonly
   const { stage, moveToVersionId: moveTo, removeFromVersionId: removeFrom } = input;
   const find = (versionId: string) => {
     const version = versions.find((v) => v.versionId === versionId);
-    if (version === undefined) throw versionNotFound(name, `secret "${name}" has no version "${versionId}"`);
+    if (version === undefined) throw versionNotFound(name, missingVersionMessage(name, { versionId }));
     return version;
   };
   const holder = holderOf(versions, stage);

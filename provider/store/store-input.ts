@@ -4,6 +4,7 @@ import {
   MIN_RECOVERY_WINDOW_DAYS,
   VERSION_STAGES,
   type DeleteOptions,
+  type VersionSelector,
   type VersionStage,
 } from "./secret-store";
 
@@ -51,6 +52,19 @@ export function checkStage(stage: unknown, property = "stage"): asserts stage is
 export function checkStages(stages: unknown): asserts stages is readonly VersionStage[] {
   if (!Array.isArray(stages)) throw invalid("stages", `stages must be a list of ${VERSION_STAGES.join(", ")}`);
   for (const s of stages) checkStage(s, "stages");
+}
+
+/** listSecrets' name prefix: "" when absent. */
+export function checkPrefix(prefix: unknown): string {
+  const checked = prefix ?? "";
+  if (typeof checked !== "string") throw invalid("prefix", "prefix must be a string");
+  return checked;
+}
+
+/** What getValue reads: a version, a stage, or both (then the version must hold the stage). */
+export function checkVersionSelector(selector: VersionSelector): void {
+  if (selector.versionId !== undefined) checkVersionId(selector.versionId);
+  if (selector.stage !== undefined) checkStage(selector.stage);
 }
 
 export function checkDescription(description: unknown): asserts description is string {

@@ -16,7 +16,8 @@ import {
   type VersionSelector,
 } from "../secret-store";
 import { STAGE_RULES, attachStages, checkStageMove, holderOf, planStageMove, type StageChange } from "../stage-moves";
-import { versionNotFound } from "../store-errors";
+import { patchMetadata, sameRecord } from "../metadata-patch";
+import { missingVersionMessage, stageNotOnVersion, versionConflict, versionNotFound } from "../store-errors";
 import {
   addTombstone,
   forgetTombstone,
@@ -31,12 +32,12 @@ import {
   checkLeaseOwner,
   checkLeaseTtl,
   checkMetadata,
+  checkPrefix,
   checkSecretName,
-  checkStage,
   checkStages,
   checkValue,
   checkVersionId,
-  invalid,
+  checkVersionSelector,
 } from "../store-input";
 
 export interface LocalSecretStoreOptions {
@@ -133,8 +134,7 @@ export class LocalSecretStore implements SecretStore {
   }
 
   async listSecrets(options: { readonly prefix?: string; readonly includePendingDeletion?: boolean } = {}): Promise<SecretMeta[]> {
-    const prefix = options.prefix ?? "";
-    if (typeof prefix !== "string") throw invalid("prefix", "prefix must be a string");
+    const prefix = checkPrefix(options.prefix);
     const { doc, now } = await this.#engine.read();
     const out: SecretMeta[] = [];
     for (const name of doc.secrets.keys()) {
@@ -154,12 +154,7 @@ export class LocalSecretStore implements SecretStore {
     if (patch.metadata !== undefined) checkMetadata(patch.metadata, true);
     return this.#engine.mutate(name, (doc, { now }) => {
       const secret = requireLive(doc, name, now);
-      const metadata = new Map(Object.entries(secret.metadata));
-      for (const [key, value] of Object.entries(patch.metadata ?? {})) {
-        if (value === null) metadata.delete(key);
-        else metadata.set(key, value);
-      }
-      const next = Object.fromEntries(metadata);
+      const next = patchMetadata(secret.metadata, patch.metadata);
       const description = patch.description ?? secret.description;
       if (description !== secret.description || !sameRecord(next, secret.metadata)) {
         secret.description = description;
@@ -181,20 +176,19 @@ export class LocalSecretStore implements SecretStore {
 
   async getValue(name: string, selector: VersionSelector = {}): Promise<SecretVersion> {
     checkSecretName(name);
-    if (selector.versionId !== undefined) checkVersionId(selector.versionId);
-    if (selector.stage !== undefined) checkStage(selector.stage);
+    checkVersionSelector(selector);
     const { doc, now } = await this.#engine.read();
     const secret = requireLive(doc, name, now);
     let version: StoredVersion | undefined;
     if (selector.versionId !== undefined) {
       version = findVersion(secret, selector.versionId);
       if (selector.stage !== undefined && !version.stages.includes(selector.stage)) {
-        throw versionNotFound(name, `version "${selector.versionId}" of secret "${name}" does not hold stage ${selector.stage}`);
+        throw stageNotOnVersion(name, selector.versionId, selector.stage);
       }
     } else {
       const stage = selector.stage ?? "ACSCurrent";
       version = holderOf(secret.versions, stage);
-      if (version === undefined) throw versionNotFound(name, `secret "${name}" has no version with stage ${stage}`);
+      if (version === undefined) throw versionNotFound(name, missingVersionMessage(name, { stage }));
     }
     return { versionId: version.versionId, stages: [...version.stages], createdAt: version.createdAt, value: version.value };
   }
@@ -209,11 +203,7 @@ export class LocalSecretStore implements SecretStore {
       const existing = secret.versions.find((v) => v.versionId === input.versionId);
       if (existing !== undefined) {
         if (existing.value === input.value) return;
-        throw invalid(
-          "versionId",
-          `version "${input.versionId}" of secret "${name}" already exists with a different value; versions are immutable, put the new value under a new versionId`,
-          name,
-        );
+        throw versionConflict(name, input.versionId);
       }
       const at = now.toISOString();
       const version: StoredVersion = { versionId: input.versionId, value: input.value, stages: [], createdAt: at };
@@ -317,7 +307,7 @@ function toMeta(secret: StoredSecret): SecretMeta {
 
 function findVersion(secret: StoredSecret, versionId: string): StoredVersion {
   const version = secret.versions.find((v) => v.versionId === versionId);
-  if (version === undefined) throw versionNotFound(secret.name, `secret "${secret.name}" has no version "${versionId}"`);
+  if (version === undefined) throw versionNotFound(secret.name, missingVersionMessage(secret.name, { versionId }));
   return version;
 }
 
@@ -339,9 +329,4 @@ function pruneUnstagedVersions(secret: StoredSecret): void {
     }
     return true;
   });
-}
-
-function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
-  const ak = Object.keys(a);
-  return ak.length === Object.keys(b).length && ak.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
 }
