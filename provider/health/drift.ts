@@ -1,4 +1,5 @@
 import { parseRotationPeriod } from "../validation/rotation-period";
+import type { HealthProblem } from "./secret-health";
 
 /**
  * Drift as both resources see it after a refresh: how the refreshed outputs
@@ -17,15 +18,35 @@ export interface RefreshedFacts {
   readonly rotationPeriod?: string;
 }
 
-export type Drift = "pending-deletion" | "rotation-settings" | string;
+/**
+ * What a refresh can find. A problem in state that this version does not
+ * name (state written by a later version) is still drift: "unknown-problem".
+ */
+export type Drift = "pending-deletion" | "rotation-settings" | HealthProblem | "unknown-problem";
+
+/** Every problem the health model names: a record, so the compiler says when one is missing. */
+const HEALTH_PROBLEMS: Readonly<Record<HealthProblem, true>> = {
+  overdue: true,
+  rejected: true,
+  unreachable: true,
+  "host-key-mismatch": true,
+  "target-unverified": true,
+  interrupted: true,
+  failing: true,
+};
+
+/** State holds the problems as strings: the ones the health model named, unless a later version wrote it. */
+function isHealthProblem(problem: string): problem is HealthProblem {
+  return Object.hasOwn(HEALTH_PROBLEMS, problem);
+}
 
 /** Problems an update repairs by rotating; pending deletion is repaired by restoring, settings by re-applying them. */
-export const ROTATION_REPAIRS: ReadonlySet<string> = new Set(["rejected", "overdue", "interrupted", "failing"]);
+export const ROTATION_REPAIRS: ReadonlySet<Drift> = new Set<Drift>(["rejected", "overdue", "interrupted", "failing"]);
 
 export function driftOf(olds: RefreshedFacts, declaredRotationPeriod: string | undefined): Drift[] {
   const drift: Drift[] = [];
   if (olds.plannedDeleteAt) drift.push("pending-deletion");
-  for (const p of olds.health?.problems ?? []) drift.push(p);
+  for (const p of olds.health?.problems ?? []) drift.push(isHealthProblem(p) ? p : "unknown-problem");
   const declared = declaredRotationPeriod === undefined ? undefined : parseRotationPeriod(declaredRotationPeriod);
   // Only a refreshed value can differ from what the last update wrote: someone changed the schedule out of band.
   if (olds.rotationPeriodSeconds !== declared && olds.rotationPeriod === declaredRotationPeriod) drift.push("rotation-settings");
