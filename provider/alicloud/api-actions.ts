@@ -23,7 +23,7 @@ export const RUNNER_API_ACTIONS = {
   sts: [],
   // EcsSecret with connection.transport "cloudAssistant" (provider/alicloud/cloud-assistant-client.ts).
   ecs: ["DescribeInstances", "DescribeCloudAssistantStatus", "RunCommand", "DescribeInvocationResults", "DescribeInvocations"],
-  // Rotation events (provider/events/cloudmonitor-sink.ts), while the runner's cloudMonitorEvents is on.
+  // Rotation events (provider/alicloud/cms-client.ts, for provider/events/cloudmonitor-sink.ts), while the runner's cloudMonitorEvents is on.
   cms: ["PutCustomEvent"],
 } as const satisfies Record<string, readonly string[]>;
 

@@ -1,14 +1,16 @@
 import type { CloudSettings } from "./cloud-settings";
 import { ManagedSecretsError } from "../core/errors";
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "../core/retry";
+import { CLOUD_API_RETRY, NO_RETRY, type RetryPolicy } from "../core/retry";
+import { cloudCall } from "./cloud-call";
 
 /**
  * The ECS calls the Cloud Assistant transport makes, one method per API,
  * through the real @alicloud/ecs20140526 client (required inside the
  * factory, never at module scope, so nothing here is serialized with the
- * provider). Every call but RunCommand only reads, and is retried on
- * throttling and network blips; a RunCommand whose answer is lost is found
- * again by its Name (DescribeInvocations), never blindly sent twice.
+ * provider). Every call but RunCommand only reads, and is retried here
+ * (cloud-call.ts) on throttling, 5xx and network blips; a RunCommand whose
+ * answer is lost is found again by its Name (DescribeInvocations), never
+ * blindly sent twice.
  */
 
 export interface InstanceFacts {
@@ -55,30 +57,17 @@ export interface CloudAssistantClient {
 
 export const RUNNING_STATUSES = new Set(["Pending", "Scheduled", "Running", "Stopping"]);
 
-const READ_RETRY: RetryPolicy = { ...DEFAULT_RETRY, attempts: 4, baseDelayMs: 200, maxDelayMs: 2_000 };
-
 export function ecsEndpoint(regionId: string): string {
   return `ecs.${regionId}.aliyuncs.com`;
 }
 
-export function cloudAssistantClientFor(settings: CloudSettings, regionId: string): CloudAssistantClient {
+export function cloudAssistantClientFor(settings: CloudSettings, regionId: string, retry: RetryPolicy = CLOUD_API_RETRY): CloudAssistantClient {
   const { openApiConfig } = require("./cloud-settings") as typeof import("./cloud-settings");
-  const { apiErrorFrom } = require("./ram-client") as typeof import("./ram-client");
   const sdk = require("@alicloud/ecs20140526") as typeof import("@alicloud/ecs20140526");
   const config = openApiConfig({ ...settings, regionId }, ecsEndpoint(regionId));
   const client = new sdk.default(config);
-  const once = async <T>(action: string, run: () => Promise<T>): Promise<T> => {
-    try {
-      return await run();
-    } catch (e) {
-      throw apiErrorFrom("ECS", action, e);
-    }
-  };
-  const read = async <T>(action: string, run: () => Promise<T>): Promise<T> => {
-    const attempted = await withRetry(READ_RETRY, () => once(action, run));
-    if (attempted.ok) return attempted.value;
-    throw attempted.error;
-  };
+  const once = <T>(action: string, run: () => Promise<T>): Promise<T> => cloudCall({ service: "ECS", action, retry: NO_RETRY, quoteService: true }, run);
+  const read = <T>(action: string, run: () => Promise<T>): Promise<T> => cloudCall({ service: "ECS", action, retry, quoteService: true }, run);
   const decode = (b64: string | undefined) => Buffer.from(b64 ?? "", "base64").toString("utf8");
 
   return {
@@ -111,7 +100,7 @@ export function cloudAssistantClientFor(settings: CloudSettings, regionId: strin
           }),
         );
         const invokeId = res.body?.invokeId;
-        if (!invokeId) throw new ManagedSecretsError("CloudApiError", `ECS RunCommand answered without an InvokeId for ${instanceId}`);
+        if (!invokeId) throw new ManagedSecretsError("CloudRejected", `ECS RunCommand answered without an InvokeId for ${instanceId}`);
         return invokeId;
       }),
     invocationResult: (regionId, invokeId, instanceId) =>

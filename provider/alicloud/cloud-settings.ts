@@ -68,7 +68,7 @@ export function resolveCloudSettings(sources: { env: NodeJS.ProcessEnv; config?:
   };
   const region = pick("region");
   if (!region.value) {
-    throw new ManagedSecretsError("StoreConfig", `no Alibaba Cloud region is set: set ${region.from}`, { property: "region" });
+    throw new ManagedSecretsError("CloudConfig", `no Alibaba Cloud region is set: set ${region.from}`, { property: "region" });
   }
   if (!REGION.test(region.value)) {
     throw new ManagedSecretsError("InvalidInput", `${region.from} must be a region id like cn-hangzhou`, { property: "region" });
@@ -80,7 +80,7 @@ export function resolveCloudSettings(sources: { env: NodeJS.ProcessEnv; config?:
   const id = pick("accessKeyId");
   const secret = pick("accessKeySecret");
   if (Boolean(id.value) !== Boolean(secret.value)) {
-    throw new ManagedSecretsError("StoreConfig", `an AccessKey needs both its id and its secret: set ${id.value ? secret.from : id.from}`, { property: "accessKeySecret" });
+    throw new ManagedSecretsError("CloudConfig", `an AccessKey needs both its id and its secret: set ${id.value ? secret.from : id.from}`, { property: "accessKeySecret" });
   }
   const local = endpoint.value !== undefined && isLoopbackEndpoint(endpoint.value);
   return {

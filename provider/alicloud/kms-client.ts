@@ -1,9 +1,19 @@
 import type { $OpenApiUtil } from "@alicloud/openapi-core";
+import { CLOUD_API_RETRY, type RetryPolicy } from "../core/retry";
+import { cloudCall } from "./cloud-call";
 import { rpcPostParams } from "./rpc-params";
 
 /**
  * KMS Secrets Manager 2016-01-20, one method per API action, nothing more:
- * no retries, no error wording, no product rules (those live in the store).
+ * no error wording, no product rules (those live in the store). Every call
+ * is retried here (cloud-call.ts), on throttling (Rejected.Throttling, HTTP
+ * 429), KMS server errors (5xx) and network failures, and nowhere above.
+ *
+ * Retrying is safe for every call, including one whose answer was lost after
+ * KMS acted: PutSecretValue, TagResource, UntagResource, UpdateSecret and
+ * RestoreSecret are idempotent, and the store checks the outcome of
+ * CreateSecret, DeleteSecret and UpdateSecretVersionStage when a retried call
+ * reports a conflict (CloudApiError.attempts > 1).
  *
  * Calls go through @alicloud/openapi-core's generic callApi (RPC, POST /,
  * ACS3-HMAC-SHA256), because the registry only has the legacy v1-signing KMS
@@ -81,25 +91,6 @@ export interface KmsClient {
   untagResource(input: { secretName: string; tagKeys: readonly string[] }): Promise<void>;
 }
 
-/** How a failed call failed, without anything the SDK put in its message (which can quote the request). */
-export type KmsFailureKind = "throttling" | "server" | "client" | "network" | "credentials";
-
-export class KmsApiError extends Error {
-  override readonly name = "KmsApiError";
-  constructor(
-    readonly action: string,
-    readonly kind: KmsFailureKind,
-    /** KMS's error code (e.g. Rejected.ResourceExist), or the socket error code (ECONNRESET) for network failures. */
-    readonly code: string,
-    readonly httpStatus?: number,
-    readonly requestId?: string,
-    /** Set by the retry loop: how many times the call was sent. */
-    public attempts = 1,
-  ) {
-    super(`KMS ${action} failed: ${code}${httpStatus === undefined ? "" : ` (HTTP ${httpStatus})`}${requestId ? `, request id ${requestId}` : ""}`);
-  }
-}
-
 type Body = Record<string, unknown>;
 
 /**
@@ -107,7 +98,7 @@ type Body = Record<string, unknown>;
  * credentials: see openApiConfig in cloud-settings.ts). The SDK is required
  * here, not at module load, so provider code that never uses KMS never loads it.
  */
-export function createKmsClient(config: $OpenApiUtil.Config): KmsClient {
+export function createKmsClient(config: $OpenApiUtil.Config, retry: RetryPolicy = CLOUD_API_RETRY): KmsClient {
   const { default: OpenApi, $OpenApiUtil: util } = require("@alicloud/openapi-core") as typeof import("@alicloud/openapi-core");
   const { RuntimeOptions } = require("@alicloud/tea-util") as typeof import("@alicloud/tea-util");
   const sdk = new OpenApi(config);
@@ -116,12 +107,10 @@ export function createKmsClient(config: $OpenApiUtil.Config): KmsClient {
     const body: Record<string, string> = {};
     for (const [k, v] of Object.entries(params)) if (v !== undefined) body[k] = String(v);
     const spec = rpcPostParams(action, KMS_API_VERSION);
-    try {
-      const response = await sdk.callApi(spec, new util.OpenApiRequest({ body }), new RuntimeOptions({ autoretry: false }));
-      return (response.body ?? {}) as Body;
-    } catch (e) {
-      throw toKmsApiError(action, e);
-    }
+    const response = await cloudCall({ service: "KMS", action, retry, quoteService: false }, () =>
+      sdk.callApi(spec, new util.OpenApiRequest({ body }), new RuntimeOptions({ autoretry: false })),
+    );
+    return (response.body ?? {}) as Body;
   }
 
   return {
@@ -231,26 +220,6 @@ export function createKmsClient(config: $OpenApiUtil.Config): KmsClient {
       await call("UntagResource", { SecretName: i.secretName, TagKeys: JSON.stringify(i.tagKeys) });
     },
   };
-}
-
-/**
- * openapi-core raises ThrottlingError for codes containing "Throttling",
- * ClientError for other 4xx and ServerError for 5xx; anything without an HTTP
- * status never got an answer (reset, refused, timed out).
- */
-function toKmsApiError(action: string, e: unknown): KmsApiError {
-  const err = (e ?? {}) as { name?: unknown; code?: unknown; statusCode?: unknown; requestId?: unknown };
-  const status = typeof err.statusCode === "number" ? err.statusCode : undefined;
-  const code = typeof err.code === "string" && err.code !== "" ? err.code : String(err.name ?? "UnknownError");
-  const requestId = typeof err.requestId === "string" && err.requestId !== "" ? err.requestId : undefined;
-  if (status === undefined) {
-    if (err.name === "RequestTimeoutError" || /^E[A-Z0-9_]+$/.test(code)) return new KmsApiError(action, "network", code);
-    // @alicloud/credentials throws a plain Error when its default chain finds nothing; the request was never sent.
-    if (/unable to get credentials|credential/i.test(String((e as { message?: unknown })?.message ?? ""))) return new KmsApiError(action, "credentials", "NoCredentials");
-    return new KmsApiError(action, "client", "UnexpectedResponse");
-  }
-  const kind: KmsFailureKind = err.name === "ThrottlingError" || code.includes("Throttling") || status === 429 ? "throttling" : status >= 500 ? "server" : "client";
-  return new KmsApiError(action, kind, code, status, requestId);
 }
 
 function str(v: unknown): string {

@@ -1,13 +1,16 @@
 import type { $OpenApiUtil } from "@alicloud/openapi-core";
 import type { CloudSettings } from "./cloud-settings";
-import { apiErrorFrom } from "./ram-client";
+import { CLOUD_API_RETRY, type RetryPolicy } from "../core/retry";
+import { cloudCall } from "./cloud-call";
 
 /**
  * STS GetCallerIdentity signed WITH a given AccessKey pair: the cheapest call
  * that proves a pair authenticates, and says as whom. A refused key is an
  * answer here, not an error, because probing keys is what callers do with
- * it; anything else (throttling, network, service failure) is thrown as a
- * ManagedSecretsError.
+ * it, and never retried here (the RAM target waits for a new key to
+ * propagate, and probes again itself). Throttling, 5xx and network failures
+ * are retried here (cloud-call.ts: the call only reads), then thrown as a
+ * CloudApiError.
  */
 
 /** STS's global endpoint; it answers for every region. */
@@ -43,31 +46,33 @@ const REJECTIONS: Readonly<Record<string, KeyRejection>> = {
 };
 
 /** `configFor` builds the SDK Config that signs with the given pair. */
-export function createStsClient(configFor: (pair: AccessKeyPair) => $OpenApiUtil.Config): StsClient {
+export function createStsClient(configFor: (pair: AccessKeyPair) => $OpenApiUtil.Config, retry: RetryPolicy = CLOUD_API_RETRY): StsClient {
   const sdk = require("@alicloud/sts20150401") as typeof import("@alicloud/sts20150401");
   return {
-    async getCallerIdentity(pair) {
-      try {
-        const body = (await new sdk.default(configFor(pair)).getCallerIdentity()).body;
-        return {
-          outcome: "accepted",
-          identity: { identityType: body?.identityType ?? "", accountId: body?.accountId ?? "", userId: body?.userId ?? "", arn: body?.arn ?? "" },
-        };
-      } catch (e) {
-        const code = (e as { code?: unknown })?.code;
-        const reason = typeof code === "string" && typeof (e as { statusCode?: unknown }).statusCode === "number" ? REJECTIONS[code] : undefined;
-        if (reason) return { outcome: "rejected", reason, apiCode: code as string };
-        throw apiErrorFrom("STS", "GetCallerIdentity", e);
-      }
-    },
+    getCallerIdentity: (pair) =>
+      cloudCall({ service: "STS", action: "GetCallerIdentity", retry, quoteService: true }, async (): Promise<KeyPairCheck> => {
+        try {
+          const body = (await new sdk.default(configFor(pair)).getCallerIdentity()).body;
+          return {
+            outcome: "accepted",
+            identity: { identityType: body?.identityType ?? "", accountId: body?.accountId ?? "", userId: body?.userId ?? "", arn: body?.arn ?? "" },
+          };
+        } catch (e) {
+          const code = (e as { code?: unknown })?.code;
+          const reason = typeof code === "string" && typeof (e as { statusCode?: unknown }).statusCode === "number" ? REJECTIONS[code] : undefined;
+          if (reason) return { outcome: "rejected", reason, apiCode: code as string };
+          throw e;
+        }
+      }),
   };
 }
 
 /** Same region and endpoint override as the settings, but signed with `pair` instead of the admin credentials. */
-export function stsClientFor(settings: CloudSettings): StsClient {
+export function stsClientFor(settings: CloudSettings, retry: RetryPolicy = CLOUD_API_RETRY): StsClient {
   const { openApiConfig } = require("./cloud-settings") as typeof import("./cloud-settings");
-  return createStsClient((pair) =>
-    openApiConfig({ regionId: settings.regionId, endpoint: settings.endpoint, protocol: settings.protocol, ...pair }, STS_ENDPOINT),
+  return createStsClient(
+    (pair) => openApiConfig({ regionId: settings.regionId, endpoint: settings.endpoint, protocol: settings.protocol, ...pair }, STS_ENDPOINT),
+    retry,
   );
 }
 

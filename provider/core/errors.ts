@@ -1,7 +1,10 @@
 /**
  * The one error type the product throws on purpose. Every failure a user can
  * act on carries a code from this documented set, so the CLI, the runner and
- * tests branch on the code, never on message text.
+ * tests branch on the code, never on message text. Codes name what the user
+ * must do, whichever backend failed (a throttling KMS and a throttling RAM
+ * are both CloudUnavailable); README.md's table of codes is checked against
+ * this one (tests/package/error-codes-doc.test.ts).
  *
  * Messages never contain a credential: they name properties, secrets, hosts
  * and key ids, and nothing else a caller passed in.
@@ -22,7 +25,7 @@ export const ERROR_CODES = {
    * of the change was stored: the file keeps its last good state.
    */
   StoreWriteFailed: "the store could not be written",
-  /** The store is misconfigured (no passphrase, unknown backend). */
+  /** The store is misconfigured (no passphrase, unknown backend, a KMS instance or key that does not exist). */
   StoreConfig: "the store is not configured",
   /**
    * Another process held the store's file lock for longer than the retry
@@ -30,17 +33,11 @@ export const ERROR_CODES = {
    */
   StoreBusy: "the store is locked by another process",
   /**
-   * The kms store could not get an answer from KMS: throttling, KMS server
-   * errors or network failures outlasted the retry budget. Transient: retry
-   * later. The message carries KMS's error code and request id.
+   * The store refused a change that would break one of its own rules (a KMS
+   * put that would roll out a staged version). Nothing was written; the
+   * message says what to do instead.
    */
-  StoreUnavailable: "the store's service is not answering",
-  /**
-   * KMS refused a request for a reason this product does not map to another
-   * code (e.g. Rejected.LimitExceeded); the message carries KMS's error code
-   * and request id. Not transient.
-   */
-  StoreRejected: "the store's service refused the request",
+  StoreRejected: "the store refused a change that would break its rules",
   /** Another rotator holds the lease for this secret. */
   LeaseHeld: "another rotation of this secret is in progress",
   /**
@@ -53,26 +50,47 @@ export const ERROR_CODES = {
   HostKeyMismatch: "the host key does not match the pinned fingerprint",
   /** The target refused a credential we needed to act (current and admin both). */
   AuthenticationFailed: "the target rejected the credential",
-  /** The host could not be reached (refused, timed out, reset). Transient. */
-  Unreachable: "the target could not be reached",
+  /**
+   * The host, or an Alibaba Cloud API, could not be reached (refused, timed
+   * out, reset) within the retry budget. Transient: check the network, or try
+   * again later; a cloud call whose answer was lost may have taken effect.
+   */
+  Unreachable: "the target or the cloud API could not be reached",
   /** A command on the target failed. */
   TargetCommandFailed: "a command on the target failed",
   /** The new credential did not authenticate in the test step. */
   RotationTestFailed: "the new credential did not pass its test",
   /** The requested version or stage does not exist. */
   VersionNotFound: "no such version or stage",
-  /** The RAM user or AccessKey the secret names does not exist (never created, or deleted out of band). */
-  TargetNotFound: "the RAM user or AccessKey does not exist",
+  /** The target the secret names does not exist: a RAM user or AccessKey, an ECS instance (never created, or deleted out of band). */
+  TargetNotFound: "the target (RAM user, AccessKey, ECS instance) does not exist",
   /**
    * The RAM user already has the most AccessKeys RAM allows, and a key this
    * secret does not hold takes a slot. The message names that key's id (ids
    * are not secret); the secret never deletes it on its own.
    */
   AccessKeyLimit: "the RAM user has no free AccessKey slot this secret may use",
-  /** An Alibaba Cloud API call failed in a way no other code covers; the message carries the service's Code. */
-  CloudApiError: "an Alibaba Cloud API call failed",
-  /** The cloud API throttled the call. Transient: nothing was changed by the throttled call. */
-  Throttled: "the cloud API throttled the call",
+  /**
+   * An Alibaba Cloud API (KMS, RAM, STS, ECS, CloudMonitor) throttled the call
+   * or failed on its side (HTTP 5xx) within the retry budget. Transient: try
+   * again later; nothing was changed by the refused call. The message carries
+   * the service's code and request id.
+   */
+  CloudUnavailable: "the cloud API is throttling or failing: try again later",
+  /**
+   * An Alibaba Cloud API refused the call for a reason no other code covers:
+   * a permission the caller's RAM policy lacks, a quota, a parameter. Not
+   * transient: fix the request or the permissions. The message carries the
+   * service's code and request id.
+   */
+  CloudRejected: "the cloud API refused the call",
+  /**
+   * The Alibaba Cloud settings are missing or wrong: no region, no
+   * credentials, or credentials the cloud does not accept (unknown AccessKey,
+   * wrong secret, expired token). Fix the configuration; the message names
+   * the settings.
+   */
+  CloudConfig: "the Alibaba Cloud settings are missing or wrong",
   /** An optional package the feature needs is not installed; the message says what to install. */
   MissingDependency: "an optional package is not installed",
   /** The CLI was given a command line it does not accept (unknown command or option, missing argument). */
@@ -82,7 +100,7 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** Codes worth retrying with backoff: the next attempt may succeed unchanged. */
-export const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["Unreachable", "LeaseHeld", "StoreBusy", "Throttled", "StoreUnavailable"]);
+export const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["Unreachable", "LeaseHeld", "StoreBusy", "CloudUnavailable"]);
 
 export class ManagedSecretsError extends Error {
   override readonly name = "ManagedSecretsError";
@@ -122,4 +140,13 @@ export function secretNotFound(name: string, why = "", details: { cause?: unknow
 /** Advice names the command an operator can paste, not an API method. */
 export function restoreAdvice(name: string): string {
   return `restore it with: managed-secrets restore ${name}`;
+}
+
+/**
+ * The one wording for a secret in its recovery window, whichever store or
+ * step finds it so; `advice` says what to do (restoreAdvice, mostly).
+ */
+export function secretPendingDeletion(name: string, plannedDeleteAt: string | undefined, advice: string): ManagedSecretsError {
+  const when = plannedDeleteAt ? ` at ${plannedDeleteAt}` : "";
+  return new ManagedSecretsError("SecretPendingDeletion", `secret "${name}" is scheduled for deletion${when}; ${advice}`, { secretName: name });
 }

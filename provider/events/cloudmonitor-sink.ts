@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { CloudSettings } from "../alicloud/cloud-settings";
-import { rpcPostParams } from "../alicloud/rpc-params";
+import { cloudApiErrorIn } from "../alicloud/cloud-api-error";
+import { CLOUD_API_RETRY } from "../core/retry";
 import { pendingDeliveries, type EventSink } from "./event-sink";
 import type { RotationEvent } from "./rotation-event";
 
@@ -12,15 +13,13 @@ import type { RotationEvent } from "./rotation-event";
  * content is the event's JSON (names, ids and codes only).
  */
 
-export const CMS_API_VERSION = "2019-01-01";
 export const CMS_EVENT_NAMES = { succeeded: "ManagedSecretsRotationSucceeded", failed: "ManagedSecretsRotationFailed", skipped: "ManagedSecretsRotationSkipped" } as const;
-/** CloudMonitor's API endpoint for a region. */
-export const cmsEndpoint = (regionId: string): string => `metrics.${regionId}.aliyuncs.com`;
 
 export interface CloudMonitorOptions {
   readonly settings: CloudSettings;
   /** The application group the events belong to (PutCustomEvent GroupId); none: "0", no group. */
   readonly groupId?: string;
+  /** Sends of one event at most (default CLOUD_API_RETRY's); the CloudMonitor client retries, the sink does not. */
   readonly attempts?: number;
   readonly logger?: Logger;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -38,33 +37,20 @@ export function putCustomEventParams(event: RotationEvent, groupId?: string): Re
 }
 
 export function cloudMonitorSink(o: CloudMonitorOptions): EventSink {
-  const { default: OpenApi, $OpenApiUtil: util, OpenApiUtil } = require("@alicloud/openapi-core") as typeof import("@alicloud/openapi-core");
-  const { RuntimeOptions } = require("@alicloud/tea-util") as typeof import("@alicloud/tea-util");
-  const { openApiConfig } = require("../alicloud/cloud-settings") as typeof import("../alicloud/cloud-settings");
-  const client = new OpenApi(openApiConfig(o.settings, cmsEndpoint(o.settings.regionId)));
-  const attempts = o.attempts ?? 3;
-  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const { cmsClientFor } = require("../alicloud/cms-client") as typeof import("../alicloud/cms-client");
+  const cms = cmsClientFor(o.settings, { ...CLOUD_API_RETRY, ...(o.attempts === undefined ? {} : { attempts: o.attempts }), ...(o.sleep ? { sleep: o.sleep } : {}) });
   const pending = pendingDeliveries();
-  const spec = rpcPostParams("PutCustomEvent", CMS_API_VERSION);
-
 
   async function deliver(event: RotationEvent): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const response = await client.callApi(spec, new util.OpenApiRequest({ query: OpenApiUtil.query(putCustomEventParams(event, o.groupId)) }), new RuntimeOptions({ autoretry: false }));
-        const code = String((response.body as { Code?: unknown } | undefined)?.Code ?? "200");
-        if (code === "200") return;
-        throw Object.assign(new Error("PutCustomEvent refused"), { code });
-      } catch (e) {
-        const { code, statusCode } = e as { code?: unknown; statusCode?: unknown };
-        const retry = typeof statusCode !== "number" || statusCode >= 500 || String(code).startsWith("Throttling");
-        if (!retry || attempt >= attempts) {
-          // The code and status only: a service message can quote the request.
-          o.logger?.warn({ event: "cloudmonitor-undelivered", secret: event.secretName, code: typeof code === "string" ? code : undefined, statusCode, attempts: attempt }, "rotation event not delivered to CloudMonitor");
-          return;
-        }
-        await sleep(300 * 2 ** (attempt - 1));
-      }
+    try {
+      await cms.putCustomEvent(putCustomEventParams(event, o.groupId));
+    } catch (e) {
+      // The code and status only: a service message can quote the request.
+      const failed = cloudApiErrorIn(e);
+      o.logger?.warn(
+        { event: "cloudmonitor-undelivered", secret: event.secretName, code: failed?.apiCode, statusCode: failed?.httpStatus, attempts: failed?.attempts ?? 1 },
+        "rotation event not delivered to CloudMonitor",
+      );
     }
   }
 

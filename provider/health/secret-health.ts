@@ -4,6 +4,7 @@ import { ROTATION_LEASE_TTL_MS } from "../rotation/rotate-secret";
 import { judgeDue } from "../schedule/due";
 import { FAILURE_META } from "../schedule/secret-outcome";
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "../core/retry";
+import { retryableAboveClients } from "../alicloud/cloud-api-error";
 
 /**
  * One health model for `managed-secrets check` (CI without Pulumi) and the
@@ -19,7 +20,8 @@ export const DEFAULT_OVERDUE_TOLERANCE_MS = 60 * 60_000;
 /**
  * A probe that cannot reach its target is tried again before it counts: one
  * dropped connection must not turn a CI preview red. A rejected credential
- * or a foreign host key is an answer, and is never retried.
+ * or a foreign host key is an answer, and is never retried; nor is a cloud
+ * API error, which its client retried already.
  */
 export const PROBE_RETRY: RetryPolicy = { ...DEFAULT_RETRY, attempts: 3, baseDelayMs: 500, maxDelayMs: 2_000 };
 
@@ -63,7 +65,7 @@ export async function assessSecret(meta: SecretMeta, options: AssessOptions): Pr
     if (failure) add("failing", `the last scheduled rotation failed with ${failure} at ${meta.metadata[FAILURE_META.at] ?? "an unknown time"}`);
   }
   if (options.probe) {
-    const probed = await withRetry(PROBE_RETRY, options.probe);
+    const probed = await withRetry(PROBE_RETRY, options.probe, retryableAboveClients);
     if (probed.ok) {
       if (!probed.value) add("rejected", "the target rejects the current credential");
     } else if (isManagedSecretsError(probed.error, "HostKeyMismatch")) {

@@ -6,8 +6,9 @@ import type { RotationTarget } from "../rotation/rotation-target";
 import { rotateSecret } from "../rotation/rotate-secret";
 import { judgeDue, type DueVerdict } from "../schedule/due";
 import { FAILURE_META, type OutcomeStatus, type SecretOutcome } from "../schedule/secret-outcome";
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "../core/retry";
-import { THROTTLED, mapAdaptive, type AdaptivePoolOptions, type AdaptivePoolStats } from "./adaptive-pool";
+import { CLOUD_API_RETRY, DEFAULT_RETRY, withRetry, type RetryPolicy } from "../core/retry";
+import { retryableAboveClients } from "../alicloud/cloud-api-error";
+import { THROTTLED, THROTTLE_MAX_TRIES, mapAdaptive, type AdaptivePoolOptions, type AdaptivePoolStats } from "./adaptive-pool";
 import { isThrottled } from "./throttling";
 import { retireDue, type RetirementReport } from "./due-retirements";
 import { selects, type SelectTerm } from "./selection";
@@ -18,6 +19,17 @@ import { selects, type SelectTerm } from "./selection";
  * outcome. The same function serves `managed-secrets run`, the Function
  * Compute timer, and tests.
  */
+
+/**
+ * The most times one pass sends one cloud API call of one secret's rotation:
+ * the client's tries (CLOUD_API_RETRY, 5) for each of the pool's tries of a
+ * rotation the cloud keeps throttling (THROTTLE_MAX_TRIES, 8), each after a
+ * wait for a fresh quota window. A rotation that failed on any other cloud
+ * error is not run again in the pass: its client retried the call already.
+ * A call the client sends once (RAM CreateAccessKey) is sent at most
+ * THROTTLE_MAX_TRIES times.
+ */
+export const MAX_CLOUD_SENDS_PER_CALL_PER_PASS = THROTTLE_MAX_TRIES * CLOUD_API_RETRY.attempts;
 
 /** SSH-bound work: enough to overlap session set-up on a handful of hosts without flooding sshd's MaxStartups. */
 export const DEFAULT_CONCURRENCY = 8;
@@ -67,6 +79,7 @@ export interface RunOptions {
   readonly judge?: (meta: SecretMeta, at: Date) => DueVerdict;
   /** Every attempt that ran, as it ends (events). */
   readonly onAttempt?: (meta: SecretMeta, outcome: SecretOutcome) => void;
+  /** How a rotation is tried again after a transient failure no layer below retried (retryableAboveClients). */
   readonly retry?: RetryPolicy;
   /** How the pool waits out throttling (tests inject a sleep). */
   readonly throttling?: Omit<AdaptivePoolOptions, "maxConcurrency">;
@@ -155,18 +168,24 @@ async function rotateOne(options: RunOptions, meta: SecretMeta, why: string, jud
   const { store, clock, logger } = options;
   const started = Date.now();
   const previousVersionId = meta.versions.find((v) => v.stages.includes("ACSCurrent"))?.versionId;
-  const attempt = await withRetry(options.retry ?? DEFAULT_RETRY, async () => {
-    const target = options.targetFor(meta);
-    return rotateSecret({
-      store,
-      name: meta.name,
-      target,
-      owner: options.owner,
-      clock,
-      // The list was read before the lease: another rotator may have done this one since.
-      skipIf: (fresh) => ((options.judge ?? judgeDue)(fresh, judgedAt).due ? undefined : "already rotated by another rotator"),
-    });
-  });
+  const attempt = await withRetry(
+    options.retry ?? DEFAULT_RETRY,
+    async () => {
+      const target = options.targetFor(meta);
+      return rotateSecret({
+        store,
+        name: meta.name,
+        target,
+        owner: options.owner,
+        clock,
+        // The list was read before the lease: another rotator may have done this one since.
+        skipIf: (fresh) => ((options.judge ?? judgeDue)(fresh, judgedAt).due ? undefined : "already rotated by another rotator"),
+      });
+    },
+    // Only what no layer below retried (an SSH host that is down, a lease another rotator holds, the local
+    // store's lock): a cloud API error was retried by its client, and throttling goes back to the pool instead.
+    retryableAboveClients,
+  );
   const durationMs = Date.now() - started;
 
   if (attempt.ok && attempt.value.notNeeded !== undefined) {

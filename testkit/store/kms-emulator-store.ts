@@ -3,7 +3,7 @@ import type { Clock } from "../../provider/core/clock";
 import { openApiConfig, type CloudSettings } from "../../provider/alicloud/cloud-settings";
 import { createKmsClient } from "../../provider/alicloud/kms-client";
 import { KmsSecretStore } from "../../provider/store/kms/kms-store";
-import type { RetryOptions } from "../../provider/store/kms/kms-retry";
+import { CLOUD_API_RETRY, type RetryPolicy } from "../../provider/core/retry";
 
 /**
  * A KmsSecretStore on a fresh local emulator, through the real SDK with real
@@ -19,15 +19,15 @@ export interface KmsEmulatorStore extends AsyncDisposable {
   /** The KMS actions called so far (answered or not), in order; `calls.length = 0` resets both. */
   actions(): string[];
   /** Another store on the same emulator: a second runner, another process. */
-  another(options?: { clock?: Clock; retry?: RetryOptions }): KmsSecretStore;
+  another(options?: { clock?: Clock; retry?: RetryPolicy }): KmsSecretStore;
   dispose(): Promise<void>;
 }
 
-/** Tests never wait for a back-off: retries are immediate unless a test injects its own sleep. */
-export const NO_WAIT: RetryOptions = { sleep: async () => undefined };
+/** Tests never wait for a back-off: the KMS client's retries are immediate unless a test injects its own sleep. */
+export const NO_WAIT: RetryPolicy = { ...CLOUD_API_RETRY, sleep: async () => undefined };
 
 export async function startKmsEmulatorStore(
-  options: { clock?: Clock; retry?: RetryOptions; emulator?: Pick<EmulatorOptions, "kmsQps" | "rateClock"> } = {},
+  options: { clock?: Clock; retry?: RetryPolicy; emulator?: Pick<EmulatorOptions, "kmsQps" | "rateClock"> } = {},
 ): Promise<KmsEmulatorStore> {
   const calls: string[] = [];
   const emulator = await startEmulator({ ...options.emulator, ...(options.clock ? { clock: options.clock } : {}), log: (line) => calls.push(line) });
@@ -38,8 +38,8 @@ export async function startKmsEmulatorStore(
     accessKeyId: emulator.accessKeyId,
     accessKeySecret: emulator.accessKeySecret,
   };
-  const make = (o: { clock?: Clock; retry?: RetryOptions } = {}) =>
-    new KmsSecretStore({ client: () => createKmsClient(openApiConfig(cloud, "kms.invalid")), clock: o.clock ?? options.clock, retry: o.retry ?? options.retry ?? NO_WAIT });
+  const make = (o: { clock?: Clock; retry?: RetryPolicy } = {}) =>
+    new KmsSecretStore({ client: () => createKmsClient(openApiConfig(cloud, "kms.invalid"), o.retry ?? options.retry ?? NO_WAIT), clock: o.clock ?? options.clock });
   const dispose = () => emulator.stop();
   return {
     store: make(),

@@ -45,7 +45,7 @@ describe("cloud settings: region, endpoint and admin credentials from stack conf
   });
 
   it("a missing region names every place it may come from", async () => {
-    const e = await expectError(() => resolveCloudSettings({ env: {} }), "StoreConfig", { property: "region" });
+    const e = await expectError(() => resolveCloudSettings({ env: {} }), "CloudConfig", { property: "region" });
     for (const source of [...CLOUD_CONFIG_KEYS.region, "ALIBABA_CLOUD_REGION_ID", "ALICLOUD_REGION"]) assert.ok(e.message.includes(source), source);
   });
 
@@ -60,12 +60,12 @@ describe("cloud settings: region, endpoint and admin credentials from stack conf
   });
 
   it("half an AccessKey is refused, naming the missing half and never echoing the half given", async () => {
-    const onlySecret = await expectError(() => resolveCloudSettings({ env: { ALIBABA_CLOUD_REGION_ID: "cn-hangzhou", ALIBABA_CLOUD_ACCESS_KEY_SECRET: SECRET } }), "StoreConfig", {
+    const onlySecret = await expectError(() => resolveCloudSettings({ env: { ALIBABA_CLOUD_REGION_ID: "cn-hangzhou", ALIBABA_CLOUD_ACCESS_KEY_SECRET: SECRET } }), "CloudConfig", {
       property: "accessKeySecret",
       message: /needs both its id and its secret: set managed-secrets:accessKeyId/,
     });
     assert.ok(!onlySecret.message.includes(SECRET));
-    await expectError(() => resolveCloudSettings({ env: { ALIBABA_CLOUD_REGION_ID: "cn-hangzhou", ALIBABA_CLOUD_ACCESS_KEY_ID: "LTAIx" } }), "StoreConfig", {
+    await expectError(() => resolveCloudSettings({ env: { ALIBABA_CLOUD_REGION_ID: "cn-hangzhou", ALIBABA_CLOUD_ACCESS_KEY_ID: "LTAIx" } }), "CloudConfig", {
       message: /set managed-secrets:accessKeySecret/,
     });
   });
@@ -100,7 +100,7 @@ describe("cloud settings: region, endpoint and admin credentials from stack conf
       const ok = createRamClient(openApiConfig({ regionId: emu.regionId, endpoint: emu.endpoint, protocol: "http", accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret }, "ram.aliyuncs.com"));
       assert.equal((await ok.getUser("probe")).userName, "probe");
       const wrong = createRamClient(openApiConfig({ regionId: emu.regionId, endpoint: emu.endpoint, protocol: "http", accessKeyId: emu.accessKeyId, accessKeySecret: "not-the-secret" }, "ram.aliyuncs.com"));
-      await expectError(wrong.getUser("probe"), "AuthenticationFailed", { message: /RAM GetUser failed: SignatureDoesNotMatch \(HTTP 400/ });
+      await expectError(wrong.getUser("probe"), "CloudConfig", { message: /RAM GetUser failed: SignatureDoesNotMatch \(HTTP 400/ });
     });
 
     it("an STS token travels with the pair as an sts credential", async () => {

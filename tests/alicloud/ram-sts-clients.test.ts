@@ -1,5 +1,7 @@
 import { strict as assert } from "node:assert";
-import { CloudApiFailure, createRamClient, ramClientFor, RAM_IDEMPOTENT_RETRY, type RamClient } from "../../provider/alicloud/ram-client";
+import { createRamClient, RAM_ENDPOINT, type RamClient } from "../../provider/alicloud/ram-client";
+import { CloudApiError } from "../../provider/alicloud/cloud-api-error";
+import { CLOUD_API_RETRY } from "../../provider/core/retry";
 import { isRamUser, stsClientFor, type StsClient } from "../../provider/alicloud/sts-client";
 import { openApiConfig, type CloudSettings } from "../../provider/alicloud/cloud-settings";
 import { isManagedSecretsError } from "../../provider/core/errors";
@@ -16,8 +18,9 @@ describe("thin RAM and STS clients against the emulator (real SDKs, real signing
   before(async () => {
     emu = await startEmulator({ log: (l) => log.push(l) });
     settings = { regionId: emu.regionId, endpoint: emu.endpoint, protocol: "http", accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret };
-    ram = ramClientFor(settings);
-    sts = stsClientFor(settings);
+    // The real client and policy, without the waits between tries.
+    ram = createRamClient(openApiConfig(settings, RAM_ENDPOINT), { ...CLOUD_API_RETRY, sleep: async () => undefined });
+    sts = stsClientFor(settings, { ...CLOUD_API_RETRY, sleep: async () => undefined });
     emu.control.createUser({ name: "client-user" });
   });
   after(() => emu?.stop());
@@ -51,7 +54,7 @@ describe("thin RAM and STS clients against the emulator (real SDKs, real signing
 
   it("translates service errors into codes, keeping the service's Code, status and request id (no secret anywhere)", async () => {
     const notFound = await expectError(ram.getUser("ghost"), "TargetNotFound", { message: /^RAM GetUser failed: EntityNotExist\.User \(HTTP 404, request [0-9A-F-]+\): The user does not exist\.$/ });
-    assert.ok(notFound instanceof CloudApiFailure);
+    assert.ok(notFound instanceof CloudApiError);
     assert.deepEqual([notFound.apiCode, notFound.httpStatus], ["EntityNotExist.User", 404]);
     await expectError(ram.deleteAccessKey("client-user", "LTAI5tNoSuchKeyNoSuchKey"), "TargetNotFound", { message: /EntityNotExist\.User\.AccessKey/ });
 
@@ -62,10 +65,10 @@ describe("thin RAM and STS clients against the emulator (real SDKs, real signing
 
     const calls = (action: string, since: number) => log.slice(since).filter((l) => l.startsWith(`Ram.${action} `)).length;
     let mark = log.length;
-    emu.control.throttle("ListAccessKeys", RAM_IDEMPOTENT_RETRY.attempts);
-    const throttled = await expectError(ram.listAccessKeys("client-user"), "Throttled", { message: /Throttling\.User/ });
+    emu.control.throttle("ListAccessKeys", CLOUD_API_RETRY.attempts);
+    const throttled = await expectError(ram.listAccessKeys("client-user"), "CloudUnavailable", { message: /Throttling\.User/ });
     assert.equal(throttled.transient, true);
-    assert.equal(calls("ListAccessKeys", mark), RAM_IDEMPOTENT_RETRY.attempts, "a read is tried again while RAM throttles it, up to its budget");
+    assert.equal(calls("ListAccessKeys", mark), CLOUD_API_RETRY.attempts, "a read is tried again while RAM throttles it, up to its budget");
 
     mark = log.length;
     emu.control.throttle("ListAccessKeys", 1);
@@ -74,14 +77,16 @@ describe("thin RAM and STS clients against the emulator (real SDKs, real signing
 
     mark = log.length;
     emu.control.throttle("DeleteAccessKey", 1);
-    await expectError(ram.deleteAccessKey("client-user", a.accessKeyId), "Throttled");
+    await expectError(ram.deleteAccessKey("client-user", a.accessKeyId), "CloudUnavailable");
     assert.equal(calls("DeleteAccessKey", mark), 1, "a call that is not idempotent is never repeated by the client");
 
-    emu.control.injectFault({ action: "GetUser", code: "InternalError", httpStatus: 500, message: "The request processing has failed due to some unknown error." });
-    await expectError(ram.getUser("client-user"), "CloudApiError", { message: /RAM GetUser failed: InternalError \(HTTP 500/ });
+    mark = log.length;
+    emu.control.injectFault({ action: "GetUser", code: "InternalError", httpStatus: 500, message: "The request processing has failed due to some unknown error.", times: CLOUD_API_RETRY.attempts });
+    await expectError(ram.getUser("client-user"), "CloudUnavailable", { message: /RAM GetUser failed: InternalError \(HTTP 500/ });
+    assert.equal(calls("GetUser", mark), CLOUD_API_RETRY.attempts, "a 5xx on a read is tried again, up to the budget");
 
     emu.control.injectFault({ action: "GetUser", code: "NoPermission", httpStatus: 403, message: "You are not authorized to do this action." });
-    await expectError(ram.getUser("client-user"), "CloudApiError", { message: /NoPermission \(HTTP 403/ });
+    await expectError(ram.getUser("client-user"), "CloudRejected", { message: /NoPermission \(HTTP 403/ });
     await ram.deleteAccessKey("client-user", a.accessKeyId);
     await ram.deleteAccessKey("client-user", b.accessKeyId);
   });
@@ -95,12 +100,12 @@ describe("thin RAM and STS clients against the emulator (real SDKs, real signing
     await ram.deleteAccessKey("client-user", orphan.accessKeyId);
   });
 
-  it("a bad admin credential is AuthenticationFailed with the gateway's code", async () => {
+  it("a bad admin credential is CloudConfig with the gateway's code", async () => {
     const wrong = createRamClient(openApiConfig({ ...settings, accessKeySecret: "not-the-admin-secret" }, "ram.aliyuncs.com"));
-    const e = await expectError(wrong.listAccessKeys("client-user"), "AuthenticationFailed", { message: /RAM ListAccessKeys failed: SignatureDoesNotMatch/ });
+    const e = await expectError(wrong.listAccessKeys("client-user"), "CloudConfig", { message: /RAM ListAccessKeys failed: SignatureDoesNotMatch/ });
     assert.ok(!e.message.includes("server string to sign"), "the gateway's string-to-sign echo is cut");
     const unknown = createRamClient(openApiConfig({ ...settings, accessKeyId: "LTAI5tNoSuchKeyNoSuchKey" }, "ram.aliyuncs.com"));
-    await expectError(unknown.listAccessKeys("client-user"), "AuthenticationFailed", { message: /InvalidAccessKeyId\.NotFound \(HTTP 404/ });
+    await expectError(unknown.listAccessKeys("client-user"), "CloudConfig", { message: /InvalidAccessKeyId\.NotFound \(HTTP 404/ });
   });
 
   it("STS GetCallerIdentity signed with a given pair: accepted with the identity, or refused with the reason", async () => {
@@ -121,6 +126,8 @@ describe("thin RAM and STS clients against the emulator (real SDKs, real signing
     assert.ok(admin.outcome === "accepted" && admin.identity.identityType === "Account" && !isRamUser(admin.identity, "client-user"));
 
     emu.control.throttle("GetCallerIdentity", 1);
-    await assert.rejects(sts.getCallerIdentity(emu), (e) => isManagedSecretsError(e, "Throttled"));
+    assert.equal((await sts.getCallerIdentity(emu)).outcome, "accepted", "a throttled probe is sent again by the client");
+    emu.control.throttle("GetCallerIdentity", CLOUD_API_RETRY.attempts);
+    await assert.rejects(sts.getCallerIdentity(emu), (e) => isManagedSecretsError(e, "CloudUnavailable"));
   });
 });

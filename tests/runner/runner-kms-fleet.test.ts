@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { runOnce, countOutcomes } from "../../provider/runner/run-once";
 import { META } from "../../provider/schedule/rotation-metadata";
 import { KMS_PAGE_SIZE } from "../../provider/store/kms/kms-store";
+import { NO_RETRY } from "../../provider/core/retry";
 import type { KmsSecretStore } from "../../provider/store/kms/kms-store";
 import { kmsCall } from "../emulator/emulator-helpers";
 import { FakeTarget } from "../../testkit/rotation/fake-target";
@@ -84,7 +85,7 @@ describe("the runner over a kms-store fleet (emulator, fake targets)", function 
     kms.emulator.control.setKmsQps({ secretCreateDelete: 3, secretLowFrequency: 12, tagWrite: 6, secretRead: 30 });
     kms.calls.length = 0;
     // No store-level retries: every refusal reaches the runner's pool.
-    const store = kms.another({ retry: { maxAttempts: 1, sleep: advance } });
+    const store = kms.another({ retry: { ...NO_RETRY, sleep: advance } });
     const report = await runOnce({
       store,
       clock,

@@ -48,9 +48,8 @@ describe("The runner's generated RAM policy, enforced by the emulator (role cred
     kms = await startKmsEmulatorStore({ clock });
     kms.emulator.control.addKmsInstance({ instanceId: DKMS, keyIds: [KEY] });
     const rootStore = new KmsSecretStore({
-      client: () => createKmsClient(openApiConfig(kms.cloud, "kms.invalid")),
+      client: () => createKmsClient(openApiConfig(kms.cloud, "kms.invalid"), NO_WAIT),
       clock,
-      retry: NO_WAIT,
       dkmsInstanceId: DKMS,
       encryptionKeyId: KEY,
     });
@@ -91,7 +90,7 @@ describe("The runner's generated RAM policy, enforced by the emulator (role cred
   function runnerUnder(statements: PolicyStatement[]): RuntimeContext {
     const creds = roleCredentials(statements);
     const cloud: CloudSettings = { ...kms.cloud, accessKeyId: creds.accessKeyId, accessKeySecret: creds.accessKeySecret, securityToken: creds.securityToken };
-    const store = new KmsSecretStore({ client: () => createKmsClient(openApiConfig(cloud, "kms.invalid")), clock, retry: NO_WAIT, dkmsInstanceId: DKMS, encryptionKeyId: KEY });
+    const store = new KmsSecretStore({ client: () => createKmsClient(openApiConfig(cloud, "kms.invalid"), NO_WAIT), clock, dkmsInstanceId: DKMS, encryptionKeyId: KEY });
     return { store, clock, owner: "fc:runner", cloud: () => cloud };
   }
 
@@ -157,7 +156,7 @@ describe("The runner's generated RAM policy, enforced by the emulator (role cred
     }, JSON.stringify(report.outcomes));
     const refused = report.outcomes.find((o) => o.name === "ram/root-admin")!;
     assert.match(refused.reason, /NoPermission/);
-    assert.match(refused.reason, /^CloudApiError: RAM \w+AccessKeys? failed: NoPermission \(HTTP 403.*not authorized.*must be in managed-secrets-runner:ramUsers/);
+    assert.match(refused.reason, /^CloudRejected: RAM \w+AccessKeys? failed: NoPermission \(HTTP 403.*not authorized.*must be in managed-secrets-runner:ramUsers/);
     assert.ok(kms.calls.some((l) => /^Ram\.\w+AccessKeys? 403 NoPermission/.test(l)), "the emulator refused it");
     assert.equal((await keysOf("root-admin")).length, 1, "no key minted for the admin");
     assert.equal(JSON.parse((await setup.store.getValue("ram/root-admin")).value).AccessKeyId, before);

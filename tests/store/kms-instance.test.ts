@@ -28,7 +28,7 @@ describe("KMS 3.0 instances (DKMSInstanceId / EncryptionKeyId)", function () {
   let cloud: CloudSettings;
   const raw = (action: string, query: Record<string, string | number | boolean>) => kmsCall(emulator, action, query);
   const store = (placement: { dkmsInstanceId?: string; encryptionKeyId?: string } = {}) =>
-    new KmsSecretStore({ client: () => createKmsClient(openApiConfig(cloud, "kms.invalid")), retry: NO_WAIT, ...placement });
+    new KmsSecretStore({ client: () => createKmsClient(openApiConfig(cloud, "kms.invalid"), NO_WAIT), ...placement });
 
   beforeEach(async function () {
     emulator = await startEmulator({ kmsInstances: [{ instanceId: INSTANCE, keyIds: [KEY] }] });

@@ -8,7 +8,7 @@ import { ManagedSecretsError } from "../../provider/core/errors";
 import { configureFromStack, resetStackConfig, runtimeContext } from "../../provider/context/runtime-context";
 import { leaseSecretName } from "../../provider/store/kms/kms-lease";
 import { KmsSecretStore } from "../../provider/store/kms/kms-store";
-import { KMS_MAX_ATTEMPTS } from "../../provider/store/kms/kms-retry";
+import { CLOUD_API_RETRY } from "../../provider/core/retry";
 import { expectApiError, kmsCall } from "../emulator/emulator-helpers";
 import { expectError } from "./expect-error";
 import { startKmsEmulatorStore, type KmsEmulatorStore } from "../../testkit/store/kms-emulator-store";
@@ -194,7 +194,7 @@ describe("KmsSecretStore (KMS specifics, through the emulator)", function () {
     let store: ReturnType<KmsEmulatorStore["another"]>;
     beforeEach(async function () {
       sleeps = [];
-      store = kms.another({ retry: { sleep: async (ms) => void sleeps.push(ms), random: () => 0 } });
+      store = kms.another({ retry: { ...CLOUD_API_RETRY, sleep: async (ms) => void sleeps.push(ms), random: () => 0 } });
       await create();
       kms.calls.length = 0;
     });
@@ -237,9 +237,9 @@ describe("KmsSecretStore (KMS specifics, through the emulator)", function () {
       assert.equal(await store.describeSecret("lost-answer"), undefined);
     });
 
-    it("gives up after the retry budget with StoreUnavailable, KMS's code and request id, and no value", async function () {
-      kms.emulator.control.throttle("PutSecretValue", KMS_MAX_ATTEMPTS);
-      const err = await expectError(store.putValue("ecs/i-1/root", { versionId: "v2", value: value("Never-Stored-9"), stages: ["ACSPending"] }), "StoreUnavailable", {
+    it("gives up after the retry budget with CloudUnavailable (Unreachable when no answer came), KMS's code and request id, and no value", async function () {
+      kms.emulator.control.throttle("PutSecretValue", CLOUD_API_RETRY.attempts);
+      const err = await expectError(store.putValue("ecs/i-1/root", { versionId: "v2", value: value("Never-Stored-9"), stages: ["ACSPending"] }), "CloudUnavailable", {
         message: /^KMS kept throttling \(5 attempts\) for secret "ecs\/i-1\/root"; nothing more was changed, try again later \(KMS PutSecretValue: Rejected\.Throttling, request id [0-9A-F-]{36}\)$/,
       });
       assert.equal(err.transient, true);
@@ -247,8 +247,8 @@ describe("KmsSecretStore (KMS specifics, through the emulator)", function () {
       await expectError(store.getValue("ecs/i-1/root", { versionId: "v2" }), "VersionNotFound");
 
       kms.emulator.control.dropConnection("PutSecretValue", 1, "before");
-      for (let i = 2; i <= KMS_MAX_ATTEMPTS; i++) kms.emulator.control.dropConnection("PutSecretValue", i, "before");
-      const dropped = await expectError(store.putValue("ecs/i-1/root", { versionId: "v2", value: value("Never-Stored-9"), stages: [] }), "StoreUnavailable", {
+      for (let i = 2; i <= CLOUD_API_RETRY.attempts; i++) kms.emulator.control.dropConnection("PutSecretValue", i, "before");
+      const dropped = await expectError(store.putValue("ecs/i-1/root", { versionId: "v2", value: value("Never-Stored-9"), stages: [] }), "Unreachable", {
         message: /^KMS could not be reached \(5 attempts\) for secret "ecs\/i-1\/root"; .*\(KMS PutSecretValue: ECONNRESET\)$/,
       });
       assert.ok(!dropped.message.includes("Never-Stored-9") && !JSON.stringify(dropped).includes("Never-Stored-9"));
@@ -256,12 +256,12 @@ describe("KmsSecretStore (KMS specifics, through the emulator)", function () {
 
     it("surfaces other KMS errors at once, with KMS's code and a sentence of its own", async function () {
       kms.emulator.control.injectFault({ action: "PutSecretValue", code: "Forbidden.NoPermission", httpStatus: 403, message: `denied ${PASSWORD}` });
-      const denied = await expectError(store.putValue("ecs/i-1/root", { versionId: "v2", value: value(), stages: [] }), "StoreConfig", {
+      const denied = await expectError(store.putValue("ecs/i-1/root", { versionId: "v2", value: value(), stages: [] }), "CloudRejected", {
         message: /^KMS refused the credentials or permissions used for secret "ecs\/i-1\/root": check the AccessKey \(or role\) and that its RAM policy allows kms:PutSecretValue \(KMS PutSecretValue: Forbidden\.NoPermission, request id /,
       });
       assert.ok(!denied.message.includes(PASSWORD), "KMS's own message is never repeated");
       kms.emulator.control.injectFault({ action: "PutSecretValue", code: "Rejected.LimitExceeded", httpStatus: 400, message: "quota" });
-      await expectError(store.putValue("ecs/i-1/root", { versionId: "v2", value: value(), stages: [] }), "StoreRejected", {
+      await expectError(store.putValue("ecs/i-1/root", { versionId: "v2", value: value(), stages: [] }), "CloudRejected", {
         message: /^KMS refused PutSecretValue for secret "ecs\/i-1\/root" \(KMS PutSecretValue: Rejected\.LimitExceeded, request id /,
       });
       assert.deepEqual(sleeps, []);
@@ -271,7 +271,7 @@ describe("KmsSecretStore (KMS specifics, through the emulator)", function () {
       const wrong = new KmsSecretStore({
         client: createKmsClient(openApiConfig({ ...kms.cloud, accessKeyId: "LTAI-unknown", accessKeySecret: "nope" }, "kms.invalid")),
       });
-      const err = await expectError(wrong.describeSecret("ecs/i-1/root"), "StoreConfig", { message: /\(KMS DescribeSecret: InvalidAccessKeyId\.NotFound, request id / });
+      const err = await expectError(wrong.describeSecret("ecs/i-1/root"), "CloudConfig", { message: /\(KMS DescribeSecret: InvalidAccessKeyId\.NotFound, request id / });
       assert.ok(!err.message.includes("nope"));
     });
   });
@@ -300,14 +300,14 @@ describe("KmsSecretStore (KMS specifics, through the emulator)", function () {
       assert.equal(await ctx.store.describeSecret("nope"), undefined);
     });
 
-    it("without credentials anywhere the kms store fails with StoreConfig saying where to set them", async function () {
+    it("without credentials anywhere the kms store fails with CloudConfig saying where to set them", async function () {
       const profiles = [join(homedir(), ".aliyun", "config.json"), join(homedir(), ".alibabacloud", "credentials")];
       if (profiles.some((f) => existsSync(f))) this.skip(); // this machine has a profile the default chain would use
       const saved = { ...process.env };
       for (const k of Object.keys(process.env)) if (/^(ALIBABA_CLOUD|ALICLOUD)_/.test(k)) delete process.env[k];
       try {
         const ctx = runtimeContext({ clock, env: { MANAGED_SECRETS_STORE: "kms", MANAGED_SECRETS_ENDPOINT: kms.emulator.endpoint, ALIBABA_CLOUD_REGION_ID: kms.emulator.regionId } });
-        await expectError(ctx.store.describeSecret("x"), "StoreConfig", {
+        await expectError(ctx.store.describeSecret("x"), "CloudConfig", {
           message: /^no Alibaba Cloud credentials were found for KMS for secret "x": set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET/,
         });
         assert.deepEqual(kms.calls, [], "nothing was sent");
@@ -316,9 +316,9 @@ describe("KmsSecretStore (KMS specifics, through the emulator)", function () {
       }
     });
 
-    it("without a region the kms store fails with StoreConfig on first use, naming the settings", async function () {
+    it("without a region the kms store fails with CloudConfig on first use, naming the settings", async function () {
       const ctx = runtimeContext({ clock, env: { MANAGED_SECRETS_STORE: "kms" } });
-      await expectError(ctx.store.listSecrets(), "StoreConfig", { property: "region", message: /^no Alibaba Cloud region is set: set managed-secrets:region/ });
+      await expectError(ctx.store.listSecrets(), "CloudConfig", { property: "region", message: /^no Alibaba Cloud region is set: set managed-secrets:region/ });
     });
   });
 

@@ -1,12 +1,13 @@
-import { KmsApiError } from "../../alicloud/kms-client";
-import { ManagedSecretsError, restoreAdvice, secretNotFound } from "../../core/errors";
+import { CloudApiError, CREDENTIALS_ADVICE } from "../../alicloud/cloud-api-error";
+import { ManagedSecretsError, restoreAdvice, secretNotFound, secretPendingDeletion } from "../../core/errors";
 
 /**
  * KMS's answers as the product's error codes. Messages carry KMS's error
  * code and request id (what Alibaba support asks for) and a sentence of our
  * own, never KMS's message text: some of those quote the request (the
  * SignatureDoesNotMatch string-to-sign includes every parameter, SecretData
- * too), and the product never puts a secret value in an error.
+ * too), and the product never puts a secret value in an error. The KMS
+ * client never quotes it either (cloud-api-error.ts, quoteService false).
  */
 
 export const KMS_NOT_FOUND = "Forbidden.ResourceNotFound";
@@ -14,61 +15,62 @@ export const KMS_EXISTS = "Rejected.ResourceExist";
 export const KMS_IN_DELETE_WINDOW = "Rejected.ResourceInDeleteWindow";
 export const KMS_INVALID_PARAMETER = "InvalidParameter";
 
-/** Codes that mean the caller's credentials or permissions are wrong: a configuration problem, not the data's. */
+/** Codes that mean the caller's credentials or permissions are wrong, not the data. */
 const ACCESS_CODES = /^(InvalidAccessKeyId|SignatureDoesNotMatch|IncompleteSignature|InvalidSecurityToken|SignatureNonceUsed|InvalidTimeStamp|Forbidden\.(?!ResourceNotFound)|NoPermission)/;
 
-export function isKmsCode(e: unknown, code: string): e is KmsApiError {
-  return e instanceof KmsApiError && e.code === code;
+export function isKmsCode(e: unknown, code: string): e is CloudApiError {
+  return e instanceof CloudApiError && e.service === "KMS" && e.apiCode === code;
 }
 
-export function kmsRef(e: KmsApiError): string {
-  return `KMS ${e.action}: ${e.code}${e.requestId ? `, request id ${e.requestId}` : ""}`;
+export function kmsRef(e: CloudApiError): string {
+  return `KMS ${e.action}: ${e.apiCode}${e.requestId ? `, request id ${e.requestId}` : ""}`;
+}
+
+/** The one wording for a name KMS already holds. */
+export function secretExistsError(name: string, e: CloudApiError): ManagedSecretsError {
+  return new ManagedSecretsError("SecretExists", `secret "${name}" already exists in KMS (${kmsRef(e)})`, { secretName: name });
 }
 
 /**
  * The error for a failed KMS call made for `secretName`, when the caller has
- * no more specific reading of it. Non-KMS errors pass through unchanged.
+ * no more specific reading of it. Non-KMS errors pass through unchanged. The
+ * KMS error rides along as the cause (its message names only service,
+ * action, code and request id), so the runner can tell throttling apart and
+ * knows the call was already retried.
  */
 export function storeErrorFrom(e: unknown, secretName?: string): unknown {
-  if (!(e instanceof KmsApiError)) return e;
-  const details = secretName === undefined ? {} : { secretName };
+  if (!(e instanceof CloudApiError)) return e;
+  const details = { ...(secretName === undefined ? {} : { secretName }), cause: e };
   const what = secretName === undefined ? "" : ` for secret "${secretName}"`;
-  if (e.kind === "throttling" || e.kind === "server" || e.kind === "network") {
+  if (e.retryable) {
     const why = e.kind === "throttling" ? "kept throttling" : e.kind === "server" ? "kept failing" : "could not be reached";
-    // The KMS error rides along (its message names only action, code and request id) so a runner can tell throttling apart.
-    return new ManagedSecretsError("StoreUnavailable", `KMS ${why} (${e.attempts} attempts)${what}; nothing more was changed, try again later (${kmsRef(e)})`, {
-      ...details,
-      cause: e,
-    });
+    return new ManagedSecretsError(e.code, `KMS ${why} (${e.attempts} attempts)${what}; nothing more was changed, try again later (${kmsRef(e)})`, details);
   }
   if (e.kind === "credentials") {
-    return new ManagedSecretsError(
-      "StoreConfig",
-      `no Alibaba Cloud credentials were found for KMS${what}: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (or stack config managed-secrets:accessKeyId / managed-secrets:accessKeySecret), or run where a RAM role provides them`,
-      details,
-    );
+    return new ManagedSecretsError("CloudConfig", `no Alibaba Cloud credentials were found for KMS${what}: ${CREDENTIALS_ADVICE}`, details);
   }
-  switch (e.code) {
+  switch (e.apiCode) {
     case KMS_NOT_FOUND:
       return secretNotFound(secretName ?? "", ` in KMS (${kmsRef(e)})`);
     case KMS_IN_DELETE_WINDOW:
-      return new ManagedSecretsError("SecretPendingDeletion", `secret "${secretName ?? ""}" is scheduled for deletion; ${restoreAdvice(secretName ?? "<name>")} (${kmsRef(e)})`, details);
+      return secretPendingDeletion(secretName ?? "", undefined, `${restoreAdvice(secretName ?? "<name>")} (${kmsRef(e)})`);
     case KMS_EXISTS:
-      return new ManagedSecretsError("SecretExists", `secret "${secretName ?? ""}" already exists in KMS (${kmsRef(e)})`, details);
+      return secretExistsError(secretName ?? "", e);
   }
   const placement = e.action === "CreateSecret" ? placementError(e, what, details) : undefined;
   if (placement !== undefined) return placement;
-  if (e.code === KMS_INVALID_PARAMETER || e.code.startsWith("Missing")) {
+  if (e.apiCode === KMS_INVALID_PARAMETER || e.apiCode.startsWith("Missing")) {
     return new ManagedSecretsError("InvalidInput", `KMS refused a parameter${what} (${kmsRef(e)})`, details);
   }
-  if (ACCESS_CODES.test(e.code)) {
+  if (ACCESS_CODES.test(e.apiCode)) {
+    // CloudConfig for a key KMS does not accept, CloudRejected for a permission the caller's RAM policy lacks.
     return new ManagedSecretsError(
-      "StoreConfig",
+      e.code === "CloudConfig" ? "CloudConfig" : "CloudRejected",
       `KMS refused the credentials or permissions used${what}: check the AccessKey (or role) and that its RAM policy allows kms:${e.action} (${kmsRef(e)})`,
       details,
     );
   }
-  return new ManagedSecretsError("StoreRejected", `KMS refused ${e.action}${what} (${kmsRef(e)})`, details);
+  return new ManagedSecretsError("CloudRejected", `KMS refused ${e.action}${what} (${kmsRef(e)})`, details);
 }
 
 export const KMS_INSTANCE_NOT_FOUND = "Forbidden.DKMSInstanceNotFound";
@@ -80,10 +82,10 @@ export const KMS_MISSING_PARAMETER = "MissingParameter";
  * these refusals say which setting to fix. The store always sends every other
  * parameter CreateSecret requires, so a missing one is the KMS instance.
  */
-function placementError(e: KmsApiError, what: string, details: { secretName?: string }): ManagedSecretsError | undefined {
+function placementError(e: CloudApiError, what: string, details: { secretName?: string }): ManagedSecretsError | undefined {
   const instance = "managed-secrets:dkmsInstanceId (or MANAGED_SECRETS_DKMS_INSTANCE_ID)";
   const key = "managed-secrets:encryptionKeyId (or MANAGED_SECRETS_ENCRYPTION_KEY_ID)";
-  switch (e.code) {
+  switch (e.apiCode) {
     case KMS_MISSING_PARAMETER:
       return new ManagedSecretsError("StoreConfig", `KMS needs a KMS instance to create secrets in${what} (a KMS 3.0 account): set ${instance} (${kmsRef(e)})`, {
         ...details,

@@ -1,8 +1,8 @@
 import { performance } from "node:perf_hooks";
 import type { KmsClient, KmsSecretDescription, KmsSecretSummary, KmsSecretValue, KmsVersionSummary } from "../../alicloud/kms-client";
 import { systemClock, type Clock } from "../../core/clock";
-import { ManagedSecretsError, isManagedSecretsError, restoreAdvice, secretNotFound } from "../../core/errors";
-import { KMS_EXISTS, KMS_IN_DELETE_WINDOW, KMS_INVALID_PARAMETER, KMS_NOT_FOUND, isKmsCode, kmsRef, storeErrorFrom } from "./kms-errors";
+import { ManagedSecretsError, isManagedSecretsError, restoreAdvice, secretNotFound, secretPendingDeletion } from "../../core/errors";
+import { KMS_EXISTS, KMS_IN_DELETE_WINDOW, KMS_INVALID_PARAMETER, KMS_NOT_FOUND, isKmsCode, secretExistsError, storeErrorFrom } from "./kms-errors";
 import {
   LEASE_CAS_ATTEMPTS,
   LEASE_MAX_READ_AGE_MS,
@@ -17,7 +17,6 @@ import {
   leaseVersionId,
   type LeaseRecord,
 } from "./kms-lease";
-import { withRetry, type RetryOptions } from "./kms-retry";
 import { authenticateTarget, bindingTag, computeBinding, namesTarget, nextBindingTags } from "./kms-binding";
 import { isoFromKms, isoSeconds, productStages, scheduleMeta, secretMeta, valueVersions } from "./kms-secret-meta";
 import { FORMAT_TAG, UPDATED_AT_TAG, checkMetadataKeys, pendingMarkerTag, readTags, storeTags, tagChanges } from "./kms-tags";
@@ -63,7 +62,6 @@ export interface KmsSecretStoreOptions {
   /** The client, or how to make it on first use (so resolving cloud settings waits until the store is used). */
   readonly client: KmsClient | (() => KmsClient);
   readonly clock?: Clock;
-  readonly retry?: RetryOptions;
   /**
    * KMS 3.0 keeps secrets in a KMS instance: CreateSecret there needs its id,
    * and optionally the instance's key that encrypts the value. Sent on every
@@ -101,15 +99,15 @@ interface HeldLease {
  * - Deletion: DeleteSecret with a recovery window or forced, RestoreSecret;
  *   KMS purges when the window ends, so purgeExpired has nothing to do.
  *
- * Throttling, 5xx and network failures are retried (kms-retry.ts); KMS's other
- * answers become the product's error codes (kms-errors.ts).
+ * Throttling, 5xx and network failures are retried by the KMS client
+ * (provider/alicloud/kms-client.ts), and only there; KMS's other answers
+ * become the product's error codes (kms-errors.ts).
  */
 export class KmsSecretStore implements SecretStore {
   readonly kind = "kms" as const;
   readonly #makeClient: () => KmsClient;
   #client: KmsClient | undefined;
   readonly #clock: Clock;
-  readonly #retry: RetryOptions;
   readonly #placement: { readonly dkmsInstanceId?: string; readonly encryptionKeyId?: string };
   /** Leases this instance took, so release needs no read while they are surely still ours. */
   readonly #held = new Map<string, HeldLease>();
@@ -120,7 +118,6 @@ export class KmsSecretStore implements SecretStore {
     const client = options.client;
     this.#makeClient = typeof client === "function" ? client : () => client;
     this.#clock = options.clock ?? systemClock;
-    this.#retry = options.retry ?? {};
     this.#placement = {
       ...(options.dkmsInstanceId ? { dkmsInstanceId: options.dkmsInstanceId } : {}),
       ...(options.encryptionKeyId ? { encryptionKeyId: options.encryptionKeyId } : {}),
@@ -146,7 +143,7 @@ export class KmsSecretStore implements SecretStore {
       if (isKmsCode(e, KMS_EXISTS)) {
         // A retried create whose first answer was lost finds its own secret: that is success.
         if (!(e.attempts > 1 && (await this.#holdsValue(name, input.versionId, input.value)))) {
-          throw new ManagedSecretsError("SecretExists", `secret "${name}" already exists (${kmsRef(e)})`, { secretName: name });
+          throw secretExistsError(name, e);
         }
       } else if (isKmsCode(e, KMS_IN_DELETE_WINDOW)) {
         throw await this.#pendingError(name, "restore it (restoreSecret) or choose another name");
@@ -495,8 +492,9 @@ export class KmsSecretStore implements SecretStore {
     return this.#client;
   }
 
-  #call<T>(call: (kms: KmsClient) => Promise<T>): Promise<T> {
-    return withRetry(() => call(this.#kms()), this.#retry);
+  /** Each KMS call once: the client retries what may succeed on another try. */
+  async #call<T>(call: (kms: KmsClient) => Promise<T>): Promise<T> {
+    return call(this.#kms());
   }
 
   /** Description and every version (internal ones too), or undefined when KMS has no such secret. */
@@ -715,8 +713,7 @@ function notFound(name: string): ManagedSecretsError {
 }
 
 function pendingDeletion(name: string, plannedDeleteTime: string | undefined, advice: string): ManagedSecretsError {
-  const when = plannedDeleteTime ? ` at ${isoFromKms(plannedDeleteTime)}` : "";
-  return new ManagedSecretsError("SecretPendingDeletion", `secret "${name}" is scheduled for deletion${when}; ${advice}`, { secretName: name });
+  return secretPendingDeletion(name, plannedDeleteTime ? isoFromKms(plannedDeleteTime) : undefined, advice);
 }
 
 function versionNotFound(name: string, message: string): ManagedSecretsError {
