@@ -37,7 +37,7 @@ export async function writeFileAtomic(target: string, data: string | Buffer, opt
   } finally {
     if (!renamed) await unlink(temp).catch(() => undefined);
   }
-  await syncDirectory(dir);
+  await syncPath(dir);
 }
 
 /**
@@ -62,8 +62,9 @@ function tempPrefix(target: string): string {
   return `.${basename(target)}.`;
 }
 
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
+/** fsync of a file, or of a directory (so a rename or create in it is durable). */
+export async function syncPath(path: string): Promise<void> {
+  const handle = await open(path, "r");
   try {
     await handle.sync();
   } finally {

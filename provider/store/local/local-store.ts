@@ -25,6 +25,7 @@ import {
   notFound,
   requireLive,
 } from "./secret-lifecycle";
+import { storeFileUnreadable } from "./store-file";
 import { compareNames, type StoredSecret, type StoredVersion } from "./store-document";
 import {
   checkDeleteOptions,
@@ -88,7 +89,7 @@ export class LocalSecretStore implements SecretStore {
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
-      throw new ManagedSecretsError("StoreUnreadable", `the store file ${this.path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+      throw storeFileUnreadable(this.path, err);
     }
   }
 

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { ManagedSecretsError } from "../../core/errors";
-import { DEFAULT_SCRYPT_PARAMS, deriveKeys, validateScryptParams, type ScryptParams } from "./key-derivation";
+import { DEFAULT_SCRYPT_PARAMS, deriveKeys, validateScryptParams, type DerivedKeys, type ScryptParams } from "./key-derivation";
 
 /**
  * The on-disk envelope: a small JSON object whose only readable parts are the
@@ -70,22 +70,8 @@ export async function sealEnvelope(plaintext: Buffer, passphrase: string, keySou
 /** `source` names the file in messages; the passphrase never appears in them. */
 export async function openEnvelope(text: string, passphrase: string, source: string): Promise<OpenedEnvelope> {
   const envelope = parseEnvelope(text, source);
-  if (envelope.version !== ENVELOPE_VERSION) {
-    throw unreadable(`the store file ${source} has format version ${envelope.version}, which this version cannot read (it reads ${ENVELOPE_VERSION}); upgrade alicloud-managed-secrets`);
-  }
-  const salt = Buffer.from(envelope.kdf.salt, "base64");
-  const params: ScryptParams = { N: envelope.kdf.N, r: envelope.kdf.r, p: envelope.kdf.p };
-  const refused = validateScryptParams(params);
-  if (refused !== undefined) {
-    throw unreadable(`the store file ${source} asks for key-derivation parameters ${refused}: it was not written by managed-secrets or was altered; it is left as it is`);
-  }
-  const keys = await deriveKeys(passphrase, salt, params);
-
-  const expected = Buffer.from(envelope.keyCheck, "base64");
-  const actual = keyCheck(keys.verifierKey);
-  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
-    throw unreadable(`the passphrase does not open the store file ${source} (wrong passphrase, or the file belongs to another store)`);
-  }
+  if (envelope.version !== ENVELOPE_VERSION) throw newerFormat(source, envelope.version, ENVELOPE_VERSION);
+  const { keySource, keys } = await unlockKeys(passphrase, envelope.kdf, envelope.keyCheck, source);
 
   const iv = Buffer.from(envelope.cipher.iv, "base64");
   const tag = Buffer.from(envelope.cipher.tag, "base64");
@@ -95,11 +81,43 @@ export async function openEnvelope(text: string, passphrase: string, source: str
     decipher.setAAD(additionalData(envelope));
     decipher.setAuthTag(tag);
     const plaintext = Buffer.concat([decipher.update(Buffer.from(envelope.data, "base64")), decipher.final()]);
-    return { plaintext, keySource: { salt, params } };
+    return { plaintext, keySource };
   } catch (cause) {
     // The key is right (the check matched), so a failed tag means the bytes changed.
     throw unreadable(`the store file ${source} is damaged: its contents fail authentication (the passphrase is correct)`, cause);
   }
+}
+
+/**
+ * The keys a store file's header gives with `passphrase` (both formats keep
+ * the same KDF fields and key check). Parameters this product never writes
+ * are refused before deriving; the key check tells a wrong passphrase from
+ * a damaged file.
+ */
+export async function unlockKeys(
+  passphrase: string,
+  kdf: { readonly N: number; readonly r: number; readonly p: number; readonly salt: string },
+  keyCheckText: string,
+  source: string,
+): Promise<{ keySource: KeySource; keys: DerivedKeys }> {
+  const params: ScryptParams = { N: kdf.N, r: kdf.r, p: kdf.p };
+  const refused = validateScryptParams(params);
+  if (refused !== undefined) {
+    throw unreadable(`the store file ${source} asks for key-derivation parameters ${refused}: it was not written by managed-secrets or was altered; it is left as it is`);
+  }
+  const salt = Buffer.from(kdf.salt, "base64");
+  const keys = await deriveKeys(passphrase, salt, params);
+  const expected = Buffer.from(keyCheckText, "base64");
+  const actual = keyCheck(keys.verifierKey);
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
+    throw unreadable(`the passphrase does not open the store file ${source} (wrong passphrase, or the file belongs to another store)`);
+  }
+  return { keySource: { salt, params }, keys };
+}
+
+/** A file of a format version this one does not read (a newer one's, as a rule). */
+export function newerFormat(source: string, version: number, reads: number): ManagedSecretsError {
+  return unreadable(`the store file ${source} has format version ${version}, which this version cannot read (it reads ${reads}); upgrade alicloud-managed-secrets`);
 }
 
 function parseEnvelope(text: string, source: string): Envelope {

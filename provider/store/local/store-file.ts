@@ -36,15 +36,19 @@ export class StoreFileCache {
   }
 }
 
+/** The store file is there (or may be) but this process cannot read it. */
+export function storeFileUnreadable(path: string, err: unknown): ManagedSecretsError {
+  return new ManagedSecretsError("StoreUnreadable", `the store file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+}
+
 /** undefined when the file does not exist yet: a missing file is an empty store. */
 export async function readStoreFile(path: string, passphrase: string, cache?: StoreFileCache): Promise<LoadedStore | undefined> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return undefined;
-    throw new ManagedSecretsError("StoreUnreadable", `the store file ${path} cannot be read (${code ?? String(err)})`, { cause: err });
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw storeFileUnreadable(path, err);
   }
   const known = cache?.hit(text);
   if (known) return { document: parseTrustedDocument(known.plaintext), keySource: known.keySource, plaintext: known.plaintext };

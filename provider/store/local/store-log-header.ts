@@ -1,8 +1,8 @@
 import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { ManagedSecretsError } from "../../core/errors";
-import { deriveKeys, validateScryptParams } from "./key-derivation";
-import { keyCheck, unreadable, type KeySource } from "./store-envelope";
+import { deriveKeys } from "./key-derivation";
+import { keyCheck, newerFormat, unlockKeys, unreadable, type KeySource } from "./store-envelope";
 
 /**
  * The head of a log-format store file (format version 2):
@@ -106,26 +106,14 @@ export async function openHead(bytes: Buffer, passphrase: string, source: string
   }
   const version = (raw as { version?: unknown } | null)?.version;
   if (typeof version === "number" && version !== LOG_VERSION) {
-    throw unreadable(`the store file ${source} has format version ${version}, which this version cannot read (it reads ${LOG_VERSION}); upgrade alicloud-managed-secrets`);
+    throw newerFormat(source, version, LOG_VERSION);
   }
   const parsed = headerSchema.safeParse(raw);
   if (!parsed.success) throw damaged(source, "its header is malformed");
-  const { kdf } = parsed.data;
-  const params = { N: kdf.N, r: kdf.r, p: kdf.p };
-  const refused = validateScryptParams(params);
-  if (refused !== undefined) {
-    throw unreadable(`the store file ${source} asks for key-derivation parameters ${refused}: it was not written by managed-secrets or was altered; it is left as it is`);
-  }
-  const salt = Buffer.from(kdf.salt, "base64");
-  const derived = await deriveKeys(passphrase, salt, params);
-  const expected = Buffer.from(parsed.data.keyCheck, "base64");
-  const actual = keyCheck(derived.verifierKey);
-  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
-    throw unreadable(`the passphrase does not open the store file ${source} (wrong passphrase, or the file belongs to another store)`);
-  }
+  const { keySource, keys: derived } = await unlockKeys(passphrase, parsed.data.kdf, parsed.data.keyCheck, source);
   const fileId = Buffer.from(parsed.data.fileId, "base64");
   if (fileId.length !== FILE_ID_BYTES) throw damaged(source, "its header is malformed");
-  return { fileId, keySource: { salt, params }, keys: logKeys(derived.encryptionKey, derived.verifierKey, headerBytes), headerBytes: Buffer.from(headerBytes) };
+  return { fileId, keySource, keys: logKeys(derived.encryptionKey, derived.verifierKey, headerBytes), headerBytes: Buffer.from(headerBytes) };
 }
 
 /** The newest slot whose MAC holds; a torn or altered slot is passed over. */

@@ -1,6 +1,7 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { ManagedSecretsError } from "../../core/errors";
 import { writeFileAtomic } from "./atomic-write";
+import { storeFileUnreadable } from "./store-file";
 import { emptyDocument, type StoreDocument, type StoredSecret } from "./store-document";
 import { newKeySource, type KeySource } from "./store-envelope";
 import {
@@ -106,9 +107,8 @@ export async function openLogFile(path: string, flags: "r" | "r+"): Promise<File
   try {
     return await open(path, flags);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return undefined;
-    throw new ManagedSecretsError("StoreUnreadable", `the store file ${path} cannot be read (${code ?? String(err)})`, { cause: err });
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw storeFileUnreadable(path, err);
   }
 }
 

@@ -1,6 +1,7 @@
 import { constants } from "node:fs";
-import { chmod, copyFile, open } from "node:fs/promises";
+import { chmod, copyFile } from "node:fs/promises";
 import { ManagedSecretsError } from "../../core/errors";
+import { syncPath } from "./atomic-write";
 import { readStoreFile } from "./store-file";
 import { writeSnapshot, type LogState } from "./store-log";
 
@@ -30,12 +31,7 @@ async function keepBackup(path: string): Promise<string> {
       throw new ManagedSecretsError("StoreWriteFailed", `could not keep a backup of the store file ${path} before upgrading it (${(err as NodeJS.ErrnoException).code ?? String(err)}); nothing was changed`, { cause: err });
     }
     await chmod(backup, 0o600);
-    const handle = await open(backup, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await syncPath(backup);
     return backup;
   }
   throw new ManagedSecretsError("StoreWriteFailed", `could not find a free name for a backup of the store file ${path}; nothing was changed`);
