@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { rotateSecret, ROTATION_LEASE_TTL_MS } from "../../provider/rotation/rotate-secret";
 import { MAX_VERSIONS } from "../../provider/store/secret-store";
 import { kmsCall } from "../emulator/emulator-helpers";
-import { expectError } from "./expect-error";
+import { expectError } from "../store/expect-error";
 import { startKmsEmulatorStore, type KmsEmulatorStore } from "../../testkit/store/kms-emulator-store";
 import { createTestClock, type TestClock } from "../../testkit/clock/test-clock";
 import { FakeTarget } from "../../testkit/rotation/fake-target";
@@ -115,7 +115,7 @@ describe("rotation on the kms store (emulator, fake target)", function () {
   for (const nth of [1, 2, 3]) {
     it(`a failure at UpdateSecretVersionStage #${nth}, after PutSecretValue, leaves a working credential; a re-run completes the same version`, async function () {
       kms.emulator.control.injectFault({ action: "UpdateSecretVersionStage", nth, times: 5, code: "InternalFailure", httpStatus: 500, message: "injected" });
-      await expectError(rotate(), "StoreUnavailable", { message: /\(KMS UpdateSecretVersionStage: InternalFailure, request id / });
+      await expectError(rotate(), "CloudUnavailable", { message: /\(KMS UpdateSecretVersionStage: InternalFailure, request id / });
 
       const meta = (await kms.store.describeSecret(NAME))!;
       const current = await kms.store.getValue(NAME);
