@@ -13,19 +13,19 @@ import { EmulatorState } from "./state/emulator-state";
 
 export const DEFAULT_REGION_ID = "cn-hangzhou";
 /** The emulator listens on loopback only: it holds credentials and runs scripts as root. */
-export const LISTEN_HOST = "127.0.0.1";
+const LISTEN_HOST = "127.0.0.1";
 /**
  * RPC parameters travel in the URL, and Cloud Assistant scripts or KMS secret
  * values can be tens of KB there; Node's 16 KB default would refuse calls the
  * real gateway accepts.
  */
-export const MAX_HEADER_BYTES = 256 * 1024;
+const MAX_HEADER_BYTES = 256 * 1024;
 /**
  * Idle keep-alive, as Alibaba's gateways keep it (tens of seconds): with
  * Node's 5 s default the emulator closed sockets the SDK's agent was about to
  * reuse, and callers saw ECONNRESET the real service would not send.
  */
-export const KEEP_ALIVE_TIMEOUT_MS = 60_000;
+const KEEP_ALIVE_TIMEOUT_MS = 60_000;
 
 export interface EmulatorOptions {
   /** 0 (default) picks a free port. */

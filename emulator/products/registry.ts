@@ -9,7 +9,7 @@ import { stsProduct } from "./sts/sts";
  * One endpoint serves every product, so the API version is what tells them
  * apart (the real service also routes by host name).
  */
-export const PRODUCTS: readonly ProductSpec[] = [ramProduct, stsProduct, ecsProduct, kmsProduct, cmsProduct];
+const PRODUCTS: readonly ProductSpec[] = [ramProduct, stsProduct, ecsProduct, kmsProduct, cmsProduct];
 
 export function productForVersion(version: string): ProductSpec | undefined {
   return PRODUCTS.find((p) => p.version === version);

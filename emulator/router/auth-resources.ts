@@ -61,9 +61,9 @@ export interface CallForAuth {
   readonly callerUserName?: string;
 }
 
-export const kmsSecretArn = (region: string, account: string, name: string) => `acs:kms:${region}:${account}:secret/${name}`;
-export const kmsKeyArn = (region: string, account: string, keyId: string) => `acs:kms:${region}:${account}:key/${keyId}`;
-export const ramUserArn = (account: string, name: string) => `acs:ram:*:${account}:user/${name}`;
+const kmsSecretArn = (region: string, account: string, name: string) => `acs:kms:${region}:${account}:secret/${name}`;
+const kmsKeyArn = (region: string, account: string, keyId: string) => `acs:kms:${region}:${account}:key/${keyId}`;
+const ramUserArn = (account: string, name: string) => `acs:ram:*:${account}:user/${name}`;
 
 /** Every (action, resource) pair the call must be allowed, the call's own first. */
 export function authRequests(call: CallForAuth): AuthRequest[] {

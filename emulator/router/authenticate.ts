@@ -16,7 +16,7 @@ import type { IncomingCall } from "./read-call";
 import { authenticateRpc, isRpcSigned } from "./rpc-signature";
 
 /** The gateway refuses requests whose x-acs-date is further than this from its own clock. */
-export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 
 /** Headers the V3 spec makes mandatory, each of which must also be signed. */
 const REQUIRED_HEADERS = [

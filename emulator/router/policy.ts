@@ -9,9 +9,9 @@
  * a too-wide policy look right.
  */
 
-export const POLICY_VERSION = "1";
+const POLICY_VERSION = "1";
 /** CreatePolicy: PolicyDocument at most 6144 characters (RAM limits page). */
-export const POLICY_DOCUMENT_MAX_LENGTH = 6144;
+const POLICY_DOCUMENT_MAX_LENGTH = 6144;
 
 export type Effect = "Allow" | "Deny";
 
@@ -75,7 +75,7 @@ export function actionMatches(pattern: string, action: string): boolean {
   return globToRegExp(pattern, "i").test(action);
 }
 
-export function resourceMatches(pattern: string, resource: string): boolean {
+function resourceMatches(pattern: string, resource: string): boolean {
   return globToRegExp(pattern, "").test(resource);
 }
 

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 
 /** Far above any request this API subset sends; stops a runaway client from filling memory. */
-export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
+const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
 /** One RPC-style call as it arrived, before anything is trusted. */
 export interface IncomingCall {

@@ -2,7 +2,7 @@
 export type RateClock = () => number;
 
 /** The length of the window a per-second quota is counted over. */
-export const QPS_WINDOW_MS = 1000;
+const QPS_WINDOW_MS = 1000;
 
 /**
  * Per-second request quotas, the way Alibaba Cloud's gateways apply them: per

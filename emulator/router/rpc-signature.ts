@@ -18,8 +18,8 @@ import type { IncomingCall } from "./read-call";
  * Signature itself: rpc-client signs the form fields too, so a body altered
  * in transit fails here as it does on the gateway.
  */
-export const RPC_SIGNATURE_METHOD = "HMAC-SHA1";
-export const RPC_SIGNATURE_VERSION = "1.0";
+const RPC_SIGNATURE_METHOD = "HMAC-SHA1";
+const RPC_SIGNATURE_VERSION = "1.0";
 
 /** The SDKs send whole seconds; the gateway also takes milliseconds, so accept both. */
 const RPC_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
@@ -29,7 +29,7 @@ export function isRpcSigned(call: IncomingCall): boolean {
   return call.headers.authorization === undefined && (call.query.Signature !== undefined || call.params.Signature !== undefined);
 }
 
-export function rpcStringToSign(method: string, params: Record<string, string>): string {
+function rpcStringToSign(method: string, params: Record<string, string>): string {
   const canonical = Object.keys(params)
     .filter((k) => k !== "Signature")
     .sort()
@@ -38,7 +38,7 @@ export function rpcStringToSign(method: string, params: Record<string, string>):
   return `${method.toUpperCase()}&${percentEncode("/")}&${percentEncode(canonical)}`;
 }
 
-export function rpcSign(secret: string, toSign: string): string {
+function rpcSign(secret: string, toSign: string): string {
   return createHmac("sha1", `${secret}&`).update(toSign, "utf8").digest("base64");
 }
 

@@ -12,7 +12,7 @@ export { emitAttempts } from "../events/emit-attempts";
 
 /** The event flags of `run` and `rotate`, and the sinks they configure. */
 
-export const WEBHOOK_SECRET_ENV = "MANAGED_SECRETS_WEBHOOK_SECRET";
+const WEBHOOK_SECRET_ENV = "MANAGED_SECRETS_WEBHOOK_SECRET";
 
 export interface EventFlags {
   events?: "json";

@@ -32,7 +32,7 @@ import { LOG_FORMAT_ENV, LOG_FORMATS, type LogFormat } from "./log-format";
  */
 
 /** Scripts branch on these, so they are part of the interface (README, --help). */
-export const EXIT_CODES = { done: 0, failed: 1, usage: 2, stoppedEarly: 3 } as const;
+const EXIT_CODES = { done: 0, failed: 1, usage: 2, stoppedEarly: 3 } as const;
 
 const EXIT_CODES_HELP = `
 Exit codes: 0 done, 1 a secret failed or drifted, 2 usage error (1 also when the store or a secret cannot be used),
@@ -41,7 +41,7 @@ Errors are one line on stderr: managed-secrets: <Code>: <message> (codes: provid
 `;
 
 /** The fields of the KMS value JSON a script may ask get-value for. */
-export const VALUE_FIELDS = ["UserName", "Password", "PublicKey", "PrivateKey", "AccessKeyId", "AccessKeySecret"] as const;
+const VALUE_FIELDS = ["UserName", "Password", "PublicKey", "PrivateKey", "AccessKeyId", "AccessKeySecret"] as const;
 type ValueField = (typeof VALUE_FIELDS)[number];
 
 const WINDOW_RANGE = `${MIN_RECOVERY_WINDOW_DAYS}..${MAX_RECOVERY_WINDOW_DAYS}`;
@@ -57,7 +57,7 @@ export interface CliIo {
   readonly runner?: Pick<RunnerIo, "logger" | "wait" | "signal">;
 }
 
-export function buildProgram(io: CliIo): Command {
+function buildProgram(io: CliIo): Command {
   const ctx = () => (io.context ?? runtimeContext)();
   const program = new Command("managed-secrets")
     .description("Rotated ECS passwords / SSH keys and RAM AccessKeys, from the command line")

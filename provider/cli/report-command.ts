@@ -15,7 +15,7 @@ import type { Output } from "./output";
  * Reads the store only: no login, no cloud call beyond listing.
  */
 
-export const REPORT_FORMATS = ["html", "json", "markdown"] as const;
+const REPORT_FORMATS = ["html", "json", "markdown"] as const;
 
 interface ReportFlags {
   format: (typeof REPORT_FORMATS)[number];

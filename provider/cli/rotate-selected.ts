@@ -27,7 +27,7 @@ export interface RotateSelectedFlags extends BlastRadiusFlags, EventFlags {
 const rotateNow = (): DueVerdict => ({ due: true, reason: "rotate now", dueAt: new Date().toISOString() });
 
 /** The blast-radius flags that mean something only over several secrets. */
-export const FLEET_ONLY_FLAGS = [
+const FLEET_ONLY_FLAGS = [
   ["canary", "--canary"],
   ["maxFailures", "--max-failures"],
   ["perHost", "--per-host"],

@@ -36,7 +36,7 @@ export interface RunnerIo {
   readonly signal?: AbortSignal;
 }
 
-export const MIN_INTERVAL_MS = 60_000;
+const MIN_INTERVAL_MS = 60_000;
 
 export function parseInterval(text: string): number {
   const m = /^([1-9][0-9]*)([smhd])$/.exec(text);

@@ -7,7 +7,7 @@ import type { EventSink } from "./event-sink";
  * The Function Compute runner's CloudMonitor events, switched on by the
  * RotationRunner's settings through the function's environment.
  */
-export const CLOUDMONITOR_ENV = { enabled: "MANAGED_SECRETS_CLOUDMONITOR_EVENTS", groupId: "MANAGED_SECRETS_CLOUDMONITOR_GROUP_ID" } as const;
+const CLOUDMONITOR_ENV = { enabled: "MANAGED_SECRETS_CLOUDMONITOR_EVENTS", groupId: "MANAGED_SECRETS_CLOUDMONITOR_GROUP_ID" } as const;
 export const CMS_GROUP_ID = /^[0-9]{1,20}$/;
 
 export function cloudMonitorEnvironment(s: { readonly cloudMonitorEvents: boolean; readonly cloudMonitorGroupId?: string | undefined }): Record<string, string> {

@@ -13,7 +13,7 @@ import { META } from "../schedule/rotation-metadata";
 export const EVENT_TRIGGERS = ["schedule", "rotate-now", "pulumi-up", "repair"] as const;
 export type EventTrigger = (typeof EVENT_TRIGGERS)[number];
 
-export const ROTATION_EVENT_TYPE = "managed-secrets.rotation";
+const ROTATION_EVENT_TYPE = "managed-secrets.rotation";
 
 export interface RotationEvent {
   readonly type: typeof ROTATION_EVENT_TYPE;

@@ -44,7 +44,7 @@ export function parseWebhookUrl(text: string, property = "--webhook-url"): URL {
   return url;
 }
 
-export function signature(secret: string, timestamp: number, body: string): string {
+function signature(secret: string, timestamp: number, body: string): string {
   return `t=${timestamp},v1=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
 }
 

@@ -53,7 +53,7 @@ export interface ReportData {
 
 /** The order a reader should look in: what needs action first. */
 export const STATE_ORDER: readonly SecretState[] = ["failing", "overdue", "interrupted", "pending-deletion", "ok", "manual"];
-export const TIMELINE_DAYS = 90;
+const TIMELINE_DAYS = 90;
 
 function stateOf(meta: SecretMeta, problems: readonly HealthProblem[]): SecretState {
   if (meta.plannedDeleteAt) return "pending-deletion";

@@ -28,7 +28,7 @@ const STATE_COLOR: Record<SecretState, { bg: string; fg: string }> = {
 
 const MARK_COLOR: Record<TimelineEntry["outcome"], string> = { created: "#1565c0", rotated: "#2e7d32", failed: "#c62828" };
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 

@@ -17,7 +17,7 @@ import {
 export const text = (what: string) => z.string({ error: `must be ${what}` });
 
 /** A name the store takes, less the "acs/" prefix that KMS reserves for the secrets it manages itself. */
-export function isResourceSecretName(name: string): boolean {
+function isResourceSecretName(name: string): boolean {
   return SECRET_NAME.test(name) && !name.startsWith("acs/");
 }
 

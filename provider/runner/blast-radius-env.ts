@@ -7,7 +7,7 @@ import { DEFAULT_PER_HOST, LIMITS, parseCanary, parseMaxFailures, parsePerHost, 
  * one parser judges both and a deployed runner limits itself as `run` does.
  */
 
-export const BLAST_RADIUS_ENV = {
+const BLAST_RADIUS_ENV = {
   canary: "MANAGED_SECRETS_CANARY",
   maxFailures: "MANAGED_SECRETS_MAX_FAILURES",
   perHost: "MANAGED_SECRETS_PER_HOST",

@@ -7,7 +7,7 @@ import { build } from "esbuild";
 import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-export const FC_BUNDLE_PATH = resolve(__dirname, "..", "..", "dist", "fc", "index.js");
+const FC_BUNDLE_PATH = resolve(__dirname, "..", "..", "dist", "fc", "index.js");
 
 export async function bundleFcHandler(outfile = FC_BUNDLE_PATH): Promise<{ path: string; bytes: number }> {
   await build({

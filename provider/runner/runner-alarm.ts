@@ -16,7 +16,7 @@ export const ALARM_LEVELS = ["CRITICAL", "WARN", "INFO"] as const;
  * PutEventRuleTargets' ContactParameters.N.Level): 3 is text message, email
  * and DingTalk; 2 adds a phone call.
  */
-export const NOTIFY_LEVEL = { CRITICAL: "2", WARN: "3", INFO: "4" } as const;
+const NOTIFY_LEVEL = { CRITICAL: "2", WARN: "3", INFO: "4" } as const;
 
 export interface AlarmSettings {
   readonly functionName: string;
@@ -28,7 +28,7 @@ export interface AlarmSettings {
 }
 
 /** EventRule rule names: letters, digits, _ and -; derived from the function so two runners in one account do not collide. */
-export function alarmRuleName(d: Pick<AlarmSettings, "functionName">): string {
+function alarmRuleName(d: Pick<AlarmSettings, "functionName">): string {
   return `${d.functionName}-rotation-failed`.slice(0, 64);
 }
 

@@ -24,20 +24,20 @@ const CRON_TZ = /^CRON_TZ=([A-Za-z_+-]+(?:\/[A-Za-z0-9_+-]+)*) (.*)$/;
 const SCHEDULE_RULE = 'must be "@every <n>m|h" (at least 1m) or a six-field cron with seconds, optionally after CRON_TZ=<IANA zone>, e.g. "0 */15 * * * *" or "CRON_TZ=Asia/Shanghai 0 0 4 * * *"';
 
 /** RAM CreateRole: 1-64 letters, digits, . and -. CreatePolicy: 1-128 letters, digits and -. */
-export const ROLE_NAME_MAX_LENGTH = 64;
-export const POLICY_NAME_MAX_LENGTH = 128;
+const ROLE_NAME_MAX_LENGTH = 64;
+const POLICY_NAME_MAX_LENGTH = 128;
 /** FC 3.0: memory 128 MB-32 GB in steps of 64 MB; vCPU in steps of 0.05 from 0.05 to 16, with vCPU:memory (GB) between 1:1 and 1:4. */
-export const FC_MEMORY_MB = { min: 128, max: 32768, step: 64, default: 512 } as const;
-export const FC_CPU = { min: 0.05, max: 16, step: 0.05 } as const;
-export const FC_CPU_PER_GB = { min: 1 / 4, max: 1 } as const;
+const FC_MEMORY_MB = { min: 128, max: 32768, step: 64, default: 512 } as const;
+const FC_CPU = { min: 0.05, max: 16, step: 0.05 } as const;
+const FC_CPU_PER_GB = { min: 1 / 4, max: 1 } as const;
 /** SLS: project 3-63 lowercase letters, digits, -; logstore 2-63 lowercase letters, digits, _ and -; both start and end with a letter or digit. */
 const SLS_PROJECT = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const SLS_LOGSTORE = /^[a-z0-9][a-z0-9_-]{0,61}[a-z0-9]$/;
 
 /** Alibaba Cloud account ids are digits (16 today; the RAM docs show shorter and longer examples). */
-export const ACCOUNT_ID_PATTERN = /^[1-9][0-9]{9,19}$/;
+const ACCOUNT_ID_PATTERN = /^[1-9][0-9]{9,19}$/;
 /** A RAM user name (CreateUser: letters, digits, . _ -, at most 64) or such a name with * and ? wildcards. */
-export const RAM_USER_PATTERN = /^[A-Za-z0-9._*?-]{1,64}$/;
+const RAM_USER_PATTERN = /^[A-Za-z0-9._*?-]{1,64}$/;
 const MEMORY_RULE = `must be an integer number of MB from ${FC_MEMORY_MB.min} to ${FC_MEMORY_MB.max}, a multiple of ${FC_MEMORY_MB.step}`;
 const CPU_RULE = `must be vCPUs from ${FC_CPU.min} to ${FC_CPU.max} in steps of ${FC_CPU.step}`;
 
@@ -56,7 +56,7 @@ function cpuFits(cpu: number, memoryMb: number): boolean {
  * rounded up to FC's 0.05 step and kept inside the ratio FC accepts (SSH
  * work is mostly waiting, so more would only cost more).
  */
-export function defaultCpu(memoryMb: number): number {
+function defaultCpu(memoryMb: number): number {
   const gb = memoryMb / 1024;
   const steps = (vcpu: number) => vcpu / FC_CPU.step;
   const lowest = Math.ceil(steps(Math.max(gb * FC_CPU_PER_GB.min, FC_CPU.min)) - 1e-9);
@@ -66,14 +66,14 @@ export function defaultCpu(memoryMb: number): number {
 }
 
 /** An ECS instance id (i-...) or such an id with * and ? wildcards. */
-export const INSTANCE_PATTERN = /^i-[A-Za-z0-9*?]{1,40}$|^\*$/;
+const INSTANCE_PATTERN = /^i-[A-Za-z0-9*?]{1,40}$|^\*$/;
 const INSTANCES_RULE = "must be ECS instance ids or id patterns like i-bp1* (letters, digits and * ? after i-), or * for every instance";
 /** Cloud Assistant calls that have no resource-level authorization (the ECS authorization table lists them on all resources). */
 const ECS_UNSCOPED = new Set(["DescribeInstances", "DescribeCloudAssistantStatus", "DescribeInvocationResults", "DescribeInvocations"]);
 
 const RAM_USERS_RULE = "must be RAM user names or name patterns (letters, digits, . _ - and * ? wildcards, at most 64 characters)";
 
-export const runnerDeploymentSchema = z
+const runnerDeploymentSchema = z
   .object({
     schedule: z.string({ error: SCHEDULE_RULE }).refine(isFcSchedule, { error: SCHEDULE_RULE }),
     region: z.string({ error: "must be a region id like cn-hangzhou" }).regex(/^[a-z]{2,}(-[a-z0-9]+)+$/, { error: "must be a region id like cn-hangzhou" }),

@@ -12,9 +12,9 @@ import { META } from "../schedule/rotation-metadata";
  * instance:i-b --select kind:ecs` is "ECS secrets on i-a or i-b".
  */
 
-export const SELECT_FIELDS = ["name", "instance", "kind", "tag"] as const;
+const SELECT_FIELDS = ["name", "instance", "kind", "tag"] as const;
 export type SelectField = (typeof SELECT_FIELDS)[number];
-export const SELECT_KINDS = ["ecs", "ram"] as const;
+const SELECT_KINDS = ["ecs", "ram"] as const;
 
 export interface SelectTerm {
   readonly field: SelectField;
@@ -28,7 +28,7 @@ const SELECT_RULE = "must be name:<prefix>, instance:<instance id>, kind:ecs|ram
 const TAG_KEY = /^[A-Za-z0-9_./:+=@-]{1,128}$/;
 
 /** Parses one `--select` term; the error names the flag and says what is allowed. */
-export function parseSelectTerm(text: string): SelectTerm {
+function parseSelectTerm(text: string): SelectTerm {
   const colon = text.indexOf(":");
   const field = colon > 0 ? text.slice(0, colon) : "";
   const value = colon > 0 ? text.slice(colon + 1) : "";

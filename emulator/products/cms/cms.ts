@@ -12,9 +12,9 @@ import type { ActionContext, ProductSpec } from "../product";
  */
 
 /** EventInfo.N: N from 1 to 50 (PutCustomEvent reference). */
-export const CMS_MAX_EVENTS_PER_CALL = 50;
+const CMS_MAX_EVENTS_PER_CALL = 50;
 /** The state keeps the newest this many; an emulator left running must not grow without bound. */
-export const CMS_KEPT_EVENTS = 10_000;
+const CMS_KEPT_EVENTS = 10_000;
 
 const cmsErrors = {
   noPermission: (principal: Principal, action: string) =>

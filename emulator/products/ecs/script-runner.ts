@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 
 /** Cloud Assistant keeps at most this much output per execution; the rest is counted in Dropped. */
-export const MAX_OUTPUT_BYTES = 24 * 1024;
+const MAX_OUTPUT_BYTES = 24 * 1024;
 /** How long a timed-out script gets between SIGTERM and SIGKILL. */
-export const KILL_GRACE_MS = 2000;
+const KILL_GRACE_MS = 2000;
 
 /**
  * Runs inside the host's mount namespace. It is a fixed program: the script

@@ -23,7 +23,7 @@ export const STAGE_CURRENT = "ACSCurrent";
 export const STAGE_PREVIOUS = "ACSPrevious";
 
 /** KMS writes PlannedDeleteTime in China Standard Time with nanoseconds: 2020-02-21T23:36:07.713703651+08:00. */
-export const KMS_PLANNED_DELETE_UTC_OFFSET_MINUTES = 8 * 60;
+const KMS_PLANNED_DELETE_UTC_OFFSET_MINUTES = 8 * 60;
 
 /** A time as KMS writes PlannedDeleteTime, so every reader of it meets the real shape. */
 export function kmsPlannedDeleteTime(at: Date): string {

@@ -12,7 +12,7 @@
  *   - list secrets and other low-frequency reads and writes of secret metadata: 40
  *   - create or modify keys, aliases and tags (key management): 30
  */
-export const KMS_QPS_GROUPS = {
+const KMS_QPS_GROUPS = {
   secretCreateDelete: ["CreateSecret", "DeleteSecret"],
   secretRead: ["GetSecretValue", "DescribeSecret"],
   secretLowFrequency: ["ListSecrets", "ListSecretVersionIds", "PutSecretValue", "UpdateSecret", "UpdateSecretVersionStage", "RestoreSecret"],

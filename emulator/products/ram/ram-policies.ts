@@ -14,14 +14,14 @@ import { ramErrors } from "./ram-errors";
  */
 
 /** CreatePolicy: 1-128 characters, letters, digits and hyphens. */
-export const POLICY_NAME_MAX_LENGTH = 128;
-export const POLICY_NAME_PATTERN = /^[A-Za-z0-9-]+$/;
+const POLICY_NAME_MAX_LENGTH = 128;
+const POLICY_NAME_PATTERN = /^[A-Za-z0-9-]+$/;
 /** CreateRole: 1-64 characters, letters, digits, periods and hyphens. */
-export const ROLE_NAME_MAX_LENGTH = 64;
-export const ROLE_NAME_PATTERN = /^[A-Za-z0-9.-]+$/;
+const ROLE_NAME_MAX_LENGTH = 64;
+const ROLE_NAME_PATTERN = /^[A-Za-z0-9.-]+$/;
 /** CreateRole MaxSessionDuration, seconds. */
-export const ROLE_MAX_SESSION_DURATION = { min: 3600, max: 43200, default: 3600 } as const;
-export const DESCRIPTION_MAX_LENGTH = 1024;
+const ROLE_MAX_SESSION_DURATION = { min: 3600, max: 43200, default: 3600 } as const;
+const DESCRIPTION_MAX_LENGTH = 1024;
 
 function randomDigits(length: number): string {
   let out = String(1 + randomInt(9));

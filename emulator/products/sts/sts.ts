@@ -23,7 +23,7 @@ function newStsAccessKeyId(): string {
   return out;
 }
 
-export const stsErrors = {
+const stsErrors = {
   noPermission: (principal: Principal, action: string) =>
     new ApiError(403, "NoPermission", `You are not authorized to do this action. Action: sts:${action}`, accessDeniedDetail(principal, `sts:${action}`)),
   rootMayNotAssume: () => new ApiError(403, "NoPermission", "Roles may not be assumed by root accounts."),

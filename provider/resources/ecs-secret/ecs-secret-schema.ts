@@ -17,8 +17,8 @@ const INSTANCE_ID = /^i-[A-Za-z0-9]{1,64}$/;
 const POSIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
-export const CREDENTIAL_TYPES = ["password", "keyPair"] as const;
-export const KEY_ALGORITHMS = ["rsa-2048", "ed25519"] as const;
+const CREDENTIAL_TYPES = ["password", "keyPair"] as const;
+const KEY_ALGORITHMS = ["rsa-2048", "ed25519"] as const;
 
 const password = text("a string").check(
   z.refine((v) => v.length > 0 && v.length <= MAX_PASSWORD_LENGTH && !/[\n\r\0]/.test(v), {
@@ -71,7 +71,7 @@ const bastionSchema = z
     error: "needs exactly one of password or privateKey",
   });
 
-export const TRANSPORTS = ["ssh", "cloudAssistant"] as const;
+const TRANSPORTS = ["ssh", "cloudAssistant"] as const;
 const SSH_ONLY_FIELDS = ["host", "port", "hostKeyFingerprint", "admin", "bastion"] as const;
 
 /** How the instance is reached, after validation: the fields of the chosen transport only. */
@@ -133,7 +133,7 @@ const connectionSchema = z
       : { transport: "cloudAssistant", region: c.region! },
   );
 
-export const ecsSecretInputsSchema = z
+const ecsSecretInputsSchema = z
   .object({
     instanceId: text("an ECS instance id").regex(INSTANCE_ID, { error: 'must be an ECS instance id like "i-bp1..."' }),
     managedUser: text("a POSIX user name").regex(POSIX_USER, {
@@ -196,7 +196,7 @@ export function parseEcsSecretInputs(raw: unknown): EcsSecretSpec {
   return parseInputs(ecsSecretInputsSchema, raw);
 }
 
-export function defaultEcsSecretName(instanceId: string, managedUser: string): string {
+function defaultEcsSecretName(instanceId: string, managedUser: string): string {
   return `ecs/${instanceId}/${managedUser}`;
 }
 

@@ -21,7 +21,7 @@ const ACCESS_KEY_ID = /^[A-Za-z0-9]{16,128}$/;
 const ACCESS_KEY_SECRET = /^[\x21-\x7e]{16,128}$/;
 
 
-export const ramSecretInputsSchema = z
+const ramSecretInputsSchema = z
   .object({
     userName: text("a RAM user name").regex(RAM_USER_NAME, {
       error: "must be a RAM user name: 1..64 letters, digits, periods, hyphens or underscores",
@@ -80,7 +80,7 @@ export function parseRamSecretInputs(raw: unknown): RamSecretSpec {
   return parseInputs(ramSecretInputsSchema, raw);
 }
 
-export function defaultRamSecretName(userName: string): string {
+function defaultRamSecretName(userName: string): string {
   return `ram/${userName}`;
 }
 
