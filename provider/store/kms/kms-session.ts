@@ -1,5 +1,6 @@
 import type { KmsSecretDescription, KmsTag, KmsVersionSummary } from "../../alicloud/kms-client";
 import { MAX_VERSIONS } from "../secret-store";
+import { STAGE_RULES, attachStages, moveStage, type StageChange } from "../stage-moves";
 
 /**
  * What a store knows of one secret while it holds the secret's lease: the
@@ -10,8 +11,9 @@ import { MAX_VERSIONS } from "../secret-store";
  *
  * Why this is safe: every writer of versions and stages rotates under the
  * lease, so while it is held nobody else changes them, and this store's own
- * writes are applied here exactly as KMS applies them (the rules the emulator
- * implements in kms-stages.ts). Values are immutable per version id. Tags can
+ * writes are applied here exactly as KMS applies them (the store contract's
+ * stage rules with KMS's, store/stage-moves.ts; the emulator implements the
+ * same in kms-stages.ts). Values are immutable per version id. Tags can
  * change under a lease (a `pulumi up` writing metadata), but the store writes
  * only the tags it changes (TagResource merges), so a concurrent change of
  * another key survives. The session ends with the lease: released, or
@@ -55,17 +57,15 @@ export class LeaseSession {
   put(versionId: string, value: string, stages: readonly string[], createTime: string): void {
     this.#values.set(versionId, value);
     if (this.#versions === undefined || this.#versions.some((v) => v.versionId === versionId)) return;
-    const added: KmsVersionSummary = { versionId, createTime, versionStages: [] };
-    this.#versions.push(added);
-    for (const stage of stages) this.#attach(stage, versionId);
+    this.#versions.push({ versionId, createTime, versionStages: [] });
+    this.#apply(attachStages(this.#staged(), versionId, stages, STAGE_RULES.kms));
     if (this.#versions.length > MAX_VERSIONS) this.#versions.splice(0, this.#versions.length - MAX_VERSIONS);
   }
 
   /** UpdateSecretVersionStage, once KMS accepted it. */
   moveStage(stage: string, moveTo: string | undefined, removeFrom: string | undefined): void {
     if (this.#versions === undefined) return;
-    if (moveTo !== undefined) this.#attach(stage, moveTo);
-    else if (removeFrom !== undefined) this.#detach(removeFrom, stage);
+    this.#apply(moveStage(this.#staged(), stage, moveTo, removeFrom, STAGE_RULES.kms));
   }
 
   /** After TagResource / UntagResource / UpdateSecret succeeded. */
@@ -75,23 +75,14 @@ export class LeaseSession {
     this.description = { ...this.description, ...(description !== undefined ? { description } : {}), tags: [...tags, ...set] };
   }
 
-  /** ACSCurrent leaving a version makes it ACSPrevious, as KMS does. */
-  #attach(stage: string, versionId: string): void {
-    const versions = this.#versions!;
-    const target = versions.find((v) => v.versionId === versionId);
-    const holder = versions.find((v) => v.versionStages.includes(stage));
-    if (target === undefined || holder === target) return;
-    if (holder) this.#detach(holder.versionId, stage);
-    this.#replace(target.versionId, [...target.versionStages, stage]);
-    if (stage === "ACSCurrent" && holder) this.#attach("ACSPrevious", holder.versionId);
+  #staged(): { versionId: string; stages: readonly string[] }[] {
+    return this.#versions!.map((v) => ({ versionId: v.versionId, stages: v.versionStages }));
   }
 
-  #detach(versionId: string, stage: string): void {
-    const version = this.#versions!.find((v) => v.versionId === versionId);
-    if (version) this.#replace(versionId, version.versionStages.filter((s) => s !== stage));
-  }
-
-  #replace(versionId: string, stages: readonly string[]): void {
-    this.#versions = this.#versions!.map((v) => (v.versionId === versionId ? { ...v, versionStages: stages } : v));
+  #apply(changes: readonly StageChange<string>[]): void {
+    this.#versions = this.#versions!.map((v) => {
+      const changed = changes.find((c) => c.versionId === v.versionId);
+      return changed === undefined ? v : { ...v, versionStages: [...changed.stages] };
+    });
   }
 }

@@ -22,6 +22,10 @@ import { isoFromKms, isoSeconds, productStages, scheduleMeta, secretMeta, valueV
 import { FORMAT_TAG, UPDATED_AT_TAG, checkMetadataKeys, pendingMarkerTag, readTags, storeTags, tagChanges } from "./kms-tags";
 import { LeaseSession } from "./kms-session";
 import { MAX_VERSIONS } from "../secret-store";
+import { mapBounded } from "../../core/map-bounded";
+import { STAGE_RULES, checkStageMove, planStageMove } from "../stage-moves";
+import { missingVersionMessage, stageNotOnVersion, versionConflict, versionNotFound } from "../store-errors";
+import { patchMetadata, sameRecord } from "../metadata-patch";
 import type {
   CreateSecretInput,
   DeleteOptions,
@@ -237,12 +241,7 @@ export class KmsSecretStore implements SecretStore {
     }
     const { description, versions } = await this.#readLive(name);
     const current = readTags(name, description.tags);
-    const metadata = new Map(Object.entries(current.metadata));
-    for (const [key, value] of Object.entries(patch.metadata ?? {})) {
-      if (value === null) metadata.delete(key);
-      else metadata.set(key, value);
-    }
-    const nextMetadata = Object.fromEntries(metadata);
+    const nextMetadata = patchMetadata(current.metadata, patch.metadata);
     const nextDescription = patch.description ?? description.description;
     if (nextDescription === description.description && sameRecord(nextMetadata, current.metadata)) {
       return secretMeta(description, versions);
@@ -286,8 +285,7 @@ export class KmsSecretStore implements SecretStore {
     if (selector.versionId !== undefined) checkVersionId(selector.versionId);
     if (selector.stage !== undefined) checkStage(selector.stage);
     const stage = selector.stage ?? "ACSCurrent";
-    const missing =
-      selector.versionId !== undefined ? `secret "${name}" has no version "${selector.versionId}"` : `secret "${name}" has no version with stage ${stage}`;
+    const missing = missingVersionMessage(name, { ...selector, stage });
     // The store's own versions are not values: asking for one is asking for a version that does not exist.
     if (selector.versionId !== undefined && isReservedVersionId(selector.versionId)) throw await this.#versionError(name, missing);
     let got = this.#sessionValue(name, selector.versionId, stage);
@@ -304,7 +302,7 @@ export class KmsSecretStore implements SecretStore {
     }
     const stages = productStages(got.versionStages);
     if (selector.versionId !== undefined && selector.stage !== undefined && !stages.includes(selector.stage)) {
-      throw versionNotFound(name, `version "${selector.versionId}" of secret "${name}" does not hold stage ${selector.stage}`);
+      throw stageNotOnVersion(name, selector.versionId, selector.stage);
     }
     return { versionId: got.versionId, stages, createdAt: isoFromKms(got.createTime), value: got.secretData };
   }
@@ -324,11 +322,7 @@ export class KmsSecretStore implements SecretStore {
     } catch (e) {
       session?.forget();
       if (isKmsCode(e, KMS_EXISTS)) {
-        throw invalid(
-          "versionId",
-          `version "${input.versionId}" of secret "${name}" already exists with a different value; versions are immutable, put the new value under a new versionId`,
-          name,
-        );
+        throw versionConflict(name, input.versionId);
       }
       throw await this.#secretError(e, name);
     }
@@ -336,43 +330,11 @@ export class KmsSecretStore implements SecretStore {
 
   async updateVersionStage(name: string, input: UpdateStageInput): Promise<void> {
     checkSecretName(name);
-    checkStage(input.stage);
+    checkStageMove(name, input);
     const { stage, moveToVersionId: moveTo, removeFromVersionId: removeFrom } = input;
-    if (moveTo !== undefined) checkVersionId(moveTo, "moveToVersionId");
-    if (removeFrom !== undefined) checkVersionId(removeFrom, "removeFromVersionId");
-    if (moveTo === undefined && removeFrom === undefined) {
-      throw invalid("moveToVersionId", "give moveToVersionId, removeFromVersionId, or both", name);
-    }
-    if (moveTo === undefined && (stage === "ACSCurrent" || stage === "ACSPrevious")) {
-      throw invalid("moveToVersionId", `${stage} cannot be removed, only moved to another version: give moveToVersionId`, name);
-    }
     // KMS does not refuse moving an attached stage without naming its holder, and answers "not found" alike for
     // secrets and versions: the rules are checked here, against the versions as they are now.
-    const versions = valueVersions(await this.#versionsOf(name));
-    const find = (id: string) => {
-      const v = versions.find((x) => x.versionId === id);
-      if (v === undefined) throw versionNotFound(name, `secret "${name}" has no version "${id}"`);
-      return v;
-    };
-    const holder = versions.find((v) => v.stages.includes(stage));
-    const target = moveTo === undefined ? undefined : find(moveTo);
-    // KMS already gave ACSPrevious to the version ACSCurrent left: the move the caller asks for is done.
-    if (stage === "ACSPrevious" && target !== undefined && holder === target) return;
-    if (removeFrom !== undefined) {
-      const from = find(removeFrom);
-      if (holder !== from) {
-        const where = holder === undefined ? "is not attached to any version" : `is on version "${holder.versionId}"`;
-        throw invalid("removeFromVersionId", `stage ${stage} of secret "${name}" ${where}, not on "${removeFrom}"`, name);
-      }
-    }
-    if (target !== undefined && holder !== undefined && holder !== target && removeFrom === undefined) {
-      throw invalid(
-        "removeFromVersionId",
-        `stage ${stage} of secret "${name}" is on version "${holder.versionId}"; give removeFromVersionId "${holder.versionId}" to move it`,
-        name,
-      );
-    }
-    if (target !== undefined && holder === target) return;
+    if (planStageMove(name, valueVersions(await this.#versionsOf(name)), input, STAGE_RULES.kms).length === 0) return;
     try {
       await this.#call((kms) => kms.updateSecretVersionStage({ secretName: name, versionStage: stage, moveToVersion: moveTo, removeFromVersion: removeFrom }));
       this.#session(name)?.moveStage(stage, moveTo, removeFrom);
@@ -714,27 +676,4 @@ function notFound(name: string): ManagedSecretsError {
 
 function pendingDeletion(name: string, plannedDeleteTime: string | undefined, advice: string): ManagedSecretsError {
   return secretPendingDeletion(name, plannedDeleteTime ? isoFromKms(plannedDeleteTime) : undefined, advice);
-}
-
-function versionNotFound(name: string, message: string): ManagedSecretsError {
-  return new ManagedSecretsError("VersionNotFound", message, { secretName: name });
-}
-
-function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
-  const ak = Object.keys(a);
-  return ak.length === Object.keys(b).length && ak.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
-}
-
-/** Like Promise.all over `items`, with at most `limit` calls in flight; results keep the input order. */
-async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
