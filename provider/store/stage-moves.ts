@@ -57,11 +57,7 @@ export function checkStageMove(name: string, input: UpdateStageInput): void {
  */
 export function planStageMove<S extends string>(name: string, versions: readonly StagedVersion<S>[], input: UpdateStageInput, rules: StageRules): StageChange<S>[] {
   const { stage, moveToVersionId: moveTo, removeFromVersionId: removeFrom } = input;
-  const find = (versionId: string) => {
-    const version = versions.find((v) => v.versionId === versionId);
-    if (version === undefined) throw versionNotFound(name, missingVersionMessage(name, { versionId }));
-    return version;
-  };
+  const find = (versionId: string) => requireVersion(name, versions, versionId);
   const holder = holderOf(versions, stage);
   // ACSCurrent's last move already gave ACSPrevious to the version it left: the move the caller asks for is done.
   if (rules.currentLeavesPrevious && stage === "ACSPrevious" && moveTo !== undefined && holder?.versionId === moveTo) return [];
@@ -110,6 +106,13 @@ export function attachStages<S extends string>(versions: readonly StagedVersion<
   const next = new StageTable(versions);
   for (const stage of stages) next.attach(stage, versionId, rules);
   return next.changes();
+}
+
+/** The version with this id; VersionNotFound when the secret has none. */
+export function requireVersion<V extends StagedVersion<string>>(name: string, versions: readonly V[], versionId: string): V {
+  const version = versions.find((v) => v.versionId === versionId);
+  if (version === undefined) throw versionNotFound(name, missingVersionMessage(name, { versionId }));
+  return version;
 }
 
 export function holderOf<V extends StagedVersion<string>>(versions: readonly V[], stage: string): V | undefined {

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import type { UpdateStageInput } from "../../provider/store/secret-store";
-import { STAGE_RULES, attachStages, checkStageMove, holderOf, moveStage, planStageMove, type StagedVersion } from "../../provider/store/stage-moves";
+import { STAGE_RULES, attachStages, checkStageMove, holderOf, moveStage, planStageMove, requireVersion, type StagedVersion } from "../../provider/store/stage-moves";
 import { expectError } from "./expect-error";
 
 const { local, kms } = STAGE_RULES;
@@ -126,6 +126,12 @@ describe("stage moves (the store contract's rules, pure)", function () {
       assert.deepEqual(attachStages(before, "v1", ["ACSCurrent"], kms), []);
       assert.equal(holderOf(before, "ACSPending")?.versionId, "v2");
       assert.equal(holderOf(before, "ACSPrevious"), undefined);
+    });
+
+    it("requireVersion finds a version by id, or fails with VersionNotFound naming it", async function () {
+      const before = versions("v1:ACSCurrent v2:");
+      assert.equal(requireVersion("db", before, "v2"), before[1]);
+      await expectError(() => requireVersion("db", before, "v3"), "VersionNotFound", { message: /^secret "db" has no version "v3"$/ });
     });
   });
 });

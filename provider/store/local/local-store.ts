@@ -15,7 +15,7 @@ import {
   type UpdateStageInput,
   type VersionSelector,
 } from "../secret-store";
-import { STAGE_RULES, attachStages, checkStageMove, holderOf, planStageMove, type StageChange } from "../stage-moves";
+import { STAGE_RULES, attachStages, checkStageMove, holderOf, planStageMove, requireVersion, type StageChange } from "../stage-moves";
 import { patchMetadata, sameRecord } from "../metadata-patch";
 import { missingVersionMessage, stageNotOnVersion, versionConflict, versionNotFound } from "../store-errors";
 import {
@@ -182,7 +182,7 @@ export class LocalSecretStore implements SecretStore {
     const secret = requireLive(doc, name, now);
     let version: StoredVersion | undefined;
     if (selector.versionId !== undefined) {
-      version = findVersion(secret, selector.versionId);
+      version = requireVersion(name, secret.versions, selector.versionId);
       if (selector.stage !== undefined && !version.stages.includes(selector.stage)) {
         throw stageNotOnVersion(name, selector.versionId, selector.stage);
       }
@@ -304,12 +304,6 @@ function toMeta(secret: StoredSecret): SecretMeta {
     ...(secret.plannedDeleteAt === undefined ? {} : { plannedDeleteAt: secret.plannedDeleteAt }),
     versions: secret.versions.map((v) => ({ versionId: v.versionId, stages: [...v.stages], createdAt: v.createdAt })),
   };
-}
-
-function findVersion(secret: StoredSecret, versionId: string): StoredVersion {
-  const version = secret.versions.find((v) => v.versionId === versionId);
-  if (version === undefined) throw versionNotFound(secret.name, missingVersionMessage(secret.name, { versionId }));
-  return version;
 }
 
 function applyStageChanges(secret: StoredSecret, changes: readonly StageChange[]): void {
