@@ -3,7 +3,7 @@ import { Command, Option } from "commander";
 import { ManagedSecretsError, isManagedSecretsError } from "../core/errors";
 import type { RuntimeContext } from "../context/runtime-context";
 import { DEFAULT_RECOVERY_WINDOW_DAYS, MAX_RECOVERY_WINDOW_DAYS, MIN_RECOVERY_WINDOW_DAYS } from "../store/secret-store";
-import { printRecord, type Output } from "./output";
+import { jsonText, printRecord, type Output } from "./output";
 
 /**
  * `adopt ecs|ram`: put a credential under management without Pulumi, through
@@ -228,7 +228,7 @@ async function withFlagNames<T>(flags: Record<string, string>, create: () => Pro
 function report(io: AdoptIo, flags: Common, id: string, target: string, outs: object): void {
   const safe = Object.fromEntries(Object.entries(outs).filter(([k]) => PRINTED.includes(k)));
   if (flags.json) {
-    io.out.write(`${JSON.stringify({ name: id, target, ...safe }, null, 2)}\n`);
+    io.out.write(jsonText({ name: id, target, ...safe }));
     return;
   }
   io.out.write(`adopted ${id}: ${target}\n`);

@@ -3,6 +3,11 @@ export interface Output {
   write(text: string): void;
 }
 
+/** What --json prints: indented, one value, newline-terminated. */
+export function jsonText(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
 export function printTable(out: Output, rows: ReadonlyArray<Record<string, unknown>>, columns: readonly string[]): void {
   if (rows.length === 0) {
     out.write("no secrets\n");

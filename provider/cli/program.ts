@@ -15,7 +15,7 @@ import { rotateSecret } from "../rotation/rotate-secret";
 import { targetFromMetadata } from "../rotation/target-registry";
 import { ecsValueFrom } from "../targets/ecs-ssh/ecs-ssh-target";
 import { META } from "../schedule/rotation-metadata";
-import { printRecord, printTable, type Output } from "./output";
+import { jsonText, printRecord, printTable, type Output } from "./output";
 import { CheckFailed, parseConcurrency, registerRunnerCommands, RunFailed, RunStoppedEarly, type RunnerIo } from "./runner-commands";
 import { registerAdoptCommands } from "./adopt-commands";
 import { registerReportCommand } from "./report-command";
@@ -83,7 +83,7 @@ function buildProgram(io: CliIo): Command {
     .action(async (opts: { prefix?: string; all?: boolean; json?: boolean }) => {
       const secrets = await ctx().store.listSecrets({ prefix: opts.prefix, includePendingDeletion: opts.all });
       const rows = secrets.map(summary);
-      if (opts.json) io.out.write(`${JSON.stringify(rows, null, 2)}\n`);
+      if (opts.json) io.out.write(jsonText(rows));
       else printTable(io.out, rows, ["name", "kind", "target", "currentVersion", "nextRotationAt", "plannedDeleteAt"]);
     });
 
@@ -95,7 +95,7 @@ function buildProgram(io: CliIo): Command {
       const meta = await ctx().store.describeSecret(name);
       if (!meta) throw secretNotFound(name);
       const record = { ...summary(meta), description: meta.description, createdAt: meta.createdAt, metadata: meta.metadata, versions: meta.versions };
-      if (opts.json) io.out.write(`${JSON.stringify(record, null, 2)}\n`);
+      if (opts.json) io.out.write(jsonText(record));
       else printRecord(io.out, record);
     });
 
@@ -112,7 +112,7 @@ function buildProgram(io: CliIo): Command {
     .action(async (name: string, opts: { stage?: VersionStage; versionId?: string; field?: ValueField; json?: boolean }) => {
       if (opts.field && opts.json) throw new ManagedSecretsError("InvalidInput", "--field and --json exclude each other", { property: "--field" });
       const version = await ctx().store.getValue(name, { stage: opts.versionId ? opts.stage : (opts.stage ?? "ACSCurrent"), versionId: opts.versionId });
-      if (opts.json) io.out.write(`${JSON.stringify({ name, versionId: version.versionId, stages: version.stages, value: version.value }, null, 2)}\n`);
+      if (opts.json) io.out.write(jsonText({ name, versionId: version.versionId, stages: version.stages, value: version.value }));
       else io.out.write(`${opts.field ? valueField(version.value, opts.field) : version.value}\n`);
     });
 
@@ -156,7 +156,7 @@ function buildProgram(io: CliIo): Command {
         resumed: outcome.resumed,
         ...(completed ? { completedInterruptedVersionId: completed.versionId } : {}),
       };
-      if (opts.json) io.out.write(`${JSON.stringify(record, null, 2)}\n`);
+      if (opts.json) io.out.write(jsonText(record));
       else {
         if (completed) io.out.write(`completed an interrupted rotation to ${completed.versionId} first\n`);
         io.out.write(`rotated ${name}: ${outcome.previousVersionId} -> ${outcome.versionId}${outcome.resumed ? " (completed an interrupted rotation)" : ""}\n`);
@@ -179,7 +179,7 @@ function buildProgram(io: CliIo): Command {
       if (!(await store.describeSecret(name))) throw secretNotFound(name);
       const result = await store.deleteSecret(name, opts.force ? { force: true } : { recoveryWindowDays: opts.recoveryWindowDays ?? DEFAULT_RECOVERY_WINDOW_DAYS });
       const record = { name, deleted: opts.force === true, plannedDeleteAt: result.plannedDeleteAt ?? null };
-      if (opts.json) io.out.write(`${JSON.stringify(record, null, 2)}\n`);
+      if (opts.json) io.out.write(jsonText(record));
       else io.out.write(opts.force ? `deleted ${name}\n` : `${name} will be deleted at ${result.plannedDeleteAt}; restore it before then with: managed-secrets restore ${name}\n`);
     });
 
@@ -189,7 +189,7 @@ function buildProgram(io: CliIo): Command {
     .addOption(json)
     .action(async (name: string, opts: { json?: boolean }) => {
       const meta = await ctx().store.restoreSecret(name);
-      if (opts.json) io.out.write(`${JSON.stringify(summary(meta), null, 2)}\n`);
+      if (opts.json) io.out.write(jsonText(summary(meta)));
       else io.out.write(`restored ${name}\n`);
     });
 

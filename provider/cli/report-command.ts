@@ -7,7 +7,7 @@ import { renderHtml } from "../report/report-html";
 import { renderMarkdown } from "../report/report-markdown";
 import { selectOption } from "./blast-radius-options";
 import { parseAt, parseInterval } from "./runner-commands";
-import type { Output } from "./output";
+import { jsonText, type Output } from "./output";
 
 /**
  * `managed-secrets report`: what `check` knows, for people (one HTML page
@@ -40,7 +40,7 @@ export function registerReportCommand(program: Command, io: { out: Output; conte
       const ctx = io.context();
       const secrets = (await ctx.store.listSecrets({ prefix: flags.prefix, includePendingDeletion: true })).filter((meta) => selects(flags.select, meta));
       const data = await buildReport(secrets, flags.at ?? ctx.clock(), flags.tolerance);
-      const text = flags.format === "html" ? renderHtml(data) : flags.format === "markdown" ? renderMarkdown(data) : `${JSON.stringify(data, null, 2)}\n`;
+      const text = flags.format === "html" ? renderHtml(data) : flags.format === "markdown" ? renderMarkdown(data) : jsonText(data);
       if (flags.output === undefined) io.out.write(text);
       else await writeFile(flags.output, text, { mode: 0o644 });
     });

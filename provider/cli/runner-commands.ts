@@ -9,7 +9,7 @@ import { type SecretOutcome } from "../schedule/secret-outcome";
 import { assessSecret, DEFAULT_OVERDUE_TOLERANCE_MS, type SecretHealth } from "../health/secret-health";
 import { createLogger } from "../core/log";
 import { mapBounded } from "../core/map-bounded";
-import { printTable, type Output } from "./output";
+import { jsonText, printTable, type Output } from "./output";
 import { blastRadiusOptions, gateFrom, selectOption, type BlastRadiusFlags } from "./blast-radius-options";
 import { emitAttempts, eventOptions, eventSinkFrom, type EventFlags } from "./event-options";
 import { selects, type SelectTerm } from "../runner/selection";
@@ -220,7 +220,7 @@ export function passDisplay(io: RunnerIo, flags: { readonly json?: boolean; read
 /** The summary of a pass (run, rotate --select): the same table on a terminal and off it, or the report as JSON. */
 export function printRunReport(io: Pick<RunnerIo, "out">, report: RunReport, flags: { readonly json?: boolean; readonly dryRun?: boolean }): void {
   if (flags.json) {
-    io.out.write(`${JSON.stringify(report, null, 2)}\n`);
+    io.out.write(jsonText(report));
     return;
   }
   const counts = countOutcomes(report);
@@ -255,7 +255,7 @@ function row(o: SecretOutcome): Record<string, unknown> {
 
 function printFindings(io: RunnerIo, findings: readonly SecretHealth[], json: boolean): void {
   if (json) {
-    io.out.write(`${JSON.stringify(findings, null, 2)}\n`);
+    io.out.write(jsonText(findings));
     return;
   }
   printTable(
