@@ -19,6 +19,7 @@ export const newAccessKeyId = (): string => `LTAI5t${randomString(18)}`;
 export const newAccessKeySecret = (): string => randomString(30);
 export const newAccountId = (): string => randomDigits(16);
 export const newUserId = (): string => randomDigits(16);
+export const newRoleId = (): string => randomDigits(19);
 export const newRequestId = (): string => randomUUID().toUpperCase();
 export const newInvokeId = (): string => `t-${randomBytes(12).toString("hex")}`;
 export const newCommandId = (): string => `c-${randomBytes(12).toString("hex")}`;

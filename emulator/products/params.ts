@@ -52,6 +52,17 @@ export function json(params: Record<string, string>, name: string, invalid: () =
   }
 }
 
+/** PageNumber (from 1) and PageSize as every listing reads them; `invalid` words the error naming the parameter. */
+export function pageParams(
+  params: Record<string, string>,
+  size: { min: number; max: number; default: number },
+  invalid: (name: string) => ApiError,
+): { pageNumber: number; pageSize: number } {
+  const pageNumber = integer(params, "PageNumber", { min: 1, max: 1e9, default: 1 }, () => invalid("PageNumber"));
+  const pageSize = integer(params, "PageSize", size, () => invalid("PageSize"));
+  return { pageNumber, pageSize };
+}
+
 export function paginate<T>(items: T[], pageNumber: number, pageSize: number): T[] {
   return items.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
 }

@@ -143,17 +143,21 @@ export function authenticate(
 
 /** Both signature kinds refuse an unknown, inactive or token-less key the same way, before looking at the signature. */
 function secretFor(state: EmulatorState, accessKeyId: string, token: string | undefined, businessNow: Date): string {
-  const session = state.data.stsSessions?.[accessKeyId];
-  const key = session ? undefined : state.data.accessKeys[accessKeyId];
+  const { session, key } = credentialOf(state, accessKeyId);
   if (!key && !session) throw gatewayErrors.accessKeyNotFound();
   if (key && key.status !== "Active") throw gatewayErrors.accessKeyInactive();
   if (session) verifySecurityToken(session, token, businessNow);
   return session ? session.accessKeySecret : (key?.accessKeySecret ?? "");
 }
 
-function principalFor(state: EmulatorState, accessKeyId: string, businessNow: Date): Authenticated {
+/** An STS session's temporary key id is looked up before the long-term keys, so a session always wins. */
+function credentialOf(state: EmulatorState, accessKeyId: string) {
   const session = state.data.stsSessions?.[accessKeyId];
-  const key = session ? undefined : state.data.accessKeys[accessKeyId];
+  return { session, key: session ? undefined : state.data.accessKeys[accessKeyId] };
+}
+
+function principalFor(state: EmulatorState, accessKeyId: string, businessNow: Date): Authenticated {
+  const { session, key } = credentialOf(state, accessKeyId);
   if (session) {
     const role = state.data.roles?.[session.roleName];
     // A deleted role's sessions stop working, as its policies no longer exist to allow anything.

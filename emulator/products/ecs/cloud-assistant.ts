@@ -2,7 +2,7 @@ import { isoSeconds } from "../../clock";
 import { newCommandId, newInvokeId } from "../../ids";
 import { gatewayErrors } from "../../router/gateway-errors";
 import type { InstanceRecord, InvocationRecord } from "../../state/state-types";
-import { boolean, flatList, integer, json, optional, paginate } from "../params";
+import { boolean, flatList, integer, json, optional, pageParams, paginate } from "../params";
 import type { ActionContext, ActionSpec } from "../product";
 import {
   COMMAND_TYPES,
@@ -40,11 +40,16 @@ function outcomeOf(result: ScriptOutcome): Outcome {
   }
 }
 
+/** ContentEncoding, PlainText or Base64 (each action has its own default): true for PlainText. */
+function isPlainText(ctx: ActionContext, byDefault: "PlainText" | "Base64"): boolean {
+  const encoding = optional(ctx.params, "ContentEncoding") ?? byDefault;
+  if (encoding !== "PlainText" && encoding !== "Base64") throw gatewayErrors.invalidParameter("ContentEncoding");
+  return encoding === "PlainText";
+}
+
 function decodeContent(ctx: ActionContext): Buffer {
   const content = ctx.params.CommandContent ?? "";
-  const encoding = optional(ctx.params, "ContentEncoding") ?? "PlainText";
-  if (encoding !== "PlainText" && encoding !== "Base64") throw gatewayErrors.invalidParameter("ContentEncoding");
-  if (encoding === "PlainText") return Buffer.from(content, "utf8");
+  if (isPlainText(ctx, "PlainText")) return Buffer.from(content, "utf8");
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(content) || content.length % 4 !== 0) {
     throw gatewayErrors.invalidParameter("CommandContent");
   }
@@ -151,6 +156,7 @@ function parametersOf(ctx: ActionContext, enabled: boolean): Record<string, stri
 }
 
 const MAX_CUSTOM_PARAMETERS = 20;
+const INVOCATION_PAGE_SIZE = { min: 1, max: DESCRIBE_INVOCATION_RESULTS_PAGE_SIZE_MAX, default: 10 };
 const PARAMETER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** {{ name }}: names are case-insensitive and spaces around them ignored; an unknown name is an error, as on the service. */
@@ -188,17 +194,8 @@ function resultView(r: InvocationRecord, plainText: boolean) {
 export const describeInvocationResults: ActionSpec = {
   required: ["RegionId"],
   handle(ctx) {
-    const encoding = optional(ctx.params, "ContentEncoding") ?? "Base64";
-    if (encoding !== "PlainText" && encoding !== "Base64") throw gatewayErrors.invalidParameter("ContentEncoding");
-    const pageNumber = integer(ctx.params, "PageNumber", { min: 1, max: 1e9, default: 1 }, () =>
-      gatewayErrors.invalidParameter("PageNumber"),
-    );
-    const pageSize = integer(
-      ctx.params,
-      "PageSize",
-      { min: 1, max: DESCRIBE_INVOCATION_RESULTS_PAGE_SIZE_MAX, default: 10 },
-      () => gatewayErrors.invalidParameter("PageSize"),
-    );
+    const plain = isPlainText(ctx, "Base64");
+    const { pageNumber, pageSize } = pageParams(ctx.params, INVOCATION_PAGE_SIZE, gatewayErrors.invalidParameter);
     const { InvokeId, InstanceId, CommandId, InvokeRecordStatus, RegionId } = ctx.params;
     const matches = Object.values(ctx.state.data.invocations).filter(
       (r) =>
@@ -214,7 +211,7 @@ export const describeInvocationResults: ActionSpec = {
         PageSize: pageSize,
         TotalCount: matches.length,
         InvocationResults: {
-          InvocationResult: paginate(matches, pageNumber, pageSize).map((r) => resultView(r, encoding === "PlainText")),
+          InvocationResult: paginate(matches, pageNumber, pageSize).map((r) => resultView(r, plain)),
         },
       },
     };
@@ -229,14 +226,9 @@ export const describeInvocationResults: ActionSpec = {
 export const describeInvocations: ActionSpec = {
   required: ["RegionId"],
   handle(ctx) {
-    const encoding = optional(ctx.params, "ContentEncoding") ?? "Base64";
-    if (encoding !== "PlainText" && encoding !== "Base64") throw gatewayErrors.invalidParameter("ContentEncoding");
-    const plain = encoding === "PlainText";
+    const plain = isPlainText(ctx, "Base64");
     const includeOutput = optional(ctx.params, "IncludeOutput") === "true";
-    const pageNumber = integer(ctx.params, "PageNumber", { min: 1, max: 1e9, default: 1 }, () => gatewayErrors.invalidParameter("PageNumber"));
-    const pageSize = integer(ctx.params, "PageSize", { min: 1, max: DESCRIBE_INVOCATION_RESULTS_PAGE_SIZE_MAX, default: 10 }, () =>
-      gatewayErrors.invalidParameter("PageSize"),
-    );
+    const { pageNumber, pageSize } = pageParams(ctx.params, INVOCATION_PAGE_SIZE, gatewayErrors.invalidParameter);
     const { InvokeId, InstanceId, CommandName, InvokeStatus, RegionId } = ctx.params;
     const byInvoke = new Map<string, InvocationRecord[]>();
     for (const r of Object.values(ctx.state.data.invocations)) {

@@ -1,6 +1,6 @@
 import { gatewayErrors } from "../../router/gateway-errors";
 import type { InstanceRecord } from "../../state/state-types";
-import { integer, optional, paginate } from "../params";
+import { optional, pageParams, paginate } from "../params";
 import type { ActionSpec } from "../product";
 import { DESCRIBE_INSTANCES_MAX_IDS, DESCRIBE_PAGE_SIZE_MAX, ecsErrors } from "./ecs-errors";
 
@@ -52,12 +52,7 @@ export const describeInstances: ActionSpec = {
   handle(ctx) {
     const ids = parseInstanceIds(optional(ctx.params, "InstanceIds"));
     const status = optional(ctx.params, "Status");
-    const pageNumber = integer(ctx.params, "PageNumber", { min: 1, max: 1e9, default: 1 }, () =>
-      gatewayErrors.invalidParameter("PageNumber"),
-    );
-    const pageSize = integer(ctx.params, "PageSize", { min: 1, max: DESCRIBE_PAGE_SIZE_MAX, default: 10 }, () =>
-      gatewayErrors.invalidParameter("PageSize"),
-    );
+    const { pageNumber, pageSize } = pageParams(ctx.params, { min: 1, max: DESCRIBE_PAGE_SIZE_MAX, default: 10 }, gatewayErrors.invalidParameter);
     const matches = Object.values(ctx.state.data.instances)
       .filter((i) => i.regionId === ctx.params.RegionId)
       .filter((i) => !ids || ids.includes(i.instanceId))

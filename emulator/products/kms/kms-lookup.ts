@@ -1,3 +1,4 @@
+import { isoSeconds } from "../../clock";
 import type { SecretRecord } from "../../state/state-types";
 import type { ActionContext } from "../product";
 import { kmsErrors } from "./kms-errors";
@@ -25,6 +26,12 @@ export function findSecret(ctx: ActionContext, options: { allowPendingDeletion?:
   if (!secret) throw kmsErrors.notFound();
   if (secret.plannedDeleteTime && !options.allowPendingDeletion) throw kmsErrors.inDeleteWindow();
   return secret;
+}
+
+/** A change to the secret itself (not only its tags): its UpdateTime moves, and the state is saved. */
+export function secretUpdated(ctx: ActionContext, secret: SecretRecord): void {
+  secret.updateTime = isoSeconds(ctx.now);
+  ctx.state.changed();
 }
 
 /**

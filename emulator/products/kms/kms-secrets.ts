@@ -1,9 +1,9 @@
 import { isoSeconds } from "../../clock";
 import type { SecretRecord } from "../../state/state-types";
-import { boolean, integer, json, optional, paginate } from "../params";
+import { boolean, integer, json, optional, pageParams, paginate } from "../params";
 import type { ActionContext, ActionSpec } from "../product";
 import { KMS_LIST_SECRETS_PAGE_SIZE, KMS_LIST_SECRETS_TAG_FILTER_MAX, KMS_MAX_TAGS, KMS_RECOVERY_WINDOW_DAYS, STAGE_CURRENT, kmsErrors, kmsPlannedDeleteTime } from "./kms-errors";
-import { findSecret, secretArn, secretNameFrom, secretSetChanged, secretSetGeneration } from "./kms-lookup";
+import { findSecret, secretArn, secretNameFrom, secretSetChanged, secretSetGeneration, secretUpdated } from "./kms-lookup";
 import * as validate from "./kms-validate";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -134,12 +134,7 @@ export const listSecrets: ActionSpec = {
   handle(ctx) {
     const fetchTags = boolean(ctx.params, "FetchTags", () => kmsErrors.invalidParameter("FetchTags"));
     const filters = parseFilters(ctx);
-    const pageNumber = integer(ctx.params, "PageNumber", { min: 1, max: 1e9, default: 1 }, () =>
-      kmsErrors.invalidParameter("PageNumber"),
-    );
-    const pageSize = integer(ctx.params, "PageSize", KMS_LIST_SECRETS_PAGE_SIZE, () =>
-      kmsErrors.invalidParameter("PageSize"),
-    );
+    const { pageNumber, pageSize } = pageParams(ctx.params, KMS_LIST_SECRETS_PAGE_SIZE, kmsErrors.invalidParameter);
     const matching = listingOrder(ctx).filter((s) => filters.every((f) => matches(s, f)));
     // "When you filter by tag, the query returns a maximum of 4,000 resources" (ListSecrets reference), and
     // it does not say the total shows the rest: the stricter reading, a listing that ends at 4,000.
@@ -168,8 +163,7 @@ export const updateSecret: ActionSpec = {
   handle(ctx) {
     const secret = findSecret(ctx);
     secret.description = validate.description(ctx.params);
-    secret.updateTime = isoSeconds(ctx.now);
-    ctx.state.changed();
+    secretUpdated(ctx, secret);
     return { SecretName: secret.secretName };
   },
 };
@@ -208,9 +202,8 @@ export const restoreSecret: ActionSpec = {
   handle(ctx) {
     const secret = findSecret(ctx, { allowPendingDeletion: true });
     delete secret.plannedDeleteTime;
-    secret.updateTime = isoSeconds(ctx.now);
     secretSetChanged(ctx);
-    ctx.state.changed();
+    secretUpdated(ctx, secret);
     return { SecretName: secret.secretName };
   },
 };

@@ -1,9 +1,9 @@
 import { isoSeconds } from "../../clock";
 import type { SecretRecord, SecretVersionRecord } from "../../state/state-types";
-import { boolean, integer, optional, paginate } from "../params";
+import { boolean, optional, pageParams, paginate } from "../params";
 import type { ActionSpec } from "../product";
 import { KMS_LIST_VERSIONS_PAGE_SIZE, STAGE_CURRENT, STAGE_PREVIOUS, kmsErrors } from "./kms-errors";
-import { findSecret } from "./kms-lookup";
+import { findSecret, secretUpdated } from "./kms-lookup";
 import { attachStage, changeVersions, findVersion, holderOf, removeStage } from "./kms-stages";
 import * as validate from "./kms-validate";
 
@@ -65,8 +65,7 @@ export const putSecretValue: ActionSpec = {
       secret.versions.push(version);
       for (const stage of new Set(stages)) attachStage(secret, stage, version);
     });
-    secret.updateTime = isoSeconds(ctx.now);
-    ctx.state.changed();
+    secretUpdated(ctx, secret);
     return { SecretName: secret.secretName, VersionId: versionId, VersionStages: stagesView(version) };
   },
 };
@@ -100,8 +99,7 @@ export const updateSecretVersionStage: ActionSpec = {
       if (target) attachStage(secret, stage, target);
       else if (source) removeStage(source, stage);
     });
-    secret.updateTime = isoSeconds(ctx.now);
-    ctx.state.changed();
+    secretUpdated(ctx, secret);
     return { SecretName: secret.secretName };
   },
 };
@@ -111,12 +109,7 @@ export const listSecretVersionIds: ActionSpec = {
   handle(ctx) {
     const secret = findSecret(ctx, { allowPendingDeletion: true });
     const includeDeprecated = boolean(ctx.params, "IncludeDeprecated", () => kmsErrors.invalidParameter());
-    const pageNumber = integer(ctx.params, "PageNumber", { min: 1, max: 1e9, default: 1 }, () =>
-      kmsErrors.invalidParameter("PageNumber"),
-    );
-    const pageSize = integer(ctx.params, "PageSize", KMS_LIST_VERSIONS_PAGE_SIZE, () =>
-      kmsErrors.invalidParameter("PageSize"),
-    );
+    const { pageNumber, pageSize } = pageParams(ctx.params, KMS_LIST_VERSIONS_PAGE_SIZE, kmsErrors.invalidParameter);
     const versions = secret.versions.filter((v) => includeDeprecated || v.stages.length > 0);
     return {
       SecretName: secret.secretName,

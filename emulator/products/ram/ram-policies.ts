@@ -1,5 +1,5 @@
-import { randomInt } from "node:crypto";
 import { isoSeconds } from "../../clock";
+import { newRoleId } from "../../ids";
 import { parsePolicy, PolicyGrammarError } from "../../router/policy";
 import type { EmulatorState } from "../../state/emulator-state";
 import type { PolicyRecord, RoleRecord } from "../../state/state-types";
@@ -22,12 +22,6 @@ const ROLE_NAME_PATTERN = /^[A-Za-z0-9.-]+$/;
 /** CreateRole MaxSessionDuration, seconds. */
 const ROLE_MAX_SESSION_DURATION = { min: 3600, max: 43200, default: 3600 } as const;
 const DESCRIPTION_MAX_LENGTH = 1024;
-
-function randomDigits(length: number): string {
-  let out = String(1 + randomInt(9));
-  while (out.length < length) out += String(randomInt(10));
-  return out;
-}
 
 function validatePolicyName(name: string): void {
   if (name.length > POLICY_NAME_MAX_LENGTH) throw ramErrors.nameLength("PolicyName");
@@ -85,7 +79,7 @@ export function createRole(
   validateDocument(input.assumeRolePolicyDocument, "AssumeRolePolicyDocument", true);
   const roles = (state.data.roles ??= {});
   if (roles[input.roleName]) throw ramErrors.roleExists();
-  const roleId = randomDigits(19);
+  const roleId = newRoleId();
   const role: RoleRecord = {
     roleId,
     roleName: input.roleName,
