@@ -5,7 +5,7 @@ import { VERSION_STAGES, type VersionStage } from "../secret-store";
 /**
  * The decrypted contents of the local store: every secret with all of its
  * versions, leases and a short memory of purged names. Plain data; the rules
- * live in local-store.ts.
+ * live in local-store.ts and, for stages, in the contract's stage-moves.ts.
  */
 const DOCUMENT_VERSION = 1;
 
