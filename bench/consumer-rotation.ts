@@ -32,7 +32,7 @@ import { encodeEcsValue } from "../provider/targets/ecs-host/ecs-value";
 import * as ram from "../provider/resources/ram-secret/ram-secret-handler";
 import { PREVIOUS_KEY_ACTIONS, type PreviousKeyAction } from "../provider/targets/ram-access-key/previous-key-action";
 import { rotateSecret } from "../provider/rotation/rotate-secret";
-import { targetFromMetadata } from "../provider/rotation/target-registry";
+import { targetFromMetadata } from "../provider/targets/all-targets";
 import { runOnce } from "../provider/runner/run-once";
 import type { RuntimeContext } from "../provider/context/runtime-context";
 import { createRunningTestClock, type TestClock } from "../testkit/clock/test-clock";

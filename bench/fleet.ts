@@ -45,7 +45,7 @@ import * as ecs from "../provider/resources/ecs-secret/ecs-secret-handler";
 import { ecsValueFrom } from "../provider/targets/ecs-ssh/ecs-ssh-target";
 import { runOnce, countOutcomes, DEFAULT_CONCURRENCY } from "../provider/runner/run-once";
 import { MAX_JITTER_MS } from "../provider/schedule/due";
-import { targetFromMetadata } from "../provider/rotation/target-registry";
+import { targetFromMetadata } from "../provider/targets/all-targets";
 import type { RotationTarget } from "../provider/rotation/rotation-target";
 import type { RuntimeContext } from "../provider/context/runtime-context";
 import { floorPassword, floorUserPasswordRotation, type PasswdMethod } from "./fleet-floor";

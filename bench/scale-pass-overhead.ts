@@ -26,7 +26,7 @@ import { LocalSecretStore } from "../provider/store/local/local-store";
 import type { SecretStore } from "../provider/store/secret-store";
 import * as ecs from "../provider/resources/ecs-secret/ecs-secret-handler";
 import { META } from "../provider/schedule/rotation-metadata";
-import { targetFromMetadata } from "../provider/rotation/target-registry";
+import { targetFromMetadata } from "../provider/targets/all-targets";
 import { countOutcomes, runOnce, DEFAULT_CONCURRENCY } from "../provider/runner/run-once";
 import { MAX_JITTER_MS } from "../provider/schedule/due";
 import { mapWithConcurrency } from "../provider/runner/worker-pool";

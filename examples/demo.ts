@@ -255,7 +255,7 @@ async function openStore(sandbox: Sandbox): Promise<SecretStore> {
 
 async function runRunner(sandbox: Sandbox, store: SecretStore, at: Date): Promise<RunReport> {
   const { runOnce } = require("../provider/runner/run-once") as typeof import("../provider/runner/run-once");
-  const { targetFromMetadata } = require("../provider/rotation/target-registry") as typeof import("../provider/rotation/target-registry");
+  const { targetFromMetadata } = require("../provider/targets/all-targets") as typeof import("../provider/targets/all-targets");
   const ctx: RuntimeContext = { store, clock: () => new Date(), owner: "demo-runner", cloud: () => sandbox.cloud };
   return runOnce({ store, clock: ctx.clock, owner: "runner:demo", targetFor: (meta) => targetFromMetadata(meta, ctx), at });
 }

@@ -12,7 +12,7 @@ import {
   type VersionStage,
 } from "../store/secret-store";
 import { rotateSecret } from "../rotation/rotate-secret";
-import { targetFromMetadata } from "../rotation/target-registry";
+import { targetFromMetadata } from "../targets/all-targets";
 import { ecsValueFrom } from "../targets/ecs-ssh/ecs-ssh-target";
 import { META } from "../schedule/rotation-metadata";
 import { jsonText, printRecord, printTable, type Output } from "./output";

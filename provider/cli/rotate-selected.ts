@@ -2,7 +2,7 @@ import { ManagedSecretsError } from "../core/errors";
 import type { SecretMeta } from "../store/secret-store";
 import type { EventSink } from "../events/event-sink";
 import { observedRotation as observed } from "../events/observed-rotation";
-import { targetFromMetadata } from "../rotation/target-registry";
+import { targetFromMetadata } from "../targets/all-targets";
 import { countOutcomes, DEFAULT_CONCURRENCY, runOnce } from "../runner/run-once";
 import type { DueVerdict } from "../schedule/due";
 import { gateFrom, type BlastRadiusFlags } from "./blast-radius-options";

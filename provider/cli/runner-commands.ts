@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { ManagedSecretsError } from "../core/errors";
 import type { RuntimeContext } from "../context/runtime-context";
 import type { LocalSecretStore } from "../store/local/local-store";
-import { targetFromMetadata } from "../rotation/target-registry";
+import { targetFromMetadata } from "../targets/all-targets";
 import { countOutcomes, DEFAULT_CONCURRENCY, runOnce, type RunReport } from "../runner/run-once";
 import { type SecretOutcome } from "../schedule/secret-outcome";
 import { assessSecret, DEFAULT_OVERDUE_TOLERANCE_MS, type SecretHealth } from "../health/secret-health";

@@ -11,7 +11,7 @@
  * and tuning from the function's environment (set by RotationRunner).
  */
 import { runtimeContext } from "../context/runtime-context";
-import { targetFromMetadata } from "../rotation/target-registry";
+import { targetFromMetadata } from "../targets/all-targets";
 import { countOutcomes, DEFAULT_CONCURRENCY, runOnce, type RunReport } from "./run-once";
 import { createLogger } from "../core/log";
 import { blastRadiusGate } from "./blast-radius";

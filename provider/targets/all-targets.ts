@@ -11,3 +11,10 @@ import { ecsSshTargetKind } from "./ecs-ssh/ecs-ssh-target-kind";
 registerTargetKind(ramAccessKeyTargetKind);
 registerTargetKind(cloudAssistantTargetKind);
 registerTargetKind(ecsSshTargetKind);
+
+/**
+ * The registry's lookup with every kind above registered: what the CLI, the
+ * runner, the resources and tests call, so none depends on some other module
+ * having loaded this one first.
+ */
+export { targetFromMetadata } from "../rotation/target-registry";

@@ -9,7 +9,7 @@ import { encodeEcsValue } from "../../provider/targets/ecs-host/ecs-value";
 import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { rotateSecret } from "../../provider/rotation/rotate-secret";
 import type { RotationTarget } from "../../provider/rotation/rotation-target";
-import { targetFromMetadata } from "../../provider/rotation/target-registry";
+import { targetFromMetadata } from "../../provider/targets/all-targets";
 import type { RuntimeContext } from "../../provider/context/runtime-context";
 import { startKmsEmulatorStore, type KmsEmulatorStore } from "../../testkit/store/kms-emulator-store";
 import {

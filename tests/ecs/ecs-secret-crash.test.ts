@@ -5,7 +5,7 @@ import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../te
 import { BACKENDS, createTestStore, type TestStore } from "../../testkit/store/test-store";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { rotateSecret, ROTATION_LEASE_TTL_MS, holderOf, type RotationStep } from "../../provider/rotation/rotate-secret";
-import { targetFromMetadata } from "../../provider/rotation/target-registry";
+import { targetFromMetadata } from "../../provider/targets/all-targets";
 import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
 import { decodeEcsValue, credentialOf } from "../../provider/targets/ecs-host/ecs-value";
 import { tryLogin } from "../../testkit/ssh-client/ssh-client";

@@ -8,7 +8,7 @@ import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../te
 import { createTestStore, type TestStore } from "../../testkit/store/test-store";
 import { createProjectDir, startProviderHost, type StartedProviderHost, type Props } from "../../testkit/provider-host/dynamic-provider-host";
 import { runOnce } from "../../provider/runner/run-once";
-import { targetFromMetadata } from "../../provider/rotation/target-registry";
+import { targetFromMetadata } from "../../provider/targets/all-targets";
 import { ramClient } from "../../testkit/emulator/sdk-clients";
 import { startRamEmulator, userWithKey, type RamEmulator } from "../ram/ram-fixtures";
 

@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
-import { registerTargetKind, registeredTargetKinds, targetFromMetadata, type TargetKind } from "../../provider/rotation/target-registry";
+import { registerTargetKind, registeredTargetKinds, type TargetKind } from "../../provider/rotation/target-registry";
+import { targetFromMetadata } from "../../provider/targets/all-targets";
 import { rotateSecret } from "../../provider/rotation/rotate-secret";
 import type { SecretStore } from "../../provider/store/secret-store";
 import { isManagedSecretsError } from "../../provider/core/errors";

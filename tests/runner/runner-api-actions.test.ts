@@ -9,7 +9,7 @@ import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import type { RuntimeContext } from "../../provider/context/runtime-context";
 import { runOnce } from "../../provider/runner/run-once";
 import { MAX_JITTER_MS } from "../../provider/schedule/due";
-import { targetFromMetadata } from "../../provider/rotation/target-registry";
+import { targetFromMetadata } from "../../provider/targets/all-targets";
 import { assessSecret } from "../../provider/health/secret-health";
 import { PROVIDER_ONLY_ACTIONS, RUNNER_API_ACTIONS, UNAUTHORIZED_ACTIONS } from "../../provider/alicloud/api-actions";
 import { ecsInputs } from "../ecs/ecs-fixtures";

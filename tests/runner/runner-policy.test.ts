@@ -17,7 +17,7 @@ import { cloudMonitorSink } from "../../provider/events/cloudmonitor-sink";
 import { emitAttempts } from "../../provider/events/emit-attempts";
 import { MAX_JITTER_MS } from "../../provider/schedule/due";
 import { parseRunnerDeployment, runnerPolicyStatements, type PolicyStatement } from "../../provider/runner/runner-deployment";
-import { targetFromMetadata } from "../../provider/rotation/target-registry";
+import { targetFromMetadata } from "../../provider/targets/all-targets";
 import { ecsInputs, loginWith } from "../ecs/ecs-fixtures";
 import * as $Ram from "@alicloud/ram20150501";
 import { ramClient } from "../../testkit/emulator/sdk-clients";

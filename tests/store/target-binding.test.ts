@@ -10,7 +10,7 @@ import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { runCli } from "../../provider/cli/program";
 import { rotateSecret } from "../../provider/rotation/rotate-secret";
-import { targetFromMetadata } from "../../provider/rotation/target-registry";
+import { targetFromMetadata } from "../../provider/targets/all-targets";
 import type { RuntimeContext } from "../../provider/context/runtime-context";
 import { kmsCall } from "../emulator/emulator-helpers";
 import { ramClient } from "../../testkit/emulator/sdk-clients";

@@ -139,7 +139,7 @@ export async function read(id: string, props: EcsSecretOutputs | undefined, ctx:
   const { meta } = start;
   const outs = await outputsFromStore(id, meta, start.props, ctx);
   const { assessSecret } = require("../../health/secret-health") as typeof import("../../health/secret-health");
-  const { targetFromMetadata } = require("../../rotation/target-registry") as typeof import("../../rotation/target-registry");
+  const { targetFromMetadata } = require("../../targets/all-targets") as typeof import("../../targets/all-targets");
   // A fresh login with the current credential, nothing changed: the same probe `managed-secrets check` makes.
   const health = await assessSecret(meta, {
     now: ctx.clock(),
