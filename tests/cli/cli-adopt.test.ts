@@ -1,9 +1,10 @@
 import { strict as assert } from "node:assert";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
+import type { StartedSshHost } from "../../testkit/sshd/ssh-host";
 import { pairOf, signsAs, userWithKey } from "../ram/ram-fixtures";
 import { useRamCli } from "./ram-cli";
+import { sshHostPerSuite } from "../support/suite-hooks";
 
 /**
  * `managed-secrets adopt` goes through the resources' create path: the same
@@ -66,11 +67,7 @@ describe("managed-secrets adopt", function () {
 
   describe("ecs (real sshd)", () => {
     let host: StartedSshHost;
-    before(async function () {
-      requireRootForHosts();
-      host = await startSshHost();
-    });
-    after(async () => host?.stop());
+    sshHostPerSuite((h) => (host = h));
 
     it("adopts the root password from stdin after an SSH login proves it, and prints no credential", async () => {
       const r = await cli(

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
-import { createTestStore, type TestStore } from "../../testkit/store/test-store";
+import type { StartedSshHost } from "../../testkit/sshd/ssh-host";
+import type { TestStore } from "../../testkit/store/test-store";
 import { DAY_MS } from "../../testkit/clock/test-clock";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { runOnce } from "../../provider/runner/run-once";
@@ -9,6 +9,7 @@ import { targetFromMetadata } from "../../provider/targets/all-targets";
 import { tryLogin } from "../../testkit/ssh-client/ssh-client";
 import { ecsInputs } from "../ecs/ecs-fixtures";
 import { startFlakyProxy } from "../support/flaky-proxy";
+import { sshHostPerSuite, storePerTest } from "../support/suite-hooks";
 
 /**
  * `pulumi preview --refresh --expect-no-changes` is read() then diff(refreshed
@@ -19,15 +20,8 @@ describe("Drift: refresh (read) then diff, for EcsSecret (real sshd)", function 
   let host: StartedSshHost;
   let t: TestStore;
 
-  before(async function () {
-    requireRootForHosts();
-    host = await startSshHost();
-  });
-  after(async () => host?.stop());
-  beforeEach(async () => {
-    t = await createTestStore();
-  });
-  afterEach(async () => t[Symbol.asyncDispose]());
+  sshHostPerSuite((h) => (host = h));
+  storePerTest((s) => (t = s));
 
   const login = (password: string) => tryLogin({ host: host.host, port: host.port, hostKeyFingerprint: host.hostKeyFingerprint, username: "root", password });
   const adminInputs = () =>

@@ -1,10 +1,11 @@
 import { strict as assert } from "node:assert";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
-import { createTestStore, type TestStore } from "../../testkit/store/test-store";
+import type { TestStore } from "../../testkit/store/test-store";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
 import type { ManagedSecretsError } from "../../provider/core/errors";
 import { ecsInputs, loginWith } from "./ecs-fixtures";
+import { storePerTest } from "../support/suite-hooks";
 
 /**
  * authorized_keys as operators really leave them (written on Windows, shared
@@ -25,10 +26,7 @@ describe("EcsSecret key pairs and unusual authorized_keys (real sshd)", function
     assert.equal(shell.code, 0, shell.stderr);
   });
   after(async () => host?.stop());
-  beforeEach(async () => {
-    t = await createTestStore({ backend: "local" });
-  });
-  afterEach(async () => t[Symbol.asyncDispose]());
+  storePerTest((s) => (t = s), "local");
 
   async function writeRootKeys(text: string): Promise<void> {
     const written = await host.exec("cat > /root/.ssh/authorized_keys && chmod 0600 /root/.ssh/authorized_keys", { stdin: text });

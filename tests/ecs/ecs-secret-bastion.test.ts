@@ -10,6 +10,7 @@ import { targetFromMetadata } from "../../provider/targets/all-targets";
 import { runOnce } from "../../provider/runner/run-once";
 import { BASTIONS_ENV } from "../../provider/ssh/bastion-credentials";
 import { ecsInputs, loginWith } from "./ecs-fixtures";
+import { storePerTest } from "../support/suite-hooks";
 
 /**
  * The instance is reached through a jump host: two real sshd on two loopback
@@ -37,10 +38,7 @@ describe("EcsSecret through a bastion (two real sshd)", function () {
     await reconfigureSshd(bastion, { set: { AllowTcpForwarding: "yes", LogLevel: "DEBUG1" } });
   });
   after(async () => Promise.all([target?.stop(), bastion?.stop(), closed?.stop()]));
-  beforeEach(async () => {
-    t = await createTestStore();
-  });
-  afterEach(async () => t[Symbol.asyncDispose]());
+  storePerTest((s) => (t = s));
 
   const via = (b: StartedSshHost, extra: Record<string, unknown> = {}) => ({
     host: b.host,

@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
-import { BACKENDS, createTestStore, type TestStore } from "../../testkit/store/test-store";
+import type { StartedSshHost } from "../../testkit/sshd/ssh-host";
+import { BACKENDS, type TestStore } from "../../testkit/store/test-store";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { rotateSecret, ROTATION_LEASE_TTL_MS, holderOf, type RotationStep } from "../../provider/rotation/rotate-secret";
 import { targetFromMetadata } from "../../provider/targets/all-targets";
@@ -10,6 +10,7 @@ import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
 import { decodeEcsValue, credentialOf } from "../../provider/targets/ecs-host/ecs-value";
 import { tryLogin } from "../../testkit/ssh-client/ssh-client";
 import { ecsInputs } from "./ecs-fixtures";
+import { sshHostPerSuite, storePerTest } from "../support/suite-hooks";
 
 const FIXTURE = join(__dirname, "fixtures", "crash-rotation.ts");
 
@@ -36,15 +37,8 @@ for (const backend of BACKENDS) {
     let host: StartedSshHost;
     let t: TestStore;
 
-    before(async function () {
-      requireRootForHosts();
-      host = await startSshHost();
-    });
-    after(async () => host?.stop());
-    beforeEach(async () => {
-      t = await createTestStore({ backend });
-    });
-    afterEach(async () => t[Symbol.asyncDispose]());
+    sshHostPerSuite((h) => (host = h));
+    storePerTest((s) => (t = s), backend);
 
     for (const step of ["createPending", "apply"] as const) {
       it(`password: killed after ${step}, the store still holds a working credential, and a re-run completes the same version`, async () => {

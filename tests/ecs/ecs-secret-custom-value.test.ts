@@ -2,11 +2,12 @@ import { strict as assert } from "node:assert";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
-import { createTestStore, type TestStore } from "../../testkit/store/test-store";
+import type { TestStore } from "../../testkit/store/test-store";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { runCli } from "../../provider/cli/program";
 import type { ManagedSecretsError } from "../../provider/core/errors";
 import { ecsInputs, loginWith } from "./ecs-fixtures";
+import { storePerTest } from "../support/suite-hooks";
 
 /** customValue is the value the host ends up with, whichever path sets it, and only values that survive that path are taken. */
 describe("EcsSecret customValue (real sshd)", function () {
@@ -21,10 +22,7 @@ describe("EcsSecret customValue (real sshd)", function () {
       { name: "gina", password: "gina-Initial-1" }, { name: "hank", password: hankPassword }] });
   });
   after(async () => host?.stop());
-  beforeEach(async () => {
-    t = await createTestStore({ backend: "local" });
-  });
-  afterEach(async () => t[Symbol.asyncDispose]());
+  storePerTest((s) => (t = s), "local");
 
   const withAdmin = () => ({ host: host.host, port: host.port, hostKeyFingerprint: host.hostKeyFingerprint, admin: { user: "root", password: host.rootPassword } });
 

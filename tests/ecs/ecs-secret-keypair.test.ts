@@ -1,10 +1,11 @@
 import { strict as assert } from "node:assert";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
-import { BACKENDS, createTestStore, type TestStore } from "../../testkit/store/test-store";
+import { BACKENDS, type TestStore } from "../../testkit/store/test-store";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
 import { ecsInputs, loginWith } from "./ecs-fixtures";
 import type { ManagedSecretsError } from "../../provider/core/errors";
+import { storePerTest } from "../support/suite-hooks";
 
 for (const backend of BACKENDS) {
   describe(`EcsSecret key pair over SSH (real sshd) [${backend} store]`, function () {
@@ -28,10 +29,7 @@ for (const backend of BACKENDS) {
       Object.assign(initial, { bob });
     });
     after(async () => host?.stop());
-    beforeEach(async () => {
-      t = await createTestStore({ backend });
-    });
-    afterEach(async () => t[Symbol.asyncDispose]());
+    storePerTest((s) => (t = s), backend);
 
     it("adopts the initial key, rotates to a generated RSA-2048 key, and retires only the old key's line", async () => {
       const inputs = ecsInputs(host, { credentialType: "keyPair", initialValue: initial.privateKey });

@@ -1,12 +1,13 @@
 import { strict as assert } from "node:assert";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
-import { BACKENDS, createTestStore, type TestStore } from "../../testkit/store/test-store";
+import type { StartedSshHost } from "../../testkit/sshd/ssh-host";
+import { BACKENDS, type TestStore } from "../../testkit/store/test-store";
 import { DAY_MS } from "../../testkit/clock/test-clock";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { runCli } from "../../provider/cli/program";
 import { ecsInputs, loginWith } from "./ecs-fixtures";
+import { sshHostPerSuite, storePerTest } from "../support/suite-hooks";
 
 /** Runs the CLI in-process against the test store; returns exit code and both streams. */
 async function cli(t: TestStore, ...argv: string[]) {
@@ -21,15 +22,8 @@ for (const backend of BACKENDS) {
     let host: StartedSshHost;
     let t: TestStore;
 
-    before(async function () {
-      requireRootForHosts();
-      host = await startSshHost();
-    });
-    after(async () => host?.stop());
-    beforeEach(async () => {
-      t = await createTestStore({ backend });
-    });
-    afterEach(async () => t[Symbol.asyncDispose]());
+    sshHostPerSuite((h) => (host = h));
+    storePerTest((s) => (t = s), backend);
 
     it("delete schedules deletion with the recovery window and never changes the instance; restore brings it back", async () => {
       const inputs = ecsInputs(host, { recoveryWindowDays: 7 });

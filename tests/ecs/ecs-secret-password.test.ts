@@ -1,25 +1,19 @@
 import { strict as assert } from "node:assert";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
-import { BACKENDS, createTestStore, type TestStore } from "../../testkit/store/test-store";
+import { startSshHost, type StartedSshHost } from "../../testkit/sshd/ssh-host";
+import { BACKENDS, type TestStore } from "../../testkit/store/test-store";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { ManagedSecretsError } from "../../provider/core/errors";
 import { GENERATED_PASSWORD_LENGTH } from "../../provider/credentials/generate-password";
 import { ecsInputs, loginWith } from "./ecs-fixtures";
+import { sshHostPerSuite, storePerTest } from "../support/suite-hooks";
 
 for (const backend of BACKENDS) {
   describe(`EcsSecret password over SSH (real sshd) [${backend} store]`, function () {
     let host: StartedSshHost;
     let t: TestStore;
 
-    before(async function () {
-      requireRootForHosts();
-      host = await startSshHost({ users: [{ name: "alice", password: "alice-Initial-1" }] });
-    });
-    after(async () => host?.stop());
-    beforeEach(async () => {
-      t = await createTestStore({ backend });
-    });
-    afterEach(async () => t[Symbol.asyncDispose]());
+    sshHostPerSuite((h) => (host = h), { users: [{ name: "alice", password: "alice-Initial-1" }] });
+    storePerTest((s) => (t = s), backend);
 
     it("create verifies the initial root password by logging in and stores it as v1 ACSCurrent", async () => {
       const { id, outs } = await ecs.create(ecsInputs(host), t.context());

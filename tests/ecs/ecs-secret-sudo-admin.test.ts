@@ -1,11 +1,12 @@
 import { strict as assert } from "node:assert";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
-import { createTestStore, type TestStore } from "../../testkit/store/test-store";
+import type { TestStore } from "../../testkit/store/test-store";
 import { generateClientKeyPair, type ClientKeyPair } from "../../testkit/ssh-client/client-keys";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
 import type { ManagedSecretsError } from "../../provider/core/errors";
 import { ecsInputs, loginWith } from "./ecs-fixtures";
+import { storePerTest } from "../support/suite-hooks";
 
 /**
  * A non-root admin connection (as on images whose admin is `ecs-user`): every
@@ -40,10 +41,7 @@ describe("EcsSecret through a non-root admin with sudo (real sshd, real sudo)", 
     });
   });
   after(async () => host?.stop());
-  beforeEach(async () => {
-    t = await createTestStore({ backend: "local" });
-  });
-  afterEach(async () => t[Symbol.asyncDispose]());
+  storePerTest((s) => (t = s), "local");
 
   /** Proves no admin password reached a file the rotation wrote. */
   async function assertNoAdminSecretIn(path: string): Promise<void> {

@@ -1,46 +1,34 @@
 import { strict as assert } from "node:assert";
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import { join } from "node:path";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
 import { createTestStore, type TestStore } from "../../testkit/store/test-store";
-import { createProjectDir, startProviderHost, type StartedProviderHost, type Props } from "../../testkit/provider-host/dynamic-provider-host";
+import type { StartedProviderHost, Props } from "../../testkit/provider-host/dynamic-provider-host";
+import { serializeBuiltProvider, startEngineHost, type EngineHost } from "../support/engine-host";
 import { tryLogin } from "../../testkit/ssh-client/ssh-client";
 
-const DIST_ENTRY = resolve(__dirname, "..", "..", "dist", "index.js");
 const URN = "urn:pulumi:stack::project::pulumi-nodejs:dynamic/alicloud-managed-secrets:EcsSecret::web-1-root";
 
 describe("EcsSecret through @pulumi/pulumi's dynamic-provider host over gRPC (real sshd)", function () {
   let host: StartedSshHost;
   let t: TestStore;
-  let project: { dir: string; dispose(): Promise<void> };
+  let engine: EngineHost;
+  let project: { readonly dir: string };
   let provider: StartedProviderHost;
   let serialized: string;
 
   before(async function () {
     requireRootForHosts();
-    assert.ok(existsSync(DIST_ENTRY), "the engine-path tests load the built package: run `npm run build` first (npm test does)");
-    // What pulumi.dynamic.Resource stores as __provider, from the package as users install it.
-    const { ecsSecretProvider } = require(resolve(DIST_ENTRY, "..", "provider", "resources", "ecs-secret", "ecs-secret-provider.js")) as typeof import("../../provider/resources/ecs-secret/ecs-secret-provider");
-    const providerObject = ecsSecretProvider;
-    serialized = (await pulumi.runtime.serializeFunction(() => providerObject, { allowSecrets: true })).text;
+    serialized = (await serializeBuiltProvider("ecs")).text;
     host = await startSshHost();
     t = await createTestStore();
-    project = await createProjectDir();
-    // No store settings in the environment: they must arrive through Configure, as stack config.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MANAGED_SECRETS_")));
-    provider = await startProviderHost({ cwd: project.dir, env });
-    await provider.configure({
-      "managed-secrets:store": "local",
-      "managed-secrets:localPath": t.path,
-      "managed-secrets:passphrase": t.passphrase,
-      "project:unrelated": "ignored",
-    });
+    engine = await startEngineHost(t, { extra: { "project:unrelated": "ignored" } });
+    provider = engine.provider;
+    project = engine.project;
   });
   after(async () => {
-    await provider?.stop();
+    await engine?.stop();
     await host?.stop();
-    await project?.dispose();
     await t?.[Symbol.asyncDispose]();
   });
 

@@ -1,19 +1,18 @@
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import * as $Ram from "@alicloud/ram20150501";
-import * as pulumi from "@pulumi/pulumi";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
 import { createTestStore, type TestStore } from "../../testkit/store/test-store";
-import { createProjectDir, startProviderHost, type StartedProviderHost, type Props } from "../../testkit/provider-host/dynamic-provider-host";
+import type { StartedProviderHost, Props } from "../../testkit/provider-host/dynamic-provider-host";
+import { serializeBuiltProvider, startEngineHost, type EngineHost } from "../support/engine-host";
 import { runOnce } from "../../provider/runner/run-once";
 import { targetFromMetadata } from "../../provider/targets/all-targets";
 import { ramClient } from "../../testkit/emulator/sdk-clients";
 import { startRamEmulator, userWithKey, type RamEmulator } from "../ram/ram-fixtures";
 
 const REPO = resolve(__dirname, "..", "..");
-const DIST_ENTRY = resolve(REPO, "dist", "index.js");
 const ECS_URN = "urn:pulumi:ci::project::pulumi-nodejs:dynamic/alicloud-managed-secrets:EcsSecret::web-root";
 const RAM_URN = "urn:pulumi:ci::project::pulumi-nodejs:dynamic/alicloud-managed-secrets:RamSecret::app-key";
 /** What one dynamic resource adds to every state file. */
@@ -30,42 +29,26 @@ describe("Refresh cycles through the dynamic-provider host: drift is a change, s
   let host: StartedSshHost;
   let cloud: RamEmulator;
   let t: TestStore;
-  let project: { dir: string; dispose(): Promise<void> };
+  let engine: EngineHost;
   let provider: StartedProviderHost;
   const serialized: Record<"ecs" | "ram", { text: string; containsSecrets: boolean }> = {} as never;
   const credentials: string[] = [];
 
   before(async function () {
     requireRootForHosts();
-    assert.ok(existsSync(DIST_ENTRY), "the engine-path tests load the built package: run `npm run build` first (npm test does)");
-    const { ecsSecretProvider } = require(resolve(DIST_ENTRY, "..", "provider", "resources", "ecs-secret", "ecs-secret-provider.js")) as typeof import("../../provider/resources/ecs-secret/ecs-secret-provider");
-    const { ramSecretProvider } = require(resolve(DIST_ENTRY, "..", "provider", "resources", "ram-secret", "ram-secret-provider.js")) as typeof import("../../provider/resources/ram-secret/ram-secret-provider");
-    const ecsObject = ecsSecretProvider;
-    const ramObject = ramSecretProvider;
-    serialized.ecs = await pulumi.runtime.serializeFunction(() => ecsObject, { allowSecrets: true });
-    serialized.ram = await pulumi.runtime.serializeFunction(() => ramObject, { allowSecrets: true });
+    serialized.ecs = await serializeBuiltProvider("ecs");
+    serialized.ram = await serializeBuiltProvider("ram");
     host = await startSshHost();
     t = await createTestStore();
     cloud = await startRamEmulator();
-    project = await createProjectDir();
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(MANAGED_SECRETS_|ALIBABA_CLOUD_|ALICLOUD_)/.test(k)));
-    provider = await startProviderHost({ cwd: project.dir, env });
-    await provider.configure({
-      "managed-secrets:store": "local",
-      "managed-secrets:localPath": t.path,
-      "managed-secrets:passphrase": t.passphrase,
-      "managed-secrets:endpoint": cloud.settings.endpoint!,
-      "managed-secrets:region": cloud.settings.regionId,
-      "managed-secrets:accessKeyId": cloud.settings.accessKeyId!,
-      "managed-secrets:accessKeySecret": cloud.settings.accessKeySecret!,
-    });
+    engine = await startEngineHost(t, { cloud: cloud.settings });
+    provider = engine.provider;
     credentials.push(host.rootPassword, t.passphrase, cloud.settings.accessKeySecret!);
   });
   after(async () => {
-    await provider?.stop();
+    await engine?.stop();
     await host?.stop();
     await cloud?.stop();
-    await project?.dispose();
     await t?.[Symbol.asyncDispose]();
   });
 

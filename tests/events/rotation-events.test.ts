@@ -3,7 +3,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
+import type { StartedSshHost } from "../../testkit/sshd/ssh-host";
 import { createTestStore, type TestStore } from "../../testkit/store/test-store";
 import { startHttpsReceiver, type HttpsReceiver } from "../support/https-receiver";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
@@ -14,6 +14,7 @@ import { handler } from "../../provider/runner/fc-handler";
 import { SIGNATURE_HEADER } from "../../provider/events/webhook-sink";
 import type { RotationEvent } from "../../provider/events/rotation-event";
 import { ecsInputs } from "../ecs/ecs-fixtures";
+import { sshHostPerSuite } from "../support/suite-hooks";
 
 const HOUR_MS = 3_600_000;
 const WEBHOOK_SECRET = "whsec-0123456789abcdef-events";
@@ -56,11 +57,7 @@ describe("Rotation events: JSON lines, a signed HTTPS webhook and CloudMonitor c
   let t: TestStore;
   let receiver: HttpsReceiver | undefined;
 
-  before(async function () {
-    requireRootForHosts();
-    host = await startSshHost({ users: [{ name: "e1", password: "e1-Initial-Pass-1" }, { name: "e2", password: "e2-Initial-Pass-1" }] });
-  });
-  after(async () => host?.stop());
+  sshHostPerSuite((h) => (host = h), { users: [{ name: "e1", password: "e1-Initial-Pass-1" }, { name: "e2", password: "e2-Initial-Pass-1" }] });
   beforeEach(async () => {
     t = await createTestStore({ backend: "kms" });
     for (const user of ["e1", "e2"]) await host.exec("chpasswd", { stdin: `${user}:${user}-Initial-Pass-1\n` });

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { managedSecrets, type InstanceConfig } from "../../examples/managed-secrets/program";
+import { mockResources } from "../support/pulumi-mocks";
 
 /**
  * examples/managed-secrets under pulumi.runtime.setMocks, with the committed
@@ -55,21 +56,15 @@ const registered: Registered[] = [];
 
 describe("examples/managed-secrets (pulumi.runtime.setMocks)", () => {
   before(() => {
-    pulumi.runtime.setMocks(
-      {
-        newResource: (args) => {
-          registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-          const inputs = Object.fromEntries(Object.entries(args.inputs).map(([k, v]) => [k, unwrap(v)]));
-          const secretName = (inputs.secretName as string | undefined) ?? (inputs.userName ? `ram/${inputs.userName}` : `ecs/${inputs.instanceId}/${inputs.managedUser}`);
-          return { id: secretName, state: { ...inputs, secretName, versionId: "v1", nextRotationAt: "2030-01-01T00:00:00.000Z" } };
-        },
-        call: (args) => {
-          throw new Error(`unexpected call ${args.token}`);
-        },
+    mockResources(
+      registered,
+      (args) => {
+        const inputs = Object.fromEntries(Object.entries(args.inputs).map(([k, v]) => [k, unwrap(v)]));
+        const secretName = (inputs.secretName as string | undefined) ?? (inputs.userName ? `ram/${inputs.userName}` : `ecs/${inputs.instanceId}/${inputs.managedUser}`);
+        return { id: secretName, state: { ...inputs, secretName, versionId: "v1", nextRotationAt: "2030-01-01T00:00:00.000Z" } };
       },
       PROJECT,
       "dev",
-      false,
     );
   });
 

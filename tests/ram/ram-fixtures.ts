@@ -3,7 +3,8 @@ import { startEmulator, type EmulatorHandle } from "../../emulator";
 import type { CloudSettings } from "../../provider/alicloud/cloud-settings";
 import type { RuntimeContext } from "../../provider/context/runtime-context";
 import type { RamHandlerHooks } from "../../provider/resources/ram-secret/ram-secret-handler";
-import { createTestStore, type StoreBackend, type TestStore } from "../../testkit/store/test-store";
+import type { StoreBackend, TestStore } from "../../testkit/store/test-store";
+import { storePerTest } from "../support/suite-hooks";
 import * as $Ram from "@alicloud/ram20150501";
 import { ramClient, stsClient, type Credentials } from "../../testkit/emulator/sdk-clients";
 
@@ -97,6 +98,17 @@ export function arnOf(ram: RamEmulator, userName: string): string {
   return `acs:ram::${ram.emu.accountId}:user/${userName}`;
 }
 
+/** One emulator for the describe, stopped after its last test; faults a test injected are cleared after it. */
+export function ramEmulatorPerSuite(set: (cloud: RamEmulator) => void): void {
+  let cloud: RamEmulator | undefined;
+  before(async () => {
+    cloud = await startRamEmulator();
+    set(cloud);
+  });
+  after(async () => cloud?.stop());
+  afterEach(() => cloud?.emu.control.clearFaults());
+}
+
 /**
  * A suite's hooks: one emulator for the suite, a fresh store of `backend` per
  * test, injected faults cleared after each. Call inside a describe; read the
@@ -104,16 +116,7 @@ export function arnOf(ram: RamEmulator, userName: string): string {
  */
 export function useRamSuite(backend: StoreBackend): { readonly cloud: RamEmulator; readonly t: TestStore } {
   const state = {} as { cloud: RamEmulator; t: TestStore };
-  before(async () => {
-    state.cloud = await startRamEmulator();
-  });
-  after(async () => state.cloud?.stop());
-  beforeEach(async () => {
-    state.t = await createTestStore({ backend });
-  });
-  afterEach(async () => {
-    state.cloud.emu.control.clearFaults();
-    await state.t[Symbol.asyncDispose]();
-  });
+  ramEmulatorPerSuite((cloud) => (state.cloud = cloud));
+  storePerTest((t) => (state.t = t), backend);
   return state;
 }

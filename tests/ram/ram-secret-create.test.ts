@@ -4,12 +4,13 @@ import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { holderOf } from "../../provider/rotation/rotate-secret";
 import { MAX_ROTATION_SECONDS } from "../../provider/validation/rotation-period";
 import { PROPAGATION_BACKOFF_MS } from "../../provider/targets/ram-access-key/ram-access-key-target";
-import { BACKENDS, createTestStore, type TestStore } from "../../testkit/store/test-store";
+import { BACKENDS, type TestStore } from "../../testkit/store/test-store";
 import { expectError } from "../store/expect-error";
 import { ramClient } from "../../testkit/emulator/sdk-clients";
 import {
-  arnOf, assertNoSecret, keysOf, pairOf, ramContext, ramInputs, recordingSleep, signsAs, startRamEmulator, userWithKey, type RamEmulator,
+  arnOf, assertNoSecret, keysOf, pairOf, ramContext, ramInputs, ramEmulatorPerSuite, recordingSleep, signsAs, userWithKey, type RamEmulator,
 } from "./ram-fixtures";
+import { storePerTest } from "../support/suite-hooks";
 
 const KMS_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
@@ -18,14 +19,8 @@ for (const backend of BACKENDS) {
     let cloud: RamEmulator;
     let t: TestStore;
 
-    before(async () => {
-      cloud = await startRamEmulator();
-    });
-    after(async () => cloud?.stop());
-    beforeEach(async () => {
-      t = await createTestStore({ backend });
-    });
-    afterEach(async () => t[Symbol.asyncDispose]());
+    ramEmulatorPerSuite((c) => (cloud = c));
+    storePerTest((s) => (t = s), backend);
 
     it("adopts a pair that signs as the user: v1 holds it in KMS's RAM JSON, RAM is not changed, and it costs 5 calls", async () => {
       const { userName, key } = userWithKey(cloud);

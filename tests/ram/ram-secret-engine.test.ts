@@ -1,48 +1,28 @@
 import { strict as assert } from "node:assert";
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { createTestStore, type TestStore } from "../../testkit/store/test-store";
-import { createProjectDir, startProviderHost, type StartedProviderHost, type Props } from "../../testkit/provider-host/dynamic-provider-host";
+import type { StartedProviderHost, Props } from "../../testkit/provider-host/dynamic-provider-host";
+import { serializeBuiltProvider, startEngineHost, type EngineHost } from "../support/engine-host";
 import { arnOf, keysOf, signsAs, startRamEmulator, userWithKey, type RamEmulator } from "./ram-fixtures";
 
-const DIST_ENTRY = resolve(__dirname, "..", "..", "dist", "index.js");
 const URN = "urn:pulumi:stack::project::pulumi-nodejs:dynamic/alicloud-managed-secrets:RamSecret::app-key";
 
 describe("RamSecret through @pulumi/pulumi's dynamic-provider host over gRPC (emulator)", function () {
   let cloud: RamEmulator;
   let t: TestStore;
-  let project: { dir: string; dispose(): Promise<void> };
+  let engine: EngineHost;
   let provider: StartedProviderHost;
   let serialized: string;
 
   before(async function () {
-    assert.ok(existsSync(DIST_ENTRY), "the engine-path tests load the built package: run `npm run build` first (npm test does)");
-    // What pulumi.dynamic.Resource stores as __provider, from the package as users install it.
-    const { ramSecretProvider } = require(resolve(DIST_ENTRY, "..", "provider", "resources", "ram-secret", "ram-secret-provider.js")) as typeof import("../../provider/resources/ram-secret/ram-secret-provider");
-    const providerObject = ramSecretProvider;
-    serialized = (await pulumi.runtime.serializeFunction(() => providerObject, { allowSecrets: true })).text;
+    serialized = (await serializeBuiltProvider("ram")).text;
     cloud = await startRamEmulator();
     t = await createTestStore();
-    project = await createProjectDir();
-    // Neither store nor cloud settings in the environment: both must arrive through Configure, as stack config.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(MANAGED_SECRETS_|ALIBABA_CLOUD_|ALICLOUD_)/.test(k)));
-    provider = await startProviderHost({ cwd: project.dir, env });
-    await provider.configure({
-      "managed-secrets:store": "local",
-      "managed-secrets:localPath": t.path,
-      "managed-secrets:passphrase": t.passphrase,
-      "managed-secrets:endpoint": cloud.settings.endpoint!,
-      "managed-secrets:region": cloud.settings.regionId,
-      "managed-secrets:accessKeyId": cloud.settings.accessKeyId!,
-      "managed-secrets:accessKeySecret": cloud.settings.accessKeySecret!,
-      "project:unrelated": "ignored",
-    });
+    engine = await startEngineHost(t, { cloud: cloud.settings, extra: { "project:unrelated": "ignored" } });
+    provider = engine.provider;
   });
   after(async () => {
-    await provider?.stop();
+    await engine?.stop();
     await cloud?.stop();
-    await project?.dispose();
     await t?.[Symbol.asyncDispose]();
   });
 

@@ -2,25 +2,20 @@ import { strict as assert } from "node:assert";
 import * as $Ram from "@alicloud/ram20150501";
 import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { runCli } from "../../provider/cli/program";
-import { BACKENDS, createTestStore, type TestStore } from "../../testkit/store/test-store";
+import { BACKENDS, type TestStore } from "../../testkit/store/test-store";
 import { DAY_MS } from "../../testkit/clock/test-clock";
 import { expectError } from "../store/expect-error";
 import { ramClient } from "../../testkit/emulator/sdk-clients";
-import { arnOf, assertNoSecret, keysOf, pairOf, ramContext, ramInputs, signsAs, startRamEmulator, userWithKey, type RamEmulator } from "./ram-fixtures";
+import { arnOf, assertNoSecret, keysOf, pairOf, ramContext, ramInputs, signsAs, ramEmulatorPerSuite, userWithKey, type RamEmulator } from "./ram-fixtures";
+import { storePerTest } from "../support/suite-hooks";
 
 for (const backend of BACKENDS) {
   describe(`RamSecret delete, restore, read (drift) and the CLI (emulator) [${backend} store]`, () => {
     let cloud: RamEmulator;
     let t: TestStore;
 
-    before(async () => {
-      cloud = await startRamEmulator();
-    });
-    after(async () => cloud?.stop());
-    beforeEach(async () => {
-      t = await createTestStore({ backend });
-    });
-    afterEach(async () => t[Symbol.asyncDispose]());
+    ramEmulatorPerSuite((c) => (cloud = c));
+    storePerTest((s) => (t = s), backend);
 
     /** Runs the CLI in-process against the test store and the emulator; returns exit code and both streams. */
     async function cli(...argv: string[]) {

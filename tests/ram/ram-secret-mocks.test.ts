@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RamSecret, RAM_SECRET_OUTPUTS } from "../..";
 import { ramSecretProvider } from "../../provider/resources/ram-secret/ram-secret-provider";
 import { ramSecretProps } from "../../sdk/ram-secret";
+import { mockResources } from "../support/pulumi-mocks";
 
 const SECRET = "Mock-Adopted-Secret-0123456789";
 
@@ -20,20 +21,10 @@ describe("RamSecret under pulumi.runtime.setMocks", () => {
   };
 
   before(() => {
-    pulumi.runtime.setMocks(
-      {
-        newResource: (args) => {
-          registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-          return { id: `${args.name}-id`, state: { ...args.inputs, versionId: "v1", accessKeyId: args.inputs.initialAccessKeyId, accessKeySecret: args.inputs.initialAccessKeySecret } };
-        },
-        call: (args) => {
-          throw new Error(`unexpected call ${args.token}`);
-        },
-      },
-      "project",
-      "stack",
-      false,
-    );
+    mockResources(registered, (args) => ({
+      id: `${args.name}-id`,
+      state: { ...args.inputs, versionId: "v1", accessKeyId: args.inputs.initialAccessKeyId, accessKeySecret: args.inputs.initialAccessKeySecret },
+    }));
   });
 
   it("registers the dynamic resource with a small __provider that holds no credential", async () => {

@@ -7,12 +7,13 @@ import { recordedTrigger } from "../../provider/schedule/rotation-metadata";
 import { PROPAGATION_BACKOFF_MS, ramTargetFor } from "../../provider/targets/ram-access-key/ram-access-key-target";
 import { INTENT_META } from "../../provider/targets/ram-access-key/create-intent";
 import type { PreviousKeyAction } from "../../provider/targets/ram-access-key/previous-key-action";
-import { BACKENDS, createTestStore, type TestStore } from "../../testkit/store/test-store";
+import { BACKENDS, type TestStore } from "../../testkit/store/test-store";
 import { expectError } from "../store/expect-error";
 import { ramClient } from "../../testkit/emulator/sdk-clients";
 import {
-  arnOf, assertNoSecret, keysOf, pairOf, ramContext, ramInputs, recordingSleep, signsAs, startRamEmulator, userWithKey, type RamEmulator,
+  arnOf, assertNoSecret, keysOf, pairOf, ramContext, ramInputs, ramEmulatorPerSuite, recordingSleep, signsAs, userWithKey, type RamEmulator,
 } from "./ram-fixtures";
+import { storePerTest } from "../support/suite-hooks";
 
 /**
  * The API calls one rotation makes, per previousKeyAction, counted at the
@@ -40,17 +41,8 @@ for (const backend of BACKENDS) {
     let cloud: RamEmulator;
     let t: TestStore;
 
-    before(async () => {
-      cloud = await startRamEmulator();
-    });
-    after(async () => cloud?.stop());
-    beforeEach(async () => {
-      t = await createTestStore({ backend });
-    });
-    afterEach(async () => {
-      cloud.emu.control.clearFaults();
-      await t[Symbol.asyncDispose]();
-    });
+    ramEmulatorPerSuite((c) => (cloud = c));
+    storePerTest((s) => (t = s), backend);
 
     async function rotate(id: string, hooks = recordingSleep()) {
       const ctx = ramContext(t, cloud);

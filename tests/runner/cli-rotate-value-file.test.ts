@@ -1,25 +1,19 @@
 import { strict as assert } from "node:assert";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
-import { createTestStore, type TestStore } from "../../testkit/store/test-store";
+import type { StartedSshHost } from "../../testkit/sshd/ssh-host";
+import type { TestStore } from "../../testkit/store/test-store";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { runCli } from "../../provider/cli/program";
 import { ecsInputs, loginWith } from "../ecs/ecs-fixtures";
+import { sshHostPerSuite, storePerTest } from "../support/suite-hooks";
 
 describe("CLI rotate --value-file while a rotation is pending (real sshd)", function () {
   let host: StartedSshHost;
   let t: TestStore;
 
-  before(async function () {
-    requireRootForHosts();
-    host = await startSshHost();
-  });
-  after(async () => host?.stop());
-  beforeEach(async () => {
-    t = await createTestStore();
-  });
-  afterEach(async () => t[Symbol.asyncDispose]());
+  sshHostPerSuite((h) => (host = h));
+  storePerTest((s) => (t = s));
 
   const currentPassword = async (id: string) => JSON.parse((await t.store.getValue(id)).value).Password as string;
 

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { RUNNER_API_ACTIONS, PROVIDER_ONLY_ACTIONS, UNAUTHORIZED_ACTIONS } from "../../provider/alicloud/api-actions";
 import { blastRadiusFromEnv } from "../../provider/runner/blast-radius-env";
 import { isFcSchedule, parseRunnerDeployment, runnerPolicyMarkdown, runnerPolicyName, runnerPolicyStatements, runnerRoleName } from "../../provider/runner/runner-deployment";
+import { mockResources } from "../support/pulumi-mocks";
 
 const ACCOUNT = "1234567890123456";
 
@@ -20,20 +21,14 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
   let bundlePath: string;
 
   before(async () => {
-    pulumi.runtime.setMocks(
-      {
-        newResource: (args) => {
-          registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-          const extra: Record<string, string> = args.type === "alicloud:ram/role:Role" ? { arn: `acs:ram::123:role/${args.inputs.roleName}` } : {};
-          return { id: `${args.name}-id`, state: { ...args.inputs, ...extra } };
-        },
-        call: (args) => {
-          throw new Error(`unexpected call ${args.token}`);
-        },
+    mockResources(
+      registered,
+      (args) => {
+        const extra: Record<string, string> = args.type === "alicloud:ram/role:Role" ? { arn: `acs:ram::123:role/${args.inputs.roleName}` } : {};
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...extra } };
       },
       "managed-secrets-runner",
       "prod",
-      false,
     );
     dir = await mkdtemp(join(tmpdir(), "ms-runner-stack-"));
     bundlePath = join(dir, "index.js");

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { Writable } from "node:stream";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
-import { createTestStore, type TestStore } from "../../testkit/store/test-store";
+import type { TestStore } from "../../testkit/store/test-store";
 import { DAY_MS } from "../../testkit/clock/test-clock";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { runOnce, countOutcomes, type RunReport } from "../../provider/runner/run-once";
@@ -12,6 +12,7 @@ import { runCli } from "../../provider/cli/program";
 import { createLogger } from "../../provider/core/log";
 import { tryLogin } from "../../testkit/ssh-client/ssh-client";
 import { ecsInputs } from "../ecs/ecs-fixtures";
+import { storePerTest } from "../support/suite-hooks";
 
 const HOUR_MS = 3_600_000;
 const noWait = { attempts: 3, baseDelayMs: 1, maxDelayMs: 1, sleep: async () => {} };
@@ -48,10 +49,7 @@ describe("The rotation runner (real sshd hosts)", function () {
     ]);
   });
   after(async () => Promise.all([a?.stop(), b?.stop()]));
-  beforeEach(async () => {
-    t = await createTestStore();
-  });
-  afterEach(async () => t[Symbol.asyncDispose]());
+  storePerTest((s) => (t = s));
 
   /** Three secrets: two due after 6h on host a, one on a 30-day period on host b. */
   async function seed() {

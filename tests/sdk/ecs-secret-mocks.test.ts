@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { EcsSecret } from "../..";
 import { ecsSecretProvider } from "../../provider/resources/ecs-secret/ecs-secret-provider";
 import { ecsSecretProps } from "../../sdk/ecs-secret";
+import { mockResources } from "../support/pulumi-mocks";
 
 const PASSWORD = "Mock-Root-Password-42";
 const ADMIN_PASSWORD = "Mock-Admin-Password-43";
@@ -16,20 +17,7 @@ describe("EcsSecret under pulumi.runtime.setMocks", () => {
   const registered: Array<{ type: string; name: string; inputs: Record<string, unknown> }> = [];
 
   before(() => {
-    pulumi.runtime.setMocks(
-      {
-        newResource: (args) => {
-          registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-          return { id: `${args.name}-id`, state: { ...args.inputs, versionId: "v1" } };
-        },
-        call: (args) => {
-          throw new Error(`unexpected call ${args.token}`);
-        },
-      },
-      "project",
-      "stack",
-      false,
-    );
+    mockResources(registered, (args) => ({ id: `${args.name}-id`, state: { ...args.inputs, versionId: "v1" } }));
   });
 
   it("registers the dynamic resource with a small __provider that holds no credential", async () => {
