@@ -48,7 +48,7 @@ export interface InputFailure {
 }
 
 /** check()'s view: every failure, each naming its property and what is allowed. */
-export function validateInputs<S extends z.ZodType>(schema: S, raw: unknown): { spec?: z.output<S>; failures: InputFailure[] } {
+function validateInputs<S extends z.ZodType>(schema: S, raw: unknown): { spec?: z.output<S>; failures: InputFailure[] } {
   const result = schema.safeParse(stripEngineKeys(raw));
   if (result.success) return { spec: result.data, failures: [] };
   return {
@@ -60,10 +60,15 @@ export function validateInputs<S extends z.ZodType>(schema: S, raw: unknown): { 
 }
 
 /** Like validateInputs, for the methods that must not proceed on bad input. */
-export function parseInputs<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+function parseInputs<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
   const { spec, failures } = validateInputs(schema, raw);
   if (spec !== undefined) return spec;
   throw new ManagedSecretsError("InvalidInput", failures.map((f) => `${f.property} ${f.reason}`).join("; "), { property: failures[0]?.property });
+}
+
+/** A resource's validate (check) and parse (create, update) for its schema. */
+export function inputsOf<S extends z.ZodType>(schema: S): { validate: (raw: unknown) => { spec?: z.output<S>; failures: InputFailure[] }; parse: (raw: unknown) => z.output<S> } {
+  return { validate: (raw) => validateInputs(schema, raw), parse: (raw) => parseInputs(schema, raw) };
 }
 
 function stripEngineKeys(raw: unknown): unknown {

@@ -1,6 +1,11 @@
 import { ManagedSecretsError, secretNotFound } from "../core/errors";
 import type { RuntimeContext } from "../context/runtime-context";
+import type * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_RECOVERY_WINDOW_DAYS, type SecretMeta } from "../store/secret-store";
+import { holderOf } from "../rotation/rotate-secret";
+import { META } from "../schedule/rotation-metadata";
+import type { SecretHealthSummary } from "./secret-outputs";
+import type { InputFailure } from "./resource-schema";
 
 /**
  * The parts of a managed-secret resource's lifecycle that do not depend on
@@ -72,4 +77,89 @@ export async function removeSecret(id: string, props: DeletionSettings, ctx: Run
 /** Metadata for a new secret: a null in a patch means "remove", which a new secret has nothing to remove. */
 export function definedOnly(record: Record<string, string | null>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).filter((e): e is [string, string] => e[1] !== null));
+}
+
+/** check(): the inputs pass through untouched (defaults are applied where they are used, so diffs stay quiet), with every failure. */
+export function checkResult(news: Record<string, unknown>, validate: (raw: unknown) => { failures: InputFailure[] }): pulumi.dynamic.CheckResult {
+  return { inputs: news, failures: validate(news).failures };
+}
+
+/** What replaces the secret: a changed identity field (a different target), or a different name. */
+export function replacementsOf<O extends { readonly secretName: string }, S>(olds: O, spec: S, identity: readonly (keyof O & keyof S & string)[], name: string): string[] {
+  const replaces: string[] = identity.filter((f) => olds[f] !== (spec[f] as unknown));
+  if (olds.secretName !== name) replaces.push("secretName");
+  return replaces;
+}
+
+/**
+ * diff()'s verdict. A changed identity field or name replaces the secret; with
+ * the same name on both sides the old one must be gone (or scheduled) before
+ * the new one can be created.
+ */
+export function diffResult(changes: boolean, replaces: readonly string[]): pulumi.dynamic.DiffResult {
+  return { changes: changes || replaces.length > 0, replaces: [...replaces], deleteBeforeReplace: replaces.length > 0 && !replaces.includes("secretName") };
+}
+
+/** What a resource declares about its secret besides the value: the store's description and metadata. */
+export interface Declaration {
+  readonly description: string;
+  /** The metadata of a secret last rotated at `lastRotatedAt` (ISO time). */
+  metadataAt(lastRotatedAt: string): Record<string, string | null>;
+}
+
+/**
+ * create(): a new secret stores its first version. The same target already
+ * stored (a retried create, or a deleted secret coming back within its
+ * window) is restored and its declaration refreshed; its value stays.
+ */
+export async function storeDeclared(ctx: RuntimeContext, name: string, existing: SecretMeta | undefined, declared: Declaration, firstValue: (now: Date) => string): Promise<void> {
+  const now = ctx.clock();
+  if (existing) {
+    if (existing.plannedDeleteAt) await ctx.store.restoreSecret(name);
+    await ctx.store.updateSecret(name, { description: declared.description, metadata: declared.metadataAt(existing.metadata[META.lastRotatedAt] ?? now.toISOString()) });
+    return;
+  }
+  await ctx.store.createSecret({
+    name,
+    description: declared.description,
+    metadata: definedOnly(declared.metadataAt(now.toISOString())),
+    versionId: "v1",
+    value: firstValue(now),
+  });
+}
+
+/** update(): a secret scheduled for deletion comes back, and its declaration is refreshed. Returns it as it was before the refresh. */
+export async function reviveDeclared(ctx: RuntimeContext, id: string, declared: Declaration): Promise<SecretMeta> {
+  if ((await ctx.store.describeSecret(id))?.plannedDeleteAt) await ctx.store.restoreSecret(id);
+  const meta = await requireLive(ctx, id);
+  await ctx.store.updateSecret(id, { description: declared.description, metadata: declared.metadataAt(meta.metadata[META.lastRotatedAt] ?? ctx.clock().toISOString()) });
+  return meta;
+}
+
+/** Written with a rotation the declared rotationTrigger asked for: a retried update whose result the engine lost then does not rotate twice (rotate-secret.ts). */
+export function triggerMetadata(rotationTrigger: string | number | undefined): Record<string, string> {
+  return rotationTrigger === undefined ? {} : { [META.rotationTrigger]: String(rotationTrigger) };
+}
+
+/** The current version's id and value, as outputs report them. */
+export async function currentVersion(ctx: RuntimeContext, name: string, meta: SecretMeta): Promise<{ versionId: string; value: string }> {
+  const current = holderOf(meta, "ACSCurrent");
+  return { versionId: current?.versionId ?? "", value: (await ctx.store.getValue(name, { versionId: current?.versionId })).value };
+}
+
+/** The schedule as both resources' outputs show it, from the store's metadata. */
+export function scheduleOutputs(meta: SecretMeta): { automaticRotation: boolean; rotationPeriodSeconds?: number; lastRotatedAt: string; nextRotationAt?: string } {
+  const m = meta.metadata;
+  const periodSeconds = m[META.rotationPeriodSeconds] ? Number(m[META.rotationPeriodSeconds]) : undefined;
+  return {
+    automaticRotation: periodSeconds !== undefined,
+    ...(periodSeconds === undefined ? {} : { rotationPeriodSeconds: periodSeconds }),
+    lastRotatedAt: m[META.lastRotatedAt] ?? meta.createdAt,
+    ...(m[META.nextRotationAt] ? { nextRotationAt: m[META.nextRotationAt] } : {}),
+  };
+}
+
+/** A health verdict as outputs keep it (a plain, mutable copy of its problems). */
+export function healthOutput(health: SecretHealthSummary): { healthy: boolean; problems: string[] } {
+  return { healthy: health.healthy, problems: [...health.problems] };
 }

@@ -3,10 +3,10 @@ import type { EcsSecretOutputs } from "../secret-outputs";
 import { sameValue } from "../same-value";
 import { ManagedSecretsError } from "../../core/errors";
 import type { RuntimeContext } from "../../context/runtime-context";
-import { definedOnly, nameConflict, readPrelude, removeSecret, requireLive } from "../secret-resource";
+import { checkResult, currentVersion, diffResult, healthOutput, nameConflict, readPrelude, removeSecret, replacementsOf, requireLive, reviveDeclared, scheduleOutputs, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
 import type { SecretMeta } from "../../store/secret-store";
 import { parseRotationPeriod } from "../../validation/rotation-period";
-import { holderOf, rotateSecret, type RotationOutcome, type RotationStep } from "../../rotation/rotate-secret";
+import { rotateSecret, type RotationOutcome, type RotationStep } from "../../rotation/rotate-secret";
 import { observedRotation } from "../../events/observed-rotation";
 import { META, scheduleFor } from "../../schedule/rotation-metadata";
 import { driftOf, needsRotation } from "../../health/drift";
@@ -40,18 +40,14 @@ export interface HandlerHooks {
 }
 
 export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-  const { failures } = validateEcsSecretInputs(news);
-  // Pass the user's inputs through untouched: defaults are applied where they are used, so diffs stay quiet.
-  return { inputs: news, failures };
+  return checkResult(news, validateEcsSecretInputs);
 }
 
 export async function diff(_id: string, olds: EcsSecretOutputs, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
   const { spec } = validateEcsSecretInputs(news);
   if (!spec) return { changes: true };
-  const replaces: string[] = IDENTITY_FIELDS.filter((f) => olds[f] !== spec[f]);
-  if (olds.secretName !== secretNameOf(spec)) replaces.push("secretName");
+  const replaces = replacementsOf(olds, spec, IDENTITY_FIELDS, secretNameOf(spec));
   const changes =
-    replaces.length > 0 ||
     driftOf(olds, spec.rotationPeriod).length > 0 ||
     rotationRequested(olds, spec) ||
     olds.rotationPeriod !== spec.rotationPeriod ||
@@ -60,14 +56,13 @@ export async function diff(_id: string, olds: EcsSecretOutputs, news: Record<str
     olds.recoveryWindowDays !== spec.recoveryWindowDays ||
     olds.forceDeleteWithoutRecovery !== spec.forceDeleteWithoutRecovery ||
     !sameValue(olds.connection, connectionOutput(spec.connection));
-  // Same secret name on both sides: the old one must be gone (or scheduled) before the new one can be created.
-  return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && !replaces.includes("secretName") };
+  return diffResult(changes, replaces);
 }
 
 export async function create(inputs: Record<string, unknown>, ctx: RuntimeContext, hooks: HandlerHooks = {}): Promise<{ id: string; outs: EcsSecretOutputs }> {
   const spec = parseEcsSecretInputs(inputs);
   const name = secretNameOf(spec);
-  const { store, clock } = ctx;
+  const { store } = ctx;
   const target = targetFor(spec, name, ctx);
 
   const existing = await store.describeSecret(name);
@@ -85,18 +80,7 @@ export async function create(inputs: Record<string, unknown>, ctx: RuntimeContex
     );
   }
 
-  if (existing) {
-    if (existing.plannedDeleteAt) await store.restoreSecret(name);
-    await store.updateSecret(name, { description: spec.description, metadata: metadataFor(spec, existing.metadata[META.lastRotatedAt] ?? clock().toISOString()) });
-  } else {
-    await store.createSecret({
-      name,
-      description: spec.description,
-      metadata: definedOnly(metadataFor(spec, clock().toISOString())),
-      versionId: "v1",
-      value: candidate!,
-    });
-  }
+  await storeDeclared(ctx, name, existing, declarationOf(spec), () => candidate!);
 
   // As KMS does after its first rotation: a credential that does not work is replaced through the admin connection.
   const needsReplacing = works === false || (existing !== undefined && !(await target.accepts((await store.getValue(name)).value)));
@@ -117,18 +101,14 @@ export async function create(inputs: Record<string, unknown>, ctx: RuntimeContex
 
 export async function update(id: string, olds: EcsSecretOutputs, news: Record<string, unknown>, ctx: RuntimeContext, hooks: HandlerHooks = {}): Promise<{ outs: EcsSecretOutputs }> {
   const spec = parseEcsSecretInputs(news);
-  const { store, clock } = ctx;
   // Drift found by refresh is repaired here: a deleted secret comes back, a broken or stale credential rotates.
   const drift = driftOf(olds, spec.rotationPeriod);
-  const existing = await ctx.store.describeSecret(id);
-  if (existing?.plannedDeleteAt) await store.restoreSecret(id);
-  const meta = await requireLive(ctx, id);
-  await store.updateSecret(id, { description: spec.description, metadata: metadataFor(spec, meta.metadata[META.lastRotatedAt] ?? clock().toISOString()) });
+  const meta = await reviveDeclared(ctx, id, declarationOf(spec));
 
   if (rotationRequested(olds, spec) || needsRotation(drift)) {
-    const rotationMeta: Record<string, string> = spec.rotationTrigger === undefined ? {} : { [META.rotationTrigger]: String(spec.rotationTrigger) };
+    const rotationMeta = triggerMetadata(spec.rotationTrigger);
     const trigger = rotationRequested(olds, spec) ? "pulumi-up" : "repair";
-    await observedRotation(meta, ctx.events?.(), clock, trigger, () => rotateTo(ctx, id, targetFor(spec, id, ctx), customValueOf(spec), rotationMeta, hooks));
+    await observedRotation(meta, ctx.events?.(), ctx.clock, trigger, () => rotateTo(ctx, id, targetFor(spec, id, ctx), customValueOf(spec), rotationMeta, hooks));
   }
   return { outs: await outputsFor(id, spec, ctx) };
 }
@@ -145,7 +125,7 @@ export async function read(id: string, props: EcsSecretOutputs | undefined, ctx:
     now: ctx.clock(),
     probe: ctx.probeOnRefresh === false ? undefined : async () => targetFromMetadata(meta, ctx).accepts((await ctx.store.getValue(id)).value),
   });
-  return { id, props: { ...outs, health: { healthy: health.healthy, problems: [...health.problems] } } };
+  return { id, props: { ...outs, health: healthOutput(health) } };
 }
 
 export async function remove(id: string, props: EcsSecretOutputs, ctx: RuntimeContext): Promise<void> {
@@ -217,6 +197,10 @@ function connectionOutput(c: EcsConnection): EcsSecretOutputs["connection"] {
   };
 }
 
+function declarationOf(spec: EcsSecretSpec): Declaration {
+  return { description: spec.description, metadataAt: (lastRotatedAt) => metadataFor(spec, lastRotatedAt) };
+}
+
 /** Everything the runner and CLI need to rotate this secret without the Pulumi program. No credential. */
 function metadataFor(spec: EcsSecretSpec, lastRotatedAt: string): Record<string, string | null> {
   const period = spec.rotationPeriod === undefined ? undefined : parseRotationPeriod(spec.rotationPeriod);
@@ -283,20 +267,15 @@ async function outputsFor(name: string, spec: EcsSecretSpec, ctx: RuntimeContext
 
 /** Declared fields from `base`; everything the store knows, fresh from the store. */
 async function outputsFromStore(name: string, meta: SecretMeta, base: EcsSecretOutputs, ctx: RuntimeContext): Promise<EcsSecretOutputs> {
-  const current = holderOf(meta, "ACSCurrent");
-  const value = decodeEcsValue((await ctx.store.getValue(name, { versionId: current?.versionId })).value);
-  const m = meta.metadata;
-  const periodSeconds = m[META.rotationPeriodSeconds] ? Number(m[META.rotationPeriodSeconds]) : undefined;
+  const current = await currentVersion(ctx, name, meta);
+  const value = decodeEcsValue(current.value);
   // Strip any stale store facts from base before adding fresh ones.
   const { publicKey: _p, rotationPeriodSeconds: _r, nextRotationAt: _n, plannedDeleteAt: _d, health: _h, ...declared } = base;
   return {
     ...declared,
-    versionId: current?.versionId ?? "",
+    versionId: current.versionId,
     value: secretPartOf(value),
     ...("PublicKey" in value ? { publicKey: value.PublicKey } : {}),
-    automaticRotation: periodSeconds !== undefined,
-    ...(periodSeconds === undefined ? {} : { rotationPeriodSeconds: periodSeconds }),
-    lastRotatedAt: m[META.lastRotatedAt] ?? meta.createdAt,
-    ...(m[META.nextRotationAt] ? { nextRotationAt: m[META.nextRotationAt] } : {}),
+    ...scheduleOutputs(meta),
   };
 }

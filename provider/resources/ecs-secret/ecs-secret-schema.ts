@@ -2,7 +2,7 @@ import { z } from "zod";
 import { HOST_FORM, isValidHost } from "../../validation/host";
 import { isKnownRegion, REGION_FORM } from "../../alicloud/ecs-regions";
 import { isSettablePassword, MAX_PASSWORD_LENGTH, SET_PASSWORD_FORM } from "../../validation/password";
-import { parseInputs, sharedFields, text, validateInputs, type InputFailure } from "../resource-schema";
+import { inputsOf, sharedFields, text } from "../resource-schema";
 
 /**
  * The one validated shape of EcsSecret inputs. The SDK's arg types, check(),
@@ -187,14 +187,8 @@ export type EcsSecretInputs = z.input<typeof ecsSecretInputsSchema>;
 /** Inputs after validation and defaults. */
 export type EcsSecretSpec = z.output<typeof ecsSecretInputsSchema>;
 
-export function validateEcsSecretInputs(raw: unknown): { spec?: EcsSecretSpec; failures: InputFailure[] } {
-  return validateInputs(ecsSecretInputsSchema, raw);
-}
-
-/** Like validateEcsSecretInputs, for the methods that must not proceed on bad input. */
-export function parseEcsSecretInputs(raw: unknown): EcsSecretSpec {
-  return parseInputs(ecsSecretInputsSchema, raw);
-}
+/** validate for check() (every failure), parse for the methods that must not proceed on bad input. */
+export const { validate: validateEcsSecretInputs, parse: parseEcsSecretInputs } = inputsOf(ecsSecretInputsSchema);
 
 function defaultEcsSecretName(instanceId: string, managedUser: string): string {
   return `ecs/${instanceId}/${managedUser}`;

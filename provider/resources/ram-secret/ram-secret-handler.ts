@@ -2,10 +2,10 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { AccessKeyState, RamSecretOutputs } from "../secret-outputs";
 import { ManagedSecretsError, isManagedSecretsError } from "../../core/errors";
 import type { RuntimeContext } from "../../context/runtime-context";
-import { definedOnly, nameConflict, readPrelude, removeSecret, requireLive } from "../secret-resource";
+import { checkResult, currentVersion, diffResult, healthOutput, nameConflict, readPrelude, removeSecret, replacementsOf, requireLive, reviveDeclared, scheduleOutputs, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
 import type { SecretMeta } from "../../store/secret-store";
 import { parseRotationPeriod } from "../../validation/rotation-period";
-import { holderOf, rotateSecret, type RotationStep } from "../../rotation/rotate-secret";
+import { rotateSecret, type RotationStep } from "../../rotation/rotate-secret";
 import { observedRotation } from "../../events/observed-rotation";
 import { driftOf, needsRotation } from "../../health/drift";
 import { META, scheduleFor } from "../../schedule/rotation-metadata";
@@ -38,18 +38,14 @@ export interface RamHandlerHooks extends RamTargetHooks {
 }
 
 export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-  const { failures } = validateRamSecretInputs(news);
-  // Pass the user's inputs through untouched: defaults are applied where they are used, so diffs stay quiet.
-  return { inputs: news, failures };
+  return checkResult(news, validateRamSecretInputs);
 }
 
 export async function diff(_id: string, olds: RamSecretOutputs, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
   const { spec } = validateRamSecretInputs(news);
   if (!spec) return { changes: true };
-  const replaces: string[] = IDENTITY_FIELDS.filter((f) => olds[f] !== spec[f]);
-  if (olds.secretName !== ramSecretNameOf(spec)) replaces.push("secretName");
+  const replaces = replacementsOf(olds, spec, IDENTITY_FIELDS, ramSecretNameOf(spec));
   const changes =
-    replaces.length > 0 ||
     olds.rotationTrigger !== spec.rotationTrigger ||
     olds.rotationPeriod !== spec.rotationPeriod ||
     olds.previousKeyAction !== spec.previousKeyAction ||
@@ -60,7 +56,7 @@ export async function diff(_id: string, olds: RamSecretOutputs, news: Record<str
     driftOf(olds, spec.rotationPeriod).length > 0 ||
     // Drift a refresh found: the current key was deleted or disabled out of band. Update replaces it.
     (olds.accessKeyStatus !== undefined && olds.accessKeyStatus !== "Active");
-  return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && !replaces.includes("secretName") };
+  return diffResult(changes, replaces);
 }
 
 export async function create(inputs: Record<string, unknown>, ctx: RuntimeContext, hooks: RamHandlerHooks = {}): Promise<{ id: string; outs: RamSecretOutputs }> {
@@ -77,20 +73,9 @@ export async function create(inputs: Record<string, unknown>, ctx: RuntimeContex
   // Its stored pair is the one to check, not the initial pair the program still carries.
   const adopted = existing ? undefined : await verifyAdoption(spec, ramClientFor(cloud), stsClientFor(cloud), hooks);
 
-  const now = clock();
-  if (existing) {
-    if (existing.plannedDeleteAt) await store.restoreSecret(name);
-    await store.updateSecret(name, { description: spec.description, metadata: metadataFor(spec, existing.metadata[META.lastRotatedAt] ?? now.toISOString()) });
-  } else {
-    const period = periodSecondsOf(spec);
-    await store.createSecret({
-      name,
-      description: spec.description,
-      metadata: definedOnly(metadataFor(spec, now.toISOString())),
-      versionId: "v1",
-      value: encodeRamValue(ramValueAt(spec.initialAccessKeyId, spec.initialAccessKeySecret, now, period)),
-    });
-  }
+  await storeDeclared(ctx, name, existing, declarationOf(spec), (now) =>
+    encodeRamValue(ramValueAt(spec.initialAccessKeyId, spec.initialAccessKeySecret, now, periodSecondsOf(spec))),
+  );
 
   // As KMS does at its first rotation: a pair that cannot sign (disabled, or gone since) is replaced by a fresh key.
   const needsReplacing = adopted === "inactive" || (existing !== undefined && !(await target.accepts((await store.getValue(name)).value)));
@@ -103,16 +88,14 @@ export async function update(id: string, olds: RamSecretOutputs, news: Record<st
   const { store, clock } = ctx;
   // Drift found by refresh is repaired here: a deleted secret comes back, a stale or failing one rotates.
   const drift = driftOf(olds, spec.rotationPeriod);
-  if ((await store.describeSecret(id))?.plannedDeleteAt) await store.restoreSecret(id);
-  const meta = await requireLive(ctx, id);
-  await store.updateSecret(id, { description: spec.description, metadata: metadataFor(spec, meta.metadata[META.lastRotatedAt] ?? clock().toISOString()) });
+  const meta = await reviveDeclared(ctx, id, declarationOf(spec));
 
   const target = ramTargetFor(targetParams(id, spec), ctx, hooks);
   const requested = olds.rotationTrigger !== spec.rotationTrigger || needsRotation(drift.filter((d) => d !== "rejected"));
   // Refresh saw the key deleted or disabled: confirm with a signed call before replacing it.
   const broken = !requested && olds.accessKeyStatus !== undefined && olds.accessKeyStatus !== "Active" && !(await target.accepts((await store.getValue(id)).value));
   if (requested || broken) {
-    const metadata: Record<string, string> = spec.rotationTrigger === undefined ? {} : { [META.rotationTrigger]: String(spec.rotationTrigger) };
+    const metadata = triggerMetadata(spec.rotationTrigger);
     const trigger = olds.rotationTrigger !== spec.rotationTrigger ? "pulumi-up" : "repair";
     await observedRotation(meta, ctx.events?.(), clock, trigger, () => rotateSecret({ store, name: id, target, owner: ctx.owner, clock, metadata, afterStep: hooks.afterStep }));
   }
@@ -127,7 +110,7 @@ export async function read(id: string, props: RamSecretOutputs | undefined, ctx:
   const { assessSecret } = require("../../health/secret-health") as typeof import("../../health/secret-health");
   // The key's live status is the probe: RAM answered it already, so no extra signed call is needed.
   const health = await assessSecret(meta, { now: ctx.clock(), probe: async () => outs.accessKeyStatus === "Active" });
-  return { id, props: { ...outs, health: { healthy: health.healthy, problems: [...health.problems] } } };
+  return { id, props: { ...outs, health: healthOutput(health) } };
 }
 
 export async function remove(id: string, props: RamSecretOutputs, ctx: RuntimeContext): Promise<void> {
@@ -182,6 +165,10 @@ async function verifyAdoption(spec: RamSecretSpec, ram: RamClient, sts: StsClien
     `STS still does not know AccessKey ${keyId} (${check.apiCode}) after waiting for it to propagate; try again in a minute`,
     { property: "initialAccessKeyId" },
   );
+}
+
+function declarationOf(spec: RamSecretSpec): Declaration {
+  return { description: spec.description, metadataAt: (lastRotatedAt) => metadataFor(spec, lastRotatedAt) };
 }
 
 /** Everything the runner and CLI need to rotate this secret without the Pulumi program. No credential. */
@@ -245,22 +232,17 @@ async function outputsFor(name: string, spec: RamSecretSpec, ctx: RuntimeContext
 
 /** Declared fields from `base`; everything the store and RAM know, fresh. */
 async function outputsFromStore(name: string, meta: SecretMeta, base: RamSecretOutputs, ctx: RuntimeContext): Promise<RamSecretOutputs> {
-  const current = holderOf(meta, "ACSCurrent");
-  const value = decodeRamValue((await ctx.store.getValue(name, { versionId: current?.versionId })).value);
-  const m = meta.metadata;
-  const periodSeconds = m[META.rotationPeriodSeconds] ? Number(m[META.rotationPeriodSeconds]) : undefined;
-  const live = await liveState(ramClientFor(ctx.cloud()), m.userName ?? base.userName, value.AccessKeyId);
+  const current = await currentVersion(ctx, name, meta);
+  const value = decodeRamValue(current.value);
+  const live = await liveState(ramClientFor(ctx.cloud()), meta.metadata.userName ?? base.userName, value.AccessKeyId);
   // Strip any stale facts from base before adding fresh ones.
   const { rotationPeriodSeconds: _r, nextRotationAt: _n, plannedDeleteAt: _d, accessKeyLastUsedAt: _l, health: _h, ...declared } = base;
   return {
     ...declared,
-    versionId: current?.versionId ?? "",
+    versionId: current.versionId,
     accessKeyId: value.AccessKeyId,
     accessKeySecret: value.AccessKeySecret,
-    automaticRotation: periodSeconds !== undefined,
-    ...(periodSeconds === undefined ? {} : { rotationPeriodSeconds: periodSeconds }),
-    lastRotatedAt: m[META.lastRotatedAt] ?? meta.createdAt,
-    ...(m[META.nextRotationAt] ? { nextRotationAt: m[META.nextRotationAt] } : {}),
+    ...scheduleOutputs(meta),
     accessKeyStatus: live.status,
     ...(live.lastUsedAt ? { accessKeyLastUsedAt: live.lastUsedAt } : {}),
   };

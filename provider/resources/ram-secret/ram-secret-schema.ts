@@ -2,7 +2,7 @@ import { PREVIOUS_KEY_ACTIONS } from "../../targets/ram-access-key/previous-key-
 import { z } from "zod";
 import { parseRotationPeriod } from "../../validation/rotation-period";
 import { GRACE_PERIOD_FORM, parseGracePeriod } from "../../validation/grace-period";
-import { parseInputs, sharedFields, text, validateInputs, type InputFailure } from "../resource-schema";
+import { inputsOf, sharedFields, text } from "../resource-schema";
 
 /**
  * The one validated shape of RamSecret inputs. The SDK's arg types, check(),
@@ -71,14 +71,8 @@ export type RamSecretInputs = z.input<typeof ramSecretInputsSchema>;
 /** Inputs after validation and defaults. */
 export type RamSecretSpec = z.output<typeof ramSecretInputsSchema>;
 
-export function validateRamSecretInputs(raw: unknown): { spec?: RamSecretSpec; failures: InputFailure[] } {
-  return validateInputs(ramSecretInputsSchema, raw);
-}
-
-/** Like validateRamSecretInputs, for the methods that must not proceed on bad input. */
-export function parseRamSecretInputs(raw: unknown): RamSecretSpec {
-  return parseInputs(ramSecretInputsSchema, raw);
-}
+/** validate for check() (every failure), parse for the methods that must not proceed on bad input. */
+export const { validate: validateRamSecretInputs, parse: parseRamSecretInputs } = inputsOf(ramSecretInputsSchema);
 
 function defaultRamSecretName(userName: string): string {
   return `ram/${userName}`;
