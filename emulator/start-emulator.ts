@@ -1,10 +1,10 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Clock, EmulatorClock } from "./clock";
+import { type Clock, EmulatorClock } from "./core/clock";
 import { CONTROL_PREFIX, handleControl } from "./control/control-http";
 import { EmulatorControl, type KmsInstanceInput } from "./control/control";
 import { interruptStaleInvocations } from "./products/ecs/cloud-assistant";
-import { ScriptRunner } from "./products/ecs/script-runner";
+import { ScriptRunner } from "./ecs-hosts/script-runner";
 import { FaultRegistry } from "./router/faults";
 import { RequestQuotas, type RateClock } from "./router/request-quotas";
 import type { KmsQpsLimits } from "./products/kms/kms-quotas";

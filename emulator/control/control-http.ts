@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { isApiError } from "../router/api-error";
-import { readBody } from "../router/read-call";
+import { isApiError } from "../gateway/api-error";
+import { readBody } from "../gateway/read-call";
 import { sendJson } from "../router/respond";
 import type { EmulatorControl } from "./control";
 

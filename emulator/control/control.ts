@@ -1,4 +1,4 @@
-import { type EmulatorClock, isoSeconds } from "../clock";
+import { type EmulatorClock, isoSeconds } from "../core/clock";
 import { createAccessKey, createUser } from "../products/ram/ram";
 import { attachPolicy, createPolicy, createRole, detachPolicy } from "../products/ram/ram-policies";
 import { DEFAULT_SESSION_SECONDS, issueSession, MIN_SESSION_SECONDS, ROLE_SESSION_NAME, trustsService } from "../products/sts/sts";

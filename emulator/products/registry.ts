@@ -1,7 +1,7 @@
 import { cmsProduct } from "./cms/cms";
 import { ecsProduct } from "./ecs/ecs";
 import { kmsProduct } from "./kms/kms";
-import type { ProductSpec } from "./product";
+import type { ProductSpec } from "../gateway/product";
 import { ramProduct } from "./ram/ram";
 import { stsProduct } from "./sts/sts";
 

@@ -1,4 +1,4 @@
-import { ApiError } from "./api-error";
+import { ApiError } from "../gateway/api-error";
 
 /** A scripted failure: `times` consecutive calls fail, starting with the `nth` call from now. */
 export interface FaultSpec {

@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import type { ApiError } from "./api-error";
+import type { ApiError } from "../gateway/api-error";
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, requestId?: string): void {
   const text = JSON.stringify(body);

@@ -1,18 +1,18 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
-import type { EmulatorClock } from "../clock";
-import { newRequestId } from "../ids";
-import type { ScriptRunner } from "../products/ecs/script-runner";
-import { optional } from "../products/params";
-import type { ActionContext, ProductSpec } from "../products/product";
+import type { EmulatorClock } from "../core/clock";
+import { newRequestId } from "../core/ids";
+import type { ScriptRunner } from "../ecs-hosts/script-runner";
+import { optional } from "../gateway/params";
+import type { ActionContext, ProductSpec } from "../gateway/product";
 import { productForVersion } from "../products/registry";
 import type { EmulatorState } from "../state/emulator-state";
-import { ApiError, isApiError } from "./api-error";
-import { NonceCache, authenticate } from "./authenticate";
-import { authorize } from "./authorize";
+import { ApiError, isApiError } from "../gateway/api-error";
+import { NonceCache, authenticate } from "../gateway/authenticate";
+import { authorize } from "../gateway/authorize";
 import type { FaultRegistry } from "./faults";
-import { gatewayErrors } from "./gateway-errors";
-import { readBody, toIncomingCall, type IncomingCall } from "./read-call";
+import { gatewayErrors } from "../gateway/gateway-errors";
+import { readBody, toIncomingCall, type IncomingCall } from "../gateway/read-call";
 import type { RequestQuotas } from "./request-quotas";
 import { sendApiError, sendJson } from "./respond";
 

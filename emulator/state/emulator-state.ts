@@ -1,5 +1,5 @@
-import { isoSeconds } from "../clock";
-import { newAccessKeyId, newAccessKeySecret, newAccountId } from "../ids";
+import { isoSeconds } from "../core/clock";
+import { newAccessKeyId, newAccessKeySecret, newAccountId } from "../core/ids";
 import { readStateFile, writeStateFile } from "./state-file";
 import type { EmulatorStateData } from "./state-types";
 

@@ -3,7 +3,7 @@ import * as $Ram from "@alicloud/ram20150501";
 import * as $Sts from "@alicloud/sts20150401";
 import { ClientError } from "@alicloud/openapi-core";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { evaluate, parsePolicy } from "../../emulator/router/policy";
+import { evaluate, parsePolicy } from "../../emulator/gateway/policy";
 import * as $Ecs from "@alicloud/ecs20140526";
 import { expectApiError, kmsCall } from "./emulator-helpers";
 import { ecsClient, ramClient, sdkConfig, stsClient, type Credentials } from "../../testkit/emulator/sdk-clients";

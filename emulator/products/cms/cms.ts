@@ -1,9 +1,9 @@
-import { ApiError } from "../../router/api-error";
-import type { Principal } from "../../router/authenticate";
-import { accessDeniedDetail } from "../../router/authorize";
-import { gatewayErrors } from "../../router/gateway-errors";
+import { ApiError } from "../../gateway/api-error";
+import type { Principal } from "../../gateway/authenticate";
+import { accessDeniedDetail } from "../../gateway/authorize";
+import { gatewayErrors } from "../../gateway/gateway-errors";
 import type { CustomEventRecord } from "../../state/state-types";
-import type { ActionContext, ProductSpec } from "../product";
+import type { ActionContext, ProductSpec } from "../../gateway/product";
 
 /**
  * CloudMonitor (API 2019-01-01), only PutCustomEvent: what the rotation

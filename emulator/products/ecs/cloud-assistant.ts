@@ -1,9 +1,9 @@
-import { isoSeconds } from "../../clock";
-import { newCommandId, newInvokeId } from "../../ids";
-import { gatewayErrors } from "../../router/gateway-errors";
+import { isoSeconds } from "../../core/clock";
+import { newCommandId, newInvokeId } from "../../core/ids";
+import { gatewayErrors } from "../../gateway/gateway-errors";
 import type { InstanceRecord, InvocationRecord } from "../../state/state-types";
-import { boolean, flatList, integer, json, optional, pageParams, paginate } from "../params";
-import type { ActionContext, ActionSpec } from "../product";
+import { boolean, flatList, integer, json, optional, pageParams, paginate } from "../../gateway/params";
+import type { ActionContext, ActionSpec } from "../../gateway/product";
 import {
   COMMAND_TYPES,
   DESCRIBE_INVOCATION_RESULTS_PAGE_SIZE_MAX,
@@ -13,7 +13,7 @@ import {
   ecsErrors,
   invocationOutcomes,
 } from "./ecs-errors";
-import type { ScriptOutcome } from "./script-runner";
+import type { ScriptOutcome } from "../../ecs-hosts/script-runner";
 
 type Outcome = (typeof invocationOutcomes)[keyof typeof invocationOutcomes];
 

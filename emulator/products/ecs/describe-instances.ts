@@ -1,7 +1,7 @@
-import { gatewayErrors } from "../../router/gateway-errors";
+import { gatewayErrors } from "../../gateway/gateway-errors";
 import type { InstanceRecord } from "../../state/state-types";
-import { optional, pageParams, paginate } from "../params";
-import type { ActionSpec } from "../product";
+import { optional, pageParams, paginate } from "../../gateway/params";
+import type { ActionSpec } from "../../gateway/product";
 import { DESCRIBE_INSTANCES_MAX_IDS, DESCRIBE_PAGE_SIZE_MAX, ecsErrors } from "./ecs-errors";
 
 /** InstanceIds is a JSON array *string*, e.g. ["i-1","i-2"]; anything else is malformed. */

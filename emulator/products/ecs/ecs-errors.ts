@@ -1,6 +1,6 @@
-import { ApiError } from "../../router/api-error";
-import type { Principal } from "../../router/authenticate";
-import { accessDeniedDetail } from "../../router/authorize";
+import { ApiError } from "../../gateway/api-error";
+import type { Principal } from "../../gateway/authenticate";
+import { accessDeniedDetail } from "../../gateway/authorize";
 
 /** Limits and defaults from the ECS / Cloud Assistant API reference. */
 export const RUN_COMMAND_DEFAULT_TIMEOUT_SECONDS = 60;

@@ -1,4 +1,4 @@
-import type { ProductSpec } from "../product";
+import type { ProductSpec } from "../../gateway/product";
 import { describeCloudAssistantStatus, describeInvocationResults, describeInvocations, runCommand } from "./cloud-assistant";
 import { describeInstances } from "./describe-instances";
 import { ecsErrors } from "./ecs-errors";

@@ -1,6 +1,6 @@
-import { ApiError } from "../../router/api-error";
-import type { Principal } from "../../router/authenticate";
-import { accessDeniedDetail } from "../../router/authorize";
+import { ApiError } from "../../gateway/api-error";
+import type { Principal } from "../../gateway/authenticate";
+import { accessDeniedDetail } from "../../gateway/authorize";
 
 /** Secrets Manager limits for generic secrets, from the KMS API reference. */
 export const KMS_MAX_VERSIONS = 10;

@@ -1,6 +1,6 @@
-import { isoSeconds } from "../../clock";
+import { isoSeconds } from "../../core/clock";
 import type { SecretRecord } from "../../state/state-types";
-import type { ActionContext } from "../product";
+import type { ActionContext } from "../../gateway/product";
 import { kmsErrors } from "./kms-errors";
 
 /** Secrets may be named directly or by ARN: acs:kms:${region}:${account}:secret/${name}. */

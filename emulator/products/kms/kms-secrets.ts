@@ -1,7 +1,7 @@
-import { isoSeconds } from "../../clock";
+import { isoSeconds } from "../../core/clock";
 import type { SecretRecord } from "../../state/state-types";
-import { boolean, integer, json, optional, pageParams, paginate } from "../params";
-import type { ActionContext, ActionSpec } from "../product";
+import { boolean, integer, json, optional, pageParams, paginate } from "../../gateway/params";
+import type { ActionContext, ActionSpec } from "../../gateway/product";
 import { KMS_LIST_SECRETS_PAGE_SIZE, KMS_LIST_SECRETS_TAG_FILTER_MAX, KMS_MAX_TAGS, KMS_RECOVERY_WINDOW_DAYS, STAGE_CURRENT, kmsErrors, kmsPlannedDeleteTime } from "./kms-errors";
 import { findSecret, secretArn, secretNameFrom, secretSetChanged, secretSetGeneration, secretUpdated } from "./kms-lookup";
 import * as validate from "./kms-validate";

@@ -1,5 +1,5 @@
 import type { KmsInstanceRecord } from "../../state/state-types";
-import { json, optional } from "../params";
+import { json, optional } from "../../gateway/params";
 import {
   KMS_DESCRIPTION_MAX_LENGTH,
   KMS_MAX_TAGS,

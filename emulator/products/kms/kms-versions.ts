@@ -1,7 +1,7 @@
-import { isoSeconds } from "../../clock";
+import { isoSeconds } from "../../core/clock";
 import type { SecretRecord, SecretVersionRecord } from "../../state/state-types";
-import { boolean, optional, pageParams, paginate } from "../params";
-import type { ActionSpec } from "../product";
+import { boolean, optional, pageParams, paginate } from "../../gateway/params";
+import type { ActionSpec } from "../../gateway/product";
 import { KMS_LIST_VERSIONS_PAGE_SIZE, STAGE_CURRENT, STAGE_PREVIOUS, kmsErrors } from "./kms-errors";
 import { findSecret, secretUpdated } from "./kms-lookup";
 import { attachStage, changeVersions, findVersion, holderOf, removeStage } from "./kms-stages";

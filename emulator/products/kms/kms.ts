@@ -1,4 +1,4 @@
-import type { ProductSpec } from "../product";
+import type { ProductSpec } from "../../gateway/product";
 import { kmsErrors } from "./kms-errors";
 import { purgeExpiredSecrets } from "./kms-lookup";
 import {

@@ -1,6 +1,6 @@
-import { ApiError } from "../../router/api-error";
-import type { Principal } from "../../router/authenticate";
-import { accessDeniedDetail } from "../../router/authorize";
+import { ApiError } from "../../gateway/api-error";
+import type { Principal } from "../../gateway/authenticate";
+import { accessDeniedDetail } from "../../gateway/authorize";
 
 /** RAM's documented limits, named so tests and readers see where a rule comes from. */
 export const MAX_ACCESS_KEYS_PER_USER = 2;

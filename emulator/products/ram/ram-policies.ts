@@ -1,10 +1,10 @@
-import { isoSeconds } from "../../clock";
-import { newRoleId } from "../../ids";
-import { parsePolicy, PolicyGrammarError } from "../../router/policy";
+import { isoSeconds } from "../../core/clock";
+import { newRoleId } from "../../core/ids";
+import { parsePolicy, PolicyGrammarError } from "../../gateway/policy";
 import type { EmulatorState } from "../../state/emulator-state";
 import type { PolicyRecord, RoleRecord } from "../../state/state-types";
-import { integer, optional } from "../params";
-import type { ActionSpec } from "../product";
+import { integer, optional } from "../../gateway/params";
+import type { ActionSpec } from "../../gateway/product";
 import { ramErrors } from "./ram-errors";
 
 /**

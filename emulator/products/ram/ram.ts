@@ -1,12 +1,12 @@
-import { isoSeconds } from "../../clock";
-import { newAccessKeyId, newAccessKeySecret, newUserId } from "../../ids";
-import type { Principal } from "../../router/authenticate";
+import { isoSeconds } from "../../core/clock";
+import { newAccessKeyId, newAccessKeySecret, newUserId } from "../../core/ids";
+import type { Principal } from "../../gateway/authenticate";
 import type { AccessKeyRecord, KeyOwner, UserRecord } from "../../state/state-types";
 import type { EmulatorState } from "../../state/emulator-state";
-import { gatewayErrors } from "../../router/gateway-errors";
-import { optional } from "../params";
+import { gatewayErrors } from "../../gateway/gateway-errors";
+import { optional } from "../../gateway/params";
 import { ramPolicyActions } from "./ram-policies";
-import type { ActionContext, ProductSpec } from "../product";
+import type { ActionContext, ProductSpec } from "../../gateway/product";
 import {
   DISPLAY_NAME_MAX_LENGTH,
   MAX_ACCESS_KEYS_PER_USER,

@@ -1,12 +1,12 @@
 import { randomBytes, randomInt } from "node:crypto";
-import { ApiError } from "../../router/api-error";
-import type { Principal } from "../../router/authenticate";
-import { accessDeniedDetail } from "../../router/authorize";
-import { actionMatches } from "../../router/policy";
+import { ApiError } from "../../gateway/api-error";
+import type { Principal } from "../../gateway/authenticate";
+import { accessDeniedDetail } from "../../gateway/authorize";
+import { actionMatches } from "../../gateway/policy";
 import type { EmulatorState } from "../../state/emulator-state";
 import type { RoleRecord, StsSessionRecord } from "../../state/state-types";
-import { integer, optional } from "../params";
-import type { ProductSpec } from "../product";
+import { integer, optional } from "../../gateway/params";
+import type { ProductSpec } from "../../gateway/product";
 
 /** AssumeRole DurationSeconds: at least 900, at most the role's MaxSessionDuration (default 3600). */
 export const MIN_SESSION_SECONDS = 900;

@@ -1,7 +1,7 @@
-import type { Principal } from "../router/authenticate";
-import type { ApiError } from "../router/api-error";
+import type { Principal } from "./authenticate";
+import type { ApiError } from "./api-error";
 import type { EmulatorState } from "../state/emulator-state";
-import type { ScriptRunner } from "./ecs/script-runner";
+import type { ScriptRunner } from "../ecs-hosts/script-runner";
 
 /** Everything an action handler may use; nothing else leaks in. */
 export interface ActionContext {

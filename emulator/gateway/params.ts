@@ -1,4 +1,4 @@
-import type { ApiError } from "../router/api-error";
+import type { ApiError } from "./api-error";
 
 /**
  * Parameter readers shared by the product modules. Each takes the error to

@@ -1,4 +1,4 @@
-import type { ProductSpec } from "../products/product";
+import type { ProductSpec } from "./product";
 import type { EmulatorState } from "../state/emulator-state";
 import { ApiError } from "./api-error";
 import { authRequests, NO_AUTHORIZATION_ACTIONS } from "./auth-resources";

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import { isoSeconds } from "../clock";
+import { isoSeconds } from "../core/clock";
 import type { StsSessionRecord } from "../state/state-types";
 import type { EmulatorState } from "../state/emulator-state";
 import {
