@@ -1,4 +1,4 @@
-import { ManagedSecretsError, secretNotFound } from "../core/errors";
+import { ManagedSecretsError, restoreAdvice, secretNotFound, secretPendingDeletion } from "../core/errors";
 import type { RuntimeContext } from "../context/runtime-context";
 import type * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_RECOVERY_WINDOW_DAYS, type SecretMeta } from "../store/secret-store";
@@ -42,7 +42,7 @@ export async function requireLive(ctx: RuntimeContext, id: string): Promise<Secr
   const meta = await ctx.store.describeSecret(id);
   if (!meta) throw secretNotFound(id, " in the store any more");
   if (meta.plannedDeleteAt) {
-    throw new ManagedSecretsError("SecretPendingDeletion", `secret ${id} is scheduled for deletion at ${meta.plannedDeleteAt}; restore it with: managed-secrets restore ${id}`, { secretName: id });
+    throw secretPendingDeletion(id, meta.plannedDeleteAt, restoreAdvice(id));
   }
   return meta;
 }

@@ -1,4 +1,4 @@
-import { ManagedSecretsError, isManagedSecretsError, restoreAdvice, secretNotFound } from "../core/errors";
+import { ManagedSecretsError, isManagedSecretsError, restoreAdvice, secretNotFound, secretPendingDeletion } from "../core/errors";
 import type { Clock } from "../core/clock";
 import type { SecretMeta, SecretStore, VersionInfo } from "../store/secret-store";
 import type { PreparedApply, RotationTarget, TestedSession } from "./rotation-target";
@@ -271,11 +271,7 @@ async function requireSecret(store: SecretStore, name: string): Promise<SecretMe
   const meta = await store.describeSecret(name);
   if (!meta) throw secretNotFound(name);
   if (meta.plannedDeleteAt) {
-    throw new ManagedSecretsError(
-      "SecretPendingDeletion",
-      `secret "${name}" is scheduled for deletion at ${meta.plannedDeleteAt}; ${restoreAdvice(name)} before rotating`,
-      { secretName: name },
-    );
+    throw secretPendingDeletion(name, meta.plannedDeleteAt, `${restoreAdvice(name)} before rotating`);
   }
   return meta;
 }

@@ -48,11 +48,6 @@ export function withPendingRetirement(entries: readonly PendingRetirement[], id:
   return [...entries, { id, dueAt: isoSeconds(dueAt) }];
 }
 
-/** Whether anything recorded is due at `now`. */
-export function hasDueRetirement(metadata: Readonly<Record<string, string>>, now: Date): boolean {
-  return readPendingRetirements(metadata).some((e) => Date.parse(e.dueAt) <= now.getTime());
-}
-
 /** Rounded up, so a recorded due time is never earlier than the grace allows. */
 function isoSeconds(at: Date): string {
   return new Date(Math.ceil(at.getTime() / 1000) * 1000).toISOString().replace(/\.000Z$/, "Z");

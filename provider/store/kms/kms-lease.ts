@@ -40,7 +40,6 @@ import { createHash } from "node:crypto";
  *   listSecrets never shows it; deleting a secret force-deletes its companion.
  */
 
-export const LEASE_STAGE = "ManagedSecretsLease";
 /** Version ids with this prefix belong to the store; callers may not use them. */
 export const RESERVED_VERSION_PREFIX = "managed-secrets-";
 export const LEASE_VERSION_PREFIX = `${RESERVED_VERSION_PREFIX}lease-`;

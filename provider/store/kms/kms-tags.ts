@@ -26,7 +26,6 @@ import { invalid } from "../store-input";
  */
 
 export const KMS_MAX_TAGS = 20;
-export const KMS_TAG_KEY_MAX = 128;
 export const KMS_TAG_VALUE_MAX = 128;
 const TAG_ALPHABET = /^[A-Za-z0-9/\\_.+=:@-]*$/;
 

@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { systemClock, type Clock } from "../../core/clock";
-import { ManagedSecretsError, restoreAdvice } from "../../core/errors";
+import { ManagedSecretsError, restoreAdvice, secretPendingDeletion } from "../../core/errors";
 import type { FileLockOptions } from "./file-lock";
 import { GroupCommit } from "./group-commit";
 import {
@@ -106,11 +106,7 @@ export class LocalSecretStore implements SecretStore {
         throw new ManagedSecretsError("SecretExists", `secret "${name}" already exists`, { secretName: name });
       }
       if (found.state === "pending") {
-        throw new ManagedSecretsError(
-          "SecretPendingDeletion",
-          `secret "${name}" is scheduled for deletion at ${found.plannedDeleteAt}; ${restoreAdvice(name)}, or choose another name`,
-          { secretName: name },
-        );
+        throw secretPendingDeletion(name, found.plannedDeleteAt, `${restoreAdvice(name)}, or choose another name`);
       }
       const at = now.toISOString();
       const secret: StoredSecret = {

@@ -1,4 +1,4 @@
-import { ManagedSecretsError, restoreAdvice, secretNotFound } from "../../core/errors";
+import { ManagedSecretsError, restoreAdvice, secretNotFound, secretPendingDeletion } from "../../core/errors";
 import type { StoreDocument, StoredSecret, Tombstone } from "./store-document";
 
 /**
@@ -80,9 +80,5 @@ export function notFound(name: string, tombstone?: Tombstone): ManagedSecretsErr
 }
 
 export function pendingDeletion(name: string, plannedDeleteAt: string): ManagedSecretsError {
-  return new ManagedSecretsError(
-    "SecretPendingDeletion",
-    `secret "${name}" is scheduled for deletion at ${plannedDeleteAt}; ${restoreAdvice(name)}`,
-    { secretName: name },
-  );
+  return secretPendingDeletion(name, plannedDeleteAt, restoreAdvice(name));
 }
