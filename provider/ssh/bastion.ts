@@ -1,3 +1,4 @@
+import { connectError } from "./connect-error";
 import type { Client, ClientChannel, ConnectConfig } from "ssh2";
 import { ManagedSecretsError } from "../core/errors";
 import { HOST_FORM, isValidHost } from "../validation/host";
@@ -120,7 +121,14 @@ async function connectBastion(bastion: BastionEndpoint, where: string): Promise<
     client.once("ready", () => resolve());
     client.once("error", (err: Error & { level?: string; code?: string }) => {
       client.end();
-      reject(bastionConnectError(err, where, bastion, presented));
+      reject(
+        connectError(err, where, bastion, presented, {
+          refusing: "use bastion",
+          hostKeyProperty: "connection.bastion.hostKeyFingerprint",
+          rejected: "the bastion credential (connection.bastion.password / privateKey)",
+          property: "connection.bastion",
+        }),
+      );
     });
     client.connect(config);
   });
@@ -132,26 +140,6 @@ async function connectBastion(bastion: BastionEndpoint, where: string): Promise<
     clearTimeout(shared.idle);
   });
   return shared;
-}
-
-function bastionConnectError(
-  err: Error & { level?: string; code?: string },
-  where: string,
-  bastion: BastionEndpoint,
-  presented: string | undefined,
-): ManagedSecretsError {
-  const property = { property: "connection.bastion" };
-  if (presented !== undefined && presented !== bastion.hostKeyFingerprint) {
-    return new ManagedSecretsError(
-      "HostKeyMismatch",
-      `refusing to use bastion ${bastion.host}:${bastion.port}: it presented host key ${presented}, but ${bastion.hostKeyFingerprint} is pinned (connection.bastion.hostKeyFingerprint)`,
-      { property: "connection.bastion.hostKeyFingerprint" },
-    );
-  }
-  if (err.level === "client-authentication") {
-    return new ManagedSecretsError("AuthenticationFailed", `${where} rejected the bastion credential (connection.bastion.password / privateKey)`, property);
-  }
-  return new ManagedSecretsError("Unreachable", `cannot reach ${where}: ${err.code ?? err.message}`, property);
 }
 
 function forwardRefused(err: Error & { reason?: number }, where: string, host: string, port: number): ManagedSecretsError {

@@ -1,3 +1,4 @@
+import { connectError } from "./connect-error";
 import { createHash } from "node:crypto";
 import type { Client, ConnectConfig } from "ssh2";
 import { ManagedSecretsError } from "../core/errors";
@@ -83,7 +84,7 @@ export async function openSshSession(endpoint: SshEndpoint, username: string, cr
     client.once("error", (err: Error & { level?: string; code?: string }) => {
       client.end();
       tunnel?.close();
-      reject(translateConnectError(err, where, endpoint, presented));
+      reject(connectError(err, where, endpoint, presented, { refusing: "connect to", hostKeyProperty: "connection.hostKeyFingerprint", rejected: "the credential" }));
     });
     client.connect(config);
   });
@@ -106,25 +107,6 @@ export async function probeLogin(endpoint: SshEndpoint, username: string, creden
     if (e instanceof ManagedSecretsError && e.code === "AuthenticationFailed") return false;
     throw e;
   }
-}
-
-function translateConnectError(
-  err: Error & { level?: string; code?: string },
-  where: string,
-  endpoint: SshEndpoint,
-  presented: string | undefined,
-): ManagedSecretsError {
-  if (presented !== undefined && presented !== endpoint.hostKeyFingerprint) {
-    return new ManagedSecretsError(
-      "HostKeyMismatch",
-      `refusing to connect to ${endpoint.host}:${endpoint.port}: it presented host key ${presented}, but ${endpoint.hostKeyFingerprint} is pinned (connection.hostKeyFingerprint)`,
-    );
-  }
-  if (err.level === "client-authentication") {
-    return new ManagedSecretsError("AuthenticationFailed", `${where} rejected the credential`);
-  }
-  // Socket-level failures (refused, reset, timed out) may clear up: the caller may retry.
-  return new ManagedSecretsError("Unreachable", `cannot reach ${where}: ${err.code ?? err.message}`);
 }
 
 function wrap(client: Client, where: string): SshSession {
