@@ -24,7 +24,7 @@ import { createKmsClient } from "../provider/alicloud/kms-client";
 import { KMS_PAGE_SIZE, KmsSecretStore } from "../provider/store/kms/kms-store";
 import { META } from "../provider/schedule/rotation-metadata";
 import { countOutcomes, runOnce, type RunReport } from "../provider/runner/run-once";
-import { mapWithConcurrency } from "../provider/runner/worker-pool";
+import { mapBounded } from "../provider/core/map-bounded";
 import { FakeTarget } from "../testkit/rotation/fake-target";
 
 const SECRETS = Number(process.env.BENCH_SCALE_SECRETS ?? 10_000);
@@ -56,7 +56,7 @@ export async function runScaleKmsBench(): Promise<void> {
   const targets = new Map<string, FakeTarget>();
   const seeding = store();
   const seededAt = performance.now();
-  await mapWithConcurrency(names, SEED_CONCURRENCY, async (name, i) => {
+  await mapBounded(names, SEED_CONCURRENCY, async (name, i) => {
     const value = JSON.stringify({ UserName: "root", Password: `Initial-${i}` });
     targets.set(name, new FakeTarget(value));
     // Every (100 / DUE_PERCENT)th secret falls due in a day, the rest in ten: the first pass finds nothing due.

@@ -29,7 +29,7 @@ import { META } from "../provider/schedule/rotation-metadata";
 import { targetFromMetadata } from "../provider/targets/all-targets";
 import { countOutcomes, runOnce, DEFAULT_CONCURRENCY } from "../provider/runner/run-once";
 import { MAX_JITTER_MS } from "../provider/schedule/due";
-import { mapWithConcurrency } from "../provider/runner/worker-pool";
+import { mapBounded } from "../provider/core/map-bounded";
 import type { RuntimeContext } from "../provider/context/runtime-context";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../testkit/sshd/ssh-host";
 import { tryLogin } from "../testkit/ssh-client/ssh-client";
@@ -60,7 +60,7 @@ async function startHosts(): Promise<Started> {
 /** The secrets nobody rotates in this pass: shaped like EcsSecret's, due in weeks. */
 async function fill(store: SecretStore, now: number): Promise<void> {
   const names = Array.from({ length: SECRETS - DUE }, (_, i) => `fleet/i-${String(i).padStart(6, "0")}/root`);
-  await mapWithConcurrency(names, 16, async (name, i) => {
+  await mapBounded(names, 16, async (name, i) => {
     await store.createSecret({
       name,
       description: "",
@@ -89,7 +89,7 @@ async function measure(label: string, store: () => SecretStore, clock: TestClock
   };
   const seededAt = performance.now();
   await fill(ctx.store, clock().getTime());
-  const ids = await mapWithConcurrency(started.users, DEFAULT_CONCURRENCY, async (u) => {
+  const ids = await mapBounded(started.users, DEFAULT_CONCURRENCY, async (u) => {
     const h = started.hosts[u.host]!;
     const { id } = await ecs.create(
       {
@@ -129,7 +129,7 @@ async function measure(label: string, store: () => SecretStore, clock: TestClock
   );
   const check = store();
   const bad: string[] = [];
-  await mapWithConcurrency(ids, DEFAULT_CONCURRENCY, async (id, i) => {
+  await mapBounded(ids, DEFAULT_CONCURRENCY, async (id, i) => {
     const u = started.users[i]!;
     const h = started.hosts[u.host]!;
     const now = JSON.parse((await check.getValue(id)).value) as { Password: string };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { KMS_PAGE_SIZE, KMS_TAG_FILTER_MAX } from "../../provider/store/kms/kms-store";
-import { mapWithConcurrency } from "../../provider/runner/worker-pool";
+import { mapBounded } from "../../provider/core/map-bounded";
 import { kmsCall } from "../emulator/emulator-helpers";
 import { startKmsEmulatorStore, type KmsEmulatorStore } from "../../testkit/store/kms-emulator-store";
 
@@ -12,7 +12,7 @@ describe("kms store listing past the tag filter's 4,000 secrets (emulator)", fun
   before(async function () {
     kms = await startKmsEmulatorStore();
     const names = Array.from({ length: total }, (_, i) => `many/${String(i).padStart(5, "0")}`);
-    await mapWithConcurrency(names, 16, (name) => kms.store.createSecret({ name, description: "", metadata: { kind: "ecs" }, versionId: "v1", value: "{}" }));
+    await mapBounded(names, 16, (name) => kms.store.createSecret({ name, description: "", metadata: { kind: "ecs" }, versionId: "v1", value: "{}" }));
     // Secrets that are not this product's (no format tag) are listed by KMS and left out by the store.
     await kmsCall(kms.emulator, "CreateSecret", { SecretName: "someone-else", SecretData: "x", VersionId: "v1" });
   });
