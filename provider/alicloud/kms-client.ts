@@ -38,21 +38,16 @@ export interface KmsSecretValue {
   readonly createTime: string;
 }
 
-export interface KmsSecretDescription {
-  readonly secretName: string;
-  readonly description: string;
-  readonly createTime: string;
-  readonly updateTime: string;
-  readonly plannedDeleteTime?: string;
-  readonly tags: readonly KmsTag[];
-}
-
 export interface KmsSecretSummary {
   readonly secretName: string;
   readonly createTime: string;
   readonly updateTime: string;
   readonly plannedDeleteTime?: string;
   readonly tags: readonly KmsTag[];
+}
+
+export interface KmsSecretDescription extends KmsSecretSummary {
+  readonly description: string;
 }
 
 export interface KmsVersionSummary {
@@ -155,14 +150,7 @@ export function createKmsClient(config: $OpenApiUtil.Config, retry: RetryPolicy 
     },
     async describeSecret(i) {
       const b = await call("DescribeSecret", { SecretName: i.secretName, FetchTags: true });
-      return {
-        secretName: str(b.SecretName),
-        description: str(b.Description),
-        createTime: str(b.CreateTime),
-        updateTime: str(b.UpdateTime),
-        ...(b.PlannedDeleteTime ? { plannedDeleteTime: str(b.PlannedDeleteTime) } : {}),
-        tags: tagsOf(b.Tags),
-      };
+      return { ...summaryOf(b), description: str(b.Description) };
     },
     async listSecrets(i) {
       const b = await call("ListSecrets", {
@@ -173,16 +161,7 @@ export function createKmsClient(config: $OpenApiUtil.Config, retry: RetryPolicy 
       });
       return {
         totalCount: Number(b.TotalCount ?? 0),
-        secrets: list(b.SecretList, "Secret").map((s) => {
-          const r = s as Body;
-          return {
-            secretName: str(r.SecretName),
-            createTime: str(r.CreateTime),
-            updateTime: str(r.UpdateTime),
-            ...(r.PlannedDeleteTime ? { plannedDeleteTime: str(r.PlannedDeleteTime) } : {}),
-            tags: tagsOf(r.Tags),
-          };
-        }),
+        secrets: list(b.SecretList, "Secret").map((s) => summaryOf(s as Body)),
       };
     },
     async listSecretVersionIds(i) {
@@ -219,6 +198,17 @@ export function createKmsClient(config: $OpenApiUtil.Config, retry: RetryPolicy 
     async untagResource(i) {
       await call("UntagResource", { SecretName: i.secretName, TagKeys: JSON.stringify(i.tagKeys) });
     },
+  };
+}
+
+/** DescribeSecret and ListSecrets' entries name a secret's dates and tags alike. */
+function summaryOf(b: Body): KmsSecretSummary {
+  return {
+    secretName: str(b.SecretName),
+    createTime: str(b.CreateTime),
+    updateTime: str(b.UpdateTime),
+    ...(b.PlannedDeleteTime ? { plannedDeleteTime: str(b.PlannedDeleteTime) } : {}),
+    tags: tagsOf(b.Tags),
   };
 }
 
