@@ -1,4 +1,5 @@
 import { ManagedSecretsError } from "../../core/errors";
+import { storedJsonObject } from "../../store/stored-json";
 import type { SshCredential } from "../../ssh/ssh-session";
 
 /**
@@ -21,13 +22,7 @@ export function encodeEcsValue(value: EcsValue): string {
 }
 
 export function decodeEcsValue(text: string): EcsValue {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ManagedSecretsError("StoreUnreadable", "a stored ECS secret value is not JSON");
-  }
-  const v = parsed as Record<string, unknown>;
+  const v = storedJsonObject(text, "ECS");
   if (typeof v.UserName === "string" && typeof v.Password === "string") return { UserName: v.UserName, Password: v.Password };
   if (typeof v.UserName === "string" && typeof v.PrivateKey === "string" && typeof v.PublicKey === "string") {
     return { UserName: v.UserName, PublicKey: v.PublicKey, PrivateKey: v.PrivateKey };

@@ -1,4 +1,5 @@
 import { ManagedSecretsError } from "../../core/errors";
+import { storedJsonObject } from "../../store/stored-json";
 import { MAX_ROTATION_SECONDS } from "../../validation/rotation-period";
 
 /**
@@ -49,13 +50,7 @@ export function encodeRamValue(value: RamValue): string {
 }
 
 export function decodeRamValue(text: string): RamValue {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ManagedSecretsError("StoreUnreadable", "a stored RAM secret value is not JSON");
-  }
-  const v = (parsed ?? {}) as Record<string, unknown>;
+  const v = storedJsonObject(text, "RAM");
   if (typeof v.AccessKeyId !== "string" || typeof v.AccessKeySecret !== "string" || v.AccessKeyId === "" || v.AccessKeySecret === "") {
     throw new ManagedSecretsError("StoreUnreadable", "a stored RAM secret value lacks AccessKeyId or AccessKeySecret");
   }
