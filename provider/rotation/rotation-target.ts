@@ -52,7 +52,7 @@ export interface RotationTarget<Prepared extends PreparedApply = PreparedApply, 
   finishMetadata?(current: string, at: Date): Promise<Readonly<Record<string, string | null>>>;
   /**
    * Optional: carry out the retirements recorded as pending that are due at
-   * `now` (see rotation/pending-retirements.ts). The runner calls it under the
+   * `now` (see schedule/pending-retirements.ts). The runner calls it under the
    * secret's lease; safe to call again after a crash.
    */
   retireDue?(now: Date): Promise<readonly RetirementDone[]>;

@@ -15,7 +15,7 @@ export const META = {
 
 /**
  * The metadata entries that decide where a credential is sent and what is
- * done to whom: a kms store authenticates them (store/kms-binding.ts), and
+ * done to whom: a kms store authenticates them (store/kms/kms-binding.ts), and
  * targets are built from them only once they are.
  */
 export const TARGET_METADATA_KEYS = [

@@ -23,7 +23,7 @@ import { decodeRamValue } from "./ram-value";
  * holds it (values are readable only by the secret's readers) and it is
  * neither ACSCurrent nor ACSPending, and never before the version that
  * replaced it was created (a time KMS keeps, not a tag) plus the grace period
- * (bound with the target: store/kms-binding.ts).
+ * (bound with the target: store/kms/kms-binding.ts).
  */
 
 export interface DeferredRetirementContext {
