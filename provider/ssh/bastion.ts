@@ -1,8 +1,8 @@
 import { connectError } from "./connect-error";
-import type { Client, ClientChannel, ConnectConfig } from "ssh2";
+import type { Client, ClientChannel } from "ssh2";
 import { ManagedSecretsError } from "../core/errors";
 import { HOST_FORM, isValidHost } from "../validation/host";
-import { CONNECT_TIMEOUT_MS, fingerprintOf, type SshCredential } from "./ssh-session";
+import { pinnedConnectConfig, type SshCredential } from "./ssh-session";
 
 /**
  * A jump host: the instance's SSH connection rides a direct-tcpip channel that
@@ -105,18 +105,7 @@ async function connectBastion(bastion: BastionEndpoint, where: string): Promise<
   const { Client: SshClient } = require("ssh2") as typeof import("ssh2");
   const client = new SshClient();
   let presented: string | undefined;
-  const config: ConnectConfig = {
-    host: bastion.host,
-    port: bastion.port,
-    username: bastion.user,
-    readyTimeout: CONNECT_TIMEOUT_MS,
-    tryKeyboard: false,
-    hostVerifier: (key: Buffer) => {
-      presented = fingerprintOf(key);
-      return presented === bastion.hostKeyFingerprint;
-    },
-    ...("password" in bastion.credential ? { password: bastion.credential.password } : { privateKey: bastion.credential.privateKey }),
-  };
+  const config = pinnedConnectConfig(bastion, bastion.user, bastion.credential, (fingerprint) => (presented = fingerprint));
   await new Promise<void>((resolve, reject) => {
     client.once("ready", () => resolve());
     client.once("error", (err: Error & { level?: string; code?: string }) => {

@@ -49,6 +49,32 @@ export function fingerprintOf(hostKey: Buffer): string {
   return `SHA256:${createHash("sha256").update(hostKey).digest("base64").replace(/=+$/, "")}`;
 }
 
+/**
+ * How every hop connects: to the pinned host key only (the key it presented
+ * is reported, so a mismatch can be named), with only the credential given.
+ */
+export function pinnedConnectConfig(
+  to: { readonly host: string; readonly port: number; readonly hostKeyFingerprint: string },
+  username: string,
+  credential: SshCredential,
+  presented: (fingerprint: string) => void,
+): ConnectConfig {
+  return {
+    host: to.host,
+    port: to.port,
+    username,
+    readyTimeout: CONNECT_TIMEOUT_MS,
+    // Keyboard-interactive would let a host prompt for anything; we only ever offer what we were given.
+    tryKeyboard: false,
+    hostVerifier: (key: Buffer) => {
+      const fingerprint = fingerprintOf(key);
+      presented(fingerprint);
+      return fingerprint === to.hostKeyFingerprint;
+    },
+    ...("password" in credential ? { password: credential.password } : { privateKey: credential.privateKey }),
+  };
+}
+
 export async function openSshSession(endpoint: SshEndpoint, username: string, credential: SshCredential): Promise<SshSession> {
   // The runner and the CLI rebuild endpoints from stored metadata that check never saw (older versions, a hand-edited store).
   if (!isValidHost(endpoint.host)) {
@@ -66,17 +92,7 @@ export async function openSshSession(endpoint: SshEndpoint, username: string, cr
 
   const config: ConnectConfig = {
     ...(tunnel ? { sock: tunnel.channel } : {}),
-    host: endpoint.host,
-    port: endpoint.port,
-    username,
-    readyTimeout: CONNECT_TIMEOUT_MS,
-    // Keyboard-interactive would let a host prompt for anything; we only ever offer what we were given.
-    tryKeyboard: false,
-    hostVerifier: (key: Buffer) => {
-      presented = fingerprintOf(key);
-      return presented === endpoint.hostKeyFingerprint;
-    },
-    ...("password" in credential ? { password: credential.password } : { privateKey: credential.privateKey }),
+    ...pinnedConnectConfig(endpoint, username, credential, (fingerprint) => (presented = fingerprint)),
   };
 
   await new Promise<void>((resolve, reject) => {

@@ -1,12 +1,11 @@
 import { createHash, generateKeyPairSync, privateDecrypt, constants } from "node:crypto";
 import { ManagedSecretsError } from "../../core/errors";
 import type { PreparedApply, RotationTarget, TestedSession } from "../../rotation/rotation-target";
-import { generateKeyPair, type KeyAlgorithm } from "../../credentials/generate-key-pair";
-import { generatePassword, GENERATED_PASSWORD_LENGTH } from "../../credentials/generate-password";
+import type { KeyAlgorithm } from "../../credentials/generate-key-pair";
+import { GENERATED_PASSWORD_LENGTH } from "../../credentials/generate-password";
 import { shq } from "../../ssh/shell-quote";
-import { APPEND_KEY, RETIRE_KEYS, blobOf } from "../ecs-host/authorized-keys-scripts";
-import { KEY_MARKER_PREFIX, keyMarker } from "../ecs-host/authorized-keys-scripts";
-import { decodeEcsValue, encodeEcsValue } from "../ecs-host/ecs-value";
+import { APPEND_KEY, blobOf, keyMarker, retireOlderKeys } from "../ecs-host/authorized-keys-scripts";
+import { decodeEcsValue, generateEcsValue } from "../ecs-host/ecs-value";
 import type { CloudAssistantClient, InvocationOutcome } from "../../alicloud/cloud-assistant-client";
 import { newSha512Salt, sha512Crypt } from "../ecs-host/sha512-crypt";
 import { verifyCryptLocally } from "../ecs-host/local-crypt";
@@ -74,10 +73,7 @@ export class EcsCloudAssistantTarget implements RotationTarget {
   }
 
   async generate(): Promise<string> {
-    const { managedUser, credentialType, keyAlgorithm } = this.options;
-    if (credentialType === "password") return encodeEcsValue({ UserName: managedUser, Password: generatePassword() });
-    const pair = await generateKeyPair(keyAlgorithm);
-    return encodeEcsValue({ UserName: managedUser, PublicKey: pair.publicKey, PrivateKey: pair.privateKey });
+    return generateEcsValue(this.options);
   }
 
   async apply(_current: string, pending: string, versionId: string, _prepared?: PreparedApply): Promise<void> {
@@ -105,13 +101,7 @@ export class EcsCloudAssistantTarget implements RotationTarget {
     const now = decodeEcsValue(current);
     if (!("PrivateKey" in now)) return;
     await this.ready();
-    const keepBlob = blobOf(now.PublicKey);
-    const dropBlobs = (await older())
-      .map((text) => decodeEcsValue(text))
-      .flatMap((v) => ("PublicKey" in v ? [blobOf(v.PublicKey)] : []))
-      .filter((blob) => blob !== keepBlob);
-    const { secretName, managedUser } = this.options;
-    const script = RETIRE_KEYS(managedUser, keepBlob, keyMarker(secretName, versionId), `${KEY_MARKER_PREFIX}${secretName}:`, dropBlobs);
+    const script = retireOlderKeys(this.options, versionId, now, await older());
     await this.settled("retire", versionId, current, "the authorized_keys cleanup", this.asUser(script));
   }
 

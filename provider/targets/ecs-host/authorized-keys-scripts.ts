@@ -1,4 +1,5 @@
 import { shq } from "../../ssh/shell-quote";
+import { decodeEcsValue } from "./ecs-value";
 
 /**
  * The authorized_keys edits, as shell scripts run as the managed user, shared
@@ -58,4 +59,18 @@ awk -v keepblob=${shq(keepBlob)} -v keepmark=${shq(keepMark)} -v prefix=${shq(pr
 /** The base64 key blob of an OpenSSH public key line: what identifies the key whatever its options or comment. */
 export function blobOf(publicKey: string): string {
   return publicKey.trim().split(/\s+/)[1] ?? "";
+}
+
+/**
+ * The retire step's script for either transport: remove the key lines this
+ * secret added for older versions (as the store still holds them), keep the
+ * current one and every line the secret did not add.
+ */
+export function retireOlderKeys(o: { readonly managedUser: string; readonly secretName: string }, versionId: string, current: { readonly PublicKey: string }, older: readonly string[]): string {
+  const keepBlob = blobOf(current.PublicKey);
+  const dropBlobs = older
+    .map((text) => decodeEcsValue(text))
+    .flatMap((v) => ("PublicKey" in v ? [blobOf(v.PublicKey)] : []))
+    .filter((blob) => blob !== keepBlob);
+  return RETIRE_KEYS(o.managedUser, keepBlob, keyMarker(o.secretName, versionId), `${KEY_MARKER_PREFIX}${o.secretName}:`, dropBlobs);
 }

@@ -1,4 +1,6 @@
 import { ManagedSecretsError } from "../../core/errors";
+import { generateKeyPair, type KeyAlgorithm } from "../../credentials/generate-key-pair";
+import { generatePassword } from "../../credentials/generate-password";
 import { storedJsonObject } from "../../store/stored-json";
 import type { SshCredential } from "../../ssh/ssh-session";
 
@@ -19,6 +21,13 @@ export type EcsValue =
 
 export function encodeEcsValue(value: EcsValue): string {
   return JSON.stringify(value);
+}
+
+/** A fresh value as KMS's managed ECS secrets shape it: a generated password, or a new key pair. */
+export async function generateEcsValue(o: { readonly managedUser: string; readonly credentialType: "password" | "keyPair"; readonly keyAlgorithm: KeyAlgorithm }): Promise<string> {
+  if (o.credentialType === "password") return encodeEcsValue({ UserName: o.managedUser, Password: generatePassword() });
+  const pair = await generateKeyPair(o.keyAlgorithm);
+  return encodeEcsValue({ UserName: o.managedUser, PublicKey: pair.publicKey, PrivateKey: pair.privateKey });
 }
 
 export function decodeEcsValue(text: string): EcsValue {

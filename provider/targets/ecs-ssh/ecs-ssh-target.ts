@@ -1,15 +1,13 @@
-import { KEY_MARKER_PREFIX, keyMarker } from "../ecs-host/authorized-keys-scripts";
 import { ManagedSecretsError } from "../../core/errors";
 import type { PreparedApply, RotationTarget, TestedSession } from "../../rotation/rotation-target";
 import { openSshSession, probeLogin, type ExecResult, type SshCredential, type SshEndpoint, type SshSession } from "../../ssh/ssh-session";
 import { outputTail } from "../../ssh/command-output";
 import { hasControlCharacter } from "../../validation/password";
-import { generateKeyPair, publicKeyLine, type KeyAlgorithm } from "../../credentials/generate-key-pair";
-import { generatePassword } from "../../credentials/generate-password";
+import { publicKeyLine, type KeyAlgorithm } from "../../credentials/generate-key-pair";
 import { shq } from "../../ssh/shell-quote";
-import { APPEND_KEY, RETIRE_KEYS, blobOf } from "../ecs-host/authorized-keys-scripts";
+import { APPEND_KEY, keyMarker, retireOlderKeys } from "../ecs-host/authorized-keys-scripts";
 import { elevateWithSudo, type SudoElevation } from "../ecs-host/sudo-elevation";
-import { credentialOf, decodeEcsValue, encodeEcsValue, type EcsValue } from "../ecs-host/ecs-value";
+import { credentialOf, decodeEcsValue, encodeEcsValue, generateEcsValue, type EcsValue } from "../ecs-host/ecs-value";
 
 /**
  * An ECS instance user's password or key pair, changed over SSH.
@@ -59,10 +57,7 @@ export class EcsSshTarget implements RotationTarget<SshPrepared, SshTested> {
   }
 
   async generate(): Promise<string> {
-    const { managedUser, credentialType, keyAlgorithm } = this.options;
-    if (credentialType === "password") return encodeEcsValue({ UserName: managedUser, Password: generatePassword() });
-    const pair = await generateKeyPair(keyAlgorithm);
-    return encodeEcsValue({ UserName: managedUser, PublicKey: pair.publicKey, PrivateKey: pair.privateKey });
+    return generateEcsValue(this.options);
   }
 
   async prepareApply(current: string): Promise<SshPrepared> {
@@ -86,17 +81,12 @@ export class EcsSshTarget implements RotationTarget<SshPrepared, SshTested> {
   async retire(current: string, versionId: string, older: () => Promise<readonly string[]>, tested?: SshTested): Promise<void> {
     const now = decodeEcsValue(current);
     if (!("PrivateKey" in now)) return; // A password has nothing left behind to revoke.
-    const keepBlob = blobOf(now.PublicKey);
-    const dropBlobs = (await older())
-      .map((text) => decodeEcsValue(text))
-      .flatMap((v) => ("PublicKey" in v ? [blobOf(v.PublicKey)] : []))
-      .filter((blob) => blob !== keepBlob);
+    const script = retireOlderKeys(this.options, versionId, now, await older());
     // The test step's session logged in with the current key as the managed user: reuse it.
     const reused = tested ? { session: tested.session, as: "self" as const } : undefined;
     const acting = reused ?? (await this.openActing(now));
     try {
-      const { secretName, managedUser } = this.options;
-      await this.run(acting, RETIRE_KEYS(managedUser, keepBlob, keyMarker(secretName, versionId), `${KEY_MARKER_PREFIX}${secretName}:`, dropBlobs), "");
+      await this.run(acting, script, "");
     } finally {
       if (!reused) acting.session.close();
     }
