@@ -211,11 +211,14 @@ async function finish<Prepared extends PreparedApply, Tested extends TestedSessi
     }
     await store.updateVersionStage(name, { stage: "ACSCurrent", moveToVersionId: versionId, removeFromVersionId: current.versionId });
   }
-  await store.updateVersionStage(name, { stage: "ACSPending", removeFromVersionId: versionId });
+  // The record goes in while ACSPending still marks the rotation unfinished: a crash
+  // before it leaves the re-run to finish this version and write it (the target's
+  // part, a deferred retirement, records the same once however often it is asked).
   const finishedAt = options.clock();
   await store.updateSecret(name, {
     metadata: { ...rotationScheduleAfter(meta.metadata, finishedAt), ...finishMetadata(options.metadata), ...(await target.finishMetadata?.(pending.value, finishedAt)) },
   });
+  await store.updateVersionStage(name, { stage: "ACSPending", removeFromVersionId: versionId });
   return previousVersionId;
 }
 

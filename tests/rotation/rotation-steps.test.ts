@@ -102,8 +102,8 @@ for (const backend of BACKENDS) {
         "putValue v2 ACSPending",
         "updateVersionStage ACSPrevious -->v1",
         "updateVersionStage ACSCurrent v1->v2",
-        "updateVersionStage ACSPending v2->-",
         "updateSecret",
+        "updateVersionStage ACSPending v2->-",
         "describeSecret",
         "getValue v1",
         "releaseLease",
@@ -169,6 +169,31 @@ for (const backend of BACKENDS) {
       assert.deepEqual(target.calls, ["test", "retire"], "no probe: being ACSCurrent already says it was applied");
       assert.deepEqual(calls.filter((c) => c.startsWith("updateVersionStage")), ["updateVersionStage ACSPending v2->-"]);
       assert.deepEqual(await stagesOf(t.store), { v1: ["ACSPrevious"], v2: ["ACSCurrent"] });
+    });
+
+    it("a crash at finish's metadata write (after the stage moves): the re-run finishes the same version and records it, nothing rotates twice", async () => {
+      let crash = true;
+      const crashing = new Proxy(t.store, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver);
+          if (prop !== "updateSecret" || typeof value !== "function") return typeof value === "function" ? value.bind(target) : value;
+          return async (...args: unknown[]) => {
+            if (crash) {
+              crash = false;
+              throw new Error("crash at the finish metadata write");
+            }
+            return value.apply(target, args);
+          };
+        },
+      });
+      await assert.rejects(rotate(crashing), /crash at the finish metadata write/);
+      assert.deepEqual(await stagesOf(t.store), { v1: ["ACSPrevious"], v2: ["ACSCurrent", "ACSPending"] }, "the rotation is still marked unfinished");
+      target.calls.length = 0;
+      const outcome = await rotate(t.store);
+      assert.deepEqual([outcome.versionId, outcome.previousVersionId, outcome.resumed], ["v2", "v1", true]);
+      assert.ok(!target.calls.includes("generate"), "no second value");
+      assert.deepEqual(await stagesOf(t.store), { v1: ["ACSPrevious"], v2: ["ACSCurrent"] });
+      assert.ok((await t.store.describeSecret(NAME))!.metadata.lastRotatedAt, "the finished rotation is recorded");
     });
 
     it("a crash after each step, then a re-run: the same version completes, skipping what was done", async () => {
