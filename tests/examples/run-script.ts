@@ -8,7 +8,6 @@ import { resolve } from "node:path";
  */
 
 export const REPO = resolve(__dirname, "..", "..");
-const TSX_CLI = require.resolve("tsx/cli");
 
 export interface ScriptRun {
   readonly child: ChildProcess;
@@ -23,7 +22,10 @@ export interface ScriptRun {
 }
 
 export function runScript(script: string, options: { args?: string[]; env?: NodeJS.ProcessEnv; asUser?: number } = {}): ScriptRun {
-  const argv = [TSX_CLI, script, ...(options.args ?? [])];
+  // As package.json runs it: one node process with tsx loaded. Through tsx's CLI there would be two, and
+  // the parent, when the child does not acknowledge a signal within 30 ms (a loaded machine), exits 130
+  // and SIGKILLs the child before its cleanup runs.
+  const argv = ["--import", "tsx", script, ...(options.args ?? [])];
   const env = { ...process.env, ...options.env };
   // The script runs as a newcomer runs it: no loader or condition inherited from mocha.
   delete env.NODE_OPTIONS;
