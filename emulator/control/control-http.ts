@@ -26,6 +26,7 @@ const ROUTES: Array<[method: string, path: RegExp, route: Route]> = [
     /^\/instances\/([^/]+)\/status$/,
     (c, b, m) => c.setInstanceStatus(decodeURIComponent(m[1] ?? ""), str(b.status) as never),
   ],
+  ["POST", /^\/kms\/keys$/, (c, b) => c.createKmsKey({ keySpec: str(b.keySpec), keyUsage: str(b.keyUsage), description: str(b.description), dkmsInstanceId: str(b.dkmsInstanceId) })],
   ["POST", /^\/kms\/instances$/, (c, b) => c.addKmsInstance({ instanceId: str(b.instanceId) ?? "", keyIds: b.keyIds as never })],
   ["GET", /^\/cms\/custom-events$/, (c) => ({ events: c.customEvents() })],
   ["GET", /^\/clock$/, (c) => ({ now: c.now().toISOString() })],

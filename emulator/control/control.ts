@@ -5,6 +5,7 @@ import { DEFAULT_SESSION_SECONDS, issueSession, MIN_SESSION_SECONDS, ROLE_SESSIO
 import type { DropPhase, FaultRegistry, FaultSpec } from "../router/faults";
 import type { RequestQuotas } from "../router/request-quotas";
 import { checkKmsQpsLimits, kmsQpsGroup, type KmsQpsLimits } from "../products/kms/kms-quotas";
+import { createKmsKey, type CreateKeyInput } from "../products/kms/kms-keys";
 import type { EmulatorState } from "../state/emulator-state";
 import type { CustomEventRecord, InstanceStatus, InvocationRecord } from "../state/state-types";
 
@@ -186,6 +187,16 @@ export class EmulatorControl {
     for (const k of keyIds) if (!instance.keyIds.includes(k)) instance.keyIds.push(k);
     this.state.changed();
     return { instanceId: instance.instanceId, keyIds: [...instance.keyIds] };
+  }
+
+  /**
+   * A KMS key as CreateKey makes it, owned by the account (e.g. the EC_P256
+   * SIGN/VERIFY key a sandbox's kms store signs its target bindings with).
+   * Its private material never leaves the emulator.
+   */
+  createKmsKey(input: CreateKeyInput = {}): { keyId: string; keySpec: string; keyUsage: string; keyVersionId: string } {
+    const key = createKmsKey(this.state, input, this.state.data.accountId, this.clock.now());
+    return { keyId: key.keyId, keySpec: key.keySpec, keyUsage: key.keyUsage, keyVersionId: key.versions.at(-1)!.keyVersionId };
   }
 
   setInstanceStatus(instanceId: string, status: InstanceStatus): void {

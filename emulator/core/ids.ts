@@ -23,3 +23,6 @@ export const newRoleId = (): string => randomDigits(19);
 export const newRequestId = (): string => randomUUID().toUpperCase();
 export const newInvokeId = (): string => `t-${randomBytes(12).toString("hex")}`;
 export const newCommandId = (): string => `c-${randomBytes(12).toString("hex")}`;
+/** KMS prints key ids as key- and 24 lowercase letters and digits (key-hzz630494463ejqjx1234), version ids as UUIDs. */
+export const newKmsKeyId = (): string => `key-${randomString(24, "abcdefghijklmnopqrstuvwxyz0123456789")}`;
+export const newKmsKeyVersionId = (): string => randomUUID();

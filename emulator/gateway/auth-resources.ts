@@ -12,7 +12,10 @@ import type { AuthRequest } from "./policy";
  *   acs:kms:${region}:${account}:key/${key-id}; ListSecrets on the secret
  *   container acs:kms:${region}:${account}:secret. A secret encrypted with a
  *   key of a KMS instance needs kms:Decrypt on that key to be read and
- *   kms:GenerateDataKey to be written (issue 19; envelope encryption).
+ *   kms:GenerateDataKey to be written (issue 19; envelope encryption). The
+ *   key actions (DescribeKey, ListKeyVersions, GetPublicKey, AsymmetricSign,
+ *   AsymmetricVerify) on the ARN of the key they name (KeyId: an id or an
+ *   ARN); CreateKey on the key container acs:kms:${region}:${account}:key.
  * - RAM: users acs:ram:*:${account}:user/${name}, roles
  *   acs:ram:*:${account}:role/${name}, policies acs:ram:*:${account}:policy/${name}.
  * - STS: AssumeRole on the role's ARN (acs:ram::${account}:role/${name});
@@ -37,6 +40,8 @@ const KMS_SECRET_ACTIONS = new Set([
   "TagResource",
   "UntagResource",
 ]);
+
+const KMS_KEY_ACTIONS = new Set(["DescribeKey", "ListKeyVersions", "GetPublicKey", "AsymmetricSign", "AsymmetricVerify"]);
 
 const RAM_USER_ACTIONS = new Set([
   "CreateUser",
@@ -72,6 +77,11 @@ export function authRequests(call: CallForAuth): AuthRequest[] {
   const own = `${namespace}:${action}`;
   if (namespace === "kms") {
     if (action === "ListSecrets") return [{ action: own, resource: `acs:kms:${regionId}:${account}:secret` }];
+    if (action === "CreateKey") return [{ action: own, resource: `acs:kms:${regionId}:${account}:key` }];
+    if (KMS_KEY_ACTIONS.has(action)) {
+      const keyId = /^acs:kms:[^:]*:[^:]*:key\/(.+)$/.exec(params.KeyId ?? "")?.[1] ?? params.KeyId ?? "";
+      return [{ action: own, resource: kmsKeyArn(regionId, account, keyId) }];
+    }
     if (!KMS_SECRET_ACTIONS.has(action)) return [{ action: own, resource: "*" }];
     const name = params.SecretName ?? "";
     const requests: AuthRequest[] = [{ action: own, resource: kmsSecretArn(regionId, account, name) }];

@@ -153,6 +153,8 @@ export interface EmulatorStateData {
    * Absent in state files written before instances were emulated.
    */
   kmsInstances?: Record<string, KmsInstanceRecord>;
+  /** KMS keys made by CreateKey (or the control surface), by key id; absent in state files written before keys were emulated. */
+  kmsKeys?: Record<string, KmsKeyRecord>;
   /** RAM custom policies, roles and STS sessions; absent in state files written before policies were evaluated. */
   policies?: Record<string, PolicyRecord>;
   roles?: Record<string, RoleRecord>;
@@ -168,6 +170,28 @@ export interface CustomEventRecord {
   time: string | null;
   groupId: string;
   receivedAt: string;
+}
+
+/** A KMS key: its spec and usage decide which calls it takes; its versions hold the material. */
+export interface KmsKeyRecord {
+  keyId: string;
+  keySpec: string;
+  keyUsage: "ENCRYPT/DECRYPT" | "SIGN/VERIFY";
+  keyState: "Enabled" | "Disabled";
+  description: string;
+  /** The account id, or the RAM user's id, that created it. */
+  creator: string;
+  creationDate: string;
+  dkmsInstanceId?: string;
+  /** Oldest first; the last is the primary version. */
+  versions: KmsKeyVersionRecord[];
+}
+
+export interface KmsKeyVersionRecord {
+  keyVersionId: string;
+  creationDate: string;
+  /** The private key as PKCS#8 PEM, or a symmetric key as base64. Kept only here and in the state file; never answered. */
+  material: string;
 }
 
 export interface KmsInstanceRecord {

@@ -12,6 +12,7 @@ import {
   updateSecret,
 } from "./kms-secrets";
 import { getSecretValue, listSecretVersionIds, putSecretValue, updateSecretVersionStage } from "./kms-versions";
+import { asymmetricSign, asymmetricVerify, createKey, describeKey, getPublicKey, listKeyVersions } from "./kms-keys";
 
 export const kmsProduct: ProductSpec = {
   code: "Kms",
@@ -34,5 +35,11 @@ export const kmsProduct: ProductSpec = {
     RestoreSecret: restoreSecret,
     TagResource: tagResource,
     UntagResource: untagResource,
+    CreateKey: createKey,
+    DescribeKey: describeKey,
+    ListKeyVersions: listKeyVersions,
+    GetPublicKey: getPublicKey,
+    AsymmetricSign: asymmetricSign,
+    AsymmetricVerify: asymmetricVerify,
   },
 };
