@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { type Clock, EmulatorClock } from "./core/clock";
 import { CONTROL_PREFIX, handleControl } from "./control/control-http";
 import { EmulatorControl, type KmsInstanceInput } from "./control/control";
-import { interruptStaleInvocations } from "./products/ecs/cloud-assistant";
+import { interruptStaleInvocations } from "./products/ecs/invocation-runs";
 import { ScriptRunner } from "./ecs-hosts/script-runner";
 import { FaultRegistry } from "./router/faults";
 import { RequestQuotas, type RateClock } from "./router/request-quotas";

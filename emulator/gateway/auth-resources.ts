@@ -20,8 +20,14 @@ import type { AuthRequest } from "./policy";
  *   acs:ram:*:${account}:role/${name}, policies acs:ram:*:${account}:policy/${name}.
  * - STS: AssumeRole on the role's ARN (acs:ram::${account}:role/${name});
  *   GetCallerIdentity needs no authorization at all.
- * - ECS RunCommand on each target instance acs:ecs:${region}:${account}:instance/${id};
- *   other ECS calls and anything not listed: no resource-level authorization ("*").
+ * - ECS RunCommand on each target instance acs:ecs:${region}:${account}:instance/${id}
+ *   and on the command it creates, acs:ecs:${region}:${account}:command/*.
+ *   The command resource is as issue 26 reads the ECS authorization table;
+ *   what was checked here is KMS's own service-linked role
+ *   (AliyunServiceRolePolicyForKMSSecretsManagerForECS), which is granted
+ *   both acs:ecs:*:*:instance/* and acs:ecs:*:*:command/cmd-ACS-KMS-RotateECSSecret*
+ *   for its Cloud Assistant calls. Other ECS calls and anything not listed:
+ *   no resource-level authorization ("*").
  */
 
 /** Actions every authenticated caller may call: their reference pages say "no authorization for this operation". */
@@ -39,6 +45,8 @@ const KMS_SECRET_ACTIONS = new Set([
   "RestoreSecret",
   "TagResource",
   "UntagResource",
+  "RotateSecret",
+  "UpdateSecretRotationPolicy",
 ]);
 
 const KMS_KEY_ACTIONS = new Set(["DescribeKey", "ListKeyVersions", "GetPublicKey", "AsymmetricSign", "AsymmetricVerify"]);
@@ -109,7 +117,8 @@ export function authRequests(call: CallForAuth): AuthRequest[] {
   if (namespace === "ecs" && action === "RunCommand") {
     // Every instance the command targets must be allowed (InstanceId.N).
     const ids = Object.keys(params).filter((k) => /^InstanceId\.\d+$/.test(k)).map((k) => params[k] ?? "");
-    return (ids.length > 0 ? ids : [""]).map((id) => ({ action: own, resource: `acs:ecs:${regionId}:${account}:instance/${id}` }));
+    const instances = (ids.length > 0 ? ids : [""]).map((id) => ({ action: own, resource: `acs:ecs:${regionId}:${account}:instance/${id}` }));
+    return [...instances, { action: own, resource: `acs:ecs:${regionId}:${account}:command/*` }];
   }
   return [{ action: own, resource: "*" }];
 }

@@ -20,6 +20,17 @@ export function flatList(params: Record<string, string>, name: string): string[]
     .filter((v): v is string => v !== undefined && v !== "");
 }
 
+/** The N of every `Name.N.Field` parameter (RPC lists of objects), ascending; numbers only, unvalidated. */
+export function flatIndexes(params: Record<string, string>, name: string): number[] {
+  const pattern = new RegExp(`^${name.replace(/\./g, "\\.")}\\.(\\d+)\\.`);
+  const found = new Set<number>();
+  for (const key of Object.keys(params)) {
+    const m = pattern.exec(key);
+    if (m) found.add(Number(m[1]));
+  }
+  return [...found].sort((a, b) => a - b);
+}
+
 export function integer(
   params: Record<string, string>,
   name: string,

@@ -80,6 +80,12 @@ export interface InstanceRecord {
   creationTime: string;
   /** Cloud Assistant Agent installed and heartbeating; absent means online (state files from before it was modelled). */
   cloudAssistantOnline?: boolean;
+  /**
+   * Windows instances only, and SIMULATED: no Windows host runs anywhere. The
+   * instance's local accounts (user -> password) live here, a password rotation
+   * changes this table, and a "login" is a lookup in it (control.windowsLogin).
+   */
+  windowsAccounts?: Record<string, string>;
 }
 
 export interface InvocationRecord {
@@ -105,6 +111,10 @@ export interface InvocationRecord {
   commandName?: string;
   commandType?: string;
   creationTime?: string;
+  /** RunCommand's ClientToken: a retry with the same token and parameters answers this invocation again. */
+  clientToken?: string;
+  /** Digest of the call's own parameters, to tell a faithful retry from a reused token (IdempotentParameterMismatch). */
+  clientTokenDigest?: string;
 }
 
 export interface SecretVersionRecord {
@@ -116,10 +126,43 @@ export interface SecretVersionRecord {
   createTime: string;
 }
 
+/** Generic secrets are written by their owner; ECS and RAMCredentials secrets are rotated by KMS itself. */
+export type SecretType = "Generic" | "ECS" | "RAMCredentials";
+
+/** A KMS-managed secret's rotation settings and history (UpdateSecretRotationPolicy, RotateSecret). */
+export interface SecretRotationRecord {
+  automatic: boolean;
+  /** Seconds between automatic rotations (RotationInterval, read back as `${n}s`). */
+  intervalSeconds?: number;
+  lastRotationDate?: string;
+  /** When the last rotation (or, before any, the creation) happened: the base the next date is counted from. */
+  rotationBase: string;
+  /** RotateSecret calls accepted in the last hour, ISO times, for the per-secret hourly limit. */
+  recentCalls: string[];
+  /** After a failed automatic rotation: the next attempt not before this. */
+  retryAfter?: string;
+}
+
+/** A rotation KMS is carrying out: at most one per secret. */
+export interface RunningRotationRecord {
+  versionId: string;
+  trigger: "immediate" | "automatic";
+  startedAt: string;
+  /** ECS: the Cloud Assistant invocation carrying the change. */
+  invokeId?: string;
+  /** RAM: the new key is current; the old keys are deleted from RAM when the window ends. */
+  retireKeyIds?: string[];
+  retireAt?: string;
+}
+
 export interface SecretRecord {
   secretName: string;
   description?: string;
-  secretType: "Generic";
+  secretType: SecretType;
+  /** ECS / RAMCredentials: ExtendedConfig as KMS keeps it (SecretSubType, RegionId, InstanceId or UserName, CustomData, CommandId). */
+  extendedConfig?: Record<string, unknown>;
+  rotation?: SecretRotationRecord;
+  rotating?: RunningRotationRecord;
   tags: Record<string, string>;
   /** KMS 3.0: the KMS instance the secret lives in; absent for a secret made without one. */
   dkmsInstanceId?: string;
@@ -161,6 +204,85 @@ export interface EmulatorStateData {
   stsSessions?: Record<string, StsSessionRecord>;
   /** CloudMonitor PutCustomEvent calls received, oldest first; absent before CloudMonitor was emulated. */
   customEvents?: CustomEventRecord[];
+  /** CloudMonitor system events the emulated services raised (KMS's Secret:RotateSecret:*), oldest first. */
+  systemEvents?: SystemEventRecord[];
+  /** CloudMonitor alert rules: PutCustomEventRule by RuleId, PutEventRule (and its targets) by RuleName. */
+  customEventRules?: Record<string, CustomEventRuleRecord>;
+  eventRules?: Record<string, EventRuleRecord>;
+  /** What the alert rules sent to contact groups, oldest first. */
+  notifications?: NotificationRecord[];
+  /** Every secret that existed, with its life span, for the daily count of billed secrets. */
+  secretLedger?: SecretLedgerEntry[];
+  /** RAM immediate rotation window (ms), as the console's "Rotation Window" sets it; absent = the default. */
+  ramRotationWindowMs?: number;
+}
+
+export interface SecretLedgerEntry {
+  secretName: string;
+  createdAt: string;
+  /** When it stopped existing (force-deleted, or purged after its window); absent while it exists. */
+  deletedAt?: string;
+}
+
+export interface SystemEventRecord {
+  product: string;
+  name: string;
+  level: "INFO" | "WARN" | "CRITICAL";
+  eventType: string;
+  status: string;
+  regionId: string;
+  resourceId: string;
+  /** The event's content as CloudMonitor delivers it (a JSON object). */
+  content: Record<string, unknown>;
+  time: string;
+}
+
+export interface CustomEventRuleRecord {
+  ruleId: string;
+  ruleName: string;
+  groupId: string;
+  eventName: string;
+  contactGroups: string[];
+  level: string;
+  threshold: number;
+  periodSeconds: number;
+  /** "HH:MM-HH:MM" in China Standard Time; absent = all day. */
+  effectiveInterval?: string;
+  webhook?: string;
+  emailSubject?: string;
+}
+
+export interface EventPatternRecord {
+  product: string;
+  nameList: string[];
+  levelList: string[];
+  eventTypeList: string[];
+  statusList: string[];
+  customFilters?: string;
+}
+
+export interface EventRuleRecord {
+  ruleName: string;
+  eventType: "SYSTEM" | "CUSTOM";
+  groupId?: string;
+  description: string;
+  state: "ENABLED" | "DISABLED";
+  silenceSeconds?: number;
+  patterns: EventPatternRecord[];
+  contacts: Array<{ id: string; contactGroupName: string; level: string }>;
+  lastNotifiedAt?: string;
+}
+
+export interface NotificationRecord {
+  /** Which kind of rule sent it: a custom event rule (PutCustomEventRule) or an event rule (PutEventRule). */
+  via: "customEventRule" | "eventRule";
+  ruleName: string;
+  contactGroup: string;
+  level: string;
+  eventName: string;
+  /** The event's content as the rule received it. */
+  content: string;
+  at: string;
 }
 
 export interface CustomEventRecord {
@@ -198,4 +320,6 @@ export interface KmsInstanceRecord {
   instanceId: string;
   /** Symmetric keys of the instance, usable as CreateSecret's EncryptionKeyId. */
   keyIds: string[];
+  /** How many secrets the instance was bought for (GetKmsInstanceQuotaInfos' ResourceQuota); absent = the emulator's default. */
+  secretQuota?: number;
 }

@@ -232,4 +232,27 @@ describe("emulator: ECS 2014-05-26 (DescribeInstances, Cloud Assistant)", () => 
       emu.control.setCloudAssistantOnline("i-web1", true);
     }
   });
+
+  it("ClientToken: a retried RunCommand gets the first call's InvokeId and runs nothing again; other parameters with the token are refused", async () => {
+    const token = `retry-${marker}`;
+    const script = `echo ran >> /mnt/${marker}-once`;
+    const first = await run({ commandContent: script, clientToken: token, name: "once" });
+    // The answer was lost: the caller sends the same request again, with a new nonce and signature.
+    emu.control.dropConnection("RunCommand", 1, "after");
+    await assert.rejects(run({ commandContent: script, clientToken: token, name: "once" }), /ECONNRESET|socket hang up/);
+    const retried = await run({ commandContent: script, clientToken: token, name: "once" });
+    assert.equal(retried.body?.invokeId, first.body?.invokeId);
+    assert.equal(retried.body?.commandId, first.body?.commandId);
+    await waitForInvocation(ecs(), emu.regionId, first.body?.invokeId ?? "");
+    assert.equal(host.readInside(`/mnt/${marker}-once`), "ran\n", "the script ran once");
+    assert.equal(emu.control.invocationRecords().filter((r) => r.commandName === "once").length, 1);
+    await expectApiError(run({ commandContent: "echo other", clientToken: token, name: "once" }), {
+      code: "IdempotentParameterMismatch",
+      statusCode: 400,
+      message: /ClientToken was already used with other request parameters/,
+    });
+    await expectApiError(run({ commandContent: "true", clientToken: "x".repeat(65) }), { code: "InvalidClientToken", statusCode: 400 });
+    const fresh = await run({ commandContent: "true", clientToken: `${token}-2` });
+    assert.notEqual(fresh.body?.invokeId, first.body?.invokeId, "a new token is a new request");
+  });
 });

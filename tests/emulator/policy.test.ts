@@ -205,7 +205,7 @@ describe("emulator: RAM policies, roles and STS AssumeRole", () => {
     assert.throws(() => emu.control.serviceRoleCredentials({ roleName: "app-rotator" }), /does not trust fc\.aliyuncs\.com/);
   });
 
-  it("ECS RunCommand is authorized per target instance; Describe calls only by Resource \"*\"", async () => {
+  it("ECS RunCommand is authorized per target instance and on command/*; Describe calls only by Resource \"*\"", async () => {
     emu.control.createUser({ name: "runner-ecs" });
     const user = emu.control.createAccessKey("runner-ecs");
     emu.control.createPolicy({
@@ -218,8 +218,17 @@ describe("emulator: RAM policies, roles and STS AssumeRole", () => {
       ecs.runCommand(new $Ecs.RunCommandRequest({ regionId: emu.regionId, type: "RunShellScript", commandContent: "true", instanceId: ids }));
     const denied = await expectApiError(run(["i-web1", "i-db1"]), { code: "Forbidden.RAM", statusCode: 403 });
     assert.equal(detail(denied).AuthAction, "ecs:RunCommand");
+    // The instances alone are not enough: the command RunCommand creates is a resource too.
+    const noCommand = await expectApiError(run(["i-web1"]), { code: "Forbidden.RAM", statusCode: 403 });
+    assert.equal(JSON.parse(Buffer.from(detail(noCommand).EncodedDiagnosticMessage ?? "", "base64").toString()).AuthResource, `acs:ecs:${emu.regionId}:${account}:command/*`);
+    emu.control.createPolicy({
+      name: "run-commands",
+      document: doc({ Effect: "Allow", Action: "ecs:RunCommand", Resource: `acs:ecs:${emu.regionId}:${account}:command/*` }),
+    });
+    emu.control.attachPolicyToUser("runner-ecs", "run-commands");
     const allowed = await run(["i-web1"]).then(() => undefined, (e: { statusCode?: number }) => e.statusCode);
-    assert.notEqual(allowed, 403, "the instance the policy names passes authorization (then the product answers)");
+    assert.notEqual(allowed, 403, "the instance the policy names, with command/*, passes authorization (then the product answers)");
+    await expectApiError(run(["i-web1", "i-db1"]), { code: "Forbidden.RAM", statusCode: 403 });
     await expectApiError(ecs.describeInstances(new $Ecs.DescribeInstancesRequest({ regionId: emu.regionId })), { code: "Forbidden.RAM", statusCode: 403 });
   });
 

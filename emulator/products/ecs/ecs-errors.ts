@@ -10,6 +10,8 @@ export const MAX_COMMAND_CONTENT_BASE64_BYTES = 24 * 1024;
 export const DESCRIBE_INSTANCES_MAX_IDS = 100;
 export const DESCRIBE_PAGE_SIZE_MAX = 100;
 export const DESCRIBE_INVOCATION_RESULTS_PAGE_SIZE_MAX = 50;
+/** ClientToken: at most 64 ASCII characters (ECS "How to ensure idempotence"). */
+export const MAX_CLIENT_TOKEN_LENGTH = 64;
 export const COMMAND_TYPES = ["RunShellScript", "RunBatScript", "RunPowerShellScript"] as const;
 
 export const ecsErrors = {
@@ -24,6 +26,9 @@ export const ecsErrors = {
       "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
       accessDeniedDetail(principal, `ecs:${action}`),
     ),
+  /** The code from ECS "How to ensure idempotence"; the wording is ours (the page quotes none). */
+  idempotentParameterMismatch: () =>
+    new ApiError(400, "IdempotentParameterMismatch", "The ClientToken was already used with other request parameters; use a new ClientToken."),
   throttling: () => new ApiError(400, "Throttling.User", "Request was denied due to user flow control."),
 };
 

@@ -1,5 +1,6 @@
 import type { ProductSpec } from "../../gateway/product";
-import { describeCloudAssistantStatus, describeInvocationResults, describeInvocations, runCommand } from "./cloud-assistant";
+import { describeCloudAssistantStatus, describeInvocationResults, describeInvocations } from "./cloud-assistant";
+import { runCommand } from "./run-command";
 import { describeInstances } from "./describe-instances";
 import { ecsErrors } from "./ecs-errors";
 
