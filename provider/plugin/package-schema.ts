@@ -156,7 +156,7 @@ const ecsInputs: Properties<EcsSecretInputs> = {
 const ecsRequiredInputs: Required<EcsSecretInputs> = { instanceId: true, managedUser: true, credentialType: true, initialValue: true, connection: true };
 
 const ecsOutputs: Properties<EcsSecretOutputs> = {
-  secretName: str("The secret's name in the store (also the resource id)."),
+  secretName: str("The secret's name in the store (also the resource id). A change replaces the secret.", { replaceOnChanges: true }),
   instanceId: ecsInputs.instanceId,
   managedUser: ecsInputs.managedUser,
   credentialType: ecsInputs.credentialType,
@@ -199,7 +199,7 @@ const ramInputs: Properties<RamSecretInputs> = {
 const ramRequiredInputs: Required<RamSecretInputs> = { userName: true, initialAccessKeyId: true, initialAccessKeySecret: true };
 
 const ramOutputs: Properties<RamSecretOutputs> = {
-  secretName: str("The secret's name in the store (also the resource id)."),
+  secretName: str("The secret's name in the store (also the resource id). A change replaces the secret.", { replaceOnChanges: true }),
   userName: ramInputs.userName,
   initialAccessKeyId: str("The AccessKey id the secret adopted at creation."),
   previousKeyAction: str("What happens to the previous key after a rotation."),
@@ -296,8 +296,8 @@ export function packageSchema(version: string) {
     language: {
       python: { packageName: "pulumi_alicloud_managed_secrets", requires: { pulumi: ">=3.0.0,<4.0.0" }, pyproject: { enabled: true }, respectSchemaVersion: true },
       go: { importBasePath: `${GO_MODULE}/alicloudmanagedsecrets`, generateResourceContainerTypes: true, respectSchemaVersion: true },
-      csharp: { rootNamespace: "AlicloudManagedSecrets", packageReferences: { Pulumi: "3.*" }, respectSchemaVersion: true },
-      java: { basePackage: "com.github.alicloudmanagedsecrets", buildFiles: "none" },
+      csharp: { packageReferences: { Pulumi: "3.*" }, respectSchemaVersion: true },
+      java: { basePackage: "io.github", buildFiles: "none" },
     },
   };
 }

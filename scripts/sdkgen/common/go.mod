@@ -1,0 +1,3 @@
+module managed-secrets.local/sdkgen/common
+
+go 1.24
