@@ -8,6 +8,7 @@ import { ScriptRunner } from "./ecs-hosts/script-runner";
 import { FaultRegistry } from "./router/faults";
 import { RequestQuotas, type RateClock } from "./router/request-quotas";
 import type { KmsQpsLimits } from "./products/kms/kms-quotas";
+import { interruptStaleRotations, rotateDue, settleRotations } from "./products/kms/kms-rotation-engine";
 import { Router } from "./router/router";
 import { EmulatorState } from "./state/emulator-state";
 
@@ -26,6 +27,8 @@ const MAX_HEADER_BYTES = 256 * 1024;
  * reuse, and callers saw ECONNRESET the real service would not send.
  */
 const KEEP_ALIVE_TIMEOUT_MS = 60_000;
+/** How often the emulator looks for KMS rotations that came due on the business clock. */
+const ROTATION_CHECK_MS = 1000;
 
 export interface EmulatorOptions {
   /** 0 (default) picks a free port. */
@@ -88,7 +91,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const log = options.log ?? (() => undefined);
   const quotas = new RequestQuotas(options.rateClock ?? (() => performance.now()));
   const router = new Router({ state, clock, scripts, faults, quotas, regionId, log });
-  const control = new EmulatorControl(state, clock, faults, regionId, quotas);
+  const rotationEnv = { state, clock: () => clock.now(), scripts, regionId };
+  interruptStaleRotations(rotationEnv);
+  const rotations = { due: () => rotateDue(rotationEnv), settled: () => settleRotations(state) };
+  const control = new EmulatorControl(state, clock, faults, regionId, quotas, rotations);
+  // KMS rotates on its own schedule, with or without calls: the timer starts what the business clock made due.
+  const rotationTimer = setInterval(rotations.due, ROTATION_CHECK_MS);
+  rotationTimer.unref();
   if (options.kmsQps !== undefined) control.setKmsQps(options.kmsQps === "documented" ? {} : options.kmsQps);
   for (const instance of options.kmsInstances ?? []) control.addKmsInstance(instance);
 
@@ -112,6 +121,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= new Promise<void>((resolve) => {
+      clearInterval(rotationTimer);
       scripts.stopAll();
       server.close(() => {
         state.flush();

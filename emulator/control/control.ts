@@ -7,7 +7,10 @@ import type { RequestQuotas } from "../router/request-quotas";
 import { checkKmsQpsLimits, kmsQpsGroup, type KmsQpsLimits } from "../products/kms/kms-quotas";
 import { createKmsKey, type CreateKeyInput } from "../products/kms/kms-keys";
 import type { EmulatorState } from "../state/emulator-state";
-import type { CustomEventRecord, InstanceStatus, InvocationRecord } from "../state/state-types";
+import type { CustomEventRecord, InstanceRecord, InstanceStatus, InvocationRecord, NotificationRecord, SystemEventRecord } from "../state/state-types";
+import { createKmsRamCredentialsRole, createServiceLinkedRole, KMS_RAM_CREDENTIALS_ROLES } from "../products/ram/ram-service-roles";
+import { RAM_IMMEDIATE_WINDOW_MS } from "../products/kms/kms-rotate-ram";
+import { billedSecretsPerDay, type BilledDay } from "../products/kms/kms-billing";
 
 export interface CreateUserInput {
   name: string;
@@ -22,13 +25,24 @@ export interface RegisterInstanceInput {
   zoneId?: string;
   privateIp: string;
   publicIp?: string;
-  /** A process in the test host's mount namespace; RunCommand runs scripts there. */
-  nsPid: number;
+  /** A process in the test host's mount namespace; RunCommand runs scripts there. Not for Windows instances, which are simulated. */
+  nsPid?: number;
   status?: InstanceStatus;
   osType?: "linux" | "windows";
   hostName?: string;
   instanceName?: string;
   keyPairName?: string;
+  /** Windows only (SIMULATED): the instance's local accounts, user -> password. */
+  windowsAccounts?: Record<string, string>;
+}
+
+/**
+ * What the emulator's KMS rotations need from whoever runs the emulator:
+ * starting the due ones after the clock moved, and waiting for those running.
+ */
+export interface RotationHooks {
+  due(): void;
+  settled(): Promise<void>;
 }
 
 export interface KmsInstanceInput {
@@ -36,10 +50,15 @@ export interface KmsInstanceInput {
   instanceId: string;
   /** The instance's symmetric keys (key-...), usable as CreateSecret's EncryptionKeyId. */
   keyIds?: string[];
+  /** How many secrets the instance was bought for (GetKmsInstanceQuotaInfos); default DEFAULT_INSTANCE_SECRET_QUOTA. */
+  secretQuota?: number;
 }
 
 const KMS_INSTANCE_ID = /^kst-[a-z0-9]+$/;
 const KMS_KEY_ID = /^key-[a-z0-9]+$/;
+
+const validAccounts = (a: unknown): a is Record<string, string> =>
+  a !== null && typeof a === "object" && !Array.isArray(a) && Object.entries(a).every(([u, p]) => u !== "" && typeof p === "string" && p !== "");
 
 const STATUSES: readonly InstanceStatus[] = ["Running", "Stopped", "Starting", "Stopping", "Pending"];
 
@@ -55,6 +74,7 @@ export class EmulatorControl {
     private readonly faults: FaultRegistry,
     private readonly defaultRegionId: string,
     private readonly quotas?: RequestQuotas,
+    private readonly rotations?: RotationHooks,
   ) {}
 
   /**
@@ -149,7 +169,14 @@ export class EmulatorControl {
   registerInstance(input: RegisterInstanceInput): { instanceId: string; regionId: string } {
     if (!/^[A-Za-z0-9-]+$/.test(input.instanceId ?? "")) throw new RangeError("instanceId must be like i-xxxxxxxx");
     if (this.state.data.instances[input.instanceId]) throw new RangeError(`instance ${input.instanceId} exists`);
-    if (!Number.isInteger(input.nsPid) || input.nsPid <= 0) throw new RangeError("nsPid must be a process id");
+    const osType = input.osType ?? "linux";
+    if (osType !== "linux" && osType !== "windows") throw new RangeError("osType must be linux or windows");
+    // A Windows instance is simulated state: it has no host, so no namespace to enter.
+    const nsPid = osType === "windows" ? (input.nsPid ?? 0) : input.nsPid;
+    if (osType === "linux" && (!Number.isInteger(nsPid) || (nsPid ?? 0) <= 0)) throw new RangeError("nsPid must be a process id");
+    if (input.windowsAccounts !== undefined && (osType !== "windows" || !validAccounts(input.windowsAccounts))) {
+      throw new RangeError("windowsAccounts is for Windows instances: an object of user name -> password strings");
+    }
     if (!input.privateIp) throw new RangeError("privateIp is required");
     const status = input.status ?? "Running";
     if (!STATUSES.includes(status)) throw new RangeError(`status must be one of ${STATUSES.join(", ")}`);
@@ -162,10 +189,11 @@ export class EmulatorControl {
       hostName: input.hostName ?? input.instanceId,
       privateIp: input.privateIp,
       publicIp: input.publicIp,
-      nsPid: input.nsPid,
+      nsPid: nsPid ?? 0,
       status,
-      osType: input.osType ?? "linux",
+      osType,
       keyPairName: input.keyPairName,
+      ...(osType === "windows" ? { windowsAccounts: { ...(input.windowsAccounts ?? {}) } } : {}),
       creationTime: isoSeconds(this.clock.now()),
     };
     this.state.changed();
@@ -183,8 +211,12 @@ export class EmulatorControl {
       throw new RangeError("keyIds must be key ids like key-gzz63ff0db5hg3qje1234");
     }
     const instances = (this.state.data.kmsInstances ??= {});
+    if (input.secretQuota !== undefined && (!Number.isInteger(input.secretQuota) || input.secretQuota < 0)) {
+      throw new RangeError("secretQuota must be a whole number of secrets");
+    }
     const instance = (instances[input.instanceId] ??= { instanceId: input.instanceId, keyIds: [] });
     for (const k of keyIds) if (!instance.keyIds.includes(k)) instance.keyIds.push(k);
+    if (input.secretQuota !== undefined) instance.secretQuota = input.secretQuota;
     this.state.changed();
     return { instanceId: instance.instanceId, keyIds: [...instance.keyIds] };
   }
@@ -215,12 +247,79 @@ export class EmulatorControl {
     this.state.changed();
   }
 
-  /** Every Cloud Assistant invocation the service keeps (content, parameters, output), as stored: for tests that scan them. */
+  /**
+   * SIMULATED Windows: sets an account's password in the instance's table,
+   * as its administrator would on the machine.
+   */
+  setWindowsPassword(instanceId: string, user: string, password: string): void {
+    const instance = this.windowsInstance(instanceId);
+    if (!validAccounts({ [user]: password })) throw new RangeError("user and password must be non-empty strings");
+    (instance.windowsAccounts ??= {})[user] = password;
+    this.state.changed();
+  }
+
+  /** SIMULATED Windows "login": whether this password is the account's, per the instance's table. */
+  windowsLogin(instanceId: string, user: string, password: string): boolean {
+    const accounts = this.windowsInstance(instanceId).windowsAccounts ?? {};
+    return Object.hasOwn(accounts, user) && accounts[user] === password;
+  }
+
+  private windowsInstance(instanceId: string): InstanceRecord {
+    const instance = this.state.data.instances[instanceId];
+    if (!instance || instance.osType !== "windows") throw new RangeError(`no Windows instance ${instanceId}`);
+    return instance;
+  }
+
+  /** A service-linked role of a service the emulator knows (secretsmanager-ecs.kms.aliyuncs.com, for KMS's ECS secrets). */
+  createServiceLinkedRole(serviceName: string): { roleName: string; arn: string } {
+    const role = createServiceLinkedRole(this.state, serviceName, this.clock.now());
+    return { roleName: role.roleName, arn: role.arn };
+  }
+
+  /** KMS's RAM-credentials role, under either name the docs give (default the newer AliyunKMSManageRAMCredentialsRole). */
+  createKmsRamCredentialsRole(roleName: (typeof KMS_RAM_CREDENTIALS_ROLES)[number] = KMS_RAM_CREDENTIALS_ROLES[0]): { roleName: string; arn: string } {
+    if (!KMS_RAM_CREDENTIALS_ROLES.includes(roleName)) throw new RangeError(`roleName must be one of ${KMS_RAM_CREDENTIALS_ROLES.join(", ")}`);
+    const role = createKmsRamCredentialsRole(this.state, roleName, this.clock.now());
+    return { roleName: role.roleName, arn: role.arn };
+  }
+
+  /** The window of an immediate RAM secret rotation (the console's Rotation Window): 10 minutes to 2 days. */
+  setRamRotationWindow(ms: number): void {
+    if (!Number.isInteger(ms) || ms < RAM_IMMEDIATE_WINDOW_MS.min || ms > RAM_IMMEDIATE_WINDOW_MS.max) {
+      throw new RangeError(`the RAM rotation window is ${RAM_IMMEDIATE_WINDOW_MS.min} to ${RAM_IMMEDIATE_WINDOW_MS.max} ms (10 minutes to 2 days)`);
+    }
+    this.state.data.ramRotationWindowMs = ms;
+    this.state.changed();
+  }
+
+  /** Waits until every KMS rotation started so far has finished (or is waiting for its RAM window). */
+  async settleRotations(): Promise<void> {
+    await this.rotations?.settled();
+  }
+
+  /** Secrets KMS bills per day (China Standard Time days), from `from` to `to`, every type alike. */
+  billedSecretsPerDay(from: Date | string, to: Date | string = this.clock.now()): BilledDay[] {
+    const [start, end] = [new Date(from), new Date(to)];
+    if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || start > end) throw new RangeError("from and to must be dates, from first");
+    return billedSecretsPerDay(this.state, start, end, this.clock.now());
+  }
+
   /** What CloudMonitor's PutCustomEvent received, oldest first. */
   customEvents(): CustomEventRecord[] {
     return structuredClone(this.state.data.customEvents ?? []);
   }
 
+  /** The CloudMonitor system events emulated services raised (KMS rotations), oldest first. */
+  systemEvents(): SystemEventRecord[] {
+    return structuredClone(this.state.data.systemEvents ?? []);
+  }
+
+  /** What CloudMonitor's alert rules sent to contact groups, oldest first. */
+  notifications(): NotificationRecord[] {
+    return structuredClone(this.state.data.notifications ?? []);
+  }
+
+  /** Every Cloud Assistant invocation the service keeps (content, parameters, output), as stored: for tests that scan them. */
   invocationRecords(): InvocationRecord[] {
     return structuredClone(Object.values(this.state.data.invocations));
   }
@@ -232,12 +331,14 @@ export class EmulatorControl {
   advanceClock(ms: number): Date {
     const now = this.clock.advance(ms);
     this.persistClock();
+    this.rotations?.due();
     return now;
   }
 
   setTime(time: Date | string): Date {
     const now = this.clock.set(new Date(time));
     this.persistClock();
+    this.rotations?.due();
     return now;
   }
 

@@ -119,3 +119,20 @@ export async function startNamespaceHost(): Promise<NamespaceHost> {
     },
   };
 }
+
+/** Asserts a call through the legacy rpc-client (@alicloud/kms20160120) failed with the service's Code, HTTP status and Message. */
+export async function expectRpcError(promise: Promise<unknown>, expected: { code: string; statusCode: number; message?: string | RegExp }): Promise<void> {
+  let caught: unknown;
+  try {
+    await promise;
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught, `expected ${expected.code}, but the call succeeded`);
+  const err = caught as { message?: string; data?: { Code?: string; Message?: string } };
+  assert.equal(err.data?.Code, expected.code, `code (message: ${err.message})`);
+  assert.equal(Number(/code: (\d+)/.exec(err.message ?? "")?.[1]), expected.statusCode, "statusCode");
+  const message = String(err.data?.Message ?? "");
+  if (typeof expected.message === "string") assert.equal(message, expected.message);
+  else if (expected.message) assert.match(message, expected.message);
+}

@@ -19,6 +19,8 @@ export const KMS_LIST_SECRETS_PAGE_SIZE = { min: 1, max: 100, default: 10 } as c
 /** ListSecrets with a TagKey or TagValue filter returns at most this many secrets (ListSecrets reference). */
 export const KMS_LIST_SECRETS_TAG_FILTER_MAX = 4000;
 export const KMS_LIST_VERSIONS_PAGE_SIZE = { min: 1, max: 100, default: 20 } as const;
+/** RotateSecret: "a secret ... can be rotated for a maximum of 50 times per hour" (RotateSecret reference). */
+export const KMS_ROTATE_SECRET_PER_HOUR = 50;
 export const STAGE_CURRENT = "ACSCurrent";
 export const STAGE_PREVIOUS = "ACSPrevious";
 
@@ -60,4 +62,17 @@ export const kmsErrors = {
   instanceNotFound: () => new ApiError(403, "Forbidden.DKMSInstanceNotFound", "The specified DKMS Instance is not found."),
   /** KMS's wording for an unknown key elsewhere in its reference; what CreateSecret says for a key of another instance is not documented. */
   keyNotFound: () => new ApiError(404, "Forbidden.KeyNotFound", "The specified Key is not found."),
+  /**
+   * The service role a managed type needs is missing. KMS's references
+   * publish no code for it: the code and wording are ours, naming the role
+   * and how to create it.
+   */
+  serviceRoleMissing: (secretType: string, roles: string, howToCreate: string) =>
+    new ApiError(403, "Forbidden.ServiceRoleNotExist", `${secretType} secrets need the service role ${roles}, which this account does not have. ${howToCreate}`),
+  /** Undocumented codes for KMS's managed types; ours, each naming what is not allowed. */
+  unsupportedForType: (action: string, secretType: string) =>
+    new ApiError(400, "UnsupportedOperation", `${action} is not supported for ${secretType} secrets.`),
+  rotating: () => new ApiError(409, "Rejected.Rotating", "The secret is being rotated; wait for the rotation to finish."),
+  rotateLimit: () =>
+    new ApiError(400, "Rejected.LimitExceeded", `RotateSecret is limited to ${KMS_ROTATE_SECRET_PER_HOUR} rotations per secret per hour.`),
 };

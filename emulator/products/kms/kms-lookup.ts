@@ -1,6 +1,7 @@
 import { isoSeconds } from "../../core/clock";
 import type { SecretRecord } from "../../state/state-types";
 import type { ActionContext } from "../../gateway/product";
+import { ledgerClosed } from "./kms-billing";
 import { kmsErrors } from "./kms-errors";
 
 /** Secrets may be named directly or by ARN: acs:kms:${region}:${account}:secret/${name}. */
@@ -12,7 +13,7 @@ export function secretNameFrom(ctx: ActionContext): string {
   return arn[3] ?? "";
 }
 
-export function secretArn(ctx: ActionContext, name: string): string {
+export function secretArn(ctx: Pick<ActionContext, "regionId" | "state">, name: string): string {
   return `acs:kms:${ctx.regionId}:${ctx.state.data.accountId}:secret/${name}`;
 }
 
@@ -42,11 +43,11 @@ export function secretUpdated(ctx: ActionContext, secret: SecretRecord): void {
  */
 const secretSetChanges = new WeakMap<object, number>();
 
-export function secretSetChanged(ctx: ActionContext): void {
+export function secretSetChanged(ctx: Pick<ActionContext, "state">): void {
   secretSetChanges.set(ctx.state, secretSetGeneration(ctx) + 1);
 }
 
-export function secretSetGeneration(ctx: ActionContext): number {
+export function secretSetGeneration(ctx: Pick<ActionContext, "state">): number {
   return secretSetChanges.get(ctx.state) ?? 0;
 }
 
@@ -66,6 +67,7 @@ export function purgeExpiredSecrets(ctx: ActionContext): void {
     const at = Date.parse(planned);
     if (at <= ctx.now.getTime()) {
       delete secrets[name];
+      ledgerClosed(ctx.state, name, new Date(at));
       purged = true;
     } else {
       next = Math.min(next, at);

@@ -15,7 +15,10 @@
 const KMS_QPS_GROUPS = {
   secretCreateDelete: ["CreateSecret", "DeleteSecret"],
   secretRead: ["GetSecretValue", "DescribeSecret"],
-  secretLowFrequency: ["ListSecrets", "ListSecretVersionIds", "PutSecretValue", "UpdateSecret", "UpdateSecretVersionStage", "RestoreSecret"],
+  secretLowFrequency: [
+    "ListSecrets", "ListSecretVersionIds", "PutSecretValue", "UpdateSecret", "UpdateSecretVersionStage", "RestoreSecret",
+    "RotateSecret", "UpdateSecretRotationPolicy",
+  ],
   tagWrite: ["TagResource", "UntagResource"],
 } as const;
 

@@ -1,6 +1,10 @@
 import { isoSeconds } from "../../core/clock";
-import type { SecretRecord } from "../../state/state-types";
+import type { SecretRecord, SecretType } from "../../state/state-types";
 import { boolean, integer, json, optional, pageParams, paginate } from "../../gateway/params";
+import { ledgerClosed, ledgerOpened } from "./kms-billing";
+import { checkSecretQuota } from "./kms-instance-quota";
+import { managedCreation, rotationSettings, type ManagedCreation } from "./kms-managed-create";
+import { rotationView } from "./kms-rotation-schedule";
 import type { ActionContext, ActionSpec } from "../../gateway/product";
 import { KMS_LIST_SECRETS_PAGE_SIZE, KMS_LIST_SECRETS_TAG_FILTER_MAX, KMS_MAX_TAGS, KMS_RECOVERY_WINDOW_DAYS, STAGE_CURRENT, kmsErrors, kmsPlannedDeleteTime } from "./kms-errors";
 import { findSecret, secretArn, secretNameFrom, secretSetChanged, secretSetGeneration, secretUpdated } from "./kms-lookup";
@@ -12,13 +16,28 @@ const tagsView = (s: SecretRecord) => ({
   Tag: Object.entries(s.tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
 });
 
+const SECRET_TYPES: readonly SecretType[] = ["Generic", "ECS", "RAMCredentials"];
+
+/** The secret a CreateSecret describes, checked in full before anything is stored. */
+function creation(ctx: ActionContext): ManagedCreation | (Omit<ManagedCreation, "secretType" | "extendedConfig" | "rotation"> & { secretType: "Generic"; dataType: "text" | "binary" }) {
+  const secretType = (optional(ctx.params, "SecretType") ?? "Generic") as SecretType;
+  if (!SECRET_TYPES.includes(secretType)) throw kmsErrors.invalidParameter(`SecretType must be ${SECRET_TYPES.join(", ")} (the emulator has no Rds, Redis or PolarDB secrets).`);
+  if (secretType !== "Generic") {
+    if ((optional(ctx.params, "SecretDataType") ?? "text") !== "text") throw kmsErrors.invalidParameter(`SecretDataType must be text for ${secretType} secrets.`);
+    validate.secretData(ctx.params);
+    return managedCreation(ctx, secretType, secretNameFrom(ctx));
+  }
+  if (optional(ctx.params, "ExtendedConfig") !== undefined) throw kmsErrors.invalidParameter("ExtendedConfig is for ECS and RAMCredentials secrets.");
+  if (rotationSettings(ctx).automatic) throw kmsErrors.invalidParameter("Generic secrets do not rotate automatically (EnableAutomaticRotation).");
+  const { data, type } = validate.secretData(ctx.params);
+  return { secretName: validate.secretName(secretNameFrom(ctx)), secretType, initialData: data, dataType: type };
+}
+
 export const createSecret: ActionSpec = {
   required: ["SecretName", "SecretData", "VersionId"],
   handle(ctx) {
-    const name = validate.secretName(secretNameFrom(ctx));
-    const secretType = optional(ctx.params, "SecretType") ?? "Generic";
-    if (secretType !== "Generic") throw kmsErrors.invalidParameter("Only Generic secrets are emulated.");
-    const { data, type } = validate.secretData(ctx.params);
+    const made = creation(ctx);
+    const name = made.secretName;
     const versionId = validate.versionId(ctx.params.VersionId ?? "");
     const description = validate.description(ctx.params);
     const tags = validate.tags(ctx.params);
@@ -26,21 +45,24 @@ export const createSecret: ActionSpec = {
     const existing = ctx.state.data.secrets[name];
     if (existing?.plannedDeleteTime) throw kmsErrors.inDeleteWindow();
     if (existing) throw kmsErrors.exists();
+    checkSecretQuota(ctx, placement.dkmsInstanceId);
     const now = isoSeconds(ctx.now);
     ctx.state.data.secrets[name] = {
       secretName: name,
       description,
-      secretType: "Generic",
+      secretType: made.secretType,
+      ...(made.secretType === "Generic" ? {} : { extendedConfig: made.extendedConfig, rotation: made.rotation }),
       tags,
       creator: creatorOf(ctx),
       ...placement,
       createTime: now,
       updateTime: now,
-      versions: [{ versionId, secretData: data, secretDataType: type, stages: [STAGE_CURRENT], createTime: now }],
+      versions: [{ versionId, secretData: made.initialData, secretDataType: made.secretType === "Generic" ? made.dataType : "text", stages: [STAGE_CURRENT], createTime: now }],
     };
+    ledgerOpened(ctx.state, name, ctx.now);
     secretSetChanged(ctx);
     ctx.state.changed();
-    return { Arn: secretArn(ctx, name), SecretName: name, VersionId: versionId, SecretType: "Generic" };
+    return { Arn: secretArn(ctx, name), SecretName: name, VersionId: versionId, SecretType: made.secretType };
   },
 };
 
@@ -65,6 +87,8 @@ export const describeSecret: ActionSpec = {
       ...(secret.dkmsInstanceId ? { DKMSInstanceId: secret.dkmsInstanceId } : {}),
       ...(secret.encryptionKeyId ? { EncryptionKeyId: secret.encryptionKeyId } : {}),
       ...(fetchTags ? { Tags: tagsView(secret) } : {}),
+      ...rotationView(secret, ctx.state.data),
+      ...(secret.extendedConfig ? { ExtendedConfig: JSON.stringify(secret.extendedConfig) } : {}),
     };
   },
 };
@@ -158,11 +182,24 @@ export const listSecrets: ActionSpec = {
   },
 };
 
+/**
+ * Description, for every type; for the managed types also
+ * ExtendedConfig.CustomData (a JSON object), the only part of ExtendedConfig
+ * that can change (UpdateSecret reference).
+ */
 export const updateSecret: ActionSpec = {
   required: ["SecretName"],
   handle(ctx) {
     const secret = findSecret(ctx);
+    const extended = Object.keys(ctx.params).filter((k) => k.startsWith("ExtendedConfig"));
+    if (extended.some((k) => k !== "ExtendedConfig.CustomData")) throw kmsErrors.invalidParameter("Of ExtendedConfig only ExtendedConfig.CustomData can change.");
+    const custom = json(ctx.params, "ExtendedConfig.CustomData", () => kmsErrors.invalidParameter("ExtendedConfig.CustomData must be a JSON object."));
+    if (custom !== undefined) {
+      if (!secret.extendedConfig) throw kmsErrors.invalidParameter("ExtendedConfig is for ECS and RAMCredentials secrets.");
+      if (custom === null || typeof custom !== "object" || Array.isArray(custom)) throw kmsErrors.invalidParameter("ExtendedConfig.CustomData must be a JSON object.");
+    }
     secret.description = validate.description(ctx.params);
+    if (custom !== undefined && secret.extendedConfig) secret.extendedConfig.CustomData = custom;
     secretUpdated(ctx, secret);
     return { SecretName: secret.secretName };
   },
@@ -182,6 +219,7 @@ export const deleteSecret: ActionSpec = {
     );
     if (force) {
       delete ctx.state.data.secrets[secret.secretName];
+      ledgerClosed(ctx.state, secret.secretName, ctx.now);
       secretSetChanged(ctx);
       ctx.state.changed();
       return { SecretName: secret.secretName, PlannedDeleteTime: kmsPlannedDeleteTime(ctx.now) };

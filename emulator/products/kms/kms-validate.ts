@@ -21,6 +21,14 @@ export function secretName(name: string): string {
   return name;
 }
 
+/** A managed type's name: the usual rules, under the prefix KMS reserves for it (acs/ecs/ for ECS secrets). */
+export function managedSecretName(name: string, prefix: string): string {
+  if (name.length > KMS_SECRET_NAME_MAX_LENGTH || !KMS_SECRET_NAME_PATTERN.test(name) || !name.startsWith(prefix) || name.length === prefix.length) {
+    throw kmsErrors.invalidParameter(`SecretName must start with ${prefix} and use letters, digits and _/+=.@- (at most ${KMS_SECRET_NAME_MAX_LENGTH}).`);
+  }
+  return name;
+}
+
 export function versionId(id: string): string {
   if (id.length > KMS_VERSION_ID_MAX_LENGTH) throw kmsErrors.invalidParameter("VersionId");
   return id;

@@ -6,6 +6,7 @@ import { KMS_LIST_VERSIONS_PAGE_SIZE, STAGE_CURRENT, STAGE_PREVIOUS, kmsErrors }
 import { findSecret, secretUpdated } from "./kms-lookup";
 import { attachStage, changeVersions, findVersion, holderOf, removeStage } from "./kms-stages";
 import * as validate from "./kms-validate";
+import { isManaged, rotationView } from "./kms-rotation-schedule";
 
 const stagesView = (v: SecretVersionRecord) => ({ VersionStage: [...v.stages] });
 
@@ -21,11 +22,22 @@ function selectVersion(secret: SecretRecord, versionId?: string, stage?: string)
   return byStage;
 }
 
+/**
+ * For the managed types (GetSecretValue reference): only ACSCurrent and
+ * ACSPrevious can be read, VersionId is ignored, and FetchExtendedConfig=true
+ * adds ExtendedConfig; they also carry their rotation fields.
+ */
 export const getSecretValue: ActionSpec = {
   required: ["SecretName"],
   handle(ctx) {
     const secret = findSecret(ctx);
-    const version = selectVersion(secret, optional(ctx.params, "VersionId"), optional(ctx.params, "VersionStage"));
+    const fetchExtended = boolean(ctx.params, "FetchExtendedConfig", () => kmsErrors.invalidParameter("FetchExtendedConfig"));
+    const managed = isManaged(secret);
+    const stage = optional(ctx.params, "VersionStage");
+    if (managed && stage !== undefined && stage !== STAGE_CURRENT && stage !== STAGE_PREVIOUS) {
+      throw kmsErrors.invalidParameter(`${secret.secretType} secrets have only the ${STAGE_CURRENT} and ${STAGE_PREVIOUS} stages.`);
+    }
+    const version = selectVersion(secret, managed ? undefined : optional(ctx.params, "VersionId"), stage);
     return {
       SecretName: secret.secretName,
       SecretType: secret.secretType,
@@ -34,9 +46,16 @@ export const getSecretValue: ActionSpec = {
       VersionId: version.versionId,
       VersionStages: stagesView(version),
       CreateTime: version.createTime,
+      ...rotationView(secret, ctx.state.data),
+      ...(fetchExtended && secret.extendedConfig ? { ExtendedConfig: JSON.stringify(secret.extendedConfig) } : {}),
     };
   },
 };
+
+/** KMS writes the versions of the types it rotates; their owners cannot. */
+function refuseManaged(action: string, secret: SecretRecord): void {
+  if (isManaged(secret)) throw kmsErrors.unsupportedForType(action, secret.secretType);
+}
 
 /**
  * Idempotent per VersionId: the same id with the same data succeeds and
@@ -46,6 +65,7 @@ export const putSecretValue: ActionSpec = {
   required: ["SecretName", "SecretData", "VersionId"],
   handle(ctx) {
     const secret = findSecret(ctx);
+    refuseManaged("PutSecretValue", secret);
     const versionId = validate.versionId(ctx.params.VersionId ?? "");
     const { data, type } = validate.secretData(ctx.params);
     const stages = validate.stringArray(ctx.params, "VersionStages") ?? [STAGE_CURRENT];
@@ -78,6 +98,7 @@ export const updateSecretVersionStage: ActionSpec = {
   required: ["SecretName", "VersionStage"],
   handle(ctx) {
     const secret = findSecret(ctx);
+    refuseManaged("UpdateSecretVersionStage", secret);
     const stage = ctx.params.VersionStage ?? "";
     const moveTo = optional(ctx.params, "MoveToVersion");
     const removeFrom = optional(ctx.params, "RemoveFromVersion");

@@ -1,6 +1,9 @@
 import type { ProductSpec } from "../../gateway/product";
 import { kmsErrors } from "./kms-errors";
+import { getKmsInstanceQuotaInfos } from "./kms-instance-quota";
 import { purgeExpiredSecrets } from "./kms-lookup";
+import { rotateSecret, updateSecretRotationPolicy } from "./kms-rotate";
+import { rotateDue } from "./kms-rotation-engine";
 import {
   createSecret,
   deleteSecret,
@@ -21,7 +24,10 @@ export const kmsProduct: ProductSpec = {
   hostId: (regionId) => `kms.${regionId}.aliyuncs.com`,
   noPermission: kmsErrors.noPermission,
   throttling: kmsErrors.throttling,
-  beforeAction: purgeExpiredSecrets,
+  beforeAction(ctx) {
+    purgeExpiredSecrets(ctx);
+    rotateDue(ctx);
+  },
   actions: {
     CreateSecret: createSecret,
     GetSecretValue: getSecretValue,
@@ -35,6 +41,9 @@ export const kmsProduct: ProductSpec = {
     RestoreSecret: restoreSecret,
     TagResource: tagResource,
     UntagResource: untagResource,
+    RotateSecret: rotateSecret,
+    UpdateSecretRotationPolicy: updateSecretRotationPolicy,
+    GetKmsInstanceQuotaInfos: getKmsInstanceQuotaInfos,
     CreateKey: createKey,
     DescribeKey: describeKey,
     ListKeyVersions: listKeyVersions,

@@ -59,5 +59,9 @@ export const ramErrors = {
     new ApiError(400, "InvalidParameter.PolicyType.InvalidValue", 'The parameter - "PolicyType" must be Custom or System.'),
   maxSessionDuration: () =>
     new ApiError(400, "InvalidParameter.MaxSessionDuration", 'The parameter - "MaxSessionDuration" must be 3600 to 43200.'),
+  /** CreateServiceLinkedRole for a service the emulator does not know; code and wording ours (RAM's table was not found). */
+  serviceNameUnknown: (serviceName: string) =>
+    new ApiError(400, "InvalidParameter.ServiceName", `The emulator knows no service-linked role for service ${serviceName}.`),
+  customSuffixUnsupported: () => new ApiError(400, "InvalidParameter.CustomSuffix", "CustomSuffix is not emulated; call without it."),
   throttling: () => new ApiError(400, "Throttling.User", "Request was denied due to user flow control."),
 };

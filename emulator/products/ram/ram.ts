@@ -6,6 +6,7 @@ import type { EmulatorState } from "../../state/emulator-state";
 import { gatewayErrors } from "../../gateway/gateway-errors";
 import { optional } from "../../gateway/params";
 import { ramPolicyActions } from "./ram-policies";
+import { createServiceLinkedRoleAction } from "./ram-service-roles";
 import type { ActionContext, ProductSpec } from "../../gateway/product";
 import {
   DISPLAY_NAME_MAX_LENGTH,
@@ -52,7 +53,8 @@ function sameOwner(a: KeyOwner, b: KeyOwner): boolean {
   return a.kind === b.kind && (a.kind === "root" || a.userName === (b as { userName: string }).userName);
 }
 
-function keysOf(state: EmulatorState, owner: KeyOwner): AccessKeyRecord[] {
+/** A user's (or the account's) keys, oldest first. */
+export function keysOf(state: EmulatorState, owner: KeyOwner): AccessKeyRecord[] {
   return Object.values(state.data.accessKeys)
     .filter((k) => sameOwner(k.owner, owner))
     .sort((a, b) => a.createDate.localeCompare(b.createDate));
@@ -81,6 +83,11 @@ export function createAccessKey(state: EmulatorState, owner: KeyOwner, now: Date
   state.data.accessKeys[key.accessKeyId] = key;
   state.changed();
   return key;
+}
+
+export function deleteAccessKey(state: EmulatorState, accessKeyId: string): void {
+  delete state.data.accessKeys[accessKeyId];
+  state.changed();
 }
 
 export function createUser(
@@ -115,6 +122,7 @@ export const ramProduct: ProductSpec = {
   throttling: ramErrors.throttling,
   actions: {
     ...ramPolicyActions,
+    CreateServiceLinkedRole: createServiceLinkedRoleAction,
     CreateUser: {
       required: ["UserName"],
       handle(ctx) {
@@ -166,9 +174,7 @@ export const ramProduct: ProductSpec = {
     DeleteAccessKey: {
       required: ["UserAccessKeyId"],
       handle(ctx) {
-        const key = ownedKey(ctx);
-        delete ctx.state.data.accessKeys[key.accessKeyId];
-        ctx.state.changed();
+        deleteAccessKey(ctx.state, ownedKey(ctx).accessKeyId);
         return {};
       },
     },
