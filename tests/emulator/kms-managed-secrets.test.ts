@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import * as $Ram from "@alicloud/ram20150501";
 import { kmsRequest, ramClient } from "../../testkit/emulator/sdk-clients";
@@ -330,5 +333,42 @@ describe("emulator: KMS-managed ECS and RAM secrets (rules, reads, limits)", () 
     await ram.deleteAccessKey(new $Ram.DeleteAccessKeyRequest({ userName: "app", userAccessKeyId: k.accessKeyId }));
     await ram.deleteUser(new $Ram.DeleteUserRequest({ userName: "app" }));
     assert.equal((await kms("DescribeSecret", { SecretName: "acs/ram/user/app-display" })).AutomaticRotation, "Invalid");
+  });
+
+  it("a RAM rotation waiting for its window survives an emulator restart (state file) and finishes on the restarted clock", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kms-managed-"));
+    const stateFile = join(dir, "state.json");
+    let first: EmulatorHandle | undefined = await startEmulator({ stateFile });
+    let second: EmulatorHandle | undefined;
+    try {
+      first.control.createKmsRamCredentialsRole("AliyunKMSManagedRAMCrendentialsRole");
+      first.control.createUser({ name: "svc" });
+      const k = first.control.createAccessKey("svc");
+      await kmsRequest(first, "CreateSecret", {
+        SecretName: "$Auto",
+        SecretType: "RAMCredentials",
+        SecretData: ramData([k]),
+        VersionId: "v1",
+        ExtendedConfig: JSON.stringify({ SecretSubType: "RamUserAccessKey", UserName: "svc" }),
+      });
+      first.control.setRamRotationWindow(600_000);
+      await kmsRequest(first, "RotateSecret", { SecretName: "acs/ram/user/svc", VersionId: "r2" });
+      await first.control.settleRotations();
+      await first.stop();
+      first = undefined;
+      second = await startEmulator({ stateFile });
+      const restarted = second;
+      await expectRpcError(kmsRequest(restarted, "RotateSecret", { SecretName: "acs/ram/user/svc", VersionId: "r3" }), { code: "Rejected.Rotating", statusCode: 409 });
+      restarted.control.advanceClock(600_000);
+      const keys = (await ramClient(restarted).listAccessKeys(new $Ram.ListAccessKeysRequest({ userName: "svc" }))).body?.accessKeys?.accessKey?.map((x) => x.accessKeyId);
+      const current = JSON.parse(String((await kmsRequest(restarted, "GetSecretValue", { SecretName: "acs/ram/user/svc" })).SecretData)).AccessKeyId;
+      assert.deepEqual(keys, [current]);
+      assert.notEqual(current, k.accessKeyId);
+      assert.deepEqual(restarted.control.systemEvents().map((e) => e.name), ["Secret:RotateSecret:Success"]);
+    } finally {
+      await first?.stop();
+      await second?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
