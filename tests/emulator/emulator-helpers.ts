@@ -30,16 +30,21 @@ export interface ExpectedApiError {
   type?: abstract new (...args: never[]) => AlibabaCloudError;
 }
 
-/** Asserts the SDK raised the service error we expect, and returns it for further checks. */
-export async function expectApiError(promise: Promise<unknown>, expected: ExpectedApiError): Promise<AlibabaCloudError> {
+/** What the call was rejected with; fails the test when it succeeded. */
+async function rejectionOf(promise: Promise<unknown>, expectedCode: string): Promise<unknown> {
   let caught: unknown;
   try {
     await promise;
   } catch (e) {
     caught = e;
   }
-  assert.ok(caught, `expected ${expected.code}, but the call succeeded`);
-  const err = caught as AlibabaCloudError & { data?: Record<string, unknown> };
+  assert.ok(caught, `expected ${expectedCode}, but the call succeeded`);
+  return caught;
+}
+
+/** Asserts the SDK raised the service error we expect, and returns it for further checks. */
+export async function expectApiError(promise: Promise<unknown>, expected: ExpectedApiError): Promise<AlibabaCloudError> {
+  const err = (await rejectionOf(promise, expected.code)) as AlibabaCloudError & { data?: Record<string, unknown> };
   assert.equal(err.code, expected.code, `code (message: ${err.message})`);
   assert.equal(err.statusCode, expected.statusCode, "statusCode");
   assert.equal(err.data?.statusCode ?? err.statusCode, expected.statusCode);
@@ -122,14 +127,7 @@ export async function startNamespaceHost(): Promise<NamespaceHost> {
 
 /** Asserts a call through the legacy rpc-client (@alicloud/kms20160120) failed with the service's Code, HTTP status and Message. */
 export async function expectRpcError(promise: Promise<unknown>, expected: { code: string; statusCode: number; message?: string | RegExp }): Promise<void> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught, `expected ${expected.code}, but the call succeeded`);
-  const err = caught as { message?: string; data?: { Code?: string; Message?: string } };
+  const err = (await rejectionOf(promise, expected.code)) as { message?: string; data?: { Code?: string; Message?: string } };
   assert.equal(err.data?.Code, expected.code, `code (message: ${err.message})`);
   assert.equal(Number(/code: (\d+)/.exec(err.message ?? "")?.[1]), expected.statusCode, "statusCode");
   const message = String(err.data?.Message ?? "");

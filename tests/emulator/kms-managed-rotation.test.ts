@@ -53,6 +53,20 @@ describe("emulator: KMS rotates its managed secrets (Cloud Assistant on a real h
       ExtendedConfig: JSON.stringify({ SecretSubType: "Password", RegionId: emu.regionId, InstanceId: instanceId, ...config }),
       ...extra,
     });
+  /** A RAM user with one key, and its RAMCredentials secret (acs/ram/user/<user>); answers the key. */
+  async function createRamUserSecret(user: string, extra: Record<string, string | number | boolean> = {}) {
+    emu.control.createUser({ name: user });
+    const key = emu.control.createAccessKey(user);
+    await kms("CreateSecret", {
+      SecretName: "$Auto",
+      SecretType: "RAMCredentials",
+      SecretData: JSON.stringify({ AccessKeys: [{ AccessKeyId: key.accessKeyId, AccessKeySecret: key.accessKeySecret }] }),
+      VersionId: "v1",
+      ExtendedConfig: JSON.stringify({ SecretSubType: "RamUserAccessKey", UserName: user }),
+      ...extra,
+    });
+    return key;
+  }
   const events = () => emu.control.systemEvents().map((e) => ({ name: e.name, level: e.level, product: e.product, content: e.content }));
   const kmsInvocations = async () =>
     (await ecsClient(emu).describeInvocations(new $Ecs.DescribeInvocationsRequest({ regionId: emu.regionId, contentEncoding: "PlainText", includeOutput: true }))).body?.invocations?.invocation ?? [];
@@ -188,15 +202,7 @@ describe("emulator: KMS rotates its managed secrets (Cloud Assistant on a real h
   });
 
   it("RAM: a new key becomes ACSCurrent at once and signs calls; the old one keeps working through the rotation window, then RAM deletes it; no second rotation or policy change meanwhile", async () => {
-    emu.control.createUser({ name: "app" });
-    const old = emu.control.createAccessKey("app");
-    await kms("CreateSecret", {
-      SecretName: "$Auto",
-      SecretType: "RAMCredentials",
-      SecretData: JSON.stringify({ AccessKeys: [{ AccessKeyId: old.accessKeyId, AccessKeySecret: old.accessKeySecret }] }),
-      VersionId: "v1",
-      ExtendedConfig: JSON.stringify({ SecretSubType: "RamUserAccessKey", UserName: "app" }),
-    });
+    const old = await createRamUserSecret("app");
     const name = "acs/ram/user/app";
     emu.control.setRamRotationWindow(30 * 60_000);
     await kms("RotateSecret", { SecretName: name, VersionId: "r2" });
@@ -221,17 +227,7 @@ describe("emulator: KMS rotates its managed secrets (Cloud Assistant on a real h
   });
 
   it("RAM: automatic rotation keeps the old key about 2 days; a user with two keys cannot get a third, so the rotation fails and ACSCurrent stays", async () => {
-    emu.control.createUser({ name: "svc" });
-    const k1 = emu.control.createAccessKey("svc");
-    await kms("CreateSecret", {
-      SecretName: "$Auto",
-      SecretType: "RAMCredentials",
-      SecretData: JSON.stringify({ AccessKeys: [{ AccessKeyId: k1.accessKeyId, AccessKeySecret: k1.accessKeySecret }] }),
-      VersionId: "v1",
-      ExtendedConfig: JSON.stringify({ SecretSubType: "RamUserAccessKey", UserName: "svc" }),
-      EnableAutomaticRotation: true,
-      RotationInterval: "7d",
-    });
+    const k1 = await createRamUserSecret("svc", { EnableAutomaticRotation: true, RotationInterval: "7d" });
     const name = "acs/ram/user/svc";
     emu.control.advanceClock(7 * 86400_000);
     await emu.control.settleRotations();
