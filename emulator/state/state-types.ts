@@ -148,8 +148,6 @@ export interface RunningRotationRecord {
   versionId: string;
   trigger: "immediate" | "automatic";
   startedAt: string;
-  /** ECS: the Cloud Assistant invocation carrying the change. */
-  invokeId?: string;
   /** RAM: the new key is current; the old keys are deleted from RAM when the window ends. */
   retireKeyIds?: string[];
   retireAt?: string;

@@ -16,7 +16,7 @@ describe("emulator: gateway behaviour and injected faults", () => {
   after(() => emu.stop());
 
   it("answers an unimplemented action with InvalidAction.NotFound (404), never an empty 200", async () => {
-    await expectApiError(kmsCall(emu, "CreateKey", {}), {
+    await expectApiError(kmsCall(emu, "CreateCertificate", {}), {
       code: "InvalidAction.NotFound",
       statusCode: 404,
       message: "Specified api is not found, please check your url and method.",

@@ -18,8 +18,15 @@ const tagsView = (s: SecretRecord) => ({
 
 const SECRET_TYPES: readonly SecretType[] = ["Generic", "ECS", "RAMCredentials"];
 
+interface GenericCreation {
+  secretName: string;
+  secretType: "Generic";
+  initialData: string;
+  dataType: "text" | "binary";
+}
+
 /** The secret a CreateSecret describes, checked in full before anything is stored. */
-function creation(ctx: ActionContext): ManagedCreation | (Omit<ManagedCreation, "secretType" | "extendedConfig" | "rotation"> & { secretType: "Generic"; dataType: "text" | "binary" }) {
+function creation(ctx: ActionContext): ManagedCreation | GenericCreation {
   const secretType = (optional(ctx.params, "SecretType") ?? "Generic") as SecretType;
   if (!SECRET_TYPES.includes(secretType)) throw kmsErrors.invalidParameter(`SecretType must be ${SECRET_TYPES.join(", ")} (the emulator has no Rds, Redis or PolarDB secrets).`);
   if (secretType !== "Generic") {
