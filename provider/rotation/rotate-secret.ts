@@ -1,6 +1,7 @@
 import { ManagedSecretsError, isManagedSecretsError, restoreAdvice, secretNotFound, secretPendingDeletion } from "../core/errors";
 import type { Clock } from "../core/clock";
 import type { SecretMeta, SecretStore, VersionInfo } from "../store/secret-store";
+import { nextVersionId } from "../store/version-ids";
 import type { PreparedApply, RotationTarget, TestedSession } from "./rotation-target";
 import { META, finishMetadata, recordedTrigger, rotationScheduleAfter } from "../schedule/rotation-metadata";
 
@@ -259,15 +260,6 @@ async function triggerAlreadyDone(options: RotateOptions<PreparedApply, TestedSe
 
 export function holderOf(meta: SecretMeta, stage: VersionInfo["stages"][number]): VersionInfo | undefined {
   return meta.versions.find((v) => v.stages.includes(stage));
-}
-
-/** "v<N+1>" past the highest numbered version: deterministic, so a retried put is idempotent. */
-export function nextVersionId(versions: readonly VersionInfo[]): string {
-  const highest = versions.reduce((max, v) => {
-    const m = /^v(\d+)$/.exec(v.versionId);
-    return m ? Math.max(max, Number(m[1])) : max;
-  }, 0);
-  return `v${highest + 1}`;
 }
 
 async function requireSecret(store: SecretStore, name: string): Promise<SecretMeta> {

@@ -5,7 +5,8 @@ import { ramClientFor, type AccessKeyInfo, type RamClient } from "../../alicloud
 import { isRamUser, stsClientFor, type AccessKeyPair, type KeyPairCheck, type StsClient } from "../../alicloud/sts-client";
 import type { TargetContext } from "../../rotation/target-context";
 import type { RetirementDone, RotationTarget, TestedSession } from "../../rotation/rotation-target";
-import { holderOf, nextVersionId } from "../../rotation/rotate-secret";
+import { holderOf } from "../../rotation/rotate-secret";
+import { nextVersionId } from "../../store/version-ids";
 import { META } from "../../schedule/rotation-metadata";
 import type { SecretMeta, SecretStore } from "../../store/secret-store";
 import { finishRecord, retireDueKeys, retireKey, type DeferredRetirementContext } from "./deferred-retirement";
