@@ -22,7 +22,7 @@ import { startEmulator } from "../emulator";
 import { openApiConfig, type CloudSettings } from "../provider/alicloud/cloud-settings";
 import { createKmsClient } from "../provider/alicloud/kms-client";
 import { KMS_PAGE_SIZE, KmsSecretStore } from "../provider/store/kms/kms-store";
-import { META } from "../provider/schedule/rotation-metadata";
+import { META, TARGET_METADATA_KEYS } from "../provider/schedule/rotation-metadata";
 import { countOutcomes, runOnce, type RunReport } from "../provider/runner/run-once";
 import { mapBounded } from "../provider/core/map-bounded";
 import { FakeTarget } from "../testkit/rotation/fake-target";
@@ -49,7 +49,7 @@ export async function runScaleKmsBench(): Promise<void> {
   const clock = () => new Date(now);
   await using emu = await startEmulator({ clock, log: (line) => calls.push(line) });
   const cloud: CloudSettings = { regionId: emu.regionId, endpoint: emu.endpoint, protocol: "http", accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret };
-  const store = () => new KmsSecretStore({ client: createKmsClient(openApiConfig(cloud, "kms.invalid")), clock });
+  const store = () => new KmsSecretStore({ client: createKmsClient(openApiConfig(cloud, "kms.invalid")), clock, boundKeys: TARGET_METADATA_KEYS });
 
   const due = Math.round((SECRETS * DUE_PERCENT) / 100);
   const names = Array.from({ length: SECRETS }, (_, i) => `fleet/i-${String(i).padStart(6, "0")}/root`);

@@ -25,7 +25,7 @@ import { KmsSecretStore } from "../provider/store/kms/kms-store";
 import { LocalSecretStore } from "../provider/store/local/local-store";
 import type { SecretStore } from "../provider/store/secret-store";
 import * as ecs from "../provider/resources/ecs-secret/ecs-secret-handler";
-import { META } from "../provider/schedule/rotation-metadata";
+import { META, TARGET_METADATA_KEYS } from "../provider/schedule/rotation-metadata";
 import { targetFromMetadata } from "../provider/targets/all-targets";
 import { countOutcomes, runOnce, DEFAULT_CONCURRENCY } from "../provider/runner/run-once";
 import { MAX_JITTER_MS } from "../provider/schedule/due";
@@ -153,7 +153,9 @@ export async function runScaleOverheadBench(): Promise<void> {
     const kmsClock = createRunningTestClock();
     await using emu = await startEmulator({ clock: kmsClock });
     const cloud: CloudSettings = { regionId: emu.regionId, endpoint: emu.endpoint, protocol: "http", accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret };
-    await measure("kms store (emulator)", () => new KmsSecretStore({ client: createKmsClient(openApiConfig(cloud, "kms.invalid")), clock: kmsClock }), kmsClock, started);
+    const bindingKeyId = emu.control.createKmsKey({ keySpec: "EC_P256", keyUsage: "SIGN/VERIFY" }).keyId;
+    const kmsStore = () => new KmsSecretStore({ client: createKmsClient(openApiConfig(cloud, "kms.invalid")), clock: kmsClock, bindingKeyId, boundKeys: TARGET_METADATA_KEYS });
+    await measure("kms store (emulator)", kmsStore, kmsClock, started);
   } finally {
     await Promise.all(started.hosts.map((h) => h.stop()));
     await rm(dir, { recursive: true, force: true });

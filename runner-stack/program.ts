@@ -25,6 +25,7 @@ export function runnerStack(config = new pulumi.Config("managed-secrets-runner")
     functionName: config.get("functionName"),
     dkmsInstanceId: config.get("dkmsInstanceId"),
     encryptionKeyId: config.get("encryptionKeyId"),
+    bindingKeyId: config.require("bindingKeyId"),
     accountId: config.require("accountId"),
     memorySize: config.getNumber("memorySize"),
     cpu: config.getNumber("cpu"),

@@ -121,6 +121,12 @@ export interface RunnerDeploymentInput {
   encryptionKeyId?: string | undefined;
   /** The account that owns the secrets and RAM users (digits); every ARN in the runner's policy names it. */
   accountId: string;
+  /**
+   * The EC_P256 SIGN/VERIFY key (`key-...`) the stacks declaring the secrets bind their targets with
+   * (`managed-secrets:bindingKeyId`). The runner checks bindings and signs new ones with it: the policy grants
+   * kms:ListKeyVersions, kms:GetPublicKey and kms:AsymmetricSign on exactly this key.
+   */
+  bindingKeyId: string;
   /** RAM users (names or patterns like `app-*`) whose AccessKeys the runner may rotate; none by default. */
   ramUsers?: string[] | undefined;
   /** ECS instances (ids or patterns) the runner may run Cloud Assistant commands on; none by default. */

@@ -18,6 +18,10 @@ export const RUNNER_API_ACTIONS = {
     "UntagResource",
     // Only on lease companions (RUNNER_LEASE_ACTIONS): never on the secrets themselves.
     "CreateSecret",
+    // Only on the binding key (RUNNER_BINDING_KEY_ACTIONS): signing and checking where a credential may go.
+    "ListKeyVersions",
+    "GetPublicKey",
+    "AsymmetricSign",
   ],
   ram: ["ListAccessKeys", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey"],
   sts: [],
@@ -33,6 +37,14 @@ export const RUNNER_API_ACTIONS = {
  * on the first lease, read and written on every take and release.
  */
 export const RUNNER_LEASE_ACTIONS = ["CreateSecret", "GetSecretValue", "PutSecretValue"] as const satisfies readonly (typeof RUNNER_API_ACTIONS.kms)[number][];
+
+/**
+ * What the kms store does with its binding key (managed-secrets:bindingKeyId,
+ * provider/store/kms/kms-binding-key.ts): find the key's versions, read their
+ * public keys to check a binding, sign a new one when a rotation moves
+ * ACSCurrent. Granted on exactly that key's ARN.
+ */
+export const RUNNER_BINDING_KEY_ACTIONS = ["ListKeyVersions", "GetPublicKey", "AsymmetricSign"] as const satisfies readonly (typeof RUNNER_API_ACTIONS.kms)[number][];
 
 /**
  * What reading and writing a secret encrypted with a key of a KMS instance

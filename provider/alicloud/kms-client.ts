@@ -4,16 +4,18 @@ import { cloudCall } from "./cloud-call";
 import { rpcPostParams } from "./rpc-params";
 
 /**
- * KMS Secrets Manager 2016-01-20, one method per API action, nothing more:
+ * KMS 2016-01-20 (Secrets Manager, and the asymmetric key calls that sign and
+ * check a secret's target binding), one method per API action, nothing more:
  * no error wording, no product rules (those live in the store). Every call
  * is retried here (cloud-call.ts), on throttling (Rejected.Throttling, HTTP
  * 429), KMS server errors (5xx) and network failures, and nowhere above.
  *
  * Retrying is safe for every call, including one whose answer was lost after
  * KMS acted: PutSecretValue, TagResource, UntagResource, UpdateSecret and
- * RestoreSecret are idempotent, and the store checks the outcome of
- * CreateSecret, DeleteSecret and UpdateSecretVersionStage when a retried call
- * reports a conflict (CloudApiError.attempts > 1).
+ * RestoreSecret are idempotent, the key calls change nothing (a second
+ * AsymmetricSign is just another valid signature), and the store checks the
+ * outcome of CreateSecret, DeleteSecret and UpdateSecretVersionStage when a
+ * retried call reports a conflict (CloudApiError.attempts > 1).
  *
  * Calls go through @alicloud/openapi-core's generic callApi (RPC, POST /,
  * ACS3-HMAC-SHA256), because the registry only has the legacy v1-signing KMS
@@ -61,6 +63,12 @@ export interface KmsListFilter {
   readonly Values: readonly string[];
 }
 
+/** A version of a KMS key (ListKeyVersions), as KMS prints its creation date: 2006-01-02T15:04:05Z. */
+export interface KmsKeyVersion {
+  readonly keyVersionId: string;
+  readonly creationDate: string;
+}
+
 export interface KmsClient {
   createSecret(input: {
     secretName: string;
@@ -84,6 +92,11 @@ export interface KmsClient {
   restoreSecret(input: { secretName: string }): Promise<void>;
   tagResource(input: { secretName: string; tags: readonly KmsTag[] }): Promise<void>;
   untagResource(input: { secretName: string; tagKeys: readonly string[] }): Promise<void>;
+  /** `digest`: base64 of the message's digest under `algorithm` (SHA-256 for ECDSA_SHA_256). Resolves to the signature, base64 as KMS gives it. */
+  asymmetricSign(input: { keyId: string; keyVersionId: string; algorithm: string; digest: string }): Promise<{ keyVersionId: string; value: string }>;
+  /** The public key of an asymmetric key's version, as PEM (SubjectPublicKeyInfo). */
+  getPublicKey(input: { keyId: string; keyVersionId: string }): Promise<{ publicKey: string }>;
+  listKeyVersions(input: { keyId: string; pageNumber: number; pageSize: number }): Promise<{ totalCount: number; versions: KmsKeyVersion[] }>;
 }
 
 type Body = Record<string, unknown>;
@@ -197,6 +210,21 @@ export function createKmsClient(config: $OpenApiUtil.Config, retry: RetryPolicy 
     },
     async untagResource(i) {
       await call("UntagResource", { SecretName: i.secretName, TagKeys: JSON.stringify(i.tagKeys) });
+    },
+    async asymmetricSign(i) {
+      const b = await call("AsymmetricSign", { KeyId: i.keyId, KeyVersionId: i.keyVersionId, Algorithm: i.algorithm, Digest: i.digest });
+      return { keyVersionId: str(b.KeyVersionId), value: str(b.Value) };
+    },
+    async getPublicKey(i) {
+      const b = await call("GetPublicKey", { KeyId: i.keyId, KeyVersionId: i.keyVersionId });
+      return { publicKey: str(b.PublicKey) };
+    },
+    async listKeyVersions(i) {
+      const b = await call("ListKeyVersions", { KeyId: i.keyId, PageNumber: i.pageNumber, PageSize: i.pageSize });
+      return {
+        totalCount: Number(b.TotalCount ?? 0),
+        versions: list(b.KeyVersions, "KeyVersion").map((v) => ({ keyVersionId: str((v as Body).KeyVersionId), creationDate: str((v as Body).CreationDate) })),
+      };
     },
   };
 }

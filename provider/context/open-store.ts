@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { CloudSettings } from "../alicloud/cloud-settings";
 import type { Clock } from "../core/clock";
 import { ManagedSecretsError } from "../core/errors";
+import { TARGET_METADATA_KEYS } from "../schedule/rotation-metadata";
 import { LocalSecretStore } from "../store/local/local-store";
 import type { SecretStore } from "../store/secret-store";
 import { storeSettingsSchema, type StoreSettings } from "../store/store-settings";
@@ -26,13 +27,14 @@ export function openStore(settings: StoreSettings, clock?: Clock, cloud?: () => 
     const where = issue?.path.join(".") || "settings";
     throw new ManagedSecretsError("StoreConfig", `invalid store settings: ${where}: ${issue?.message ?? "invalid"}`, { property: where });
   }
-  const { store, localPath, passphrase, dkmsInstanceId, encryptionKeyId } = parsed.data;
+  const { store, localPath, passphrase, dkmsInstanceId, encryptionKeyId, bindingKeyId } = parsed.data;
   if (store === "kms") {
     if (cloud === undefined) {
       throw new ManagedSecretsError("StoreConfig", "the kms store needs Alibaba Cloud settings (region, credentials), and none were given", { property: "store" });
     }
     const { KmsSecretStore } = require("../store/kms/kms-store") as typeof import("../store/kms/kms-store");
-    return new KmsSecretStore({ client: () => kmsClientFor(cloud()), clock, dkmsInstanceId, encryptionKeyId });
+    // The target entries a binding covers are the schedule's: the store itself knows no metadata key.
+    return new KmsSecretStore({ client: () => kmsClientFor(cloud()), clock, dkmsInstanceId, encryptionKeyId, bindingKeyId, boundKeys: TARGET_METADATA_KEYS });
   }
   return new LocalSecretStore({ path: expandHome(localPath ?? DEFAULT_LOCAL_STORE_PATH), passphrase: passphrase ?? "", clock });
 }

@@ -234,7 +234,10 @@ async function retire<Prepared extends PreparedApply, Tested extends TestedSessi
   tested: Tested,
 ): Promise<void> {
   const { store, name, target } = rotation.options;
-  await target.retire(pending.value, pending.versionId, () => olderValues(store, name, pending.versionId), tested);
+  // A store may keep the kept value under another version too (the kms store puts it again when a target is
+  // re-declared): a copy of it is never an older value to revoke.
+  const older = async () => (await olderValues(store, name, pending.versionId)).filter((value) => value !== pending.value);
+  await target.retire(pending.value, pending.versionId, older, tested);
 }
 
 /**

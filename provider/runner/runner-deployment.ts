@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { ManagedSecretsError } from "../core/errors";
-import { policyActions, RUNNER_API_ACTIONS, RUNNER_KEY_ACTIONS, RUNNER_LEASE_ACTIONS } from "../alicloud/api-actions";
+import { policyActions, RUNNER_API_ACTIONS, RUNNER_BINDING_KEY_ACTIONS, RUNNER_KEY_ACTIONS, RUNNER_LEASE_ACTIONS } from "../alicloud/api-actions";
 import { LEASE_SECRET_PREFIX } from "../store/kms/kms-lease";
 import { DEFAULT_CONCURRENCY } from "./run-once";
 import { LIMITS } from "./blast-radius";
@@ -72,6 +72,8 @@ const INSTANCES_RULE = "must be ECS instance ids or id patterns like i-bp1* (let
 const ECS_UNSCOPED = new Set(["DescribeInstances", "DescribeCloudAssistantStatus", "DescribeInvocationResults", "DescribeInvocations"]);
 
 const RAM_USERS_RULE = "must be RAM user names or name patterns (letters, digits, . _ - and * ? wildcards, at most 64 characters)";
+const BINDING_KEY_RULE =
+  "the id of the EC_P256 SIGN/VERIFY key (key-...) the stacks declaring the secrets set as managed-secrets:bindingKeyId; the runner verifies and signs target bindings with it";
 
 const runnerDeploymentSchema = z
   .object({
@@ -114,6 +116,8 @@ const runnerDeploymentSchema = z
     // The runner creates lease companions, so on KMS 3.0 it must know the instance as every other rotator does.
     dkmsInstanceId: z.string().regex(/^kst-[a-z0-9]+$/, { error: "must be a KMS instance id like kst-hzz65f176a0ogplgq1234" }).optional(),
     encryptionKeyId: z.string().regex(/^key-[a-z0-9]+$/, { error: "must be a key id of the KMS instance like key-gzz63ff0db5hg3qje1234" }).optional(),
+    // The runner follows a stored target only when its binding verifies, and re-signs it when a rotation moves ACSCurrent.
+    bindingKeyId: z.string({ error: `is required: ${BINDING_KEY_RULE}` }).regex(/^key-[a-z0-9]+$/, { error: `must be ${BINDING_KEY_RULE}` }),
     // Every ARN names the account: "*" there would reach into any account that trusts this role's.
     accountId: z.string({ error: "is required: the Alibaba Cloud account id (digits) that owns the secrets and RAM users, as in acs:ram::<accountId>:root" })
       .regex(ACCOUNT_ID_PATTERN, { error: "must be the Alibaba Cloud account id: 10 to 20 digits, as in acs:ram::<accountId>:root" }),
@@ -244,6 +248,8 @@ export interface PolicyStatement {
  *   "*" is what works whether or not it has resource-level authorization;
  * - the instance key, when one is configured: kms:Decrypt to read,
  *   kms:GenerateDataKey to write secrets encrypted with it;
+ * - the binding key: its versions and public keys to check a target binding,
+ *   kms:AsymmetricSign to move it when a rotation moves ACSCurrent;
  * - log:PostLogStoreLogs on the configured logstore (FC ships logs as the function's role);
  * - Cloud Assistant: RunCommand only on the configured instances, its
  *   Describe calls (no resource-level authorization) on "*"; none by default;
@@ -253,12 +259,14 @@ export interface PolicyStatement {
  */
 export function runnerPolicyStatements(d: RunnerDeployment): PolicyStatement[] {
   const secret = (name: string) => `acs:kms:${d.region}:${d.accountId}:secret/${name}`;
-  const secretActions = RUNNER_API_ACTIONS.kms.filter((a) => a !== "ListSecrets" && a !== "CreateSecret");
+  const keyActions: readonly string[] = RUNNER_BINDING_KEY_ACTIONS;
+  const secretActions = RUNNER_API_ACTIONS.kms.filter((a) => a !== "ListSecrets" && a !== "CreateSecret" && !keyActions.includes(a));
   const statements: PolicyStatement[] = [
     { Effect: "Allow", Action: policyActions("kms", secretActions), Resource: [secret(`${d.secretPrefix}*`)] },
     // With no prefix the secret statement already covers the companions: only CreateSecret is theirs alone.
     { Effect: "Allow", Action: policyActions("kms", RUNNER_LEASE_ACTIONS.filter((a) => d.secretPrefix !== "" || !(secretActions as readonly string[]).includes(a))), Resource: [secret(`${LEASE_SECRET_PREFIX}*`)] },
     { Effect: "Allow", Action: policyActions("kms", ["ListSecrets"]), Resource: ["*"] },
+    { Effect: "Allow", Action: policyActions("kms", RUNNER_BINDING_KEY_ACTIONS), Resource: [`acs:kms:${d.region}:${d.accountId}:key/${d.bindingKeyId}`] },
   ];
   if (d.encryptionKeyId) {
     statements.push({ Effect: "Allow", Action: policyActions("kms", RUNNER_KEY_ACTIONS), Resource: [`acs:kms:${d.region}:${d.accountId}:key/${d.encryptionKeyId}`] });
@@ -295,13 +303,13 @@ export function runnerPolicyDocument(d: RunnerDeployment): string {
 export function runnerPolicyMarkdown(): string {
   const placeholders: Array<[string, string]> = [
     ["cn-example", "<region>"], ["1234567890123456", "<accountId>"], ["example-prefix/", "<secretPrefix>"],
-    ["key-example", "<encryptionKeyId>"], ["user/app-example", "user/<each of ramUsers>"],
+    ["key-example", "<encryptionKeyId>"], ["key-binding", "<bindingKeyId>"], ["user/app-example", "user/<each of ramUsers>"],
     ["project/ops-example", "project/<logProject>"], ["logstore/store-example", "logstore/<logStore>"],
     ["instance/i-example", "instance/<each of cloudAssistantInstances>"],
   ];
   const example = parseRunnerDeployment({
     schedule: "@every 15m", region: "cn-example", accountId: "1234567890123456", secretPrefix: "example-prefix/",
-    dkmsInstanceId: "kst-example", encryptionKeyId: "key-example", ramUsers: ["app-example"], logProject: "ops-example", logStore: "store-example",
+    dkmsInstanceId: "kst-example", encryptionKeyId: "key-example", bindingKeyId: "key-binding", ramUsers: ["app-example"], logProject: "ops-example", logStore: "store-example",
     cloudAssistantInstances: ["i-example"],
   });
   const show = (text: string) => `\`${placeholders.reduce((t, [from, to]) => t.replace(from, to), text)}\``;
@@ -319,6 +327,7 @@ export function runnerEnvironment(d: RunnerDeployment): Record<string, string> {
     ...(d.secretPrefix ? { MANAGED_SECRETS_PREFIX: d.secretPrefix } : {}),
     ...(d.dkmsInstanceId ? { MANAGED_SECRETS_DKMS_INSTANCE_ID: d.dkmsInstanceId } : {}),
     ...(d.encryptionKeyId ? { MANAGED_SECRETS_ENCRYPTION_KEY_ID: d.encryptionKeyId } : {}),
+    MANAGED_SECRETS_BINDING_KEY_ID: d.bindingKeyId,
     MANAGED_SECRETS_LOG_LEVEL: "info",
   };
 }

@@ -8,6 +8,7 @@ export const STORE_KINDS = ["local", "kms"] as const;
 const KMS_ID_FORMS = {
   dkmsInstanceId: { pattern: /^kst-[a-z0-9]+$/, form: "a KMS instance id like kst-hzz65f176a0ogplgq1234" },
   encryptionKeyId: { pattern: /^key-[a-z0-9]+$/, form: "a key id of that KMS instance like key-gzz63ff0db5hg3qje1234" },
+  bindingKeyId: { pattern: /^key-[a-z0-9]+$/, form: "the id of an EC_P256 SIGN/VERIFY key like key-gzz63ff0db5hg3qje1234" },
 } as const;
 
 /** Which store the product uses and how to open it. */
@@ -20,6 +21,12 @@ export const storeSettingsSchema = z.strictObject({
   dkmsInstanceId: z.string().regex(KMS_ID_FORMS.dkmsInstanceId.pattern).optional(),
   /** The instance's symmetric key that encrypts new secrets (CreateSecret's EncryptionKeyId); KMS's default key when unset. kms store only. */
   encryptionKeyId: z.string().regex(KMS_ID_FORMS.encryptionKeyId.pattern).optional(),
+  /**
+   * The asymmetric key (EC_P256, SIGN/VERIFY) that signs each secret's target
+   * binding (store/kms/kms-binding.ts); only the product's principals may use it.
+   * kms store only. Without it no binding is written and a stored target is never trusted.
+   */
+  bindingKeyId: z.string().regex(KMS_ID_FORMS.bindingKeyId.pattern).optional(),
 });
 export type StoreSettings = z.infer<typeof storeSettingsSchema>;
 
@@ -36,6 +43,7 @@ export const STORE_SETTING_KEYS = {
   passphrase: { config: "managed-secrets:passphrase", env: "MANAGED_SECRETS_PASSPHRASE" },
   dkmsInstanceId: { config: "managed-secrets:dkmsInstanceId", env: "MANAGED_SECRETS_DKMS_INSTANCE_ID" },
   encryptionKeyId: { config: "managed-secrets:encryptionKeyId", env: "MANAGED_SECRETS_ENCRYPTION_KEY_ID" },
+  bindingKeyId: { config: "managed-secrets:bindingKeyId", env: "MANAGED_SECRETS_BINDING_KEY_ID" },
 } as const;
 
 
@@ -51,6 +59,7 @@ export function resolveStoreSettings(sources: StoreSettingSources): StoreSetting
   const passphrase = pick(sources, "passphrase");
   const dkmsInstanceId = pick(sources, "dkmsInstanceId");
   const encryptionKeyId = pick(sources, "encryptionKeyId");
+  const bindingKeyId = pick(sources, "bindingKeyId");
 
   const kind = store?.value ?? "local";
   if (!(STORE_KINDS as readonly string[]).includes(kind)) {
@@ -64,7 +73,7 @@ export function resolveStoreSettings(sources: StoreSettingSources): StoreSetting
       property: localPath.from,
     });
   }
-  for (const [setting, found] of [["dkmsInstanceId", dkmsInstanceId], ["encryptionKeyId", encryptionKeyId]] as const) {
+  for (const [setting, found] of [["dkmsInstanceId", dkmsInstanceId], ["encryptionKeyId", encryptionKeyId], ["bindingKeyId", bindingKeyId]] as const) {
     if (found === undefined) continue;
     if (kind !== "kms") {
       // Set for a store that ignores it, it most likely means the kms store was meant and the secrets would land elsewhere.
@@ -92,6 +101,7 @@ export function resolveStoreSettings(sources: StoreSettingSources): StoreSetting
     ...(passphrase === undefined ? {} : { passphrase: passphrase.value }),
     ...(dkmsInstanceId === undefined ? {} : { dkmsInstanceId: dkmsInstanceId.value }),
     ...(encryptionKeyId === undefined ? {} : { encryptionKeyId: encryptionKeyId.value }),
+    ...(bindingKeyId === undefined ? {} : { bindingKeyId: bindingKeyId.value }),
   });
 }
 

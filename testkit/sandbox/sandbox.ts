@@ -58,6 +58,12 @@ export interface Sandbox {
   readonly ramUser: SandboxRamUser;
   /** The local store (the embedded default) the provider, the runner and the CLI share. */
   readonly store: { readonly path: string; readonly passphrase: string };
+  /**
+   * The emulator's EC_P256 key for the kms store's target bindings: set it as
+   * managed-secrets:bindingKeyId (MANAGED_SECRETS_BINDING_KEY_ID) wherever the
+   * kms store is configured instead of the local one.
+   */
+  readonly bindingKeyId: string;
   /** Every credential the sandbox made, so callers can prove none of them leaked. */
   credentials(): string[];
   /** Stops every process the sandbox started and removes its temp dir. Idempotent. */
@@ -163,6 +169,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     options.onStarted?.(`RAM user ${userName} with AccessKey ${key.accessKeyId}`);
 
     const store = { path: join(dir, "store.enc"), passphrase: randomBytes(24).toString("base64url") };
+    const bindingKeyId = emulator.control.createKmsKey({ keySpec: "EC_P256", keyUsage: "SIGN/VERIFY", description: "managed-secrets target bindings" }).keyId;
     const cloud = {
       regionId: emulator.regionId,
       endpoint: emulator.endpoint,
@@ -177,6 +184,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       instances,
       ramUser: { userName, ...key },
       store,
+      bindingKeyId,
       credentials: () => [
         emulator.accessKeySecret,
         store.passphrase,

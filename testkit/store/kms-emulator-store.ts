@@ -4,22 +4,27 @@ import { openApiConfig, type CloudSettings } from "../../provider/alicloud/cloud
 import { createKmsClient } from "../../provider/alicloud/kms-client";
 import { KmsSecretStore } from "../../provider/store/kms/kms-store";
 import { CLOUD_API_RETRY, type RetryPolicy } from "../../provider/core/retry";
+import { TARGET_METADATA_KEYS } from "../../provider/schedule/rotation-metadata";
 
 /**
  * A KmsSecretStore on a fresh local emulator, through the real SDK with real
  * ACS3 signing. The emulator's business clock is the test's clock, so moving
  * one moves both (recovery windows, version and update times, lease expiry).
+ * The emulator makes an EC_P256 key the store signs target bindings with, as
+ * a deployment's managed-secrets:bindingKeyId (none with `bindingKey: false`).
  */
 export interface KmsEmulatorStore extends AsyncDisposable {
   readonly store: KmsSecretStore;
   readonly emulator: EmulatorHandle;
   readonly cloud: CloudSettings;
+  /** The store's binding key (key-...), unless started without one. */
+  readonly bindingKeyId?: string;
   /** "Kms.<Action> <status> ..." for every call the emulator answered, in order. */
   readonly calls: string[];
   /** The KMS actions called so far (answered or not), in order; `calls.length = 0` resets both. */
   actions(): string[];
-  /** Another store on the same emulator: a second runner, another process. */
-  another(options?: { clock?: Clock; retry?: RetryPolicy }): KmsSecretStore;
+  /** Another store on the same emulator: a second runner, another process (`bindingKeyId: null`: one configured without a binding key). */
+  another(options?: { clock?: Clock; retry?: RetryPolicy; bindingKeyId?: string | null }): KmsSecretStore;
   dispose(): Promise<void>;
 }
 
@@ -27,7 +32,7 @@ export interface KmsEmulatorStore extends AsyncDisposable {
 export const NO_WAIT: RetryPolicy = { ...CLOUD_API_RETRY, sleep: async () => undefined };
 
 export async function startKmsEmulatorStore(
-  options: { clock?: Clock; retry?: RetryPolicy; emulator?: Pick<EmulatorOptions, "kmsQps" | "rateClock"> } = {},
+  options: { clock?: Clock; retry?: RetryPolicy; emulator?: Pick<EmulatorOptions, "kmsQps" | "rateClock">; bindingKey?: boolean } = {},
 ): Promise<KmsEmulatorStore> {
   const calls: string[] = [];
   const emulator = await startEmulator({ ...options.emulator, ...(options.clock ? { clock: options.clock } : {}), log: (line) => calls.push(line) });
@@ -38,13 +43,22 @@ export async function startKmsEmulatorStore(
     accessKeyId: emulator.accessKeyId,
     accessKeySecret: emulator.accessKeySecret,
   };
-  const make = (o: { clock?: Clock; retry?: RetryPolicy } = {}) =>
-    new KmsSecretStore({ client: () => createKmsClient(openApiConfig(cloud, "kms.invalid"), o.retry ?? options.retry ?? NO_WAIT), clock: o.clock ?? options.clock });
+  const bindingKeyId = options.bindingKey === false ? undefined : emulator.control.createKmsKey({ keySpec: "EC_P256", keyUsage: "SIGN/VERIFY", description: "managed-secrets target bindings" }).keyId;
+  const make = (o: { clock?: Clock; retry?: RetryPolicy; bindingKeyId?: string | null } = {}) => {
+    const keyId = o.bindingKeyId === null ? undefined : (o.bindingKeyId ?? bindingKeyId);
+    return new KmsSecretStore({
+      client: () => createKmsClient(openApiConfig(cloud, "kms.invalid"), o.retry ?? options.retry ?? NO_WAIT),
+      clock: o.clock ?? options.clock,
+      boundKeys: TARGET_METADATA_KEYS,
+      ...(keyId === undefined ? {} : { bindingKeyId: keyId }),
+    });
+  };
   const dispose = () => emulator.stop();
   return {
     store: make(),
     emulator,
     cloud,
+    ...(bindingKeyId === undefined ? {} : { bindingKeyId }),
     calls,
     actions: () => calls.map((l) => /^Kms\.(\w+) /.exec(l)?.[1] ?? /^(\w+) connection dropped/.exec(l)?.[1] ?? l),
     another: make,

@@ -26,6 +26,8 @@ export interface TestStore extends AsyncDisposable {
   readonly clock: TestClock;
   /** kms: the emulator's endpoint, region and admin key; local: undefined. */
   readonly cloud?: CloudSettings;
+  /** kms: the key the store signs target bindings with; local: undefined. */
+  readonly bindingKeyId?: string;
   /** A provider context on this store, as the dynamic-provider host would build one. */
   context(owner?: string): RuntimeContext;
   /** Environment that points the CLI (or a child process) at this store. */
@@ -42,6 +44,7 @@ export async function createTestStore(options: { backend?: StoreBackend } = {}):
   const kms = backend === "kms" ? await startKmsEmulatorStore({ clock }) : undefined;
   const store: SecretStore = kms?.store ?? new LocalSecretStore({ path, passphrase, clock });
   const cloud = kms?.cloud;
+  const bindingKeyId = kms?.bindingKeyId;
   const dispose = async () => {
     await kms?.dispose();
     await rm(dir, { recursive: true, force: true });
@@ -54,6 +57,7 @@ export async function createTestStore(options: { backend?: StoreBackend } = {}):
     passphrase,
     clock,
     ...(cloud ? { cloud } : {}),
+    ...(bindingKeyId ? { bindingKeyId } : {}),
     context: (owner = "test") => ({
       store,
       clock,
@@ -72,6 +76,7 @@ export async function createTestStore(options: { backend?: StoreBackend } = {}):
             ALIBABA_CLOUD_REGION_ID: cloud.regionId,
             ALIBABA_CLOUD_ACCESS_KEY_ID: cloud.accessKeyId,
             ALIBABA_CLOUD_ACCESS_KEY_SECRET: cloud.accessKeySecret,
+            ...(bindingKeyId ? { MANAGED_SECRETS_BINDING_KEY_ID: bindingKeyId } : {}),
           }
         : { ...process.env, MANAGED_SECRETS_STORE: "local", MANAGED_SECRETS_LOCAL_PATH: path, MANAGED_SECRETS_PASSPHRASE: passphrase },
     [Symbol.asyncDispose]: dispose,

@@ -25,8 +25,14 @@ describe("the real Pulumi CLI: the kms store from stack config", function () {
   before(async () => {
     requireRootForHosts();
     sandbox = await startSandbox({ instances: [{ name: "web1", instanceId: "i-kms1" }], ramUserName: "app-kms" });
-    project = await createExampleStack({ sandbox, tarball: await packPackage(), stack: STACK, config: { "managed-secrets:store": "kms" } });
-    kms = openStore({ store: "kms" }, undefined, () => sandbox.cloud);
+    // As a production stack configures it: the kms store, and the key its targets are bound with.
+    project = await createExampleStack({
+      sandbox,
+      tarball: await packPackage(),
+      stack: STACK,
+      config: { "managed-secrets:store": "kms", "managed-secrets:bindingKeyId": sandbox.bindingKeyId },
+    });
+    kms = openStore({ store: "kms", bindingKeyId: sandbox.bindingKeyId }, undefined, () => sandbox.cloud);
   });
   after(async () => {
     await project?.stop();

@@ -178,6 +178,7 @@ describe("Rotation events: JSON lines, a signed HTTPS webhook and CloudMonitor c
     Object.assign(process.env, {
       MANAGED_SECRETS_STORE: "kms",
       MANAGED_SECRETS_ENDPOINT: env.MANAGED_SECRETS_ENDPOINT,
+      MANAGED_SECRETS_BINDING_KEY_ID: env.MANAGED_SECRETS_BINDING_KEY_ID,
       MANAGED_SECRETS_CLOUDMONITOR_EVENTS: "1",
       MANAGED_SECRETS_PREFIX: "ev-e1",
       MANAGED_SECRETS_LOG_LEVEL: "silent",

@@ -69,7 +69,7 @@ const ecsArgs: EcsSecretArgs = {
   rotationPeriod: "30d",
 };
 const ramArgs: RamSecretArgs = { userName: "app", initialAccessKeyId: "LTAImock", initialAccessKeySecret: pulumi.secret("mock-secret"), previousKeyAction: "deactivate" };
-const runnerArgs: RotationRunnerArgs = { schedule: "@every 15m", region: "cn-hangzhou", accountId: "1234567890123456" };
+const runnerArgs: RotationRunnerArgs = { schedule: "@every 15m", region: "cn-hangzhou", accountId: "1234567890123456", bindingKeyId: "key-bindings1234" };
 
 const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
 

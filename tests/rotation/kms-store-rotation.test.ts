@@ -86,7 +86,7 @@ describe("rotation on the kms store (emulator, fake target)", function () {
     });
   });
 
-  it("a first rotation of a secret whose target is bound also makes 12 KMS calls, authenticating the target first; the binding moves to the new version", async function () {
+  it("a first rotation of a secret whose target is bound makes 15 KMS calls, authenticating the target first; the binding moves to the new version before ACSCurrent does", async function () {
     const name = "ecs/i-bound/root";
     const metadata = { kind: "ecs", instanceId: "i-bound", managedUser: "root", host: "127.0.0.1", port: "22", hostKeyFingerprint: "SHA256:bound" };
     await kms.store.createSecret({ name, description: "", metadata, versionId: "v1", value: INITIAL });
@@ -102,8 +102,23 @@ describe("rotation on the kms store (emulator, fake target)", function () {
     const outcome = await rotateSecret({ store: kms.store, name, target: bound, owner: "runner", clock });
     assert.equal(outcome.versionId, "v2");
     assert.deepEqual(order, ["authenticated", "apply"]);
-    // The binding's value version (v1) is the current value the rotation reads anyway; re-keying to v2 reads nothing more.
-    assert.equal(kms.calls.length, 12, kms.calls.join("\n"));
+    // The 12 of an unbound secret, plus: the binding key's public key (read once per store; its versions were listed
+    // when create signed), the signature for v2, and that binding's tag, written before ACSCurrent moves to v2.
+    assert.equal(kms.calls.length, 15, kms.calls.join("\n"));
+    assert.deepEqual(countBy(kms.actions()), {
+      AsymmetricSign: 1,
+      CreateSecret: 1,
+      DescribeSecret: 1,
+      GetPublicKey: 1,
+      GetSecretValue: 2,
+      ListSecretVersionIds: 1,
+      PutSecretValue: 2,
+      TagResource: 3,
+      UpdateSecretVersionStage: 3,
+    });
+    const writes = kms.actions().filter((a) => ["AsymmetricSign", "TagResource", "UpdateSecretVersionStage"].includes(a));
+    const signed = writes.indexOf("AsymmetricSign");
+    assert.deepEqual(writes.slice(signed - 1, signed + 3), ["UpdateSecretVersionStage", "AsymmetricSign", "TagResource", "UpdateSecretVersionStage"], "after ACSPrevious moves: signed and tagged, then ACSCurrent moves");
     const fresh = kms.another();
     await fresh.authenticateTarget(name, metadata);
     await expectError(fresh.authenticateTarget(name, { ...metadata, host: "127.0.0.99" }), "TargetUnverified");

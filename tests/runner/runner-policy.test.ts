@@ -12,6 +12,7 @@ import { KmsSecretStore } from "../../provider/store/kms/kms-store";
 import { leaseSecretName } from "../../provider/store/kms/kms-lease";
 import { runOnce, type RunReport } from "../../provider/runner/run-once";
 import { FAILURE_META } from "../../provider/schedule/secret-outcome";
+import { TARGET_METADATA_KEYS } from "../../provider/schedule/rotation-metadata";
 import { handler } from "../../provider/runner/fc-handler";
 import { cloudMonitorSink } from "../../provider/events/cloudmonitor-sink";
 import { emitAttempts } from "../../provider/events/emit-attempts";
@@ -52,6 +53,8 @@ describe("The runner's generated RAM policy, enforced by the emulator (role cred
       clock,
       dkmsInstanceId: DKMS,
       encryptionKeyId: KEY,
+      bindingKeyId: kms.bindingKeyId,
+      boundKeys: TARGET_METADATA_KEYS,
     });
     setup = { store: rootStore, clock, owner: "setup", cloud: () => kms.cloud };
     await ecs.create(ecsInputs(host, { rotationPeriod: "7d" }), setup);
@@ -73,6 +76,7 @@ describe("The runner's generated RAM policy, enforced by the emulator (role cred
     accountId: kms.emulator.accountId,
     dkmsInstanceId: DKMS,
     encryptionKeyId: KEY,
+    bindingKeyId: kms.bindingKeyId!,
     ramUsers: ["app-*"] as string[] | undefined,
   });
   const deployment = () => parseRunnerDeployment(deploymentInput());
@@ -90,7 +94,7 @@ describe("The runner's generated RAM policy, enforced by the emulator (role cred
   function runnerUnder(statements: PolicyStatement[]): RuntimeContext {
     const creds = roleCredentials(statements);
     const cloud: CloudSettings = { ...kms.cloud, accessKeyId: creds.accessKeyId, accessKeySecret: creds.accessKeySecret, securityToken: creds.securityToken };
-    const store = new KmsSecretStore({ client: () => createKmsClient(openApiConfig(cloud, "kms.invalid"), NO_WAIT), clock, dkmsInstanceId: DKMS, encryptionKeyId: KEY });
+    const store = new KmsSecretStore({ client: () => createKmsClient(openApiConfig(cloud, "kms.invalid"), NO_WAIT), clock, dkmsInstanceId: DKMS, encryptionKeyId: KEY, bindingKeyId: kms.bindingKeyId, boundKeys: TARGET_METADATA_KEYS });
     return { store, clock, owner: "fc:runner", cloud: () => cloud };
   }
 
@@ -222,6 +226,7 @@ describe("The runner's generated RAM policy, enforced by the emulator (role cred
       MANAGED_SECRETS_ENDPOINT: kms.emulator.endpoint,
       MANAGED_SECRETS_DKMS_INSTANCE_ID: DKMS,
       MANAGED_SECRETS_ENCRYPTION_KEY_ID: KEY,
+      MANAGED_SECRETS_BINDING_KEY_ID: kms.bindingKeyId!,
       MANAGED_SECRETS_PREFIX: "ecs/",
       MANAGED_SECRETS_LOG_LEVEL: "silent",
     };

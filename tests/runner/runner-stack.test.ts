@@ -12,6 +12,7 @@ import { isFcSchedule, parseRunnerDeployment, runnerPolicyMarkdown, runnerPolicy
 import { mockResources } from "../support/pulumi-mocks";
 
 const ACCOUNT = "1234567890123456";
+const BINDING_KEY = "key-bindings1234";
 
 type Registered = { type: string; name: string; inputs: Record<string, unknown> };
 
@@ -42,7 +43,7 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
 
   it("deploys role, policy, attachment, function and timer, with exactly the runner's actions", async () => {
     const runner = new RotationRunner("rr", {
-      schedule: "@every 15m", region: "cn-hangzhou", secretPrefix: "ecs/", concurrency: 4, bundlePath, accountId: ACCOUNT, ramUsers: ["app-*", "ci-deployer"], cloudAssistantInstances: ["i-bp1web*"],
+      schedule: "@every 15m", region: "cn-hangzhou", secretPrefix: "ecs/", concurrency: 4, bundlePath, accountId: ACCOUNT, bindingKeyId: BINDING_KEY, ramUsers: ["app-*", "ci-deployer"], cloudAssistantInstances: ["i-bp1web*"],
       vpc: { vpcId: "vpc-1", vswitchIds: ["vsw-1"], securityGroupId: "sg-1" },
     });
     assert.equal(await settle(runner.functionName), "managed-secrets-runner");
@@ -69,18 +70,20 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
       [7, [`acs:kms:cn-hangzhou:${ACCOUNT}:secret/ecs/*`]],
       [3, [`acs:kms:cn-hangzhou:${ACCOUNT}:secret/managed-secrets-lease/*`]],
       [1, ["*"]],
+      [3, [`acs:kms:cn-hangzhou:${ACCOUNT}:key/${BINDING_KEY}`]],
       [4, [`acs:ram:*:${ACCOUNT}:user/app-*`, `acs:ram:*:${ACCOUNT}:user/ci-deployer`]],
     ]);
     const runCommand = policy.Statement.find((s: Stmt) => s.Action.includes("ecs:RunCommand"));
     if (runCommand) assert.deepEqual(runCommand.Resource, [`acs:ecs:cn-hangzhou:${ACCOUNT}:instance/i-bp1web*`], "RunCommand only on the configured instances");
     const lease = policy.Statement[1];
     assert.deepEqual(lease.Action, ["kms:CreateSecret", "kms:GetSecretValue", "kms:PutSecretValue"], "CreateSecret only on lease companions");
+    assert.deepEqual(policy.Statement[3].Action, ["kms:ListKeyVersions", "kms:GetPublicKey", "kms:AsymmetricSign"], "the binding key's actions on that key alone");
     assert.ok(!JSON.stringify(policy).includes(":*:secret") && !JSON.stringify(policy).includes(":*:user"), "no ARN with * for the account");
 
     const fn = byType("alicloud:fc/v3Function:V3Function")[0]!.inputs;
     assert.deepEqual([fn.runtime, fn.handler, fn.role], ["nodejs20", "index.handler", "acs:ram::123:role/managed-secrets-runner-role"]);
     assert.deepEqual([fn.memorySize, fn.cpu, fn.logConfig], [512, 0.25, undefined]);
-    assert.deepEqual(fn.environmentVariables, { MANAGED_SECRETS_STORE: "kms", MANAGED_SECRETS_CONCURRENCY: "4", MANAGED_SECRETS_PER_HOST: "1", MANAGED_SECRETS_CLOUDMONITOR_EVENTS: "1", MANAGED_SECRETS_PREFIX: "ecs/", MANAGED_SECRETS_LOG_LEVEL: "info" });
+    assert.deepEqual(fn.environmentVariables, { MANAGED_SECRETS_STORE: "kms", MANAGED_SECRETS_CONCURRENCY: "4", MANAGED_SECRETS_PER_HOST: "1", MANAGED_SECRETS_CLOUDMONITOR_EVENTS: "1", MANAGED_SECRETS_PREFIX: "ecs/", MANAGED_SECRETS_BINDING_KEY_ID: BINDING_KEY, MANAGED_SECRETS_LOG_LEVEL: "info" });
     assert.deepEqual(fn.vpcConfig, { vpcId: "vpc-1", vswitchIds: ["vsw-1"], securityGroupId: "sg-1" });
     const zip = unzipSync(Buffer.from((fn.code as { zipFile: string }).zipFile, "base64"));
     assert.deepEqual(Object.keys(zip), ["index.js"]);
@@ -98,6 +101,7 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
       "managed-secrets-runner:schedule": "0 0 */6 * * *",
       "managed-secrets-runner:functionName": "rotator_prod",
       "managed-secrets-runner:accountId": ACCOUNT,
+      "managed-secrets-runner:bindingKeyId": BINDING_KEY,
       "managed-secrets-runner:canary": "2",
       "managed-secrets-runner:maxFailures": "10%",
       "managed-secrets-runner:perHost": "2",
@@ -125,7 +129,7 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
 
   it("with alarmContactGroup, a CloudMonitor event rule pages the contact group on a failed rotation (the group created from alarmContacts)", async () => {
     const runner = new RotationRunner("ra", {
-      schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, bundlePath, functionName: "rotator-alarm",
+      schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, bindingKeyId: BINDING_KEY, bundlePath, functionName: "rotator-alarm",
       cloudMonitorGroupId: "123456", alarmContactGroup: "secrets-oncall", alarmContacts: ["alice", "bob"], alarmLevel: "WARN", alarmSilenceSeconds: 600,
     });
     assert.equal(await settle(runner.alarmRuleName), "rotator-alarm-rotation-failed");
@@ -147,7 +151,7 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
     const fn = mine.find((r) => r.type === "alicloud:fc/v3Function:V3Function")!;
     assert.equal((fn.inputs.environmentVariables as Record<string, string>).MANAGED_SECRETS_CLOUDMONITOR_GROUP_ID, "123456");
 
-    const other = new RotationRunner("rb", { schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, bundlePath, functionName: "rotator-existing", alarmContactGroup: "ops" });
+    const other = new RotationRunner("rb", { schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, bindingKeyId: BINDING_KEY, bundlePath, functionName: "rotator-existing", alarmContactGroup: "ops" });
     await settle(other.alarmRuleName);
     const existing = registered.filter((r) => r.name.startsWith("rb-"));
     assert.equal(existing.filter((r) => r.type === "alicloud:cms/alarmContactGroup:AlarmContactGroup").length, 0, "an existing group is referenced, not declared");
@@ -156,7 +160,7 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
   });
 
   it("role and policy names valid in RAM for any function name FC accepts; memory, CPU, CRON_TZ and log settings as FC takes them", () => {
-    const base = { schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT };
+    const base = { schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, bindingKeyId: BINDING_KEY };
     for (const functionName of ["managed-secrets-runner", "rotator_prod", "_x", `a${"_".repeat(63)}`, `r${"x".repeat(63)}`]) {
       const d = parseRunnerDeployment({ ...base, functionName });
       assert.match(runnerRoleName(d), /^[A-Za-z0-9.-]{1,64}$/, functionName);
@@ -177,11 +181,11 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
   });
 
   it("an ECS-only runner gets no RAM permission; a configured encryption key gets kms:Decrypt and kms:GenerateDataKey on it alone", () => {
-    const ecsOnly = runnerPolicyStatements(parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT }));
+    const ecsOnly = runnerPolicyStatements(parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, bindingKeyId: BINDING_KEY }));
     assert.ok(ecsOnly.every((s) => s.Action.every((a) => a.startsWith("kms:") || a === "cms:PutCustomEvent")), `no RAM and no Cloud Assistant permission by default (CloudMonitor events only): ${JSON.stringify(ecsOnly)}`);
     assert.deepEqual(ecsOnly[0]!.Resource, [`acs:kms:cn-hangzhou:${ACCOUNT}:secret/*`]);
     const keyed = runnerPolicyStatements(
-      parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, dkmsInstanceId: "kst-abc", encryptionKeyId: "key-abc" }),
+      parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, bindingKeyId: BINDING_KEY, dkmsInstanceId: "kst-abc", encryptionKeyId: "key-abc" }),
     );
     assert.deepEqual(keyed.find((s) => s.Action.includes("kms:Decrypt")), {
       Effect: "Allow",
@@ -197,9 +201,11 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
   });
 
   it("bad settings fail before anything is declared, naming the setting and what is allowed", () => {
-    const base = { schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT };
+    const base = { schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, bindingKeyId: BINDING_KEY };
     const bad: Array<[Record<string, unknown>, RegExp]> = [
-      [{ schedule: "@every 15m", region: "cn-hangzhou" }, /: accountId is required: the Alibaba Cloud account id/],
+      [{ schedule: "@every 15m", region: "cn-hangzhou", bindingKeyId: BINDING_KEY }, /: accountId is required: the Alibaba Cloud account id/],
+      [{ schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT }, /: bindingKeyId is required: the id of the EC_P256 SIGN\/VERIFY key \(key-\.\.\.\) the stacks declaring the secrets set as managed-secrets:bindingKeyId/],
+      [{ ...base, bindingKeyId: "alias/bindings" }, /: bindingKeyId must be the id of the EC_P256 SIGN\/VERIFY key \(key-\.\.\.\)/],
       [{ ...base, accountId: "*" }, /: accountId must be the Alibaba Cloud account id: 10 to 20 digits/],
       [{ ...base, ramUsers: ["*"] }, /: ramUsers\.0 must not match every RAM user \(administrators included\)/],
       [{ ...base, ramUsers: ["app user"] }, /: ramUsers\.0 must be RAM user names or name patterns/],
@@ -234,7 +240,7 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
       [{ ...base, cloudMonitorGroupId: "grp" }, /: cloudMonitorGroupId must be a CloudMonitor application group id/],
     ];
     for (const [input, message] of bad) assert.throws(() => parseRunnerDeployment(input), message, JSON.stringify(input));
-    assert.throws(() => new RotationRunner("bad", { schedule: "never", region: "cn-hangzhou", accountId: ACCOUNT, bundlePath }), /schedule must be/);
+    assert.throws(() => new RotationRunner("bad", { schedule: "never", region: "cn-hangzhou", accountId: ACCOUNT, bindingKeyId: BINDING_KEY, bundlePath }), /schedule must be/);
     assert.equal(registered.filter((r) => r.name.startsWith("bad-")).length, 0);
   });
 });

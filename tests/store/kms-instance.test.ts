@@ -6,6 +6,7 @@ import { configureFromStack, resetStackConfig, runtimeContext } from "../../prov
 import { parseRunnerDeployment, runnerEnvironment } from "../../provider/runner/runner-deployment";
 import { leaseSecretName } from "../../provider/store/kms/kms-lease";
 import { KmsSecretStore } from "../../provider/store/kms/kms-store";
+import { TARGET_METADATA_KEYS } from "../../provider/schedule/rotation-metadata";
 import { resolveStoreSettings } from "../../provider/store/store-settings";
 import { expectApiError, kmsCall } from "../emulator/emulator-helpers";
 import { expectError } from "./expect-error";
@@ -21,6 +22,7 @@ const INSTANCE = "kst-hzz65f176a0ogplgq1234";
 const KEY = "key-hzz63ff0db5hg3qje1234";
 const OTHER_KEY = "key-bjj62f5ba3dnpb6v81234";
 const ACCOUNT = "1234567890123456";
+const BINDING_KEY = "key-bindings1234";
 const VALUE = JSON.stringify({ UserName: "root", Password: "Kms3-Instance-Pw-9!" });
 
 describe("KMS 3.0 instances (DKMSInstanceId / EncryptionKeyId)", function () {
@@ -28,7 +30,7 @@ describe("KMS 3.0 instances (DKMSInstanceId / EncryptionKeyId)", function () {
   let cloud: CloudSettings;
   const raw = (action: string, query: Record<string, string | number | boolean>) => kmsCall(emulator, action, query);
   const store = (placement: { dkmsInstanceId?: string; encryptionKeyId?: string } = {}) =>
-    new KmsSecretStore({ client: () => createKmsClient(openApiConfig(cloud, "kms.invalid"), NO_WAIT), ...placement });
+    new KmsSecretStore({ client: () => createKmsClient(openApiConfig(cloud, "kms.invalid"), NO_WAIT), boundKeys: TARGET_METADATA_KEYS, ...placement });
 
   beforeEach(async function () {
     emulator = await startEmulator({ kmsInstances: [{ instanceId: INSTANCE, keyIds: [KEY] }] });
@@ -159,14 +161,14 @@ describe("KMS 3.0 instances (DKMSInstanceId / EncryptionKeyId)", function () {
     });
 
     it("reach the runner function's environment, validated like the rest of its settings", function () {
-      const d = parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, dkmsInstanceId: INSTANCE, encryptionKeyId: KEY });
+      const d = parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, bindingKeyId: BINDING_KEY, dkmsInstanceId: INSTANCE, encryptionKeyId: KEY });
       const env = runnerEnvironment(d);
       assert.equal(env.MANAGED_SECRETS_DKMS_INSTANCE_ID, INSTANCE);
       assert.equal(env.MANAGED_SECRETS_ENCRYPTION_KEY_ID, KEY);
-      assert.deepEqual(resolveStoreSettings({ env }), { store: "kms", dkmsInstanceId: INSTANCE, encryptionKeyId: KEY });
-      assert.equal(runnerEnvironment(parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT })).MANAGED_SECRETS_DKMS_INSTANCE_ID, undefined);
-      assert.throws(() => parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, dkmsInstanceId: "kst_1" }), /dkmsInstanceId must be a KMS instance id/);
-      assert.throws(() => parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, encryptionKeyId: KEY }), /dkmsInstanceId is required with encryptionKeyId/);
+      assert.deepEqual(resolveStoreSettings({ env }), { store: "kms", dkmsInstanceId: INSTANCE, encryptionKeyId: KEY, bindingKeyId: BINDING_KEY });
+      assert.equal(runnerEnvironment(parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, bindingKeyId: BINDING_KEY })).MANAGED_SECRETS_DKMS_INSTANCE_ID, undefined);
+      assert.throws(() => parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, bindingKeyId: BINDING_KEY, dkmsInstanceId: "kst_1" }), /dkmsInstanceId must be a KMS instance id/);
+      assert.throws(() => parseRunnerDeployment({ schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, bindingKeyId: BINDING_KEY, encryptionKeyId: KEY }), /dkmsInstanceId is required with encryptionKeyId/);
     });
   });
 });

@@ -34,6 +34,7 @@ describe("resolveStoreSettings", function () {
     const env = { MANAGED_SECRETS_STORE: "kms", MANAGED_SECRETS_LOCAL_PATH: "/env/store.enc", MANAGED_SECRETS_PASSPHRASE: "from env" };
     assert.deepEqual(resolveStoreSettings({ env, config }), { store: "local", localPath: "~/stack/store.enc", passphrase: "from config" });
     assert.deepEqual([...config.asked].sort(), [
+      "managed-secrets:bindingKeyId",
       "managed-secrets:dkmsInstanceId",
       "managed-secrets:encryptionKeyId",
       "managed-secrets:localPath",
@@ -75,6 +76,21 @@ describe("resolveStoreSettings", function () {
       property: "managed-secrets:localPath",
     });
     assert.equal(resolveStoreSettings({ env: { MANAGED_SECRETS_LOCAL_PATH: "~/s.enc" } }).localPath, "~/s.enc");
+  });
+
+  it("reads the kms store's binding key from managed-secrets:bindingKeyId or MANAGED_SECRETS_BINDING_KEY_ID, refusing a malformed id and the local store, naming the setting", async function () {
+    const key = "key-hzz63ff0db5hg3qje1234";
+    assert.deepEqual(resolveStoreSettings({ env: { MANAGED_SECRETS_STORE: "kms", MANAGED_SECRETS_BINDING_KEY_ID: key } }), { store: "kms", bindingKeyId: key });
+    const config = stackConfig({ "managed-secrets:store": "kms", "managed-secrets:bindingKeyId": key });
+    assert.equal(resolveStoreSettings({ env: { MANAGED_SECRETS_BINDING_KEY_ID: "key-fromenv" }, config }).bindingKeyId, key, "stack config wins");
+    await expectError(() => resolveStoreSettings({ env: { MANAGED_SECRETS_STORE: "kms", MANAGED_SECRETS_BINDING_KEY_ID: "alias/bindings" } }), "InvalidInput", {
+      property: "MANAGED_SECRETS_BINDING_KEY_ID",
+      message: /^MANAGED_SECRETS_BINDING_KEY_ID must be the id of an EC_P256 SIGN\/VERIFY key like key-/,
+    });
+    await expectError(() => resolveStoreSettings({ env: { MANAGED_SECRETS_BINDING_KEY_ID: key } }), "StoreConfig", {
+      property: "MANAGED_SECRETS_BINDING_KEY_ID",
+      message: /applies only to the kms store, but the store is "local"/,
+    });
   });
 
   it("never echoes the passphrase in an error", async function () {

@@ -18,6 +18,10 @@ import { ecsInputs, loginWith } from "../ecs/ecs-fixtures";
 import { expectError } from "./expect-error";
 import { startKmsEmulatorStore, type KmsEmulatorStore } from "../../testkit/store/kms-emulator-store";
 import { createTestClock, type TestClock } from "../../testkit/clock/test-clock";
+import { generateKeyPairSync, sign } from "node:crypto";
+import { legacyBinding } from "./fixtures/legacy-binding";
+import { hostTarget } from "../../testkit/sshd/ssh-host";
+import { TARGET_METADATA_KEYS } from "../../provider/schedule/rotation-metadata";
 
 /**
  * Tags are a separate permission from reading values (kms:TagResource). The
@@ -147,6 +151,143 @@ describe("kms store: the SSH target in tags is authenticated before any credenti
     const keys = await ramClient(kms.emulator).listAccessKeys(new $Ram.ListAccessKeysRequest({ userName: "admin-other" }));
     assert.deepEqual(keys.body?.accessKeys?.accessKey ?? [], [], "no key was minted for the user the tags name");
     assert.deepEqual((await kms.store.describeSecret(id))!.versions.map((v) => v.versionId), ["v1"]);
+  });
+});
+
+/**
+ * A binding is a signature by a KMS key only the product may use, bound to
+ * the value version it is for. Bindings are readable by anyone who can list
+ * tags, and values by every application that consumes the secret: neither a
+ * copy of an earlier binding nor one computed from the value may choose where
+ * the credential goes. The instance "moved": its old address is now an
+ * attacker's sshd holding the old host key, which must see no connection.
+ */
+describe("kms store: a copied or forged binding never chooses where a credential goes (real sshd at the old address, old host key)", function () {
+  const PASSWORD = "Moved-Instance-Root-Pw-7!";
+  let oldHost: StartedSshHost;
+  let newHost: StartedSshHost;
+  let kms: KmsEmulatorStore;
+  let clock: TestClock;
+  let ctx: RuntimeContext;
+
+  before(async function () {
+    requireRootForHosts();
+    [oldHost, newHost] = await Promise.all([startSshHost({ rootPassword: PASSWORD }), startSshHost({ rootPassword: PASSWORD })]);
+  });
+  after(async () => Promise.all([oldHost?.stop(), newHost?.stop()]));
+  beforeEach(async () => {
+    // A rotation in an earlier test changed the new address's password: every test starts from the same credential.
+    await newHost.exec("chpasswd", { stdin: `root:${PASSWORD}\n` });
+    clock = createTestClock(new Date());
+    kms = await startKmsEmulatorStore({ clock });
+    ctx = { store: kms.store, clock, owner: "test", cloud: () => kms.cloud };
+  });
+  afterEach(async () => kms.dispose());
+
+  const connectionsTo = (host: StartedSshHost) => host.logs().split("\n").filter((l) => /Connection from/.test(l)).length;
+  const cli = async (args: string[], context: RuntimeContext = ctx) => {
+    let out = "";
+    let err = "";
+    const code = await runCli(args, { out: { write: (t) => void (out += t) }, err: { write: (t) => void (err += t) }, context: () => context });
+    return { code, out, err };
+  };
+  /** What anyone allowed to list or describe the secret can copy: every tag, the binding's included. */
+  const copyTags = async (name: string) =>
+    ((await kmsCall(kms.emulator, "DescribeSecret", { SecretName: name, FetchTags: true })).Tags as { Tag: { TagKey: string; TagValue: string }[] }).Tag.filter((t) =>
+      t.TagKey.startsWith("managed-secrets"),
+    );
+  const putBack = (name: string, tags: { TagKey: string; TagValue: string }[]) => kmsCall(kms.emulator, "TagResource", { SecretName: name, Tags: JSON.stringify(tags) });
+  const declaredAt = (host: StartedSshHost) => ecsInputs(oldHost, { connection: hostTarget(host) });
+  /** What every check below must see after an attack: refused before anything was sent, the old address untouched. */
+  async function expectRefused(id: string, seenBefore: number, message: RegExp): Promise<void> {
+    const meta = (await kms.store.describeSecret(id))!;
+    assert.equal(meta.metadata.host, oldHost.host, "the tags name the old address again");
+    await expectError(kms.store.authenticateTarget(id, meta.metadata), "TargetUnverified", { message });
+    const checked = await cli(["check", "--json"]);
+    assert.equal(checked.code, 1, checked.err);
+    const [finding] = JSON.parse(checked.out) as { problems: string[]; details: string[] }[];
+    assert.deepEqual(finding!.problems, ["target-unverified"]);
+    const rotated = await cli(["rotate", id]);
+    assert.match(rotated.err, /^managed-secrets: TargetUnverified: /);
+    await expectError(rotateSecret({ store: kms.store, name: id, target: targetFromMetadata(meta, ctx), owner: "runner", clock }), "TargetUnverified");
+    assert.equal(connectionsTo(oldHost), seenBefore, `the old address saw no connection:\n${oldHost.logs()}`);
+  }
+
+  it("re-declared to a new address and rotated, then the old tags and the old binding put back: check, rotate and the runner refuse; pulumi up repairs it", async () => {
+    const { id, outs } = await ecs.create(declaredAt(oldHost), ctx);
+    const copied = await copyTags(id);
+    const moved = (await ecs.update(id, outs, declaredAt(newHost), ctx)).outs;
+    const rotated = await cli(["rotate", id]);
+    assert.equal(rotated.code, 0, rotated.err);
+    const current = JSON.parse((await kms.store.getValue(id)).value).Password as string;
+    assert.notEqual(current, PASSWORD);
+    const seenBefore = connectionsTo(oldHost);
+
+    await putBack(id, copied);
+    await expectRefused(id, seenBefore, /is authenticated for version "v1", which is neither its current version "v3" nor a later one/);
+    assert.equal(await loginWith(newHost, "root", { password: current }), true, "the credential still works where it was declared");
+
+    // The program still declares the new address: `pulumi up --refresh` binds it again, and everything works there.
+    await ecs.update(id, moved, declaredAt(newHost), ctx);
+    const fixed = await cli(["check"]);
+    assert.equal(fixed.code, 0, fixed.out + fixed.err);
+    assert.equal((await kms.store.describeSecret(id))!.metadata.host, newHost.host);
+    assert.equal(connectionsTo(oldHost), seenBefore);
+  });
+
+  it("re-declared to a new address without a rotation, then the old tags and binding put back: refused, since re-declaring moved the value to a new version", async () => {
+    const { id, outs } = await ecs.create(declaredAt(oldHost), ctx);
+    const copied = await copyTags(id);
+    await ecs.update(id, outs, declaredAt(newHost), ctx);
+    assert.equal((await cli(["check"])).code, 0);
+    const seenBefore = connectionsTo(oldHost);
+
+    await putBack(id, copied);
+    await expectRefused(id, seenBefore, /is authenticated for version "v1", which is neither its current version "v2" nor a later one/);
+    const versions = (await kms.store.describeSecret(id))!.versions;
+    assert.deepEqual(versions.map((v) => [v.versionId, v.stages]), [["v1", ["ACSPrevious"]], ["v2", ["ACSCurrent"]]]);
+    assert.equal((await kms.store.getValue(id, { versionId: "v2" })).value, (await kms.store.getValue(id, { versionId: "v1" })).value, "the same value: consumers see no change");
+  });
+
+  it("a reader of the value who may tag the secret forges a binding to the old address, as the earlier release computed it or signed with a key of its own: refused", async () => {
+    const { id } = await ecs.create(declaredAt(newHost), ctx);
+    // Every application that consumes the secret can do this much (kms:GetSecretValue).
+    const value = (await kms.store.getValue(id)).value;
+    const stored = (await kms.store.describeSecret(id))!.metadata;
+    const forged: Record<string, string> = { ...stored, host: oldHost.host, port: String(oldHost.port), hostKeyFingerprint: oldHost.hostKeyFingerprint };
+    const targetTags = [
+      { TagKey: "managed-secrets/host", TagValue: oldHost.host },
+      { TagKey: "managed-secrets/port", TagValue: String(oldHost.port) },
+      { TagKey: "managed-secrets/hostKeyFingerprint", TagValue: oldHost.hostKeyFingerprint },
+    ];
+    const seenBefore = connectionsTo(oldHost);
+
+    // The earlier release's binding: an HMAC keyed by scrypt over the value, which the value's readers can compute.
+    await putBack(id, [...targetTags, { TagKey: "managed-secrets:binding", TagValue: legacyBinding(id, "v1", value, forged) }]);
+    await expectRefused(id, seenBefore, /is bound by an earlier release of managed-secrets, with a MAC every reader of the secret's value can compute, which is no longer accepted/);
+
+    // A signature in the new format, made with the forger's own EC_P256 key: no version of the binding key verifies it.
+    const own = generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey;
+    const entries = TARGET_METADATA_KEYS.filter((k) => Object.hasOwn(forged, k)).map((k) => [k, forged[k]]);
+    const message = Buffer.from(JSON.stringify(["managed-secrets target binding v2", id, "v1", entries]));
+    await putBack(id, [{ TagKey: "managed-secrets:binding", TagValue: `${sign("sha256", message, own).toString("base64url")}:v1` }]);
+    await expectRefused(id, seenBefore, /does not match its authentication: its KMS tags were changed outside managed-secrets/);
+  });
+
+  it("without a binding key, every stored target is refused, and the error names the setting and who needs it", async () => {
+    const { id } = await ecs.create(declaredAt(newHost), ctx);
+    const keyless: RuntimeContext = { ...ctx, store: kms.another({ bindingKeyId: null }) };
+    const checked = await cli(["check", "--json"], keyless);
+    assert.equal(checked.code, 1);
+    const [finding] = JSON.parse(checked.out) as { problems: string[]; details: string[] }[];
+    assert.deepEqual(finding!.problems, ["target-unverified"]);
+    assert.match(
+      finding!.details[0]!,
+      /cannot be authenticated: no binding key is configured\. Nothing was sent\. Set managed-secrets:bindingKeyId \(or MANAGED_SECRETS_BINDING_KEY_ID\) to the id of the EC_P256 SIGN\/VERIFY key .*A Pulumi program's own refresh and update do not need it; the rotation runner and the managed-secrets CLI do/,
+    );
+    const rotated = await cli(["rotate", id], keyless);
+    assert.match(rotated.err, /^managed-secrets: TargetUnverified: .*no binding key is configured/);
+    assert.equal((await cli(["check"])).code, 0, "with the key, the same secret checks out");
   });
 });
 

@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import type { KmsClient, KmsSecretDescription, KmsSecretSummary, KmsSecretValue, KmsVersionSummary } from "../../alicloud/kms-client";
+import type { KmsClient, KmsSecretDescription, KmsSecretSummary, KmsSecretValue, KmsTag, KmsVersionSummary } from "../../alicloud/kms-client";
 import { systemClock, type Clock } from "../../core/clock";
 import { ManagedSecretsError, isManagedSecretsError, restoreAdvice, secretNotFound, secretPendingDeletion } from "../../core/errors";
 import { KMS_EXISTS, KMS_IN_DELETE_WINDOW, KMS_INVALID_PARAMETER, KMS_NOT_FOUND, isKmsCode, secretExistsError, storeErrorFrom } from "./kms-errors";
@@ -17,15 +17,17 @@ import {
   leaseVersionId,
   type LeaseRecord,
 } from "./kms-lease";
-import { authenticateTarget, bindingTag, computeBinding, namesTarget, nextBindingTags } from "./kms-binding";
+import { bindingFault, bindingMessage, bindingTag, checkBindableVersionId, compareVersions, namesTarget, readBinding, sameTarget, targetEntries, unverifiedTarget } from "./kms-binding";
+import { BindingKey } from "./kms-binding-key";
 import { isoFromKms, isoSeconds, productStages, scheduleMeta, secretMeta, valueVersions } from "./kms-secret-meta";
-import { FORMAT_TAG, UPDATED_AT_TAG, checkMetadataKeys, pendingMarkerTag, readTags, storeTags, tagChanges } from "./kms-tags";
+import { BINDING_TAG, FORMAT_TAG, UPDATED_AT_TAG, checkMetadataKeys, pendingMarkerTag, readTags, storeTags, tagChanges } from "./kms-tags";
 import { LeaseSession } from "./kms-session";
 import { MAX_VERSIONS } from "../secret-store";
 import { mapBounded } from "../../core/map-bounded";
 import { STAGE_RULES, checkStageMove, planStageMove } from "../stage-moves";
 import { missingVersionMessage, stageNotOnVersion, versionConflict, versionNotFound } from "../store-errors";
 import { patchMetadata, sameRecord } from "../metadata-patch";
+import { nextVersionId } from "../version-ids";
 import type {
   CreateSecretInput,
   DeleteOptions,
@@ -73,6 +75,18 @@ export interface KmsSecretStoreOptions {
    */
   readonly dkmsInstanceId?: string;
   readonly encryptionKeyId?: string;
+  /**
+   * The EC_P256 SIGN/VERIFY key that signs target bindings (kms-binding.ts):
+   * managed-secrets:bindingKeyId. Without it nothing is bound, and a stored
+   * target is never trusted (authenticateTarget refuses it, naming the setting).
+   */
+  readonly bindingKeyId?: string;
+  /**
+   * The metadata keys a binding covers, in the order they are signed; the
+   * first is the kind of target, which alone names none
+   * (schedule/rotation-metadata.ts TARGET_METADATA_KEYS).
+   */
+  readonly boundKeys: readonly string[];
 }
 
 interface HeldLease {
@@ -113,6 +127,8 @@ export class KmsSecretStore implements SecretStore {
   #client: KmsClient | undefined;
   readonly #clock: Clock;
   readonly #placement: { readonly dkmsInstanceId?: string; readonly encryptionKeyId?: string };
+  readonly #boundKeys: readonly string[];
+  readonly #bindingKey: BindingKey | undefined;
   /** Leases this instance took, so release needs no read while they are surely still ours. */
   readonly #held = new Map<string, HeldLease>();
   /** What this instance read and wrote of each secret whose lease it holds (kms-session.ts). */
@@ -122,6 +138,12 @@ export class KmsSecretStore implements SecretStore {
     const client = options.client;
     this.#makeClient = typeof client === "function" ? client : () => client;
     this.#clock = options.clock ?? systemClock;
+    if (!Array.isArray(options.boundKeys) || options.boundKeys.length < 2 || !options.boundKeys.every((k) => typeof k === "string" && k !== "")) {
+      // Binding nothing would let every stored target through unauthenticated.
+      throw new ManagedSecretsError("StoreConfig", "the kms store needs boundKeys: the metadata keys a target binding covers, the kind of target first", { property: "boundKeys" });
+    }
+    this.#boundKeys = [...options.boundKeys];
+    this.#bindingKey = options.bindingKeyId ? new BindingKey(options.bindingKeyId, () => this.#kms()) : undefined;
     this.#placement = {
       ...(options.dkmsInstanceId ? { dkmsInstanceId: options.dkmsInstanceId } : {}),
       ...(options.encryptionKeyId ? { encryptionKeyId: options.encryptionKeyId } : {}),
@@ -136,9 +158,12 @@ export class KmsSecretStore implements SecretStore {
     checkOwnVersionId(input.versionId);
     checkValue(input.value);
     const { name } = input;
+    const bound = this.#bindingKey !== undefined && namesTarget(this.#boundKeys, input.metadata);
+    if (bound) checkBindableVersionId(input.versionId);
     const at = isoSeconds(this.#clock());
     const tags = storeTags(input.metadata, at);
-    if (namesTarget(input.metadata)) tags.push(bindingTag(await computeBinding(name, input.versionId, input.value, input.metadata)));
+    // Signed before anything is written: a key that cannot sign fails the create, not a later check.
+    if (bound) tags.push(await this.#signedBinding(name, input.versionId, input.metadata));
     try {
       await this.#call((kms) =>
         kms.createSecret({ secretName: name, secretData: input.value, versionId: input.versionId, description: input.description, tags, ...this.#placement }),
@@ -243,22 +268,27 @@ export class KmsSecretStore implements SecretStore {
     const current = readTags(name, description.tags);
     const nextMetadata = patchMetadata(current.metadata, patch.metadata);
     const nextDescription = patch.description ?? description.description;
-    if (nextDescription === description.description && sameRecord(nextMetadata, current.metadata)) {
+    const retarget = await this.#retargets(name, description.tags, current.metadata, nextMetadata, patch.metadata ?? {}, versions);
+    if (retarget === undefined && nextDescription === description.description && sameRecord(nextMetadata, current.metadata)) {
       return secretMeta(description, versions);
     }
     const at = isoSeconds(this.#clock());
     const nextTags = storeTags(nextMetadata, at, current.foreign);
-    nextTags.push(
-      ...(await nextBindingTags({
-        name,
-        tags: description.tags,
-        metadata: current.metadata,
-        nextMetadata,
-        patch: patch.metadata ?? {},
-        currentVersionId: valueVersions(versions).find((v) => v.stages.includes("ACSCurrent"))?.versionId,
-        readValue: async (versionId) => (await this.getValue(name, { versionId })).value,
-      })),
-    );
+    let after = versions;
+    if (retarget !== undefined) {
+      // Order (a crash after any step leaves a binding that holds, or a refused one): signed first (nothing written
+      // if the key cannot sign); the value put again as a new version, which takes ACSCurrent (from here every
+      // binding of an older version, the old target's included, is refused); ACSPrevious back where it was; then
+      // the tags, the new binding with them. A re-run of the write finds the target still changed and starts over.
+      const versionId = nextVersionId(valueVersions(versions));
+      const signed = retarget.sign ? await this.#signedBinding(name, versionId, nextMetadata) : undefined;
+      await this.#repeatCurrent(name, versionId, versions);
+      after = await this.#versionsOf(name);
+      if (signed !== undefined) nextTags.push(signed);
+    } else if (namesTarget(this.#boundKeys, nextMetadata)) {
+      // The target is as it was: its binding stays as it is, holding or not (a write never blesses tags it did not set).
+      nextTags.push(...description.tags.filter((t) => t.key === BINDING_TAG));
+    }
     const { set, remove } = tagChanges(description.tags, nextTags);
     try {
       if (nextDescription !== description.description) await this.#call((kms) => kms.updateSecret({ secretName: name, description: nextDescription }));
@@ -270,14 +300,24 @@ export class KmsSecretStore implements SecretStore {
     }
     this.#session(name)?.retag(set, remove, nextDescription);
     const foreign = description.tags.filter((t) => !remove.includes(t.key) && !nextTags.some((n) => n.key === t.key));
-    return secretMeta({ ...description, description: nextDescription, tags: [...foreign, ...nextTags] }, versions);
+    return secretMeta({ ...description, description: nextDescription, tags: [...foreign, ...nextTags] }, after);
   }
 
+  /**
+   * Resolves when `metadata`'s target entries are the ones the secret's
+   * binding authenticates (kms-binding.ts); otherwise TargetUnverified,
+   * before anything is sent.
+   */
   async authenticateTarget(name: string, metadata: Readonly<Record<string, string>>): Promise<void> {
     checkSecretName(name);
-    const { description } = await this.#readLive(name);
-    const readValue = async (versionId: string) => (await this.getValue(name, { versionId })).value;
-    await authenticateTarget(name, description.tags, readTags(name, description.tags).metadata, metadata, readValue);
+    const { description, versions } = await this.#readLive(name);
+    const tagMetadata = readTags(name, description.tags).metadata;
+    if (!namesTarget(this.#boundKeys, tagMetadata) && !namesTarget(this.#boundKeys, metadata)) return;
+    const fault = await bindingFault({ name, tags: description.tags, metadata: tagMetadata, versions, boundKeys: this.#boundKeys, key: this.#bindingKey });
+    if (fault !== undefined) throw unverifiedTarget(name, fault, this.#boundKeys, tagMetadata, versions, description.tags);
+    if (!sameTarget(this.#boundKeys, metadata, tagMetadata)) {
+      throw new ManagedSecretsError("TargetUnverified", `the target of secret "${name}" changed since it was read; nothing was sent, run the command again`, { secretName: name });
+    }
   }
 
   async getValue(name: string, selector: VersionSelector = {}): Promise<SecretVersion> {
@@ -335,6 +375,7 @@ export class KmsSecretStore implements SecretStore {
     // KMS does not refuse moving an attached stage without naming its holder, and answers "not found" alike for
     // secrets and versions: the rules are checked here, against the versions as they are now.
     if (planStageMove(name, valueVersions(await this.#versionsOf(name)), input, STAGE_RULES.kms).length === 0) return;
+    if (stage === "ACSCurrent" && moveTo !== undefined && (await this.#bindBeforeMove(name, moveTo))) return;
     try {
       await this.#call((kms) => kms.updateSecretVersionStage({ secretName: name, versionStage: stage, moveToVersion: moveTo, removeFromVersion: removeFrom }));
       this.#session(name)?.moveStage(stage, moveTo, removeFrom);
@@ -447,6 +488,109 @@ export class KmsSecretStore implements SecretStore {
       if (e instanceof ManagedSecretsError && (e.code === "SecretNotFound" || e.code === "SecretPendingDeletion")) return;
       throw e;
     }
+  }
+
+  /**
+   * Whether a metadata write re-targets the secret: put its value again as a
+   * new version, and bind that one. When the write changes the target
+   * entries, so that no version is ever bound to two targets (an earlier
+   * binding of the same version could be put back); and when the program
+   * declares its target and the binding does not hold for it (written before
+   * bindings, by an earlier release, or tags edited outside the product):
+   * bound anew, never as a version an earlier binding may name. Signed only
+   * when the write sets every target entry itself (a Pulumi program declaring
+   * its target), never for tags it found.
+   */
+  async #retargets(
+    name: string,
+    tags: readonly KmsTag[],
+    metadata: Readonly<Record<string, string>>,
+    nextMetadata: Readonly<Record<string, string>>,
+    patch: Readonly<Record<string, string | null>>,
+    versions: readonly KmsVersionSummary[],
+  ): Promise<{ sign: boolean } | undefined> {
+    const bk = this.#boundKeys;
+    const declared = this.#bindingKey !== undefined && namesTarget(bk, nextMetadata) && targetEntries(bk, nextMetadata).every(([k, v]) => patch[k] === v);
+    if (!sameTarget(bk, metadata, nextMetadata) && (namesTarget(bk, metadata) || namesTarget(bk, nextMetadata))) return { sign: declared };
+    if (declared && (await bindingFault({ name, tags, metadata, versions, boundKeys: bk, key: this.#bindingKey })) !== undefined) return { sign: true };
+    return undefined;
+  }
+
+  /**
+   * The current value put again as `versionId`, which takes ACSCurrent.
+   * KMS gives ACSPrevious to the version ACSCurrent left, a copy of the same
+   * value now; it goes back to the version that held it, so the previous
+   * credential (a RAM key a later rotation retires) is still ACSPrevious.
+   */
+  async #repeatCurrent(name: string, versionId: string, versions: readonly KmsVersionSummary[]): Promise<void> {
+    const staged = valueVersions(versions);
+    const current = staged.find((v) => v.stages.includes("ACSCurrent"));
+    if (current === undefined) throw versionNotFound(name, `secret "${name}" has no ACSCurrent version`);
+    const value = (await this.getValue(name, { versionId: current.versionId })).value;
+    const previous = await this.#previousToKeep(name, staged, current.versionId, value);
+    await this.putValue(name, { versionId, value, stages: ["ACSCurrent"] });
+    if (previous !== undefined) await this.updateVersionStage(name, { stage: "ACSPrevious", moveToVersionId: previous, removeFromVersionId: current.versionId });
+  }
+
+  /** ACSPrevious's holder; or, where an interrupted re-target left it on a copy of the current value, the newest earlier version with another value. */
+  async #previousToKeep(name: string, staged: readonly VersionInfo[], currentId: string, value: string): Promise<string | undefined> {
+    const at = staged.findIndex((v) => v.stages.includes("ACSPrevious"));
+    for (let i = at; i >= 0; i--) {
+      const { versionId } = staged[i]!;
+      if (versionId !== currentId && (await this.getValue(name, { versionId })).value !== value) return versionId;
+    }
+    return undefined;
+  }
+
+  /**
+   * Before ACSCurrent moves to `versionId` (a rotation's finish), the binding
+   * moves to it: signed for the target entries as they are, only when the
+   * binding holds for them (tags edited outside the product are never
+   * blessed: the old binding stays, and is refused once it names an older
+   * version). Written before the move, since a binding of a version newer
+   * than ACSCurrent holds; a crash between the two leaves that.
+   *
+   * ACSCurrent only moves forward: a version created before the current one
+   * (a rotation's pending version, left across a re-declared target) may
+   * carry a binding of an earlier target that a copy could put back. So its
+   * value is put again as a new version, which is bound and made current
+   * instead, and this resolves true: the move was made here.
+   */
+  async #bindBeforeMove(name: string, versionId: string): Promise<boolean> {
+    const { description, versions } = await this.#readLive(name);
+    const { metadata } = readTags(name, description.tags);
+    if (!namesTarget(this.#boundKeys, metadata)) return false;
+    const current = valueVersions(versions).find((v) => v.stages.includes("ACSCurrent"))?.versionId;
+    const bound = readBinding(description.tags)?.versionId;
+    const forward = compareVersions(versions, versionId, current) > 0;
+    if (forward && bound === versionId) return false;
+    const holds = (await bindingFault({ name, tags: description.tags, metadata, versions, boundKeys: this.#boundKeys, key: this.#bindingKey })) === undefined;
+    if (forward && (!holds || compareVersions(versions, versionId, bound) > 0)) {
+      if (holds) await this.#writeBinding(name, await this.#signedBinding(name, versionId, metadata));
+      return false;
+    }
+    const again = nextVersionId(valueVersions(versions));
+    const signed = holds ? await this.#signedBinding(name, again, metadata) : undefined;
+    const value = (await this.getValue(name, { versionId })).value;
+    await this.putValue(name, { versionId: again, value, stages: ["ACSCurrent"] });
+    if (signed !== undefined) await this.#writeBinding(name, signed);
+    return true;
+  }
+
+  async #signedBinding(name: string, versionId: string, metadata: Readonly<Record<string, string>>): Promise<KmsTag> {
+    checkBindableVersionId(versionId);
+    const message = bindingMessage(name, versionId, targetEntries(this.#boundKeys, metadata));
+    return bindingTag(await this.#bindingKey!.sign(message, name), versionId);
+  }
+
+  async #writeBinding(name: string, tag: KmsTag): Promise<void> {
+    try {
+      await this.#call((kms) => kms.tagResource({ secretName: name, tags: [tag] }));
+    } catch (e) {
+      this.#session(name)?.forget();
+      throw await this.#secretError(e, name);
+    }
+    this.#session(name)?.retag([tag], []);
   }
 
   #kms(): KmsClient {
