@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtemp, open, readdir, readFile, rm, unlink } from "node:fs/promises";
+import { mkdir, mkdtemp, open, readdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalSecretStore } from "../../provider/store/local/local-store";
@@ -72,6 +72,36 @@ describe("LocalSecretStore on a full disk", function () {
     await unlink(filler);
     await store.putValue("db", { versionId: "v3", value: big, stages: ["ACSPending"] });
     assert.equal((await new LocalSecretStore({ path, passphrase: PASSPHRASE }).getValue("db", { stage: "ACSPending" })).value, big);
+  });
+
+  it("a lock that cannot be made because the disk is full (no inode left) fails at once with StoreWriteFailed, not after the lock's wait; the store keeps its state", async function () {
+    // A wait for the lock would outlast this test's timeout: only a lock held by another process is waited for.
+    this.timeout(60_000);
+    const path = join(dir, "store.enc");
+    const store = new LocalSecretStore({ path, passphrase: PASSPHRASE, lock: { timeoutMs: 120_000 } });
+    await store.createSecret({ name: "db", description: "", metadata: {}, versionId: "v1", value: "first value" });
+    const before = await readFile(path);
+    // Room for data but no inode: making the lock directory is what fails, with ENOSPC.
+    execFileSync("mount", ["-o", "remount,nr_inodes=16", dir]);
+    const fillers = join(dir, "fillers");
+    await mkdir(fillers);
+    for (let i = 0; ; i++) {
+      try {
+        await writeFile(join(fillers, String(i)), "");
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENOSPC") throw err;
+        break;
+      }
+    }
+
+    const err = await expectError(store.putValue("db", { versionId: "v2", value: "second value", stages: ["ACSCurrent"] }), "StoreWriteFailed", { message: /disk is full/ });
+    assert.ok(err.message.includes(path) && /nothing of this change was stored/.test(err.message), err.message);
+    assert.deepEqual(await readFile(path), before);
+    assert.equal((await store.getValue("db")).value, "first value");
+
+    await rm(fillers, { recursive: true });
+    await store.putValue("db", { versionId: "v2", value: "second value", stages: ["ACSCurrent"] });
+    assert.equal((await new LocalSecretStore({ path, passphrase: PASSPHRASE }).getValue("db")).value, "second value");
   });
 
   it("a first write (a new file) that meets a full disk creates no store and leaves no temp file", async function () {

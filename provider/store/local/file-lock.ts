@@ -1,5 +1,7 @@
 import { lock } from "proper-lockfile";
 import { ManagedSecretsError } from "../../core/errors";
+import { valueOrThrow, withRetry } from "../../core/retry";
+import { isNoRoom, writeFailed } from "./write-failed";
 
 export interface FileLockOptions {
   /**
@@ -21,8 +23,9 @@ export interface HeldLock {
   assertHeld(): void;
 }
 
-const RETRY_MIN_MS = 5;
-const RETRY_MAX_MS = 100;
+/** The waits for a held lock: from 5 ms, doubling, at most 100 ms, until the timeout. */
+const WAIT_MIN_MS = 5;
+const WAIT_MAX_MS = 100;
 
 /**
  * proper-lockfile keeps one lock per path per process and reports a second
@@ -47,24 +50,25 @@ async function lockAndRun<T>(target: string, options: FileLockOptions, fn: (held
   const staleMs = Math.max(options.staleMs ?? DEFAULT_LOCK_STALE_MS, 2000);
   const timeoutMs = options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   let lost: Error | undefined;
+  const deadline = Date.now() + timeoutMs;
+  // The library would retry any failure for the whole timeout (a full disk too): the wait is ours, and only for a lock another process holds.
+  const attempted = await withRetry(
+    { attempts: Number.MAX_SAFE_INTEGER, baseDelayMs: WAIT_MIN_MS, maxDelayMs: WAIT_MAX_MS },
+    () =>
+      lock(target, {
+        stale: staleMs,
+        realpath: false,
+        retries: 0,
+        // The default throws from a timer, which would crash the process; we refuse to commit instead.
+        onCompromised: (err) => {
+          lost = err;
+        },
+      }),
+    (err) => (err as NodeJS.ErrnoException).code === "ELOCKED" && Date.now() < deadline,
+  );
   let release: () => Promise<void>;
   try {
-    release = await lock(target, {
-      stale: staleMs,
-      realpath: false,
-      retries: {
-        // After a short ramp every wait is RETRY_MAX_MS, so this count spends about timeoutMs.
-        retries: Math.max(1, Math.ceil(timeoutMs / RETRY_MAX_MS)),
-        minTimeout: RETRY_MIN_MS,
-        maxTimeout: RETRY_MAX_MS,
-        factor: 1.5,
-        randomize: true,
-      },
-      // The default throws from a timer, which would crash the process; we refuse to commit instead.
-      onCompromised: (err) => {
-        lost = err;
-      },
-    });
+    release = valueOrThrow(attempted);
   } catch (err) {
     throw lockFailure(target, err, timeoutMs, staleMs);
   }
@@ -85,6 +89,7 @@ async function lockAndRun<T>(target: string, options: FileLockOptions, fn: (held
 
 function lockFailure(target: string, err: unknown, timeoutMs: number, staleMs: number): ManagedSecretsError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (isNoRoom(err)) return writeFailed(target, err, false);
   if (code === "ELOCKED") {
     return new ManagedSecretsError(
       "StoreBusy",

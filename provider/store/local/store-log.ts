@@ -17,6 +17,7 @@ import {
   type CommitPoint,
   type LogHead,
 } from "./store-log-header";
+import { writeFailed } from "./write-failed";
 import { replayRecords, sealRecord, type LogChange } from "./store-log-record";
 
 /**
@@ -207,13 +208,4 @@ async function writeAllAt(handle: FileHandle, data: Buffer, position: number): P
     const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
     done += bytesWritten;
   }
-}
-
-function writeFailed(source: string, err: unknown, maybeCommitted: boolean): ManagedSecretsError {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  const why = code === "ENOSPC" ? "the disk is full" : code === "EDQUOT" ? "the disk quota is used up" : (code ?? String(err));
-  const outcome = maybeCommitted
-    ? "the change may or may not have been stored: read it back before retrying"
-    : "nothing of this change was stored and the store keeps its last good state";
-  return new ManagedSecretsError("StoreWriteFailed", `could not write to the store file ${source} (${why}); ${outcome}`, { cause: err });
 }
