@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { ManagedSecretsError } from "../../core/errors";
 import { writeFileAtomic } from "./atomic-write";
 import { newKeySource, openEnvelope, sealEnvelope, type KeySource } from "./store-envelope";
@@ -41,21 +41,48 @@ export function storeFileUnreadable(path: string, err: unknown): ManagedSecretsE
   return new ManagedSecretsError("StoreUnreadable", `the store file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
 }
 
+/**
+ * A format-1 file holds the whole document, rewritten on every change; one
+ * this large would hold hundreds of thousands of secrets. The bound is
+ * checked before reading, so a file with a huge hole appended costs nothing.
+ */
+const MAX_FORMAT_1_BYTES = 256 * 1024 * 1024;
+
 /** undefined when the file does not exist yet: a missing file is an empty store. */
 export async function readStoreFile(path: string, passphrase: string, cache?: StoreFileCache): Promise<LoadedStore | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw storeFileUnreadable(path, err);
-  }
+  const text = await readBounded(path);
+  if (text === undefined) return undefined;
   const known = cache?.hit(text);
   if (known) return { document: parseTrustedDocument(known.plaintext), keySource: known.keySource, plaintext: known.plaintext };
   const opened = await openEnvelope(text, passphrase, path);
   const document = parseDocument(opened.plaintext, path);
   cache?.remember(text, opened.plaintext, opened.keySource);
   return { document, keySource: opened.keySource, plaintext: opened.plaintext };
+}
+
+async function readBounded(path: string): Promise<string | undefined> {
+  let handle;
+  try {
+    handle = await open(path, "r");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw storeFileUnreadable(path, err);
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size > MAX_FORMAT_1_BYTES) {
+      throw new ManagedSecretsError(
+        "StoreUnreadable",
+        `the store file ${path} is ${size} bytes, larger than a format-1 store file can be (at most ${MAX_FORMAT_1_BYTES}): it is damaged or something was appended to it; it is left as it is: restore it from a backup`,
+      );
+    }
+    return await handle.readFile("utf8");
+  } catch (err) {
+    if (err instanceof ManagedSecretsError) throw err;
+    throw storeFileUnreadable(path, err);
+  } finally {
+    await handle.close();
+  }
 }
 
 export interface WriteStoreOptions {

@@ -15,9 +15,16 @@ import { parseSecret, putSecret, removeSecret, serializeSecret, tombstonesSchema
  * replaying a record needs no earlier state, and a secret is small.
  */
 const NONCE_BYTES = 12;
-const FRAME_OVERHEAD = 4 + NONCE_BYTES + TAG_BYTES;
+/** A record's bytes besides its ciphertext: its length, nonce and tag. */
+export const FRAME_OVERHEAD = 4 + NONCE_BYTES + TAG_BYTES;
 /** Larger than any commit we write (a compaction splits its snapshot); a corrupt length is caught before allocating it. */
 const MAX_RECORD_BYTES = 256 * 1024 * 1024;
+
+/** The whole length of the record whose first 4 bytes are `header`, or undefined when no record of ours is that long. */
+export function frameLength(header: Buffer): number | undefined {
+  const length = header.readUInt32BE(0);
+  return length > MAX_RECORD_BYTES ? undefined : FRAME_OVERHEAD + length;
+}
 
 export interface LogChange {
   readonly put: readonly StoredSecret[];

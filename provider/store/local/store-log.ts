@@ -18,7 +18,7 @@ import {
   type LogHead,
 } from "./store-log-header";
 import { writeFailed } from "./write-failed";
-import { replayRecords, sealRecord, type LogChange } from "./store-log-record";
+import { FRAME_OVERHEAD, frameLength, replayRecords, sealRecord, type LogChange, type ReplayedLog } from "./store-log-record";
 
 /**
  * The local store's file as an append-only log (format version 2): a commit
@@ -62,7 +62,7 @@ const MIN_GARBAGE_FOR_COMPACTION = 2048;
  * never take them: a writer whose slot write fails removes its record.
  */
 export async function readLog(handle: FileHandle, source: string, passphrase: string, state?: LogState, writer = false): Promise<OpenedLog> {
-  const headBytes = await readAt(handle, 0, HEAD_BYTES);
+  const headBytes = await readAt(handle, 0, HEAD_BYTES, source);
   // The size is taken after the slots: a writer moves a slot only once its record is in the file, so
   // the other order could see an append's slot but not its bytes and call the file truncated.
   const { size } = await handle.stat();
@@ -76,14 +76,14 @@ export async function readLog(handle: FileHandle, source: string, passphrase: st
     throw damaged(source, `it ends at byte ${size} but its records were committed up to byte ${point.end}: it was truncated`);
   }
   const base = state !== undefined && state.head === head && state.point.end <= point.end ? state : emptyState(head);
-  const bytes = await readAt(handle, base.point.end, point.end - base.point.end);
+  const bytes = await readAt(handle, base.point.end, point.end - base.point.end, source);
   const replayed = replayRecords(bytes, head, base.point, base.doc, source);
   if (replayed.count !== point.count || !replayed.lastTag.equals(point.lastTag)) {
     throw damaged(source, "its records do not match its commit record");
   }
   let result: LogState = { head, doc: base.doc, point, entries: base.entries + replayed.entries };
   if (writer && size > point.end) {
-    const tail = replayRecords(await readAt(handle, point.end, size - point.end), head, point, base.doc, source, true);
+    const tail = await readTail(handle, size, result, source);
     if (tail.count > point.count) {
       const next: CommitPoint = { counter: point.counter + 1n, end: point.end + tail.length, count: tail.count, lastTag: tail.lastTag };
       await commitPoint(handle, next, head, source);
@@ -91,6 +91,41 @@ export async function readLog(handle: FileHandle, source: string, passphrase: st
     }
   }
   return { kind: "log", size, state: result };
+}
+
+/**
+ * What lies past the committed end, read one record at a time, as what an
+ * interrupted append leaves: whole, authentic records (their writer died
+ * before its slot), then at most one record cut short, no longer than the
+ * length it announces. Those are replayed into `state.doc` (whole records)
+ * or left to be trimmed. Anything else (a huge sparse hole, stray data) was
+ * not written by this product: the writer refuses it with StoreWriteFailed
+ * and leaves the file as it is, without reading more of it than one record.
+ */
+async function readTail(handle: FileHandle, size: number, state: LogState, source: string): Promise<ReplayedLog & { readonly length: number }> {
+  const { head, point } = state;
+  let taken: ReplayedLog & { length: number } = { count: point.count, lastTag: point.lastTag, entries: 0, length: 0 };
+  for (;;) {
+    const offset = point.end + taken.length;
+    const rest = size - offset;
+    if (rest < FRAME_OVERHEAD) return taken;
+    const frame = frameLength(await readAt(handle, offset, 4, source));
+    if (frame !== undefined && rest < frame) return taken;
+    const record = frame === undefined ? undefined : replayRecords(await readAt(handle, offset, frame, source), head, taken, state.doc, source, true);
+    if (record === undefined || record.count === taken.count) {
+      if (rest === frame) return taken;
+      throw strayTail(source, point.end, size);
+    }
+    taken = { count: record.count, lastTag: record.lastTag, entries: taken.entries + record.entries, length: taken.length + record.length };
+  }
+}
+
+function strayTail(source: string, end: number, size: number): ManagedSecretsError {
+  return new ManagedSecretsError(
+    "StoreWriteFailed",
+    `the store file ${source} has ${size - end} bytes after its last commit (which ends at byte ${end}), more than an interrupted write leaves: managed-secrets did not write them. ` +
+      `Nothing was written and the file is left as it is; every commit still reads. To write again, cut them off: truncate -s ${end} ${source}`,
+  );
 }
 
 async function commitPoint(handle: FileHandle, point: CommitPoint, head: LogHead, source: string): Promise<void> {
@@ -191,8 +226,14 @@ function emptyState(head: LogHead): LogState {
   return { head, doc: emptyDocument(), point: { counter: 0n, end: RECORDS_START, count: 0, lastTag: Buffer.alloc(TAG_BYTES) }, entries: 0 };
 }
 
-async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(length);
+/** Lengths come from the file (its committed end, a record's length): one no buffer can hold is StoreUnreadable, not a RangeError. */
+async function readAt(handle: FileHandle, position: number, length: number, source: string): Promise<Buffer> {
+  let buffer: Buffer;
+  try {
+    buffer = Buffer.alloc(length);
+  } catch (err) {
+    throw new ManagedSecretsError("StoreUnreadable", `the store file ${source} cannot be read: ${length} bytes from byte ${position} do not fit in this process's memory`, { cause: err });
+  }
   let done = 0;
   while (done < length) {
     const { bytesRead } = await handle.read(buffer, done, length - done, position + done);
