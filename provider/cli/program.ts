@@ -15,6 +15,7 @@ import { rotateSecret } from "../rotation/rotate-secret";
 import { targetFromMetadata } from "../targets/all-targets";
 import { ecsValueFrom } from "../targets/ecs-ssh/ecs-ssh-target";
 import { META } from "../schedule/rotation-metadata";
+import { registerAcceptRollbackCommand } from "./accept-rollback-command";
 import { jsonText, printRecord, printTable, type Output } from "./output";
 import { CheckFailed, parseConcurrency, registerRunnerCommands, RunFailed, RunStoppedEarly, type RunnerIo } from "./runner-commands";
 import { registerAdoptCommands } from "./adopt-commands";
@@ -196,6 +197,7 @@ function buildProgram(io: CliIo): Command {
   registerAdoptCommands(program, { out: io.out, context: ctx, ...(io.stdin ? { stdin: io.stdin } : {}) });
   registerRunnerCommands(program, { out: io.out, err: io.err, context: ctx, ...io.runner });
   registerReportCommand(program, { out: io.out, context: ctx });
+  registerAcceptRollbackCommand(program, { out: io.out, context: ctx });
   return program;
 }
 

@@ -38,6 +38,13 @@ export const ERROR_CODES = {
    * message says what to do instead.
    */
   StoreRejected: "the store refused a change that would break its rules",
+  /**
+   * The local store file is older than a commit this process or this machine
+   * has already seen (an older copy was put back, or the file was deleted),
+   * or no longer holds it. Nothing was read from it or written to it; the
+   * message says how to take the file as it is on purpose.
+   */
+  StoreRolledBack: "the store file is older than what was already seen",
   /** Another rotator holds the lease for this secret. */
   LeaseHeld: "another rotation of this secret is in progress",
   /**

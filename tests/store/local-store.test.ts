@@ -10,6 +10,7 @@ import { emptyDocument } from "../../provider/store/local/store-document";
 import { openLogFile, readLog, writeSnapshot } from "../../provider/store/local/store-log";
 import { RECORDS_START } from "../../provider/store/local/store-log-header";
 import { forgetLogViews } from "../../provider/store/local/store-log-view";
+import { markFileFor } from "../../provider/store/local/store-mark-file";
 import { expectError } from "./expect-error";
 import { runToExit, spawnFixture, waitForLine } from "./fixtures/spawn-fixture";
 import { describeStoreContract } from "./store-contract";
@@ -64,7 +65,9 @@ describe("LocalSecretStore (local file specifics)", function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const open = (overrides: Partial<LocalSecretStoreOptions> = {}) => new LocalSecretStore({ path, passphrase: PASSPHRASE, clock, ...overrides });
+  const open = (overrides: Partial<LocalSecretStoreOptions> = {}) => new LocalSecretStore({ path, passphrase: PASSPHRASE, clock, stateDir: join(dir, "state"), ...overrides });
+  /** Where this test's stores keep their high-water mark. */
+  const markFile = () => markFileFor(join(dir, "state"), path);
   const secretValue = JSON.stringify({ UserName: "root", Password: "Zq8!unique-password-9Xv" });
   const createDb = (store: LocalSecretStore, value = secretValue) =>
     store.createSecret({ name: "db", description: "the database root", metadata: { target: "i-1" }, versionId: "v1", value });
@@ -394,11 +397,15 @@ describe("LocalSecretStore (local file specifics)", function () {
       const store = open();
       await createDb(store);
       const afterFirst = await readFile(path);
+      const markAfterFirst = await readFile(markFile());
       await store.updateSecret("db", { description: "durable, never committed" });
       const afterSecond = await readFile(path);
-      // The second record is on disk, but the commit slots are as the first write left them.
+      // The second record is on disk, but the commit slots are as the first write left them; its writer died
+      // there, so it never saw that commit through, nor marked it as seen.
       afterFirst.copy(afterSecond, 512, 512, RECORDS_START);
       await writeFile(path, afterSecond);
+      await writeFile(markFile(), markAfterFirst);
+      forgetLogViews();
       assert.equal((await open().describeSecret("db"))?.description, "the database root", "a reader stops at the committed end");
       await open().updateSecret("db", { metadata: { next: "1" } });
       const meta = await open().describeSecret("db");

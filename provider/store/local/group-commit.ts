@@ -9,6 +9,7 @@ import { emptyDocument, type StoreDocument } from "./store-document";
 import { applyGroup, applyLogChange, type GroupChange, type GroupOutcome, type MutationContext } from "./store-group";
 import { appendRecord, openLogFile, readLog, wantsCompaction, writeSnapshot, type LogState, type OpenedLog } from "./store-log";
 import { readStoreFile } from "./store-file";
+import { HighWater, type Accepted } from "./store-high-water";
 import { logViewFor, type LogView } from "./store-log-view";
 import { migrateFormat1 } from "./store-migration";
 
@@ -37,13 +38,16 @@ export class GroupCommit {
   #committing = false;
   /** What this process last read of the file, shared with the other store objects on it. */
   readonly #view: LogView;
+  /** The newest commit of the file seen so far, which no file read later may be behind. */
+  readonly #highWater: HighWater;
 
-  constructor(path: string, passphrase: string, clock: Clock, lock: FileLockOptions) {
+  constructor(path: string, passphrase: string, clock: Clock, lock: FileLockOptions, stateDir: string) {
     this.#path = path;
     this.#passphrase = passphrase;
     this.#clock = clock;
     this.#lock = lock;
     this.#view = logViewFor(path, passphrase);
+    this.#highWater = new HighWater(path, passphrase, stateDir);
   }
 
   /** The document as committed now, and the time of this read. */
@@ -68,6 +72,7 @@ export class GroupCommit {
     const handle = await openLogFile(this.#path, "r");
     if (handle === undefined) {
       this.#view.state = undefined;
+      await this.#highWater.checkNoLog("missing");
       return { kind: "missing" };
     }
     try {
@@ -81,8 +86,12 @@ export class GroupCommit {
     const previous = this.#view.state;
     // readLog moves the previous state forward in place; if it throws, that state is half-applied and must go.
     this.#view.state = undefined;
-    const opened = await readLog(handle, this.#path, this.#passphrase, previous, writer);
-    if (opened.kind === "log") this.#view.state = opened.state;
+    const opened = await readLog(handle, this.#path, this.#passphrase, previous, writer, (head, point, tagBefore) => this.#highWater.check(head, point, tagBefore));
+    if (opened.kind === "v1") await this.#highWater.checkNoLog("v1");
+    if (opened.kind === "log") {
+      this.#view.state = opened.state;
+      await this.#highWater.advance(opened.state);
+    }
     return opened;
   }
 
@@ -138,51 +147,75 @@ export class GroupCommit {
   }
 
   async #commit(group: readonly QueuedChange[]): Promise<GroupOutcome[]> {
+    return this.#locked(async (held) => {
+      let handle = await openLogFile(this.#path, "r+");
+      try {
+        let opened: OpenedLog = { kind: "missing" };
+        if (handle !== undefined) ({ opened, handle } = await this.#openForWrite(handle, held));
+        else await this.#highWater.checkNoLog("missing");
+        // An empty group only brings a format-1 file up to date (a read's first contact): it purges nothing.
+        if (group.length === 0) return [];
+        const base = opened.kind === "log" ? opened.state.doc : emptyDocument();
+        const { outcomes, change } = applyGroup(base, group, this.#clock());
+        if (change === undefined) return outcomes;
+        await removeLeftoverTempFiles(this.#path);
+        let committed: LogState;
+        if (opened.kind !== "log" || handle === undefined) {
+          committed = await writeSnapshot(this.#path, this.#passphrase, applyLogChange(base, change), { beforeRename: () => held.assertHeld() });
+        } else {
+          held.assertHeld();
+          committed = await appendRecord(handle, opened, change, this.#path);
+          // Only now, with the record durable, does this process's copy take the change.
+          applyLogChange(committed.doc, change);
+          if (wantsCompaction(committed)) committed = await this.#compact(committed, held);
+        }
+        this.#view.state = committed;
+        await this.#highWater.advance(committed);
+        return outcomes;
+      } finally {
+        await handle?.close().catch(() => undefined);
+      }
+    });
+  }
+
+  /**
+   * The operator's `accept-rollback`: the file as it is now (exactly the
+   * state `state` names) becomes the newest seen of it. Under the lock, so no
+   * writer moves the file between the reading and the acceptance.
+   */
+  acceptCurrent(state: string): Promise<Accepted> {
+    return this.#locked(async () => {
+      this.#view.state = undefined;
+      const handle = await openLogFile(this.#path, "r");
+      if (handle === undefined) return this.#highWater.accept({ kind: "missing" }, state);
+      try {
+        return await this.#highWater.accept(await readLog(handle, this.#path, this.#passphrase), state);
+      } finally {
+        await handle.close();
+      }
+    });
+  }
+
+  /** Runs `fn` under the cross-process lock and this process's queue for the file. */
+  async #locked<T>(fn: (held: HeldLock) => Promise<T>): Promise<T> {
     // The lock is a directory next to the file, so the parent must exist first.
     await mkdir(dirname(this.#path), { recursive: true, mode: 0o700 });
     try {
-      // The lock library retries any failure for its whole timeout; a directory nobody may write to fails now.
+      // A directory nobody may write to fails now, not after the lock's whole timeout.
       await access(dirname(this.#path), constants.W_OK);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? String(err);
       throw new ManagedSecretsError("StoreWriteFailed", `cannot write in the directory of the store file ${this.#path} (${code}); nothing was changed`, { cause: err });
     }
-    return withFileLock(this.#path, this.#lock, (held) =>
-      this.#exclusive(async () => {
-        let handle = await openLogFile(this.#path, "r+");
-        try {
-          let opened: OpenedLog = { kind: "missing" };
-          if (handle !== undefined) ({ opened, handle } = await this.#openForWrite(handle, held));
-          // An empty group only brings a format-1 file up to date (a read's first contact): it purges nothing.
-          if (group.length === 0) return [];
-          const base = opened.kind === "log" ? opened.state.doc : emptyDocument();
-          const { outcomes, change } = applyGroup(base, group, this.#clock());
-          if (change === undefined) return outcomes;
-          await removeLeftoverTempFiles(this.#path);
-          if (opened.kind !== "log" || handle === undefined) {
-            this.#view.state = await writeSnapshot(this.#path, this.#passphrase, applyLogChange(base, change), { beforeRename: () => held.assertHeld() });
-            return outcomes;
-          }
-          held.assertHeld();
-          const next = await appendRecord(handle, opened, change, this.#path);
-          // Only now, with the record durable, does this process's copy take the change.
-          applyLogChange(next.doc, change);
-          this.#view.state = next;
-          if (wantsCompaction(next)) await this.#compact(next, held);
-          return outcomes;
-        } finally {
-          await handle?.close().catch(() => undefined);
-        }
-      }),
-    );
+    return withFileLock(this.#path, this.#lock, (held) => this.#exclusive(() => fn(held)));
   }
 
   /** The change is already committed: a compaction that fails (disk full) only leaves the longer file in place. */
-  async #compact(state: LogState, held: HeldLock): Promise<void> {
+  async #compact(state: LogState, held: HeldLock): Promise<LogState> {
     try {
-      this.#view.state = await writeSnapshot(this.#path, this.#passphrase, state.doc, { keySource: state.head.keySource, beforeRename: () => held.assertHeld() });
+      return await writeSnapshot(this.#path, this.#passphrase, state.doc, { keySource: state.head.keySource, beforeRename: () => held.assertHeld(), follows: state.point });
     } catch {
-      this.#view.state = state;
+      return state;
     }
   }
 }

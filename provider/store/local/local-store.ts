@@ -26,6 +26,8 @@ import {
   requireLive,
 } from "./secret-lifecycle";
 import { storeFileUnreadable } from "./store-file";
+import type { Accepted } from "./store-high-water";
+import { defaultStateDir } from "./store-mark-file";
 import { compareNames, type StoredSecret, type StoredVersion } from "./store-document";
 import {
   checkDeleteOptions,
@@ -47,6 +49,13 @@ export interface LocalSecretStoreOptions {
   readonly clock?: Clock;
   /** Cross-process lock tuning; tests shorten the stale time, operators rarely need to. */
   readonly lock?: FileLockOptions;
+  /**
+   * Where this machine keeps each store's high-water mark (the newest commit
+   * it has seen, so an older copy of the file is refused): by default
+   * MANAGED_SECRETS_STATE_DIR, else $XDG_STATE_HOME/managed-secrets, else
+   * ~/.local/state/managed-secrets.
+   */
+  readonly stateDir?: string;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -76,7 +85,20 @@ export class LocalSecretStore implements SecretStore {
       );
     }
     this.path = resolve(options.path);
-    this.#engine = new GroupCommit(this.path, options.passphrase, options.clock ?? systemClock, options.lock ?? {});
+    this.#engine = new GroupCommit(this.path, options.passphrase, options.clock ?? systemClock, options.lock ?? {}, options.stateDir ?? defaultStateDir());
+  }
+
+  /**
+   * After a StoreRolledBack error: takes the file as it is now as the newest
+   * state of this store, on this machine and in this process. `state` must be
+   * exactly the state that error named (`managed-secrets accept-rollback
+   * <state>`), so nothing is accepted by accident or for another file.
+   */
+  async acceptRollback(state: string): Promise<Accepted> {
+    if (typeof state !== "string" || !/^(none|format-1|commit-\d{1,20}-[0-9a-f]{16})$/.test(state)) {
+      throw new ManagedSecretsError("InvalidInput", "state must be what a StoreRolledBack error names: commit-<n>-<16 hex digits>, none or format-1", { property: "state" });
+    }
+    return this.#engine.acceptCurrent(state);
   }
 
   /**

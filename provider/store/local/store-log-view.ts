@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { forgetHighWater } from "./store-high-water";
 import type { LogState } from "./store-log";
 
 /**
@@ -35,7 +36,8 @@ export function logViewFor(path: string, passphrase: string): LogView {
   return view;
 }
 
-/** Drops every view, so the next call on any store reads its file afresh, as a new process would (tests). */
+/** Drops every view and what was seen, so the next call on any store reads its file afresh, as a new process would (tests). */
 export function forgetLogViews(): void {
   views.clear();
+  forgetHighWater();
 }

@@ -51,9 +51,19 @@ const SNAPSHOT_CHUNK = 1000;
 const MIN_GARBAGE_FOR_COMPACTION = 2048;
 
 /**
+ * Checks a file's committed point before anything of it is taken: throws when
+ * the file is behind what was seen of it (store-high-water.ts). `tagBefore`
+ * reads the 16 bytes that end at a given offset of the file.
+ */
+export type LogGuard = (head: LogHead, point: CommitPoint, tagBefore: (end: number) => Promise<Buffer>) => Promise<void>;
+
+/**
  * Brings `state` up to the file's committed point: only new records when the
- * file is the one `state` came from, the whole file otherwise. `state` is
- * changed in place and must not be used again if this throws.
+ * file still holds what `state` read, the whole file otherwise (a compaction,
+ * or a file replaced by a copy). `state` is changed in place and must not be
+ * used again if this throws. `guard` sees every committed point that differs
+ * from `state`'s, once its records are read and before anything is written
+ * or returned.
  *
  * A writer (under the lock) also takes whole, authentic records past the
  * committed point and commits them: they are there when a writer died
@@ -61,7 +71,7 @@ const MIN_GARBAGE_FOR_COMPACTION = 2048;
  * newest slot was damaged, and dropping them would lose a change. Readers
  * never take them: a writer whose slot write fails removes its record.
  */
-export async function readLog(handle: FileHandle, source: string, passphrase: string, state?: LogState, writer = false): Promise<OpenedLog> {
+export async function readLog(handle: FileHandle, source: string, passphrase: string, state?: LogState, writer = false, guard?: LogGuard): Promise<OpenedLog> {
   const headBytes = await readAt(handle, 0, HEAD_BYTES, source);
   // The size is taken after the slots: a writer moves a slot only once its record is in the file, so
   // the other order could see an append's slot but not its bytes and call the file truncated.
@@ -75,19 +85,29 @@ export async function readLog(handle: FileHandle, source: string, passphrase: st
   if (size < point.end) {
     throw damaged(source, `it ends at byte ${size} but its records were committed up to byte ${point.end}: it was truncated`);
   }
-  const base = state !== undefined && state.head === head && state.point.end <= point.end ? state : emptyState(head);
-  const bytes = await readAt(handle, base.point.end, point.end - base.point.end, source);
-  const replayed = replayRecords(bytes, head, base.point, base.doc, source);
-  if (replayed.count !== point.count || !replayed.lastTag.equals(point.lastTag)) {
-    throw damaged(source, "its records do not match its commit record");
+  let result: LogState;
+  if (state !== undefined && state.head === head && samePoint(state.point, point)) {
+    result = state;
+  } else {
+    const tagBefore = (end: number) => (end <= RECORDS_START ? Promise.resolve(Buffer.alloc(TAG_BYTES)) : readAt(handle, end - TAG_BYTES, TAG_BYTES, source));
+    // Resuming where `state` stopped is right only if the file still holds `state`'s last record there; a file replaced by a copy may not.
+    const resumable = state !== undefined && state.head === head && state.point.end <= point.end && (await tagBefore(state.point.end)).equals(state.point.lastTag);
+    const base = resumable ? state : emptyState(head);
+    const bytes = await readAt(handle, base.point.end, point.end - base.point.end, source);
+    const replayed = replayRecords(bytes, head, base.point, base.doc, source);
+    if (replayed.count !== point.count || !replayed.lastTag.equals(point.lastTag)) {
+      throw damaged(source, "its records do not match its commit record");
+    }
+    // After the replay, so that a changed byte is reported as the damage it is, and the bytes the guard compares are authentic.
+    await guard?.(head, point, tagBefore);
+    result = { head, doc: base.doc, point, entries: base.entries + replayed.entries };
   }
-  let result: LogState = { head, doc: base.doc, point, entries: base.entries + replayed.entries };
   if (writer && size > point.end) {
     const tail = await readTail(handle, size, result, source);
     if (tail.count > point.count) {
       const next: CommitPoint = { counter: point.counter + 1n, end: point.end + tail.length, count: tail.count, lastTag: tail.lastTag };
       await commitPoint(handle, next, head, source);
-      result = { head, doc: base.doc, point: next, entries: result.entries + tail.entries };
+      result = { head, doc: result.doc, point: next, entries: result.entries + tail.entries };
     }
   }
   return { kind: "log", size, state: result };
@@ -126,6 +146,10 @@ function strayTail(source: string, end: number, size: number): ManagedSecretsErr
     `the store file ${source} has ${size - end} bytes after its last commit (which ends at byte ${end}), more than an interrupted write leaves: managed-secrets did not write them. ` +
       `Nothing was written and the file is left as it is; every commit still reads. To write again, cut them off: truncate -s ${end} ${source}`,
   );
+}
+
+function samePoint(a: CommitPoint, b: CommitPoint): boolean {
+  return a.counter === b.counter && a.end === b.end && a.count === b.count && a.lastTag.equals(b.lastTag);
 }
 
 async function commitPoint(handle: FileHandle, point: CommitPoint, head: LogHead, source: string): Promise<void> {
@@ -189,13 +213,14 @@ export function wantsCompaction(state: LogState): boolean {
 /**
  * Writes `doc` as a new log file (a fresh file id; the salt is kept so the
  * cached key still applies) and renames it over `path`. Used for the first
- * write, for compaction and for migration. A failure leaves the old file.
+ * write, for compaction (`follows`: the commit it compacts) and for
+ * migration. A failure leaves the old file.
  */
 export async function writeSnapshot(
   path: string,
   passphrase: string,
   doc: StoreDocument,
-  options: { keySource?: KeySource; beforeRename?: () => void | Promise<void> } = {},
+  options: { keySource?: KeySource; beforeRename?: () => void | Promise<void>; follows?: CommitPoint } = {},
 ): Promise<LogState> {
   const { head, bytes } = await newHead(passphrase, options.keySource ?? newKeySource());
   const secrets = [...doc.secrets.values()];
@@ -210,7 +235,8 @@ export async function writeSnapshot(
     count++;
   }
   const end = RECORDS_START + frames.reduce((n, f) => n + f.length, 0);
-  const point: CommitPoint = { counter: 1n, end, count, lastTag };
+  // A compaction's file goes on counting from the commit it follows, so that an older copy always has a smaller counter.
+  const point: CommitPoint = { counter: (options.follows?.counter ?? 0n) + 1n, end, count, lastTag };
   const slot = encodeCommitPoint(point, head);
   slot.bytes.copy(bytes, slot.offset);
   try {
