@@ -21,7 +21,7 @@ import { appendRecord, openLogFile, readLog, type LogState } from "../provider/s
 import { sealRecord } from "../provider/store/local/store-log-record";
 import { runOnce, countOutcomes } from "../provider/runner/run-once";
 import type { RotationTarget } from "../provider/rotation/rotation-target";
-import { ecsValueFrom } from "../provider/targets/ecs-ssh/ecs-ssh-target";
+import { ecsValueFrom } from "../provider/targets/ecs-host/ecs-value";
 import type { Clock } from "../provider/core/clock";
 
 export interface StoreComponents {

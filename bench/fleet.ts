@@ -42,7 +42,7 @@ import { createRunningTestClock, type TestClock } from "../testkit/clock/test-cl
 import { LocalSecretStore } from "../provider/store/local/local-store";
 import type { SecretStore } from "../provider/store/secret-store";
 import * as ecs from "../provider/resources/ecs-secret/ecs-secret-handler";
-import { ecsValueFrom } from "../provider/targets/ecs-ssh/ecs-ssh-target";
+import { ecsValueFrom } from "../provider/targets/ecs-host/ecs-value";
 import { runOnce, countOutcomes, DEFAULT_CONCURRENCY } from "../provider/runner/run-once";
 import { MAX_JITTER_MS } from "../provider/schedule/due";
 import { targetFromMetadata } from "../provider/targets/all-targets";

@@ -14,13 +14,14 @@ import { startSshHost, requireRootForHosts, type StartedSshHost } from "../testk
 import { LocalSecretStore } from "../provider/store/local/local-store";
 import { EcsSshTarget } from "../provider/targets/ecs-ssh/ecs-ssh-target";
 import { rotateSecret } from "../provider/rotation/rotate-secret";
-import { ecsValueFrom } from "../provider/targets/ecs-ssh/ecs-ssh-target";
+import { ecsValueFrom } from "../provider/targets/ecs-host/ecs-value";
 import { generatePassword } from "../provider/credentials/generate-password";
 import { generateKeyPair } from "../provider/credentials/generate-key-pair";
 import { ecsSecretProvider } from "../provider/resources/ecs-secret/ecs-secret-provider";
 import { runFleetBench } from "./fleet";
 import { runTransportBench } from "./transports";
 import { runEngineBench } from "./engine";
+import { runPluginBench } from "./plugin";
 import { runConsumerRotationBench } from "./consumer-rotation";
 import { runScaleKmsBench } from "./scale-kms";
 import { runScaleLocalBench } from "./scale-local";
@@ -134,6 +135,8 @@ async function main(): Promise<void> {
   if (process.argv.includes("--fleet") || process.env.BENCH_ONLY === "fleet") return runFleetBench();
   // `npm run bench -- --engine` or BENCH_ONLY=engine: only pulumi up beside the provider's own update().
   if (process.argv.includes("--engine") || process.env.BENCH_ONLY === "engine") return runEngineBench();
+  // `npm run bench -- --plugin` or BENCH_ONLY=plugin: YAML + the plugin beside TypeScript + the dynamic resources, cold start, tarball size.
+  if (process.argv.includes("--plugin") || process.env.BENCH_ONLY === "plugin") return runPluginBench();
   // `npm run bench -- --consumers` or BENCH_ONLY=consumers: only apps reading rotated secrets, counting failed calls.
   if (process.argv.includes("--consumers") || process.env.BENCH_ONLY === "consumers") return runConsumerRotationBench();
   // `npm run bench -- --transports` or BENCH_ONLY=transports: only bastion vs direct SSH vs Cloud Assistant.

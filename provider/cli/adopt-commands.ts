@@ -141,7 +141,7 @@ export function registerAdoptCommands(program: Command, io: AdoptIo): void {
       ...commonInputs(flags),
     };
     const ecs = require("../resources/ecs-secret/ecs-secret-handler") as typeof import("../resources/ecs-secret/ecs-secret-handler");
-    const { id, outs } = await withFlagNames(ECS_FLAGS, () => ecs.create(inputs, io.context()));
+    const { id, outs } = await withFlagNames(ECS_FLAGS, () => ecs.create(inputs, io.context(), { adopt: true }));
     report(io, flags, id, `${outs.credentialType} of ${outs.managedUser}@${outs.instanceId} (${outs.connection.host}:${outs.connection.port})`, outs);
   });
 
@@ -165,7 +165,7 @@ export function registerAdoptCommands(program: Command, io: AdoptIo): void {
       ...commonInputs(flags),
     };
     const ram = require("../resources/ram-secret/ram-secret-handler") as typeof import("../resources/ram-secret/ram-secret-handler");
-    const { id, outs } = await withFlagNames(RAM_FLAGS, () => ram.create(inputs, io.context()));
+    const { id, outs } = await withFlagNames(RAM_FLAGS, () => ram.create(inputs, io.context(), { adopt: true }));
     report(io, flags, id, `AccessKey ${outs.accessKeyId} of RAM user ${outs.userName}`, outs);
   });
 }

@@ -52,11 +52,52 @@ function validateInputs<S extends z.ZodType>(schema: S, raw: unknown): { spec?: 
   const result = schema.safeParse(stripEngineKeys(raw));
   if (result.success) return { spec: result.data, failures: [] };
   return {
-    failures: result.error.issues.map((issue) => ({
-      property: issue.path.length > 0 ? issue.path.join(".") : "(inputs)",
-      reason: issue.message,
-    })),
+    failures: result.error.issues.flatMap((issue): InputFailure[] =>
+      issue.code === "unrecognized_keys"
+        ? issue.keys.map((key) => ({ property: [...issue.path, key].join("."), reason: unknownInput(key, knownKeysAt(schema, issue.path)) }))
+        : [{ property: issue.path.length > 0 ? issue.path.join(".") : "(inputs)", reason: issue.message }],
+    ),
   };
+}
+
+/**
+ * A misspelled input must not pass silently: `rotationPeriodd: "30d"` would
+ * leave automatic rotation off while the program reads as if it were on.
+ * (A TypeScript program catches it at compile time; JavaScript, a spread
+ * object and the other languages' SDKs do not.)
+ */
+function unknownInput(key: string, known: readonly string[]): string {
+  const nearest = known
+    .map((k) => ({ k, d: editDistance(key.toLowerCase(), k.toLowerCase()) }))
+    .filter((c) => c.d <= Math.max(2, Math.floor(key.length / 3)))
+    .sort((a, b) => a.d - b.d)[0]?.k;
+  return `is not an input here${nearest ? `; did you mean "${nearest}"?` : ""} (allowed: ${known.join(", ")})`;
+}
+
+/** The field names of the object schema at `path`, through optional, default, refine and transform wrappers. */
+function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  const unwrap = (node: unknown): { shape: Record<string, unknown> } | undefined => {
+    let at = node as { shape?: Record<string, unknown>; _zod?: { def?: { in?: unknown; innerType?: unknown; schema?: unknown } } } | undefined;
+    for (let depth = 0; at && depth < 16; depth++) {
+      if (at.shape) return at as { shape: Record<string, unknown> };
+      const def = at._zod?.def;
+      at = (def?.in ?? def?.innerType ?? def?.schema) as typeof at;
+    }
+    return undefined;
+  };
+  let object = unwrap(schema);
+  for (const p of path) object = unwrap(object?.shape[String(p)]);
+  return object ? Object.keys(object.shape) : [];
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
 }
 
 /** Like validateInputs, for the methods that must not proceed on bad input. */

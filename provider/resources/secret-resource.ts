@@ -1,4 +1,4 @@
-import { ManagedSecretsError, restoreAdvice, secretNotFound, secretPendingDeletion } from "../core/errors";
+import { ManagedSecretsError, isManagedSecretsError, restoreAdvice, secretNotFound, secretPendingDeletion } from "../core/errors";
 import type { RuntimeContext } from "../context/runtime-context";
 import type * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_RECOVERY_WINDOW_DAYS, type SecretMeta } from "../store/secret-store";
@@ -6,6 +6,9 @@ import { holderOf } from "../rotation/rotate-secret";
 import { META } from "../schedule/rotation-metadata";
 import type { SecretHealthSummary } from "./secret-outputs";
 import type { InputFailure } from "./resource-schema";
+import type { TargetKind } from "../rotation/target-registry";
+import { StoredTargetFields } from "../rotation/stored-target-fields";
+import { decodeTarget } from "../targets/all-targets";
 
 /**
  * The parts of a managed-secret resource's lifecycle that do not depend on
@@ -93,11 +96,14 @@ export function replacementsOf<O extends { readonly secretName: string }, S>(old
 
 /**
  * diff()'s verdict. A changed identity field or name replaces the secret; with
- * the same name on both sides the old one must be gone (or scheduled) before
- * the new one can be created.
+ * the same name, or the same target, on both sides the old one must be gone
+ * (or scheduled) before the new one can be created.
  */
 export function diffResult(changes: boolean, replaces: readonly string[]): pulumi.dynamic.DiffResult {
-  return { changes: changes || replaces.length > 0, replaces: [...replaces], deleteBeforeReplace: replaces.length > 0 && !replaces.includes("secretName") };
+  // Created first only when both the name and the target change: a renamed secret of the same target
+  // must be scheduled for deletion before the new one exists, or two secrets would manage one credential.
+  const newNameAndTarget = replaces.includes("secretName") && replaces.some((r) => r !== "secretName");
+  return { changes: changes || replaces.length > 0, replaces: [...replaces], deleteBeforeReplace: replaces.length > 0 && !newNameAndTarget };
 }
 
 /** What a resource declares about its secret besides the value: the store's description and metadata. */
@@ -162,4 +168,116 @@ export function scheduleOutputs(meta: SecretMeta): { automaticRotation: boolean;
 /** A health verdict as outputs keep it (a plain, mutable copy of its problems). */
 export function healthOutput(health: SecretHealthSummary): { healthy: boolean; problems: string[] } {
   return { healthy: health.healthy, problems: [...health.problems] };
+}
+
+/**
+ * Refresh knows what the stack declared (the last outputs), so it never
+ * follows the store's record of where the credential goes: a stored target
+ * that differs from the declared one (tags edited or replayed) is refused
+ * with TargetUnverified, and the target that refresh probes is built from the
+ * declaration. That needs no store authentication at all. `declared` is
+ * undefined when the outputs cannot say (state too old to hold the fields).
+ */
+export function requireDeclaredTarget<S>(meta: SecretMeta, kind: TargetKind<S>, declared: S): void {
+  const differs = storedTargetDifference(meta, kind, declared);
+  if (differs === undefined) return;
+  throw new ManagedSecretsError(
+    "TargetUnverified",
+    `the stored target of secret "${meta.name}" differs from what this stack declares (${differs}): its metadata was changed outside managed-secrets. ` +
+      `Nothing was sent. Check who can change it (kms:TagResource), then run \`pulumi up --refresh\` to write the declared target again`,
+    { secretName: meta.name },
+  );
+}
+
+/**
+ * The probe a refresh makes: `probe` on the declared target, or, when the
+ * store's target differs from it, a failure with that TargetUnverified
+ * whether probing is on or not (the comparison sends nothing).
+ */
+export function declaredProbe<S>(meta: SecretMeta, kind: TargetKind<S>, declared: S, probe: (() => Promise<boolean>) | undefined): (() => Promise<boolean>) | undefined {
+  try {
+    requireDeclaredTarget(meta, kind, declared);
+  } catch (e) {
+    return () => Promise.reject(e);
+  }
+  return probe;
+}
+
+/** The keys where the stored target departs from `declared`, or undefined when they agree. */
+function storedTargetDifference<S>(meta: SecretMeta, kind: TargetKind<S>, declared: S): string | undefined {
+  if (!kind.matches(meta.metadata)) return "kind, transport";
+  let stored: Record<string, string>;
+  try {
+    // Decoded first: a key an older version did not write reads as the default it meant.
+    stored = kind.encode(kind.decode(new StoredTargetFields(meta)));
+  } catch (e) {
+    if (isManagedSecretsError(e, "StoreUnreadable")) return e.details.property ?? "its fields";
+    throw e;
+  }
+  const want = kind.encode(declared);
+  const keys = kind.keys.filter((k) => stored[k] !== want[k]);
+  return keys.length > 0 ? keys.join(", ") : undefined;
+}
+
+/**
+ * No two live secrets rotate one credential: each would take the other's
+ * rotation for drift and "repair" it, and apps reading either would be
+ * locked out half the time. So a create (a program's, or `adopt`'s) and a
+ * restore are refused while another secret manages the same credential, and
+ * the error names it. Secrets in their recovery window do not rotate and are
+ * not counted; restoring one is checked the same way.
+ */
+export async function requireSoleManager<S>(ctx: RuntimeContext, name: string, kind: TargetKind<S>, spec: S, property: string): Promise<void> {
+  const key = kind.credentialKey(spec);
+  const others = await ctx.store.listSecrets({ detail: "schedule", onUnreadable: () => undefined });
+  for (const other of others) {
+    if (other.name === name || other.plannedDeleteAt) continue;
+    let theirs: string;
+    try {
+      const decoded = decodeTarget(other);
+      theirs = decoded.kind.credentialKey(decoded.spec);
+    } catch {
+      continue; // not a secret of a kind this version knows, or unreadable: not a manager it could fight
+    }
+    if (theirs !== key) continue;
+    throw new ManagedSecretsError(
+      "SecretExists",
+      `this credential (${key}) is already managed by secret "${other.name}": two secrets rotating one credential lock each other out. ` +
+        `Manage it through "${other.name}", or delete that secret first (managed-secrets delete ${other.name})`,
+      { secretName: name, property },
+    );
+  }
+}
+
+/** How a create is asked for: `adopt` takes only credentials no secret holds yet, so it never lands on an existing name unverified. */
+export interface CreateOptions {
+  readonly adopt?: boolean;
+}
+
+/** `adopt` onto a name that exists: the stored credential stays as it is, and the operator is told what to run instead. */
+export function adoptOntoExisting(name: string, existing: SecretMeta): ManagedSecretsError {
+  if (existing.plannedDeleteAt) {
+    return secretPendingDeletion(name, existing.plannedDeleteAt, `adopt takes credentials no secret holds: restore it instead (managed-secrets restore ${name})`);
+  }
+  return new ManagedSecretsError(
+    "SecretExists",
+    `secret ${name} already exists: adopt takes credentials no secret holds yet, and nothing was checked or changed. ` +
+      `To make it hold another value run managed-secrets rotate ${name}; to check it, managed-secrets check --select name:${name}`,
+    { secretName: name, property: "secretName" },
+  );
+}
+
+/** `managed-secrets restore`: the secret comes back only if no other live secret took over its credential meanwhile. */
+export async function restoreSole(ctx: RuntimeContext, name: string): Promise<SecretMeta> {
+  const meta = await ctx.store.describeSecret(name);
+  if (meta?.plannedDeleteAt) {
+    let decoded: { kind: TargetKind; spec: unknown } | undefined;
+    try {
+      decoded = decodeTarget(meta);
+    } catch {
+      decoded = undefined; // what it manages cannot be read: restoring brings back nothing that could rotate
+    }
+    if (decoded) await requireSoleManager(ctx, name, decoded.kind, decoded.spec, "name");
+  }
+  return ctx.store.restoreSecret(name);
 }

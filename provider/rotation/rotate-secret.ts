@@ -4,6 +4,7 @@ import type { SecretMeta, SecretStore, VersionInfo } from "../store/secret-store
 import { nextVersionId } from "../store/version-ids";
 import type { PreparedApply, RotationTarget, TestedSession } from "./rotation-target";
 import { META, finishMetadata, recordedTrigger, rotationScheduleAfter } from "../schedule/rotation-metadata";
+import { NO_FAILURE } from "../schedule/secret-outcome";
 
 /**
  * The rotation protocol: AWS's four steps, each first asking "already done?".
@@ -217,7 +218,8 @@ async function finish<Prepared extends PreparedApply, Tested extends TestedSessi
   // part, a deferred retirement, records the same once however often it is asked).
   const finishedAt = options.clock();
   await store.updateSecret(name, {
-    metadata: { ...rotationScheduleAfter(meta.metadata, finishedAt), ...finishMetadata(options.metadata), ...(await target.finishMetadata?.(pending.value, finishedAt)) },
+    // A rotation that got this far clears the record of an earlier failed one, whoever rotates (runner, `pulumi up`, CLI).
+    metadata: { ...rotationScheduleAfter(meta.metadata, finishedAt), ...NO_FAILURE, ...finishMetadata(options.metadata), ...(await target.finishMetadata?.(pending.value, finishedAt)) },
   });
   await store.updateVersionStage(name, { stage: "ACSPending", removeFromVersionId: versionId });
   return previousVersionId;

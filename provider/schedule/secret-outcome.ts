@@ -7,6 +7,9 @@
 /** Metadata the runner keeps so `check` (and CI) can see a secret that keeps failing. */
 export const FAILURE_META = { code: "lastRotationError", at: "lastRotationErrorAt" } as const;
 
+/** The patch that clears that record: written by every rotation's finish step. */
+export const NO_FAILURE: Readonly<Record<string, null>> = { [FAILURE_META.code]: null, [FAILURE_META.at]: null };
+
 /** `not-attempted`: due, but the pass stopped early (a canary failed or the failure budget was spent) before it started. */
 export type OutcomeStatus = "rotated" | "would-rotate" | "skipped" | "failed" | "not-attempted";
 

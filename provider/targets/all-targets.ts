@@ -17,4 +17,4 @@ registerTargetKind(ecsSshTargetKind);
  * runner, the resources and tests call, so none depends on some other module
  * having loaded this one first.
  */
-export { targetFromMetadata } from "../rotation/target-registry";
+export { decodeTarget, targetFromMetadata } from "../rotation/target-registry";

@@ -42,8 +42,12 @@ describe("target registry: a secret's target rebuilt from the store (fake target
   let built: FakeTarget | undefined;
   const kind: TargetKind = {
     name: "registry test (fake)",
+    keys: ["kind"],
     matches: (m) => m.kind === KIND,
-    fromMetadata: () => built!,
+    decode: () => ({}),
+    encode: () => ({ kind: KIND }),
+    credentialKey: () => KIND,
+    build: () => built!,
   };
 
   before(() => registerTargetKind(kind));

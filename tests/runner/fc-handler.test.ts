@@ -39,7 +39,7 @@ describe("The Function Compute handler, bundled into one file (real sshd)", func
 
   it("rotates what is due and returns a summary; a failed secret is reported without failing the invocation (FC would retry the whole pass)", async () => {
     const { id } = await ecs.create(ecsInputs(host, { rotationPeriod: "6h" }), t.context());
-    await ecs.create(ecsInputs(host, { secretName: "not-due", rotationPeriod: "30d" }), t.context());
+    await ecs.create(ecsInputs(host, { secretName: "not-due", instanceId: "i-notdue", rotationPeriod: "30d" }), t.context());
     // The bundle runs on the real clock: make the first one due by moving its schedule back.
     await t.store.updateSecret(id, { metadata: { nextRotationAt: new Date(Date.now() - 86400_000).toISOString() } });
     const env = { ...t.env(), MANAGED_SECRETS_LOG_LEVEL: "warn" };
@@ -66,7 +66,7 @@ describe("The Function Compute handler, bundled into one file (real sshd)", func
 
   it("the deployed blast radius holds: a failed canary leaves the other due secrets not attempted", async () => {
     const names = ["fc-canary-a", "fc-canary-b", "fc-canary-c"];
-    for (const secretName of names) await ecs.create(ecsInputs(host, { secretName, rotationPeriod: "30d" }), t.context());
+    for (const secretName of names) await ecs.create(ecsInputs(host, { secretName, instanceId: `i-${secretName.replace(/-/g, "")}`, rotationPeriod: "30d" }), t.context());
     for (const name of names) await t.store.updateSecret(name, { metadata: { nextRotationAt: new Date(Date.now() - 86400_000).toISOString() } });
     // The canary (first by name) holds a password the host no longer takes.
     await t.store.putValue("fc-canary-a", { versionId: "stale", value: JSON.stringify({ UserName: "root", Password: "Not-The-Password-4" }), stages: ["ACSCurrent"] });

@@ -40,7 +40,7 @@ describe("The runner's RAM policy matches what the runner calls (emulator call l
     kms.emulator.control.createUser({ name: "app-user" });
     const key = kms.emulator.control.createAccessKey("app-user");
     await ram.create({ userName: "app-user", initialAccessKeyId: key.accessKeyId, initialAccessKeySecret: key.accessKeySecret, rotationPeriod: "7d", previousKeyAction: "deactivate" }, ctx);
-    const doomed = await ecs.create(ecsInputs(host, { secretName: "doomed" }), ctx);
+    const doomed = await ecs.create(ecsInputs(host, { secretName: "doomed", instanceId: "i-doomed" }), ctx);
     await ecs.remove(doomed.id, { ...doomed.outs, recoveryWindowDays: 7 }, ctx);
 
     clock.advance(8 * DAY_MS + MAX_JITTER_MS);

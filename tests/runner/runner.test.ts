@@ -175,7 +175,7 @@ describe("The rotation runner (real sshd hosts)", function () {
       return { io: { out: { write: (s: string) => void (out += s) }, err: { write: () => {} }, context: () => t.context("cli"), runner: { logger } }, out: () => out, lines };
     };
     const id = (await ecs.create(ecsInputs(b, { secretName: "cli-run", rotationPeriod: "6h" }), t.context())).id;
-    const gone = (await ecs.create(ecsInputs(b, { secretName: "to-purge" }), t.context()));
+    const gone = (await ecs.create(ecsInputs(b, { secretName: "to-purge", instanceId: "i-topurge" }), t.context()));
     await ecs.remove(gone.id, { ...gone.outs, recoveryWindowDays: 7 }, t.context());
 
     const healthy = io();

@@ -3,12 +3,15 @@ import type { EcsSecretOutputs } from "../secret-outputs";
 import { sameValue } from "../same-value";
 import { ManagedSecretsError } from "../../core/errors";
 import type { RuntimeContext } from "../../context/runtime-context";
-import { checkResult, currentVersion, diffResult, healthOutput, nameConflict, readPrelude, removeSecret, replacementsOf, requireLive, reviveDeclared, scheduleOutputs, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
+import { adoptOntoExisting, checkResult, currentVersion, declaredProbe, requireSoleManager, type CreateOptions, diffResult, healthOutput, nameConflict, readPrelude, removeSecret, replacementsOf, requireLive, reviveDeclared, scheduleOutputs, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
 import type { SecretMeta } from "../../store/secret-store";
 import { parseRotationPeriod } from "../../validation/rotation-period";
 import { rotateSecret, type RotationOutcome, type RotationStep } from "../../rotation/rotate-secret";
 import { observedRotation } from "../../events/observed-rotation";
 import { META, scheduleFor } from "../../schedule/rotation-metadata";
+import type { TargetKind } from "../../rotation/target-registry";
+import { ecsSshTargetKind, type EcsSshTargetSpec } from "../../targets/ecs-ssh/ecs-ssh-target-kind";
+import { cloudAssistantTargetKind, type CloudAssistantTargetSpec } from "../../targets/ecs-cloud-assistant/cloud-assistant-target-kind";
 import { driftOf, needsRotation } from "../../health/drift";
 import {
   parseEcsSecretInputs,
@@ -17,8 +20,8 @@ import {
   type EcsConnection,
   type EcsSecretSpec,
 } from "./ecs-secret-schema";
-import { EcsSshTarget, ecsValueFrom, type EcsAdmin } from "../../targets/ecs-ssh/ecs-ssh-target";
-import { decodeEcsValue, secretPartOf } from "../../targets/ecs-host/ecs-value";
+import { EcsSshTarget, type EcsAdmin } from "../../targets/ecs-ssh/ecs-ssh-target";
+import { decodeEcsValue, ecsValueFrom, secretPartOf } from "../../targets/ecs-host/ecs-value";
 import type { RotationTarget } from "../../rotation/rotation-target";
 import { cloudAssistantTargetFor } from "../../targets/ecs-cloud-assistant/cloud-assistant-target-for";
 
@@ -59,14 +62,17 @@ export async function diff(_id: string, olds: EcsSecretOutputs, news: Record<str
   return diffResult(changes, replaces);
 }
 
-export async function create(inputs: Record<string, unknown>, ctx: RuntimeContext, hooks: HandlerHooks = {}): Promise<{ id: string; outs: EcsSecretOutputs }> {
+export async function create(inputs: Record<string, unknown>, ctx: RuntimeContext, hooks: HandlerHooks & CreateOptions = {}): Promise<{ id: string; outs: EcsSecretOutputs }> {
   const spec = parseEcsSecretInputs(inputs);
   const name = secretNameOf(spec);
   const { store } = ctx;
   const target = targetFor(spec, name, ctx);
 
   const existing = await store.describeSecret(name);
+  if (existing && hooks.adopt) throw adoptOntoExisting(name, existing);
   if (existing && !sameTarget(existing, spec)) throw nameConflict(name, existing, describeTarget(existing));
+  const declared = declaredTargetOf({ ...spec, connection: connectionOutput(spec.connection) });
+  await requireSoleManager(ctx, name, declared.kind, declared.spec, "managedUser");
 
   // Same target already stored: a retried create, or a deleted secret coming back within its window.
   // Its stored credential is the one to check, not the initial value the program still carries.
@@ -106,8 +112,9 @@ export async function update(id: string, olds: EcsSecretOutputs, news: Record<st
   const meta = await reviveDeclared(ctx, id, declarationOf(spec));
 
   if (rotationRequested(olds, spec) || needsRotation(drift)) {
-    const rotationMeta = triggerMetadata(spec.rotationTrigger);
     const trigger = rotationRequested(olds, spec) ? "pulumi-up" : "repair";
+    // Only a requested rotation records its trigger, and only a recorded trigger can make a rotation "already done": a repair always rotates.
+    const rotationMeta = trigger === "pulumi-up" ? triggerMetadata(spec.rotationTrigger) : {};
     await observedRotation(meta, ctx.events?.(), ctx.clock, trigger, () => rotateTo(ctx, id, targetFor(spec, id, ctx), customValueOf(spec), rotationMeta, hooks));
   }
   return { outs: await outputsFor(id, spec, ctx) };
@@ -119,12 +126,11 @@ export async function read(id: string, props: EcsSecretOutputs | undefined, ctx:
   const { meta } = start;
   const outs = await outputsFromStore(id, meta, start.props, ctx);
   const { assessSecret } = require("../../health/secret-health") as typeof import("../../health/secret-health");
-  const { targetFromMetadata } = require("../../targets/all-targets") as typeof import("../../targets/all-targets");
+  // The declared target, never the store's record of it: a stored target that differs is refused (TargetUnverified) even without a probe.
+  const { kind, spec } = declaredTargetOf(start.props);
   // A fresh login with the current credential, nothing changed: the same probe `managed-secrets check` makes.
-  const health = await assessSecret(meta, {
-    now: ctx.clock(),
-    probe: ctx.probeOnRefresh === false ? undefined : async () => targetFromMetadata(meta, ctx).accepts((await ctx.store.getValue(id)).value),
-  });
+  const probe = declaredProbe(meta, kind, spec, ctx.probeOnRefresh === false ? undefined : async () => kind.build(spec, id, ctx).accepts((await ctx.store.getValue(id)).value));
+  const health = await assessSecret(meta, { now: ctx.clock(), probe });
   return { id, props: { ...outs, health: healthOutput(health) } };
 }
 
@@ -204,27 +210,32 @@ function declarationOf(spec: EcsSecretSpec): Declaration {
 /** Everything the runner and CLI need to rotate this secret without the Pulumi program. No credential. */
 function metadataFor(spec: EcsSecretSpec, lastRotatedAt: string): Record<string, string | null> {
   const period = spec.rotationPeriod === undefined ? undefined : parseRotationPeriod(spec.rotationPeriod);
-  const c = spec.connection;
-  const ssh = c.transport === "ssh" ? c : undefined;
-  const bastion = ssh?.bastion;
+  const { kind, spec: target } = declaredTargetOf({ ...spec, connection: connectionOutput(spec.connection) });
   // Null clears what another transport, or a dropped bastion, left behind (updateSecret merges metadata).
+  const cleared = Object.fromEntries([...ecsSshTargetKind.keys, ...cloudAssistantTargetKind.keys].map((k) => [k, null]));
   return {
-    [META.kind]: "ecs",
-    instanceId: spec.instanceId,
-    managedUser: spec.managedUser,
-    credentialType: spec.credentialType,
-    keyAlgorithm: spec.keyAlgorithm,
-    transport: c.transport === "cloudAssistant" ? "cloudAssistant" : null,
-    regionId: c.transport === "cloudAssistant" ? c.region : null,
-    host: ssh?.host ?? null,
-    port: ssh ? String(ssh.port) : null,
-    hostKeyFingerprint: ssh?.hostKeyFingerprint ?? null,
-    bastionHost: bastion?.host ?? null,
-    bastionPort: bastion ? String(bastion.port) : null,
-    bastionHostKeyFingerprint: bastion?.hostKeyFingerprint ?? null,
-    bastionUser: bastion?.user ?? null,
+    ...cleared,
+    ...kind.encode(target),
     recoveryWindowDays: String(spec.recoveryWindowDays),
     ...scheduleFor(period === undefined ? undefined : String(period), lastRotatedAt),
+  };
+}
+
+type DeclaredFields = Pick<EcsSecretOutputs, "instanceId" | "managedUser" | "credentialType" | "connection"> & { readonly keyAlgorithm?: string };
+
+/** The target kind and its spec, from what the stack declares (inputs, or the outputs that record them). */
+function declaredTargetOf(d: DeclaredFields): { kind: TargetKind; spec: EcsSshTargetSpec | CloudAssistantTargetSpec } {
+  const fields = {
+    instanceId: d.instanceId,
+    managedUser: d.managedUser,
+    credentialType: d.credentialType,
+    keyAlgorithm: d.keyAlgorithm === "ed25519" ? ("ed25519" as const) : ("rsa-2048" as const),
+  };
+  const c = d.connection;
+  if (c.transport === "cloudAssistant") return { kind: cloudAssistantTargetKind, spec: { ...fields, regionId: c.region ?? "" } };
+  return {
+    kind: ecsSshTargetKind,
+    spec: { ...fields, host: c.host ?? "", port: c.port ?? 22, hostKeyFingerprint: c.hostKeyFingerprint ?? "", ...(c.bastion ? { bastion: c.bastion } : {}) },
   };
 }
 

@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { HOST_FORM, isValidHost } from "../../validation/host";
 import { isKnownRegion, REGION_FORM } from "../../alicloud/ecs-regions";
-import { isSettablePassword, MAX_PASSWORD_LENGTH, SET_PASSWORD_FORM } from "../../validation/password";
+import { CREDENTIAL_TYPES, HOST_KEY_FINGERPRINT, INSTANCE_ID, POSIX_USER } from "../../validation/ecs-fields";
+import { KEY_ALGORITHMS } from "../../targets/ecs-host/ecs-target-fields";
 import { inputsOf, sharedFields, text } from "../resource-schema";
+import { CLOUD_ASSISTANT_CHOSEN_PASSWORD, LOGIN_PASSWORD_FORM, ecsValueProblem, isLoginPassword, isPrivateKey } from "../../targets/ecs-host/ecs-value-rules";
 
 /**
  * The one validated shape of EcsSecret inputs. The SDK's arg types, check(),
@@ -13,18 +15,8 @@ import { inputsOf, sharedFields, text } from "../resource-schema";
  * passwords or private keys.
  */
 
-const INSTANCE_ID = /^i-[A-Za-z0-9]{1,64}$/;
-const POSIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
-const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
-const CREDENTIAL_TYPES = ["password", "keyPair"] as const;
-const KEY_ALGORITHMS = ["rsa-2048", "ed25519"] as const;
-
-const password = text("a string").check(
-  z.refine((v) => v.length > 0 && v.length <= MAX_PASSWORD_LENGTH && !/[\n\r\0]/.test(v), {
-    error: `must be 1..${MAX_PASSWORD_LENGTH} characters with no line break or NUL`,
-  }),
-);
+const password = text("a string").check(z.refine(isLoginPassword, { error: `must be ${LOGIN_PASSWORD_FORM}` }));
 
 const adminSchema = z
   .object(
@@ -47,7 +39,7 @@ const portNumber = z
   .min(1, { error: "must be an integer 1..65535" })
   .max(65535, { error: "must be an integer 1..65535" });
 const portSchema = portNumber.default(22);
-const fingerprintSchema = text('the host key\'s "SHA256:..." fingerprint').regex(FINGERPRINT, {
+const fingerprintSchema = text('the host key\'s "SHA256:..." fingerprint').regex(HOST_KEY_FINGERPRINT, {
   error: 'must be an OpenSSH SHA256 fingerprint: "SHA256:" followed by 43 base64 characters (ssh-keygen -lf)',
 });
 
@@ -151,36 +143,21 @@ const ecsSecretInputsSchema = z
     recoveryWindowDays: sharedFields.recoveryWindowDays,
     forceDeleteWithoutRecovery: sharedFields.forceDeleteWithoutRecovery,
   })
-  .strip()
+  .strict()
   .superRefine((v, ctx) => {
     if (v.connection.transport === "cloudAssistant" && v.credentialType === "password" && v.customValue !== undefined) {
       ctx.addIssue({
         code: "custom",
         path: ["customValue"],
-        message:
-          'cannot be set for a password with connection.transport "cloudAssistant": Cloud Assistant keeps what it runs, so only the hash of a generated 32-character password is ever sent; leave customValue out, or use transport "ssh"',
+        message: CLOUD_ASSISTANT_CHOSEN_PASSWORD,
       });
     }
     for (const field of ["initialValue", "customValue"] as const) {
       const value = v[field];
-      const problem = value === undefined ? undefined : secretValueProblem(field, v.credentialType, value);
+      const problem = value === undefined ? undefined : ecsValueProblem(field === "initialValue" ? "login" : "set", v.credentialType, value);
       if (problem) ctx.addIssue({ code: "custom", path: [field], message: problem });
     }
   });
-
-/**
- * Why a secret value cannot be used (what is allowed), or undefined. A
- * password where a key is expected (or the reverse) would only fail later, on
- * the host. initialValue is whatever works today and is only sent to log in;
- * a customValue is set on the host, so it must survive the way it is set.
- */
-export function secretValueProblem(field: "initialValue" | "customValue", credentialType: (typeof CREDENTIAL_TYPES)[number], value: string): string | undefined {
-  if (credentialType === "keyPair") {
-    return isPrivateKey(value) ? undefined : "must be an unencrypted OpenSSH or PEM private key (RSA or ed25519) for credentialType keyPair";
-  }
-  if (field === "customValue") return isSettablePassword(value) ? undefined : `must be ${SET_PASSWORD_FORM}`;
-  return password.safeParse(value).success ? undefined : `must be 1..${MAX_PASSWORD_LENGTH} characters with no line break or NUL`;
-}
 
 /** Inputs as the user writes them (defaults optional). */
 export type EcsSecretInputs = z.input<typeof ecsSecretInputsSchema>;
@@ -196,10 +173,4 @@ function defaultEcsSecretName(instanceId: string, managedUser: string): string {
 
 export function secretNameOf(spec: Pick<EcsSecretSpec, "secretName" | "instanceId" | "managedUser">): string {
   return spec.secretName ?? defaultEcsSecretName(spec.instanceId, spec.managedUser);
-}
-
-function isPrivateKey(text: string): boolean {
-  const { utils } = require("ssh2") as typeof import("ssh2");
-  const parsed = utils.parseKey(text);
-  return !(parsed instanceof Error) && !Array.isArray(parsed) && parsed.isPrivateKey() && ["ssh-rsa", "ssh-ed25519"].includes(parsed.type);
 }

@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { AccessKeyState, RamSecretOutputs } from "../secret-outputs";
 import { ManagedSecretsError, isManagedSecretsError } from "../../core/errors";
 import type { RuntimeContext } from "../../context/runtime-context";
-import { checkResult, currentVersion, diffResult, healthOutput, nameConflict, readPrelude, removeSecret, replacementsOf, requireLive, reviveDeclared, scheduleOutputs, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
+import { adoptOntoExisting, checkResult, currentVersion, declaredProbe, requireSoleManager, type CreateOptions, diffResult, healthOutput, nameConflict, readPrelude, removeSecret, replacementsOf, requireLive, reviveDeclared, scheduleOutputs, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
 import type { SecretMeta } from "../../store/secret-store";
 import { parseRotationPeriod } from "../../validation/rotation-period";
 import { rotateSecret, type RotationStep } from "../../rotation/rotate-secret";
@@ -14,6 +14,7 @@ import { isRamUser, stsClientFor, type StsClient } from "../../alicloud/sts-clie
 import { GRACE_META, probeWhilePropagating, ramTargetFor, type RamTargetHooks } from "../../targets/ram-access-key/ram-access-key-target";
 import { graceSecondsOf, parseRamSecretInputs, ramSecretNameOf, validateRamSecretInputs, type RamSecretSpec } from "./ram-secret-schema";
 import { decodeRamValue, encodeRamValue, ramValueAt } from "../../targets/ram-access-key/ram-value";
+import { ramAccessKeyTargetKind, type RamAccessKeyTargetSpec } from "../../targets/ram-access-key/ram-access-key-target-kind";
 
 /**
  * RamSecret's provider behaviour, on the same conventions as EcsSecret: the
@@ -59,16 +60,18 @@ export async function diff(_id: string, olds: RamSecretOutputs, news: Record<str
   return diffResult(changes, replaces);
 }
 
-export async function create(inputs: Record<string, unknown>, ctx: RuntimeContext, hooks: RamHandlerHooks = {}): Promise<{ id: string; outs: RamSecretOutputs }> {
+export async function create(inputs: Record<string, unknown>, ctx: RuntimeContext, hooks: RamHandlerHooks & CreateOptions = {}): Promise<{ id: string; outs: RamSecretOutputs }> {
   const spec = parseRamSecretInputs(inputs);
   const name = ramSecretNameOf(spec);
   const { store, clock } = ctx;
 
   const existing = await store.describeSecret(name);
+  if (existing && hooks.adopt) throw adoptOntoExisting(name, existing);
   if (existing && !sameTarget(existing, spec)) throw nameConflict(name, existing, describeTarget(existing));
+  await requireSoleManager(ctx, name, ramAccessKeyTargetKind, targetParams(spec), "userName");
 
   const cloud = ctx.cloud();
-  const target = ramTargetFor(targetParams(name, spec), ctx, hooks);
+  const target = ramTargetFor({ secretName: name, ...targetParams(spec) }, ctx, hooks);
   // Same user already stored: a retried create, or a deleted secret coming back within its window.
   // Its stored pair is the one to check, not the initial pair the program still carries.
   const adopted = existing ? undefined : await verifyAdoption(spec, ramClientFor(cloud), stsClientFor(cloud), hooks);
@@ -90,13 +93,14 @@ export async function update(id: string, olds: RamSecretOutputs, news: Record<st
   const drift = driftOf(olds, spec.rotationPeriod);
   const meta = await reviveDeclared(ctx, id, declarationOf(spec));
 
-  const target = ramTargetFor(targetParams(id, spec), ctx, hooks);
+  const target = ramTargetFor({ secretName: id, ...targetParams(spec) }, ctx, hooks);
   const requested = olds.rotationTrigger !== spec.rotationTrigger || needsRotation(drift.filter((d) => d !== "rejected"));
   // Refresh saw the key deleted or disabled: confirm with a signed call before replacing it.
   const broken = !requested && olds.accessKeyStatus !== undefined && olds.accessKeyStatus !== "Active" && !(await target.accepts((await store.getValue(id)).value));
   if (requested || broken) {
-    const metadata = triggerMetadata(spec.rotationTrigger);
     const trigger = olds.rotationTrigger !== spec.rotationTrigger ? "pulumi-up" : "repair";
+    // Only a new trigger is recorded, and only a recorded trigger can make a rotation "already done": a repair always rotates.
+    const metadata = trigger === "pulumi-up" ? triggerMetadata(spec.rotationTrigger) : {};
     await observedRotation(meta, ctx.events?.(), clock, trigger, () => rotateSecret({ store, name: id, target, owner: ctx.owner, clock, metadata, afterStep: hooks.afterStep }));
   }
   return { outs: await outputsFor(id, spec, ctx) };
@@ -109,7 +113,8 @@ export async function read(id: string, props: RamSecretOutputs | undefined, ctx:
   const outs = await outputsFromStore(id, meta, start.props, ctx);
   const { assessSecret } = require("../../health/secret-health") as typeof import("../../health/secret-health");
   // The key's live status is the probe: RAM answered it already, so no extra signed call is needed.
-  const health = await assessSecret(meta, { now: ctx.clock(), probe: async () => outs.accessKeyStatus === "Active" });
+  const probe = declaredProbe(meta, ramAccessKeyTargetKind, targetParams(start.props), async () => outs.accessKeyStatus === "Active");
+  const health = await assessSecret(meta, { now: ctx.clock(), probe });
   return { id, props: { ...outs, health: healthOutput(health) } };
 }
 
@@ -175,17 +180,16 @@ function declarationOf(spec: RamSecretSpec): Declaration {
 function metadataFor(spec: RamSecretSpec, lastRotatedAt: string): Record<string, string | null> {
   const period = periodSecondsOf(spec);
   return {
-    [META.kind]: "ram",
-    userName: spec.userName,
-    previousKeyAction: spec.previousKeyAction,
-    [GRACE_META]: graceSecondsOf(spec) > 0 ? String(graceSecondsOf(spec)) : null,
+    // Null clears a grace period no longer declared (updateSecret merges metadata).
+    [GRACE_META]: null,
+    ...ramAccessKeyTargetKind.encode(targetParams(spec)),
     recoveryWindowDays: String(spec.recoveryWindowDays),
     ...scheduleFor(period === undefined ? undefined : String(period), lastRotatedAt),
   };
 }
 
-function targetParams(secretName: string, spec: RamSecretSpec) {
-  return { secretName, userName: spec.userName, previousKeyAction: spec.previousKeyAction, previousKeyGraceSeconds: graceSecondsOf(spec) };
+function targetParams(spec: Pick<RamSecretSpec, "userName" | "previousKeyAction" | "previousKeyGracePeriod">): RamAccessKeyTargetSpec {
+  return { userName: spec.userName, previousKeyAction: spec.previousKeyAction, previousKeyGraceSeconds: graceSecondsOf(spec) };
 }
 
 function periodSecondsOf(spec: RamSecretSpec): number | undefined {
@@ -234,7 +238,8 @@ async function outputsFor(name: string, spec: RamSecretSpec, ctx: RuntimeContext
 async function outputsFromStore(name: string, meta: SecretMeta, base: RamSecretOutputs, ctx: RuntimeContext): Promise<RamSecretOutputs> {
   const current = await currentVersion(ctx, name, meta);
   const value = decodeRamValue(current.value);
-  const live = await liveState(ramClientFor(ctx.cloud()), meta.metadata.userName ?? base.userName, value.AccessKeyId);
+  // The declared user, not the store's record of it (refresh compares the two, declaredProbe).
+  const live = await liveState(ramClientFor(ctx.cloud()), base.userName, value.AccessKeyId);
   // Strip any stale facts from base before adding fresh ones.
   const { rotationPeriodSeconds: _r, nextRotationAt: _n, plannedDeleteAt: _d, accessKeyLastUsedAt: _l, health: _h, ...declared } = base;
   return {

@@ -45,7 +45,7 @@ const ramSecretInputsSchema = z
     recoveryWindowDays: sharedFields.recoveryWindowDays,
     forceDeleteWithoutRecovery: sharedFields.forceDeleteWithoutRecovery,
   })
-  .strip()
+  .strict()
   .superRefine((spec, ctx) => {
     const grace = graceSecondsOf(spec);
     if (grace === 0) return;

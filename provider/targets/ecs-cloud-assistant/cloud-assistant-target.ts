@@ -9,6 +9,7 @@ import { decodeEcsValue, generateEcsValue } from "../ecs-host/ecs-value";
 import type { CloudAssistantClient, InvocationOutcome } from "../../alicloud/cloud-assistant-client";
 import { newSha512Salt, sha512Crypt } from "../ecs-host/sha512-crypt";
 import { verifyCryptLocally } from "../ecs-host/local-crypt";
+import { authorizedKeysOf, requirePosixUser, suAs } from "../ecs-host/user-shell";
 
 /**
  * An ECS instance user's password or key pair, changed through Cloud
@@ -54,7 +55,9 @@ export class EcsCloudAssistantTarget implements RotationTarget {
   private reachable: Promise<void> | undefined;
   private clientInstance: CloudAssistantClient | undefined;
 
-  constructor(private readonly options: EcsCloudAssistantTargetOptions) {}
+  constructor(private readonly options: EcsCloudAssistantTargetOptions) {
+    requirePosixUser(options.managedUser, options.secretName);
+  }
 
   ready(): Promise<void> {
     return (this.reachable ??= this.checkReachable());
@@ -199,12 +202,12 @@ export class EcsCloudAssistantTarget implements RotationTarget {
   /** Cloud Assistant runs as root; files in the user's home are edited as the user, as over SSH. */
   private asUser(script: string): string {
     const { managedUser } = this.options;
-    return managedUser === "root" ? script : `su -s /bin/sh -c ${shq(script)} ${managedUser}`;
+    return managedUser === "root" ? script : suAs(managedUser, script);
   }
 
   private async keyAuthorized(publicKey: string): Promise<boolean> {
     const { managedUser } = this.options;
-    const script = this.asUser(`f=~${managedUser}/.ssh/authorized_keys
+    const script = this.asUser(`${authorizedKeysOf(managedUser)}
 [ -f "$f" ] || { echo absent; exit 0; }
 awk -v b=${shq(blobOf(publicKey))} '/^[[:space:]]*#/ { next } { sub(/\\r$/, ""); for (i = 1; i < NF; i++) if ($(i + 1) == b && $i ~ /^(ssh-|ecdsa-|sk-)/) f = 1 } END { print (f ? "present" : "absent") }' "$f"`);
     const out = (await this.query("the authorized_keys check", script)).trim();
@@ -218,7 +221,7 @@ awk -v b=${shq(blobOf(publicKey))} '/^[[:space:]]*#/ { next } { sub(/\\r$/, "");
     // The shadow hash leaves the instance only as ciphertext for this one-time key.
     const script = `umask 077
 h=$(getent shadow ${shq(managedUser)} | cut -d: -f2)
-[ -n "$h" ] || { echo "no shadow entry for ${managedUser}" >&2; exit 3; }
+[ -n "$h" ] || { echo "no shadow entry for "${shq(managedUser)} >&2; exit 3; }
 d=$(mktemp -d) || exit 1
 trap 'rm -rf "$d"' EXIT
 printf '%s' ${shq(pem)} > "$d/k"

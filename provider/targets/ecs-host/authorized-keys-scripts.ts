@@ -1,5 +1,6 @@
 import { shq } from "../../ssh/shell-quote";
 import { decodeEcsValue } from "./ecs-value";
+import { authorizedKeysOf } from "./user-shell";
 
 /**
  * The authorized_keys edits, as shell scripts run as the managed user, shared
@@ -19,8 +20,8 @@ export function keyMarker(secretName: string, versionId: string): string {
  * there it is given (a public key with its marker: nothing secret).
  */
 export const APPEND_KEY = (user: string, given?: string) => `umask 077
-f=~${user}/.ssh/authorized_keys
-mkdir -p ~${user}/.ssh || exit 1
+${authorizedKeysOf(user)}
+mkdir -p "$h/.ssh" || exit 1
 ${given === undefined ? "IFS= read -r line || exit 1" : `line=${shq(given)}`}
 if [ -f "$f" ] && grep -qxF -- "$line" "$f"; then exit 0; fi
 if [ -s "$f" ] && [ -n "$(tail -c 1 "$f")" ]; then printf '\\n' >> "$f"; fi
@@ -38,7 +39,7 @@ printf '%s\\n' "$line" >> "$f"`;
  * target (`cp -p`), so the rename keeps its mode and owner.
  */
 export const RETIRE_KEYS = (user: string, keepBlob: string, keepMark: string, prefix: string, dropBlobs: readonly string[]) => `umask 077
-f=~${user}/.ssh/authorized_keys
+${authorizedKeysOf(user)}
 [ -f "$f" ] || exit 0
 r=$(readlink -f "$f") || exit 1
 t="$r.managed-secrets.$$"

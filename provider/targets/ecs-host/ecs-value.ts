@@ -1,5 +1,5 @@
 import { ManagedSecretsError } from "../../core/errors";
-import { generateKeyPair, type KeyAlgorithm } from "../../credentials/generate-key-pair";
+import { generateKeyPair, publicKeyLine, type KeyAlgorithm } from "../../credentials/generate-key-pair";
 import { generatePassword } from "../../credentials/generate-password";
 import { storedJsonObject } from "../../store/stored-json";
 import type { SshCredential } from "../../ssh/ssh-session";
@@ -46,4 +46,10 @@ export function credentialOf(value: EcsValue): SshCredential {
 /** The secret half of a value: what a user passes as initialValue/customValue. */
 export function secretPartOf(value: EcsValue): string {
   return "Password" in value ? value.Password : value.PrivateKey;
+}
+
+/** The stored value for a user-supplied password or private key. */
+export function ecsValueFrom(managedUser: string, credentialType: "password" | "keyPair", secret: string): string {
+  if (credentialType === "password") return encodeEcsValue({ UserName: managedUser, Password: secret });
+  return encodeEcsValue({ UserName: managedUser, PublicKey: publicKeyLine(secret), PrivateKey: secret });
 }

@@ -1,39 +1,68 @@
-import { ManagedSecretsError } from "../../core/errors";
 import type { TargetKind } from "../../rotation/target-registry";
-import { META } from "../../schedule/rotation-metadata";
-import type { SecretMeta } from "../../store/secret-store";
-import type { BastionEndpoint } from "../../ssh/bastion";
+import type { BastionLocation } from "../../ssh/bastion-credentials";
 import { bastionWithCredential } from "../../ssh/bastion-credentials";
+import { HOST_FORM, isValidHost } from "../../validation/host";
+import { HOST_KEY_FINGERPRINT_FORM, POSIX_USER_FORM, isHostKeyFingerprint, isPosixUser } from "../../validation/ecs-fields";
+import { ECS_FIELD_KEYS, ECS_KIND, ecsCredentialKey, ecsFieldsMetadata, readEcsFields, type EcsTargetFields } from "../ecs-host/ecs-target-fields";
 import { EcsSshTarget } from "./ecs-ssh-target";
+import { chosenEcsValue } from "../ecs-host/ecs-value-rules";
+
+/** An ECS instance user reached over SSH: where sshd listens and its pinned host key, perhaps through a bastion. */
+export interface EcsSshTargetSpec extends EcsTargetFields {
+  readonly host: string;
+  readonly port: number;
+  readonly hostKeyFingerprint: string;
+  /** Where the bastion is; its credential is never stored (the runner takes it from MANAGED_SECRETS_BASTIONS). */
+  readonly bastion?: BastionLocation;
+}
+
+const BASTION_KEYS = ["bastionHost", "bastionPort", "bastionHostKeyFingerprint", "bastionUser"] as const;
 
 /** An ECS instance user reached over SSH (directly or through a bastion), with the current credential: no admin connection is stored. */
-export const ecsSshTargetKind: TargetKind = {
+export const ecsSshTargetKind: TargetKind<EcsSshTargetSpec> = {
   name: "ecs over ssh",
-  matches: (m) => m[META.kind] === "ecs" && m.transport !== "cloudAssistant",
-  fromMetadata(meta) {
-    const m = meta.metadata;
-    const port = Number(m.port);
-    if (!m.host || !m.managedUser || !m.hostKeyFingerprint || !Number.isInteger(port)) {
-      throw new ManagedSecretsError("StoreUnreadable", `secret ${meta.name} lacks the host, port, user or host key it needs to be rotated`, { secretName: meta.name });
-    }
-    return new EcsSshTarget({
-      secretName: meta.name,
-      managedUser: m.managedUser,
-      credentialType: m.credentialType === "keyPair" ? "keyPair" : "password",
-      keyAlgorithm: m.keyAlgorithm === "ed25519" ? "ed25519" : "rsa-2048",
-      endpoint: { host: m.host, port, hostKeyFingerprint: m.hostKeyFingerprint, ...bastionFrom(meta) },
-    });
+  keys: ["kind", ...ECS_FIELD_KEYS, "transport", "host", "port", "hostKeyFingerprint", ...BASTION_KEYS],
+  // Stores written before Cloud Assistant existed have no transport key: SSH.
+  matches: (m) => m.kind === ECS_KIND && (m.transport === undefined || m.transport === "ssh"),
+  decode(r) {
+    const bastion: BastionLocation | undefined = r.group(BASTION_KEYS)
+      ? {
+          host: r.required("bastionHost", isValidHost, HOST_FORM),
+          port: r.integer("bastionPort", 1, 65535),
+          hostKeyFingerprint: r.required("bastionHostKeyFingerprint", isHostKeyFingerprint, HOST_KEY_FINGERPRINT_FORM),
+          user: r.required("bastionUser", isPosixUser, POSIX_USER_FORM),
+        }
+      : undefined;
+    return {
+      ...readEcsFields(r),
+      host: r.required("host", isValidHost, HOST_FORM),
+      port: r.integer("port", 1, 65535),
+      hostKeyFingerprint: r.required("hostKeyFingerprint", isHostKeyFingerprint, HOST_KEY_FINGERPRINT_FORM),
+      ...(bastion ? { bastion } : {}),
+    };
   },
+  encode: (spec) => ({
+    ...ecsFieldsMetadata(spec),
+    host: spec.host,
+    port: String(spec.port),
+    hostKeyFingerprint: spec.hostKeyFingerprint,
+    ...(spec.bastion
+      ? { bastionHost: spec.bastion.host, bastionPort: String(spec.bastion.port), bastionHostKeyFingerprint: spec.bastion.hostKeyFingerprint, bastionUser: spec.bastion.user }
+      : {}),
+  }),
+  credentialKey: ecsCredentialKey,
+  valueFromText: (text, spec, property) => chosenEcsValue(text, spec, property),
+  build: (spec, secretName) =>
+    new EcsSshTarget({
+      secretName,
+      managedUser: spec.managedUser,
+      credentialType: spec.credentialType,
+      keyAlgorithm: spec.keyAlgorithm,
+      endpoint: {
+        host: spec.host,
+        port: spec.port,
+        hostKeyFingerprint: spec.hostKeyFingerprint,
+        ...(spec.bastion ? { bastion: bastionWithCredential(spec.bastion, secretName) } : {}),
+      },
+    }),
 };
-
-/** The bastion recorded for this secret, with the credential the runner was given for it (never stored). */
-function bastionFrom(meta: SecretMeta): { bastion?: BastionEndpoint } {
-  const m = meta.metadata;
-  if (!m.bastionHost) return {};
-  const port = Number(m.bastionPort);
-  if (!m.bastionHostKeyFingerprint || !m.bastionUser || !Number.isInteger(port)) {
-    throw new ManagedSecretsError("StoreUnreadable", `secret ${meta.name} lacks the bastion port, host key or user it needs to be reached`, { secretName: meta.name });
-  }
-  const location = { host: m.bastionHost, port, hostKeyFingerprint: m.bastionHostKeyFingerprint, user: m.bastionUser };
-  return { bastion: bastionWithCredential(location, meta.name) };
-}

@@ -3,11 +3,12 @@ import type { PreparedApply, RotationTarget, TestedSession } from "../../rotatio
 import { openSshSession, probeLogin, type ExecResult, type SshCredential, type SshEndpoint, type SshSession } from "../../ssh/ssh-session";
 import { outputTail } from "../../ssh/command-output";
 import { hasControlCharacter } from "../../validation/password";
-import { publicKeyLine, type KeyAlgorithm } from "../../credentials/generate-key-pair";
+import type { KeyAlgorithm } from "../../credentials/generate-key-pair";
 import { shq } from "../../ssh/shell-quote";
 import { APPEND_KEY, keyMarker, retireOlderKeys } from "../ecs-host/authorized-keys-scripts";
 import { elevateWithSudo, type SudoElevation } from "../ecs-host/sudo-elevation";
-import { credentialOf, decodeEcsValue, encodeEcsValue, generateEcsValue, type EcsValue } from "../ecs-host/ecs-value";
+import { requirePosixUser, suAs } from "../ecs-host/user-shell";
+import { credentialOf, decodeEcsValue, generateEcsValue, type EcsValue } from "../ecs-host/ecs-value";
 
 /**
  * An ECS instance user's password or key pair, changed over SSH.
@@ -40,7 +41,9 @@ type SshPrepared = PreparedApply & { readonly acting: Acting };
 type SshTested = TestedSession & { readonly session: SshSession };
 
 export class EcsSshTarget implements RotationTarget<SshPrepared, SshTested> {
-  constructor(private readonly options: EcsSshTargetOptions) {}
+  constructor(private readonly options: EcsSshTargetOptions) {
+    requirePosixUser(options.managedUser, options.secretName);
+  }
 
   async accepts(value: string): Promise<boolean> {
     return probeLogin(this.options.endpoint, this.options.managedUser, credentialOf(decodeEcsValue(value)));
@@ -188,7 +191,7 @@ export class EcsSshTarget implements RotationTarget<SshPrepared, SshTested> {
     if (acting.as === "self" || (needsRoot && admin!.user === "root")) {
       command = needsRoot ? "chpasswd" : `sh -c ${shq(script)}`;
     } else if (admin!.user === "root") {
-      command = `su -s /bin/sh -c ${shq(script)} ${managedUser}`;
+      command = suAs(managedUser, script);
     } else {
       // A non-root admin goes through sudo, asked once per session how it wants its password.
       acting.sudo ??= elevateWithSudo(acting.session, admin!, this.options.endpoint.host);
@@ -219,11 +222,4 @@ export class EcsSshTarget implements RotationTarget<SshPrepared, SshTested> {
       `${what} failed on ${this.options.endpoint.host} for ${this.options.managedUser} (exit ${result.code})${detail ? `: ${detail}` : ""}`,
     );
   }
-}
-
-
-/** The stored value for a user-supplied password or private key. */
-export function ecsValueFrom(managedUser: string, credentialType: "password" | "keyPair", secret: string): string {
-  if (credentialType === "password") return encodeEcsValue({ UserName: managedUser, Password: secret });
-  return encodeEcsValue({ UserName: managedUser, PublicKey: publicKeyLine(secret), PrivateKey: secret });
 }
