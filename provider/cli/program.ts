@@ -12,8 +12,8 @@ import {
   type VersionStage,
 } from "../store/secret-store";
 import { rotateSecret } from "../rotation/rotate-secret";
-import { targetFromMetadata } from "../targets/all-targets";
-import { ecsValueFrom } from "../targets/ecs-ssh/ecs-ssh-target";
+import { restoreSole } from "../resources/secret-resource";
+import { decodeTarget, targetFromMetadata } from "../targets/all-targets";
 import { META } from "../schedule/rotation-metadata";
 import { registerAcceptRollbackCommand } from "./accept-rollback-command";
 import { jsonText, printRecord, printTable, type Output } from "./output";
@@ -189,7 +189,7 @@ function buildProgram(io: CliIo): Command {
     .description("cancel a scheduled deletion")
     .addOption(json)
     .action(async (name: string, opts: { json?: boolean }) => {
-      const meta = await ctx().store.restoreSecret(name);
+      const meta = await restoreSole(ctx(), name);
       if (opts.json) io.out.write(jsonText(summary(meta)));
       else io.out.write(`restored ${name}\n`);
     });
@@ -289,14 +289,8 @@ function valueFromFile(meta: SecretMeta, file: string): string {
   } catch (e) {
     throw new ManagedSecretsError("InvalidInput", `cannot read --value-file ${file}: ${(e as NodeJS.ErrnoException).code ?? "error"}`, { property: "--value-file" });
   }
-  const m = meta.metadata;
-  if (m[META.kind] !== "ecs") throw new ManagedSecretsError("InvalidInput", `--value-file is not supported for ${m[META.kind]} secrets`, { property: "--value-file" });
-  const credentialType = m.credentialType === "keyPair" ? "keyPair" : "password";
-  // A password file usually ends with a newline that is not part of the password.
-  const secret = credentialType === "password" ? text.replace(/\r?\n$/, "") : text;
-  // The file's value is set on the host as customValue is: the same rules, checked before anything is touched.
-  const { secretValueProblem } = require("../resources/ecs-secret/ecs-secret-schema") as typeof import("../resources/ecs-secret/ecs-secret-schema");
-  const problem = secretValueProblem("customValue", credentialType, secret);
-  if (problem) throw new ManagedSecretsError("InvalidInput", `--value-file ${problem}`, { property: "--value-file" });
-  return ecsValueFrom(m.managedUser!, credentialType, secret);
+  // Decoded and checked by the secret's kind, with the rules a declared customValue meets, before anything is written.
+  const { kind, spec } = decodeTarget(meta);
+  if (!kind.valueFromText) throw new ManagedSecretsError("InvalidInput", `--value-file is not supported for ${kind.name} secrets`, { property: "--value-file" });
+  return kind.valueFromText(text, spec, "--value-file");
 }

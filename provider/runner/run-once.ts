@@ -193,9 +193,7 @@ async function rotateOne(options: RunOptions, meta: SecretMeta, why: string, jud
     return { name: meta.name, status: "skipped", reason: attempt.value.notNeeded, attempts: attempt.attempts, durationMs };
   }
   if (attempt.ok) {
-    if (meta.metadata[FAILURE_META.code]) {
-      await store.updateSecret(meta.name, { metadata: { [FAILURE_META.code]: null, [FAILURE_META.at]: null } });
-    }
+    // The rotation's finish step cleared any earlier failure record with its own write.
     logger?.info({ secret: meta.name, event: "rotated", versionId: attempt.value.versionId, attempts: attempt.attempts, durationMs }, `rotated (${why})`);
     return { name: meta.name, status: "rotated", reason: why, versionId: attempt.value.versionId, previousVersionId: attempt.value.previousVersionId, attempts: attempt.attempts, durationMs };
   }
