@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ManagedSecretsError, describeError, isManagedSecretsError, secretNotFound } from "../core/errors";
+import { wholeNumberIn } from "../core/decimal";
 import { runtimeContext, type RuntimeContext } from "../context/runtime-context";
 import {
   DEFAULT_RECOVERY_WINDOW_DAYS,
@@ -277,8 +278,8 @@ function targetText(m: Readonly<Record<string, string>>): string {
 }
 
 function parseDays(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < MIN_RECOVERY_WINDOW_DAYS || n > MAX_RECOVERY_WINDOW_DAYS) throw new InvalidArgumentError(`must be an integer ${WINDOW_RANGE}`);
+  const n = wholeNumberIn(text, MIN_RECOVERY_WINDOW_DAYS, MAX_RECOVERY_WINDOW_DAYS);
+  if (n === undefined) throw new InvalidArgumentError(`must be an integer ${WINDOW_RANGE}, in decimal digits`);
   return n;
 }
 

@@ -6,7 +6,7 @@ import { buildReport } from "../report/report-data";
 import { renderHtml } from "../report/report-html";
 import { renderMarkdown } from "../report/report-markdown";
 import { selectOption } from "./blast-radius-options";
-import { parseAt, parseInterval } from "./runner-commands";
+import { parseAt, parseTolerance, TOLERANCE_RANGE } from "./runner-commands";
 import { jsonText, type Output } from "./output";
 
 /**
@@ -33,7 +33,7 @@ export function registerReportCommand(program: Command, io: { out: Output; conte
     .addOption(new Option("--format <format>", "html (one self-contained page), markdown (for a CI comment) or json").choices([...REPORT_FORMATS]).default("html"))
     .option("--output <file>", "write the report to this file instead of stdout")
     .option("--at <time>", "judge as of this ISO time", parseAt)
-    .option("--tolerance <interval>", "how late a due rotation may be before it is overdue (default 1h)", parseInterval)
+    .option("--tolerance <interval>", `how late a due rotation may be before it is overdue (${TOLERANCE_RANGE.text}, default 1h)`, parseTolerance)
     .option("--prefix <prefix>", "only secrets whose names start with this")
     .addOption(selectOption())
     .action(async (flags: ReportFlags) => {

@@ -9,6 +9,9 @@ import { type SecretOutcome } from "../schedule/secret-outcome";
 import { assessSecret, DEFAULT_OVERDUE_TOLERANCE_MS, type SecretHealth } from "../health/secret-health";
 import { createLogger } from "../core/log";
 import { mapBounded } from "../core/map-bounded";
+import { wholeNumberIn } from "../core/decimal";
+import { ISO_TIME_FORM, parseIsoTime } from "../core/iso-time";
+import { longSleep } from "../core/long-sleep";
 import { jsonText, printTable, type Output } from "./output";
 import { blastRadiusOptions, gateFrom, selectOption, type BlastRadiusFlags } from "./blast-radius-options";
 import { emitAttempts, eventOptions, eventSinkFrom, type EventFlags } from "./event-options";
@@ -36,24 +39,37 @@ export interface RunnerIo {
   readonly signal?: AbortSignal;
 }
 
-const MIN_INTERVAL_MS = 60_000;
+const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const DAY_MS = UNIT_MS.d;
 
-export function parseInterval(text: string): number {
-  const m = /^([1-9][0-9]*)([smhd])$/.exec(text);
-  const ms = m ? Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "s" | "m" | "h" | "d"] : NaN;
-  if (!(ms >= MIN_INTERVAL_MS)) throw new InvalidArgumentError("must be an integer with unit s, m, h or d, at least 1m (e.g. 15m)");
-  return ms;
+/** `--every`: at most a week, so the wait between passes is one timer well inside Node's limit (2^31-1 ms, about 24.8 days). */
+export const EVERY_RANGE = { min: 60_000, max: 7 * DAY_MS, text: "1m..7d" } as const;
+/** `--tolerance` is never waited for, only compared; a year is more than any rotation period allows to be late. */
+export const TOLERANCE_RANGE = { min: 60_000, max: 365 * DAY_MS, text: "1m..365d" } as const;
+
+function interval(range: { readonly min: number; readonly max: number; readonly text: string }): (text: string) => number {
+  return (text) => {
+    const m = /^([1-9][0-9]{0,9})([smhd])$/.exec(text);
+    const ms = m ? Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS] : NaN;
+    if (!(ms >= range.min && ms <= range.max)) throw new InvalidArgumentError(`must be an integer with unit s, m, h or d, ${range.text} (e.g. 15m)`);
+    return ms;
+  };
 }
+
+export const parseEvery = interval(EVERY_RANGE);
+export const parseTolerance = interval(TOLERANCE_RANGE);
 
 export function parseAt(text: string): Date {
-  const t = Date.parse(text);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(t)) throw new InvalidArgumentError("must be an ISO-8601 time, e.g. 2026-12-01T00:00:00Z");
-  return new Date(t);
+  const at = parseIsoTime(text);
+  if (!at) throw new InvalidArgumentError(`must be ${ISO_TIME_FORM}`);
+  return at;
 }
 
+export const MAX_CONCURRENCY = 64;
+
 export function parseConcurrency(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError("must be an integer 1..64");
+  const n = wholeNumberIn(text, 1, MAX_CONCURRENCY);
+  if (n === undefined) throw new InvalidArgumentError(`must be an integer 1..${MAX_CONCURRENCY}, in decimal digits`);
   return n;
 }
 
@@ -92,7 +108,7 @@ export function registerRunnerCommands(program: Command, io: RunnerIo): void {
     .command("run")
     .description("rotate every secret that is due (automatic rotation on, next rotation time passed, not pending deletion)")
     .option("--once", "one pass, then exit (the default)")
-    .option("--every <interval>", "a pass every interval, e.g. 15m", parseInterval)
+    .option("--every <interval>", `a pass every interval, e.g. 15m (${EVERY_RANGE.text})`, parseEvery)
     .option("--dry-run", "list what would rotate and why; rotate nothing")
     .option("--at <time>", "act as of this ISO time: judge what is due, and schedule the next rotation, from it (a replay rotates nothing twice)", parseAt)
     .option("--concurrency <n>", "rotations in flight (1..64)", parseConcurrency, DEFAULT_CONCURRENCY)
@@ -114,7 +130,7 @@ export function registerRunnerCommands(program: Command, io: RunnerIo): void {
         failed = countOutcomes(report).failed > 0;
         stoppedEarly = report.stoppedEarly;
         if (flags.every === undefined || io.signal?.aborted) break;
-        await (io.wait ?? abortableWait)(flags.every, io.signal ?? new AbortController().signal);
+        await (io.wait ?? longSleep)(flags.every, io.signal ?? new AbortController().signal);
         if (io.signal?.aborted) break;
       }
       if (stoppedEarly) throw new RunStoppedEarly(stoppedEarly);
@@ -125,7 +141,7 @@ export function registerRunnerCommands(program: Command, io: RunnerIo): void {
     .command("check")
     .description("exit non-zero when any secret is overdue, rejected by its target, unreachable, interrupted or failing")
     .option("--at <time>", "judge as of this ISO time", parseAt)
-    .option("--tolerance <interval>", "how late a due rotation may be (default 1h)", parseInterval)
+    .option("--tolerance <interval>", `how late a due rotation may be (${TOLERANCE_RANGE.text}, default 1h)`, parseTolerance)
     .option("--no-probe", "do not log in with the current credentials")
     .option("--concurrency <n>", "probes in flight (1..64)", parseConcurrency, DEFAULT_CONCURRENCY)
     .option("--prefix <prefix>", "only secrets whose names start with this")
@@ -276,15 +292,5 @@ function logTo(format: LogFormat, bar: TerminalProgress | undefined, err: Output
         for (const line of chunk.split("\n")) if (line) write(`${format === "human" ? humanLogLine(line) : line}\n`);
       },
     },
-  });
-}
-
-function abortableWait(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
   });
 }

@@ -1,5 +1,5 @@
 import { ManagedSecretsError } from "../core/errors";
-import { DEFAULT_PER_HOST, LIMITS, parseCanary, parseMaxFailures, parsePerHost, parseRate, type BlastRadius } from "./blast-radius";
+import { DEFAULT_PER_HOST, LIMITS, MIN_RATE_PER_MINUTE, parseCanary, parseMaxFailures, parsePerHost, parseRate, type BlastRadius } from "./blast-radius";
 
 /**
  * The blast radius travels from the RotationRunner's settings to the Function
@@ -54,16 +54,20 @@ export function blastRadiusFromEnv(env: NodeJS.ProcessEnv): BlastRadius {
 /** zod refinements for the deployment schema, with the CLI's rules as messages. */
 export const BLAST_RADIUS_RULES = {
   canary: `must be an integer 1..${LIMITS.canary}`,
-  maxFailures: `must be a number of failures 1..${LIMITS.maxFailures} or a percentage of the due secrets like "10%" (1..100)`,
+  maxFailures: `must be a number of failures 1..${LIMITS.maxFailures} or a percentage of the due secrets like "10%" (0.01..100, at most two decimals)`,
   perHost: `must be an integer 1..${LIMITS.perHost}`,
-  ratePerMinute: `must be rotations per minute, more than 0 and at most ${LIMITS.ratePerMinute}`,
+  ratePerMinute: `must be rotations per minute, ${MIN_RATE_PER_MINUTE}..${LIMITS.ratePerMinute} with at most three decimals`,
 } as const;
 
-export function isMaxFailures(text: string): boolean {
+function parses(parse: (text: string) => unknown, text: string): boolean {
   try {
-    parseMaxFailures(text);
+    parse(text);
     return true;
   } catch {
     return false;
   }
 }
+
+export const isMaxFailures = (text: string): boolean => parses(parseMaxFailures, text);
+/** The setting travels as `${rate}/min` (blastRadiusEnvironment), so it must be a rate the runner's parser takes in that form. */
+export const isRatePerMinute = (rate: number): boolean => parses(parseRate, `${rate}/min`);

@@ -1,4 +1,6 @@
 import { ManagedSecretsError } from "../core/errors";
+import { decimalIn, wholeNumberIn } from "../core/decimal";
+import { longSleep } from "../core/long-sleep";
 import type { SecretMeta } from "../store/secret-store";
 import { META } from "../schedule/rotation-metadata";
 import type { RunGate } from "./run-once";
@@ -26,14 +28,22 @@ export type FailureBudget = { readonly count: number } | { readonly percent: num
 /** Several users on one instance share its sshd and PAM; several secrets of one RAM user share its two AccessKey slots. */
 export const DEFAULT_PER_HOST = 1;
 export const LIMITS = { canary: 1000, maxFailures: 100_000, perHost: 64, ratePerMinute: 6000 } as const;
+/**
+ * The slowest rate: one start every 1000 minutes. Slower spacing means
+ * nothing for a pass, and the digits a rate may carry after its point (3)
+ * cannot write less than this anyway.
+ */
+export const MIN_RATE_PER_MINUTE = 0.001;
+/** A percentage budget: 0.01% to 100%, at most two digits after the point. */
+const MIN_PERCENT = 0.01;
 
 function usage(flag: string, text: string, rule: string): ManagedSecretsError {
   return new ManagedSecretsError("InvalidInput", `${flag} ${JSON.stringify(text)}: ${rule}`, { property: flag });
 }
 
 function wholeNumber(flag: string, text: string, max: number): number {
-  const n = /^[0-9]+$/.test(text) ? Number(text) : NaN;
-  if (!(n >= 1 && n <= max)) throw usage(flag, text, `must be an integer 1..${max}`);
+  const n = wholeNumberIn(text, 1, max);
+  if (n === undefined) throw usage(flag, text, `must be an integer 1..${max}, in decimal digits`);
   return n;
 }
 
@@ -42,22 +52,21 @@ export const parsePerHost = (text: string): number => wholeNumber("--per-host", 
 
 /** `N` failures, or `P%` of the secrets due in the pass. */
 export function parseMaxFailures(text: string): FailureBudget {
-  const rule = `must be a number of failures 1..${LIMITS.maxFailures} or a percentage of the due secrets like 10% (1..100)`;
-  const pct = /^([0-9]+(?:\.[0-9]+)?)%$/.exec(text);
-  if (pct) {
-    const percent = Number(pct[1]);
-    if (!(percent > 0 && percent <= 100)) throw usage("--max-failures", text, rule);
+  const rule = `must be a number of failures 1..${LIMITS.maxFailures} or a percentage of the due secrets like 10% (${MIN_PERCENT}..100, at most two decimals)`;
+  if (text.endsWith("%")) {
+    const percent = decimalIn(text.slice(0, -1), MIN_PERCENT, 100, 2);
+    if (percent === undefined) throw usage("--max-failures", text, rule);
     return { percent };
   }
-  if (!/^[0-9]+$/.test(text) || !(Number(text) >= 1 && Number(text) <= LIMITS.maxFailures)) throw usage("--max-failures", text, rule);
-  return { count: Number(text) };
+  const count = wholeNumberIn(text, 1, LIMITS.maxFailures);
+  if (count === undefined) throw usage("--max-failures", text, rule);
+  return { count };
 }
 
 /** `R/min` (R may be a fraction, e.g. 0.5/min for one every two minutes). */
 export function parseRate(text: string): number {
-  const m = /^([0-9]+(?:\.[0-9]+)?)\/min$/.exec(text);
-  const rate = m ? Number(m[1]) : NaN;
-  if (!(rate > 0 && rate <= LIMITS.ratePerMinute)) throw usage("--rate", text, `must be rotations per minute like 30/min (more than 0, at most ${LIMITS.ratePerMinute})`);
+  const rate = text.endsWith("/min") ? decimalIn(text.slice(0, -"/min".length), MIN_RATE_PER_MINUTE, LIMITS.ratePerMinute, 3) : undefined;
+  if (rate === undefined) throw usage("--rate", text, `must be rotations per minute like 30/min or 0.5/min (${MIN_RATE_PER_MINUTE}..${LIMITS.ratePerMinute}, at most three decimals)`);
   return rate;
 }
 
@@ -78,7 +87,8 @@ export interface GateClock {
   readonly sleep: (ms: number) => Promise<void>;
 }
 
-const realClock: GateClock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+// Lanes reserve start slots one interval apart, so the last of 64 lanes at the slowest rate waits past Node's timer limit.
+const realClock: GateClock = { now: () => Date.now(), sleep: (ms) => longSleep(ms) };
 
 /**
  * Canaries first, then the rest in turns across hosts, so a lane seldom

@@ -160,7 +160,8 @@ export async function runOnce(options: RunOptions): Promise<RunReport> {
   });
 
   const outcomes = [...rotated, ...notDue, ...unreadable].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const stoppedEarly = gate?.stoppedEarly();
+  // A budget spent by the last due secret stopped nothing: the pass stopped early only if a due secret was left unattempted.
+  const stoppedEarly = rotated.some((o) => o.status === "not-attempted") ? gate?.stoppedEarly() : undefined;
   return { startedAt, judgedAt: judgedAt.toISOString(), outcomes, purged, retired, throttling, ...(stoppedEarly ? { stoppedEarly } : {}) };
 }
 

@@ -5,7 +5,7 @@ import { policyActions, RUNNER_API_ACTIONS, RUNNER_BINDING_KEY_ACTIONS, RUNNER_K
 import { LEASE_SECRET_PREFIX } from "../store/kms/kms-lease";
 import { DEFAULT_CONCURRENCY } from "./run-once";
 import { LIMITS } from "./blast-radius";
-import { BLAST_RADIUS_RULES, blastRadiusEnvironment, isMaxFailures } from "./blast-radius-env";
+import { BLAST_RADIUS_RULES, blastRadiusEnvironment, isMaxFailures, isRatePerMinute } from "./blast-radius-env";
 import { cloudMonitorEnvironment, CMS_GROUP_ID } from "../events/cloudmonitor-env";
 import { ALARM_LEVELS, CONTACT_GROUP_PATTERN, CONTACT_GROUP_RULE } from "./runner-alarm";
 
@@ -83,7 +83,7 @@ const runnerDeploymentSchema = z
     canary: z.number({ error: BLAST_RADIUS_RULES.canary }).int({ error: BLAST_RADIUS_RULES.canary }).min(1, { error: BLAST_RADIUS_RULES.canary }).max(LIMITS.canary, { error: BLAST_RADIUS_RULES.canary }).optional(),
     maxFailures: z.string({ error: BLAST_RADIUS_RULES.maxFailures }).refine(isMaxFailures, { error: BLAST_RADIUS_RULES.maxFailures }).optional(),
     perHost: z.number({ error: BLAST_RADIUS_RULES.perHost }).int({ error: BLAST_RADIUS_RULES.perHost }).min(1, { error: BLAST_RADIUS_RULES.perHost }).max(LIMITS.perHost, { error: BLAST_RADIUS_RULES.perHost }).optional(),
-    ratePerMinute: z.number({ error: BLAST_RADIUS_RULES.ratePerMinute }).gt(0, { error: BLAST_RADIUS_RULES.ratePerMinute }).max(LIMITS.ratePerMinute, { error: BLAST_RADIUS_RULES.ratePerMinute }).optional(),
+    ratePerMinute: z.number({ error: BLAST_RADIUS_RULES.ratePerMinute }).refine(isRatePerMinute, { error: BLAST_RADIUS_RULES.ratePerMinute }).optional(),
     // A failed scheduled rotation must reach a person: events go to CloudMonitor unless turned off.
     cloudMonitorEvents: z.boolean({ error: "must be true or false" }).default(true),
     cloudMonitorGroupId: z.string({ error: "must be a CloudMonitor application group id (digits)" }).regex(CMS_GROUP_ID, { error: "must be a CloudMonitor application group id (digits)" }).optional(),

@@ -1,4 +1,7 @@
 import { strict as assert } from "node:assert";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { blastRadiusGate, failureAllowance, orderForBlastRadius, parseMaxFailures, parseRate, type GateClock } from "../../provider/runner/blast-radius";
 import type { SecretMeta } from "../../provider/store/secret-store";
 import type { SecretOutcome } from "../../provider/schedule/secret-outcome";
@@ -33,6 +36,20 @@ describe("Blast-radius gate (injected clock)", () => {
     assert.deepEqual(admitted, [true, true, true, true]);
     // All four arrive at 0: the first starts at once, the others wait for their reserved slots.
     assert.deepEqual([...clock.sleeps].sort((x, y) => x - y), [2000, 4000, 6000]);
+  });
+
+  it("the slowest --rate queues lanes past Node's timer limit (2^31-1 ms), and none of them starts early (the real clock, in a child process)", async () => {
+    // 40 lanes at 0.001/min reserve slots 1000 minutes apart: the 37th waits 36,000 minutes, longer than one setTimeout can.
+    // The child exits after half a second, so the gate's long sleeps end with it.
+    const script = `
+      const { blastRadiusGate } = require(${JSON.stringify(join(__dirname, "..", "..", "provider", "runner", "blast-radius.ts"))});
+      const gate = blastRadiusGate({ ratePerMinute: 0.001, perHost: 64 });
+      const items = Array.from({ length: 40 }, (_, i) => ({ meta: { name: "s" + String(i).padStart(2, "0"), description: "", metadata: { kind: "ecs", instanceId: "i-" + i }, createdAt: "", updatedAt: "", versions: [] } }));
+      let admitted = 0;
+      for (const { meta } of gate.order(items)) gate.admit(meta).then(() => admitted++);
+      setTimeout(() => { process.stdout.write(String(admitted)); process.exit(0); }, 500);`;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "-e", script], { timeout: 30_000 });
+    assert.equal(stdout, "1", "only the first lane starts now; the others wait their reserved slots");
   });
 
   it("orders canaries first (by name), then the rest in turns across hosts", () => {

@@ -1,10 +1,8 @@
 import { strict as assert } from "node:assert";
-import { Writable } from "node:stream";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
 import { createTestStore, type TestStore } from "../../testkit/store/test-store";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
-import { runCli } from "../../provider/cli/program";
-import { createLogger } from "../../provider/core/log";
+import { inProcessCli } from "../support/in-process-cli";
 import { MAX_JITTER_MS } from "../../provider/schedule/due";
 import { ecsInputs, loginWith } from "../ecs/ecs-fixtures";
 
@@ -92,14 +90,7 @@ describe("Blast radius: canary, failure budget, one rotation per host (real sshd
     await host.exec("chpasswd", { stdin: `${user}:Changed-Out-Of-Band-7\n` });
   }
 
-  async function cli(args: string[]) {
-    let out = "";
-    let err = "";
-    const quiet = createLogger({ destination: new Writable({ write: (_c, _e, cb) => cb() }) });
-    const io = { out: { write: (s: string) => void (out += s) }, err: { write: (s: string) => void (err += s) }, context: () => t.context("cli"), runner: { logger: quiet } };
-    const code = await runCli(args, io);
-    return { code, out, err };
-  }
+  const cli = (args: string[]) => inProcessCli(() => t.context("cli"))(args);
 
   async function versions(): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
@@ -142,6 +133,21 @@ describe("Blast radius: canary, failure budget, one rotation per host (real sshd
     const seen = new Set((await sessions(host)).map((s) => s.user));
     assert.ok(!seen.has("u4"), "u4 was not to be touched");
     assert.equal((await t.store.getValue("br-u4")).versionId, "v1");
+  });
+
+  it("--max-failures 100% (or 1) spent by the last due secret did not stop anything: exit 1, not 3 'stopped early'", async () => {
+    await seed();
+    for (const user of USERS) await breakUser(user);
+    const all = await cli(["run", "--max-failures", "100%", "--json"]);
+    assert.equal(all.code, 1, all.out + all.err);
+    const report = JSON.parse(all.out) as { stoppedEarly?: string; outcomes: { status: string }[] };
+    assert.deepEqual(report.outcomes.map((o) => o.status), ["failed", "failed", "failed", "failed"]);
+    assert.equal(report.stoppedEarly, undefined);
+
+    const one = await cli(["run", "--select", "name:br-u1", "--max-failures", "1"]);
+    assert.equal(one.code, 1, one.out + one.err);
+    assert.match(one.out, /0 rotated, 0 would rotate, 0 skipped, 1 failed \(/);
+    assert.doesNotMatch(one.out, /stopped early/);
   });
 
   it("--max-failures 50% of four due secrets allows two", async () => {
