@@ -197,7 +197,8 @@ for (const backend of BACKENDS) {
         await t.store.updateSecret(id, { metadata: { [PENDING_RETIREMENTS]: `${k0.accessKeyId}@${past}` } });
         const refused = await pass();
         assert.deepEqual(refused.retired.map((r) => [r.id, r.result]), [[k0.accessKeyId, "failed"]]);
-        assert.match(refused.retired[0]!.reason, /does not match its authentication/);
+        // The store's own write of a target entry no program declared moves the value to a version nothing binds.
+        assert.match(refused.retired[0]!.reason, /^TargetUnverified: .*(does not match its authentication|is recorded only in KMS tags)/);
         assert.deepEqual(retiringCalls(mark), []);
         assert.equal(await signsAs(cloud, k0), arnOf(cloud, userName));
       });

@@ -152,6 +152,17 @@ describe("kms store: target bindings through crashes, re-declared targets and re
     assert.deepEqual([...fake.accepted], [pendingValue], "retire revoked the old value, not the kept one's copy");
   });
 
+  it("a rotation by a process whose clock is behind KMS's finishes on its own pending version: what it wrote is newer than what KMS held", async () => {
+    await create("skewed");
+    clock.advance(30 * 86_400_000);
+    // The FC runner judges with the machine's clock; KMS stamps versions with its own, here two months ahead (v1 is a month old).
+    const behind = () => new Date(clock().getTime() - 60 * 86_400_000);
+    const outcome = await rotateSecret({ store: kms.another({ clock: behind }), name: "skewed", target: new FakeTarget(VALUE), owner: "runner", clock: behind });
+    assert.equal(outcome.versionId, "v2");
+    assert.deepEqual(await stages("skewed"), [["v1", ["ACSPrevious"]], ["v2", ["ACSCurrent"]]], "no copy: v2 was never taken for an older version");
+    assert.equal(await verdict("skewed"), "verified");
+  });
+
   it("re-declaring keeps ACSPrevious on the previous credential, also after a re-declare that died before putting it back", async () => {
     await create("prev");
     const fake = new FakeTarget(VALUE);

@@ -53,11 +53,16 @@ export class LeaseSession {
     return this.#versions?.find((v) => v.versionStages.includes(stage));
   }
 
-  /** PutSecretValue: a new version with these stages (moved off their holders); past MAX_VERSIONS KMS rolls out the earliest. */
+  /**
+   * PutSecretValue: a new version with these stages (moved off their holders); past MAX_VERSIONS KMS rolls out the
+   * earliest. `createTime` is this process's clock standing in for KMS's; never earlier than a version KMS already
+   * holds, since what is created after which decides whether a binding holds (kms-binding.ts).
+   */
   put(versionId: string, value: string, stages: readonly string[], createTime: string): void {
     this.#values.set(versionId, value);
     if (this.#versions === undefined || this.#versions.some((v) => v.versionId === versionId)) return;
-    this.#versions.push({ versionId, createTime, versionStages: [] });
+    const latest = this.#versions.reduce((at, v) => (Date.parse(v.createTime) > Date.parse(at) ? v.createTime : at), createTime);
+    this.#versions.push({ versionId, createTime: latest, versionStages: [] });
     this.#apply(attachStages(this.#staged(), versionId, stages, STAGE_RULES.kms));
     if (this.#versions.length > MAX_VERSIONS) this.#versions.splice(0, this.#versions.length - MAX_VERSIONS);
   }
