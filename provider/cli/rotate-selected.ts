@@ -24,7 +24,8 @@ export interface RotateSelectedFlags extends BlastRadiusFlags, EventFlags {
   readonly logFormat?: LogFormat;
 }
 
-const rotateNow = (): DueVerdict => ({ due: true, reason: "rotate now", dueAt: new Date().toISOString() });
+/** Every selected secret is due at the time the pass judges at (the context's clock, as `run` judges), never the machine's own. */
+export const rotateNow = (_meta: SecretMeta, at: Date): DueVerdict => ({ due: true, reason: "rotate now", dueAt: at.toISOString() });
 
 /** The blast-radius flags that mean something only over several secrets. */
 const FLEET_ONLY_FLAGS = [
