@@ -24,12 +24,12 @@ import { createPulumiProject, packPackage, type PulumiProject } from "../testkit
 import { tryLogin } from "../testkit/ssh-client/ssh-client";
 import { startSshHost, type StartedSshHost } from "../testkit/sshd/ssh-host";
 
-const HOSTS = 4;
-const SIZES = [1, 20] as const;
-const RUNS = Number(process.env.BENCH_ENGINE_RUNS ?? 3);
+export const HOSTS = 4;
+export const SIZES = [1, 20] as const;
+export const RUNS = Number(process.env.BENCH_ENGINE_RUNS ?? 3);
 const USERS_PER_HOST = Math.max(...SIZES) / HOSTS;
 
-interface Declared {
+export interface Declared {
   readonly host: StartedSshHost;
   readonly user: string;
   readonly password: string;
@@ -51,15 +51,15 @@ for (const t of targets.slice(0, cfg.requireNumber("count"))) {
 }
 `;
 
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+export const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function timed(fn: () => Promise<unknown>): Promise<number> {
+export async function timed(fn: () => Promise<unknown>): Promise<number> {
   const start = process.hrtime.bigint();
   await fn();
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-async function allLogIn(store: LocalSecretStore, declared: readonly Declared[], names: readonly string[]): Promise<void> {
+export async function allLogIn(store: LocalSecretStore, declared: readonly Declared[], names: readonly string[]): Promise<void> {
   for (let i = 0; i < names.length; i++) {
     const d = declared[i]!;
     const password = (JSON.parse((await store.getValue(names[i]!)).value) as { Password: string }).Password;
@@ -70,7 +70,7 @@ async function allLogIn(store: LocalSecretStore, declared: readonly Declared[], 
 }
 
 /** Engine side: a stack of `count` secrets, rotated RUNS times by changing rotateNow. */
-async function enginePath(dir: string, declared: readonly Declared[], count: number): Promise<number[]> {
+export async function enginePath(dir: string, declared: readonly Declared[], count: number): Promise<number[]> {
   const storePath = join(dir, `engine-${count}.enc`);
   const passphrase = randomBytes(18).toString("base64url");
   const targets = declared.map((d, i) => ({ id: `i-bench${i % HOSTS}-u${i}`, user: d.user, host: d.host.host, port: d.host.port, fp: d.host.hostKeyFingerprint, password: d.password }));
@@ -130,28 +130,12 @@ async function directPath(dir: string, declared: Declared[], count: number): Pro
 }
 
 export async function runEngineBench(): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "ms-engine-bench-"));
-  await chmod(dir, 0o700);
-  const hosts: StartedSshHost[] = [];
-  try {
-    for (let h = 0; h < HOSTS; h++) {
-      hosts.push(await startSshHost({ users: Array.from({ length: USERS_PER_HOST }, (_, u) => ({ name: `bench${u}`, password: `Bench-${randomBytes(9).toString("base64url")}-1a` })) }));
-    }
-    // Secrets alternate over the hosts, so 20 secrets are 5 users on each of 4 hosts.
-    const fleet: Declared[] = [];
-    for (let u = 0; u < USERS_PER_HOST; u++) for (const host of hosts) fleet.push({ host, user: `bench${u}`, password: host.users[`bench${u}`]! });
-
+  await withBenchFleet(async (dir, fleet, reset) => {
     console.log(`\nengine bench: pulumi up (real CLI) beside the provider's update(), ${RUNS} rotations each, ${HOSTS} hosts`);
     console.log(`${"secrets".padEnd(8)} ${"pulumi up p50".padStart(14)} ${"direct p50".padStart(11)} ${"ratio".padStart(7)}`);
     for (const count of SIZES) {
       // The engine path leaves each user on a password only its store knows; give every user a
       // fresh known one before each contender so both start from the same state.
-      const reset = async () => {
-        for (const d of fleet) {
-          const r = await d.host.exec("chpasswd", { stdin: `${d.user}:${d.password}\n` });
-          if (r.code !== 0) throw new Error(`chpasswd failed on ${d.host.host}: ${r.stderr}`);
-        }
-      };
       await reset();
       const engine = await enginePath(dir, fleet, count);
       await reset();
@@ -160,6 +144,32 @@ export async function runEngineBench(): Promise<void> {
       const d = median(direct);
       console.log(`${String(count).padEnd(8)} ${`${(e / 1000).toFixed(2)} s`.padStart(14)} ${`${(d / 1000).toFixed(2)} s`.padStart(11)} ${`${(e / d).toFixed(2)}x`.padStart(7)}`);
     }
+  });
+}
+
+/**
+ * HOSTS real sshd hosts with enough non-root users for the largest size;
+ * secrets alternate over the hosts, so 20 secrets are 5 users on each of 4.
+ * `reset` gives every user its known password again, so each contender
+ * starts from the same state.
+ */
+export async function withBenchFleet(body: (dir: string, fleet: Declared[], reset: () => Promise<void>) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "ms-engine-bench-"));
+  await chmod(dir, 0o700);
+  const hosts: StartedSshHost[] = [];
+  try {
+    for (let h = 0; h < HOSTS; h++) {
+      hosts.push(await startSshHost({ users: Array.from({ length: USERS_PER_HOST }, (_, u) => ({ name: `bench${u}`, password: `Bench-${randomBytes(9).toString("base64url")}-1a` })) }));
+    }
+    const fleet: Declared[] = [];
+    for (let u = 0; u < USERS_PER_HOST; u++) for (const host of hosts) fleet.push({ host, user: `bench${u}`, password: host.users[`bench${u}`]! });
+    const reset = async () => {
+      for (const d of fleet) {
+        const r = await d.host.exec("chpasswd", { stdin: `${d.user}:${d.password}\n` });
+        if (r.code !== 0) throw new Error(`chpasswd failed on ${d.host.host}: ${r.stderr}`);
+      }
+    };
+    await body(dir, fleet, reset);
   } finally {
     await Promise.allSettled(hosts.map((h) => h.stop()));
     await rm(dir, { recursive: true, force: true });
