@@ -1,3 +1,4 @@
+import { parseIsoTime } from "../core/iso-time";
 import type { SecretMeta } from "../store/secret-store";
 import { META } from "../schedule/rotation-metadata";
 import { assessSecret, type HealthProblem } from "../health/secret-health";
@@ -12,6 +13,11 @@ import { targetOf } from "../events/rotation-event";
  * logging in), the deletions waiting out their recovery window, and each
  * host's rotations over time. The HTML, Markdown and JSON forms all render
  * this one structure.
+ *
+ * Stored metadata is written by whoever may tag a KMS secret, so every time
+ * is read as strictly as `--at` (core/iso-time.ts): one that does not parse
+ * is shown as null with a line in `details` saying so, and has no place on
+ * the timeline. Text fields are kept as stored; each renderer escapes them.
  */
 
 export type SecretState = "failing" | "overdue" | "interrupted" | "pending-deletion" | "ok" | "manual";
@@ -67,6 +73,14 @@ export async function buildReport(secrets: readonly SecretMeta[], now: Date, tol
     const health = await assessSecret(meta, { now, ...(toleranceMs !== undefined ? { toleranceMs } : {}) });
     const m = meta.metadata;
     const verdict = judgeDue(meta, now);
+    const unreadable: string[] = [];
+    const time = (key: string): string | null => {
+      const text = m[key];
+      if (text === undefined || text === "") return null;
+      const at = storedTime(text);
+      if (at === undefined) unreadable.push(`the stored ${key} is not a time, so it is not shown`);
+      return at ?? null;
+    };
     rows.push({
       name: meta.name,
       kind: m[META.kind] ?? "unknown",
@@ -74,12 +88,12 @@ export async function buildReport(secrets: readonly SecretMeta[], now: Date, tol
       host: hostOf(meta),
       state: stateOf(meta, health.problems),
       problems: health.problems,
-      details: health.details,
       currentVersionId: meta.versions.find((v) => v.stages.includes("ACSCurrent"))?.versionId ?? null,
-      lastRotatedAt: m[META.lastRotatedAt] ?? null,
+      lastRotatedAt: time(META.lastRotatedAt),
       nextRotationAt: meta.plannedDeleteAt ? null : (verdict.dueAt ?? null),
-      lastError: m[FAILURE_META.code] ? { code: m[FAILURE_META.code]!, at: m[FAILURE_META.at] ?? null } : null,
-      plannedDeleteAt: meta.plannedDeleteAt ?? null,
+      lastError: m[FAILURE_META.code] ? { code: m[FAILURE_META.code]!, at: time(FAILURE_META.at) } : null,
+      plannedDeleteAt: meta.plannedDeleteAt ? (storedTime(meta.plannedDeleteAt) ?? null) : null,
+      details: [...health.details, ...unreadable],
     });
   }
   rows.sort((a, b) => STATE_ORDER.indexOf(a.state) - STATE_ORDER.indexOf(b.state) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -93,13 +107,20 @@ export async function buildReport(secrets: readonly SecretMeta[], now: Date, tol
   };
 }
 
+/** A stored time in the one form the report shows (ISO, UTC, milliseconds), or undefined when it does not parse. */
+function storedTime(text: string): string | undefined {
+  return parseIsoTime(text)?.toISOString();
+}
+
 /** Each version's creation is a rotation (the first, the secret's creation); a recorded failure is a mark of its own. */
 function timeline(secrets: readonly SecretMeta[], now: Date): ReportData["timeline"] {
   const from = new Date(now.getTime() - TIMELINE_DAYS * 86_400_000);
   const byHost = new Map<string, TimelineEntry[]>();
   const add = (host: string, entry: TimelineEntry) => {
-    if (Date.parse(entry.at) < from.getTime() || Date.parse(entry.at) > now.getTime()) return;
-    byHost.set(host, [...(byHost.get(host) ?? []), entry]);
+    // A time that does not parse has no place on a time axis (it would be drawn at NaN).
+    const at = storedTime(entry.at);
+    if (at === undefined || Date.parse(at) < from.getTime() || Date.parse(at) > now.getTime()) return;
+    byHost.set(host, [...(byHost.get(host) ?? []), { ...entry, at }]);
   };
   for (const meta of secrets) {
     const host = hostOf(meta);

@@ -90,7 +90,8 @@ function timelineSvg(data: ReportData): string {
   const x = (iso: string) => label + ((Date.parse(iso) - t0) / span) * (width - label - 20);
   const rows = hosts.map((h, i) => {
     const y = 20 + i * rowHeight + rowHeight / 2;
-    const marks = h.entries.map((e) => {
+    // report-data drops times that do not parse; a mark that still has no place on the axis is left out, never drawn at NaN.
+    const marks = h.entries.filter((e) => Number.isFinite(x(e.at))).map((e) => {
       const title = `<title>${escapeHtml(`${e.at} ${e.secret} ${e.outcome}${e.versionId ? ` ${e.versionId}` : ""}`)}</title>`;
       return e.outcome === "failed"
         ? `<g class="mark-failed" data-secret="${escapeHtml(e.secret)}">${title}<rect x="${x(e.at) - 6}" y="${y - 6}" width="12" height="12" fill="${MARK_COLOR.failed}" transform="rotate(45 ${x(e.at)} ${y})"/></g>`

@@ -30,8 +30,10 @@ export function judgeDue(meta: SecretMeta, now: Date): DueVerdict {
   const m = meta.metadata;
   const period = Number(m[META.rotationPeriodSeconds] ?? "");
   const next = Date.parse(m[META.nextRotationAt] ?? "");
-  if (!period || Number.isNaN(next)) return { due: false, reason: "automatic rotation is off" };
-  const dueAt = new Date(next + jitterMs(meta.name, period)).toISOString();
+  // Stored metadata is anyone's who may tag the secret: a time Date.parse takes but a Date cannot hold a jitter later (+275760-09-13) reads as none.
+  const due = new Date(next + jitterMs(meta.name, period));
+  if (!period || Number.isNaN(due.getTime())) return { due: false, reason: "automatic rotation is off" };
+  const dueAt = due.toISOString();
   return now.getTime() >= Date.parse(dueAt)
     ? { due: true, reason: `due since ${dueAt}`, dueAt }
     : { due: false, reason: `not due until ${dueAt}`, dueAt };

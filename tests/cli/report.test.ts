@@ -4,17 +4,14 @@ import { mkdtemp, rm, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium, type BrowserContext } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { createTestStore, type TestStore } from "../../testkit/store/test-store";
 import { runCli } from "../../provider/cli/program";
 import type { ReportData } from "../../provider/report/report-data";
+import { headlessChromium, type HeadlessChromium } from "../support/headless-chromium";
 
 const DAY_MS = 86_400_000;
 const PERIOD = String(30 * 86_400);
-const CHROMIUM = "/usr/bin/chromium";
-
-/** The flags the brief asks for: no GPU, no background traffic, a fresh profile. */
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 describe("managed-secrets report: HTML (headless Chromium), Markdown and JSON", function () {
   let t: TestStore;
@@ -99,17 +96,14 @@ describe("managed-secrets report: HTML (headless Chromium), Markdown and JSON", 
   });
 
   describe("the HTML page in headless Chromium", function () {
+    let browser: HeadlessChromium | undefined;
     let context: BrowserContext;
-    let profile: string;
     before(async function () {
       this.timeout(60_000);
-      profile = await mkdtemp(join(tmpdir(), "ms-chromium-"));
-      context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
+      browser = await headlessChromium();
+      context = browser.context;
     });
-    after(async () => {
-      await context?.close();
-      if (profile) await rm(profile, { recursive: true, force: true });
-    });
+    after(async () => browser?.close());
 
     it("renders offline (no request but the file), is not blank, and marks the failing secret visibly", async () => {
       const file = join(dir, "report.html");
