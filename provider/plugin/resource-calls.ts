@@ -5,6 +5,7 @@
  * protocol needs around them (secrets in and out, unknowns in previews, and
  * refusing a credential that arrives as plain text).
  */
+import { ManagedSecretsError } from "../core/errors";
 import type { ResourceEntry } from "../resources/resource-entry";
 import { ecsSecret, ramSecret } from "../runtime";
 import { credentialInputPaths, ECS_SECRET_TOKEN, RAM_SECRET_TOKEN, secretOutputNames } from "./package-schema";
@@ -101,8 +102,11 @@ export async function create(type: string, properties: Props | undefined, previe
 export async function read(type: string, id: string, properties: Props | undefined): Promise<{ id: string; properties: Props }> {
   const kind = kindOf(type);
   const olds = decodeProperties(properties);
-  const hasOutputs = Object.keys(olds.value).length > 0;
-  const r = await kind.entry.read(id, hasOutputs ? (olds.value as never) : undefined);
+  if (Object.keys(olds.value).length === 0) {
+    // `pulumi import`: the runtime reads a secret against the outputs Pulumi recorded, and an import has none.
+    throw new ManagedSecretsError("InvalidInput", `${type} ${id}: pulumi import is not supported yet (reading a secret needs the outputs its resource recorded); declare the resource and run pulumi up, which adopts a secret of the same name and target`, { secretName: id });
+  }
+  const r = await kind.entry.read(id, olds.value as never);
   if (!r.id || !r.props) return { id: "", properties: {} };
   return { id: r.id, properties: outputs(kind, r.props, olds.secrets) };
 }

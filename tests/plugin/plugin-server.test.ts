@@ -106,6 +106,17 @@ describe("the plugin's gRPC server, as the engine calls it", () => {
     });
   });
 
+  it("Read with no recorded outputs (pulumi import) says import is not supported yet and what to do instead", async () => {
+    const read = new provproto.ReadRequest();
+    read.setUrn(URN);
+    read.setId("ecs/i-bp1abcdefghijk/root");
+    await assert.rejects(call("read", read), (e: grpc.ServiceError) => {
+      assert.match(e.details, /^InvalidInput: alicloud-managed-secrets:index:EcsSecret ecs\/i-bp1abcdefghijk\/root: pulumi import is not supported yet/);
+      assert.match(e.details, /run pulumi up, which adopts a secret of the same name and target/);
+      return true;
+    });
+  });
+
   it("a preview's Create acts on nothing and answers the inputs", async () => {
     const create = new provproto.CreateRequest();
     create.setUrn(URN);
