@@ -44,7 +44,7 @@ describe("YAML under the real engine: the plugin, the YAML language host, the CL
   pluginLifecycle(() => yamlDriver(), { full: true });
 });
 
-describe("YAML: bad input and a missing plugin get errors that name the property or what to install", function () {
+describe("YAML: bad input and a missing plugin get errors that name the property or the plugin; an explicit provider configures its resources", function () {
   this.timeout(600_000);
   let ws: PulumiWorkspace;
   const program = (properties: string) =>
@@ -92,5 +92,16 @@ describe("YAML: bad input and a missing plugin get errors that name the property
     assert.ok(!plain.includes("Admin-Passw0rd-1"), "the plain-text credential is printed");
     // The provider's own check, past YAML's type checker: a value the schema's type allows and the resource does not.
     assert.match(await preview(ecs({ recoveryWindowDays: "6" })), /recoveryWindowDays[\s\S]*must be an integer 7\.\.30/);
+  });
+
+  it("an explicit provider resource's inputs are the configuration its resources get (over the stack's)", async () => {
+    // The stack's config says an absolute localPath; the explicit provider a relative one, which the store refuses by name.
+    await writeFile(
+      join(ws.dir, "Pulumi.yaml"),
+      `${program(ecs({}))}      recoveryWindowDays: 7\n    options:\n      provider: \${ms}\n  ms:\n    type: pulumi:providers:${PACKAGE_NAME}\n    properties:\n      localPath: relative/store.enc\n      passphrase: { fn::secret: not-used-1 }\n`,
+    );
+    const r = await ws.pulumi(["up", "--yes", "--skip-preview"], { stack: STACK });
+    assert.notEqual(r.code, 0, r.stdout);
+    assert.match(`${r.stdout}\n${r.stderr}`, /InvalidInput: alicloud-managed-secrets:localPath must be an absolute path or start with ~\//);
   });
 });
