@@ -66,6 +66,9 @@ export function pinnedConnectConfig(
     readyTimeout: CONNECT_TIMEOUT_MS,
     // Keyboard-interactive would let a host prompt for anything; we only ever offer what we were given.
     tryKeyboard: false,
+    // Only the given credential's method: ssh2 otherwise asks with "none" first, which a host with an empty
+    // password and PermitEmptyPasswords lets in, so a key it does not hold would pass as accepted (and it costs a round trip).
+    authHandler: ["password" in credential ? "password" : "publickey"],
     hostVerifier: (key: Buffer) => {
       const fingerprint = fingerprintOf(key);
       presented(fingerprint);
