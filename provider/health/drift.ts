@@ -1,4 +1,4 @@
-import { parseRotationPeriod } from "../validation/rotation-period";
+import type { RotationPeriod } from "../validation/rotation-period";
 import type { HealthProblem } from "./secret-health";
 
 /**
@@ -43,13 +43,12 @@ function isHealthProblem(problem: string): problem is HealthProblem {
 /** Problems an update repairs by rotating; pending deletion is repaired by restoring, settings by re-applying them. */
 export const ROTATION_REPAIRS: ReadonlySet<Drift> = new Set<Drift>(["rejected", "overdue", "interrupted", "failing"]);
 
-export function driftOf(olds: RefreshedFacts, declaredRotationPeriod: string | undefined): Drift[] {
+export function driftOf(olds: RefreshedFacts, declared: RotationPeriod | undefined): Drift[] {
   const drift: Drift[] = [];
   if (olds.plannedDeleteAt) drift.push("pending-deletion");
   for (const p of olds.health?.problems ?? []) drift.push(isHealthProblem(p) ? p : "unknown-problem");
-  const declared = declaredRotationPeriod === undefined ? undefined : parseRotationPeriod(declaredRotationPeriod);
   // Only a refreshed value can differ from what the last update wrote: someone changed the schedule out of band.
-  if (olds.rotationPeriodSeconds !== declared && olds.rotationPeriod === declaredRotationPeriod) drift.push("rotation-settings");
+  if (olds.rotationPeriodSeconds !== declared?.seconds && olds.rotationPeriod === declared?.text) drift.push("rotation-settings");
   return drift;
 }
 

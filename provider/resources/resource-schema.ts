@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ManagedSecretsError } from "../core/errors";
-import { parseRotationPeriod, ROTATION_PERIOD_FORM } from "../validation/rotation-period";
+import { parseRotationPeriod, ROTATION_PERIOD_FORM, type RotationPeriod } from "../validation/rotation-period";
 import { SECRET_NAME } from "../store/store-input";
 import {
   DEFAULT_RECOVERY_WINDOW_DAYS,
@@ -28,8 +28,13 @@ export const sharedFields = {
   secretName: text("a secret name")
     .refine(isResourceSecretName, { error: "must be 1..192 characters of letters, digits and _/+=.@- and must not start with acs/" })
     .optional(),
+  // Parsed here, once: the spec carries the text (what state records) and the seconds (what the store and the schedule use).
   rotationPeriod: text(ROTATION_PERIOD_FORM)
-    .refine((v) => parseRotationPeriod(v) !== undefined, { error: `must be ${ROTATION_PERIOD_FORM}` })
+    .transform((v, ctx): RotationPeriod => {
+      const seconds = parseRotationPeriod(v);
+      if (seconds === undefined) ctx.addIssue({ code: "custom", message: `must be ${ROTATION_PERIOD_FORM}` });
+      return { text: v, seconds: seconds ?? 0 };
+    })
     .optional(),
   rotationTrigger: z.union([z.string(), z.number()], { error: "must be a string or a number" }).optional(),
   description: text("a string").max(1024, { error: "must be at most 1024 characters" }).default(""),

@@ -87,13 +87,6 @@ export function checkResult(news: Record<string, unknown>, validate: (raw: unkno
   return { inputs: news, failures: validate(news).failures };
 }
 
-/** What replaces the secret: a changed identity field (a different target), or a different name. */
-export function replacementsOf<O extends { readonly secretName: string }, S>(olds: O, spec: S, identity: readonly (keyof O & keyof S & string)[], name: string): string[] {
-  const replaces: string[] = identity.filter((f) => olds[f] !== (spec[f] as unknown));
-  if (olds.secretName !== name) replaces.push("secretName");
-  return replaces;
-}
-
 /**
  * diff()'s verdict. A changed identity field or name replaces the secret; with
  * the same name, or the same target, on both sides the old one must be gone

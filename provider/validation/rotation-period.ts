@@ -9,6 +9,12 @@ export const ROTATION_PERIOD_FORM = "an integer with unit d, h, m or s (e.g. 30d
 
 const UNIT_SECONDS = { d: 86400, h: 3600, m: 60, s: 1 } as const;
 
+/** A rotation period as declared and as the store and the schedule use it, parsed once where the input is read. */
+export interface RotationPeriod {
+  readonly text: string;
+  readonly seconds: number;
+}
+
 /** Seconds, or undefined when the text is not a valid KMS rotation interval. */
 export function parseRotationPeriod(text: string): number | undefined {
   const m = /^([1-9][0-9]{0,9})([dhms])$/.exec(text.trim());

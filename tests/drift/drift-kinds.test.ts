@@ -21,7 +21,7 @@ describe("drift kinds: what a refresh's state says, as Drift", function () {
   });
 
   it("pending deletion and a schedule changed out of band are drift of their own", () => {
-    const drift = driftOf({ plannedDeleteAt: "2026-12-01T00:00:00.000Z", rotationPeriod: "30d", rotationPeriodSeconds: 86_400 }, "30d");
+    const drift = driftOf({ plannedDeleteAt: "2026-12-01T00:00:00.000Z", rotationPeriod: "30d", rotationPeriodSeconds: 86_400 }, { text: "30d", seconds: 30 * 86_400 });
     assert.deepEqual(drift, ["pending-deletion", "rotation-settings"]);
     assert.equal(needsRotation(drift), false);
   });

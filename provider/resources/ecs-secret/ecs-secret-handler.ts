@@ -1,11 +1,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { EcsSecretOutputs } from "../secret-outputs";
-import { sameValue } from "../same-value";
 import { ManagedSecretsError } from "../../core/errors";
 import type { RuntimeContext } from "../../context/runtime-context";
-import { adoptOntoExisting, checkResult, currentVersion, declaredProbe, requireSoleManager, type CreateOptions, diffResult, healthOutput, nameConflict, readPrelude, removeSecret, replacementsOf, requireLive, reviveDeclared, scheduleOutputs, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
+import { adoptOntoExisting, checkResult, currentVersion, declaredProbe, requireSoleManager, type CreateOptions, diffResult, healthOutput, nameConflict, readPrelude, removeSecret, requireLive, reviveDeclared, scheduleOutputs, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
 import type { SecretMeta } from "../../store/secret-store";
-import { parseRotationPeriod } from "../../validation/rotation-period";
 import { rotateSecret, type RotationOutcome, type RotationStep } from "../../rotation/rotate-secret";
 import { observedRotation } from "../../events/observed-rotation";
 import { META, scheduleFor } from "../../schedule/rotation-metadata";
@@ -13,11 +11,13 @@ import type { TargetKind } from "../../rotation/target-registry";
 import { ecsSshTargetKind, type EcsSshTargetSpec } from "../../targets/ecs-ssh/ecs-ssh-target-kind";
 import { cloudAssistantTargetKind, type CloudAssistantTargetSpec } from "../../targets/ecs-cloud-assistant/cloud-assistant-target-kind";
 import { driftOf, needsRotation } from "../../health/drift";
+import { inputChanges } from "../input-changes";
 import {
+  ECS_SECRET_INPUT_CHANGES,
+  connectionOutput,
   parseEcsSecretInputs,
   secretNameOf,
   validateEcsSecretInputs,
-  type EcsConnection,
   type EcsSecretSpec,
 } from "./ecs-secret-schema";
 import { EcsSshTarget, type EcsAdmin } from "../../targets/ecs-ssh/ecs-ssh-target";
@@ -35,7 +35,7 @@ import { cloudAssistantTargetFor } from "../../targets/ecs-cloud-assistant/cloud
 export type { EcsSecretOutputs };
 
 
-/** Changing any of these means a different secret: replace. */
+/** The fields a stored secret must share with a declaration to be the same target (a retried create, a restore). */
 const IDENTITY_FIELDS = ["instanceId", "managedUser", "credentialType"] as const;
 
 export interface HandlerHooks {
@@ -49,17 +49,8 @@ export async function check(_olds: unknown, news: Record<string, unknown>): Prom
 export async function diff(_id: string, olds: EcsSecretOutputs, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
   const { spec } = validateEcsSecretInputs(news);
   if (!spec) return { changes: true };
-  const replaces = replacementsOf(olds, spec, IDENTITY_FIELDS, secretNameOf(spec));
-  const changes =
-    driftOf(olds, spec.rotationPeriod).length > 0 ||
-    rotationRequested(olds, spec) ||
-    olds.rotationPeriod !== spec.rotationPeriod ||
-    olds.description !== spec.description ||
-    olds.keyAlgorithm !== spec.keyAlgorithm ||
-    olds.recoveryWindowDays !== spec.recoveryWindowDays ||
-    olds.forceDeleteWithoutRecovery !== spec.forceDeleteWithoutRecovery ||
-    !sameValue(olds.connection, connectionOutput(spec.connection));
-  return diffResult(changes, replaces);
+  const { replaces, rotates, updates } = inputChanges(ECS_SECRET_INPUT_CHANGES, olds, spec);
+  return diffResult(driftOf(olds, spec.rotationPeriod).length > 0 || rotates.length + updates.length > 0, replaces);
 }
 
 export async function create(inputs: Record<string, unknown>, ctx: RuntimeContext, hooks: HandlerHooks & CreateOptions = {}): Promise<{ id: string; outs: EcsSecretOutputs }> {
@@ -153,7 +144,7 @@ async function rotateTo(ctx: RuntimeContext, name: string, target: RotationTarge
 }
 
 function rotationRequested(olds: EcsSecretOutputs, spec: EcsSecretSpec): boolean {
-  return olds.rotationTrigger !== spec.rotationTrigger || (spec.customValue !== undefined && olds.customValue !== spec.customValue);
+  return inputChanges(ECS_SECRET_INPUT_CHANGES, olds, spec).rotates.length > 0;
 }
 
 function targetFor(spec: EcsSecretSpec, secretName: string, ctx: Pick<RuntimeContext, "cloud">): RotationTarget {
@@ -191,25 +182,12 @@ function whereOf(spec: EcsSecretSpec): string {
   return spec.connection.transport === "ssh" ? spec.connection.host : `${spec.instanceId} (Cloud Assistant, ${spec.connection.region})`;
 }
 
-/** The connection as outputs show it: where, never how to log in. */
-function connectionOutput(c: EcsConnection): EcsSecretOutputs["connection"] {
-  if (c.transport === "cloudAssistant") return { transport: "cloudAssistant", region: c.region };
-  return {
-    host: c.host,
-    port: c.port,
-    hostKeyFingerprint: c.hostKeyFingerprint,
-    ...(c.admin ? { adminUser: c.admin.user } : {}),
-    ...(c.bastion ? { bastion: { host: c.bastion.host, port: c.bastion.port, hostKeyFingerprint: c.bastion.hostKeyFingerprint, user: c.bastion.user } } : {}),
-  };
-}
-
 function declarationOf(spec: EcsSecretSpec): Declaration {
   return { description: spec.description, metadataAt: (lastRotatedAt) => metadataFor(spec, lastRotatedAt) };
 }
 
 /** Everything the runner and CLI need to rotate this secret without the Pulumi program. No credential. */
 function metadataFor(spec: EcsSecretSpec, lastRotatedAt: string): Record<string, string | null> {
-  const period = spec.rotationPeriod === undefined ? undefined : parseRotationPeriod(spec.rotationPeriod);
   const { kind, spec: target } = declaredTargetOf({ ...spec, connection: connectionOutput(spec.connection) });
   // Null clears what another transport, or a dropped bastion, left behind (updateSecret merges metadata).
   const cleared = Object.fromEntries([...ecsSshTargetKind.keys, ...cloudAssistantTargetKind.keys].map((k) => [k, null]));
@@ -217,7 +195,7 @@ function metadataFor(spec: EcsSecretSpec, lastRotatedAt: string): Record<string,
     ...cleared,
     ...kind.encode(target),
     recoveryWindowDays: String(spec.recoveryWindowDays),
-    ...scheduleFor(period === undefined ? undefined : String(period), lastRotatedAt),
+    ...scheduleFor(spec.rotationPeriod === undefined ? undefined : String(spec.rotationPeriod.seconds), lastRotatedAt),
   };
 }
 
@@ -262,7 +240,7 @@ async function outputsFor(name: string, spec: EcsSecretSpec, ctx: RuntimeContext
     connection: connectionOutput(spec.connection),
     keyAlgorithm: spec.keyAlgorithm,
     description: spec.description,
-    ...(spec.rotationPeriod === undefined ? {} : { rotationPeriod: spec.rotationPeriod }),
+    ...(spec.rotationPeriod === undefined ? {} : { rotationPeriod: spec.rotationPeriod.text }),
     ...(spec.rotationTrigger === undefined ? {} : { rotationTrigger: spec.rotationTrigger }),
     ...(spec.customValue === undefined ? {} : { customValue: spec.customValue }),
     recoveryWindowDays: spec.recoveryWindowDays,

@@ -4,6 +4,9 @@ import { isKnownRegion, REGION_FORM } from "../../alicloud/ecs-regions";
 import { CREDENTIAL_TYPES, HOST_KEY_FINGERPRINT, INSTANCE_ID, POSIX_USER } from "../../validation/ecs-fields";
 import { KEY_ALGORITHMS } from "../../targets/ecs-host/ecs-target-fields";
 import { inputsOf, sharedFields, text } from "../resource-schema";
+import type { InputRules } from "../input-changes";
+import type { EcsSecretOutputs } from "../secret-outputs";
+import { sameValue } from "../same-value";
 import { CLOUD_ASSISTANT_CHOSEN_PASSWORD, LOGIN_PASSWORD_FORM, ecsValueProblem, isLoginPassword, isPrivateKey } from "../../targets/ecs-host/ecs-value-rules";
 
 /**
@@ -174,3 +177,33 @@ function defaultEcsSecretName(instanceId: string, managedUser: string): string {
 export function secretNameOf(spec: Pick<EcsSecretSpec, "secretName" | "instanceId" | "managedUser">): string {
   return spec.secretName ?? defaultEcsSecretName(spec.instanceId, spec.managedUser);
 }
+
+/** The connection as outputs show it: where, never how to log in. */
+export function connectionOutput(c: EcsConnection): EcsSecretOutputs["connection"] {
+  if (c.transport === "cloudAssistant") return { transport: "cloudAssistant", region: c.region };
+  return {
+    host: c.host,
+    port: c.port,
+    hostKeyFingerprint: c.hostKeyFingerprint,
+    ...(c.admin ? { adminUser: c.admin.user } : {}),
+    ...(c.bastion ? { bastion: { host: c.bastion.host, port: c.bastion.port, hostKeyFingerprint: c.bastion.hostKeyFingerprint, user: c.bastion.user } } : {}),
+  };
+}
+
+/** What a change of each EcsSecret input does (input-changes.ts); diff() is derived from it. */
+export const ECS_SECRET_INPUT_CHANGES: InputRules<EcsSecretInputs, EcsSecretOutputs, EcsSecretSpec> = {
+  instanceId: "replace",
+  managedUser: "replace",
+  credentialType: "replace",
+  secretName: { change: "replace", differs: (olds, spec) => olds.secretName !== secretNameOf(spec) },
+  initialValue: "none",
+  connection: { change: "update", differs: (olds, spec) => !sameValue(olds.connection, connectionOutput(spec.connection)) },
+  rotationPeriod: { change: "update", differs: (olds, spec) => olds.rotationPeriod !== spec.rotationPeriod?.text },
+  rotationTrigger: "rotate",
+  // Dropping customValue keeps the value the host has: only a new value rotates.
+  customValue: { change: "rotate", differs: (olds, spec) => spec.customValue !== undefined && olds.customValue !== spec.customValue },
+  keyAlgorithm: "update",
+  description: "update",
+  recoveryWindowDays: "update",
+  forceDeleteWithoutRecovery: "update",
+};

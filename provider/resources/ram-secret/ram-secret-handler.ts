@@ -2,9 +2,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { AccessKeyState, RamSecretOutputs } from "../secret-outputs";
 import { ManagedSecretsError, isManagedSecretsError } from "../../core/errors";
 import type { RuntimeContext } from "../../context/runtime-context";
-import { adoptOntoExisting, checkResult, currentVersion, declaredProbe, requireSoleManager, type CreateOptions, diffResult, healthOutput, nameConflict, readPrelude, removeSecret, replacementsOf, requireLive, reviveDeclared, scheduleOutputs, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
+import { adoptOntoExisting, checkResult, currentVersion, declaredProbe, requireSoleManager, type CreateOptions, diffResult, healthOutput, nameConflict, readPrelude, removeSecret, requireLive, reviveDeclared, scheduleOutputs, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
 import type { SecretMeta } from "../../store/secret-store";
-import { parseRotationPeriod } from "../../validation/rotation-period";
 import { rotateSecret, type RotationStep } from "../../rotation/rotate-secret";
 import { observedRotation } from "../../events/observed-rotation";
 import { driftOf, needsRotation } from "../../health/drift";
@@ -12,7 +11,8 @@ import { META, scheduleFor } from "../../schedule/rotation-metadata";
 import { ramClientFor, type RamClient } from "../../alicloud/ram-client";
 import { isRamUser, stsClientFor, type StsClient } from "../../alicloud/sts-client";
 import { GRACE_META, probeWhilePropagating, ramTargetFor, type RamTargetHooks } from "../../targets/ram-access-key/ram-access-key-target";
-import { graceSecondsOf, parseRamSecretInputs, ramSecretNameOf, validateRamSecretInputs, type RamSecretSpec } from "./ram-secret-schema";
+import { RAM_SECRET_INPUT_CHANGES, graceSecondsOf, parseRamSecretInputs, ramSecretNameOf, validateRamSecretInputs, type RamSecretSpec } from "./ram-secret-schema";
+import { inputChanges } from "../input-changes";
 import { decodeRamValue, encodeRamValue, ramValueAt } from "../../targets/ram-access-key/ram-value";
 import { ramAccessKeyTargetKind, type RamAccessKeyTargetSpec } from "../../targets/ram-access-key/ram-access-key-target-kind";
 
@@ -31,8 +31,6 @@ export type { AccessKeyState };
 
 export type { RamSecretOutputs };
 
-/** Changing any of these means a different secret: replace. */
-const IDENTITY_FIELDS = ["userName"] as const;
 
 export interface RamHandlerHooks extends RamTargetHooks {
   readonly afterStep?: (step: RotationStep, versionId: string) => void | Promise<void>;
@@ -45,15 +43,9 @@ export async function check(_olds: unknown, news: Record<string, unknown>): Prom
 export async function diff(_id: string, olds: RamSecretOutputs, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
   const { spec } = validateRamSecretInputs(news);
   if (!spec) return { changes: true };
-  const replaces = replacementsOf(olds, spec, IDENTITY_FIELDS, ramSecretNameOf(spec));
+  const { replaces, rotates, updates } = inputChanges(RAM_SECRET_INPUT_CHANGES, olds, spec);
   const changes =
-    olds.rotationTrigger !== spec.rotationTrigger ||
-    olds.rotationPeriod !== spec.rotationPeriod ||
-    olds.previousKeyAction !== spec.previousKeyAction ||
-    olds.previousKeyGracePeriod !== spec.previousKeyGracePeriod ||
-    olds.description !== spec.description ||
-    olds.recoveryWindowDays !== spec.recoveryWindowDays ||
-    olds.forceDeleteWithoutRecovery !== spec.forceDeleteWithoutRecovery ||
+    rotates.length + updates.length > 0 ||
     driftOf(olds, spec.rotationPeriod).length > 0 ||
     // Drift a refresh found: the current key was deleted or disabled out of band. Update replaces it.
     (olds.accessKeyStatus !== undefined && olds.accessKeyStatus !== "Active");
@@ -77,7 +69,7 @@ export async function create(inputs: Record<string, unknown>, ctx: RuntimeContex
   const adopted = existing ? undefined : await verifyAdoption(spec, ramClientFor(cloud), stsClientFor(cloud), hooks);
 
   await storeDeclared(ctx, name, existing, declarationOf(spec), (now) =>
-    encodeRamValue(ramValueAt(spec.initialAccessKeyId, spec.initialAccessKeySecret, now, periodSecondsOf(spec))),
+    encodeRamValue(ramValueAt(spec.initialAccessKeyId, spec.initialAccessKeySecret, now, spec.rotationPeriod?.seconds)),
   );
 
   // As KMS does at its first rotation: a pair that cannot sign (disabled, or gone since) is replaced by a fresh key.
@@ -94,11 +86,12 @@ export async function update(id: string, olds: RamSecretOutputs, news: Record<st
   const meta = await reviveDeclared(ctx, id, declarationOf(spec));
 
   const target = ramTargetFor({ secretName: id, ...targetParams(spec) }, ctx, hooks);
-  const requested = olds.rotationTrigger !== spec.rotationTrigger || needsRotation(drift.filter((d) => d !== "rejected"));
+  const asked = inputChanges(RAM_SECRET_INPUT_CHANGES, olds, spec).rotates.length > 0;
+  const requested = asked || needsRotation(drift.filter((d) => d !== "rejected"));
   // Refresh saw the key deleted or disabled: confirm with a signed call before replacing it.
   const broken = !requested && olds.accessKeyStatus !== undefined && olds.accessKeyStatus !== "Active" && !(await target.accepts((await store.getValue(id)).value));
   if (requested || broken) {
-    const trigger = olds.rotationTrigger !== spec.rotationTrigger ? "pulumi-up" : "repair";
+    const trigger = asked ? "pulumi-up" : "repair";
     // Only a new trigger is recorded, and only a recorded trigger can make a rotation "already done": a repair always rotates.
     const metadata = trigger === "pulumi-up" ? triggerMetadata(spec.rotationTrigger) : {};
     await observedRotation(meta, ctx.events?.(), clock, trigger, () => rotateSecret({ store, name: id, target, owner: ctx.owner, clock, metadata, afterStep: hooks.afterStep }));
@@ -178,7 +171,7 @@ function declarationOf(spec: RamSecretSpec): Declaration {
 
 /** Everything the runner and CLI need to rotate this secret without the Pulumi program. No credential. */
 function metadataFor(spec: RamSecretSpec, lastRotatedAt: string): Record<string, string | null> {
-  const period = periodSecondsOf(spec);
+  const period = spec.rotationPeriod?.seconds;
   return {
     // Null clears a grace period no longer declared (updateSecret merges metadata).
     [GRACE_META]: null,
@@ -192,9 +185,6 @@ function targetParams(spec: Pick<RamSecretSpec, "userName" | "previousKeyAction"
   return { userName: spec.userName, previousKeyAction: spec.previousKeyAction, previousKeyGraceSeconds: graceSecondsOf(spec) };
 }
 
-function periodSecondsOf(spec: RamSecretSpec): number | undefined {
-  return spec.rotationPeriod === undefined ? undefined : parseRotationPeriod(spec.rotationPeriod);
-}
 
 
 function sameTarget(meta: SecretMeta, spec: RamSecretSpec): boolean {
@@ -218,7 +208,7 @@ async function outputsFor(name: string, spec: RamSecretSpec, ctx: RuntimeContext
     previousKeyAction: spec.previousKeyAction,
     ...(spec.previousKeyGracePeriod === undefined ? {} : { previousKeyGracePeriod: spec.previousKeyGracePeriod }),
     description: spec.description,
-    ...(spec.rotationPeriod === undefined ? {} : { rotationPeriod: spec.rotationPeriod }),
+    ...(spec.rotationPeriod === undefined ? {} : { rotationPeriod: spec.rotationPeriod.text }),
     ...(spec.rotationTrigger === undefined ? {} : { rotationTrigger: spec.rotationTrigger }),
     recoveryWindowDays: spec.recoveryWindowDays,
     forceDeleteWithoutRecovery: spec.forceDeleteWithoutRecovery,

@@ -1,8 +1,9 @@
 import { PREVIOUS_KEY_ACTIONS } from "../../targets/ram-access-key/previous-key-action";
 import { z } from "zod";
-import { parseRotationPeriod } from "../../validation/rotation-period";
 import { GRACE_PERIOD_FORM, parseGracePeriod } from "../../validation/grace-period";
 import { inputsOf, sharedFields, text } from "../resource-schema";
+import type { InputRules } from "../input-changes";
+import type { RamSecretOutputs } from "../secret-outputs";
 
 /**
  * The one validated shape of RamSecret inputs. The SDK's arg types, check(),
@@ -56,12 +57,11 @@ const ramSecretInputsSchema = z
         message: 'applies only with previousKeyAction "deactivate" or "delete" ("keep" never retires the previous key)',
       });
     }
-    const period = spec.rotationPeriod === undefined ? undefined : parseRotationPeriod(spec.rotationPeriod);
-    if (period !== undefined && grace >= period) {
+    if (spec.rotationPeriod !== undefined && grace >= spec.rotationPeriod.seconds) {
       ctx.addIssue({
         code: "custom",
         path: ["previousKeyGracePeriod"],
-        message: `must be shorter than rotationPeriod (${spec.rotationPeriod}): RAM allows 2 AccessKeys per user, so the next rotation deletes the previous key to make room for its own`,
+        message: `must be shorter than rotationPeriod (${spec.rotationPeriod.text}): RAM allows 2 AccessKeys per user, so the next rotation deletes the previous key to make room for its own`,
       });
     }
   });
@@ -86,3 +86,18 @@ export function ramSecretNameOf(spec: Pick<RamSecretSpec, "secretName" | "userNa
 export function graceSecondsOf(spec: Pick<RamSecretSpec, "previousKeyGracePeriod">): number {
   return spec.previousKeyGracePeriod === undefined ? 0 : (parseGracePeriod(spec.previousKeyGracePeriod) ?? 0);
 }
+
+/** What a change of each RamSecret input does (input-changes.ts); diff() is derived from it. */
+export const RAM_SECRET_INPUT_CHANGES: InputRules<RamSecretInputs, RamSecretOutputs, RamSecretSpec> = {
+  userName: "replace",
+  secretName: { change: "replace", differs: (olds, spec) => olds.secretName !== ramSecretNameOf(spec) },
+  initialAccessKeyId: "none",
+  initialAccessKeySecret: "none",
+  rotationPeriod: { change: "update", differs: (olds, spec) => olds.rotationPeriod !== spec.rotationPeriod?.text },
+  rotationTrigger: "rotate",
+  previousKeyAction: "update",
+  previousKeyGracePeriod: "update",
+  description: "update",
+  recoveryWindowDays: "update",
+  forceDeleteWithoutRecovery: "update",
+};
