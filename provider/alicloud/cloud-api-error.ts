@@ -1,5 +1,6 @@
 import { ManagedSecretsError, type ErrorCode } from "../core/errors";
 import { isTransient } from "../core/retry";
+import { redactCloudText } from "./redact-cloud-text";
 
 /**
  * The one error type of every Alibaba Cloud client here (KMS, RAM, STS, ECS,
@@ -9,7 +10,11 @@ import { isTransient } from "../core/retry";
  *
  * The SDK's own error object is never attached as a cause: it holds the
  * request (headers, signed URL, the body of a KMS PutSecretValue), and
- * nothing that walks causes may log that.
+ * nothing that walks causes may log that. Whatever of the service's answer
+ * is kept (its message, Code and request id) is redacted here, the one place
+ * every cloud error is shaped (redact-cloud-text.ts): every credential the
+ * call sent and anything shaped like one, so no later reader (stderr, logs,
+ * a run's report, events) can show one.
  */
 
 /** How a call failed; `throttling`, `server` and `network` may succeed unchanged on a later try. */
@@ -53,6 +58,8 @@ export interface Translation {
    * includes every parameter, SecretData too).
    */
   readonly quoteService: boolean;
+  /** The credentials the call carried: its signing secret and token, a secret value or key it sent. */
+  readonly sent?: readonly string[];
 }
 
 const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED"]);
@@ -68,9 +75,10 @@ const MAX_SERVICE_MESSAGE = 240;
 export function cloudApiErrorFrom(e: unknown, t: Translation): CloudApiError {
   const err = (e ?? {}) as { name?: unknown; code?: unknown; statusCode?: unknown; requestId?: unknown; message?: unknown; data?: { Message?: unknown; RequestId?: unknown } };
   const { service, action, attempt } = t;
+  const redact = (text: string) => redactCloudText(text, t.sent);
   const status = typeof err.statusCode === "number" ? err.statusCode : undefined;
   const name = typeof err.name === "string" ? err.name : "Error";
-  const apiCode = typeof err.code === "string" && err.code !== "" ? err.code : name;
+  const apiCode = redact(typeof err.code === "string" && err.code !== "" ? err.code : name);
   if (status === undefined) {
     if (NETWORK_CODES.has(apiCode) || /^E[A-Z0-9_]+$/.test(apiCode) || /timeout/i.test(`${name} ${apiCode}`)) {
       const message = `${service} ${action} did not complete (${apiCode}); the call may or may not have taken effect`;
@@ -84,9 +92,10 @@ export function cloudApiErrorFrom(e: unknown, t: Translation): CloudApiError {
     const message = `${service} ${action} failed before the service answered (${apiCode})`;
     return new CloudApiError("CloudRejected", message, service, action, "client", apiCode, undefined, undefined, attempt);
   }
-  const requestId = typeof err.requestId === "string" && err.requestId !== "" ? err.requestId : typeof err.data?.RequestId === "string" ? err.data.RequestId : undefined;
+  const rawRequestId = typeof err.requestId === "string" && err.requestId !== "" ? err.requestId : typeof err.data?.RequestId === "string" ? err.data.RequestId : undefined;
+  const requestId = rawRequestId === undefined ? undefined : redact(rawRequestId);
   const kind: CloudFailureKind = name === "ThrottlingError" || /Throttling/i.test(apiCode) || status === 429 ? "throttling" : status >= 500 ? "server" : "client";
-  const said = t.quoteService ? serviceMessage(err.data?.Message) : "";
+  const said = t.quoteService && typeof err.data?.Message === "string" ? shortened(redact(withoutStringToSign(err.data.Message))) : "";
   const message = `${service} ${action} failed: ${apiCode} (HTTP ${status}${requestId ? `, request ${requestId}` : ""})${said ? `: ${said}` : ""}`;
   return new CloudApiError(codeFor(kind, apiCode), message, service, action, kind, apiCode, status, requestId, attempt);
 }
@@ -99,11 +108,15 @@ function codeFor(kind: CloudFailureKind, apiCode: string): ErrorCode {
   return "CloudRejected";
 }
 
-/** The service's own words, short; a signature mismatch's echo of the string to sign is noise, not help. */
-function serviceMessage(text: unknown): string {
-  if (typeof text !== "string") return "";
-  const cut = text.split(/\s*server string to sign is/i)[0]!.trim();
-  return cut.length > MAX_SERVICE_MESSAGE ? `${cut.slice(0, MAX_SERVICE_MESSAGE)}...` : cut;
+/** A signature mismatch's echo of the string to sign is noise, not help. */
+function withoutStringToSign(text: string): string {
+  return text.split(/\s*server string to sign is/i)[0]!;
+}
+
+/** The service's own words, short and on one line. */
+function shortened(text: string): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > MAX_SERVICE_MESSAGE ? `${line.slice(0, MAX_SERVICE_MESSAGE)}...` : line;
 }
 
 /** The cloud API error an error is, or was caused by (a store wraps the cloud's answer in its own words). */

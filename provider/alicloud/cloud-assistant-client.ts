@@ -2,6 +2,7 @@ import type { CloudSettings } from "./cloud-settings";
 import { ManagedSecretsError } from "../core/errors";
 import { CLOUD_API_RETRY, NO_RETRY, type RetryPolicy } from "../core/retry";
 import { cloudCall } from "./cloud-call";
+import { signingSecrets } from "./signing-secrets";
 
 /**
  * The ECS calls the Cloud Assistant transport makes, one method per API,
@@ -66,8 +67,9 @@ export function cloudAssistantClientFor(settings: CloudSettings, regionId: strin
   const sdk = require("@alicloud/ecs20140526") as typeof import("@alicloud/ecs20140526");
   const config = openApiConfig({ ...settings, regionId }, ecsEndpoint(regionId));
   const client = new sdk.default(config);
-  const once = <T>(action: string, run: () => Promise<T>): Promise<T> => cloudCall({ service: "ECS", action, retry: NO_RETRY, quoteService: true }, run);
-  const read = <T>(action: string, run: () => Promise<T>): Promise<T> => cloudCall({ service: "ECS", action, retry, quoteService: true }, run);
+  const sent = () => signingSecrets(config);
+  const once = <T>(action: string, run: () => Promise<T>): Promise<T> => cloudCall({ service: "ECS", action, retry: NO_RETRY, quoteService: true, sent }, run);
+  const read = <T>(action: string, run: () => Promise<T>): Promise<T> => cloudCall({ service: "ECS", action, retry, quoteService: true, sent }, run);
   const decode = (b64: string | undefined) => Buffer.from(b64 ?? "", "base64").toString("utf8");
 
   return {

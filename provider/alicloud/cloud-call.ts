@@ -19,6 +19,8 @@ export interface CloudCall {
   readonly retry: RetryPolicy;
   /** False for KMS: its messages can quote the request (cloud-api-error.ts). */
   readonly quoteService: boolean;
+  /** The credentials the call carries, read only when it fails, so its error can cut them out of what the service said. */
+  readonly sent?: () => Promise<readonly string[]>;
 }
 
 export function cloudCall<T>(call: CloudCall, send: () => Promise<T>): Promise<T> {
@@ -27,7 +29,8 @@ export function cloudCall<T>(call: CloudCall, send: () => Promise<T>): Promise<T
       return await send();
     } catch (e) {
       // The client's own reading of an answer (e.g. one without the key it asked for) is already in our words.
-      throw e instanceof ManagedSecretsError ? e : cloudApiErrorFrom(e, { ...call, attempt });
+      if (e instanceof ManagedSecretsError) throw e;
+      throw cloudApiErrorFrom(e, { ...call, attempt, sent: call.sent ? await call.sent().catch(() => []) : [] });
     }
   };
   return withRetry(call.retry, once, (e) => e instanceof CloudApiError && e.retryable).then(valueOrThrow);

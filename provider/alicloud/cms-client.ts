@@ -1,6 +1,8 @@
 import { CLOUD_API_RETRY, type RetryPolicy } from "../core/retry";
 import { CloudApiError } from "./cloud-api-error";
 import { cloudCall } from "./cloud-call";
+import { redactCloudText } from "./redact-cloud-text";
+import { signingSecrets } from "./signing-secrets";
 import type { CloudSettings } from "./cloud-settings";
 import { rpcPostParams } from "./rpc-params";
 
@@ -24,14 +26,15 @@ export function cmsClientFor(settings: CloudSettings, retry: RetryPolicy = CLOUD
   const { default: OpenApi, $OpenApiUtil: util, OpenApiUtil } = require("@alicloud/openapi-core") as typeof import("@alicloud/openapi-core");
   const { RuntimeOptions } = require("@alicloud/tea-util") as typeof import("@alicloud/tea-util");
   const { openApiConfig } = require("./cloud-settings") as typeof import("./cloud-settings");
-  const client = new OpenApi(openApiConfig(settings, cmsEndpoint(settings.regionId)));
+  const config = openApiConfig(settings, cmsEndpoint(settings.regionId));
+  const client = new OpenApi(config);
   const spec = rpcPostParams("PutCustomEvent", CMS_API_VERSION);
   return {
     putCustomEvent: (params) =>
-      cloudCall({ service: "CMS", action: "PutCustomEvent", retry, quoteService: false }, async () => {
+      cloudCall({ service: "CMS", action: "PutCustomEvent", retry, quoteService: false, sent: () => signingSecrets(config) }, async () => {
         const response = await client.callApi(spec, new util.OpenApiRequest({ query: OpenApiUtil.query(params) }), new RuntimeOptions({ autoretry: false }));
         // CloudMonitor can refuse in the body of an HTTP 200.
-        const code = String((response.body as { Code?: unknown } | undefined)?.Code ?? "200");
+        const code = redactCloudText(String((response.body as { Code?: unknown } | undefined)?.Code ?? "200"), await signingSecrets(config));
         if (code !== "200") throw new CloudApiError("CloudRejected", `CMS PutCustomEvent failed: ${code}`, "CMS", "PutCustomEvent", "client", code);
       }),
   };

@@ -1,6 +1,7 @@
 import type { $OpenApiUtil } from "@alicloud/openapi-core";
 import { CLOUD_API_RETRY, type RetryPolicy } from "../core/retry";
 import { cloudCall } from "./cloud-call";
+import { signingSecrets } from "./signing-secrets";
 import { rpcPostParams } from "./rpc-params";
 
 /**
@@ -115,7 +116,8 @@ export function createKmsClient(config: $OpenApiUtil.Config, retry: RetryPolicy 
     const body: Record<string, string> = {};
     for (const [k, v] of Object.entries(params)) if (v !== undefined) body[k] = String(v);
     const spec = rpcPostParams(action, KMS_API_VERSION);
-    const response = await cloudCall({ service: "KMS", action, retry, quoteService: false }, () =>
+    const sent = async () => [...(body.SecretData ? [body.SecretData] : []), ...(await signingSecrets(config))];
+    const response = await cloudCall({ service: "KMS", action, retry, quoteService: false, sent }, () =>
       sdk.callApi(spec, new util.OpenApiRequest({ body }), new RuntimeOptions({ autoretry: false })),
     );
     return (response.body ?? {}) as Body;

@@ -3,6 +3,7 @@ import { ManagedSecretsError } from "../core/errors";
 import type { CloudSettings } from "./cloud-settings";
 import { CLOUD_API_RETRY, NO_RETRY, type RetryPolicy } from "../core/retry";
 import { cloudCall } from "./cloud-call";
+import { signingSecrets } from "./signing-secrets";
 
 /**
  * The RAM calls a RAM secret needs, one method per API, and nothing else.
@@ -10,7 +11,8 @@ import { cloudCall } from "./cloud-call";
  * Config is handed in, so the same client talks to the real service or to
  * the emulator. Every SDK failure leaves as a CloudApiError
  * (cloud-api-error.ts) whose message names the service's Code; no call here
- * ever carries a secret as a parameter, so no message can echo one.
+ * carries a secret as a parameter, and what RAM says back is redacted of the
+ * signing secret and anything shaped like a credential.
  */
 
 /** RAM is a global service: one endpoint for every region. */
@@ -55,8 +57,9 @@ export interface RamClient {
 export function createRamClient(config: $OpenApiUtil.Config, retry: RetryPolicy = CLOUD_API_RETRY): RamClient {
   const sdk = require("@alicloud/ram20150501") as typeof import("@alicloud/ram20150501");
   const client = new sdk.default(config);
-  const once = <T>(action: string, run: () => Promise<T>): Promise<T> => cloudCall({ service: "RAM", action, retry: NO_RETRY, quoteService: true }, run);
-  const idempotent = <T>(action: string, run: () => Promise<T>): Promise<T> => cloudCall({ service: "RAM", action, retry, quoteService: true }, run);
+  const sent = () => signingSecrets(config);
+  const once = <T>(action: string, run: () => Promise<T>): Promise<T> => cloudCall({ service: "RAM", action, retry: NO_RETRY, quoteService: true, sent }, run);
+  const idempotent = <T>(action: string, run: () => Promise<T>): Promise<T> => cloudCall({ service: "RAM", action, retry, quoteService: true, sent }, run);
   return {
     getUser: (userName) =>
       idempotent("GetUser", async () => {

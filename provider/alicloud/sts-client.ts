@@ -2,6 +2,7 @@ import type { $OpenApiUtil } from "@alicloud/openapi-core";
 import type { CloudSettings } from "./cloud-settings";
 import { CLOUD_API_RETRY, type RetryPolicy } from "../core/retry";
 import { cloudCall } from "./cloud-call";
+import { signingSecrets } from "./signing-secrets";
 
 /**
  * STS GetCallerIdentity signed WITH a given AccessKey pair: the cheapest call
@@ -49,10 +50,12 @@ const REJECTIONS: Readonly<Record<string, KeyRejection>> = {
 export function createStsClient(configFor: (pair: AccessKeyPair) => $OpenApiUtil.Config, retry: RetryPolicy = CLOUD_API_RETRY): StsClient {
   const sdk = require("@alicloud/sts20150401") as typeof import("@alicloud/sts20150401");
   return {
-    getCallerIdentity: (pair) =>
-      cloudCall({ service: "STS", action: "GetCallerIdentity", retry, quoteService: true }, async (): Promise<KeyPairCheck> => {
+    getCallerIdentity: (pair) => {
+      const config = configFor(pair);
+      const sent = async () => [pair.accessKeySecret, ...(await signingSecrets(config))];
+      return cloudCall({ service: "STS", action: "GetCallerIdentity", retry, quoteService: true, sent }, async (): Promise<KeyPairCheck> => {
         try {
-          const body = (await new sdk.default(configFor(pair)).getCallerIdentity()).body;
+          const body = (await new sdk.default(config).getCallerIdentity()).body;
           return {
             outcome: "accepted",
             identity: { identityType: body?.identityType ?? "", accountId: body?.accountId ?? "", userId: body?.userId ?? "", arn: body?.arn ?? "" },
@@ -63,7 +66,8 @@ export function createStsClient(configFor: (pair: AccessKeyPair) => $OpenApiUtil
           if (reason) return { outcome: "rejected", reason, apiCode: code as string };
           throw e;
         }
-      }),
+      });
+    },
   };
 }
 
