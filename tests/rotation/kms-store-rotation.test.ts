@@ -86,7 +86,7 @@ describe("rotation on the kms store (emulator, fake target)", function () {
     });
   });
 
-  it("a first rotation of a secret whose target is bound makes 15 KMS calls, authenticating the target first; the binding moves to the new version before ACSCurrent does", async function () {
+  it("a first rotation of a secret whose target is bound makes 15 KMS calls, authenticating the target first; the binding is signed for the new version before the target is touched", async function () {
     const name = "ecs/i-bound/root";
     const metadata = { kind: "ecs", instanceId: "i-bound", managedUser: "root", host: "127.0.0.1", port: "22", hostKeyFingerprint: "SHA256:bound" };
     await kms.store.createSecret({ name, description: "", metadata, versionId: "v1", value: INITIAL });
@@ -97,13 +97,13 @@ describe("rotation on the kms store (emulator, fake target)", function () {
     Object.assign(bound, {
       // As targetFromMetadata does: nothing reaches the target before the store vouched for where it is.
       ready: async () => void (await kms.store.authenticateTarget(name, metadata), order.push("authenticated")),
-      apply: async (current: string, pending: string) => void (order.push("apply"), await apply(current, pending)),
+      apply: async (current: string, pending: string) => void (order.push(`apply after ${kms.actions().join(",")}`), await apply(current, pending)),
     });
     const outcome = await rotateSecret({ store: kms.store, name, target: bound, owner: "runner", clock });
     assert.equal(outcome.versionId, "v2");
-    assert.deepEqual(order, ["authenticated", "apply"]);
+    assert.deepEqual(order.map((o) => o.replace(/ after .*/, "")), ["authenticated", "apply"]);
     // The 12 of an unbound secret, plus: the binding key's public key (read once per store; its versions were listed
-    // when create signed), the signature for v2, and that binding's tag, written before ACSCurrent moves to v2.
+    // when create signed), the signature for v2, and that binding's tag, written with the pending version.
     assert.equal(kms.calls.length, 15, kms.calls.join("\n"));
     assert.deepEqual(countBy(kms.actions()), {
       AsymmetricSign: 1,
@@ -116,9 +116,14 @@ describe("rotation on the kms store (emulator, fake target)", function () {
       TagResource: 3,
       UpdateSecretVersionStage: 3,
     });
-    const writes = kms.actions().filter((a) => ["AsymmetricSign", "TagResource", "UpdateSecretVersionStage"].includes(a));
-    const signed = writes.indexOf("AsymmetricSign");
-    assert.deepEqual(writes.slice(signed - 1, signed + 3), ["UpdateSecretVersionStage", "AsymmetricSign", "TagResource", "UpdateSecretVersionStage"], "after ACSPrevious moves: signed and tagged, then ACSCurrent moves");
+    // Signed before anything is written, tagged right after the pending put: all before apply, so a rotator that
+    // may not sign never leaves a host holding a value ACSCurrent does not.
+    const beforeApply = order[1]!.replace(/^apply after /, "").split(",");
+    assert.deepEqual(
+      beforeApply.filter((a) => ["AsymmetricSign", "TagResource", "PutSecretValue", "UpdateSecretVersionStage"].includes(a)),
+      ["AsymmetricSign", "TagResource", "PutSecretValue", "TagResource"],
+      "signed, the unfinished-rotation marker, the pending put, the binding's tag for v2; no stage moved yet",
+    );
     const fresh = kms.another();
     await fresh.authenticateTarget(name, metadata);
     await expectError(fresh.authenticateTarget(name, { ...metadata, host: "127.0.0.99" }), "TargetUnverified");

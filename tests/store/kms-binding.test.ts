@@ -218,6 +218,31 @@ describe("kms store: target bindings through crashes, re-declared targets and re
     assert.equal(await verdict("guarded"), "refused");
   });
 
+  it("a rotator that may verify bindings but not sign them fails before the target is touched, not at finish after the host took the new value", async () => {
+    await create("unsigned");
+    const region = kms.emulator.regionId;
+    const account = kms.emulator.accountId;
+    kms.emulator.control.createUser({ name: "half-runner" });
+    const creds = kms.emulator.control.createAccessKey("half-runner");
+    kms.emulator.control.createPolicy({
+      name: "rotate-without-signing",
+      document: {
+        Version: "1",
+        Statement: [
+          { Effect: "Allow", Action: ["kms:*"], Resource: [`acs:kms:${region}:${account}:secret/*`] },
+          { Effect: "Allow", Action: ["kms:ListKeyVersions", "kms:GetPublicKey"], Resource: [`acs:kms:${region}:${account}:key/${kms.bindingKeyId}`] },
+        ],
+      },
+    });
+    kms.emulator.control.attachPolicyToUser("half-runner", "rotate-without-signing");
+    const cloud = { ...kms.cloud, accessKeyId: creds.accessKeyId, accessKeySecret: creds.accessKeySecret };
+    const runner = new KmsSecretStore({ client: createKmsClient(openApiConfig(cloud, "kms.invalid"), NO_WAIT), bindingKeyId: kms.bindingKeyId, boundKeys: TARGET_METADATA_KEYS });
+    const target = new FakeTarget(VALUE);
+    await expectError(rotateSecret({ store: runner, name: "unsigned", target, owner: "half-runner", clock: () => new Date() }), "CloudRejected", { message: /allows kms:AsymmetricSign/ });
+    assert.deepEqual([...target.accepted], [VALUE], "the target never saw a new value");
+    assert.deepEqual(await stages("unsigned"), [["v1", ["ACSCurrent"]]], "no pending version is left for consumers to trip on");
+  });
+
   it("a binding of an earlier release is refused, and the program's next declaration binds its target anew, in a new version", async () => {
     await create("old-release", T2);
     await putBack("old-release", [{ TagKey: "managed-secrets:binding", TagValue: legacyBinding("old-release", "v1", VALUE, T2) }]);

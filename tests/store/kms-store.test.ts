@@ -204,8 +204,21 @@ describe("KmsSecretStore (KMS specifics, through the emulator)", function () {
       kms.emulator.control.throttle("PutSecretValue", 2);
       await store.putValue("ecs/i-1/root", { versionId: "v2", value: value("Pw-2"), stages: ["ACSPending"] });
       assert.deepEqual(sleeps, [100, 200]);
-      // The listing first: would this put roll a staged version out? Then the unfinished-rotation marker (a tag).
-      assert.deepEqual(kms.actions(), ["ListSecretVersionIds", "TagResource", "PutSecretValue", "PutSecretValue", "PutSecretValue"]);
+      // The listing first: would this put roll a staged version out? The target is bound: the binding is checked and
+      // signed for v2 before anything is written (a rotator that cannot sign fails here, before its target is touched).
+      // Then the unfinished-rotation marker (a tag), the put, and the binding's tag for v2.
+      assert.deepEqual(kms.actions(), [
+        "ListSecretVersionIds",
+        "DescribeSecret",
+        "ListKeyVersions",
+        "GetPublicKey",
+        "AsymmetricSign",
+        "TagResource",
+        "PutSecretValue",
+        "PutSecretValue",
+        "PutSecretValue",
+        "TagResource",
+      ]);
       assert.equal((await store.getValue("ecs/i-1/root", { stage: "ACSPending" })).value, value("Pw-2"));
     });
 

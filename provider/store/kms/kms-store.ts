@@ -355,8 +355,11 @@ export class KmsSecretStore implements SecretStore {
     const versions = await this.#refuseRollingOutAStage(name, input.versionId);
     const session = this.#session(name);
     const stages = [...new Set(input.stages)];
+    const newPending = stages.includes("ACSPending") && !versions.some((v) => v.versionId === input.versionId);
+    // Signed before the put: a rotator that may not sign fails here, before the target is touched, not at finish after it took the value.
+    const pendingBinding = newPending ? await this.#pendingBinding(name, input.versionId, versions) : undefined;
     try {
-      if (stages.includes("ACSPending") && !versions.some((v) => v.versionId === input.versionId)) await this.#markPending(name, session);
+      if (newPending) await this.#markPending(name, session);
       await this.#call((kms) => kms.putSecretValue({ secretName: name, secretData: input.value, versionId: input.versionId, versionStages: stages }));
       session?.put(input.versionId, input.value, stages, isoSeconds(this.#clock()));
     } catch (e) {
@@ -366,6 +369,9 @@ export class KmsSecretStore implements SecretStore {
       }
       throw await this.#secretError(e, name);
     }
+    // After the put, so the tag never names a version KMS does not hold; a crash before it leaves the binding on
+    // ACSCurrent, which still holds, and finish signs for this version instead (#bindBeforeMove).
+    if (pendingBinding !== undefined) await this.#writeBinding(name, pendingBinding);
   }
 
   async updateVersionStage(name: string, input: UpdateStageInput): Promise<void> {
@@ -575,6 +581,20 @@ export class KmsSecretStore implements SecretStore {
     await this.putValue(name, { versionId: again, value, stages: ["ACSCurrent"] });
     if (signed !== undefined) await this.#writeBinding(name, signed);
     return true;
+  }
+
+  /**
+   * The binding for a rotation's new pending version, when the secret's
+   * target is bound and its binding holds now: finish then only moves the
+   * stage (the binding already names the version that becomes current).
+   */
+  async #pendingBinding(name: string, versionId: string, versions: readonly KmsVersionSummary[]): Promise<KmsTag | undefined> {
+    if (this.#bindingKey === undefined) return undefined;
+    const description = this.#session(name)?.description ?? (await this.#requireLive(name));
+    const { metadata } = readTags(name, description.tags);
+    if (!namesTarget(this.#boundKeys, metadata)) return undefined;
+    const fault = await bindingFault({ name, tags: description.tags, metadata, versions, boundKeys: this.#boundKeys, key: this.#bindingKey });
+    return fault === undefined ? this.#signedBinding(name, versionId, metadata) : undefined;
   }
 
   async #signedBinding(name: string, versionId: string, metadata: Readonly<Record<string, string>>): Promise<KmsTag> {
