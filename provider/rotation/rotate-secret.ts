@@ -1,6 +1,7 @@
 import { ManagedSecretsError, isManagedSecretsError, restoreAdvice, secretNotFound, secretPendingDeletion } from "../core/errors";
 import type { Clock } from "../core/clock";
-import type { SecretMeta, SecretStore, VersionInfo } from "../store/secret-store";
+import type { SecretChange, SecretMeta, SecretStore, VersionInfo } from "../store/secret-store";
+import { updateInOrder } from "../store/update-in-order";
 import { nextVersionId } from "../store/version-ids";
 import type { PreparedApply, RotationTarget, TestedSession } from "./rotation-target";
 import { META, finishMetadata, recordedTrigger, rotationScheduleAfter } from "../schedule/rotation-metadata";
@@ -193,8 +194,10 @@ async function test<Prepared extends PreparedApply, Tested extends TestedSession
 
 /**
  * Moves the stages, ACSPrevious first so a crash between the moves never
- * loses the old current. Already done, move by move: none when the pending
- * version is ACSCurrent, the ACSPrevious move when the old current holds it.
+ * loses the old current, then records the rotation and drops ACSPending.
+ * Already done, move by move: none when the pending version is ACSCurrent,
+ * the ACSPrevious move when the old current holds it. A store that can
+ * (the local one) takes it all as one write: one commit instead of four.
  * Resolves to the version that is now ACSPrevious.
  */
 async function finish<Prepared extends PreparedApply, Tested extends TestedSession>(rotation: Rotation<Prepared, Tested>, pending: Pending<Prepared>): Promise<string> {
@@ -202,26 +205,26 @@ async function finish<Prepared extends PreparedApply, Tested extends TestedSessi
   const { store, name, target } = options;
   const { versionId } = pending;
   const previousVersionId = pending.alreadyCurrent ? (holderOf(meta, "ACSPrevious")?.versionId ?? "") : current.versionId;
+  const moves: SecretChange[] = [];
   if (!pending.alreadyCurrent) {
     const previousHolder = holderOf(meta, "ACSPrevious");
     if (previousHolder?.versionId !== current.versionId) {
-      await store.updateVersionStage(name, {
-        stage: "ACSPrevious",
-        moveToVersionId: current.versionId,
-        removeFromVersionId: previousHolder?.versionId,
-      });
+      moves.push({ stage: { stage: "ACSPrevious", moveToVersionId: current.versionId, removeFromVersionId: previousHolder?.versionId } });
     }
-    await store.updateVersionStage(name, { stage: "ACSCurrent", moveToVersionId: versionId, removeFromVersionId: current.versionId });
+    moves.push({ stage: { stage: "ACSCurrent", moveToVersionId: versionId, removeFromVersionId: current.versionId } });
+  }
+  // What the target records with finish is read once the stages have moved (a RAM grace period reads ACSPrevious).
+  if (target.finishMetadata !== undefined) {
+    await updateInOrder(store, name, moves);
+    moves.length = 0;
   }
   // The record goes in while ACSPending still marks the rotation unfinished: a crash
   // before it leaves the re-run to finish this version and write it (the target's
   // part, a deferred retirement, records the same once however often it is asked).
   const finishedAt = options.clock();
-  await store.updateSecret(name, {
-    // A rotation that got this far clears the record of an earlier failed one, whoever rotates (runner, `pulumi up`, CLI).
-    metadata: { ...rotationScheduleAfter(meta.metadata, finishedAt), ...NO_FAILURE, ...finishMetadata(options.metadata), ...(await target.finishMetadata?.(pending.value, finishedAt)) },
-  });
-  await store.updateVersionStage(name, { stage: "ACSPending", removeFromVersionId: versionId });
+  // A rotation that got this far clears the record of an earlier failed one, whoever rotates (runner, `pulumi up`, CLI).
+  const record = { ...rotationScheduleAfter(meta.metadata, finishedAt), ...NO_FAILURE, ...finishMetadata(options.metadata), ...(await target.finishMetadata?.(pending.value, finishedAt)) };
+  await updateInOrder(store, name, [...moves, { metadata: record }, { stage: { stage: "ACSPending", removeFromVersionId: versionId } }]);
   return previousVersionId;
 }
 

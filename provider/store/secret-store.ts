@@ -83,6 +83,9 @@ export interface UpdateStageInput {
   readonly removeFromVersionId?: string;
 }
 
+/** One change of a secret that can go into one write with others: a stage move (updateVersionStage), or a metadata patch (updateSecret). */
+export type SecretChange = { readonly stage: UpdateStageInput } | { readonly metadata: Readonly<Record<string, string | null>> };
+
 export type DeleteOptions = { readonly recoveryWindowDays: number } | { readonly force: true };
 
 export interface VersionSelector {
@@ -125,6 +128,13 @@ export interface SecretStore {
   putValue(name: string, input: PutValueInput): Promise<void>;
   /** KMS UpdateSecretVersionStage semantics. */
   updateVersionStage(name: string, input: UpdateStageInput): Promise<void>;
+  /**
+   * Optional: `changes`, in order, each as updateVersionStage or updateSecret
+   * would make it, in one write that lands whole or not at all. A store that
+   * cannot (KMS takes one call per change) leaves it out; callers go through
+   * updateInOrder (update-in-order.ts), which then makes the calls one by one.
+   */
+  updateAtOnce?(name: string, changes: readonly SecretChange[]): Promise<void>;
 
   deleteSecret(name: string, options: DeleteOptions): Promise<{ plannedDeleteAt?: string }>;
   /** Fails with SecretNotFound when the window has passed (the secret is gone). */

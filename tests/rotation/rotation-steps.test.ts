@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { rotateSecret, type RotationStep } from "../../provider/rotation/rotate-secret";
-import type { SecretStore } from "../../provider/store/secret-store";
+import type { SecretChange, SecretStore, UpdateStageInput } from "../../provider/store/secret-store";
 import { isManagedSecretsError } from "../../provider/core/errors";
 import { BACKENDS, createTestStore, type TestStore } from "../../testkit/store/test-store";
 import { FakeTarget } from "../../testkit/rotation/fake-target";
@@ -44,7 +44,9 @@ class CallingTarget extends FakeTarget {
   }
 }
 
-/** The real store, saying which calls the protocol made (the stage moves in full). */
+const stageMove = (s: UpdateStageInput) => `updateVersionStage ${s.stage} ${s.removeFromVersionId ?? "-"}->${s.moveToVersionId ?? "-"}`;
+
+/** The real store, saying which calls the protocol made (the stage moves in full; changes made in one write joined by " + "). */
 function recording(store: SecretStore): { store: SecretStore; calls: string[] } {
   const calls: string[] = [];
   const recorded = new Proxy(store, {
@@ -54,8 +56,9 @@ function recording(store: SecretStore): { store: SecretStore; calls: string[] } 
       return (...args: unknown[]) => {
         const [, second] = args;
         if (prop === "updateVersionStage") {
-          const s = second as { stage: string; moveToVersionId?: string; removeFromVersionId?: string };
-          calls.push(`updateVersionStage ${s.stage} ${s.removeFromVersionId ?? "-"}->${s.moveToVersionId ?? "-"}`);
+          calls.push(stageMove(second as UpdateStageInput));
+        } else if (prop === "updateAtOnce") {
+          calls.push((second as SecretChange[]).map((c) => ("stage" in c ? stageMove(c.stage) : "updateSecret")).join(" + "));
         } else if (prop === "getValue") {
           calls.push(`getValue ${(second as { versionId?: string } | undefined)?.versionId ?? "ACSCurrent"}`);
         } else if (prop === "putValue") {
@@ -70,6 +73,12 @@ function recording(store: SecretStore): { store: SecretStore; calls: string[] } 
   });
   return { store: recorded, calls };
 }
+
+/** The stage moves among `calls`, whether made one by one or in one write. */
+const stageMoves = (calls: readonly string[]) => calls.flatMap((c) => c.split(" + ")).filter((c) => c.startsWith("updateVersionStage"));
+
+/** The finish step's store calls: one write where the store can make it (the local store), else one call each (KMS). */
+const finishCalls = (store: SecretStore, calls: readonly string[]) => (store.updateAtOnce !== undefined ? [calls.join(" + ")] : [...calls]);
 
 const stagesOf = async (store: SecretStore) =>
   Object.fromEntries((await store.describeSecret(NAME))!.versions.filter((v) => v.stages.length > 0).map((v) => [v.versionId, [...v.stages].sort()]));
@@ -100,10 +109,7 @@ for (const backend of BACKENDS) {
         "describeSecret",
         "getValue v1",
         "putValue v2 ACSPending",
-        "updateVersionStage ACSPrevious -->v1",
-        "updateVersionStage ACSCurrent v1->v2",
-        "updateSecret",
-        "updateVersionStage ACSPending v2->-",
+        ...finishCalls(t.store, ["updateVersionStage ACSPrevious -->v1", "updateVersionStage ACSCurrent v1->v2", "updateSecret", "updateVersionStage ACSPending v2->-"]),
         "describeSecret",
         "getValue v1",
         "releaseLease",
@@ -136,7 +142,7 @@ for (const backend of BACKENDS) {
       target.rejectTests = true;
       await assert.rejects(rotate(store), (e: unknown) => isManagedSecretsError(e, "RotationTestFailed"));
       target.rejectTests = false;
-      assert.ok(!calls.some((c) => c.startsWith("updateVersionStage")), "nothing moved before a test passed");
+      assert.deepEqual(stageMoves(calls), [], "nothing moved before a test passed");
       assert.deepEqual(await stagesOf(t.store), { v1: ["ACSCurrent"], v2: ["ACSPending"] });
       target.calls.length = 0;
       const outcome = await rotate(t.store);
@@ -151,10 +157,7 @@ for (const backend of BACKENDS) {
       const { store, calls } = recording(t.store);
       const outcome = await rotate(store);
       assert.deepEqual([outcome.versionId, outcome.previousVersionId, outcome.skipped], ["v2", "v1", ["createPending", "apply"]]);
-      assert.deepEqual(
-        calls.filter((c) => c.startsWith("updateVersionStage")),
-        ["updateVersionStage ACSCurrent v1->v2", "updateVersionStage ACSPending v2->-"],
-      );
+      assert.deepEqual(stageMoves(calls), ["updateVersionStage ACSCurrent v1->v2", "updateVersionStage ACSPending v2->-"]);
       assert.deepEqual(await stagesOf(t.store), { v1: ["ACSPrevious"], v2: ["ACSCurrent"] });
     });
 
@@ -167,16 +170,18 @@ for (const backend of BACKENDS) {
       const outcome = await rotate(store);
       assert.deepEqual([outcome.versionId, outcome.previousVersionId, outcome.resumed, outcome.skipped], ["v2", "v1", true, ["createPending", "apply"]]);
       assert.deepEqual(target.calls, ["test", "retire"], "no probe: being ACSCurrent already says it was applied");
-      assert.deepEqual(calls.filter((c) => c.startsWith("updateVersionStage")), ["updateVersionStage ACSPending v2->-"]);
+      assert.deepEqual(stageMoves(calls), ["updateVersionStage ACSPending v2->-"]);
       assert.deepEqual(await stagesOf(t.store), { v1: ["ACSPrevious"], v2: ["ACSCurrent"] });
     });
 
-    it("a crash at finish's metadata write (after the stage moves): the re-run finishes the same version and records it, nothing rotates twice", async () => {
+    it("a crash at finish's metadata write: the re-run finishes the same version and records it, nothing rotates twice", async () => {
       let crash = true;
+      // The write that carries the metadata: its own call (after the stage moves), or the one write of the whole finish.
+      const write = t.store.updateAtOnce !== undefined ? "updateAtOnce" : "updateSecret";
       const crashing = new Proxy(t.store, {
         get(target, prop, receiver) {
           const value = Reflect.get(target, prop, receiver);
-          if (prop !== "updateSecret" || typeof value !== "function") return typeof value === "function" ? value.bind(target) : value;
+          if (prop !== write || typeof value !== "function") return typeof value === "function" ? value.bind(target) : value;
           return async (...args: unknown[]) => {
             if (crash) {
               crash = false;
@@ -187,7 +192,11 @@ for (const backend of BACKENDS) {
         },
       });
       await assert.rejects(rotate(crashing), /crash at the finish metadata write/);
-      assert.deepEqual(await stagesOf(t.store), { v1: ["ACSPrevious"], v2: ["ACSCurrent", "ACSPending"] }, "the rotation is still marked unfinished");
+      assert.deepEqual(
+        await stagesOf(t.store),
+        write === "updateAtOnce" ? { v1: ["ACSCurrent"], v2: ["ACSPending"] } : { v1: ["ACSPrevious"], v2: ["ACSCurrent", "ACSPending"] },
+        "the rotation is still marked unfinished (in one write: none of finish landed)",
+      );
       target.calls.length = 0;
       const outcome = await rotate(t.store);
       assert.deepEqual([outcome.versionId, outcome.previousVersionId, outcome.resumed], ["v2", "v1", true]);

@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import type { Clock } from "../../provider/core/clock";
 import {
   MAX_VERSIONS,
+  type SecretChange,
   type SecretMeta,
   type SecretStore,
   type VersionStage,
 } from "../../provider/store/secret-store";
+import { updateInOrder } from "../../provider/store/update-in-order";
 import { expectError } from "./expect-error";
 import { createTestClock, type TestClock } from "../../testkit/clock/test-clock";
 
@@ -399,6 +401,43 @@ export function describeStoreContract(label: string, make: MakeStore): void {
           "SecretPendingDeletion",
         );
         assert.deepEqual(stagesOf(await store.describeSecret("db")), { v1: ["ACSCurrent"], v2: ["ACSPending"] });
+      });
+    });
+
+    describe("updateInOrder (updateAtOnce where the store has it)", function () {
+      beforeEach(async function () {
+        await create("db");
+        await store.putValue("db", { versionId: "v2", value: value(2), stages: ["ACSPending"] });
+      });
+
+      const finishV2: SecretChange[] = [
+        { stage: { stage: "ACSPrevious", moveToVersionId: "v1" } },
+        { stage: { stage: "ACSCurrent", moveToVersionId: "v2", removeFromVersionId: "v1" } },
+        { metadata: { lastRotatedAt: "2026-12-07T00:00:00.000Z", target: null } },
+        { stage: { stage: "ACSPending", removeFromVersionId: "v2" } },
+      ];
+
+      it("makes the changes in order, each as its own call would", async function () {
+        clock.advance(1000);
+        await updateInOrder(store, "db", finishV2);
+        const meta = await store.describeSecret("db");
+        assert.deepEqual(stagesOf(meta), { v1: ["ACSPrevious"], v2: ["ACSCurrent"] });
+        assert.deepEqual(meta?.metadata, { lastRotatedAt: "2026-12-07T00:00:00.000Z" });
+        sameInstant(meta?.updatedAt, clock.ms(), "updatedAt");
+        assert.equal((await store.getValue("db")).value, value(2));
+      });
+
+      it("refuses a bad change before any is made (InvalidInput naming the property)", async function () {
+        await expectError(updateInOrder(store, "db", [finishV2[0]!, { stage: { stage: "ACSCurrent" } }]), "InvalidInput", { property: "moveToVersionId" });
+        await expectError(updateInOrder(store, "db", [finishV2[0]!, { metadata: { target: 42 as unknown as string } }]), "InvalidInput", { property: "metadata.target" });
+        assert.deepEqual(stagesOf(await store.describeSecret("db")), { v1: ["ACSCurrent"], v2: ["ACSPending"] });
+      });
+
+      it("a change the secret refuses stops the rest; in one write (updateAtOnce) none of them lands", async function () {
+        const changes: SecretChange[] = [finishV2[0]!, { stage: { stage: "ACSCurrent", moveToVersionId: "v404", removeFromVersionId: "v1" } }, finishV2[3]!];
+        await expectError(updateInOrder(store, "db", changes), "VersionNotFound");
+        const expected = store.updateAtOnce !== undefined ? { v1: ["ACSCurrent"], v2: ["ACSPending"] } : { v1: ["ACSCurrent", "ACSPrevious"], v2: ["ACSPending"] };
+        assert.deepEqual(stagesOf(await store.describeSecret("db")), expected);
       });
     });
 

@@ -9,6 +9,7 @@ import {
   type CreateSecretInput,
   type DeleteOptions,
   type PutValueInput,
+  type SecretChange,
   type SecretMeta,
   type SecretStore,
   type SecretVersion,
@@ -17,6 +18,7 @@ import {
 } from "../secret-store";
 import { STAGE_RULES, attachStages, checkStageMove, holderOf, planStageMove, requireVersion, type StageChange } from "../stage-moves";
 import { patchMetadata, sameRecord } from "../metadata-patch";
+import { checkSecretChanges } from "../update-in-order";
 import { missingVersionMessage, stageNotOnVersion, versionConflict, versionNotFound } from "../store-errors";
 import {
   addTombstone,
@@ -173,13 +175,7 @@ export class LocalSecretStore implements SecretStore {
     if (patch.metadata !== undefined) checkMetadata(patch.metadata, true);
     return this.#engine.mutate(name, (doc, { now }) => {
       const secret = requireLive(doc, name, now);
-      const next = patchMetadata(secret.metadata, patch.metadata);
-      const description = patch.description ?? secret.description;
-      if (description !== secret.description || !sameRecord(next, secret.metadata)) {
-        secret.description = description;
-        secret.metadata = next;
-        secret.updatedAt = now.toISOString();
-      }
+      patchSecret(secret, patch, now);
       return toMeta(secret);
     });
   }
@@ -237,11 +233,19 @@ export class LocalSecretStore implements SecretStore {
     checkSecretName(name);
     checkStageMove(name, input);
     await this.#engine.mutate(name, (doc, { now }) => {
+      moveStageOf(requireLive(doc, name, now), input, now);
+    });
+  }
+
+  /** One commit for all of `changes`: a change that fails leaves none of them in (the group is replayed without it). */
+  async updateAtOnce(name: string, changes: readonly SecretChange[]): Promise<void> {
+    checkSecretChanges(name, changes);
+    await this.#engine.mutate(name, (doc, { now }) => {
       const secret = requireLive(doc, name, now);
-      const changes = planStageMove(name, secret.versions, input, STAGE_RULES.local);
-      if (changes.length === 0) return;
-      applyStageChanges(secret, changes);
-      secret.updatedAt = now.toISOString();
+      for (const change of changes) {
+        if ("stage" in change) moveStageOf(secret, change.stage, now);
+        else patchSecret(secret, { metadata: change.metadata }, now);
+      }
     });
   }
 
@@ -322,6 +326,23 @@ function toMeta(secret: StoredSecret): SecretMeta {
     ...(secret.plannedDeleteAt === undefined ? {} : { plannedDeleteAt: secret.plannedDeleteAt }),
     versions: secret.versions.map((v) => ({ versionId: v.versionId, stages: [...v.stages], createdAt: v.createdAt })),
   };
+}
+
+function patchSecret(secret: StoredSecret, patch: { readonly description?: string; readonly metadata?: Readonly<Record<string, string | null>> }, now: Date): void {
+  const next = patchMetadata(secret.metadata, patch.metadata);
+  const description = patch.description ?? secret.description;
+  if (description !== secret.description || !sameRecord(next, secret.metadata)) {
+    secret.description = description;
+    secret.metadata = next;
+    secret.updatedAt = now.toISOString();
+  }
+}
+
+function moveStageOf(secret: StoredSecret, input: UpdateStageInput, now: Date): void {
+  const changes = planStageMove(secret.name, secret.versions, input, STAGE_RULES.local);
+  if (changes.length === 0) return;
+  applyStageChanges(secret, changes);
+  secret.updatedAt = now.toISOString();
 }
 
 function applyStageChanges(secret: StoredSecret, changes: readonly StageChange[]): void {
