@@ -7,6 +7,7 @@ import { fanOut, type EventSink } from "../events/event-sink";
 import { jsonLinesSink } from "../events/json-lines-sink";
 import { parseWebhookUrl, WEBHOOK_SECRET_MIN_LENGTH, webhookSink } from "../events/webhook-sink";
 import { cloudMonitorSink } from "../events/cloudmonitor-sink";
+import { eventDeadlinesFromEnv } from "../events/event-deadlines";
 
 export { emitAttempts } from "../events/emit-attempts";
 
@@ -55,6 +56,7 @@ export function eventSinkFrom(flags: EventFlags, io: { out: { write(text: string
     throw new ManagedSecretsError("InvalidInput", `${flags.webhookSecretFile !== undefined ? "--webhook-secret-file" : "--webhook-ca-file"} needs --webhook-url`, { property: "--webhook-url" });
   }
   if (flags.cloudmonitorGroupId !== undefined && !flags.cloudmonitorEvents) throw new ManagedSecretsError("InvalidInput", "--cloudmonitor-group-id needs --cloudmonitor-events", { property: "--cloudmonitor-group-id" });
+  const deadlines = eventDeadlinesFromEnv(process.env);
   const sinks: EventSink[] = [];
   if (flags.events === "json") sinks.push(jsonLinesSink(io.out));
   if (flags.webhookUrl) {
@@ -64,8 +66,8 @@ export function eventSinkFrom(flags: EventFlags, io: { out: { write(text: string
     }
     const ca = flags.webhookCaFile !== undefined ? readFlagFile("--webhook-ca-file", flags.webhookCaFile) : undefined;
     if (ca !== undefined && !ca.includes("-----BEGIN CERTIFICATE-----")) throw new ManagedSecretsError("InvalidInput", "--webhook-ca-file must hold PEM certificates", { property: "--webhook-ca-file" });
-    sinks.push(webhookSink({ url: flags.webhookUrl, secret, ...(ca ? { ca } : {}), logger }));
+    sinks.push(webhookSink({ url: flags.webhookUrl, secret, ...(ca ? { ca } : {}), deadlines, logger }));
   }
-  if (flags.cloudmonitorEvents) sinks.push(cloudMonitorSink({ settings: ctx().cloud(), groupId: flags.cloudmonitorGroupId, logger }));
+  if (flags.cloudmonitorEvents) sinks.push(cloudMonitorSink({ settings: ctx().cloud(), groupId: flags.cloudmonitorGroupId, deadlines, logger }));
   return sinks.length > 0 ? fanOut(sinks, logger) : undefined;
 }

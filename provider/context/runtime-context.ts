@@ -92,6 +92,7 @@ function providerEvents(config: ConfigSource, env: NodeJS.ProcessEnv, cloud: () 
   return () => {
     if (!on) return undefined;
     const { cloudMonitorSink } = require("../events/cloudmonitor-sink") as typeof import("../events/cloudmonitor-sink");
-    return (sink ??= cloudMonitorSink({ settings: cloud(), groupId: env.MANAGED_SECRETS_CLOUDMONITOR_GROUP_ID || undefined }));
+    const { eventDeadlinesFromEnv } = require("../events/event-deadlines") as typeof import("../events/event-deadlines");
+    return (sink ??= cloudMonitorSink({ settings: cloud(), groupId: env.MANAGED_SECRETS_CLOUDMONITOR_GROUP_ID || undefined, deadlines: eventDeadlinesFromEnv(env) }));
   };
 }

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { ManagedSecretsError } from "../core/errors";
 import type { CloudSettings } from "../alicloud/cloud-settings";
+import { eventDeadlinesFromEnv } from "./event-deadlines";
 import type { EventSink } from "./event-sink";
 
 /**
@@ -22,5 +23,5 @@ export function cloudMonitorSinkFromEnv(env: NodeJS.ProcessEnv, cloud: () => Clo
     throw new ManagedSecretsError("InvalidInput", `${CLOUDMONITOR_ENV.groupId} must be a CloudMonitor application group id (digits)`, { property: CLOUDMONITOR_ENV.groupId });
   }
   const { cloudMonitorSink } = require("./cloudmonitor-sink") as typeof import("./cloudmonitor-sink");
-  return cloudMonitorSink({ settings: cloud(), groupId, logger });
+  return cloudMonitorSink({ settings: cloud(), groupId, logger, deadlines: eventDeadlinesFromEnv(env) });
 }

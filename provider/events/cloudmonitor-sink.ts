@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { CloudSettings } from "../alicloud/cloud-settings";
 import { cloudApiErrorIn } from "../alicloud/cloud-api-error";
 import { CLOUD_API_RETRY } from "../core/retry";
+import { EVENT_DEADLINES, type EventDeadlines } from "./event-deadlines";
 import { pendingDeliveries, type EventSink } from "./event-sink";
 import type { RotationEvent } from "./rotation-event";
 
@@ -21,6 +22,8 @@ export interface CloudMonitorOptions {
   readonly groupId?: string;
   /** Sends of one event at most (default CLOUD_API_RETRY's); the CloudMonitor client retries, the sink does not. */
   readonly attempts?: number;
+  /** Each event's and the pass's deadlines (EVENT_DEADLINES by default). */
+  readonly deadlines?: EventDeadlines;
   readonly logger?: Logger;
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -39,20 +42,27 @@ export function putCustomEventParams(event: RotationEvent, groupId?: string): Re
 export function cloudMonitorSink(o: CloudMonitorOptions): EventSink {
   const { cmsClientFor } = require("../alicloud/cms-client") as typeof import("../alicloud/cms-client");
   const cms = cmsClientFor(o.settings, { ...CLOUD_API_RETRY, ...(o.attempts === undefined ? {} : { attempts: o.attempts }), ...(o.sleep ? { sleep: o.sleep } : {}) });
-  const pending = pendingDeliveries();
+  const deadlines = o.deadlines ?? EVENT_DEADLINES;
+  const pending = pendingDeliveries(deadlines);
+  const undelivered = (event: RotationEvent, fields: Record<string, unknown>) =>
+    o.logger?.warn({ event: "cloudmonitor-undelivered", secret: event.secretName, ...fields }, "rotation event not delivered to CloudMonitor");
 
-  async function deliver(event: RotationEvent): Promise<void> {
-    try {
-      await cms.putCustomEvent(putCustomEventParams(event, o.groupId));
-    } catch (e) {
-      // The code and status only: a service message can quote the request.
-      const failed = cloudApiErrorIn(e);
-      o.logger?.warn(
-        { event: "cloudmonitor-undelivered", secret: event.secretName, code: failed?.apiCode, statusCode: failed?.httpStatus, attempts: failed?.attempts ?? 1 },
-        "rotation event not delivered to CloudMonitor",
-      );
-    }
+  function emit(event: RotationEvent): void {
+    const deadlineAt = Date.now() + deadlines.deliveryMs;
+    pending.track(
+      async (signal) => {
+        try {
+          await cms.putCustomEvent(putCustomEventParams(event, o.groupId), { signal, deadlineAt });
+        } catch (e) {
+          if (signal.aborted) return;
+          // The code and status only: a service message can quote the request.
+          const failed = cloudApiErrorIn(e);
+          undelivered(event, { code: failed?.apiCode, statusCode: failed?.httpStatus, attempts: failed?.attempts ?? 1 });
+        }
+      },
+      (why) => undelivered(event, { why: `${why} passed (${why === "pass deadline" ? deadlines.passMs : deadlines.deliveryMs} ms)` }),
+    );
   }
 
-  return { name: "cloudmonitor", emit: (event) => pending.track(deliver(event)), flush: () => pending.settle() };
+  return { name: "cloudmonitor", emit, flush: () => pending.settle() };
 }

@@ -2,6 +2,8 @@ import { createHmac } from "node:crypto";
 import { request } from "node:https";
 import type { Logger } from "pino";
 import { ManagedSecretsError } from "../core/errors";
+import { longSleep } from "../core/long-sleep";
+import { EVENT_DEADLINES, type EventDeadlines } from "./event-deadlines";
 import { pendingDeliveries, type EventSink } from "./event-sink";
 import type { RotationEvent } from "./rotation-event";
 
@@ -10,8 +12,8 @@ import type { RotationEvent } from "./rotation-event";
  * The receiver verifies `X-Managed-Secrets-Signature: t=<unix seconds>,v1=<hex>`
  * where hex = HMAC-SHA256(secret, "<t>.<body>"): the timestamp inside the
  * signed text lets it refuse replays. Failed deliveries are retried with
- * exponential back-off; a receiver that stays down loses the event (logged),
- * never the rotation.
+ * exponential back-off; a receiver that stays down, or answers too slowly
+ * (event-deadlines.ts), loses the event (logged), never the rotation.
  */
 
 export const SIGNATURE_HEADER = "x-managed-secrets-signature";
@@ -24,12 +26,12 @@ export interface WebhookOptions {
   readonly ca?: string;
   readonly attempts?: number;
   readonly baseDelayMs?: number;
-  readonly timeoutMs?: number;
+  /** Each request's, each event's and the pass's deadlines (EVENT_DEADLINES by default). */
+  readonly deadlines?: EventDeadlines;
   readonly logger?: Logger;
-  readonly sleep?: (ms: number) => Promise<void>;
 }
 
-export const WEBHOOK_RETRY = { attempts: 4, baseDelayMs: 500, timeoutMs: 10_000 } as const;
+export const WEBHOOK_RETRY = { attempts: 4, baseDelayMs: 500 } as const;
 
 /** Checks a webhook URL before anything runs; the error names the setting. */
 export function parseWebhookUrl(text: string, property = "--webhook-url"): URL {
@@ -50,7 +52,14 @@ function signature(secret: string, timestamp: number, body: string): string {
 
 type Delivery = { ok: true } | { ok: false; retry: boolean; why: string };
 
-function post(o: WebhookOptions, body: string): Promise<Delivery> {
+/**
+ * One request, over when its status line is in or `attemptMs` has passed,
+ * whichever comes first: an overall deadline, since a receiver that sends a
+ * header line every few seconds would reset an idle timeout forever. The
+ * body is never read, and the socket is closed either way, so nothing the
+ * receiver does afterwards (trickling a body) keeps it open.
+ */
+function post(o: WebhookOptions, body: string, attemptMs: number, signal: AbortSignal): Promise<Delivery> {
   const timestamp = Math.floor(Date.now() / 1000);
   return new Promise((resolve) => {
     const req = request(
@@ -58,20 +67,24 @@ function post(o: WebhookOptions, body: string): Promise<Delivery> {
       {
         method: "POST",
         ...(o.ca ? { ca: o.ca } : {}),
-        timeout: o.timeoutMs ?? WEBHOOK_RETRY.timeoutMs,
+        signal,
         headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), [SIGNATURE_HEADER]: signature(o.secret, timestamp, body), "user-agent": "managed-secrets-events/1" },
       },
       (res) => {
-        res.resume();
+        clearTimeout(timer);
+        res.destroy();
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) resolve({ ok: true });
         // 4xx other than timeout/too-many is the receiver saying no: sending it again will not change its mind.
         else resolve({ ok: false, retry: status >= 500 || status === 408 || status === 429, why: `HTTP ${status}` });
       },
     );
-    req.on("timeout", () => req.destroy(new Error("timed out")));
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error("timed out"), { code: `no answer within ${attemptMs} ms` })), attemptMs);
     // Only the error's code: a TLS or socket message may quote the peer.
-    req.on("error", (e: NodeJS.ErrnoException) => resolve({ ok: false, retry: true, why: e.code ?? "network error" }));
+    req.on("error", (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve({ ok: false, retry: !signal.aborted, why: e.code ?? "network error" });
+    });
     req.end(body);
   });
 }
@@ -79,25 +92,29 @@ function post(o: WebhookOptions, body: string): Promise<Delivery> {
 export function webhookSink(o: WebhookOptions): EventSink {
   const attempts = o.attempts ?? WEBHOOK_RETRY.attempts;
   const baseDelayMs = o.baseDelayMs ?? WEBHOOK_RETRY.baseDelayMs;
-  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const pending = pendingDeliveries();
+  const deadlines = o.deadlines ?? EVENT_DEADLINES;
+  const pending = pendingDeliveries(deadlines);
+  const undelivered = (event: RotationEvent, tries: number, why: string) =>
+    o.logger?.warn({ event: "webhook-undelivered", secret: event.secretName, host: o.url.host, attempts: tries, why }, "rotation event not delivered to the webhook");
 
-  async function deliver(event: RotationEvent): Promise<void> {
+  function emit(event: RotationEvent): void {
     const body = JSON.stringify(event);
-    for (let attempt = 1; ; attempt++) {
-      const result = await post(o, body);
-      if (result.ok) return;
-      if (!result.retry || attempt >= attempts) {
-        o.logger?.warn({ event: "webhook-undelivered", secret: event.secretName, host: o.url.host, attempts: attempt, why: result.why }, "rotation event not delivered to the webhook");
-        return;
-      }
-      await sleep(baseDelayMs * 2 ** (attempt - 1));
-    }
+    let tries = 0;
+    pending.track(
+      async (signal) => {
+        for (;;) {
+          tries++;
+          const result = await post(o, body, deadlines.attemptMs, signal);
+          // Cut off by a deadline: pendingDeliveries reports it.
+          if (result.ok || signal.aborted) return;
+          if (!result.retry || tries >= attempts) return undelivered(event, tries, result.why);
+          await longSleep(baseDelayMs * 2 ** (tries - 1), signal);
+          if (signal.aborted) return;
+        }
+      },
+      (why) => undelivered(event, tries, `${why} passed (${why === "pass deadline" ? deadlines.passMs : deadlines.deliveryMs} ms)`),
+    );
   }
 
-  return {
-    name: "webhook",
-    emit: (event) => pending.track(deliver(event)),
-    flush: () => pending.settle(),
-  };
+  return { name: "webhook", emit, flush: () => pending.settle() };
 }

@@ -30,7 +30,8 @@ export interface HttpsReceiver extends AsyncDisposable {
 
 const run = promisify(execFile);
 
-export async function startHttpsReceiver(answer: (n: number) => number = () => 200): Promise<HttpsReceiver> {
+/** A fresh self-signed certificate for 127.0.0.1 in a new temporary folder (the caller removes `dir`). */
+export async function loopbackCertificate(): Promise<{ dir: string; key: Buffer; cert: Buffer; certFile: string }> {
   const dir = await mkdtemp(join(tmpdir(), "ms-https-"));
   const key = join(dir, "key.pem");
   const cert = join(dir, "cert.pem");
@@ -38,8 +39,13 @@ export async function startHttpsReceiver(answer: (n: number) => number = () => 2
     "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert,
   ]);
+  return { dir, key: await readFile(key), cert: await readFile(cert), certFile: cert };
+}
+
+export async function startHttpsReceiver(answer: (n: number) => number = () => 200): Promise<HttpsReceiver> {
+  const { dir, key, cert, certFile } = await loopbackCertificate();
   const requests: ReceivedRequest[] = [];
-  const server: Server = createServer({ key: await readFile(key), cert: await readFile(cert) }, (req, res) => {
+  const server: Server = createServer({ key, cert }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -56,5 +62,5 @@ export async function startHttpsReceiver(answer: (n: number) => number = () => 2
     await closed;
     await rm(dir, { recursive: true, force: true });
   };
-  return { url: `https://127.0.0.1:${port}/hook`, caFile: cert, requests, stop, [Symbol.asyncDispose]: stop };
+  return { url: `https://127.0.0.1:${port}/hook`, caFile: certFile, requests, stop, [Symbol.asyncDispose]: stop };
 }
