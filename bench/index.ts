@@ -21,6 +21,7 @@ import { ecsSecretProvider } from "../provider/resources/ecs-secret/ecs-secret-p
 import { runFleetBench } from "./fleet";
 import { runTransportBench } from "./transports";
 import { runEngineBench } from "./engine";
+import { runEngineRefreshBench } from "./engine-refresh";
 import { runPluginBench } from "./plugin";
 import { runConsumerRotationBench } from "./consumer-rotation";
 import { runScaleKmsBench } from "./scale-kms";
@@ -155,6 +156,8 @@ async function main(): Promise<void> {
   if (process.argv.includes("--fleet") || process.env.BENCH_ONLY === "fleet") return runFleetBench();
   // `npm run bench -- --engine` or BENCH_ONLY=engine: only pulumi up beside the provider's own update().
   if (process.argv.includes("--engine") || process.env.BENCH_ONLY === "engine") return runEngineBench();
+  // `npm run bench -- --engine-refresh` or BENCH_ONLY=engine-refresh: preview --refresh and a no-op up on stacks of 10/100/300 beside direct read()s.
+  if (process.argv.includes("--engine-refresh") || process.env.BENCH_ONLY === "engine-refresh") return runEngineRefreshBench();
   // `npm run bench -- --plugin` or BENCH_ONLY=plugin: YAML + the plugin beside TypeScript + the dynamic resources, cold start, tarball size.
   if (process.argv.includes("--plugin") || process.env.BENCH_ONLY === "plugin") return runPluginBench();
   // `npm run bench -- --consumers` or BENCH_ONLY=consumers: only apps reading rotated secrets, counting failed calls.
