@@ -36,10 +36,10 @@ function inCi(env: NodeJS.ProcessEnv): boolean {
  * saying why; in CI it fails the test instead, since a green CI run must
  * mean every client was checked. Any other error fails anywhere.
  */
-export function skipUnlessCi(ctx: Mocha.Context, e: unknown, env: NodeJS.ProcessEnv = process.env): never {
+export function skipUnlessCi(ctx: Mocha.Context, e: unknown, env: NodeJS.ProcessEnv = process.env, say: (line: string) => void = console.log): never {
   if (!(e instanceof ConsumerUnavailable)) throw e;
   if (inCi(env)) throw new Error(`CI is set, so a consumer client that cannot be installed fails rather than skips: ${e.message}`, { cause: e });
-  console.log(`      SKIPPED (not a pass): ${e.message}`);
+  say(`      SKIPPED (not a pass): ${e.message}`);
   ctx.skip();
 }
 

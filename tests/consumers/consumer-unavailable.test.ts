@@ -29,8 +29,10 @@ describe("consumers: a client that cannot be installed", () => {
   it("outside CI skips (the reason printed), and any other error fails anywhere", () => {
     for (const env of [{}, { CI: "" }, { CI: "false" }, { CI: "0" }]) {
       const r = skipRecorder();
-      assert.throws(() => skipUnlessCi(r.ctx, new ConsumerUnavailable("the go toolchain is not installed"), env), /skipped/);
+      const said: string[] = [];
+      assert.throws(() => skipUnlessCi(r.ctx, new ConsumerUnavailable("the go toolchain is not installed"), env, (line) => said.push(line)), /skipped/);
       assert.equal(r.skipped(), true, JSON.stringify(env));
+      assert.deepEqual(said, ["      SKIPPED (not a pass): the go toolchain is not installed"]);
     }
     const r = skipRecorder();
     assert.throws(() => skipUnlessCi(r.ctx, new Error("go build failed"), {}), /go build failed/);
