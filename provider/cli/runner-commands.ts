@@ -4,7 +4,7 @@ import { ManagedSecretsError } from "../core/errors";
 import type { RuntimeContext } from "../context/runtime-context";
 import type { LocalSecretStore } from "../store/local/local-store";
 import { targetFromMetadata } from "../targets/all-targets";
-import { countOutcomes, DEFAULT_CONCURRENCY, runOnce, type RunReport } from "../runner/run-once";
+import { countOutcomes, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, runOnce, type RunReport } from "../runner/run-once";
 import { type SecretOutcome } from "../schedule/secret-outcome";
 import { assessSecret, DEFAULT_OVERDUE_TOLERANCE_MS, type SecretHealth } from "../health/secret-health";
 import { createLogger } from "../core/log";
@@ -64,8 +64,6 @@ export function parseAt(text: string): Date {
   if (!at) throw new InvalidArgumentError(`must be ${ISO_TIME_FORM}`);
   return at;
 }
-
-export const MAX_CONCURRENCY = 64;
 
 export function parseConcurrency(text: string): number {
   const n = wholeNumberIn(text, 1, MAX_CONCURRENCY);

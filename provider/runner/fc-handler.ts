@@ -12,11 +12,14 @@
  */
 import { runtimeContext } from "../context/runtime-context";
 import { targetFromMetadata } from "../targets/all-targets";
-import { countOutcomes, DEFAULT_CONCURRENCY, runOnce, type RunReport } from "./run-once";
+import { countOutcomes, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, runOnce, type RunReport } from "./run-once";
 import { createLogger } from "../core/log";
+import { wholeNumberIn } from "../core/decimal";
+import { ManagedSecretsError } from "../core/errors";
 import { blastRadiusGate } from "./blast-radius";
 import { blastRadiusFromEnv } from "./blast-radius-env";
 import { cloudMonitorSinkFromEnv } from "../events/cloudmonitor-env";
+import { eventDeadlinesFromEnv } from "../events/event-deadlines";
 import { emitAttempts } from "../events/emit-attempts";
 
 export interface FcContext {
@@ -34,18 +37,21 @@ export async function handler(_event: unknown, context: FcContext = {}): Promise
       ? { ALIBABA_CLOUD_ACCESS_KEY_ID: creds.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: creds.accessKeySecret, ALIBABA_CLOUD_SECURITY_TOKEN: creds.securityToken ?? "" }
       : {}),
   };
+  // Every setting from the environment is read, and a bad one refused, before anything is touched.
+  const concurrency = concurrencyFromEnv(env);
+  const gate = blastRadiusGate(blastRadiusFromEnv(env));
+  eventDeadlinesFromEnv(env);
   const ctx = runtimeContext({ env });
   const logger = createLogger({ level: env.MANAGED_SECRETS_LOG_LEVEL ?? "info" }).child({ requestId: context.requestId });
-  const concurrency = Number(env.MANAGED_SECRETS_CONCURRENCY ?? DEFAULT_CONCURRENCY);
   const events = cloudMonitorSinkFromEnv(env, ctx.cloud, logger);
   const report = await runOnce({
     store: ctx.store,
     clock: ctx.clock,
     owner: `fc:${context.requestId ?? ctx.owner}`,
     targetFor: (meta) => targetFromMetadata(meta, ctx),
-    concurrency: Number.isInteger(concurrency) && concurrency > 0 ? concurrency : DEFAULT_CONCURRENCY,
+    concurrency,
     prefix: env.MANAGED_SECRETS_PREFIX || undefined,
-    gate: blastRadiusGate(blastRadiusFromEnv(env)),
+    gate,
     onAttempt: emitAttempts(events, "schedule", ctx.clock),
     logger,
   });
@@ -55,6 +61,17 @@ export async function handler(_event: unknown, context: FcContext = {}): Promise
   logger.info({ event: "pass-complete", ...counts }, "rotation pass complete");
   if (counts.failed > 0) logger.error({ event: "pass-failed", failed: counts.failed }, `rotation pass finished with ${counts.failed} failure(s): ${summary}`);
   return summary;
+}
+
+const CONCURRENCY_ENV = "MANAGED_SECRETS_CONCURRENCY";
+
+/** The deployment writes a valid one (runner-deployment.ts); a hand-edited one is held to the same form as --concurrency. */
+function concurrencyFromEnv(env: NodeJS.ProcessEnv): number {
+  const text = env[CONCURRENCY_ENV];
+  if (text === undefined || text === "") return DEFAULT_CONCURRENCY;
+  const n = wholeNumberIn(text, 1, MAX_CONCURRENCY);
+  if (n === undefined) throw new ManagedSecretsError("InvalidInput", `${CONCURRENCY_ENV} ${JSON.stringify(text)}: must be an integer 1..${MAX_CONCURRENCY}, in decimal digits`, { property: CONCURRENCY_ENV });
+  return n;
 }
 
 /** Secrets whose rotation or due retirement failed in this pass, each once. */

@@ -33,6 +33,8 @@ export const MAX_CLOUD_SENDS_PER_CALL_PER_PASS = THROTTLE_MAX_TRIES * CLOUD_API_
 
 /** SSH-bound work: enough to overlap session set-up on a handful of hosts without flooding sshd's MaxStartups. */
 export const DEFAULT_CONCURRENCY = 8;
+/** The most rotations one pass runs at once, however it is asked for (a flag, the function's environment, the deployment). */
+export const MAX_CONCURRENCY = 64;
 
 export interface RunReport {
   readonly startedAt: string;

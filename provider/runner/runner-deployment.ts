@@ -3,7 +3,7 @@ import { z } from "zod";
 import { ManagedSecretsError } from "../core/errors";
 import { policyActions, RUNNER_API_ACTIONS, RUNNER_BINDING_KEY_ACTIONS, RUNNER_KEY_ACTIONS, RUNNER_LEASE_ACTIONS } from "../alicloud/api-actions";
 import { LEASE_SECRET_PREFIX } from "../store/kms/kms-lease";
-import { DEFAULT_CONCURRENCY } from "./run-once";
+import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "./run-once";
 import { LIMITS } from "./blast-radius";
 import { BLAST_RADIUS_RULES, blastRadiusEnvironment, isMaxFailures, isRatePerMinute } from "./blast-radius-env";
 import { cloudMonitorEnvironment, CMS_GROUP_ID } from "../events/cloudmonitor-env";
@@ -75,11 +75,13 @@ const RAM_USERS_RULE = "must be RAM user names or name patterns (letters, digits
 const BINDING_KEY_RULE =
   "the id of the EC_P256 SIGN/VERIFY key (key-...) the stacks declaring the secrets set as managed-secrets:bindingKeyId; the runner verifies and signs target bindings with it";
 
+const CONCURRENCY_RULE = `must be an integer 1..${MAX_CONCURRENCY}`;
+
 const runnerDeploymentSchema = z
   .object({
     schedule: z.string({ error: SCHEDULE_RULE }).refine(isFcSchedule, { error: SCHEDULE_RULE }),
     region: z.string({ error: "must be a region id like cn-hangzhou" }).regex(/^[a-z]{2,}(-[a-z0-9]+)+$/, { error: "must be a region id like cn-hangzhou" }),
-    concurrency: z.number({ error: "must be an integer 1..64" }).int({ error: "must be an integer 1..64" }).min(1, { error: "must be an integer 1..64" }).max(64, { error: "must be an integer 1..64" }).default(DEFAULT_CONCURRENCY),
+    concurrency: z.number({ error: CONCURRENCY_RULE }).int({ error: CONCURRENCY_RULE }).min(1, { error: CONCURRENCY_RULE }).max(MAX_CONCURRENCY, { error: CONCURRENCY_RULE }).default(DEFAULT_CONCURRENCY),
     canary: z.number({ error: BLAST_RADIUS_RULES.canary }).int({ error: BLAST_RADIUS_RULES.canary }).min(1, { error: BLAST_RADIUS_RULES.canary }).max(LIMITS.canary, { error: BLAST_RADIUS_RULES.canary }).optional(),
     maxFailures: z.string({ error: BLAST_RADIUS_RULES.maxFailures }).refine(isMaxFailures, { error: BLAST_RADIUS_RULES.maxFailures }).optional(),
     perHost: z.number({ error: BLAST_RADIUS_RULES.perHost }).int({ error: BLAST_RADIUS_RULES.perHost }).min(1, { error: BLAST_RADIUS_RULES.perHost }).max(LIMITS.perHost, { error: BLAST_RADIUS_RULES.perHost }).optional(),

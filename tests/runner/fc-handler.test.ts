@@ -64,6 +64,27 @@ describe("The Function Compute handler, bundled into one file (real sshd)", func
     await host.exec("chpasswd", { stdin: `root:${password}\n` });
   });
 
+  it("a number in the function's environment outside its form or range fails the invocation, naming the variable, before anything rotates", async () => {
+    const { id } = await ecs.create(ecsInputs(host, { secretName: "fc-env", instanceId: "i-fcenv", rotationPeriod: "6h" }), t.context());
+    await t.store.updateSecret(id, { metadata: { nextRotationAt: new Date(Date.now() - 86400_000).toISOString() } });
+    for (const [name, value] of [
+      ["MANAGED_SECRETS_CONCURRENCY", "0x10"],
+      ["MANAGED_SECRETS_CONCURRENCY", "1e1"],
+      ["MANAGED_SECRETS_CONCURRENCY", "65"],
+      ["MANAGED_SECRETS_RATE", "0.00001/min"],
+      ["MANAGED_SECRETS_EVENTS_DEADLINE_MS", "30s"],
+    ] as const) {
+      const env = { ...t.env(), MANAGED_SECRETS_LOG_LEVEL: "silent", MANAGED_SECRETS_PREFIX: "fc-env", [name]: value };
+      const refused = await run(process.execPath, ["-e", INVOKE, bundle], { env, cwd: dir }).then(
+        (r) => assert.fail(`${name}=${value} was taken: ${r.stdout}`),
+        (e: { code?: number; stderr?: string }) => e,
+      );
+      assert.equal(refused.code, 7, `${name}=${value}`);
+      assert.match(refused.stderr ?? "", new RegExp(`${name}.*must be`), `${name}=${value}`);
+      assert.equal((await t.store.getValue(id)).versionId, "v1");
+    }
+  });
+
   it("the deployed blast radius holds: a failed canary leaves the other due secrets not attempted", async () => {
     const names = ["fc-canary-a", "fc-canary-b", "fc-canary-c"];
     for (const secretName of names) await ecs.create(ecsInputs(host, { secretName, instanceId: `i-${secretName.replace(/-/g, "")}`, rotationPeriod: "30d" }), t.context());
