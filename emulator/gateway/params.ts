@@ -48,8 +48,10 @@ export function integer(
 export function boolean(params: Record<string, string>, name: string, invalid: () => ApiError): boolean {
   const raw = optional(params, name);
   if (raw === undefined) return false;
-  if (raw === "true") return true;
-  if (raw === "false") return false;
+  // The services read booleans as Java's Boolean.parseBoolean does, whatever the case: Alibaba's Python
+  // clients send str(True), "True" (the Secrets Manager client's FetchExtendedConfig).
+  if (raw.toLowerCase() === "true") return true;
+  if (raw.toLowerCase() === "false") return false;
   throw invalid();
 }
 
