@@ -57,6 +57,8 @@ export function crossLayerImports(repo: string, roots: readonly string[], layers
         continue;
       }
       for (const m of readFileSync(abs, "utf8").matchAll(SPECIFIER)) {
+        // Data, not code: package.json (the plugin's version, inlined by its bundle) is in no layer.
+        if (m[1]!.endsWith(".json")) continue;
         // A directory import loads its index.ts: "../.." from tests/x is the package entry.
         const target = relative(repo, resolve(dirname(abs), m[1]!)) || "index.ts";
         const to = layerOf(dirname(target), layers) ?? layerOf(target, layers);
