@@ -485,7 +485,7 @@ function printProfile(config: FleetConfig, d: ProfileData): void {
     console.log(`  ${op.padEnd(26)} ${String(calls).padStart(5)} calls ${(ms / calls).toFixed(1).padStart(8)} ms each ${((100 * ms) / laneMs).toFixed(1).padStart(6)}% of lane time`);
   }
   const per = (op: string) => (profile.ops.get(op)?.calls ?? 0) / n;
-  const writesPer = per("store.acquireLease") + per("store.releaseLease") + per("store.putValue") + per("store.updateVersionStage") + per("store.updateSecret");
+  const writesPer = per("store.acquireLease") + per("store.releaseLease") + per("store.putValue") + per("store.updateVersionStage") + per("store.updateSecret") + per("store.updateAtOnce");
   const readsPer = per("store.describeSecret") + per("store.getValue");
   const share = (prefix: string) => (100 * [...profile.ops.entries()].filter(([op]) => op.startsWith(prefix)).reduce((a, [, v]) => a + v.ms, 0)) / laneMs;
   console.log(
