@@ -1,5 +1,6 @@
 import { CloudApiError, CREDENTIALS_ADVICE } from "../../alicloud/cloud-api-error";
 import { ManagedSecretsError, restoreAdvice, secretNotFound, secretPendingDeletion } from "../../core/errors";
+import { isoFromKms } from "./kms-secret-meta";
 
 /**
  * KMS's answers as the product's error codes. Messages carry KMS's error
@@ -24,6 +25,15 @@ export function isKmsCode(e: unknown, code: string): e is CloudApiError {
 
 export function kmsRef(e: CloudApiError): string {
   return `KMS ${e.action}: ${e.apiCode}${e.requestId ? `, request id ${e.requestId}` : ""}`;
+}
+
+export function notFound(name: string): ManagedSecretsError {
+  // KMS keeps no record of deleted secrets, so unlike the local store it cannot say which of these happened.
+  return secretNotFound(name, " in KMS: it never existed, or its recovery window has passed, or it was deleted without one");
+}
+
+export function pendingDeletion(name: string, plannedDeleteTime: string | undefined, advice: string): ManagedSecretsError {
+  return secretPendingDeletion(name, plannedDeleteTime ? isoFromKms(plannedDeleteTime) : undefined, advice);
 }
 
 /** The one wording for a name KMS already holds. */

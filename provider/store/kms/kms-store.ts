@@ -1,13 +1,12 @@
 import { performance } from "node:perf_hooks";
 import type { KmsClient, KmsSecretDescription, KmsSecretSummary, KmsSecretValue, KmsTag, KmsVersionSummary } from "../../alicloud/kms-client";
 import { systemClock, type Clock } from "../../core/clock";
-import { ManagedSecretsError, isManagedSecretsError, restoreAdvice, secretNotFound, secretPendingDeletion } from "../../core/errors";
-import { KMS_EXISTS, KMS_IN_DELETE_WINDOW, KMS_INVALID_PARAMETER, KMS_NOT_FOUND, isKmsCode, secretExistsError, storeErrorFrom } from "./kms-errors";
+import { ManagedSecretsError, isManagedSecretsError, restoreAdvice } from "../../core/errors";
+import { KMS_EXISTS, KMS_IN_DELETE_WINDOW, KMS_INVALID_PARAMETER, KMS_NOT_FOUND, isKmsCode, notFound, pendingDeletion, secretExistsError, storeErrorFrom } from "./kms-errors";
+import { checkKmsDescription, checkName, checkOwnVersionId } from "./kms-input";
 import {
   LEASE_CAS_ATTEMPTS,
   LEASE_MAX_READ_AGE_MS,
-  LEASE_SECRET_PREFIX,
-  RESERVED_VERSION_PREFIX,
   decodeLease,
   encodeLease,
   epochOf,
@@ -43,7 +42,6 @@ import type {
 } from "../secret-store";
 import {
   checkDeleteOptions,
-  checkDescription,
   checkLeaseOwner,
   checkLeaseTtl,
   checkMetadata,
@@ -55,8 +53,6 @@ import {
   invalid,
 } from "../store-input";
 
-/** KMS Description limit. */
-export const KMS_DESCRIPTION_MAX_LENGTH = 1024;
 /** ListSecrets / ListSecretVersionIds page size: KMS's maximum. */
 export const KMS_PAGE_SIZE = 100;
 /** ListSecrets with a tag filter returns at most this many secrets (ListSecrets reference). */
@@ -815,29 +811,4 @@ export class KmsSecretStore implements SecretStore {
     if (read.description.plannedDeleteTime) return pendingDeletion(name, read.description.plannedDeleteTime, restoreAdvice(name));
     return versionNotFound(name, message);
   }
-}
-
-function checkName(name: unknown): asserts name is string {
-  checkSecretName(name);
-  if (name.startsWith("acs/")) throw invalid("name", 'names starting with "acs/" are reserved by KMS for its managed secrets');
-  if (name.startsWith(LEASE_SECRET_PREFIX)) throw invalid("name", `names starting with "${LEASE_SECRET_PREFIX}" are reserved by the store for its leases`);
-}
-
-function checkKmsDescription(description: unknown): asserts description is string {
-  checkDescription(description);
-  if (description.length > KMS_DESCRIPTION_MAX_LENGTH) throw invalid("description", `description must be at most ${KMS_DESCRIPTION_MAX_LENGTH} characters in the kms store`);
-}
-
-function checkOwnVersionId(versionId: unknown): asserts versionId is string {
-  checkVersionId(versionId);
-  if (isReservedVersionId(versionId)) throw invalid("versionId", `versionIds starting with "${RESERVED_VERSION_PREFIX}" are reserved by the store`);
-}
-
-function notFound(name: string): ManagedSecretsError {
-  // KMS keeps no record of deleted secrets, so unlike the local store it cannot say which of these happened.
-  return secretNotFound(name, " in KMS: it never existed, or its recovery window has passed, or it was deleted without one");
-}
-
-function pendingDeletion(name: string, plannedDeleteTime: string | undefined, advice: string): ManagedSecretsError {
-  return secretPendingDeletion(name, plannedDeleteTime ? isoFromKms(plannedDeleteTime) : undefined, advice);
 }
