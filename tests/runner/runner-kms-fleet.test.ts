@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { runOnce, countOutcomes } from "../../provider/runner/run-once";
 import { META } from "../../provider/schedule/rotation-metadata";
-import { KMS_PAGE_SIZE } from "../../provider/store/kms/kms-store";
+import { KMS_PAGE_SIZE } from "../../provider/store/kms/kms-listing";
 import { NO_RETRY } from "../../provider/core/retry";
 import type { KmsSecretStore } from "../../provider/store/kms/kms-store";
 import { kmsCall } from "../emulator/emulator-helpers";

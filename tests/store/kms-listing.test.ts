@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { KMS_PAGE_SIZE, KMS_TAG_FILTER_MAX } from "../../provider/store/kms/kms-store";
+import { KMS_PAGE_SIZE, KMS_TAG_FILTER_MAX } from "../../provider/store/kms/kms-listing";
 import { mapBounded } from "../../provider/core/map-bounded";
 import { kmsCall } from "../emulator/emulator-helpers";
 import { startKmsEmulatorStore, type KmsEmulatorStore } from "../../testkit/store/kms-emulator-store";

@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import type { KmsClient, KmsSecretDescription, KmsSecretSummary, KmsSecretValue, KmsTag, KmsVersionSummary } from "../../alicloud/kms-client";
+import type { KmsClient, KmsSecretDescription, KmsSecretValue, KmsTag, KmsVersionSummary } from "../../alicloud/kms-client";
 import { systemClock, type Clock } from "../../core/clock";
 import { ManagedSecretsError, isManagedSecretsError, restoreAdvice } from "../../core/errors";
 import { KMS_EXISTS, KMS_IN_DELETE_WINDOW, KMS_INVALID_PARAMETER, KMS_NOT_FOUND, isKmsCode, notFound, pendingDeletion, secretExistsError, storeErrorFrom } from "./kms-errors";
@@ -19,7 +19,8 @@ import {
 import { bindingFault, bindingMessage, bindingTag, checkBindableVersionId, compareVersions, namesTarget, readBinding, sameTarget, targetEntries, unverifiedTarget } from "./kms-binding";
 import { BindingKey } from "./kms-binding-key";
 import { isoFromKms, isoSeconds, productStages, scheduleMeta, secretMeta, valueVersions } from "./kms-secret-meta";
-import { BINDING_TAG, FORMAT_TAG, UPDATED_AT_TAG, checkMetadataKeys, pendingMarkerTag, readTags, storeTags, tagChanges } from "./kms-tags";
+import { BINDING_TAG, UPDATED_AT_TAG, checkMetadataKeys, pendingMarkerTag, readTags, storeTags, tagChanges } from "./kms-tags";
+import { LIST_CONCURRENCY, listProductSecrets, listVersions } from "./kms-listing";
 import { LeaseSession } from "./kms-session";
 import { MAX_VERSIONS } from "../secret-store";
 import { mapBounded } from "../../core/map-bounded";
@@ -52,13 +53,6 @@ import {
   checkVersionId,
   invalid,
 } from "../store-input";
-
-/** ListSecrets / ListSecretVersionIds page size: KMS's maximum. */
-export const KMS_PAGE_SIZE = 100;
-/** ListSecrets with a tag filter returns at most this many secrets (ListSecrets reference). */
-export const KMS_TAG_FILTER_MAX = 4000;
-/** Secrets described at once by listSecrets: fast, yet far from KMS's per-second quotas. */
-export const LIST_CONCURRENCY = 4;
 
 export interface KmsSecretStoreOptions {
   /** The client, or how to make it on first use (so resolving cloud settings waits until the store is used). */
@@ -202,7 +196,7 @@ export class KmsSecretStore implements SecretStore {
     const prefix = options.prefix ?? "";
     if (typeof prefix !== "string") throw invalid("prefix", "prefix must be a string");
     const all = options.includePendingDeletion === true;
-    const listed = (await this.#listProductSecrets()).filter((s) => s.secretName.startsWith(prefix) && (all || !s.plannedDeleteTime));
+    const listed = (await listProductSecrets(() => this.#kms())).filter((s) => s.secretName.startsWith(prefix) && (all || !s.plannedDeleteTime));
     const unreadable = (name: string, e: unknown): undefined => {
       if (options.onUnreadable === undefined || !isManagedSecretsError(e, "StoreUnreadable")) throw e;
       options.onUnreadable(name, e);
@@ -221,33 +215,6 @@ export class KmsSecretStore implements SecretStore {
     return metas
       .filter((m): m is SecretMeta => m !== undefined && (all || m.plannedDeleteAt === undefined))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  }
-
-  /**
-   * ListSecrets filtered by the format tag, at KMS's largest page. A tag
-   * filter returns at most KMS_TAG_FILTER_MAX secrets, so a first page that
-   * reports that many means the filter may have cut the list short: then
-   * every secret of the account is listed and the format tag picked here.
-   * The first page tells how many follow; those are read LIST_CONCURRENCY at a
-   * time, since a fleet's listing is the one part of a pass that grows with it.
-   */
-  async #listProductSecrets(): Promise<KmsSecretSummary[]> {
-    const byFormatTag = [{ Key: "TagKey" as const, Values: [FORMAT_TAG] }];
-    const page = (pageNumber: number, filters: typeof byFormatTag | undefined) =>
-      this.#call((kms) => kms.listSecrets({ pageNumber, pageSize: KMS_PAGE_SIZE, ...(filters ? { filters } : {}) }));
-    try {
-      let filters: typeof byFormatTag | undefined = byFormatTag;
-      let first = await page(1, filters);
-      if (first.totalCount >= KMS_TAG_FILTER_MAX) {
-        filters = undefined;
-        first = await page(1, filters);
-      }
-      const more = Array.from({ length: Math.max(0, Math.ceil(first.totalCount / KMS_PAGE_SIZE) - 1) }, (_, i) => i + 2);
-      const rest = await mapBounded(more, LIST_CONCURRENCY, async (n) => (await page(n, filters)).secrets);
-      return [first.secrets, ...rest].flat().filter((s) => s.tags.some((t) => t.key === FORMAT_TAG));
-    } catch (e) {
-      throw storeErrorFrom(e);
-    }
   }
 
   async updateSecret(
@@ -699,7 +666,7 @@ export class KmsSecretStore implements SecretStore {
   async #versionsOf(name: string): Promise<readonly KmsVersionSummary[]> {
     const session = this.#session(name);
     if (session?.versions !== undefined) return session.versions;
-    const versions = await this.#listVersions(name);
+    const versions = await listVersions(() => this.#kms(), name);
     if (session) session.versions = versions;
     return versions;
   }
@@ -724,20 +691,6 @@ export class KmsSecretStore implements SecretStore {
     if (session.holder("ACSPending") !== undefined) return;
     const updatedAt = readTags(name, tags).updatedAt ?? isoSeconds(this.#clock());
     await this.#call((kms) => kms.tagResource({ secretName: name, tags: [{ key: UPDATED_AT_TAG, value: updatedAt }] })).catch(() => undefined);
-  }
-
-  async #listVersions(name: string): Promise<KmsVersionSummary[]> {
-    const all: KmsVersionSummary[] = [];
-    try {
-      for (let page = 1; ; page++) {
-        const { totalCount, versions } = await this.#call((kms) => kms.listSecretVersionIds({ secretName: name, pageNumber: page, pageSize: KMS_PAGE_SIZE }));
-        all.push(...versions);
-        if (versions.length === 0 || all.length >= totalCount) return all;
-      }
-    } catch (e) {
-      if (isKmsCode(e, KMS_NOT_FOUND)) throw notFound(name);
-      throw storeErrorFrom(e, name);
-    }
   }
 
   async #readLease(name: string): Promise<{ versionId?: string; record?: LeaseRecord }> {
@@ -784,7 +737,7 @@ export class KmsSecretStore implements SecretStore {
   }
 
   async #stageIsWhere(name: string, stage: VersionStage, moveTo: string | undefined, removeFrom: string | undefined): Promise<boolean> {
-    const versions = valueVersions(await this.#listVersions(name));
+    const versions = valueVersions(await listVersions(() => this.#kms(), name));
     const has = (id: string | undefined) => versions.find((v: VersionInfo) => v.versionId === id)?.stages.includes(stage) === true;
     return moveTo !== undefined ? has(moveTo) : !has(removeFrom);
   }
