@@ -21,7 +21,7 @@ export function keyMarker(secretName: string, versionId: string): string {
  */
 export const APPEND_KEY = (user: string, given?: string) => `umask 077
 ${authorizedKeysOf(user)}
-mkdir -p "$h/.ssh" || exit 1
+[ -d "$h/.ssh" ] || mkdir -p "$h/.ssh" || exit 1
 ${given === undefined ? "IFS= read -r line || exit 1" : `line=${shq(given)}`}
 if [ -f "$f" ] && grep -qxF -- "$line" "$f"; then exit 0; fi
 if [ -s "$f" ] && [ -n "$(tail -c 1 "$f")" ]; then printf '\\n' >> "$f"; fi
@@ -41,7 +41,8 @@ printf '%s\\n' "$line" >> "$f"`;
 export const RETIRE_KEYS = (user: string, keepBlob: string, keepMark: string, prefix: string, dropBlobs: readonly string[]) => `umask 077
 ${authorizedKeysOf(user)}
 [ -f "$f" ] || exit 0
-r=$(readlink -f "$f") || exit 1
+r=$f
+if [ -L "$f" ]; then r=$(readlink -f "$f") || exit 1; fi
 t="$r.managed-secrets.$$"
 cp -p "$r" "$t" || { rm -f "$t"; exit 1; }
 awk -v keepblob=${shq(keepBlob)} -v keepmark=${shq(keepMark)} -v prefix=${shq(prefix)} -v drop=${shq(` ${dropBlobs.join(" ")} `)} '

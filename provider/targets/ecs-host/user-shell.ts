@@ -17,10 +17,13 @@ export function suAs(user: string, script: string): string {
 /**
  * Sets `$h` to the user's home and `$f` to its authorized_keys. Not `~user`:
  * tilde expansion happens only on an unquoted word, so the name would have
- * to reach the shell as syntax.
+ * to reach the shell as syntax. The home is the passwd entry's sixth field,
+ * cut out by the shell itself (no `cut` process on the rotation's path).
  */
 export function authorizedKeysOf(user: string): string {
-  return `h=$(getent passwd -- ${shq(user)} | cut -d: -f6)
+  return `h=$(getent passwd -- ${shq(user)})
+h=\${h#*:*:*:*:*:}
+h=\${h%%:*}
 [ -n "$h" ] || { echo "no home directory for "${shq(user)} >&2; exit 3; }
 f="$h/.ssh/authorized_keys"`;
 }
