@@ -1,27 +1,17 @@
-import { performance } from "node:perf_hooks";
 import type { KmsClient, KmsSecretDescription, KmsSecretValue, KmsTag, KmsVersionSummary } from "../../alicloud/kms-client";
 import { systemClock, type Clock } from "../../core/clock";
 import { ManagedSecretsError, isManagedSecretsError, restoreAdvice } from "../../core/errors";
 import { KMS_EXISTS, KMS_IN_DELETE_WINDOW, KMS_INVALID_PARAMETER, KMS_NOT_FOUND, isKmsCode, notFound, pendingDeletion, secretExistsError, storeErrorFrom } from "./kms-errors";
 import { checkKmsDescription, checkName, checkOwnVersionId } from "./kms-input";
-import {
-  LEASE_CAS_ATTEMPTS,
-  LEASE_MAX_READ_AGE_MS,
-  decodeLease,
-  encodeLease,
-  epochOf,
-  holderAt,
-  isReservedVersionId,
-  leaseSecretName,
-  leaseVersionId,
-  type LeaseRecord,
-} from "./kms-lease";
+import { isReservedVersionId } from "./kms-lease";
+import { CompanionLeases } from "./kms-companion-leases";
+import type { KmsLeases } from "./kms-leases";
 import { bindingFault, bindingMessage, bindingTag, checkBindableVersionId, compareVersions, namesTarget, readBinding, sameTarget, targetEntries, unverifiedTarget } from "./kms-binding";
 import { BindingKey } from "./kms-binding-key";
 import { isoFromKms, isoSeconds, productStages, scheduleMeta, secretMeta, valueVersions } from "./kms-secret-meta";
 import { BINDING_TAG, UPDATED_AT_TAG, checkMetadataKeys, pendingMarkerTag, readTags, storeTags, tagChanges } from "./kms-tags";
 import { LIST_CONCURRENCY, listProductSecrets, listVersions } from "./kms-listing";
-import { LeaseSession } from "./kms-session";
+import type { LeaseSession } from "./kms-session";
 import { MAX_VERSIONS } from "../secret-store";
 import { mapBounded } from "../../core/map-bounded";
 import { STAGE_RULES, checkStageMove, planStageMove } from "../stage-moves";
@@ -79,12 +69,6 @@ export interface KmsSecretStoreOptions {
   readonly boundKeys: readonly string[];
 }
 
-interface HeldLease {
-  readonly owner: string;
-  readonly versionId: string;
-  readonly expiresAtMs: number;
-}
-
 /**
  * The production store: KMS Secrets Manager generic secrets, one per managed
  * secret, under the same name.
@@ -102,8 +86,8 @@ interface HeldLease {
  *   secret gets a put only for a new value (one per rotation; a failed
  *   rotation's pending version is reused), and ACSCurrent stays among the
  *   last 10.
- * - Leases: a companion secret per secret (kms-lease.ts), never readable as
- *   a value.
+ * - Leases: a companion secret per secret (kms-companion-leases.ts, its
+ *   record in kms-lease.ts), never readable as a value.
  * - Deletion: DeleteSecret with a recovery window or forced, RestoreSecret;
  *   KMS purges when the window ends, so purgeExpired has nothing to do.
  *
@@ -119,10 +103,8 @@ export class KmsSecretStore implements SecretStore {
   readonly #placement: { readonly dkmsInstanceId?: string; readonly encryptionKeyId?: string };
   readonly #boundKeys: readonly string[];
   readonly #bindingKey: BindingKey | undefined;
-  /** Leases this instance took, so release needs no read while they are surely still ours. */
-  readonly #held = new Map<string, HeldLease>();
-  /** What this instance read and wrote of each secret whose lease it holds (kms-session.ts). */
-  readonly #sessions = new Map<string, LeaseSession>();
+  /** The rotation leases, and the sessions of those this instance holds. */
+  readonly #leases: KmsLeases;
 
   constructor(options: KmsSecretStoreOptions) {
     const client = options.client;
@@ -138,6 +120,7 @@ export class KmsSecretStore implements SecretStore {
       ...(options.dkmsInstanceId ? { dkmsInstanceId: options.dkmsInstanceId } : {}),
       ...(options.encryptionKeyId ? { encryptionKeyId: options.encryptionKeyId } : {}),
     };
+    this.#leases = new CompanionLeases(() => this.#kms(), this.#clock, this.#placement);
   }
 
   async createSecret(input: CreateSecretInput): Promise<SecretMeta> {
@@ -258,10 +241,10 @@ export class KmsSecretStore implements SecretStore {
       if (set.length > 0) await this.#call((kms) => kms.tagResource({ secretName: name, tags: set }));
       if (remove.length > 0) await this.#call((kms) => kms.untagResource({ secretName: name, tagKeys: remove }));
     } catch (e) {
-      this.#session(name)?.forget();
+      this.#leases.session(name)?.forget();
       throw await this.#secretError(e, name);
     }
-    this.#session(name)?.retag(set, remove, nextDescription);
+    this.#leases.session(name)?.retag(set, remove, nextDescription);
     const foreign = description.tags.filter((t) => !remove.includes(t.key) && !nextTags.some((n) => n.key === t.key));
     return secretMeta({ ...description, description: nextDescription, tags: [...foreign, ...nextTags] }, after);
   }
@@ -301,7 +284,7 @@ export class KmsSecretStore implements SecretStore {
         if (isKmsCode(e, KMS_NOT_FOUND)) throw await this.#versionError(name, missing);
         throw await this.#secretError(e, name);
       }
-      this.#session(name)?.rememberValue(got.versionId, got.secretData);
+      this.#leases.session(name)?.rememberValue(got.versionId, got.secretData);
     }
     const stages = productStages(got.versionStages);
     if (selector.versionId !== undefined && selector.stage !== undefined && !stages.includes(selector.stage)) {
@@ -316,7 +299,7 @@ export class KmsSecretStore implements SecretStore {
     checkValue(input.value);
     checkStages(input.stages);
     const versions = await this.#refuseRollingOutAStage(name, input.versionId);
-    const session = this.#session(name);
+    const session = this.#leases.session(name);
     const stages = [...new Set(input.stages)];
     const newPending = stages.includes("ACSPending") && !versions.some((v) => v.versionId === input.versionId);
     // Signed before the put: a rotator that may not sign fails here, before the target is touched, not at finish after it took the value.
@@ -347,9 +330,9 @@ export class KmsSecretStore implements SecretStore {
     if (stage === "ACSCurrent" && moveTo !== undefined && (await this.#bindBeforeMove(name, moveTo))) return;
     try {
       await this.#call((kms) => kms.updateSecretVersionStage({ secretName: name, versionStage: stage, moveToVersion: moveTo, removeFromVersion: removeFrom }));
-      this.#session(name)?.moveStage(stage, moveTo, removeFrom);
+      this.#leases.session(name)?.moveStage(stage, moveTo, removeFrom);
     } catch (e) {
-      this.#session(name)?.forget();
+      this.#leases.session(name)?.forget();
       // A retried move whose first attempt landed is refused as "not on that version": check before failing.
       if (isKmsCode(e, KMS_INVALID_PARAMETER) && e.attempts > 1 && (await this.#stageIsWhere(name, stage, moveTo, removeFrom))) return;
       if (isKmsCode(e, KMS_NOT_FOUND)) throw await this.#versionError(name, `a version named in the stage move of secret "${name}" no longer exists`);
@@ -365,8 +348,7 @@ export class KmsSecretStore implements SecretStore {
       const result = await this.#call((kms) =>
         kms.deleteSecret(force ? { secretName: name, forceDeleteWithoutRecovery: true } : { secretName: name, recoveryWindowInDays: checked.recoveryWindowDays }),
       );
-      this.#sessions.delete(name);
-      await this.#dropLease(name);
+      await this.#leases.deleted(name);
       if (force) return {};
       return result.plannedDeleteTime ? { plannedDeleteAt: isoFromKms(result.plannedDeleteTime) } : {};
     } catch (e) {
@@ -409,54 +391,13 @@ export class KmsSecretStore implements SecretStore {
     checkLeaseTtl(ttlMs);
     // The companion would happily hold a lease for a secret that does not exist (or is being deleted).
     const description = await this.#requireLive(name);
-    for (let attempt = 1; attempt <= LEASE_CAS_ATTEMPTS; attempt++) {
-      const readAt = performance.now();
-      const lease = await this.#readLease(name);
-      const now = this.#clock();
-      const holder = holderAt(lease.record, now);
-      if (holder !== undefined && holder !== owner) return false;
-      if (performance.now() - readAt > LEASE_MAX_READ_AGE_MS) continue;
-      const versionId = leaseVersionId(epochOf(lease.versionId) + 1);
-      const expiresAtMs = now.getTime() + ttlMs;
-      if (await this.#writeLease(name, versionId, { owner, expiresAt: new Date(expiresAtMs).toISOString() })) {
-        this.#held.set(name, { owner, versionId, expiresAtMs });
-        const session = new LeaseSession(expiresAtMs);
-        session.description = description;
-        this.#sessions.set(name, session);
-        return true;
-      }
-    }
-    return false;
+    return this.#leases.acquire(name, owner, ttlMs, description);
   }
 
   async releaseLease(name: string, owner: string): Promise<void> {
     checkSecretName(name);
     checkLeaseOwner(owner);
-    const held = this.#held.get(name);
-    const session = this.#session(name);
-    this.#sessions.delete(name);
-    this.#held.delete(name);
-    try {
-      if (session !== undefined && held?.owner === owner) await this.#clearStaleMarker(name, session);
-      for (let attempt = 1; attempt <= LEASE_CAS_ATTEMPTS; attempt++) {
-        const now = this.#clock();
-        let versionId: string | undefined;
-        if (attempt === 1 && held !== undefined && held.owner === owner && held.expiresAtMs > now.getTime()) {
-          // Unexpired and taken here: no other owner can have written the next epoch, so no read is needed.
-          versionId = held.versionId;
-        } else {
-          const lease = await this.#readLease(name);
-          if (holderAt(lease.record, now) !== owner) return;
-          versionId = lease.versionId;
-        }
-        // Lost only to a write of the same owner (a renewal elsewhere in this process): look again.
-        if (await this.#writeLease(name, leaseVersionId(epochOf(versionId) + 1), { owner, releasedAt: now.toISOString() })) return;
-      }
-    } catch (e) {
-      // Runs in `finally` blocks: a secret deleted meanwhile has no lease left to release, and must not mask their error.
-      if (e instanceof ManagedSecretsError && (e.code === "SecretNotFound" || e.code === "SecretPendingDeletion")) return;
-      throw e;
-    }
+    await this.#leases.release(name, owner, (session) => this.#clearStaleMarker(name, session));
   }
 
   /**
@@ -553,7 +494,7 @@ export class KmsSecretStore implements SecretStore {
    */
   async #pendingBinding(name: string, versionId: string, versions: readonly KmsVersionSummary[]): Promise<KmsTag | undefined> {
     if (this.#bindingKey === undefined) return undefined;
-    const description = this.#session(name)?.description ?? (await this.#requireLive(name));
+    const description = this.#leases.session(name)?.description ?? (await this.#requireLive(name));
     const { metadata } = readTags(name, description.tags);
     if (!namesTarget(this.#boundKeys, metadata)) return undefined;
     const fault = await bindingFault({ name, tags: description.tags, metadata, versions, boundKeys: this.#boundKeys, key: this.#bindingKey });
@@ -570,10 +511,10 @@ export class KmsSecretStore implements SecretStore {
     try {
       await this.#call((kms) => kms.tagResource({ secretName: name, tags: [tag] }));
     } catch (e) {
-      this.#session(name)?.forget();
+      this.#leases.session(name)?.forget();
       throw await this.#secretError(e, name);
     }
-    this.#session(name)?.retag([tag], []);
+    this.#leases.session(name)?.retag([tag], []);
   }
 
   #kms(): KmsClient {
@@ -588,7 +529,7 @@ export class KmsSecretStore implements SecretStore {
 
   /** Description and every version (internal ones too), or undefined when KMS has no such secret. */
   async #read(name: string): Promise<{ description: KmsSecretDescription; versions: readonly KmsVersionSummary[] } | undefined> {
-    const session = this.#session(name);
+    const session = this.#leases.session(name);
     try {
       // Both settle before anything is decided, so no call is left running behind the answer.
       const [description, versions] = await Promise.allSettled([
@@ -644,18 +585,9 @@ export class KmsSecretStore implements SecretStore {
     return description;
   }
 
-  /** The session of a lease this instance holds and has not seen expire; undefined otherwise (and a stale one is dropped). */
-  #session(name: string): LeaseSession | undefined {
-    const session = this.#sessions.get(name);
-    if (session === undefined) return undefined;
-    if (session.expiresAtMs > this.#clock().getTime() && this.#held.has(name)) return session;
-    this.#sessions.delete(name);
-    return undefined;
-  }
-
   /** A value the session already holds, shaped as GetSecretValue answers; undefined when KMS must be asked. */
   #sessionValue(name: string, versionId: string | undefined, stage: VersionStage): KmsSecretValue | undefined {
-    const session = this.#session(name);
+    const session = this.#leases.session(name);
     const version = versionId !== undefined ? session?.versions?.find((v) => v.versionId === versionId) : session?.holder(stage);
     const value = version && session?.value(version.versionId);
     if (version === undefined || value === undefined) return undefined;
@@ -664,7 +596,7 @@ export class KmsSecretStore implements SecretStore {
 
   /** Every version (the store's too), from the session while the lease is held. */
   async #versionsOf(name: string): Promise<readonly KmsVersionSummary[]> {
-    const session = this.#session(name);
+    const session = this.#leases.session(name);
     if (session?.versions !== undefined) return session.versions;
     const versions = await listVersions(() => this.#kms(), name);
     if (session) session.versions = versions;
@@ -691,41 +623,6 @@ export class KmsSecretStore implements SecretStore {
     if (session.holder("ACSPending") !== undefined) return;
     const updatedAt = readTags(name, tags).updatedAt ?? isoSeconds(this.#clock());
     await this.#call((kms) => kms.tagResource({ secretName: name, tags: [{ key: UPDATED_AT_TAG, value: updatedAt }] })).catch(() => undefined);
-  }
-
-  async #readLease(name: string): Promise<{ versionId?: string; record?: LeaseRecord }> {
-    try {
-      const got = await this.#call((kms) => kms.getSecretValue({ secretName: leaseSecretName(name) }));
-      return { versionId: got.versionId, record: decodeLease(got.secretData) };
-    } catch (e) {
-      // No companion yet: nobody ever took the lease (or the secret was deleted, which took the companion along).
-      if (isKmsCode(e, KMS_NOT_FOUND)) return {};
-      throw storeErrorFrom(e, name);
-    }
-  }
-
-  /** True when this write won the epoch; false when someone else's write of it landed first. */
-  async #writeLease(name: string, versionId: string, record: LeaseRecord): Promise<boolean> {
-    const secretName = leaseSecretName(name);
-    const secretData = encodeLease(record);
-    try {
-      if (epochOf(versionId) === 1) {
-        const description = `rotation lease of managed secret ${name}; holds no credential`;
-        await this.#call((kms) => kms.createSecret({ secretName, secretData, versionId, description, ...this.#placement }));
-      } else {
-        await this.#call((kms) => kms.putSecretValue({ secretName, secretData, versionId, versionStages: ["ACSCurrent"] }));
-      }
-      return true;
-    } catch (e) {
-      // Lost the race for this epoch, or the companion went away meanwhile: read again.
-      if (isKmsCode(e, KMS_EXISTS) || isKmsCode(e, KMS_NOT_FOUND)) return false;
-      throw storeErrorFrom(e, name);
-    }
-  }
-
-  /** The companion holds no credential: if it cannot be removed now, it is harmless, and a later lease reuses it. */
-  async #dropLease(name: string): Promise<void> {
-    await this.#call((kms) => kms.deleteSecret({ secretName: leaseSecretName(name), forceDeleteWithoutRecovery: true })).catch(() => undefined);
   }
 
   async #holdsValue(name: string, versionId: string, value: string): Promise<boolean> {
