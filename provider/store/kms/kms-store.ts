@@ -1,4 +1,4 @@
-import type { KmsClient, KmsSecretDescription, KmsSecretValue, KmsTag, KmsVersionSummary } from "../../alicloud/kms-client";
+import type { KmsClient, KmsTag, KmsVersionSummary } from "../../alicloud/kms-client";
 import { systemClock, type Clock } from "../../core/clock";
 import { ManagedSecretsError, isManagedSecretsError, restoreAdvice } from "../../core/errors";
 import { KMS_EXISTS, KMS_IN_DELETE_WINDOW, KMS_INVALID_PARAMETER, KMS_NOT_FOUND, isKmsCode, notFound, pendingDeletion, secretExistsError, storeErrorFrom } from "./kms-errors";
@@ -6,11 +6,12 @@ import { checkKmsDescription, checkName, checkOwnVersionId } from "./kms-input";
 import { isReservedVersionId } from "./kms-lease";
 import { CompanionLeases } from "./kms-companion-leases";
 import type { KmsLeases } from "./kms-leases";
+import { SecretReads } from "./kms-reads";
 import { bindingFault, bindingMessage, bindingTag, checkBindableVersionId, compareVersions, namesTarget, readBinding, sameTarget, targetEntries, unverifiedTarget } from "./kms-binding";
 import { BindingKey } from "./kms-binding-key";
 import { isoFromKms, isoSeconds, productStages, scheduleMeta, secretMeta, valueVersions } from "./kms-secret-meta";
 import { BINDING_TAG, UPDATED_AT_TAG, checkMetadataKeys, pendingMarkerTag, readTags, storeTags, tagChanges } from "./kms-tags";
-import { LIST_CONCURRENCY, listProductSecrets, listVersions } from "./kms-listing";
+import { LIST_CONCURRENCY, listProductSecrets } from "./kms-listing";
 import type { LeaseSession } from "./kms-session";
 import { MAX_VERSIONS } from "../secret-store";
 import { mapBounded } from "../../core/map-bounded";
@@ -29,7 +30,6 @@ import type {
   UpdateStageInput,
   VersionInfo,
   VersionSelector,
-  VersionStage,
 } from "../secret-store";
 import {
   checkDeleteOptions,
@@ -105,6 +105,8 @@ export class KmsSecretStore implements SecretStore {
   readonly #bindingKey: BindingKey | undefined;
   /** The rotation leases, and the sessions of those this instance holds. */
   readonly #leases: KmsLeases;
+  /** Reads of a secret, through the session of a lease held. */
+  readonly #reads: SecretReads;
 
   constructor(options: KmsSecretStoreOptions) {
     const client = options.client;
@@ -121,6 +123,7 @@ export class KmsSecretStore implements SecretStore {
       ...(options.encryptionKeyId ? { encryptionKeyId: options.encryptionKeyId } : {}),
     };
     this.#leases = new CompanionLeases(() => this.#kms(), this.#clock, this.#placement);
+    this.#reads = new SecretReads(() => this.#kms(), this.#leases);
   }
 
   async createSecret(input: CreateSecretInput): Promise<SecretMeta> {
@@ -144,11 +147,11 @@ export class KmsSecretStore implements SecretStore {
     } catch (e) {
       if (isKmsCode(e, KMS_EXISTS)) {
         // A retried create whose first answer was lost finds its own secret: that is success.
-        if (!(e.attempts > 1 && (await this.#holdsValue(name, input.versionId, input.value)))) {
+        if (!(e.attempts > 1 && (await this.#reads.holdsValue(name, input.versionId, input.value)))) {
           throw secretExistsError(name, e);
         }
       } else if (isKmsCode(e, KMS_IN_DELETE_WINDOW)) {
-        throw await this.#pendingError(name, "restore it (restoreSecret) or choose another name");
+        throw await this.#reads.pendingError(name, "restore it (restoreSecret) or choose another name");
       } else {
         throw storeErrorFrom(e, name);
       }
@@ -165,7 +168,7 @@ export class KmsSecretStore implements SecretStore {
 
   async describeSecret(name: string): Promise<SecretMeta | undefined> {
     checkSecretName(name);
-    const read = await this.#read(name);
+    const read = await this.#reads.read(name);
     return read && secretMeta(read.description, read.versions);
   }
 
@@ -210,7 +213,7 @@ export class KmsSecretStore implements SecretStore {
       checkMetadata(patch.metadata, true);
       checkMetadataKeys(Object.fromEntries(Object.entries(patch.metadata).filter(([, v]) => v !== null)));
     }
-    const { description, versions } = await this.#readLive(name);
+    const { description, versions } = await this.#reads.readLive(name);
     const current = readTags(name, description.tags);
     const nextMetadata = patchMetadata(current.metadata, patch.metadata);
     const nextDescription = patch.description ?? description.description;
@@ -229,7 +232,7 @@ export class KmsSecretStore implements SecretStore {
       const versionId = nextVersionId(valueVersions(versions));
       const signed = retarget.sign ? await this.#signedBinding(name, versionId, nextMetadata) : undefined;
       await this.#repeatCurrent(name, versionId, versions);
-      after = await this.#versionsOf(name);
+      after = await this.#reads.versionsOf(name);
       if (signed !== undefined) nextTags.push(signed);
     } else if (namesTarget(this.#boundKeys, nextMetadata)) {
       // The target is as it was: its binding stays as it is, holding or not (a write never blesses tags it did not set).
@@ -242,7 +245,7 @@ export class KmsSecretStore implements SecretStore {
       if (remove.length > 0) await this.#call((kms) => kms.untagResource({ secretName: name, tagKeys: remove }));
     } catch (e) {
       this.#leases.session(name)?.forget();
-      throw await this.#secretError(e, name);
+      throw await this.#reads.secretError(e, name);
     }
     this.#leases.session(name)?.retag(set, remove, nextDescription);
     const foreign = description.tags.filter((t) => !remove.includes(t.key) && !nextTags.some((n) => n.key === t.key));
@@ -256,7 +259,7 @@ export class KmsSecretStore implements SecretStore {
    */
   async authenticateTarget(name: string, metadata: Readonly<Record<string, string>>): Promise<void> {
     checkSecretName(name);
-    const { description, versions } = await this.#readLive(name);
+    const { description, versions } = await this.#reads.readLive(name);
     const tagMetadata = readTags(name, description.tags).metadata;
     if (!namesTarget(this.#boundKeys, tagMetadata) && !namesTarget(this.#boundKeys, metadata)) return;
     const fault = await bindingFault({ name, tags: description.tags, metadata: tagMetadata, versions, boundKeys: this.#boundKeys, key: this.#bindingKey });
@@ -273,16 +276,16 @@ export class KmsSecretStore implements SecretStore {
     const stage = selector.stage ?? "ACSCurrent";
     const missing = missingVersionMessage(name, { ...selector, stage });
     // The store's own versions are not values: asking for one is asking for a version that does not exist.
-    if (selector.versionId !== undefined && isReservedVersionId(selector.versionId)) throw await this.#versionError(name, missing);
-    let got = this.#sessionValue(name, selector.versionId, stage);
+    if (selector.versionId !== undefined && isReservedVersionId(selector.versionId)) throw await this.#reads.versionError(name, missing);
+    let got = this.#reads.sessionValue(name, selector.versionId, stage);
     if (got === undefined) {
       try {
         got = await this.#call((kms) =>
           kms.getSecretValue(selector.versionId !== undefined ? { secretName: name, versionId: selector.versionId } : { secretName: name, versionStage: stage }),
         );
       } catch (e) {
-        if (isKmsCode(e, KMS_NOT_FOUND)) throw await this.#versionError(name, missing);
-        throw await this.#secretError(e, name);
+        if (isKmsCode(e, KMS_NOT_FOUND)) throw await this.#reads.versionError(name, missing);
+        throw await this.#reads.secretError(e, name);
       }
       this.#leases.session(name)?.rememberValue(got.versionId, got.secretData);
     }
@@ -313,7 +316,7 @@ export class KmsSecretStore implements SecretStore {
       if (isKmsCode(e, KMS_EXISTS)) {
         throw versionConflict(name, input.versionId);
       }
-      throw await this.#secretError(e, name);
+      throw await this.#reads.secretError(e, name);
     }
     // After the put, so the tag never names a version KMS does not hold; a crash before it leaves the binding on
     // ACSCurrent, which still holds, and finish signs for this version instead (#bindBeforeMove).
@@ -326,7 +329,7 @@ export class KmsSecretStore implements SecretStore {
     const { stage, moveToVersionId: moveTo, removeFromVersionId: removeFrom } = input;
     // KMS does not refuse moving an attached stage without naming its holder, and answers "not found" alike for
     // secrets and versions: the rules are checked here, against the versions as they are now.
-    if (planStageMove(name, valueVersions(await this.#versionsOf(name)), input, STAGE_RULES.kms).length === 0) return;
+    if (planStageMove(name, valueVersions(await this.#reads.versionsOf(name)), input, STAGE_RULES.kms).length === 0) return;
     if (stage === "ACSCurrent" && moveTo !== undefined && (await this.#bindBeforeMove(name, moveTo))) return;
     try {
       await this.#call((kms) => kms.updateSecretVersionStage({ secretName: name, versionStage: stage, moveToVersion: moveTo, removeFromVersion: removeFrom }));
@@ -334,9 +337,9 @@ export class KmsSecretStore implements SecretStore {
     } catch (e) {
       this.#leases.session(name)?.forget();
       // A retried move whose first attempt landed is refused as "not on that version": check before failing.
-      if (isKmsCode(e, KMS_INVALID_PARAMETER) && e.attempts > 1 && (await this.#stageIsWhere(name, stage, moveTo, removeFrom))) return;
-      if (isKmsCode(e, KMS_NOT_FOUND)) throw await this.#versionError(name, `a version named in the stage move of secret "${name}" no longer exists`);
-      throw await this.#secretError(e, name);
+      if (isKmsCode(e, KMS_INVALID_PARAMETER) && e.attempts > 1 && (await this.#reads.stageIsWhere(name, stage, moveTo, removeFrom))) return;
+      if (isKmsCode(e, KMS_NOT_FOUND)) throw await this.#reads.versionError(name, `a version named in the stage move of secret "${name}" no longer exists`);
+      throw await this.#reads.secretError(e, name);
     }
   }
 
@@ -355,7 +358,7 @@ export class KmsSecretStore implements SecretStore {
       // A retry after a lost answer finds the work done: gone (forced) or scheduled (window).
       if (isKmsCode(e, KMS_NOT_FOUND) && force && e.attempts > 1) return {};
       if (isKmsCode(e, KMS_IN_DELETE_WINDOW) && !force) {
-        const planned = (await this.#read(name))?.description.plannedDeleteTime;
+        const planned = (await this.#reads.read(name))?.description.plannedDeleteTime;
         if (e.attempts > 1 && planned) return { plannedDeleteAt: isoFromKms(planned) };
         throw pendingDeletion(name, planned, `${restoreAdvice(name)}, or delete it at once with: managed-secrets delete ${name} --force`);
       }
@@ -390,7 +393,7 @@ export class KmsSecretStore implements SecretStore {
     checkLeaseOwner(owner);
     checkLeaseTtl(ttlMs);
     // The companion would happily hold a lease for a secret that does not exist (or is being deleted).
-    const description = await this.#requireLive(name);
+    const description = await this.#reads.requireLive(name);
     return this.#leases.acquire(name, owner, ttlMs, description);
   }
 
@@ -467,7 +470,7 @@ export class KmsSecretStore implements SecretStore {
    * instead, and this resolves true: the move was made here.
    */
   async #bindBeforeMove(name: string, versionId: string): Promise<boolean> {
-    const { description, versions } = await this.#readLive(name);
+    const { description, versions } = await this.#reads.readLive(name);
     const { metadata } = readTags(name, description.tags);
     if (!namesTarget(this.#boundKeys, metadata)) return false;
     const current = valueVersions(versions).find((v) => v.stages.includes("ACSCurrent"))?.versionId;
@@ -494,7 +497,7 @@ export class KmsSecretStore implements SecretStore {
    */
   async #pendingBinding(name: string, versionId: string, versions: readonly KmsVersionSummary[]): Promise<KmsTag | undefined> {
     if (this.#bindingKey === undefined) return undefined;
-    const description = this.#leases.session(name)?.description ?? (await this.#requireLive(name));
+    const description = this.#leases.session(name)?.description ?? (await this.#reads.requireLive(name));
     const { metadata } = readTags(name, description.tags);
     if (!namesTarget(this.#boundKeys, metadata)) return undefined;
     const fault = await bindingFault({ name, tags: description.tags, metadata, versions, boundKeys: this.#boundKeys, key: this.#bindingKey });
@@ -512,7 +515,7 @@ export class KmsSecretStore implements SecretStore {
       await this.#call((kms) => kms.tagResource({ secretName: name, tags: [tag] }));
     } catch (e) {
       this.#leases.session(name)?.forget();
-      throw await this.#secretError(e, name);
+      throw await this.#reads.secretError(e, name);
     }
     this.#leases.session(name)?.retag([tag], []);
   }
@@ -527,32 +530,6 @@ export class KmsSecretStore implements SecretStore {
     return call(this.#kms());
   }
 
-  /** Description and every version (internal ones too), or undefined when KMS has no such secret. */
-  async #read(name: string): Promise<{ description: KmsSecretDescription; versions: readonly KmsVersionSummary[] } | undefined> {
-    const session = this.#leases.session(name);
-    try {
-      // Both settle before anything is decided, so no call is left running behind the answer.
-      const [description, versions] = await Promise.allSettled([
-        session?.description ?? this.#call((kms) => kms.describeSecret({ secretName: name })),
-        this.#versionsOf(name),
-      ]);
-      if (description.status === "rejected") throw description.reason;
-      if (versions.status === "rejected") throw versions.reason;
-      if (session) session.description = description.value;
-      return { description: description.value, versions: versions.value };
-    } catch (e) {
-      if (isKmsCode(e, KMS_NOT_FOUND) || (e instanceof ManagedSecretsError && e.code === "SecretNotFound")) return undefined;
-      throw storeErrorFrom(e, name);
-    }
-  }
-
-  async #readLive(name: string): Promise<{ description: KmsSecretDescription; versions: readonly KmsVersionSummary[] }> {
-    const read = await this.#read(name);
-    if (read === undefined) throw notFound(name);
-    if (read.description.plannedDeleteTime) throw pendingDeletion(name, read.description.plannedDeleteTime, restoreAdvice(name));
-    return read;
-  }
-
   /**
    * At MAX_VERSIONS a put makes KMS roll out the earliest version, stage or
    * not. Refused while that version carries one of ours: better a rotation
@@ -560,7 +537,7 @@ export class KmsSecretStore implements SecretStore {
    * a pending version, so only many pending versions set aside in a row get here.
    */
   async #refuseRollingOutAStage(name: string, versionId: string): Promise<readonly KmsVersionSummary[]> {
-    const all = await this.#versionsOf(name);
+    const all = await this.#reads.versionsOf(name);
     if (all.length < MAX_VERSIONS || all.some((v) => v.versionId === versionId)) return all;
     // CreateTime has whole seconds: within one, KMS's listing order (oldest first) decides, as valueVersions reads it.
     const [earliest] = all.map((v, i) => ({ v, i, at: Date.parse(v.createTime) })).sort((a, b) => a.at - b.at || a.i - b.i);
@@ -572,35 +549,6 @@ export class KmsSecretStore implements SecretStore {
         `nothing was written. Finish the rotation in progress (its pending version is reused), or move the secret to a new name`,
       { secretName: name },
     );
-  }
-
-  async #requireLive(name: string): Promise<KmsSecretDescription> {
-    let description: KmsSecretDescription;
-    try {
-      description = await this.#call((kms) => kms.describeSecret({ secretName: name }));
-    } catch (e) {
-      throw await this.#secretError(e, name);
-    }
-    if (description.plannedDeleteTime) throw pendingDeletion(name, description.plannedDeleteTime, restoreAdvice(name));
-    return description;
-  }
-
-  /** A value the session already holds, shaped as GetSecretValue answers; undefined when KMS must be asked. */
-  #sessionValue(name: string, versionId: string | undefined, stage: VersionStage): KmsSecretValue | undefined {
-    const session = this.#leases.session(name);
-    const version = versionId !== undefined ? session?.versions?.find((v) => v.versionId === versionId) : session?.holder(stage);
-    const value = version && session?.value(version.versionId);
-    if (version === undefined || value === undefined) return undefined;
-    return { secretName: name, versionId: version.versionId, versionStages: version.versionStages, createTime: version.createTime, secretData: value };
-  }
-
-  /** Every version (the store's too), from the session while the lease is held. */
-  async #versionsOf(name: string): Promise<readonly KmsVersionSummary[]> {
-    const session = this.#leases.session(name);
-    if (session?.versions !== undefined) return session.versions;
-    const versions = await listVersions(() => this.#kms(), name);
-    if (session) session.versions = versions;
-    return versions;
   }
 
   /**
@@ -623,42 +571,5 @@ export class KmsSecretStore implements SecretStore {
     if (session.holder("ACSPending") !== undefined) return;
     const updatedAt = readTags(name, tags).updatedAt ?? isoSeconds(this.#clock());
     await this.#call((kms) => kms.tagResource({ secretName: name, tags: [{ key: UPDATED_AT_TAG, value: updatedAt }] })).catch(() => undefined);
-  }
-
-  async #holdsValue(name: string, versionId: string, value: string): Promise<boolean> {
-    try {
-      return (await this.#call((kms) => kms.getSecretValue({ secretName: name, versionId }))).secretData === value;
-    } catch {
-      return false;
-    }
-  }
-
-  async #stageIsWhere(name: string, stage: VersionStage, moveTo: string | undefined, removeFrom: string | undefined): Promise<boolean> {
-    const versions = valueVersions(await listVersions(() => this.#kms(), name));
-    const has = (id: string | undefined) => versions.find((v: VersionInfo) => v.versionId === id)?.stages.includes(stage) === true;
-    return moveTo !== undefined ? has(moveTo) : !has(removeFrom);
-  }
-
-  /** The product error for a failed call on a secret, with "not found" and "in delete window" worded as the local store words them. */
-  async #secretError(e: unknown, name: string): Promise<unknown> {
-    if (isKmsCode(e, KMS_NOT_FOUND)) return notFound(name);
-    if (isKmsCode(e, KMS_IN_DELETE_WINDOW)) return this.#pendingError(name, "restore it (restoreSecret) to use it again");
-    return storeErrorFrom(e, name);
-  }
-
-  async #pendingError(name: string, advice: string): Promise<ManagedSecretsError> {
-    const planned = await this.#read(name).then(
-      (r) => r?.description.plannedDeleteTime,
-      () => undefined,
-    );
-    return pendingDeletion(name, planned, advice);
-  }
-
-  /** KMS says "not found" for a missing secret and a missing version alike: ask which. */
-  async #versionError(name: string, message: string): Promise<ManagedSecretsError> {
-    const read = await this.#read(name);
-    if (read === undefined) return notFound(name);
-    if (read.description.plannedDeleteTime) return pendingDeletion(name, read.description.plannedDeleteTime, restoreAdvice(name));
-    return versionNotFound(name, message);
   }
 }
