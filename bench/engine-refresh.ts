@@ -15,8 +15,9 @@
  *             process at the engine's concurrency (--parallel, whose default
  *             the CLI prints: 4 per core), on the same store and hosts.
  *
- * While each contender runs, the hosts' sshd sessions are sampled to see how
- * many probes really run at once and how many logins each secret costs. Every
+ * While each contender runs, the hosts' sshd connections are sampled to see
+ * how many probes really run at once, and their logs say how many logins
+ * each secret costs. Every
  * contender must find every secret healthy. Prints figures; asserts nothing
  * about time. Env: BENCH_ENGINE_REFRESH_SIZES (10,100,300),
  * BENCH_ENGINE_REFRESH_RUNS (3), BENCH_ENGINE_REFRESH_HOSTS (8),
@@ -31,7 +32,7 @@ import { join } from "node:path";
 import * as ecs from "../provider/resources/ecs-secret/ecs-secret-handler";
 import type { EcsSecretOutputs } from "../provider/resources/ecs-secret/ecs-secret-handler";
 import { LocalSecretStore } from "../provider/store/local/local-store";
-import type { RuntimeContext } from "../provider/context/runtime-context";
+import { targetRegistry, type RuntimeContext } from "../provider/context/runtime-context";
 import { createPulumiProject, packPackage, type PulumiProject } from "../testkit/pulumi/pulumi-cli";
 import { startSshHost, type StartedSshHost } from "../testkit/sshd/ssh-host";
 
@@ -84,7 +85,7 @@ async function pool<T>(items: readonly T[], concurrency: number, work: (item: T)
   );
 }
 
-/** The pids of an sshd listener's children (one per connection), from the kernel's own list. */
+/** The pids of an sshd listener's children (about one per connection), from the kernel's own list. */
 function connectionPids(host: StartedSshHost): string[] {
   try {
     return readFileSync(`/proc/${host.pid}/task/${host.pid}/children`, "utf8").trim().split(" ").filter(Boolean);
@@ -93,27 +94,29 @@ function connectionPids(host: StartedSshHost): string[] {
   }
 }
 
+/** Logins the hosts' sshd logged so far (LogLevel VERBOSE logs each one as "Accepted ..."). */
+function loginsLogged(hosts: readonly StartedSshHost[]): number {
+  return hosts.reduce((n, h) => n + (h.logs().match(/\bAccepted (password|publickey) for /g)?.length ?? 0), 0);
+}
+
 /**
- * Samples the hosts' SSH connections (the listeners' children) every 10 ms
- * while `fn` runs: the most at once, and how many distinct ones were seen (a
- * login is one connection).
+ * While `fn` runs: the most sshd connections open at once (the listeners'
+ * children, sampled every 10 ms; a few are closing) and how many logins the
+ * hosts accepted.
  */
 async function sampledSessions<T>(hosts: readonly StartedSshHost[], fn: () => Promise<T>): Promise<{ value: T; peak: number; sessions: number }> {
-  const seen = new Set<string>();
   let peak = 0;
   const sample = () => {
-    let now = 0;
-    for (const h of hosts) {
-      const pids = connectionPids(h);
-      now += pids.length;
-      for (const pid of pids) seen.add(`${h.host}/${pid}`);
-    }
-    peak = Math.max(peak, now);
+    peak = Math.max(
+      peak,
+      hosts.reduce((n, h) => n + connectionPids(h).length, 0),
+    );
   };
+  const before = loginsLogged(hosts);
   const timer = setInterval(sample, 10);
   try {
     const value = await fn();
-    return { value, peak, sessions: seen.size };
+    return { value, peak, sessions: loginsLogged(hosts) - before };
   } finally {
     clearInterval(timer);
   }
@@ -205,6 +208,7 @@ async function benchSize(dir: string, tarball: string, hosts: readonly StartedSs
     if (outputs.size !== count) throw new Error(`the stack of ${count} holds ${outputs.size} secrets`);
     const ctx: RuntimeContext = {
       store: new LocalSecretStore({ path: storePath, passphrase }),
+      targets: targetRegistry(),
       clock: () => new Date(),
       owner: "engine-refresh-bench",
       cloud: () => {
@@ -259,7 +263,7 @@ export async function runEngineRefreshBench(): Promise<void> {
     const tarball = await packPackage();
     console.log(`\nengine refresh bench: ${HOSTS} sshd hosts, stacks of ${SIZES.join(", ")} EcsSecrets (non-root passwords), ${RUNS} runs each; direct = read() in one process, ${PARALLEL} at once`);
     console.log(
-      `${"secrets".padEnd(8)} ${"create".padStart(8)} ${"preview --refresh".padStart(18)} ${"refresh only".padStart(13)} ${"up, no-op".padStart(10)} ${"direct read()".padStart(14)} ${"preview/direct".padStart(15)} ${"up/direct".padStart(10)}  connections at once (engine / direct), per secret`,
+      `${"secrets".padEnd(8)} ${"create".padStart(8)} ${"preview --refresh".padStart(18)} ${"refresh only".padStart(13)} ${"up, no-op".padStart(10)} ${"direct read()".padStart(14)} ${"preview/direct".padStart(15)} ${"up/direct".padStart(10)}  connections at once (engine / direct), logins per secret`,
     );
     for (const count of SIZES) {
       const r = await benchSize(dir, tarball, hosts, declared.slice(0, count), count);
