@@ -1,4 +1,4 @@
-import type { KmsClient, KmsTag, KmsVersionSummary } from "../../alicloud/kms-client";
+import type { KmsClient, KmsVersionSummary } from "../../alicloud/kms-client";
 import { systemClock, type Clock } from "../../core/clock";
 import { ManagedSecretsError, isManagedSecretsError, restoreAdvice } from "../../core/errors";
 import { KMS_EXISTS, KMS_IN_DELETE_WINDOW, KMS_INVALID_PARAMETER, KMS_NOT_FOUND, isKmsCode, notFound, pendingDeletion, secretExistsError, storeErrorFrom } from "./kms-errors";
@@ -7,18 +7,18 @@ import { isReservedVersionId } from "./kms-lease";
 import { CompanionLeases } from "./kms-companion-leases";
 import type { KmsLeases } from "./kms-leases";
 import { SecretReads } from "./kms-reads";
-import { bindingFault, bindingMessage, bindingTag, checkBindableVersionId, compareVersions, namesTarget, readBinding, sameTarget, targetEntries, unverifiedTarget } from "./kms-binding";
+import { checkBindableVersionId } from "./kms-binding";
 import { BindingKey } from "./kms-binding-key";
+import { TargetBinder } from "./kms-binder";
 import { isoFromKms, isoSeconds, productStages, scheduleMeta, secretMeta, valueVersions } from "./kms-secret-meta";
-import { BINDING_TAG, UPDATED_AT_TAG, checkMetadataKeys, pendingMarkerTag, readTags, storeTags, tagChanges } from "./kms-tags";
+import { UPDATED_AT_TAG, checkMetadataKeys, pendingMarkerTag, readTags, storeTags, tagChanges } from "./kms-tags";
 import { LIST_CONCURRENCY, listProductSecrets } from "./kms-listing";
 import type { LeaseSession } from "./kms-session";
 import { MAX_VERSIONS } from "../secret-store";
 import { mapBounded } from "../../core/map-bounded";
 import { STAGE_RULES, checkStageMove, planStageMove } from "../stage-moves";
-import { missingVersionMessage, stageNotOnVersion, versionConflict, versionNotFound } from "../store-errors";
+import { missingVersionMessage, stageNotOnVersion, versionConflict } from "../store-errors";
 import { patchMetadata, sameRecord } from "../metadata-patch";
-import { nextVersionId } from "../version-ids";
 import type {
   CreateSecretInput,
   DeleteOptions,
@@ -28,7 +28,6 @@ import type {
   SecretStore,
   SecretVersion,
   UpdateStageInput,
-  VersionInfo,
   VersionSelector,
 } from "../secret-store";
 import {
@@ -101,12 +100,12 @@ export class KmsSecretStore implements SecretStore {
   #client: KmsClient | undefined;
   readonly #clock: Clock;
   readonly #placement: { readonly dkmsInstanceId?: string; readonly encryptionKeyId?: string };
-  readonly #boundKeys: readonly string[];
-  readonly #bindingKey: BindingKey | undefined;
   /** The rotation leases, and the sessions of those this instance holds. */
   readonly #leases: KmsLeases;
   /** Reads of a secret, through the session of a lease held. */
   readonly #reads: SecretReads;
+  /** The target binding's signatures and writes, and its check. */
+  readonly #binder: TargetBinder;
 
   constructor(options: KmsSecretStoreOptions) {
     const client = options.client;
@@ -116,14 +115,20 @@ export class KmsSecretStore implements SecretStore {
       // Binding nothing would let every stored target through unauthenticated.
       throw new ManagedSecretsError("StoreConfig", "the kms store needs boundKeys: the metadata keys a target binding covers, the kind of target first", { property: "boundKeys" });
     }
-    this.#boundKeys = [...options.boundKeys];
-    this.#bindingKey = options.bindingKeyId ? new BindingKey(options.bindingKeyId, () => this.#kms()) : undefined;
     this.#placement = {
       ...(options.dkmsInstanceId ? { dkmsInstanceId: options.dkmsInstanceId } : {}),
       ...(options.encryptionKeyId ? { encryptionKeyId: options.encryptionKeyId } : {}),
     };
     this.#leases = new CompanionLeases(() => this.#kms(), this.#clock, this.#placement);
     this.#reads = new SecretReads(() => this.#kms(), this.#leases);
+    this.#binder = new TargetBinder({
+      boundKeys: [...options.boundKeys],
+      key: options.bindingKeyId ? new BindingKey(options.bindingKeyId, () => this.#kms()) : undefined,
+      kms: () => this.#kms(),
+      reads: this.#reads,
+      leases: this.#leases,
+      store: this,
+    });
   }
 
   async createSecret(input: CreateSecretInput): Promise<SecretMeta> {
@@ -134,12 +139,12 @@ export class KmsSecretStore implements SecretStore {
     checkOwnVersionId(input.versionId);
     checkValue(input.value);
     const { name } = input;
-    const bound = this.#bindingKey !== undefined && namesTarget(this.#boundKeys, input.metadata);
+    const bound = this.#binder.binds(input.metadata);
     if (bound) checkBindableVersionId(input.versionId);
     const at = isoSeconds(this.#clock());
     const tags = storeTags(input.metadata, at);
     // Signed before anything is written: a key that cannot sign fails the create, not a later check.
-    if (bound) tags.push(await this.#signedBinding(name, input.versionId, input.metadata));
+    if (bound) tags.push(await this.#binder.sign(name, input.versionId, input.metadata));
     try {
       await this.#call((kms) =>
         kms.createSecret({ secretName: name, secretData: input.value, versionId: input.versionId, description: input.description, tags, ...this.#placement }),
@@ -217,7 +222,7 @@ export class KmsSecretStore implements SecretStore {
     const current = readTags(name, description.tags);
     const nextMetadata = patchMetadata(current.metadata, patch.metadata);
     const nextDescription = patch.description ?? description.description;
-    const retarget = await this.#retargets(name, description.tags, current.metadata, nextMetadata, patch.metadata ?? {}, versions);
+    const retarget = await this.#binder.retargets(name, description.tags, current.metadata, nextMetadata, patch.metadata ?? {}, versions);
     if (retarget === undefined && nextDescription === description.description && sameRecord(nextMetadata, current.metadata)) {
       return secretMeta(description, versions);
     }
@@ -225,18 +230,11 @@ export class KmsSecretStore implements SecretStore {
     const nextTags = storeTags(nextMetadata, at, current.foreign);
     let after = versions;
     if (retarget !== undefined) {
-      // Order (a crash after any step leaves a binding that holds, or a refused one): signed first (nothing written
-      // if the key cannot sign); the value put again as a new version, which takes ACSCurrent (from here every
-      // binding of an older version, the old target's included, is refused); ACSPrevious back where it was; then
-      // the tags, the new binding with them. A re-run of the write finds the target still changed and starts over.
-      const versionId = nextVersionId(valueVersions(versions));
-      const signed = retarget.sign ? await this.#signedBinding(name, versionId, nextMetadata) : undefined;
-      await this.#repeatCurrent(name, versionId, versions);
-      after = await this.#reads.versionsOf(name);
-      if (signed !== undefined) nextTags.push(signed);
-    } else if (namesTarget(this.#boundKeys, nextMetadata)) {
-      // The target is as it was: its binding stays as it is, holding or not (a write never blesses tags it did not set).
-      nextTags.push(...description.tags.filter((t) => t.key === BINDING_TAG));
+      const moved = await this.#binder.retarget(name, versions, nextMetadata, retarget.sign);
+      after = moved.versions;
+      if (moved.binding !== undefined) nextTags.push(moved.binding);
+    } else {
+      nextTags.push(...this.#binder.kept(description.tags, nextMetadata));
     }
     const { set, remove } = tagChanges(description.tags, nextTags);
     try {
@@ -252,21 +250,10 @@ export class KmsSecretStore implements SecretStore {
     return secretMeta({ ...description, description: nextDescription, tags: [...foreign, ...nextTags] }, after);
   }
 
-  /**
-   * Resolves when `metadata`'s target entries are the ones the secret's
-   * binding authenticates (kms-binding.ts); otherwise TargetUnverified,
-   * before anything is sent.
-   */
+  /** Resolves when the secret's binding authenticates `metadata`'s target entries (kms-binder.ts); otherwise TargetUnverified. */
   async authenticateTarget(name: string, metadata: Readonly<Record<string, string>>): Promise<void> {
     checkSecretName(name);
-    const { description, versions } = await this.#reads.readLive(name);
-    const tagMetadata = readTags(name, description.tags).metadata;
-    if (!namesTarget(this.#boundKeys, tagMetadata) && !namesTarget(this.#boundKeys, metadata)) return;
-    const fault = await bindingFault({ name, tags: description.tags, metadata: tagMetadata, versions, boundKeys: this.#boundKeys, key: this.#bindingKey });
-    if (fault !== undefined) throw unverifiedTarget(name, fault, this.#boundKeys, tagMetadata, versions, description.tags);
-    if (!sameTarget(this.#boundKeys, metadata, tagMetadata)) {
-      throw new ManagedSecretsError("TargetUnverified", `the target of secret "${name}" changed since it was read; nothing was sent, run the command again`, { secretName: name });
-    }
+    await this.#binder.authenticate(name, metadata);
   }
 
   async getValue(name: string, selector: VersionSelector = {}): Promise<SecretVersion> {
@@ -306,7 +293,7 @@ export class KmsSecretStore implements SecretStore {
     const stages = [...new Set(input.stages)];
     const newPending = stages.includes("ACSPending") && !versions.some((v) => v.versionId === input.versionId);
     // Signed before the put: a rotator that may not sign fails here, before the target is touched, not at finish after it took the value.
-    const pendingBinding = newPending ? await this.#pendingBinding(name, input.versionId, versions) : undefined;
+    const pendingBinding = newPending ? await this.#binder.forPending(name, input.versionId, versions) : undefined;
     try {
       if (newPending) await this.#markPending(name, session);
       await this.#call((kms) => kms.putSecretValue({ secretName: name, secretData: input.value, versionId: input.versionId, versionStages: stages }));
@@ -319,8 +306,8 @@ export class KmsSecretStore implements SecretStore {
       throw await this.#reads.secretError(e, name);
     }
     // After the put, so the tag never names a version KMS does not hold; a crash before it leaves the binding on
-    // ACSCurrent, which still holds, and finish signs for this version instead (#bindBeforeMove).
-    if (pendingBinding !== undefined) await this.#writeBinding(name, pendingBinding);
+    // ACSCurrent, which still holds, and finish signs for this version instead (TargetBinder.beforeMove).
+    if (pendingBinding !== undefined) await this.#binder.write(name, pendingBinding);
   }
 
   async updateVersionStage(name: string, input: UpdateStageInput): Promise<void> {
@@ -330,7 +317,7 @@ export class KmsSecretStore implements SecretStore {
     // KMS does not refuse moving an attached stage without naming its holder, and answers "not found" alike for
     // secrets and versions: the rules are checked here, against the versions as they are now.
     if (planStageMove(name, valueVersions(await this.#reads.versionsOf(name)), input, STAGE_RULES.kms).length === 0) return;
-    if (stage === "ACSCurrent" && moveTo !== undefined && (await this.#bindBeforeMove(name, moveTo))) return;
+    if (stage === "ACSCurrent" && moveTo !== undefined && (await this.#binder.beforeMove(name, moveTo))) return;
     try {
       await this.#call((kms) => kms.updateSecretVersionStage({ secretName: name, versionStage: stage, moveToVersion: moveTo, removeFromVersion: removeFrom }));
       this.#leases.session(name)?.moveStage(stage, moveTo, removeFrom);
@@ -401,123 +388,6 @@ export class KmsSecretStore implements SecretStore {
     checkSecretName(name);
     checkLeaseOwner(owner);
     await this.#leases.release(name, owner, (session) => this.#clearStaleMarker(name, session));
-  }
-
-  /**
-   * Whether a metadata write re-targets the secret: put its value again as a
-   * new version, and bind that one. When the write changes the target
-   * entries, so that no version is ever bound to two targets (an earlier
-   * binding of the same version could be put back); and when the program
-   * declares its target and the binding does not hold for it (written before
-   * bindings, by an earlier release, or tags edited outside the product):
-   * bound anew, never as a version an earlier binding may name. Signed only
-   * when the write sets every target entry itself (a Pulumi program declaring
-   * its target), never for tags it found.
-   */
-  async #retargets(
-    name: string,
-    tags: readonly KmsTag[],
-    metadata: Readonly<Record<string, string>>,
-    nextMetadata: Readonly<Record<string, string>>,
-    patch: Readonly<Record<string, string | null>>,
-    versions: readonly KmsVersionSummary[],
-  ): Promise<{ sign: boolean } | undefined> {
-    const bk = this.#boundKeys;
-    const declared = this.#bindingKey !== undefined && namesTarget(bk, nextMetadata) && targetEntries(bk, nextMetadata).every(([k, v]) => patch[k] === v);
-    if (!sameTarget(bk, metadata, nextMetadata) && (namesTarget(bk, metadata) || namesTarget(bk, nextMetadata))) return { sign: declared };
-    if (declared && (await bindingFault({ name, tags, metadata, versions, boundKeys: bk, key: this.#bindingKey })) !== undefined) return { sign: true };
-    return undefined;
-  }
-
-  /**
-   * The current value put again as `versionId`, which takes ACSCurrent.
-   * KMS gives ACSPrevious to the version ACSCurrent left, a copy of the same
-   * value now; it goes back to the version that held it, so the previous
-   * credential (a RAM key a later rotation retires) is still ACSPrevious.
-   */
-  async #repeatCurrent(name: string, versionId: string, versions: readonly KmsVersionSummary[]): Promise<void> {
-    const staged = valueVersions(versions);
-    const current = staged.find((v) => v.stages.includes("ACSCurrent"));
-    if (current === undefined) throw versionNotFound(name, `secret "${name}" has no ACSCurrent version`);
-    const value = (await this.getValue(name, { versionId: current.versionId })).value;
-    const previous = await this.#previousToKeep(name, staged, current.versionId, value);
-    await this.putValue(name, { versionId, value, stages: ["ACSCurrent"] });
-    if (previous !== undefined) await this.updateVersionStage(name, { stage: "ACSPrevious", moveToVersionId: previous, removeFromVersionId: current.versionId });
-  }
-
-  /** ACSPrevious's holder; or, where an interrupted re-target left it on a copy of the current value, the newest earlier version with another value. */
-  async #previousToKeep(name: string, staged: readonly VersionInfo[], currentId: string, value: string): Promise<string | undefined> {
-    const at = staged.findIndex((v) => v.stages.includes("ACSPrevious"));
-    for (let i = at; i >= 0; i--) {
-      const { versionId } = staged[i]!;
-      if (versionId !== currentId && (await this.getValue(name, { versionId })).value !== value) return versionId;
-    }
-    return undefined;
-  }
-
-  /**
-   * Before ACSCurrent moves to `versionId` (a rotation's finish), the binding
-   * moves to it: signed for the target entries as they are, only when the
-   * binding holds for them (tags edited outside the product are never
-   * blessed: the old binding stays, and is refused once it names an older
-   * version). Written before the move, since a binding of a version newer
-   * than ACSCurrent holds; a crash between the two leaves that.
-   *
-   * ACSCurrent only moves forward: a version created before the current one
-   * (a rotation's pending version, left across a re-declared target) may
-   * carry a binding of an earlier target that a copy could put back. So its
-   * value is put again as a new version, which is bound and made current
-   * instead, and this resolves true: the move was made here.
-   */
-  async #bindBeforeMove(name: string, versionId: string): Promise<boolean> {
-    const { description, versions } = await this.#reads.readLive(name);
-    const { metadata } = readTags(name, description.tags);
-    if (!namesTarget(this.#boundKeys, metadata)) return false;
-    const current = valueVersions(versions).find((v) => v.stages.includes("ACSCurrent"))?.versionId;
-    const bound = readBinding(description.tags)?.versionId;
-    const forward = compareVersions(versions, versionId, current) > 0;
-    if (forward && bound === versionId) return false;
-    const holds = (await bindingFault({ name, tags: description.tags, metadata, versions, boundKeys: this.#boundKeys, key: this.#bindingKey })) === undefined;
-    if (forward && (!holds || compareVersions(versions, versionId, bound) > 0)) {
-      if (holds) await this.#writeBinding(name, await this.#signedBinding(name, versionId, metadata));
-      return false;
-    }
-    const again = nextVersionId(valueVersions(versions));
-    const signed = holds ? await this.#signedBinding(name, again, metadata) : undefined;
-    const value = (await this.getValue(name, { versionId })).value;
-    await this.putValue(name, { versionId: again, value, stages: ["ACSCurrent"] });
-    if (signed !== undefined) await this.#writeBinding(name, signed);
-    return true;
-  }
-
-  /**
-   * The binding for a rotation's new pending version, when the secret's
-   * target is bound and its binding holds now: finish then only moves the
-   * stage (the binding already names the version that becomes current).
-   */
-  async #pendingBinding(name: string, versionId: string, versions: readonly KmsVersionSummary[]): Promise<KmsTag | undefined> {
-    if (this.#bindingKey === undefined) return undefined;
-    const description = this.#leases.session(name)?.description ?? (await this.#reads.requireLive(name));
-    const { metadata } = readTags(name, description.tags);
-    if (!namesTarget(this.#boundKeys, metadata)) return undefined;
-    const fault = await bindingFault({ name, tags: description.tags, metadata, versions, boundKeys: this.#boundKeys, key: this.#bindingKey });
-    return fault === undefined ? this.#signedBinding(name, versionId, metadata) : undefined;
-  }
-
-  async #signedBinding(name: string, versionId: string, metadata: Readonly<Record<string, string>>): Promise<KmsTag> {
-    checkBindableVersionId(versionId);
-    const message = bindingMessage(name, versionId, targetEntries(this.#boundKeys, metadata));
-    return bindingTag(await this.#bindingKey!.sign(message, name), versionId);
-  }
-
-  async #writeBinding(name: string, tag: KmsTag): Promise<void> {
-    try {
-      await this.#call((kms) => kms.tagResource({ secretName: name, tags: [tag] }));
-    } catch (e) {
-      this.#leases.session(name)?.forget();
-      throw await this.#reads.secretError(e, name);
-    }
-    this.#leases.session(name)?.retag([tag], []);
   }
 
   #kms(): KmsClient {
