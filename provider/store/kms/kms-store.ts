@@ -11,9 +11,9 @@ import { checkBindableVersionId } from "./kms-binding";
 import { BindingKey } from "./kms-binding-key";
 import { TargetBinder } from "./kms-binder";
 import { isoFromKms, isoSeconds, productStages, scheduleMeta, secretMeta, valueVersions } from "./kms-secret-meta";
-import { UPDATED_AT_TAG, checkMetadataKeys, pendingMarkerTag, readTags, storeTags, tagChanges } from "./kms-tags";
+import { checkMetadataKeys, readTags, storeTags, tagChanges } from "./kms-tags";
+import { PendingMarker } from "./kms-pending-marker";
 import { LIST_CONCURRENCY, listProductSecrets } from "./kms-listing";
-import type { LeaseSession } from "./kms-session";
 import { MAX_VERSIONS } from "../secret-store";
 import { mapBounded } from "../../core/map-bounded";
 import { STAGE_RULES, checkStageMove, planStageMove } from "../stage-moves";
@@ -106,6 +106,7 @@ export class KmsSecretStore implements SecretStore {
   readonly #reads: SecretReads;
   /** The target binding's signatures and writes, and its check. */
   readonly #binder: TargetBinder;
+  readonly #marker: PendingMarker;
 
   constructor(options: KmsSecretStoreOptions) {
     const client = options.client;
@@ -121,6 +122,7 @@ export class KmsSecretStore implements SecretStore {
     };
     this.#leases = new CompanionLeases(() => this.#kms(), this.#clock, this.#placement);
     this.#reads = new SecretReads(() => this.#kms(), this.#leases);
+    this.#marker = new PendingMarker(() => this.#kms(), this.#clock);
     this.#binder = new TargetBinder({
       boundKeys: [...options.boundKeys],
       key: options.bindingKeyId ? new BindingKey(options.bindingKeyId, () => this.#kms()) : undefined,
@@ -295,7 +297,7 @@ export class KmsSecretStore implements SecretStore {
     // Signed before the put: a rotator that may not sign fails here, before the target is touched, not at finish after it took the value.
     const pendingBinding = newPending ? await this.#binder.forPending(name, input.versionId, versions) : undefined;
     try {
-      if (newPending) await this.#markPending(name, session);
+      if (newPending) await this.#marker.mark(name, session);
       await this.#call((kms) => kms.putSecretValue({ secretName: name, secretData: input.value, versionId: input.versionId, versionStages: stages }));
       session?.put(input.versionId, input.value, stages, isoSeconds(this.#clock()));
     } catch (e) {
@@ -387,7 +389,7 @@ export class KmsSecretStore implements SecretStore {
   async releaseLease(name: string, owner: string): Promise<void> {
     checkSecretName(name);
     checkLeaseOwner(owner);
-    await this.#leases.release(name, owner, (session) => this.#clearStaleMarker(name, session));
+    await this.#leases.release(name, owner, (session) => this.#marker.clearStale(name, session));
   }
 
   #kms(): KmsClient {
@@ -419,27 +421,5 @@ export class KmsSecretStore implements SecretStore {
         `nothing was written. Finish the rotation in progress (its pending version is reused), or move the secret to a new name`,
       { secretName: name },
     );
-  }
-
-  /**
-   * Before an ACSPending version is put: the runner judges what is due from a
-   * listing, which shows tags but not versions, and an unfinished rotation is
-   * due whatever its schedule. The next metadata write (finish) clears it.
-   */
-  async #markPending(name: string, session: LeaseSession | undefined): Promise<void> {
-    const known = session?.description && readTags(name, session.description.tags);
-    if (known && known.pending) return;
-    const tag = pendingMarkerTag((known && known.updatedAt) || isoSeconds(this.#clock()));
-    await this.#call((kms) => kms.tagResource({ secretName: name, tags: [tag] }));
-    session?.retag([tag], []);
-  }
-
-  /** A marker left by a rotation that ended without a metadata write (set aside, or found done already) is cleared before the lease goes. */
-  async #clearStaleMarker(name: string, session: LeaseSession): Promise<void> {
-    const tags = session.description?.tags;
-    if (tags === undefined || session.versions === undefined || !readTags(name, tags).pending) return;
-    if (session.holder("ACSPending") !== undefined) return;
-    const updatedAt = readTags(name, tags).updatedAt ?? isoSeconds(this.#clock());
-    await this.#call((kms) => kms.tagResource({ secretName: name, tags: [{ key: UPDATED_AT_TAG, value: updatedAt }] })).catch(() => undefined);
   }
 }

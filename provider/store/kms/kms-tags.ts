@@ -15,7 +15,7 @@ import { invalid } from "../store-input";
  *   managed-secrets:format      "1": marks the secrets this product manages
  *   managed-secrets:updated-at  when description or metadata last changed; "<time>/pending" from
  *                               the put of an ACSPending version until the next metadata write, so a
- *                               listing alone shows an unfinished rotation (kms-store.ts listSecrets)
+ *                               listing alone shows an unfinished rotation (kms-pending-marker.ts)
  *   managed-secrets:binding     authenticates the target entries (kms-binding.ts)
  *   managed-secrets/<key>       one metadata entry
  *
