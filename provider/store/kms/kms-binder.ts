@@ -1,10 +1,11 @@
-import type { KmsClient, KmsTag, KmsVersionSummary } from "../../alicloud/kms-client";
+import type { KmsTag, KmsVersionSummary } from "../../alicloud/kms-client";
 import { ManagedSecretsError } from "../../core/errors";
 import type { SecretStore, VersionInfo } from "../secret-store";
 import { versionNotFound } from "../store-errors";
 import { nextVersionId } from "../version-ids";
 import { bindingFault, bindingMessage, bindingTag, checkBindableVersionId, compareVersions, namesTarget, readBinding, sameTarget, targetEntries, unverifiedTarget } from "./kms-binding";
 import type { BindingKey } from "./kms-binding-key";
+import type { KmsCall } from "./kms-call";
 import type { KmsLeases } from "./kms-leases";
 import type { SecretReads } from "./kms-reads";
 import { valueVersions } from "./kms-secret-meta";
@@ -25,15 +26,15 @@ export type ValueWrites = Pick<SecretStore, "getValue" | "putValue" | "updateVer
 export class TargetBinder {
   readonly #boundKeys: readonly string[];
   readonly #key: BindingKey | undefined;
-  readonly #kms: () => KmsClient;
+  readonly #call: KmsCall;
   readonly #reads: SecretReads;
   readonly #leases: KmsLeases;
   readonly #store: ValueWrites;
 
-  constructor(options: { boundKeys: readonly string[]; key: BindingKey | undefined; kms: () => KmsClient; reads: SecretReads; leases: KmsLeases; store: ValueWrites }) {
+  constructor(options: { boundKeys: readonly string[]; key: BindingKey | undefined; call: KmsCall; reads: SecretReads; leases: KmsLeases; store: ValueWrites }) {
     this.#boundKeys = options.boundKeys;
     this.#key = options.key;
-    this.#kms = options.kms;
+    this.#call = options.call;
     this.#reads = options.reads;
     this.#leases = options.leases;
     this.#store = options.store;
@@ -204,10 +205,5 @@ export class TargetBinder {
       if (versionId !== currentId && (await this.#store.getValue(name, { versionId })).value !== value) return versionId;
     }
     return undefined;
-  }
-
-  /** Each KMS call once: the client retries what may succeed on another try. */
-  async #call<T>(call: (kms: KmsClient) => Promise<T>): Promise<T> {
-    return call(this.#kms());
   }
 }

@@ -24,7 +24,7 @@ import { BINDING_TAG, KMS_TAG_VALUE_MAX } from "./kms-tags";
  * it holds only if it names the version holding ACSCurrent or one created
  * after it (KMS's CreateTime, ties in listing order). Every store write that
  * changes the target entries puts the value again as a new version and binds
- * that one (kms-store.ts), so an earlier binding, of an earlier target, names
+ * that one (kms-binder.ts), so an earlier binding, of an earlier target, names
  * an older version and is refused.
  *
  * Bindings written by earlier releases (an HMAC keyed by scrypt over a value

@@ -1,7 +1,8 @@
 import { performance } from "node:perf_hooks";
-import type { KmsClient, KmsSecretDescription } from "../../alicloud/kms-client";
+import type { KmsSecretDescription } from "../../alicloud/kms-client";
 import type { Clock } from "../../core/clock";
 import { ManagedSecretsError } from "../../core/errors";
+import type { KmsCall } from "./kms-call";
 import { KMS_EXISTS, KMS_NOT_FOUND, isKmsCode, storeErrorFrom } from "./kms-errors";
 import { LEASE_CAS_ATTEMPTS, LEASE_MAX_READ_AGE_MS, decodeLease, encodeLease, epochOf, holderAt, leaseSecretName, leaseVersionId, type LeaseRecord } from "./kms-lease";
 import type { KmsLeases } from "./kms-leases";
@@ -19,7 +20,7 @@ interface HeldLease {
  * value; and the sessions of the leases this store instance holds.
  */
 export class CompanionLeases implements KmsLeases {
-  readonly #kms: () => KmsClient;
+  readonly #call: KmsCall;
   readonly #clock: Clock;
   /** Where the store creates secrets (KMS 3.0's instance and key): a companion is created there too. */
   readonly #placement: { readonly dkmsInstanceId?: string; readonly encryptionKeyId?: string };
@@ -28,8 +29,8 @@ export class CompanionLeases implements KmsLeases {
   /** What this instance read and wrote of each secret whose lease it holds (kms-session.ts). */
   readonly #sessions = new Map<string, LeaseSession>();
 
-  constructor(kms: () => KmsClient, clock: Clock, placement: { readonly dkmsInstanceId?: string; readonly encryptionKeyId?: string }) {
-    this.#kms = kms;
+  constructor(call: KmsCall, clock: Clock, placement: { readonly dkmsInstanceId?: string; readonly encryptionKeyId?: string }) {
+    this.#call = call;
     this.#clock = clock;
     this.#placement = placement;
   }
@@ -95,11 +96,6 @@ export class CompanionLeases implements KmsLeases {
   async deleted(name: string): Promise<void> {
     this.#sessions.delete(name);
     await this.#dropLease(name);
-  }
-
-  /** Each KMS call once: the client retries what may succeed on another try. */
-  async #call<T>(call: (kms: KmsClient) => Promise<T>): Promise<T> {
-    return call(this.#kms());
   }
 
   async #readLease(name: string): Promise<{ versionId?: string; record?: LeaseRecord }> {

@@ -1,4 +1,5 @@
-import type { KmsClient, KmsSecretSummary, KmsVersionSummary } from "../../alicloud/kms-client";
+import type { KmsSecretSummary, KmsVersionSummary } from "../../alicloud/kms-client";
+import type { KmsCall } from "./kms-call";
 import { mapBounded } from "../../core/map-bounded";
 import { KMS_NOT_FOUND, isKmsCode, notFound, storeErrorFrom } from "./kms-errors";
 import { FORMAT_TAG } from "./kms-tags";
@@ -18,9 +19,9 @@ export const LIST_CONCURRENCY = 4;
  * The first page tells how many follow; those are read LIST_CONCURRENCY at a
  * time, since a fleet's listing is the one part of a pass that grows with it.
  */
-export async function listProductSecrets(kms: () => KmsClient): Promise<KmsSecretSummary[]> {
+export async function listProductSecrets(call: KmsCall): Promise<KmsSecretSummary[]> {
   const byFormatTag = [{ Key: "TagKey" as const, Values: [FORMAT_TAG] }];
-  const page = (pageNumber: number, filters: typeof byFormatTag | undefined) => kms().listSecrets({ pageNumber, pageSize: KMS_PAGE_SIZE, ...(filters ? { filters } : {}) });
+  const page = (pageNumber: number, filters: typeof byFormatTag | undefined) => call((kms) => kms.listSecrets({ pageNumber, pageSize: KMS_PAGE_SIZE, ...(filters ? { filters } : {}) }));
   try {
     let filters: typeof byFormatTag | undefined = byFormatTag;
     let first = await page(1, filters);
@@ -37,11 +38,11 @@ export async function listProductSecrets(kms: () => KmsClient): Promise<KmsSecre
 }
 
 /** Every version KMS lists of the secret (the store's own too), page by page. */
-export async function listVersions(kms: () => KmsClient, name: string): Promise<KmsVersionSummary[]> {
+export async function listVersions(call: KmsCall, name: string): Promise<KmsVersionSummary[]> {
   const all: KmsVersionSummary[] = [];
   try {
     for (let page = 1; ; page++) {
-      const { totalCount, versions } = await kms().listSecretVersionIds({ secretName: name, pageNumber: page, pageSize: KMS_PAGE_SIZE });
+      const { totalCount, versions } = await call((kms) => kms.listSecretVersionIds({ secretName: name, pageNumber: page, pageSize: KMS_PAGE_SIZE }));
       all.push(...versions);
       if (versions.length === 0 || all.length >= totalCount) return all;
     }

@@ -1,5 +1,5 @@
-import type { KmsClient } from "../../alicloud/kms-client";
 import type { Clock } from "../../core/clock";
+import type { KmsCall } from "./kms-call";
 import { isoSeconds } from "./kms-secret-meta";
 import type { LeaseSession } from "./kms-session";
 import { UPDATED_AT_TAG, pendingMarkerTag, readTags } from "./kms-tags";
@@ -11,11 +11,11 @@ import { UPDATED_AT_TAG, pendingMarkerTag, readTags } from "./kms-tags";
  * due whatever its schedule.
  */
 export class PendingMarker {
-  readonly #kms: () => KmsClient;
+  readonly #call: KmsCall;
   readonly #clock: Clock;
 
-  constructor(kms: () => KmsClient, clock: Clock) {
-    this.#kms = kms;
+  constructor(call: KmsCall, clock: Clock) {
+    this.#call = call;
     this.#clock = clock;
   }
 
@@ -35,10 +35,5 @@ export class PendingMarker {
     if (session.holder("ACSPending") !== undefined) return;
     const updatedAt = readTags(name, tags).updatedAt ?? isoSeconds(this.#clock());
     await this.#call((kms) => kms.tagResource({ secretName: name, tags: [{ key: UPDATED_AT_TAG, value: updatedAt }] })).catch(() => undefined);
-  }
-
-  /** Each KMS call once: the client retries what may succeed on another try. */
-  async #call<T>(call: (kms: KmsClient) => Promise<T>): Promise<T> {
-    return call(this.#kms());
   }
 }

@@ -1,8 +1,9 @@
-import type { KmsClient, KmsSecretDescription, KmsSecretValue, KmsVersionSummary } from "../../alicloud/kms-client";
+import type { KmsSecretDescription, KmsSecretValue, KmsVersionSummary } from "../../alicloud/kms-client";
 import { ManagedSecretsError, restoreAdvice } from "../../core/errors";
 import type { VersionInfo, VersionStage } from "../secret-store";
 import { versionNotFound } from "../store-errors";
 import { KMS_IN_DELETE_WINDOW, KMS_NOT_FOUND, isKmsCode, notFound, pendingDeletion, storeErrorFrom } from "./kms-errors";
+import type { KmsCall } from "./kms-call";
 import type { KmsLeases } from "./kms-leases";
 import { listVersions } from "./kms-listing";
 import { valueVersions } from "./kms-secret-meta";
@@ -15,11 +16,11 @@ import { valueVersions } from "./kms-secret-meta";
  * deletion time with "in delete window").
  */
 export class SecretReads {
-  readonly #kms: () => KmsClient;
+  readonly #call: KmsCall;
   readonly #leases: KmsLeases;
 
-  constructor(kms: () => KmsClient, leases: KmsLeases) {
-    this.#kms = kms;
+  constructor(call: KmsCall, leases: KmsLeases) {
+    this.#call = call;
     this.#leases = leases;
   }
 
@@ -73,7 +74,7 @@ export class SecretReads {
   async versionsOf(name: string): Promise<readonly KmsVersionSummary[]> {
     const session = this.#leases.session(name);
     if (session?.versions !== undefined) return session.versions;
-    const versions = await listVersions(this.#kms, name);
+    const versions = await listVersions(this.#call, name);
     if (session) session.versions = versions;
     return versions;
   }
@@ -87,7 +88,7 @@ export class SecretReads {
   }
 
   async stageIsWhere(name: string, stage: VersionStage, moveTo: string | undefined, removeFrom: string | undefined): Promise<boolean> {
-    const versions = valueVersions(await listVersions(this.#kms, name));
+    const versions = valueVersions(await listVersions(this.#call, name));
     const has = (id: string | undefined) => versions.find((v: VersionInfo) => v.versionId === id)?.stages.includes(stage) === true;
     return moveTo !== undefined ? has(moveTo) : !has(removeFrom);
   }
@@ -113,10 +114,5 @@ export class SecretReads {
     if (read === undefined) return notFound(name);
     if (read.description.plannedDeleteTime) return pendingDeletion(name, read.description.plannedDeleteTime, restoreAdvice(name));
     return versionNotFound(name, message);
-  }
-
-  /** Each KMS call once: the client retries what may succeed on another try. */
-  async #call<T>(call: (kms: KmsClient) => Promise<T>): Promise<T> {
-    return call(this.#kms());
   }
 }

@@ -13,6 +13,7 @@ import { TargetBinder } from "./kms-binder";
 import { isoFromKms, isoSeconds, productStages, scheduleMeta, secretMeta, valueVersions } from "./kms-secret-meta";
 import { checkMetadataKeys, readTags, storeTags, tagChanges } from "./kms-tags";
 import { PendingMarker } from "./kms-pending-marker";
+import { callsOn, lazyKmsClient, type KmsCall } from "./kms-call";
 import { LIST_CONCURRENCY, listProductSecrets } from "./kms-listing";
 import { MAX_VERSIONS } from "../secret-store";
 import { mapBounded } from "../../core/map-bounded";
@@ -63,7 +64,7 @@ export interface KmsSecretStoreOptions {
   /**
    * The metadata keys a binding covers, in the order they are signed; the
    * first is the kind of target, which alone names none
-   * (schedule/rotation-metadata.ts TARGET_METADATA_KEYS).
+   * (every target kind's keys, which the context hands in).
    */
   readonly boundKeys: readonly string[];
 }
@@ -96,8 +97,8 @@ export interface KmsSecretStoreOptions {
  */
 export class KmsSecretStore implements SecretStore {
   readonly kind = "kms" as const;
-  readonly #makeClient: () => KmsClient;
-  #client: KmsClient | undefined;
+  readonly #client: () => KmsClient;
+  readonly #call: KmsCall;
   readonly #clock: Clock;
   readonly #placement: { readonly dkmsInstanceId?: string; readonly encryptionKeyId?: string };
   /** The rotation leases, and the sessions of those this instance holds. */
@@ -109,8 +110,8 @@ export class KmsSecretStore implements SecretStore {
   readonly #marker: PendingMarker;
 
   constructor(options: KmsSecretStoreOptions) {
-    const client = options.client;
-    this.#makeClient = typeof client === "function" ? client : () => client;
+    this.#client = lazyKmsClient(options.client);
+    this.#call = callsOn(this.#client);
     this.#clock = options.clock ?? systemClock;
     if (!Array.isArray(options.boundKeys) || options.boundKeys.length < 2 || !options.boundKeys.every((k) => typeof k === "string" && k !== "")) {
       // Binding nothing would let every stored target through unauthenticated.
@@ -120,13 +121,13 @@ export class KmsSecretStore implements SecretStore {
       ...(options.dkmsInstanceId ? { dkmsInstanceId: options.dkmsInstanceId } : {}),
       ...(options.encryptionKeyId ? { encryptionKeyId: options.encryptionKeyId } : {}),
     };
-    this.#leases = new CompanionLeases(() => this.#kms(), this.#clock, this.#placement);
-    this.#reads = new SecretReads(() => this.#kms(), this.#leases);
-    this.#marker = new PendingMarker(() => this.#kms(), this.#clock);
+    this.#leases = new CompanionLeases(this.#call, this.#clock, this.#placement);
+    this.#reads = new SecretReads(this.#call, this.#leases);
+    this.#marker = new PendingMarker(this.#call, this.#clock);
     this.#binder = new TargetBinder({
       boundKeys: [...options.boundKeys],
-      key: options.bindingKeyId ? new BindingKey(options.bindingKeyId, () => this.#kms()) : undefined,
-      kms: () => this.#kms(),
+      key: options.bindingKeyId ? new BindingKey(options.bindingKeyId, this.#client) : undefined,
+      call: this.#call,
       reads: this.#reads,
       leases: this.#leases,
       store: this,
@@ -189,7 +190,7 @@ export class KmsSecretStore implements SecretStore {
     const prefix = options.prefix ?? "";
     if (typeof prefix !== "string") throw invalid("prefix", "prefix must be a string");
     const all = options.includePendingDeletion === true;
-    const listed = (await listProductSecrets(() => this.#kms())).filter((s) => s.secretName.startsWith(prefix) && (all || !s.plannedDeleteTime));
+    const listed = (await listProductSecrets(this.#call)).filter((s) => s.secretName.startsWith(prefix) && (all || !s.plannedDeleteTime));
     const unreadable = (name: string, e: unknown): undefined => {
       if (options.onUnreadable === undefined || !isManagedSecretsError(e, "StoreUnreadable")) throw e;
       options.onUnreadable(name, e);
@@ -390,16 +391,6 @@ export class KmsSecretStore implements SecretStore {
     checkSecretName(name);
     checkLeaseOwner(owner);
     await this.#leases.release(name, owner, (session) => this.#marker.clearStale(name, session));
-  }
-
-  #kms(): KmsClient {
-    this.#client ??= this.#makeClient();
-    return this.#client;
-  }
-
-  /** Each KMS call once: the client retries what may succeed on another try. */
-  async #call<T>(call: (kms: KmsClient) => Promise<T>): Promise<T> {
-    return call(this.#kms());
   }
 
   /**
