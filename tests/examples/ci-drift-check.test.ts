@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { runCli } from "../../provider/cli/program";
 import { createTestStore, type TestStore } from "../../testkit/store/test-store";
 import { emptyDocument } from "../../provider/store/local/store-document";
-import { writeStoreFile } from "../../provider/store/local/store-file";
+import { writeStoreFile } from "../../provider/store/local/format1-file";
 
 /**
  * examples/ci-drift-check/drift-check.yml has no Pulumi program to mock: what

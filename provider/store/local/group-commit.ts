@@ -6,12 +6,12 @@ import { ManagedSecretsError } from "../../core/errors";
 import { removeLeftoverTempFiles } from "./atomic-write";
 import { withFileLock, type FileLockOptions, type HeldLock } from "./file-lock";
 import { emptyDocument, type StoreDocument } from "./store-document";
-import { applyGroup, applyLogChange, type GroupChange, type GroupOutcome, type MutationContext } from "./store-group";
+import { applyGroup, applyLogChange, type GroupChange, type GroupOutcome, type MutationContext } from "./apply-changes";
 import { appendRecord, openLogFile, readLog, wantsCompaction, writeSnapshot, type LogState, type OpenedLog } from "./store-log";
-import { readStoreFile } from "./store-file";
+import { readStoreFile } from "./format1-file";
 import { HighWater, type Accepted } from "./store-high-water";
 import { logViewFor, type LogView } from "./store-log-view";
-import { migrateFormat1 } from "./store-migration";
+import { migrateFormat1 } from "./format1-migration";
 
 interface QueuedChange extends GroupChange {
   readonly resolve: (value: unknown) => void;

@@ -2,7 +2,7 @@ import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "
 import { z } from "zod";
 import type { ManagedSecretsError } from "../../core/errors";
 import { deriveKeys } from "./key-derivation";
-import { keyCheck, newerFormat, unlockKeys, unreadable, type KeySource } from "./store-envelope";
+import { keyCheck, newerFormat, unlockKeys, unreadable, type KeySource } from "./format1-envelope";
 
 /**
  * The head of a log-format store file (format version 2):

@@ -1,9 +1,9 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { ManagedSecretsError } from "../../core/errors";
 import { writeFileAtomic } from "./atomic-write";
-import { storeFileUnreadable } from "./store-file";
+import { storeFileUnreadable } from "./format1-file";
 import { emptyDocument, type StoreDocument, type StoredSecret } from "./store-document";
-import { newKeySource, type KeySource } from "./store-envelope";
+import { newKeySource, type KeySource } from "./format1-envelope";
 import {
   damaged,
   encodeCommitPoint,

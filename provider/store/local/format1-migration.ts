@@ -2,7 +2,7 @@ import { constants } from "node:fs";
 import { chmod, copyFile } from "node:fs/promises";
 import { ManagedSecretsError } from "../../core/errors";
 import { syncPath } from "./atomic-write";
-import { readStoreFile } from "./store-file";
+import { readStoreFile } from "./format1-file";
 import { writeSnapshot, type LogState } from "./store-log";
 
 /**

@@ -1,7 +1,7 @@
 import { open } from "node:fs/promises";
 import { ManagedSecretsError } from "../../core/errors";
 import { writeFileAtomic } from "./atomic-write";
-import { newKeySource, openEnvelope, sealEnvelope, type KeySource } from "./store-envelope";
+import { newKeySource, openEnvelope, sealEnvelope, type KeySource } from "./format1-envelope";
 import { parseDocument, parseTrustedDocument, serializeDocument, type StoreDocument } from "./store-document";
 
 /** One store file: the decrypted document, and the key source to write it back with. */
