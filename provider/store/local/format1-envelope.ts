@@ -1,18 +1,18 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { z } from "zod";
-import { ManagedSecretsError } from "../../core/errors";
-import { DEFAULT_SCRYPT_PARAMS, deriveKeys, validateScryptParams, type DerivedKeys, type ScryptParams } from "./key-derivation";
+import type { ManagedSecretsError } from "../../core/errors";
+import { deriveKeys, keyCheck, unlockKeys, type KeySource } from "./key-derivation";
+import { newerFormat, unreadable } from "./unreadable";
 
 /**
- * The on-disk envelope: a small JSON object whose only readable parts are the
- * parameters needed to decrypt it. Everything about the secrets (names,
- * metadata, values, leases) is inside `data`.
+ * Format 1, the store file of releases before the log (docs/local-store.md,
+ * "Upgrading from format 1"): one envelope, a small JSON object whose only
+ * readable parts are the parameters needed to decrypt it. Everything about
+ * the secrets (names, metadata, values, leases) is inside `data`.
  */
 const FORMAT = "alicloud-managed-secrets/local-store";
 const ENVELOPE_VERSION = 1;
-const SALT_BYTES = 16;
 const IV_BYTES = 12;
-const KEY_CHECK_BYTES = 16;
 
 const envelopeSchema = z.object({
   format: z.literal(FORMAT),
@@ -30,19 +30,9 @@ const envelopeSchema = z.object({
 });
 type Envelope = z.infer<typeof envelopeSchema>;
 
-/** What a writer keeps from a read so rewrites reuse the salt, and with it the cached key. */
-export interface KeySource {
-  readonly salt: Buffer;
-  readonly params: ScryptParams;
-}
-
 export interface OpenedEnvelope {
   readonly plaintext: Buffer;
   readonly keySource: KeySource;
-}
-
-export function newKeySource(): KeySource {
-  return { salt: randomBytes(SALT_BYTES), params: DEFAULT_SCRYPT_PARAMS };
 }
 
 export async function sealEnvelope(plaintext: Buffer, passphrase: string, keySource: KeySource): Promise<string> {
@@ -88,38 +78,6 @@ export async function openEnvelope(text: string, passphrase: string, source: str
   }
 }
 
-/**
- * The keys a store file's header gives with `passphrase` (both formats keep
- * the same KDF fields and key check). Parameters this product never writes
- * are refused before deriving; the key check tells a wrong passphrase from
- * a damaged file.
- */
-export async function unlockKeys(
-  passphrase: string,
-  kdf: { readonly N: number; readonly r: number; readonly p: number; readonly salt: string },
-  keyCheckText: string,
-  source: string,
-): Promise<{ keySource: KeySource; keys: DerivedKeys }> {
-  const params: ScryptParams = { N: kdf.N, r: kdf.r, p: kdf.p };
-  const refused = validateScryptParams(params);
-  if (refused !== undefined) {
-    throw unreadable(`the store file ${source} asks for key-derivation parameters ${refused}: it was not written by managed-secrets or was altered; it is left as it is`);
-  }
-  const salt = Buffer.from(kdf.salt, "base64");
-  const keys = await deriveKeys(passphrase, salt, params);
-  const expected = Buffer.from(keyCheckText, "base64");
-  const actual = keyCheck(keys.verifierKey);
-  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
-    throw unreadable(`the passphrase does not open the store file ${source} (wrong passphrase, or the file belongs to another store)`);
-  }
-  return { keySource: { salt, params }, keys };
-}
-
-/** A file of a format version this one does not read (a newer one's, as a rule). */
-export function newerFormat(source: string, version: number, reads: number): ManagedSecretsError {
-  return unreadable(`the store file ${source} has format version ${version}, which this version cannot read (it reads ${reads}); upgrade alicloud-managed-secrets`);
-}
-
 function parseEnvelope(text: string, source: string): Envelope {
   let raw: unknown;
   try {
@@ -141,15 +99,6 @@ function additionalData(header: Pick<Envelope, "format" | "version" | "kdf" | "k
   return Buffer.from(JSON.stringify([header.format, header.version, kdf.name, kdf.N, kdf.r, kdf.p, kdf.salt, header.keyCheck]), "utf8");
 }
 
-/** Tells a wrong passphrase from a damaged file; the log format (version 2) uses the same value. */
-export function keyCheck(verifierKey: Buffer): Buffer {
-  return createHmac("sha256", verifierKey).update("managed-secrets key check").digest().subarray(0, KEY_CHECK_BYTES);
-}
-
 function damaged(source: string): ManagedSecretsError {
   return unreadable(`the store file ${source} is damaged or is not a managed-secrets store file`);
-}
-
-export function unreadable(message: string, cause?: unknown): ManagedSecretsError {
-  return new ManagedSecretsError("StoreUnreadable", message, cause === undefined ? {} : { cause });
 }

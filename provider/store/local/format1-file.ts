@@ -1,7 +1,9 @@
 import { open } from "node:fs/promises";
 import { ManagedSecretsError } from "../../core/errors";
 import { writeFileAtomic } from "./atomic-write";
-import { newKeySource, openEnvelope, sealEnvelope, type KeySource } from "./format1-envelope";
+import { openEnvelope, sealEnvelope } from "./format1-envelope";
+import { newKeySource, type KeySource } from "./key-derivation";
+import { storeFileUnreadable } from "./unreadable";
 import { parseDocument, parseTrustedDocument, serializeDocument, type StoreDocument } from "./store-document";
 
 /** One store file: the decrypted document, and the key source to write it back with. */
@@ -34,11 +36,6 @@ export class StoreFileCache {
     this.#plaintext = plaintext;
     this.#keySource = keySource;
   }
-}
-
-/** The store file is there (or may be) but this process cannot read it. */
-export function storeFileUnreadable(path: string, err: unknown): ManagedSecretsError {
-  return new ManagedSecretsError("StoreUnreadable", `the store file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
 }
 
 /**

@@ -1,5 +1,6 @@
-import { createHash, scrypt } from "node:crypto";
+import { createHash, createHmac, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { ManagedSecretsError } from "../../core/errors";
+import { unreadable } from "./unreadable";
 
 /**
  * scrypt parameters travel in each file's envelope, so raising the cost later
@@ -22,6 +23,9 @@ export const DEFAULT_SCRYPT_PARAMS: ScryptParams = { N: 2 ** 15, r: 8, p: 1 };
  * default is appended here, so older files stay readable.
  */
 export const WRITTEN_SCRYPT_PARAMS: readonly ScryptParams[] = [DEFAULT_SCRYPT_PARAMS];
+
+const SALT_BYTES = 16;
+const KEY_CHECK_BYTES = 16;
 
 /** 32 bytes of AES-256 key, then 32 bytes whose hash lets us tell a wrong passphrase from a damaged file. */
 export interface DerivedKeys {
@@ -75,4 +79,46 @@ function runScrypt(passphrase: string, salt: Buffer, { N, r, p }: ScryptParams):
       resolve({ encryptionKey: key.subarray(0, 32), verifierKey: key.subarray(32, 64) });
     });
   });
+}
+
+/** What a writer keeps from a read so rewrites reuse the salt, and with it the cached key. */
+export interface KeySource {
+  readonly salt: Buffer;
+  readonly params: ScryptParams;
+}
+
+export function newKeySource(): KeySource {
+  return { salt: randomBytes(SALT_BYTES), params: DEFAULT_SCRYPT_PARAMS };
+}
+
+/**
+ * The keys a store file's header gives with `passphrase` (both formats keep
+ * the same KDF fields and key check). Parameters this product never writes
+ * are refused before deriving; the key check tells a wrong passphrase from
+ * a damaged file.
+ */
+export async function unlockKeys(
+  passphrase: string,
+  kdf: { readonly N: number; readonly r: number; readonly p: number; readonly salt: string },
+  keyCheckText: string,
+  source: string,
+): Promise<{ keySource: KeySource; keys: DerivedKeys }> {
+  const params: ScryptParams = { N: kdf.N, r: kdf.r, p: kdf.p };
+  const refused = validateScryptParams(params);
+  if (refused !== undefined) {
+    throw unreadable(`the store file ${source} asks for key-derivation parameters ${refused}: it was not written by managed-secrets or was altered; it is left as it is`);
+  }
+  const salt = Buffer.from(kdf.salt, "base64");
+  const keys = await deriveKeys(passphrase, salt, params);
+  const expected = Buffer.from(keyCheckText, "base64");
+  const actual = keyCheck(keys.verifierKey);
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
+    throw unreadable(`the passphrase does not open the store file ${source} (wrong passphrase, or the file belongs to another store)`);
+  }
+  return { keySource: { salt, params }, keys };
+}
+
+/** Tells a wrong passphrase from a damaged file; both formats keep the same value. */
+export function keyCheck(verifierKey: Buffer): Buffer {
+  return createHmac("sha256", verifierKey).update("managed-secrets key check").digest().subarray(0, KEY_CHECK_BYTES);
 }

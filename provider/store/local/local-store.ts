@@ -27,7 +27,7 @@ import {
   notFound,
   requireLive,
 } from "./secret-lifecycle";
-import { storeFileUnreadable } from "./format1-file";
+import { storeFileUnreadable } from "./unreadable";
 import type { Accepted } from "./store-high-water";
 import { defaultStateDir } from "./store-mark-file";
 import { compareNames, type StoredSecret, type StoredVersion } from "./store-document";

@@ -1,8 +1,8 @@
 import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { ManagedSecretsError } from "../../core/errors";
-import { deriveKeys } from "./key-derivation";
-import { keyCheck, newerFormat, unlockKeys, unreadable, type KeySource } from "./format1-envelope";
+import { deriveKeys, keyCheck, unlockKeys, type KeySource } from "./key-derivation";
+import { newerFormat, unreadable } from "./unreadable";
 
 /**
  * The head of a log-format store file (format version 2):

@@ -1,9 +1,9 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { ManagedSecretsError } from "../../core/errors";
 import { writeFileAtomic } from "./atomic-write";
-import { storeFileUnreadable } from "./format1-file";
+import { storeFileUnreadable } from "./unreadable";
 import { emptyDocument, type StoreDocument, type StoredSecret } from "./store-document";
-import { newKeySource, type KeySource } from "./format1-envelope";
+import { newKeySource, type KeySource } from "./key-derivation";
 import {
   damaged,
   encodeCommitPoint,
