@@ -32,7 +32,7 @@ import { encodeEcsValue } from "../provider/targets/ecs-host/ecs-value";
 import * as ram from "../provider/resources/ram-secret/ram-secret-handler";
 import { PREVIOUS_KEY_ACTIONS, type PreviousKeyAction } from "../provider/targets/ram-access-key/previous-key-action";
 import { rotateSecret } from "../provider/rotation/rotate-secret";
-import { targetFromMetadata } from "../provider/targets/all-targets";
+import { targetRegistry, targetFromMetadata } from "../provider/context/runtime-context";
 import { runOnce } from "../provider/runner/run-once";
 import type { RuntimeContext } from "../provider/context/runtime-context";
 import { createRunningTestClock, type TestClock } from "../testkit/clock/test-clock";
@@ -219,7 +219,7 @@ export async function runConsumerRotationBench(): Promise<void> {
   // The grace rows move this clock; the rows before them never do, so for them it is the wall clock.
   const clock = createRunningTestClock();
   const kms = await startKmsEmulatorStore({ clock });
-  const ctx: RuntimeContext = { store: kms.store, clock, owner: "bench", cloud: () => kms.cloud };
+  const ctx: RuntimeContext = { store: kms.store, clock, targets: targetRegistry(), owner: "bench", cloud: () => kms.cloud };
   try {
     console.log(`\napps using a credential through ${ROTATIONS} rotations (${PAUSE_MS} ms apart); failed = calls whose last attempt was refused`);
     console.log(`${"secret".padEnd(26)} ${"app re-reads".padEnd(17)} ${"calls".padStart(6)} ${"failed".padStart(7)} ${"reads".padStart(6)}  refusals`);

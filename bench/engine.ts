@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ecs from "../provider/resources/ecs-secret/ecs-secret-handler";
 import { LocalSecretStore } from "../provider/store/local/local-store";
-import type { RuntimeContext } from "../provider/context/runtime-context";
+import { targetRegistry, type RuntimeContext } from "../provider/context/runtime-context";
 import { createPulumiProject, packPackage, type PulumiProject } from "../testkit/pulumi/pulumi-cli";
 import { tryLogin } from "../testkit/ssh-client/ssh-client";
 import { startSshHost, type StartedSshHost } from "../testkit/sshd/ssh-host";
@@ -101,6 +101,7 @@ async function directPath(dir: string, declared: Declared[], count: number): Pro
   const ctx: RuntimeContext = {
     store,
     clock: () => new Date(),
+    targets: targetRegistry(),
     owner: "engine-bench",
     cloud: () => {
       throw new Error("the engine bench uses no cloud API");

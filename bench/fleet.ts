@@ -45,7 +45,7 @@ import * as ecs from "../provider/resources/ecs-secret/ecs-secret-handler";
 import { ecsValueFrom } from "../provider/targets/ecs-host/ecs-value";
 import { runOnce, countOutcomes, DEFAULT_CONCURRENCY } from "../provider/runner/run-once";
 import { MAX_JITTER_MS } from "../provider/schedule/due";
-import { targetFromMetadata } from "../provider/targets/all-targets";
+import { targetRegistry, targetFromMetadata } from "../provider/context/runtime-context";
 import type { RotationTarget } from "../provider/rotation/rotation-target";
 import type { RuntimeContext } from "../provider/context/runtime-context";
 import { floorPassword, floorUserPasswordRotation, type PasswdMethod } from "./fleet-floor";
@@ -304,7 +304,7 @@ async function runProduct(
   const targetFor = (meta: Parameters<typeof targetFromMetadata>[0]): RotationTarget => timedProxy(targetFromMetadata(meta, { ...ctx, store: store$ }), "target.", ops);
   const rotateNow =
     mode === "rotate-now"
-      ? { judge: () => ({ due: true, reason: "rotate now", dueAt: clock().toISOString() }), gate: gateFrom({}) }
+      ? { judge: () => ({ due: true, reason: "rotate now", dueAt: clock().toISOString() }), gate: gateFrom({}, targetRegistry()) }
       : {};
   const m = await measured(hosts, () => runOnce({ store: store$, clock, owner: "fleet-bench", targetFor, concurrency, ...rotateNow }));
   const report = m.value;
@@ -563,6 +563,7 @@ export async function runFleetBench(config: FleetConfig = fleetConfigFromEnv()):
     const ctx: RuntimeContext = {
       store,
       clock,
+      targets: targetRegistry(),
       owner: "fleet-bench-declare",
       cloud: () => {
         throw new Error("the fleet bench uses no cloud API");

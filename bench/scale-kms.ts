@@ -23,7 +23,8 @@ import { openApiConfig, type CloudSettings } from "../provider/alicloud/cloud-se
 import { createKmsClient } from "../provider/alicloud/kms-client";
 import { KMS_PAGE_SIZE } from "../provider/store/kms/kms-listing";
 import { KmsSecretStore } from "../provider/store/kms/kms-store";
-import { META, TARGET_METADATA_KEYS } from "../provider/schedule/rotation-metadata";
+import { META } from "../provider/schedule/rotation-metadata";
+import { targetRegistry } from "../provider/context/runtime-context";
 import { countOutcomes, runOnce, type RunReport } from "../provider/runner/run-once";
 import { mapBounded } from "../provider/core/map-bounded";
 import { FakeTarget } from "../testkit/rotation/fake-target";
@@ -50,7 +51,7 @@ export async function runScaleKmsBench(): Promise<void> {
   const clock = () => new Date(now);
   await using emu = await startEmulator({ clock, log: (line) => calls.push(line) });
   const cloud: CloudSettings = { regionId: emu.regionId, endpoint: emu.endpoint, protocol: "http", accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret };
-  const store = () => new KmsSecretStore({ client: createKmsClient(openApiConfig(cloud, "kms.invalid")), clock, boundKeys: TARGET_METADATA_KEYS });
+  const store = () => new KmsSecretStore({ client: createKmsClient(openApiConfig(cloud, "kms.invalid")), clock, boundKeys: targetRegistry().boundKeys });
 
   const due = Math.round((SECRETS * DUE_PERCENT) / 100);
   const names = Array.from({ length: SECRETS }, (_, i) => `fleet/i-${String(i).padStart(6, "0")}/root`);

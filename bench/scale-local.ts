@@ -54,7 +54,7 @@ async function populate(store: LocalSecretStore, count: number): Promise<void> {
           name,
           description: `root password of fleet instance ${start + k}`,
           metadata: {
-            [META.kind]: "ecs",
+            kind: "ecs",
             instanceId: `i-bp1${String(start + k).padStart(17, "0")}`,
             managedUser: "root",
             credentialType: "password",

@@ -25,8 +25,8 @@ import { KmsSecretStore } from "../provider/store/kms/kms-store";
 import { LocalSecretStore } from "../provider/store/local/local-store";
 import type { SecretStore } from "../provider/store/secret-store";
 import * as ecs from "../provider/resources/ecs-secret/ecs-secret-handler";
-import { META, TARGET_METADATA_KEYS } from "../provider/schedule/rotation-metadata";
-import { targetFromMetadata } from "../provider/targets/all-targets";
+import { META } from "../provider/schedule/rotation-metadata";
+import { targetRegistry, targetFromMetadata } from "../provider/context/runtime-context";
 import { countOutcomes, runOnce, DEFAULT_CONCURRENCY } from "../provider/runner/run-once";
 import { MAX_JITTER_MS } from "../provider/schedule/due";
 import { mapBounded } from "../provider/core/map-bounded";
@@ -65,7 +65,7 @@ async function fill(store: SecretStore, now: number): Promise<void> {
       name,
       description: "",
       metadata: {
-        [META.kind]: "ecs",
+        kind: "ecs",
         instanceId: `i-bp1${String(i).padStart(17, "0")}`,
         managedUser: "root",
         credentialType: "password",
@@ -82,6 +82,7 @@ async function measure(label: string, store: () => SecretStore, clock: TestClock
   const ctx: RuntimeContext = {
     store: store(),
     clock,
+    targets: targetRegistry(),
     owner: "scale-overhead-bench",
     cloud: () => {
       throw new Error("this bench's ECS secrets go over SSH, not a cloud API");
@@ -154,7 +155,7 @@ export async function runScaleOverheadBench(): Promise<void> {
     await using emu = await startEmulator({ clock: kmsClock });
     const cloud: CloudSettings = { regionId: emu.regionId, endpoint: emu.endpoint, protocol: "http", accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret };
     const bindingKeyId = emu.control.createKmsKey({ keySpec: "EC_P256", keyUsage: "SIGN/VERIFY" }).keyId;
-    const kmsStore = () => new KmsSecretStore({ client: createKmsClient(openApiConfig(cloud, "kms.invalid")), clock: kmsClock, bindingKeyId, boundKeys: TARGET_METADATA_KEYS });
+    const kmsStore = () => new KmsSecretStore({ client: createKmsClient(openApiConfig(cloud, "kms.invalid")), clock: kmsClock, bindingKeyId, boundKeys: targetRegistry().boundKeys });
     await measure("kms store (emulator)", kmsStore, kmsClock, started);
   } finally {
     await Promise.all(started.hosts.map((h) => h.stop()));

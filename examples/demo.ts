@@ -21,7 +21,7 @@
 import { writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { describeError } from "../provider/core/errors";
-import type { RuntimeContext } from "../provider/context/runtime-context";
+import { targetRegistry, type RuntimeContext } from "../provider/context/runtime-context";
 import type { RunReport } from "../provider/runner/run-once";
 import type { SecretStore } from "../provider/store/secret-store";
 import { printTable } from "../provider/cli/output";
@@ -255,8 +255,8 @@ async function openStore(sandbox: Sandbox): Promise<SecretStore> {
 
 async function runRunner(sandbox: Sandbox, store: SecretStore, at: Date): Promise<RunReport> {
   const { runOnce } = require("../provider/runner/run-once") as typeof import("../provider/runner/run-once");
-  const { targetFromMetadata } = require("../provider/targets/all-targets") as typeof import("../provider/targets/all-targets");
-  const ctx: RuntimeContext = { store, clock: () => new Date(), owner: "demo-runner", cloud: () => sandbox.cloud };
+  const { targetFromMetadata } = require("../provider/context/runtime-context") as typeof import("../provider/context/runtime-context");
+  const ctx: RuntimeContext = { store, clock: () => new Date(), targets: targetRegistry(), owner: "demo-runner", cloud: () => sandbox.cloud };
   return runOnce({ store, clock: ctx.clock, owner: "runner:demo", targetFor: (meta) => targetFromMetadata(meta, ctx), at });
 }
 

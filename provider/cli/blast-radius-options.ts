@@ -1,5 +1,6 @@
+import type { TargetRegistry } from "../rotation/target-registry";
 import { Option } from "commander";
-import { blastRadiusGate, DEFAULT_PER_HOST, parseCanary, parseMaxFailures, parsePerHost, parseRate, type FailureBudget } from "../runner/blast-radius";
+import { blastRadiusGate, failureDomainsOf, DEFAULT_PER_HOST, parseCanary, parseMaxFailures, parsePerHost, parseRate, type FailureBudget } from "../runner/blast-radius";
 import { collectSelect, type SelectTerm } from "../runner/selection";
 import type { RunGate } from "../runner/run-once";
 
@@ -31,6 +32,6 @@ export function blastRadiusOptions(): Option[] {
   ];
 }
 
-export function gateFrom(flags: BlastRadiusFlags): RunGate {
-  return blastRadiusGate({ canary: flags.canary, maxFailures: flags.maxFailures, perHost: flags.perHost, ratePerMinute: flags.rate });
+export function gateFrom(flags: BlastRadiusFlags, targets: TargetRegistry): RunGate {
+  return blastRadiusGate({ canary: flags.canary, maxFailures: flags.maxFailures, perHost: flags.perHost, ratePerMinute: flags.rate }, failureDomainsOf(targets));
 }

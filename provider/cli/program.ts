@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { ManagedSecretsError, describeError, isManagedSecretsError, secretNotFound } from "../core/errors";
 import { wholeNumberIn } from "../core/decimal";
 import { runtimeContext, type RuntimeContext } from "../context/runtime-context";
+import type { TargetRegistry } from "../rotation/target-registry";
 import {
   DEFAULT_RECOVERY_WINDOW_DAYS,
   MAX_RECOVERY_WINDOW_DAYS,
@@ -14,7 +15,6 @@ import {
 } from "../store/secret-store";
 import { rotateSecret } from "../rotation/rotate-secret";
 import { restoreSole } from "../resources/secret-resource";
-import { decodeTarget, targetFromMetadata } from "../targets/all-targets";
 import { META } from "../schedule/rotation-metadata";
 import { registerAcceptRollbackCommand } from "./accept-rollback-command";
 import { jsonText, printRecord, printTable, type Output } from "./output";
@@ -84,7 +84,8 @@ function buildProgram(io: CliIo): Command {
     .addOption(json)
     .action(async (opts: { prefix?: string; all?: boolean; json?: boolean }) => {
       const secrets = await ctx().store.listSecrets({ prefix: opts.prefix, includePendingDeletion: opts.all });
-      const rows = secrets.map(summary);
+      const { targets } = ctx();
+      const rows = secrets.map((meta) => summary(targets, meta));
       if (opts.json) io.out.write(jsonText(rows));
       else printTable(io.out, rows, ["name", "kind", "target", "currentVersion", "nextRotationAt", "plannedDeleteAt"]);
     });
@@ -94,9 +95,10 @@ function buildProgram(io: CliIo): Command {
     .description("show a secret's target, schedule, versions and stages (no values)")
     .addOption(json)
     .action(async (name: string, opts: { json?: boolean }) => {
-      const meta = await ctx().store.describeSecret(name);
+      const { store, targets } = ctx();
+      const meta = await store.describeSecret(name);
       if (!meta) throw secretNotFound(name);
-      const record = { ...summary(meta), description: meta.description, createdAt: meta.createdAt, metadata: meta.metadata, versions: meta.versions };
+      const record = { ...summary(targets, meta), description: meta.description, createdAt: meta.createdAt, metadata: meta.metadata, versions: meta.versions };
       if (opts.json) io.out.write(jsonText(record));
       else printRecord(io.out, record);
     });
@@ -139,10 +141,10 @@ function buildProgram(io: CliIo): Command {
       const c = ctx();
       const meta = await c.store.describeSecret(name);
       if (!meta) throw secretNotFound(name);
-      const value = opts.valueFile === undefined ? undefined : valueFromFile(meta, opts.valueFile);
+      const value = opts.valueFile === undefined ? undefined : valueFromFile(c.targets, meta, opts.valueFile);
       const events = eventSinkFrom(opts, io, ctx, io.runner?.logger ?? createLogger());
       const rotate = () =>
-        observedRotation(meta, events, c.clock, () => rotateSecret({ store: c.store, name, target: targetFromMetadata(meta, c), owner: `cli:${c.owner}`, clock: c.clock, value }));
+        observedRotation(meta, c.targets.factsOf(meta), events, c.clock, () => rotateSecret({ store: c.store, name, target: c.targets.targetFor(meta, c), owner: `cli:${c.owner}`, clock: c.clock, value }));
       let outcome = await rotate();
       // A pending version is always finished first (it may already be on the target);
       // the value asked for still has to go in after it, or success would be claimed for a value never set.
@@ -190,8 +192,9 @@ function buildProgram(io: CliIo): Command {
     .description("cancel a scheduled deletion")
     .addOption(json)
     .action(async (name: string, opts: { json?: boolean }) => {
-      const meta = await restoreSole(ctx(), name);
-      if (opts.json) io.out.write(jsonText(summary(meta)));
+      const c = ctx();
+      const meta = await restoreSole(c, name);
+      if (opts.json) io.out.write(jsonText(summary(c.targets, meta)));
       else io.out.write(`restored ${name}\n`);
     });
 
@@ -258,23 +261,18 @@ function valueField(value: string, field: ValueField): string {
   throw new ManagedSecretsError("InvalidInput", `--field ${field} is not in this ${kind} secret's value: use ${present.join(" or ")}`, { property: "--field" });
 }
 
-function summary(meta: SecretMeta) {
+function summary(targets: TargetRegistry, meta: SecretMeta) {
   const m = meta.metadata;
+  const facts = targets.factsOf(meta);
   return {
     name: meta.name,
-    kind: m[META.kind] ?? "",
-    target: targetText(m),
+    kind: facts?.family ?? "",
+    target: facts?.description ?? "(its target cannot be read: run managed-secrets check)",
     currentVersion: meta.versions.find((v) => v.stages.includes("ACSCurrent"))?.versionId ?? "",
     lastRotatedAt: m[META.lastRotatedAt] ?? "",
     nextRotationAt: m[META.nextRotationAt] ?? "",
     plannedDeleteAt: meta.plannedDeleteAt ?? "",
   };
-}
-
-function targetText(m: Readonly<Record<string, string>>): string {
-  if (m[META.kind] === "ecs") return `${m.credentialType} ${m.managedUser}@${m.instanceId} (${m.host}:${m.port})`;
-  if (m[META.kind] === "ram") return `AccessKey of RAM user ${m.userName} (previous key: ${m.previousKeyAction ?? "keep"})`;
-  return "";
 }
 
 function parseDays(text: string): number {
@@ -283,7 +281,7 @@ function parseDays(text: string): number {
   return n;
 }
 
-function valueFromFile(meta: SecretMeta, file: string): string {
+function valueFromFile(targets: TargetRegistry, meta: SecretMeta, file: string): string {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -291,7 +289,7 @@ function valueFromFile(meta: SecretMeta, file: string): string {
     throw new ManagedSecretsError("InvalidInput", `cannot read --value-file ${file}: ${(e as NodeJS.ErrnoException).code ?? "error"}`, { property: "--value-file" });
   }
   // Decoded and checked by the secret's kind, with the rules a declared customValue meets, before anything is written.
-  const { kind, spec } = decodeTarget(meta);
+  const { kind, spec } = targets.decode(meta);
   if (!kind.valueFromText) throw new ManagedSecretsError("InvalidInput", `--value-file is not supported for ${kind.name} secrets`, { property: "--value-file" });
   return kind.valueFromText(text, spec, "--value-file");
 }

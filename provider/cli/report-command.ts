@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { Option, type Command } from "commander";
 import type { RuntimeContext } from "../context/runtime-context";
-import { selects, type SelectTerm } from "../runner/selection";
+import { selection, type SelectTerm } from "../runner/selection";
 import { buildReport } from "../report/report-data";
 import { renderHtml } from "../report/report-html";
 import { renderMarkdown } from "../report/report-markdown";
@@ -38,8 +38,8 @@ export function registerReportCommand(program: Command, io: { out: Output; conte
     .addOption(selectOption())
     .action(async (flags: ReportFlags) => {
       const ctx = io.context();
-      const secrets = (await ctx.store.listSecrets({ prefix: flags.prefix, includePendingDeletion: true })).filter((meta) => selects(flags.select, meta));
-      const data = await buildReport(secrets, flags.at ?? ctx.clock(), flags.tolerance);
+      const secrets = (await ctx.store.listSecrets({ prefix: flags.prefix, includePendingDeletion: true })).filter(selection(flags.select, ctx.targets));
+      const data = await buildReport(secrets, ctx.targets, flags.at ?? ctx.clock(), flags.tolerance);
       const text = flags.format === "html" ? renderHtml(data) : flags.format === "markdown" ? renderMarkdown(data) : jsonText(data);
       if (flags.output === undefined) io.out.write(text);
       else await writeFile(flags.output, text, { mode: 0o644 });

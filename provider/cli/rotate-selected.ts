@@ -1,8 +1,9 @@
 import { ManagedSecretsError } from "../core/errors";
 import type { SecretMeta } from "../store/secret-store";
+import type { TargetFacts } from "../rotation/target-registry";
+import { selection } from "../runner/selection";
 import type { EventSink } from "../events/event-sink";
 import { observedRotation as observed } from "../events/observed-rotation";
-import { targetFromMetadata } from "../targets/all-targets";
 import { countOutcomes, DEFAULT_CONCURRENCY, runOnce } from "../runner/run-once";
 import type { DueVerdict } from "../schedule/due";
 import { gateFrom, type BlastRadiusFlags } from "./blast-radius-options";
@@ -50,12 +51,12 @@ export async function rotateSelected(io: RunnerIo, flags: RotateSelectedFlags): 
     store: ctx.store,
     clock: ctx.clock,
     owner: `cli:${ctx.owner}`,
-    targetFor: (meta) => targetFromMetadata(meta, ctx),
+    targetFor: (meta) => ctx.targets.targetFor(meta, ctx),
     concurrency: flags.concurrency ?? DEFAULT_CONCURRENCY,
-    select: flags.select,
-    gate: gateFrom(flags),
+    select: selection(flags.select, ctx.targets),
+    gate: gateFrom(flags, ctx.targets),
     judge: rotateNow,
-    onAttempt: emitAttempts(events, "rotate-now", ctx.clock),
+    onAttempt: emitAttempts(events, "rotate-now", ctx.clock, (meta) => ctx.targets.factsOf(meta)),
     ...display.runOptions,
   }).finally(display.stop);
   await events?.flush();
@@ -65,6 +66,12 @@ export async function rotateSelected(io: RunnerIo, flags: RotateSelectedFlags): 
 }
 
 /** `rotate <name>`: the one rotation, reported with trigger rotate-now. */
-export function observedRotation<T extends { readonly versionId: string; readonly previousVersionId: string }>(meta: SecretMeta, sink: EventSink | undefined, clock: () => Date, run: () => Promise<T>): Promise<T> {
-  return observed(meta, sink, clock, "rotate-now", run);
+export function observedRotation<T extends { readonly versionId: string; readonly previousVersionId: string }>(
+  meta: SecretMeta,
+  facts: TargetFacts | undefined,
+  sink: EventSink | undefined,
+  clock: () => Date,
+  run: () => Promise<T>,
+): Promise<T> {
+  return observed(meta, facts, sink, clock, "rotate-now", run);
 }

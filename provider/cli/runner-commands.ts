@@ -3,7 +3,6 @@ import type { Logger } from "pino";
 import { ManagedSecretsError } from "../core/errors";
 import type { RuntimeContext } from "../context/runtime-context";
 import type { LocalSecretStore } from "../store/local/local-store";
-import { targetFromMetadata } from "../targets/all-targets";
 import { countOutcomes, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, runOnce, type RunReport } from "../runner/run-once";
 import { type SecretOutcome } from "../schedule/secret-outcome";
 import { assessSecret, DEFAULT_OVERDUE_TOLERANCE_MS, type SecretHealth } from "../health/secret-health";
@@ -15,7 +14,7 @@ import { longSleep } from "../core/long-sleep";
 import { jsonText, printTable, type Output } from "./output";
 import { blastRadiusOptions, gateFrom, selectOption, type BlastRadiusFlags } from "./blast-radius-options";
 import { emitAttempts, eventOptions, eventSinkFrom, type EventFlags } from "./event-options";
-import { selects, type SelectTerm } from "../runner/selection";
+import { selection, type SelectTerm } from "../runner/selection";
 import { chooseLogFormat, humanLogLine, type LogFormat } from "./log-format";
 import { terminalProgress, type TerminalProgress, type TerminalStream } from "./terminal-progress";
 
@@ -150,14 +149,14 @@ export function registerRunnerCommands(program: Command, io: RunnerIo): void {
       const ctx = io.context();
       await requireStore(ctx, flags.allowMissingStore);
       const now = flags.at ?? ctx.clock();
-      const secrets = (await ctx.store.listSecrets({ prefix: flags.prefix, includePendingDeletion: true })).filter((meta) => selects(flags.select, meta));
+      const secrets = (await ctx.store.listSecrets({ prefix: flags.prefix, includePendingDeletion: true })).filter(selection(flags.select, ctx.targets));
       const findings = await mapBounded(secrets, flags.concurrency, async (meta) =>
         assessSecret(meta, {
           now,
           toleranceMs: flags.tolerance ?? DEFAULT_OVERDUE_TOLERANCE_MS,
           probe:
             flags.probe && !meta.plannedDeleteAt
-              ? async () => targetFromMetadata(meta, ctx).accepts((await ctx.store.getValue(meta.name)).value)
+              ? async () => ctx.targets.targetFor(meta, ctx).accepts((await ctx.store.getValue(meta.name)).value)
               : undefined,
         }),
       );
@@ -193,14 +192,14 @@ async function runPass(io: RunnerIo, flags: RunFlags): Promise<RunReport> {
     store: ctx.store,
     clock: flags.at ? actingAs(ctx.clock, flags.at) : ctx.clock,
     owner: `runner:${ctx.owner}`,
-    targetFor: (meta) => targetFromMetadata(meta, ctx),
+    targetFor: (meta) => ctx.targets.targetFor(meta, ctx),
     concurrency: flags.concurrency,
     dryRun: flags.dryRun,
     at: flags.at,
     prefix: flags.prefix,
-    select: flags.select,
-    gate: gateFrom(flags),
-    onAttempt: emitAttempts(events, "schedule", ctx.clock),
+    select: selection(flags.select, ctx.targets),
+    gate: gateFrom(flags, ctx.targets),
+    onAttempt: emitAttempts(events, "schedule", ctx.clock, (meta) => ctx.targets.factsOf(meta)),
     ...display.runOptions,
   }).finally(display.stop);
   await events?.flush();

@@ -3,7 +3,6 @@ import { join } from "node:path";
 import type { CloudSettings } from "../alicloud/cloud-settings";
 import type { Clock } from "../core/clock";
 import { ManagedSecretsError } from "../core/errors";
-import { TARGET_METADATA_KEYS } from "../schedule/rotation-metadata";
 import { LocalSecretStore } from "../store/local/local-store";
 import type { SecretStore } from "../store/secret-store";
 import { storeSettingsSchema, type StoreSettings } from "../store/store-settings";
@@ -18,8 +17,10 @@ export const DEFAULT_LOCAL_STORE_PATH = "~/.managed-secrets/store.enc";
  * `cloud` resolves region, endpoint and credentials for the kms store. It is
  * called on the store's first KMS call, not here, so opening a kms store for a
  * method that never touches it (check, diff) needs no cloud settings.
+ * `boundKeys` are the metadata keys the kms store authenticates (every target
+ * kind's, TargetRegistry.boundKeys), required for it.
  */
-export function openStore(settings: StoreSettings, clock?: Clock, cloud?: () => CloudSettings): SecretStore {
+export function openStore(settings: StoreSettings, clock?: Clock, cloud?: () => CloudSettings, boundKeys?: readonly string[]): SecretStore {
   const parsed = storeSettingsSchema.safeParse(settings);
   if (!parsed.success) {
     // Issue messages name the rule, never the received value, so the passphrase cannot leak here.
@@ -33,8 +34,10 @@ export function openStore(settings: StoreSettings, clock?: Clock, cloud?: () => 
       throw new ManagedSecretsError("StoreConfig", "the kms store needs Alibaba Cloud settings (region, credentials), and none were given", { property: "store" });
     }
     const { KmsSecretStore } = require("../store/kms/kms-store") as typeof import("../store/kms/kms-store");
-    // The target entries a binding covers are the schedule's: the store itself knows no metadata key.
-    return new KmsSecretStore({ client: () => kmsClientFor(cloud()), clock, dkmsInstanceId, encryptionKeyId, bindingKeyId, boundKeys: TARGET_METADATA_KEYS });
+    // A kms store told of no target keys would take any stored target as authentic: never open one so.
+    if (boundKeys === undefined || boundKeys.length === 0) throw new Error("openStore: the kms store needs the target kinds' metadata keys to authenticate (TargetRegistry.boundKeys)");
+    // The store knows no metadata key: the entries a binding covers are the target kinds' (TargetRegistry.boundKeys).
+    return new KmsSecretStore({ client: () => kmsClientFor(cloud()), clock, dkmsInstanceId, encryptionKeyId, bindingKeyId, boundKeys });
   }
   return new LocalSecretStore({ path: expandHome(localPath ?? DEFAULT_LOCAL_STORE_PATH), passphrase: passphrase ?? "", clock });
 }

@@ -2,9 +2,10 @@ import type { ConfigSource } from "../core/config-source";
 import { hostname } from "node:os";
 import { systemClock, type Clock } from "../core/clock";
 import type { TargetContext } from "../rotation/target-context";
-import type { SecretStore } from "../store/secret-store";
-// Every provider path (resources, runner, CLI, FC) builds its context here, so every one can rebuild any registered target from metadata.
-import "../targets/all-targets";
+import type { SecretMeta, SecretStore } from "../store/secret-store";
+import type { RotationTarget } from "../rotation/rotation-target";
+import { TargetRegistry } from "../rotation/target-registry";
+import { ALL_TARGET_KINDS } from "../targets/all-targets";
 
 /**
  * Where provider methods get their store and clock. Stack config handed to
@@ -41,8 +42,19 @@ export function resetStackConfig(): void {
   stackConfig = {};
 }
 
+/**
+ * Every kind of target this version rotates, as the value the context hands
+ * to whoever rebuilds targets from a store (the CLI, the runner, refresh):
+ * every provider path (resources, runner, CLI, FC) builds its context here.
+ */
+export function targetRegistry(): TargetRegistry {
+  return new TargetRegistry(ALL_TARGET_KINDS);
+}
+
 export interface RuntimeContext extends TargetContext {
   readonly store: SecretStore;
+  /** The target kinds this version rotates: how a secret's target is rebuilt and described from what the store keeps. */
+  readonly targets: TargetRegistry;
   readonly clock: Clock;
   /** Lease owner for rotations started here. */
   readonly owner: string;
@@ -71,8 +83,10 @@ export function runtimeContext(overrides: ContextOverrides = {}): RuntimeContext
   const config = { get: (k: string) => stackConfig[k] };
   const settings = resolveStoreSettings({ env, config });
   const cloud = () => (require("../alicloud/cloud-settings") as typeof import("../alicloud/cloud-settings")).resolveCloudSettings({ env, config });
+  const targets = targetRegistry();
   return {
-    store: openStore(settings, clock, cloud),
+    store: openStore(settings, clock, cloud, targets.boundKeys),
+    targets,
     clock,
     owner: `${hostname()}:${process.pid}`,
     probeOnRefresh: (config.get("managed-secrets:probe") ?? env.MANAGED_SECRETS_PROBE ?? "true") !== "false",
@@ -95,4 +109,9 @@ function providerEvents(config: ConfigSource, env: NodeJS.ProcessEnv, cloud: () 
     const { eventDeadlinesFromEnv } = require("../events/event-deadlines") as typeof import("../events/event-deadlines");
     return (sink ??= cloudMonitorSink({ settings: cloud(), groupId: env.MANAGED_SECRETS_CLOUDMONITOR_GROUP_ID || undefined, deadlines: eventDeadlinesFromEnv(env) }));
   };
+}
+
+/** The secret's target rebuilt from what the store keeps, by the context's registry (what the CLI and the runner do). */
+export function targetFromMetadata(meta: SecretMeta, ctx: RuntimeContext): RotationTarget {
+  return ctx.targets.targetFor(meta, ctx);
 }

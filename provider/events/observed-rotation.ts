@@ -3,6 +3,7 @@ import type { SecretMeta } from "../store/secret-store";
 import type { EventSink } from "./event-sink";
 import { emitAttempts } from "./emit-attempts";
 import type { EventTrigger } from "./rotation-event";
+import type { TargetFacts } from "../rotation/target-kind";
 
 /**
  * One rotation outside a runner pass (`rotate <name>`, `pulumi up`, a drift
@@ -11,12 +12,13 @@ import type { EventTrigger } from "./rotation-event";
  */
 export async function observedRotation<T extends { readonly versionId: string; readonly previousVersionId: string; readonly notNeeded?: string }>(
   meta: SecretMeta,
+  facts: TargetFacts | undefined,
   sink: EventSink | undefined,
   clock: () => Date,
   trigger: EventTrigger,
   run: () => Promise<T>,
 ): Promise<T> {
-  const emit = emitAttempts(sink, trigger, clock);
+  const emit = emitAttempts(sink, trigger, clock, () => facts);
   const started = Date.now();
   try {
     const result = await run();

@@ -1,6 +1,6 @@
 import type { SecretMeta } from "../store/secret-store";
 import type { SecretOutcome } from "../schedule/secret-outcome";
-import { META } from "../schedule/rotation-metadata";
+import type { TargetFacts } from "../rotation/target-kind";
 
 /**
  * One structured record per rotation attempt, for alerting (CloudMonitor
@@ -39,21 +39,15 @@ export interface RotationEvent {
 /** Our error codes are identifiers; anything else is reported as Unexpected rather than passed through. */
 const ERROR_CODE = /^[A-Za-z][A-Za-z0-9.]{0,63}$/;
 
-export function targetOf(meta: SecretMeta): string {
-  const m = meta.metadata;
-  if (m[META.kind] === "ram") return `ram-user/${m.userName ?? "?"}`;
-  return `${m.instanceId ?? "?"}/${m.managedUser ?? "?"}`;
-}
-
-function kindOf(meta: SecretMeta): RotationEvent["kind"] {
-  const kind = meta.metadata[META.kind];
-  return kind === "ecs" || kind === "ram" ? kind : "unknown";
+/** What the event calls the kind: "unknown" for a target this version cannot read. */
+function kindOf(facts: TargetFacts | undefined): RotationEvent["kind"] {
+  return facts?.family === "ecs" || facts?.family === "ram" ? facts.family : "unknown";
 }
 
 const OUTCOMES: Partial<Record<SecretOutcome["status"], RotationEvent["outcome"]>> = { rotated: "succeeded", failed: "failed", skipped: "skipped" };
 
 /** The event for an attempt that ran; undefined for outcomes that were not attempts (dry runs, not attempted). */
-export function rotationEvent(meta: SecretMeta, outcome: SecretOutcome, trigger: EventTrigger, at: Date): RotationEvent | undefined {
+export function rotationEvent(meta: SecretMeta, facts: TargetFacts | undefined, outcome: SecretOutcome, trigger: EventTrigger, at: Date): RotationEvent | undefined {
   const result = OUTCOMES[outcome.status];
   if (!result) return undefined;
   const code = outcome.errorCode;
@@ -62,8 +56,8 @@ export function rotationEvent(meta: SecretMeta, outcome: SecretOutcome, trigger:
     schemaVersion: 1,
     at: at.toISOString(),
     secretName: meta.name,
-    kind: kindOf(meta),
-    target: targetOf(meta),
+    kind: kindOf(facts),
+    target: facts?.subject ?? "?",
     oldVersionId: outcome.previousVersionId || (meta.versions.find((v) => v.stages.includes("ACSCurrent"))?.versionId ?? null),
     newVersionId: result === "succeeded" ? (outcome.versionId ?? null) : null,
     outcome: result,

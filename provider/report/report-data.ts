@@ -4,8 +4,9 @@ import { META } from "../schedule/rotation-metadata";
 import { assessSecret, type HealthProblem } from "../health/secret-health";
 import { judgeDue } from "../schedule/due";
 import { FAILURE_META } from "../schedule/secret-outcome";
-import { hostOf } from "../runner/blast-radius";
-import { targetOf } from "../events/rotation-event";
+import { failureDomainsOf } from "../runner/blast-radius";
+import type { TargetFacts, TargetRegistry } from "../rotation/target-registry";
+import { isManagedSecretsError } from "../core/errors";
 
 /**
  * What `managed-secrets report` shows, as data: every secret's target,
@@ -67,9 +68,11 @@ function stateOf(meta: SecretMeta, problems: readonly HealthProblem[]): SecretSt
   return meta.metadata[META.rotationPeriodSeconds] ? "ok" : "manual";
 }
 
-export async function buildReport(secrets: readonly SecretMeta[], now: Date, toleranceMs?: number): Promise<ReportData> {
+export async function buildReport(secrets: readonly SecretMeta[], targets: TargetRegistry, now: Date, toleranceMs?: number): Promise<ReportData> {
   const rows: ReportSecret[] = [];
+  const hostOf = failureDomainsOf(targets);
   for (const meta of secrets) {
+    const { facts, problem } = targetOf(targets, meta);
     const health = await assessSecret(meta, { now, ...(toleranceMs !== undefined ? { toleranceMs } : {}) });
     const m = meta.metadata;
     const verdict = judgeDue(meta, now);
@@ -83,8 +86,8 @@ export async function buildReport(secrets: readonly SecretMeta[], now: Date, tol
     };
     rows.push({
       name: meta.name,
-      kind: m[META.kind] ?? "unknown",
-      target: targetOf(meta),
+      kind: facts?.family ?? "unknown",
+      target: facts?.subject ?? "(unreadable target)",
       host: hostOf(meta),
       state: stateOf(meta, health.problems),
       problems: health.problems,
@@ -93,7 +96,7 @@ export async function buildReport(secrets: readonly SecretMeta[], now: Date, tol
       nextRotationAt: meta.plannedDeleteAt ? null : (verdict.dueAt ?? null),
       lastError: m[FAILURE_META.code] ? { code: m[FAILURE_META.code]!, at: time(FAILURE_META.at) } : null,
       plannedDeleteAt: meta.plannedDeleteAt ? (storedTime(meta.plannedDeleteAt) ?? null) : null,
-      details: [...health.details, ...unreadable],
+      details: [...health.details, ...(problem ? [problem] : []), ...unreadable],
     });
   }
   rows.sort((a, b) => STATE_ORDER.indexOf(a.state) - STATE_ORDER.indexOf(b.state) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -103,8 +106,24 @@ export async function buildReport(secrets: readonly SecretMeta[], now: Date, tol
     counts,
     secrets: rows,
     pendingDeletions: rows.filter((r) => r.plannedDeleteAt).map((r) => ({ name: r.name, target: r.target, plannedDeleteAt: r.plannedDeleteAt! })),
-    timeline: timeline(secrets, now),
+    timeline: timeline(secrets, now, hostOf),
   };
+}
+
+/**
+ * What the secret's target is, as its kind reads it back from the store. A
+ * target whose stored fields the kind refuses is reported as unreadable,
+ * naming the field but never showing it: whoever may tag a secret writes
+ * these fields, and the report repeats nothing a kind would refuse.
+ */
+function targetOf(targets: TargetRegistry, meta: SecretMeta): { facts?: TargetFacts; problem?: string } {
+  try {
+    const { kind, spec } = targets.decode(meta);
+    return { facts: kind.facts(spec) };
+  } catch (e) {
+    const field = isManagedSecretsError(e) && e.details.property ? ` (its field ${e.details.property} is refused)` : "";
+    return { problem: `its stored target cannot be read${field}: run managed-secrets check, and re-declare it` };
+  }
 }
 
 /** A stored time in the one form the report shows (ISO, UTC, milliseconds), or undefined when it does not parse. */
@@ -113,7 +132,7 @@ function storedTime(text: string): string | undefined {
 }
 
 /** Each version's creation is a rotation (the first, the secret's creation); a recorded failure is a mark of its own. */
-function timeline(secrets: readonly SecretMeta[], now: Date): ReportData["timeline"] {
+function timeline(secrets: readonly SecretMeta[], now: Date, hostOf: (meta: SecretMeta) => string): ReportData["timeline"] {
   const from = new Date(now.getTime() - TIMELINE_DAYS * 86_400_000);
   const byHost = new Map<string, TimelineEntry[]>();
   const add = (host: string, entry: TimelineEntry) => {

@@ -8,7 +8,6 @@ import type { SecretHealthSummary } from "./secret-outputs";
 import type { InputFailure } from "./resource-schema";
 import type { TargetKind } from "../rotation/target-registry";
 import { StoredTargetFields } from "../rotation/stored-target-fields";
-import { decodeTarget } from "../targets/all-targets";
 
 /**
  * The parts of a managed-secret resource's lifecycle that do not depend on
@@ -24,10 +23,25 @@ export interface DeletionSettings {
 }
 
 /**
+ * The credential a stored secret manages (TargetKind.credentialKey), or
+ * undefined when this version cannot read its target: the same target as a
+ * declaration is the same credential, whichever way it is reached.
+ */
+export function storedCredentialKey(ctx: Pick<RuntimeContext, "targets">, meta: SecretMeta): string | undefined {
+  try {
+    const { kind, spec } = ctx.targets.decode(meta);
+    return kind.credentialKey(spec);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * A stored secret of the same name that manages something else: creating over
  * it would hijack it. Inside its recovery window the error says how to free the name.
  */
-export function nameConflict(name: string, existing: SecretMeta, managed: string): ManagedSecretsError {
+export function nameConflict(ctx: Pick<RuntimeContext, "targets">, name: string, existing: SecretMeta): ManagedSecretsError {
+  const managed = ctx.targets.factsOf(existing)?.description ?? "a target this version cannot read";
   return existing.plannedDeleteAt
     ? new ManagedSecretsError(
         "SecretPendingDeletion",
@@ -227,7 +241,7 @@ export async function requireSoleManager<S>(ctx: RuntimeContext, name: string, k
     if (other.name === name || other.plannedDeleteAt) continue;
     let theirs: string;
     try {
-      const decoded = decodeTarget(other);
+      const decoded = ctx.targets.decode(other);
       theirs = decoded.kind.credentialKey(decoded.spec);
     } catch {
       continue; // not a secret of a kind this version knows, or unreadable: not a manager it could fight
@@ -266,7 +280,7 @@ export async function restoreSole(ctx: RuntimeContext, name: string): Promise<Se
   if (meta?.plannedDeleteAt) {
     let decoded: { kind: TargetKind; spec: unknown } | undefined;
     try {
-      decoded = decodeTarget(meta);
+      decoded = ctx.targets.decode(meta);
     } catch {
       decoded = undefined; // what it manages cannot be read: restoring brings back nothing that could rotate
     }

@@ -1,76 +1,72 @@
 import { ManagedSecretsError } from "../core/errors";
 import type { SecretMeta } from "../store/secret-store";
-import { META } from "../schedule/rotation-metadata";
 import type { PreparedApply, RotationTarget, TestedSession } from "./rotation-target";
 import type { TargetContext } from "./target-context";
+import type { TargetFacts, TargetKind } from "./target-kind";
 import { StoredTargetFields } from "./stored-target-fields";
 
-/**
- * A kind of target the runner and the CLI can rebuild from what the store
- * keeps. Each target registers itself (targets/all-targets.ts), so the
- * protocol and the runner ask the registry and never name a concrete target.
- *
- * A kind owns its metadata: it writes it (encode), and reads it back (decode)
- * under the rules check() applies to a program's input, so what a store hands
- * back cannot choose a user, host or command that a declaration could not.
- */
-export interface TargetKind<Spec = unknown> {
-  /** As `check`, `report` and events name it, e.g. "ecs over ssh". */
-  readonly name: string;
-  /** Every metadata key the kind writes: each decides where a credential goes, so a store authenticates them all. */
-  readonly keys: readonly string[];
-  /** Whether a secret with this metadata is one of this kind. */
-  matches(metadata: Readonly<Record<string, string>>): boolean;
-  /** The target's fields from stored metadata, each held to check()'s rules; StoreUnreadable naming the key otherwise. */
-  decode(fields: StoredTargetFields): Spec;
-  /** The metadata that records `spec` (only this kind's keys). */
-  encode(spec: Spec): Record<string, string>;
-  /**
-   * Names the credential a secret of this spec rotates (an instance user's
-   * password, a RAM user's AccessKeys), the same across kinds that reach it
-   * differently: two secrets with one key would rotate one credential and lock
-   * each other out, so a store holds at most one live secret per key.
-   */
-  credentialKey(spec: Spec): string;
-  /** The target for a decoded (or declared) spec. */
-  build(spec: Spec, secretName: string, ctx: TargetContext): RotationTarget;
-  /**
-   * Optional: the stored value for a credential given as text (`rotate
-   * --value-file`), held to the rules a declared custom value is, or
-   * InvalidInput naming `property`. Absent: the kind takes no chosen value.
-   */
-  valueFromText?(text: string, spec: Spec, property: string): string;
-}
+export type { TargetFacts, TargetKind } from "./target-kind";
 
-const kinds: TargetKind[] = [];
-
-/** Idempotent: a module loaded twice (tests, bundles) registers its kind once. */
-export function registerTargetKind(kind: TargetKind): void {
-  if (!kinds.some((k) => k.name === kind.name)) kinds.push(kind);
-}
-
-export function registeredTargetKinds(): readonly string[] {
-  return kinds.map((k) => k.name);
-}
+/** The metadata key every kind writes, whose value says which kind reads the rest. */
+export const KIND_KEY = "kind";
 
 /**
- * Rebuilds a secret's target from what the store keeps, so the CLI and the
- * runner rotate without the Pulumi program. No admin connection is stored:
- * out-of-band rotation uses the current credential, which the protocol keeps
- * working at every step.
+ * The kinds of target this process can rebuild from what a store keeps, as a
+ * value: the runtime context builds it (context/) and hands it to whoever
+ * needs it, so the protocol, the runner and the CLI ask it and never name a
+ * concrete target, and nothing depends on which module was loaded first.
  */
-export function targetFromMetadata(meta: SecretMeta, ctx: TargetContext): RotationTarget {
-  const { kind, spec } = decodeTarget(meta);
-  return authenticated(kind.build(spec, meta.name, ctx), () => ctx.store.authenticateTarget(meta.name, meta.metadata));
-}
+export class TargetRegistry {
+  readonly kinds: readonly TargetKind[];
 
-/** The secret's kind and its target's fields, decoded (and so validated) from what the store keeps. Sends nothing. */
-export function decodeTarget(meta: SecretMeta): { kind: TargetKind; spec: unknown } {
-  const kind = kinds.find((k) => k.matches(meta.metadata));
-  if (kind === undefined) {
-    throw new ManagedSecretsError("InvalidInput", `secret ${meta.name} is of kind ${meta.metadata[META.kind] ?? "(none)"}, which this version cannot rotate`, { secretName: meta.name });
+  constructor(kinds: readonly TargetKind[]) {
+    const names = kinds.map((k) => k.name);
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice !== undefined) throw new Error(`target kind "${twice}" is listed twice`);
+    this.kinds = [...kinds];
   }
-  return { kind, spec: kind.decode(new StoredTargetFields(meta)) };
+
+  /**
+   * Every metadata key any kind writes: where a credential goes and what is
+   * done to whom. A store that keeps metadata where it is easier to change
+   * than values are to read (KMS tags) authenticates exactly these.
+   */
+  get boundKeys(): readonly string[] {
+    // The kind first (it alone names no target: the kms store's contract, kms-binding.ts namesTarget), then the rest
+    // sorted: a binding signs the entries in this order, which must not depend on the order kinds are listed in.
+    const rest = new Set(this.kinds.flatMap((k) => k.keys).filter((k) => k !== KIND_KEY));
+    return [KIND_KEY, ...[...rest].sort()];
+  }
+
+  /** The secret's kind and its target's fields, decoded (and so validated) from what the store keeps. Sends nothing. */
+  decode(meta: SecretMeta): { kind: TargetKind; spec: unknown } {
+    const kind = this.kinds.find((k) => k.matches(meta.metadata));
+    if (kind === undefined) {
+      throw new ManagedSecretsError("InvalidInput", `secret ${meta.name} is of kind ${meta.metadata[KIND_KEY] ?? "(none)"}, which this version cannot rotate`, { secretName: meta.name });
+    }
+    return { kind, spec: kind.decode(new StoredTargetFields(meta)) };
+  }
+
+  /**
+   * Rebuilds a secret's target from what the store keeps, so the CLI and the
+   * runner rotate without the Pulumi program. No admin connection is stored:
+   * out-of-band rotation uses the current credential, which the protocol keeps
+   * working at every step.
+   */
+  targetFor(meta: SecretMeta, ctx: TargetContext): RotationTarget {
+    const { kind, spec } = this.decode(meta);
+    return authenticated(kind.build(spec, meta.name, ctx), () => ctx.store.authenticateTarget(meta.name, meta.metadata));
+  }
+
+  /** What to say of the secret's target; undefined for one this version cannot read (its metadata is damaged, or of a later kind). */
+  factsOf(meta: SecretMeta): TargetFacts | undefined {
+    try {
+      const { kind, spec } = this.decode(meta);
+      return kind.facts(spec);
+    } catch {
+      return undefined;
+    }
+  }
 }
 
 /**

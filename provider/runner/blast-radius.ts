@@ -2,7 +2,7 @@ import { ManagedSecretsError } from "../core/errors";
 import { decimalIn, wholeNumberIn } from "../core/decimal";
 import { longSleep } from "../core/long-sleep";
 import type { SecretMeta } from "../store/secret-store";
-import { META } from "../schedule/rotation-metadata";
+import type { TargetRegistry } from "../rotation/target-registry";
 import type { RunGate } from "./run-once";
 import type { SecretOutcome } from "../schedule/secret-outcome";
 
@@ -75,11 +75,12 @@ export function failureAllowance(budget: FailureBudget, due: number): number {
   return "count" in budget ? budget.count : Math.max(1, Math.ceil((budget.percent * due) / 100));
 }
 
-/** What one rotation occupies: its ECS instance, or its RAM user. */
-export function hostOf(meta: SecretMeta): string {
-  const m = meta.metadata;
-  if (m[META.kind] === "ram") return `ram:${m.userName ?? meta.name}`;
-  return m.instanceId ?? (m.host ? `${m.host}:${m.port ?? 22}` : `secret:${meta.name}`);
+/** What one rotation occupies, so `--per-host` can hold others of it back. */
+export type FailureDomainOf = (meta: SecretMeta) => string;
+
+/** As each secret's target kind says (its ECS instance, its RAM user); a secret whose target cannot be read occupies only itself. */
+export function failureDomainsOf(targets: TargetRegistry): FailureDomainOf {
+  return (meta) => targets.factsOf(meta)?.failureDomain ?? `secret:${meta.name}`;
 }
 
 export interface GateClock {
@@ -94,7 +95,7 @@ const realClock: GateClock = { now: () => Date.now(), sleep: (ms) => longSleep(m
  * Canaries first, then the rest in turns across hosts, so a lane seldom
  * waits on a busy host while another host has work.
  */
-export function orderForBlastRadius<T extends { readonly meta: SecretMeta }>(due: readonly T[], canary: number): T[] {
+export function orderForBlastRadius<T extends { readonly meta: SecretMeta }>(due: readonly T[], canary: number, hostOf: FailureDomainOf): T[] {
   const byName = [...due].sort((a, b) => (a.meta.name < b.meta.name ? -1 : a.meta.name > b.meta.name ? 1 : 0));
   const canaries = byName.slice(0, canary);
   const queues = new Map<string, T[]>();
@@ -110,7 +111,7 @@ export function orderForBlastRadius<T extends { readonly meta: SecretMeta }>(due
 }
 
 /** The runner's admission gate for a blast radius (run-once.ts asks it before each rotation starts). */
-export function blastRadiusGate(limits: BlastRadius, clock: GateClock = realClock): RunGate {
+export function blastRadiusGate(limits: BlastRadius, hostOf: FailureDomainOf, clock: GateClock = realClock): RunGate {
   const perHost = limits.perHost ?? DEFAULT_PER_HOST;
   const canary = limits.canary ?? 0;
   const interval = limits.ratePerMinute ? 60_000 / limits.ratePerMinute : 0;
@@ -131,7 +132,7 @@ export function blastRadiusGate(limits: BlastRadius, clock: GateClock = realCloc
 
   return {
     order(due) {
-      const ordered = orderForBlastRadius(due, canary);
+      const ordered = orderForBlastRadius(due, canary, hostOf);
       for (const { meta } of ordered.slice(0, canary)) canaries.add(meta.name);
       canariesLeft = canaries.size;
       if (limits.maxFailures) allowance = failureAllowance(limits.maxFailures, due.length);

@@ -11,12 +11,11 @@
  * and tuning from the function's environment (set by RotationRunner).
  */
 import { runtimeContext } from "../context/runtime-context";
-import { targetFromMetadata } from "../targets/all-targets";
 import { countOutcomes, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, runOnce, type RunReport } from "./run-once";
 import { createLogger } from "../core/log";
 import { wholeNumberIn } from "../core/decimal";
 import { ManagedSecretsError } from "../core/errors";
-import { blastRadiusGate } from "./blast-radius";
+import { blastRadiusGate, failureDomainsOf } from "./blast-radius";
 import { blastRadiusFromEnv } from "./blast-radius-env";
 import { cloudMonitorSinkFromEnv } from "../events/cloudmonitor-env";
 import { eventDeadlinesFromEnv } from "../events/event-deadlines";
@@ -39,20 +38,21 @@ export async function handler(_event: unknown, context: FcContext = {}): Promise
   };
   // Every setting from the environment is read, and a bad one refused, before anything is touched.
   const concurrency = concurrencyFromEnv(env);
-  const gate = blastRadiusGate(blastRadiusFromEnv(env));
+  const limits = blastRadiusFromEnv(env);
   eventDeadlinesFromEnv(env);
   const ctx = runtimeContext({ env });
+  const gate = blastRadiusGate(limits, failureDomainsOf(ctx.targets));
   const logger = createLogger({ level: env.MANAGED_SECRETS_LOG_LEVEL ?? "info" }).child({ requestId: context.requestId });
   const events = cloudMonitorSinkFromEnv(env, ctx.cloud, logger);
   const report = await runOnce({
     store: ctx.store,
     clock: ctx.clock,
     owner: `fc:${context.requestId ?? ctx.owner}`,
-    targetFor: (meta) => targetFromMetadata(meta, ctx),
+    targetFor: (meta) => ctx.targets.targetFor(meta, ctx),
     concurrency,
     prefix: env.MANAGED_SECRETS_PREFIX || undefined,
     gate,
-    onAttempt: emitAttempts(events, "schedule", ctx.clock),
+    onAttempt: emitAttempts(events, "schedule", ctx.clock, (meta) => ctx.targets.factsOf(meta)),
     logger,
   });
   await events?.flush();

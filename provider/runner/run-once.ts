@@ -11,7 +11,6 @@ import { retryableAboveClients } from "../alicloud/cloud-api-error";
 import { THROTTLED, THROTTLE_MAX_TRIES, mapAdaptive, type AdaptivePoolOptions, type AdaptivePoolStats } from "./adaptive-pool";
 import { isThrottled } from "./throttling";
 import { retireDue, type RetirementReport } from "./due-retirements";
-import { selects, type SelectTerm } from "./selection";
 
 /**
  * One pass of the rotation runner: find what is due, rotate it with bounded
@@ -74,8 +73,8 @@ export interface RunOptions {
   readonly at?: Date;
   /** Only names with this prefix. */
   readonly prefix?: string;
-  /** Only secrets these `--select` terms pick (selection.ts). */
-  readonly select?: readonly SelectTerm[];
+  /** Only the secrets this picks (selection.ts turns `--select` terms into it). */
+  readonly select?: (meta: SecretMeta) => boolean;
   readonly gate?: RunGate;
   /** What is due (default: the schedule); `rotate --select` calls every selected secret due now. */
   readonly judge?: (meta: SecretMeta, at: Date) => DueVerdict;
@@ -129,7 +128,7 @@ export async function runOnce(options: RunOptions): Promise<RunReport> {
       unreadable.push({ name, status: "failed", reason: describeError(error), errorCode: code, attempts: 0, durationMs: 0 });
     },
   });
-  const secrets = listed.filter((meta) => selects(options.select, meta));
+  const secrets = options.select ? listed.filter(options.select) : listed;
   const retired = await retireDue({ ...options, describeFailure: withPermissionHint }, secrets, judgedAt);
   const judge = options.judge ?? judgeDue;
   const verdicts = secrets.map((meta) => ({ meta, verdict: judge(meta, judgedAt) }));

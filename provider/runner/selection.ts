@@ -1,6 +1,6 @@
 import { ManagedSecretsError } from "../core/errors";
 import type { SecretMeta } from "../store/secret-store";
-import { META } from "../schedule/rotation-metadata";
+import type { TargetFacts, TargetRegistry } from "../rotation/target-registry";
 
 /**
  * `--select`, shared by `run`, `rotate` and `check`, so the secrets a check
@@ -51,23 +51,30 @@ export function collectSelect(text: string, previous: readonly SelectTerm[] = []
   return [...previous, parseSelectTerm(text)];
 }
 
-function matchesTerm(meta: SecretMeta, term: SelectTerm): boolean {
-  const m = meta.metadata;
+function matchesTerm(meta: SecretMeta, facts: TargetFacts | undefined, term: SelectTerm): boolean {
   switch (term.field) {
     case "name":
       return meta.name.startsWith(term.value);
     case "instance":
-      return m.instanceId === term.value;
+      return facts?.instanceId === term.value;
     case "kind":
-      return m[META.kind] === term.value;
+      return facts?.family === term.value;
     case "tag":
-      return m[term.key!] === term.value;
+      return meta.metadata[term.key!] === term.value;
   }
 }
 
-/** True when the secret passes every field's terms (no terms: everything). */
-export function selects(terms: readonly SelectTerm[] | undefined, meta: SecretMeta): boolean {
-  if (!terms || terms.length === 0) return true;
+/**
+ * The secrets these terms pick (no terms: every one), judged by what each
+ * secret's target kind says it is (a target this version cannot read matches
+ * only name and tag terms). Terms on one field are alternatives; different
+ * fields must all match.
+ */
+export function selection(terms: readonly SelectTerm[] | undefined, targets: TargetRegistry): (meta: SecretMeta) => boolean {
+  if (!terms || terms.length === 0) return () => true;
   const fields = new Set(terms.map((t) => t.field));
-  return [...fields].every((field) => terms.some((t) => t.field === field && matchesTerm(meta, t)));
+  return (meta) => {
+    const facts = targets.factsOf(meta);
+    return [...fields].every((field) => terms.some((t) => t.field === field && matchesTerm(meta, facts, t)));
+  };
 }

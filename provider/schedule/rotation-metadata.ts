@@ -6,38 +6,11 @@ import { createHash } from "node:crypto";
  * secrets from these alone.
  */
 export const META = {
-  kind: "kind",
   rotationPeriodSeconds: "rotationPeriodSeconds",
   lastRotatedAt: "lastRotatedAt",
   nextRotationAt: "nextRotationAt",
   rotationTrigger: "rotationTrigger",
 } as const;
-
-/**
- * The metadata entries that decide where a credential is sent and what is
- * done to whom: a kms store authenticates them (store/kms/kms-binding.ts), and
- * targets are built from them only once they are.
- */
-export const TARGET_METADATA_KEYS = [
-  META.kind,
-  "instanceId",
-  "managedUser",
-  "credentialType",
-  "keyAlgorithm",
-  "transport",
-  "regionId",
-  "host",
-  "port",
-  "hostKeyFingerprint",
-  "bastionHost",
-  "bastionPort",
-  "bastionHostKeyFingerprint",
-  "bastionUser",
-  "userName",
-  "previousKeyAction",
-  // A shorter grace than declared would cut off apps still on the previous key.
-  "previousKeyGracePeriodSeconds",
-] as const;
 
 /** Metadata after a rotation (or creation) at `now`: next due time follows the declared period. */
 export function rotationScheduleAfter(metadata: Readonly<Record<string, string>>, now: Date): Record<string, string | null> {

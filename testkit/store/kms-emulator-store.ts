@@ -4,7 +4,7 @@ import { openApiConfig, type CloudSettings } from "../../provider/alicloud/cloud
 import { createKmsClient } from "../../provider/alicloud/kms-client";
 import { KmsSecretStore } from "../../provider/store/kms/kms-store";
 import { CLOUD_API_RETRY, type RetryPolicy } from "../../provider/core/retry";
-import { TARGET_METADATA_KEYS } from "../../provider/schedule/rotation-metadata";
+import { targetRegistry } from "../../provider/context/runtime-context";
 
 /**
  * A KmsSecretStore on a fresh local emulator, through the real SDK with real
@@ -49,7 +49,7 @@ export async function startKmsEmulatorStore(
     return new KmsSecretStore({
       client: () => createKmsClient(openApiConfig(cloud, "kms.invalid"), o.retry ?? options.retry ?? NO_WAIT),
       clock: o.clock ?? options.clock,
-      boundKeys: TARGET_METADATA_KEYS,
+      boundKeys: targetRegistry().boundKeys,
       ...(keyId === undefined ? {} : { bindingKeyId: keyId }),
     });
   };

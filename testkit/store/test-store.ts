@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { LocalSecretStore } from "../../provider/store/local/local-store";
 import type { SecretStore } from "../../provider/store/secret-store";
-import type { RuntimeContext } from "../../provider/context/runtime-context";
+import { targetRegistry, type RuntimeContext } from "../../provider/context/runtime-context";
 import type { CloudSettings } from "../../provider/alicloud/cloud-settings";
 import { startKmsEmulatorStore } from "./kms-emulator-store";
 import { createRunningTestClock, type TestClock } from "../clock/test-clock";
@@ -60,6 +60,7 @@ export async function createTestStore(options: { backend?: StoreBackend } = {}):
     ...(bindingKeyId ? { bindingKeyId } : {}),
     context: (owner = "test") => ({
       store,
+      targets: targetRegistry(),
       clock,
       owner,
       cloud: () => {

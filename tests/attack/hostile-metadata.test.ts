@@ -6,7 +6,7 @@ import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import * as ramSecret from "../../provider/resources/ram-secret/ram-secret-handler";
 import { rotateSecret } from "../../provider/rotation/rotate-secret";
 import type { RuntimeContext } from "../../provider/context/runtime-context";
-import { targetFromMetadata } from "../../provider/targets/all-targets";
+import { targetFromMetadata } from "../../provider/context/runtime-context";
 import { isManagedSecretsError } from "../../provider/core/errors";
 import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
 

@@ -21,7 +21,10 @@ describe("managed-secrets report: HTML (headless Chromium), Markdown and JSON", 
     t = await createTestStore();
     dir = await mkdtemp(join(tmpdir(), "ms-report-"));
     const s = t.store;
-    const ecs = (instanceId: string, user: string) => ({ kind: "ecs", instanceId, managedUser: user, credentialType: "password", rotationPeriodSeconds: PERIOD });
+    // Complete targets, as a program stores them: the report asks each secret's kind what its target is.
+    const ecs = (instanceId: string, user: string) => ({
+      kind: "ecs", instanceId, managedUser: user, credentialType: "password", host: "10.0.0.5", port: "22", hostKeyFingerprint: `SHA256:${"A".repeat(43)}`, rotationPeriodSeconds: PERIOD,
+    });
     const schedule = (last: Date) => ({ lastRotatedAt: last.toISOString(), nextRotationAt: new Date(last.getTime() + 30 * DAY_MS).toISOString() });
     const value = (user: string, password: string) => JSON.stringify({ UserName: user, Password: password });
 

@@ -9,7 +9,7 @@ import { encodeEcsValue } from "../../provider/targets/ecs-host/ecs-value";
 import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { rotateSecret } from "../../provider/rotation/rotate-secret";
 import type { RotationTarget } from "../../provider/rotation/rotation-target";
-import { targetFromMetadata } from "../../provider/targets/all-targets";
+import { targetRegistry, targetFromMetadata } from "../../provider/context/runtime-context";
 import type { RuntimeContext } from "../../provider/context/runtime-context";
 import { startKmsEmulatorStore, type KmsEmulatorStore } from "../../testkit/store/kms-emulator-store";
 import {
@@ -104,7 +104,7 @@ describe("consumers: Alibaba's own clients read kms-store secrets and follow rot
 
   before(async function () {
     kms = await startKmsEmulatorStore();
-    ctx = { store: kms.store, clock: () => new Date(), owner: "consumer-test", cloud: () => kms.cloud };
+    ctx = { store: kms.store, clock: () => new Date(), targets: targetRegistry(), owner: "consumer-test", cloud: () => kms.cloud };
     await kms.store.createSecret({ name: ECS_PASSWORD, description: "", metadata: {}, versionId: "v1", value: await newPassword() });
     await kms.store.createSecret({ name: ECS_KEY_PAIR, description: "", metadata: {}, versionId: "v1", value: await newKeyPair() });
     kms.emulator.control.createUser({ name: RAM_USER });

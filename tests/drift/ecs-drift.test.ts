@@ -5,7 +5,7 @@ import { DAY_MS } from "../../testkit/clock/test-clock";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { runOnce } from "../../provider/runner/run-once";
 import { MAX_JITTER_MS } from "../../provider/schedule/due";
-import { targetFromMetadata } from "../../provider/targets/all-targets";
+import { targetFromMetadata } from "../../provider/context/runtime-context";
 import { tryLogin } from "../../testkit/ssh-client/ssh-client";
 import { ecsInputs } from "../ecs/ecs-fixtures";
 import { startFlakyProxy } from "../support/flaky-proxy";

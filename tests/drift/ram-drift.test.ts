@@ -5,7 +5,7 @@ import { DAY_MS } from "../../testkit/clock/test-clock";
 import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { runOnce } from "../../provider/runner/run-once";
 import { MAX_JITTER_MS } from "../../provider/schedule/due";
-import { targetFromMetadata } from "../../provider/targets/all-targets";
+import { targetFromMetadata } from "../../provider/context/runtime-context";
 import { ramClient } from "../../testkit/emulator/sdk-clients";
 import { startRamEmulator, ramContext, userWithKey, ramInputs, pairOf, signsAs, arnOf, type RamEmulator } from "../ram/ram-fixtures";
 

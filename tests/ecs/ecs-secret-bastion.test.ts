@@ -6,7 +6,7 @@ import { generateClientKeyPair } from "../../testkit/ssh-client/client-keys";
 import { BACKENDS, createTestStore, type TestStore } from "../../testkit/store/test-store";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { ManagedSecretsError } from "../../provider/core/errors";
-import { targetFromMetadata } from "../../provider/targets/all-targets";
+import { targetFromMetadata } from "../../provider/context/runtime-context";
 import { runOnce } from "../../provider/runner/run-once";
 import { BASTIONS_ENV } from "../../provider/ssh/bastion-credentials";
 import { ecsInputs, loginWith } from "./ecs-fixtures";

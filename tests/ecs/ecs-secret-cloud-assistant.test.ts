@@ -10,7 +10,7 @@ import type { RuntimeContext } from "../../provider/context/runtime-context";
 import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
 import { GENERATED_PASSWORD_LENGTH } from "../../provider/credentials/generate-password";
 import { sha512Crypt } from "../../provider/targets/ecs-host/sha512-crypt";
-import { targetFromMetadata } from "../../provider/targets/all-targets";
+import { targetFromMetadata } from "../../provider/context/runtime-context";
 import { runOnce } from "../../provider/runner/run-once";
 import { loginWith } from "./ecs-fixtures";
 

@@ -5,7 +5,7 @@ import type { StartedSshHost } from "../../testkit/sshd/ssh-host";
 import { BACKENDS, type TestStore } from "../../testkit/store/test-store";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { rotateSecret, ROTATION_LEASE_TTL_MS, holderOf, type RotationStep } from "../../provider/rotation/rotate-secret";
-import { targetFromMetadata } from "../../provider/targets/all-targets";
+import { targetFromMetadata } from "../../provider/context/runtime-context";
 import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
 import { decodeEcsValue, credentialOf } from "../../provider/targets/ecs-host/ecs-value";
 import { tryLogin } from "../../testkit/ssh-client/ssh-client";

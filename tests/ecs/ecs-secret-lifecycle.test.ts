@@ -69,7 +69,7 @@ for (const backend of BACKENDS) {
       assert.equal((await t.store.describeSecret("comes-back"))?.plannedDeleteAt, undefined);
 
       await ecs.remove(again.id, again.outs, t.context());
-      await assert.rejects(ecs.create({ ...inputs, managedUser: "nobody" }, t.context()), /comes-back is scheduled for deletion .* and manages password of root on .*managed-secrets delete comes-back --force/);
+      await assert.rejects(ecs.create({ ...inputs, managedUser: "nobody" }, t.context()), /comes-back is scheduled for deletion .* and manages password root@i-test\d+ \(127[.0-9]+:\d+\); .*managed-secrets delete comes-back --force/);
     });
 
     it("CLI: list, describe, get-value by stage, rotate from a value file, bad usage", async () => {

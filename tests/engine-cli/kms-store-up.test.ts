@@ -1,3 +1,4 @@
+import { targetRegistry } from "../../provider/context/runtime-context";
 import { strict as assert } from "node:assert";
 import { startSandbox, type Sandbox } from "../../testkit/sandbox/sandbox";
 import { openStore } from "../../provider/context/open-store";
@@ -32,7 +33,7 @@ describe("the real Pulumi CLI: the kms store from stack config", function () {
       stack: STACK,
       config: { "managed-secrets:store": "kms", "managed-secrets:bindingKeyId": sandbox.bindingKeyId },
     });
-    kms = openStore({ store: "kms", bindingKeyId: sandbox.bindingKeyId }, undefined, () => sandbox.cloud);
+    kms = openStore({ store: "kms", bindingKeyId: sandbox.bindingKeyId }, undefined, () => sandbox.cloud, targetRegistry().boundKeys);
   });
   after(async () => {
     await project?.stop();

@@ -8,7 +8,7 @@ import { createTestStore, type TestStore } from "../../testkit/store/test-store"
 import type { StartedProviderHost, Props } from "../../testkit/provider-host/dynamic-provider-host";
 import { serializeBuiltProvider, startEngineHost, type EngineHost } from "../support/engine-host";
 import { runOnce } from "../../provider/runner/run-once";
-import { targetFromMetadata } from "../../provider/targets/all-targets";
+import { targetFromMetadata } from "../../provider/context/runtime-context";
 import { ramClient } from "../../testkit/emulator/sdk-clients";
 import { startRamEmulator, userWithKey, type RamEmulator } from "../ram/ram-fixtures";
 
@@ -62,7 +62,8 @@ describe("Refresh cycles through the dynamic-provider host: drift is a change, s
   async function ecsResource(secretName: string, extra: Props = {}) {
     const inputs: Props = {
       __provider: serialized.ecs.text,
-      instanceId: "i-ci0001",
+      // One instance id per secret: the product allows one secret per credential, and these share the one test host.
+      instanceId: `i-${secretName.replace(/[^A-Za-z0-9]/g, "")}`,
       managedUser: "root",
       credentialType: "password",
       secretName,

@@ -130,7 +130,7 @@ for (const backend of BACKENDS) {
       await ram.create(ramInputs(first.userName, first.key, { secretName: "shared-name" }), ramContext(t, cloud));
       await expectError(ram.create(ramInputs(second.userName, second.key, { secretName: "shared-name" }), ramContext(t, cloud)), "SecretExists", {
         property: "secretName",
-        message: new RegExp(`shared-name already exists and manages the AccessKey of RAM user ${first.userName}`),
+        message: new RegExp(`shared-name already exists and manages AccessKey of RAM user ${first.userName} \\(previous key: keep\\)`),
       });
     });
   });

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import type { RamSecretOutputs } from "../../provider/resources/ram-secret/ram-secret-handler";
-import { targetFromMetadata } from "../../provider/targets/all-targets";
+import { targetFromMetadata } from "../../provider/context/runtime-context";
 import { PENDING_RETIREMENTS } from "../../provider/schedule/pending-retirements";
 import { runOnce } from "../../provider/runner/run-once";
 import { GRACE_META } from "../../provider/targets/ram-access-key/ram-access-key-target";

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import * as $Ram from "@alicloud/ram20150501";
 import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { holderOf, rotateSecret } from "../../provider/rotation/rotate-secret";
-import { targetFromMetadata } from "../../provider/targets/all-targets";
+import { targetFromMetadata } from "../../provider/context/runtime-context";
 import { recordedTrigger } from "../../provider/schedule/rotation-metadata";
 import { PROPAGATION_BACKOFF_MS, ramTargetFor } from "../../provider/targets/ram-access-key/ram-access-key-target";
 import { INTENT_META } from "../../provider/targets/ram-access-key/create-intent";

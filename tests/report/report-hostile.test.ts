@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+import { targetRegistry } from "../../provider/context/runtime-context";
 import { strict as assert } from "node:assert";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -109,7 +110,7 @@ function assertNoMarkup(md: string): void {
 describe("report: hostile names, hosts, error codes and times stay text (Markdown through markdown-it, HTML in Chromium)", function () {
   let data: ReportData;
   before(async () => {
-    data = await buildReport(hostileSecrets(), NOW);
+    data = await buildReport(hostileSecrets(), targetRegistry(), NOW);
   });
 
   it("markdown: each secret is one table row of six cells, every stored field shown as written, none of it markup", () => {
@@ -120,10 +121,13 @@ describe("report: hostile names, hosts, error codes and times stay text (Markdow
     for (const row of rows) assert.equal(row.length, 6, JSON.stringify(row.map(shown)));
     const evil = rows.find((r) => shown(r[0]!).startsWith("evil/"))!;
     assert.equal(shown(evil[0]!), oneLine(HOSTILE.name));
-    assert.equal(shown(evil[1]!), `${HOSTILE.host}/${HOSTILE.user}`);
+    // A target whose stored fields its kind refuses is never repeated: the report says it cannot be read, and which field.
+    assert.equal(shown(evil[1]!), "(unreadable target)");
+    assert.ok(shown(evil[5]!).includes("its stored target cannot be read (its field instanceId is refused)"), shown(evil[5]!));
     assert.ok(shown(evil[5]!).includes(oneLine(HOSTILE.code)), shown(evil[5]!));
-    // The timeline's host list: one item per host, the host shown as written.
-    const items = flatten(markdown.parse(md, {})).filter((t) => t.type === "inline" && t.children?.some((c) => c.type === "code_inline" && c.content === HOSTILE.host));
+    assert.doesNotMatch(md, /evil\.example\/>pwn|www\.evil\.example/, "the hostile host is nowhere in the report");
+    // The timeline's host list: the unreadable secret is a host of its own, named by the secret's name, as written.
+    const items = flatten(markdown.parse(md, {})).filter((t) => t.type === "inline" && t.children?.some((c) => c.type === "code_inline" && c.content.startsWith("secret:evil/")));
     assert.equal(items.length, 1, md);
   });
 
@@ -163,7 +167,8 @@ describe("report: hostile names, hosts, error codes and times stay text (Markdow
       const cells = await page.locator("#secrets tbody tr").evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll("td")].map((td) => td.textContent ?? "")));
       const evil = cells.find((c) => c[0]!.startsWith("evil/"))!;
       assert.ok(evil[0]!.startsWith(asParsed(HOSTILE.name)), evil[0]);
-      assert.equal(evil[1], `${HOSTILE.host}/${HOSTILE.user}`);
+      assert.equal(evil[1], "(unreadable target)");
+      assert.doesNotMatch(await page.content(), /www\.evil\.example/, "the hostile host is nowhere on the page");
       assert.ok(evil[5]!.includes(asParsed(HOSTILE.code)), evil[5]);
       const coordinates = await page.locator("#timeline circle, #timeline rect").evaluateAll((marks) => marks.flatMap((m) => ["cx", "cy", "x", "y"].map((a) => m.getAttribute(a)).filter((v) => v !== null)));
       assert.ok(coordinates.length >= 4);

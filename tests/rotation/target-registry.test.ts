@@ -1,16 +1,17 @@
 import { strict as assert } from "node:assert";
-import { registerTargetKind, registeredTargetKinds, type TargetKind } from "../../provider/rotation/target-registry";
-import { targetFromMetadata } from "../../provider/targets/all-targets";
+import { TargetRegistry, type TargetKind } from "../../provider/rotation/target-registry";
 import { rotateSecret } from "../../provider/rotation/rotate-secret";
 import type { SecretStore } from "../../provider/store/secret-store";
 import { isManagedSecretsError } from "../../provider/core/errors";
+import { targetRegistry } from "../../provider/context/runtime-context";
 import { createTestStore, type TestStore } from "../../testkit/store/test-store";
 import { FakeTarget } from "../../testkit/rotation/fake-target";
 
 /**
  * The registry is how the protocol, the runner and the CLI rebuild a
- * secret's target from what the store keeps without naming ECS or RAM. A
- * kind of this test's own, on a real store, with the fake target: what is
+ * secret's target from what the store keeps without naming ECS or RAM. It is
+ * a value the runtime context builds and hands out; here one of this test's
+ * own, with a kind of its own, on a real store, with the fake target: what is
  * under test is the registry, not a host.
  */
 
@@ -42,40 +43,58 @@ describe("target registry: a secret's target rebuilt from the store (fake target
   let built: FakeTarget | undefined;
   const kind: TargetKind = {
     name: "registry test (fake)",
-    keys: ["kind"],
+    keys: ["kind", "zone"],
     matches: (m) => m.kind === KIND,
-    decode: () => ({}),
+    decode: (r) => ({ zone: r.required("zone", (z) => /^[a-z]+$/.test(z), "lowercase letters") }),
     encode: () => ({ kind: KIND }),
     credentialKey: () => KIND,
+    facts: (spec) => ({ family: "fake", subject: `zone/${(spec as { zone: string }).zone}`, description: "a fake", failureDomain: "zone" }),
     build: () => built!,
   };
+  const registry = new TargetRegistry([kind]);
 
-  before(() => registerTargetKind(kind));
   beforeEach(async () => {
     t = await createTestStore();
     built = undefined;
   });
   afterEach(async () => t[Symbol.asyncDispose]());
 
-  it("registering a kind again (a module loaded twice) lists it once", () => {
-    registerTargetKind({ ...kind });
-    assert.equal(registeredTargetKinds().filter((k) => k === kind.name).length, 1);
+  it("is a value: two registries know only their own kinds, and a kind listed twice is refused", () => {
+    assert.deepEqual(registry.kinds.map((k) => k.name), ["registry test (fake)"]);
+    assert.ok(!targetRegistry().kinds.some((k) => k.name === kind.name), "the runtime's registry never learns a kind by someone else's import");
+    assert.throws(() => new TargetRegistry([kind, { ...kind }]), /listed twice/);
   });
 
-  it("a secret of a kind nobody registered is refused with InvalidInput naming its kind", async () => {
+  it("the keys a store must authenticate are every kind's, the kind first and the rest sorted, whatever order the kinds are listed in", () => {
+    const runtime = targetRegistry();
+    assert.deepEqual(new TargetRegistry([...runtime.kinds].reverse()).boundKeys, runtime.boundKeys);
+    assert.deepEqual(runtime.boundKeys, ["kind", ...runtime.boundKeys.filter((k) => k !== "kind").sort()]);
+    for (const key of ["host", "hostKeyFingerprint", "managedUser", "regionId", "userName", "bastionUser", "previousKeyGracePeriodSeconds"]) assert.ok(runtime.boundKeys.includes(key), key);
+  });
+
+  it("a secret of a kind it does not know is refused with InvalidInput naming its kind; facts are undefined, never a throw", async () => {
     const meta = await t.store.createSecret({ name: "unknown/kind", description: "", metadata: { kind: "no-such-kind" }, versionId: "v1", value: INITIAL });
     assert.throws(
-      () => targetFromMetadata(meta, t.context()),
+      () => registry.targetFor(meta, t.context()),
       (e: unknown) => isManagedSecretsError(e, "InvalidInput") && /of kind no-such-kind, which this version cannot rotate/.test(e.message),
     );
+    assert.equal(registry.factsOf(meta), undefined);
+  });
+
+  it("facts come from the decoded target; a field the kind refuses makes them undefined", async () => {
+    const good = await t.store.createSecret({ name: "fake/good", description: "", metadata: { kind: KIND, zone: "north" }, versionId: "v1", value: INITIAL });
+    assert.equal(registry.factsOf(good)?.subject, "zone/north");
+    const bad = await t.store.createSecret({ name: "fake/bad", description: "", metadata: { kind: KIND, zone: "North;rm" }, versionId: "v1", value: INITIAL });
+    assert.equal(registry.factsOf(bad), undefined);
+    assert.throws(() => registry.targetFor(bad, t.context()), (e: unknown) => isManagedSecretsError(e, "StoreUnreadable") && e.details.property === "zone");
   });
 
   it("the store vouches for the target once, before anything reaches it, through a whole rotation", async () => {
     const seen: string[] = [];
     const { store, target } = events(t.store, seen);
     built = target;
-    const meta = await store.createSecret({ name: "fake/one", description: "", metadata: { kind: KIND }, versionId: "v1", value: INITIAL });
-    const rebuilt = targetFromMetadata(meta, { ...t.context(), store });
+    const meta = await store.createSecret({ name: "fake/one", description: "", metadata: { kind: KIND, zone: "south" }, versionId: "v1", value: INITIAL });
+    const rebuilt = registry.targetFor(meta, { ...t.context(), store });
     assert.deepEqual(seen, [], "building the target sends nothing");
     const outcome = await rotateSecret({ store, name: meta.name, target: rebuilt, owner: "registry-test", clock: t.clock });
     assert.equal(outcome.versionId, "v2");

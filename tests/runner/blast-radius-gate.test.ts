@@ -26,10 +26,13 @@ function fakeClock(): GateClock & { sleeps: number[] } {
 
 const outcome = (name: string, status: SecretOutcome["status"]): SecretOutcome => ({ name, status, reason: "", attempts: 1, durationMs: 0 });
 
+/** The failure domain as the ECS kind reports it: the instance (blast-radius.ts failureDomainsOf; tests/runner/blast-radius.test.ts runs the real one). */
+const byInstance = (m: SecretMeta) => m.metadata.instanceId!;
+
 describe("Blast-radius gate (injected clock)", () => {
   it("--rate 30/min spaces starts 2 s apart on the gate's clock, even when lanes arrive together", async () => {
     const clock = fakeClock();
-    const gate = blastRadiusGate({ ratePerMinute: 30, perHost: 64 }, clock);
+    const gate = blastRadiusGate({ ratePerMinute: 30, perHost: 64 }, byInstance, clock);
     const items = ["a", "b", "c", "d"].map((n) => ({ meta: meta(n, `i-${n}`) }));
     gate.order(items);
     const admitted = await Promise.all(items.map(({ meta: m }) => gate.admit(m)));
@@ -43,7 +46,7 @@ describe("Blast-radius gate (injected clock)", () => {
     // The child exits after half a second, so the gate's long sleeps end with it.
     const script = `
       const { blastRadiusGate } = require(${JSON.stringify(join(__dirname, "..", "..", "provider", "runner", "blast-radius.ts"))});
-      const gate = blastRadiusGate({ ratePerMinute: 0.001, perHost: 64 });
+      const gate = blastRadiusGate({ ratePerMinute: 0.001, perHost: 64 }, (m) => m.metadata.instanceId);
       const items = Array.from({ length: 40 }, (_, i) => ({ meta: { name: "s" + String(i).padStart(2, "0"), description: "", metadata: { kind: "ecs", instanceId: "i-" + i }, createdAt: "", updatedAt: "", versions: [] } }));
       let admitted = 0;
       for (const { meta } of gate.order(items)) gate.admit(meta).then(() => admitted++);
@@ -54,11 +57,11 @@ describe("Blast-radius gate (injected clock)", () => {
 
   it("orders canaries first (by name), then the rest in turns across hosts", () => {
     const due = [meta("w3", "i-web"), meta("d1", "i-db"), meta("w1", "i-web"), meta("w2", "i-web"), meta("d2", "i-db"), meta("a0", "i-app")].map((m) => ({ meta: m }));
-    assert.deepEqual(orderForBlastRadius(due, 1).map((d) => d.meta.name), ["a0", "d1", "w1", "d2", "w2", "w3"]);
+    assert.deepEqual(orderForBlastRadius(due, 1, byInstance).map((d) => d.meta.name), ["a0", "d1", "w1", "d2", "w2", "w3"]);
   });
 
   it("a second secret on a busy host waits for the first to settle", async () => {
-    const gate = blastRadiusGate({}, fakeClock());
+    const gate = blastRadiusGate({}, byInstance, fakeClock());
     const [one, two] = [meta("x1", "i-same"), meta("x2", "i-same")];
     gate.order([{ meta: one }, { meta: two }]);
     assert.equal(await gate.admit(one), true);

@@ -1,3 +1,4 @@
+import { targetRegistry } from "../../provider/context/runtime-context";
 import { strict as assert } from "node:assert";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -25,7 +26,7 @@ describe("CLI check and run against a local store file that does not exist", fun
     const io = {
       out: { write: (s: string) => void (out += s) },
       err: { write: (s: string) => void (err += s) },
-      context: () => ({ store, clock: () => new Date(), owner: "t", cloud: () => { throw new Error("no cloud in this test"); } }),
+      context: () => ({ store, clock: () => new Date(), targets: targetRegistry(), owner: "t", cloud: () => { throw new Error("no cloud in this test"); } }),
       runner: { logger: quiet },
     };
     return runCli(args, io).then((code) => ({ code, out, err }));

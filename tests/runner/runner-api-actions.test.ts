@@ -9,7 +9,7 @@ import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import type { RuntimeContext } from "../../provider/context/runtime-context";
 import { runOnce } from "../../provider/runner/run-once";
 import { MAX_JITTER_MS } from "../../provider/schedule/due";
-import { targetFromMetadata } from "../../provider/targets/all-targets";
+import { targetRegistry, targetFromMetadata } from "../../provider/context/runtime-context";
 import { assessSecret } from "../../provider/health/secret-health";
 import { PROVIDER_ONLY_ACTIONS, RUNNER_API_ACTIONS, UNAUTHORIZED_ACTIONS } from "../../provider/alicloud/api-actions";
 import { ecsInputs } from "../ecs/ecs-fixtures";
@@ -35,7 +35,7 @@ describe("The runner's RAM policy matches what the runner calls (emulator call l
   });
 
   it("a pass that rotates ECS and RAM secrets on the kms store, checks and purges, calls only listed actions", async () => {
-    const ctx: RuntimeContext = { store: kms.store, clock, owner: "setup", cloud: () => kms.cloud };
+    const ctx: RuntimeContext = { store: kms.store, clock, targets: targetRegistry(), owner: "setup", cloud: () => kms.cloud };
     await ecs.create(ecsInputs(host, { rotationPeriod: "7d" }), ctx);
     kms.emulator.control.createUser({ name: "app-user" });
     const key = kms.emulator.control.createAccessKey("app-user");

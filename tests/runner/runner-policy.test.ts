@@ -12,13 +12,12 @@ import { KmsSecretStore } from "../../provider/store/kms/kms-store";
 import { leaseSecretName } from "../../provider/store/kms/kms-lease";
 import { runOnce, type RunReport } from "../../provider/runner/run-once";
 import { FAILURE_META } from "../../provider/schedule/secret-outcome";
-import { TARGET_METADATA_KEYS } from "../../provider/schedule/rotation-metadata";
 import { handler } from "../../provider/runner/fc-handler";
 import { cloudMonitorSink } from "../../provider/events/cloudmonitor-sink";
 import { emitAttempts } from "../../provider/events/emit-attempts";
 import { MAX_JITTER_MS } from "../../provider/schedule/due";
 import { parseRunnerDeployment, runnerPolicyStatements, type PolicyStatement } from "../../provider/runner/runner-deployment";
-import { targetFromMetadata } from "../../provider/targets/all-targets";
+import { targetRegistry, targetFromMetadata } from "../../provider/context/runtime-context";
 import { ecsInputs, loginWith } from "../ecs/ecs-fixtures";
 import * as $Ram from "@alicloud/ram20150501";
 import { ramClient } from "../../testkit/emulator/sdk-clients";
@@ -54,9 +53,9 @@ describe("The runner's generated RAM policy, enforced by the emulator (role cred
       dkmsInstanceId: DKMS,
       encryptionKeyId: KEY,
       bindingKeyId: kms.bindingKeyId,
-      boundKeys: TARGET_METADATA_KEYS,
+      boundKeys: targetRegistry().boundKeys,
     });
-    setup = { store: rootStore, clock, owner: "setup", cloud: () => kms.cloud };
+    setup = { store: rootStore, clock, targets: targetRegistry(), owner: "setup", cloud: () => kms.cloud };
     await ecs.create(ecsInputs(host, { rotationPeriod: "7d" }), setup);
     await ecs.create(ecsInputs(host, { managedUser: "deploy", secretName: "deploy-key", credentialType: "keyPair", initialValue: keyUser.privateKey, rotationPeriod: "7d" }), setup);
     for (const user of ["app-billing", "root-admin"]) {
@@ -94,8 +93,8 @@ describe("The runner's generated RAM policy, enforced by the emulator (role cred
   function runnerUnder(statements: PolicyStatement[]): RuntimeContext {
     const creds = roleCredentials(statements);
     const cloud: CloudSettings = { ...kms.cloud, accessKeyId: creds.accessKeyId, accessKeySecret: creds.accessKeySecret, securityToken: creds.securityToken };
-    const store = new KmsSecretStore({ client: () => createKmsClient(openApiConfig(cloud, "kms.invalid"), NO_WAIT), clock, dkmsInstanceId: DKMS, encryptionKeyId: KEY, bindingKeyId: kms.bindingKeyId, boundKeys: TARGET_METADATA_KEYS });
-    return { store, clock, owner: "fc:runner", cloud: () => cloud };
+    const store = new KmsSecretStore({ client: () => createKmsClient(openApiConfig(cloud, "kms.invalid"), NO_WAIT), clock, dkmsInstanceId: DKMS, encryptionKeyId: KEY, bindingKeyId: kms.bindingKeyId, boundKeys: targetRegistry().boundKeys });
+    return { store, clock, targets: targetRegistry(), owner: "fc:runner", cloud: () => cloud };
   }
 
   /** A pass as the FC runner makes it, CloudMonitor events included (cloudMonitorEvents is on by default). */
@@ -104,7 +103,7 @@ describe("The runner's generated RAM policy, enforced by the emulator (role cred
     const report = await runOnce({
       store: ctx.store, clock: ctx.clock, owner: ctx.owner, prefix, targetFor: (m) => targetFromMetadata(m, ctx),
       retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0, sleep: async () => undefined },
-      onAttempt: emitAttempts(events, "schedule", ctx.clock),
+      onAttempt: emitAttempts(events, "schedule", ctx.clock, (meta) => ctx.targets.factsOf(meta)),
     });
     await events.flush();
     return report;

@@ -7,7 +7,7 @@ import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { runOnce, countOutcomes, type RunReport } from "../../provider/runner/run-once";
 import { FAILURE_META } from "../../provider/schedule/secret-outcome";
 import { jitterMs, MAX_JITTER_MS } from "../../provider/schedule/due";
-import { targetFromMetadata } from "../../provider/targets/all-targets";
+import { targetFromMetadata } from "../../provider/context/runtime-context";
 import { runCli } from "../../provider/cli/program";
 import { createLogger } from "../../provider/core/log";
 import { tryLogin } from "../../testkit/ssh-client/ssh-client";

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { rotateSecret } from "../../provider/rotation/rotate-secret";
-import { TARGET_METADATA_KEYS } from "../../provider/schedule/rotation-metadata";
+import { targetRegistry } from "../../provider/context/runtime-context";
 import { KmsSecretStore } from "../../provider/store/kms/kms-store";
 import { createKmsClient } from "../../provider/alicloud/kms-client";
 import { openApiConfig } from "../../provider/alicloud/cloud-settings";
@@ -56,9 +56,9 @@ describe("kms store: target bindings through crashes, re-declared targets and re
   };
   const targetNow = async (name: string) => {
     const m = (await kms.another().describeSecret(name))!.metadata;
-    return TARGET_METADATA_KEYS.filter((k) => Object.hasOwn(m, k)).map((k) => `${k}=${m[k]}`).join(" ");
+    return targetRegistry().boundKeys.filter((k) => Object.hasOwn(m, k)).map((k) => `${k}=${m[k]}`).join(" ");
   };
-  const target = (t: Record<string, string>) => TARGET_METADATA_KEYS.filter((k) => Object.hasOwn(t, k)).map((k) => `${k}=${t[k]}`).join(" ");
+  const target = (t: Record<string, string>) => targetRegistry().boundKeys.filter((k) => Object.hasOwn(t, k)).map((k) => `${k}=${t[k]}`).join(" ");
   const stages = async (name: string) => (await kms.another().describeSecret(name))!.versions.map((v) => [v.versionId, v.stages]);
   /** The writes `run` sends, as (action, how many of that action so far): the points a crash can come before. */
   async function writesOf(run: () => Promise<unknown>): Promise<Array<[string, number]>> {
@@ -202,7 +202,7 @@ describe("kms store: target bindings through crashes, re-declared targets and re
     });
     kms.emulator.control.attachPolicyToUser("consumer", "consume-and-tag");
     const cloud = { ...kms.cloud, accessKeyId: creds.accessKeyId, accessKeySecret: creds.accessKeySecret };
-    const consumer = new KmsSecretStore({ client: createKmsClient(openApiConfig(cloud, "kms.invalid"), NO_WAIT), bindingKeyId: kms.bindingKeyId, boundKeys: TARGET_METADATA_KEYS });
+    const consumer = new KmsSecretStore({ client: createKmsClient(openApiConfig(cloud, "kms.invalid"), NO_WAIT), bindingKeyId: kms.bindingKeyId, boundKeys: targetRegistry().boundKeys });
     await consumer.authenticateTarget("guarded", T1);
     const before = [await tagsOf("guarded"), await stages("guarded")];
     const evil = { ...T1, host: "127.0.0.66", hostKeyFingerprint: "SHA256:attacker" };
@@ -236,7 +236,7 @@ describe("kms store: target bindings through crashes, re-declared targets and re
     });
     kms.emulator.control.attachPolicyToUser("half-runner", "rotate-without-signing");
     const cloud = { ...kms.cloud, accessKeyId: creds.accessKeyId, accessKeySecret: creds.accessKeySecret };
-    const runner = new KmsSecretStore({ client: createKmsClient(openApiConfig(cloud, "kms.invalid"), NO_WAIT), bindingKeyId: kms.bindingKeyId, boundKeys: TARGET_METADATA_KEYS });
+    const runner = new KmsSecretStore({ client: createKmsClient(openApiConfig(cloud, "kms.invalid"), NO_WAIT), bindingKeyId: kms.bindingKeyId, boundKeys: targetRegistry().boundKeys });
     const target = new FakeTarget(VALUE);
     await expectError(rotateSecret({ store: runner, name: "unsigned", target, owner: "half-runner", clock: () => new Date() }), "CloudRejected", { message: /allows kms:AsymmetricSign/ });
     assert.deepEqual([...target.accepted], [VALUE], "the target never saw a new value");
@@ -276,6 +276,6 @@ describe("kms store: target bindings through crashes, re-declared targets and re
 
   it("a store opened without boundKeys is refused: binding nothing would let every stored target through", async () => {
     await expectError(() => new KmsSecretStore({ client: createKmsClient(openApiConfig(kms.cloud, "kms.invalid")), boundKeys: [] }), "StoreConfig", { property: "boundKeys" });
-    assert.equal(TARGET_METADATA_KEYS[0], "kind", "the kind comes first: alone it names no target");
+    assert.equal(targetRegistry().boundKeys[0], "kind", "the kind comes first: alone it names no target");
   });
 });

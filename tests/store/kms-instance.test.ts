@@ -6,7 +6,7 @@ import { configureFromStack, resetStackConfig, runtimeContext } from "../../prov
 import { parseRunnerDeployment, runnerEnvironment } from "../../provider/runner/runner-deployment";
 import { leaseSecretName } from "../../provider/store/kms/kms-lease";
 import { KmsSecretStore } from "../../provider/store/kms/kms-store";
-import { TARGET_METADATA_KEYS } from "../../provider/schedule/rotation-metadata";
+import { targetRegistry } from "../../provider/context/runtime-context";
 import { resolveStoreSettings } from "../../provider/store/store-settings";
 import { expectApiError, kmsCall } from "../emulator/emulator-helpers";
 import { expectError } from "./expect-error";
@@ -30,7 +30,7 @@ describe("KMS 3.0 instances (DKMSInstanceId / EncryptionKeyId)", function () {
   let cloud: CloudSettings;
   const raw = (action: string, query: Record<string, string | number | boolean>) => kmsCall(emulator, action, query);
   const store = (placement: { dkmsInstanceId?: string; encryptionKeyId?: string } = {}) =>
-    new KmsSecretStore({ client: () => createKmsClient(openApiConfig(cloud, "kms.invalid"), NO_WAIT), boundKeys: TARGET_METADATA_KEYS, ...placement });
+    new KmsSecretStore({ client: () => createKmsClient(openApiConfig(cloud, "kms.invalid"), NO_WAIT), boundKeys: targetRegistry().boundKeys, ...placement });
 
   beforeEach(async function () {
     emulator = await startEmulator({ kmsInstances: [{ instanceId: INSTANCE, keyIds: [KEY] }] });

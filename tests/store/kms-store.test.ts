@@ -8,7 +8,7 @@ import { ManagedSecretsError } from "../../provider/core/errors";
 import { configureFromStack, resetStackConfig, runtimeContext } from "../../provider/context/runtime-context";
 import { leaseSecretName } from "../../provider/store/kms/kms-lease";
 import { KmsSecretStore } from "../../provider/store/kms/kms-store";
-import { TARGET_METADATA_KEYS } from "../../provider/schedule/rotation-metadata";
+import { targetRegistry } from "../../provider/context/runtime-context";
 import { CLOUD_API_RETRY } from "../../provider/core/retry";
 import { expectApiError, kmsCall } from "../emulator/emulator-helpers";
 import { expectError } from "./expect-error";
@@ -284,7 +284,7 @@ describe("KmsSecretStore (KMS specifics, through the emulator)", function () {
     it("says which credentials are wrong when the AccessKey is unknown", async function () {
       const wrong = new KmsSecretStore({
         client: createKmsClient(openApiConfig({ ...kms.cloud, accessKeyId: "LTAI-unknown", accessKeySecret: "nope" }, "kms.invalid")),
-        boundKeys: TARGET_METADATA_KEYS,
+        boundKeys: targetRegistry().boundKeys,
       });
       const err = await expectError(wrong.describeSecret("ecs/i-1/root"), "CloudConfig", { message: /\(KMS DescribeSecret: InvalidAccessKeyId\.NotFound, request id / });
       assert.ok(!err.message.includes("nope"));

@@ -1,3 +1,4 @@
+import { targetRegistry } from "../../provider/context/runtime-context";
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
@@ -63,7 +64,7 @@ describe("openStore", function () {
     const store = openStore({ store: "kms" }, undefined, () => {
       resolved++;
       return kms.cloud;
-    });
+    }, targetRegistry().boundKeys);
     assert.ok(store instanceof KmsSecretStore);
     assert.equal(store.kind, "kms");
     assert.equal(resolved, 0, "opening resolves nothing: check and diff need no cloud settings");
@@ -73,10 +74,15 @@ describe("openStore", function () {
     assert.deepEqual(kms.actions(), ["CreateSecret", "GetSecretValue"]);
   });
 
+  it("never opens a kms store told of no target keys: it would take any stored target as authentic", () => {
+    assert.throws(() => openStore({ store: "kms" }, undefined, () => assert.fail("no cloud call")), /needs the target kinds' metadata keys/);
+    assert.throws(() => openStore({ store: "kms" }, undefined, () => assert.fail("no cloud call"), []), /needs the target kinds' metadata keys/);
+  });
+
   it("surfaces a cloud-settings failure of the kms store at its first call", async function () {
     const store = openStore({ store: "kms" }, undefined, () => {
       throw new ManagedSecretsError("StoreConfig", "no Alibaba Cloud region is set", { property: "region" });
-    });
+    }, targetRegistry().boundKeys);
     await expectError(store.describeSecret("s"), "StoreConfig", { property: "region", message: /^no Alibaba Cloud region is set$/ });
   });
 

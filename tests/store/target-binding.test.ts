@@ -10,7 +10,7 @@ import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { runCli } from "../../provider/cli/program";
 import { rotateSecret } from "../../provider/rotation/rotate-secret";
-import { targetFromMetadata } from "../../provider/targets/all-targets";
+import { targetRegistry, targetFromMetadata } from "../../provider/context/runtime-context";
 import type { RuntimeContext } from "../../provider/context/runtime-context";
 import { kmsCall } from "../emulator/emulator-helpers";
 import { ramClient } from "../../testkit/emulator/sdk-clients";
@@ -21,7 +21,6 @@ import { createTestClock, type TestClock } from "../../testkit/clock/test-clock"
 import { generateKeyPairSync, sign } from "node:crypto";
 import { legacyBinding } from "./fixtures/legacy-binding";
 import { hostTarget } from "../../testkit/sshd/ssh-host";
-import { TARGET_METADATA_KEYS } from "../../provider/schedule/rotation-metadata";
 
 /**
  * Tags are a separate permission from reading values (kms:TagResource). The
@@ -44,7 +43,7 @@ describe("kms store: the SSH target in tags is authenticated before any credenti
   beforeEach(async () => {
     clock = createTestClock(new Date());
     kms = await startKmsEmulatorStore({ clock });
-    ctx = { store: kms.store, clock, owner: "test", cloud: () => kms.cloud };
+    ctx = { store: kms.store, clock, targets: targetRegistry(), owner: "test", cloud: () => kms.cloud };
   });
   afterEach(async () => kms.dispose());
 
@@ -180,7 +179,7 @@ describe("kms store: a copied or forged binding never chooses where a credential
     await newHost.exec("chpasswd", { stdin: `root:${PASSWORD}\n` });
     clock = createTestClock(new Date());
     kms = await startKmsEmulatorStore({ clock });
-    ctx = { store: kms.store, clock, owner: "test", cloud: () => kms.cloud };
+    ctx = { store: kms.store, clock, targets: targetRegistry(), owner: "test", cloud: () => kms.cloud };
   });
   afterEach(async () => kms.dispose());
 
@@ -268,7 +267,7 @@ describe("kms store: a copied or forged binding never chooses where a credential
 
     // A signature in the new format, made with the forger's own EC_P256 key: no version of the binding key verifies it.
     const own = generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey;
-    const entries = TARGET_METADATA_KEYS.filter((k) => Object.hasOwn(forged, k)).map((k) => [k, forged[k]]);
+    const entries = targetRegistry().boundKeys.filter((k) => Object.hasOwn(forged, k)).map((k) => [k, forged[k]]);
     const message = Buffer.from(JSON.stringify(["managed-secrets target binding v2", id, "v1", entries]));
     await putBack(id, [{ TagKey: "managed-secrets:binding", TagValue: `${sign("sha256", message, own).toString("base64url")}:v1` }]);
     await expectRefused(id, seenBefore, /does not match its authentication: its KMS tags were changed outside managed-secrets/);
@@ -308,7 +307,7 @@ describe("local store: a target can only be changed by whoever can read the valu
 
   it("a store file swapped for one that points the same secret at a fake sshd is refused; the fake host sees no connection", async () => {
     const clock = createTestClock(new Date());
-    const context = (store: LocalSecretStore): RuntimeContext => ({ store, clock, owner: "t", cloud: () => { throw new Error("no cloud here"); } });
+    const context = (store: LocalSecretStore): RuntimeContext => ({ store, clock, targets: targetRegistry(), owner: "t", cloud: () => { throw new Error("no cloud here"); } });
     const victim = new LocalSecretStore({ path: join(dir, "store.enc"), passphrase: "the operator's passphrase", clock });
     const { id } = await ecs.create(ecsInputs(real), context(victim));
     // Metadata and values share one AES-GCM document: without the passphrase, the only way to change

@@ -2,11 +2,11 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { EcsSecretOutputs } from "../secret-outputs";
 import { ManagedSecretsError } from "../../core/errors";
 import type { RuntimeContext } from "../../context/runtime-context";
-import { adoptOntoExisting, checkResult, currentVersion, declaredProbe, requireSoleManager, type CreateOptions, diffResult, healthOutput, nameConflict, readPrelude, removeSecret, requireLive, reviveDeclared, scheduleOutputs, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
+import { adoptOntoExisting, checkResult, currentVersion, declaredProbe, requireSoleManager, type CreateOptions, diffResult, healthOutput, nameConflict, storedCredentialKey, readPrelude, removeSecret, requireLive, reviveDeclared, scheduleOutputs, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
 import type { SecretMeta } from "../../store/secret-store";
 import { rotateSecret, type RotationOutcome, type RotationStep } from "../../rotation/rotate-secret";
 import { observedRotation } from "../../events/observed-rotation";
-import { META, scheduleFor } from "../../schedule/rotation-metadata";
+import { scheduleFor } from "../../schedule/rotation-metadata";
 import type { TargetKind } from "../../rotation/target-registry";
 import { ecsSshTargetKind, type EcsSshTargetSpec } from "../../targets/ecs-ssh/ecs-ssh-target-kind";
 import { cloudAssistantTargetKind, type CloudAssistantTargetSpec } from "../../targets/ecs-cloud-assistant/cloud-assistant-target-kind";
@@ -35,8 +35,6 @@ import { cloudAssistantTargetFor } from "../../targets/ecs-cloud-assistant/cloud
 export type { EcsSecretOutputs };
 
 
-/** The fields a stored secret must share with a declaration to be the same target (a retried create, a restore). */
-const IDENTITY_FIELDS = ["instanceId", "managedUser", "credentialType"] as const;
 
 export interface HandlerHooks {
   readonly afterStep?: (step: RotationStep, versionId: string) => void | Promise<void>;
@@ -61,8 +59,8 @@ export async function create(inputs: Record<string, unknown>, ctx: RuntimeContex
 
   const existing = await store.describeSecret(name);
   if (existing && hooks.adopt) throw adoptOntoExisting(name, existing);
-  if (existing && !sameTarget(existing, spec)) throw nameConflict(name, existing, describeTarget(existing));
   const declared = declaredTargetOf({ ...spec, connection: connectionOutput(spec.connection) });
+  if (existing && storedCredentialKey(ctx, existing) !== declared.kind.credentialKey(declared.spec)) throw nameConflict(ctx, name, existing);
   await requireSoleManager(ctx, name, declared.kind, declared.spec, "managedUser");
 
   // Same target already stored: a retried create, or a deleted secret coming back within its window.
@@ -106,7 +104,7 @@ export async function update(id: string, olds: EcsSecretOutputs, news: Record<st
     const trigger = rotationRequested(olds, spec) ? "pulumi-up" : "repair";
     // Only a requested rotation records its trigger, and only a recorded trigger can make a rotation "already done": a repair always rotates.
     const rotationMeta = trigger === "pulumi-up" ? triggerMetadata(spec.rotationTrigger) : {};
-    await observedRotation(meta, ctx.events?.(), ctx.clock, trigger, () => rotateTo(ctx, id, targetFor(spec, id, ctx), customValueOf(spec), rotationMeta, hooks));
+    await observedRotation(meta, ctx.targets.factsOf(meta), ctx.events?.(), ctx.clock, trigger, () => rotateTo(ctx, id, targetFor(spec, id, ctx), customValueOf(spec), rotationMeta, hooks));
   }
   return { outs: await outputsFor(id, spec, ctx) };
 }
@@ -215,18 +213,6 @@ function declaredTargetOf(d: DeclaredFields): { kind: TargetKind; spec: EcsSshTa
     kind: ecsSshTargetKind,
     spec: { ...fields, host: c.host ?? "", port: c.port ?? 22, hostKeyFingerprint: c.hostKeyFingerprint ?? "", ...(c.bastion ? { bastion: c.bastion } : {}) },
   };
-}
-
-function sameTarget(meta: SecretMeta, spec: EcsSecretSpec): boolean {
-  return (
-    meta.metadata[META.kind] === "ecs" &&
-    IDENTITY_FIELDS.every((f) => meta.metadata[f] === spec[f])
-  );
-}
-
-function describeTarget(meta: SecretMeta): string {
-  const m = meta.metadata;
-  return m[META.kind] === "ecs" ? `${m.credentialType} of ${m.managedUser} on ${m.instanceId}` : `a ${m[META.kind] ?? "different"} secret`;
 }
 
 

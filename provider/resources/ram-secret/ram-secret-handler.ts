@@ -2,12 +2,12 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { AccessKeyState, RamSecretOutputs } from "../secret-outputs";
 import { ManagedSecretsError, isManagedSecretsError } from "../../core/errors";
 import type { RuntimeContext } from "../../context/runtime-context";
-import { adoptOntoExisting, checkResult, currentVersion, declaredProbe, requireSoleManager, type CreateOptions, diffResult, healthOutput, nameConflict, readPrelude, removeSecret, requireLive, reviveDeclared, scheduleOutputs, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
+import { adoptOntoExisting, checkResult, currentVersion, declaredProbe, requireSoleManager, type CreateOptions, diffResult, healthOutput, nameConflict, storedCredentialKey, readPrelude, removeSecret, requireLive, reviveDeclared, scheduleOutputs, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
 import type { SecretMeta } from "../../store/secret-store";
 import { rotateSecret, type RotationStep } from "../../rotation/rotate-secret";
 import { observedRotation } from "../../events/observed-rotation";
 import { driftOf, needsRotation } from "../../health/drift";
-import { META, scheduleFor } from "../../schedule/rotation-metadata";
+import { scheduleFor } from "../../schedule/rotation-metadata";
 import { ramClientFor, type RamClient } from "../../alicloud/ram-client";
 import { isRamUser, stsClientFor, type StsClient } from "../../alicloud/sts-client";
 import { GRACE_META, probeWhilePropagating, ramTargetFor, type RamTargetHooks } from "../../targets/ram-access-key/ram-access-key-target";
@@ -59,7 +59,7 @@ export async function create(inputs: Record<string, unknown>, ctx: RuntimeContex
 
   const existing = await store.describeSecret(name);
   if (existing && hooks.adopt) throw adoptOntoExisting(name, existing);
-  if (existing && !sameTarget(existing, spec)) throw nameConflict(name, existing, describeTarget(existing));
+  if (existing && storedCredentialKey(ctx, existing) !== ramAccessKeyTargetKind.credentialKey(targetParams(spec))) throw nameConflict(ctx, name, existing);
   await requireSoleManager(ctx, name, ramAccessKeyTargetKind, targetParams(spec), "userName");
 
   const cloud = ctx.cloud();
@@ -94,7 +94,7 @@ export async function update(id: string, olds: RamSecretOutputs, news: Record<st
     const trigger = asked ? "pulumi-up" : "repair";
     // Only a new trigger is recorded, and only a recorded trigger can make a rotation "already done": a repair always rotates.
     const metadata = trigger === "pulumi-up" ? triggerMetadata(spec.rotationTrigger) : {};
-    await observedRotation(meta, ctx.events?.(), clock, trigger, () => rotateSecret({ store, name: id, target, owner: ctx.owner, clock, metadata, afterStep: hooks.afterStep }));
+    await observedRotation(meta, ctx.targets.factsOf(meta), ctx.events?.(), clock, trigger, () => rotateSecret({ store, name: id, target, owner: ctx.owner, clock, metadata, afterStep: hooks.afterStep }));
   }
   return { outs: await outputsFor(id, spec, ctx) };
 }
@@ -187,16 +187,6 @@ function targetParams(spec: Pick<RamSecretSpec, "userName" | "previousKeyAction"
 
 
 
-function sameTarget(meta: SecretMeta, spec: RamSecretSpec): boolean {
-  return meta.metadata[META.kind] === "ram" && meta.metadata.userName === spec.userName;
-}
-
-function describeTarget(meta: SecretMeta): string {
-  const m = meta.metadata;
-  if (m[META.kind] === "ram") return `the AccessKey of RAM user ${m.userName}`;
-  if (m[META.kind] === "ecs") return `${m.credentialType} of ${m.managedUser} on ${m.instanceId}`;
-  return `a ${m[META.kind] ?? "different"} secret`;
-}
 
 
 async function outputsFor(name: string, spec: RamSecretSpec, ctx: RuntimeContext): Promise<RamSecretOutputs> {

@@ -1,6 +1,6 @@
 import { REGION_FORM, isKnownRegion } from "../../alicloud/ecs-regions";
-import type { TargetKind } from "../../rotation/target-registry";
-import { ECS_FIELD_KEYS, ECS_KIND, ecsCredentialKey, ecsFieldsMetadata, readEcsFields, type EcsTargetFields } from "../ecs-host/ecs-target-fields";
+import type { TargetKind } from "../../rotation/target-kind";
+import { ECS_FIELD_KEYS, ECS_KIND, ecsCredentialKey, ecsFacts, ecsFieldsMetadata, readEcsFields, type EcsTargetFields } from "../ecs-host/ecs-target-fields";
 import { cloudAssistantTargetFor } from "./cloud-assistant-target-for";
 import { CLOUD_ASSISTANT_CHOSEN_PASSWORD, chosenEcsValue } from "../ecs-host/ecs-value-rules";
 import { ManagedSecretsError } from "../../core/errors";
@@ -20,6 +20,7 @@ export const cloudAssistantTargetKind: TargetKind<CloudAssistantTargetSpec> = {
   decode: (r) => ({ ...readEcsFields(r), regionId: r.required("regionId", isKnownRegion, REGION_FORM) }),
   encode: (spec) => ({ ...ecsFieldsMetadata(spec), transport: CLOUD_ASSISTANT_TRANSPORT, regionId: spec.regionId }),
   credentialKey: ecsCredentialKey,
+  facts: (spec) => ecsFacts(spec, `Cloud Assistant, ${spec.regionId}`),
   valueFromText(text, spec, property) {
     // Refused before anything is written: a pending version of a chosen password could never be finished.
     if (spec.credentialType === "password") throw new ManagedSecretsError("InvalidInput", `${property} ${CLOUD_ASSISTANT_CHOSEN_PASSWORD}`, { property });

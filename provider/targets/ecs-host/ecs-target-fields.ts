@@ -1,5 +1,6 @@
 import type { KeyAlgorithm } from "../../credentials/generate-key-pair";
 import type { StoredTargetFields } from "../../rotation/stored-target-fields";
+import type { TargetFacts } from "../../rotation/target-kind";
 import { CREDENTIAL_TYPES, INSTANCE_ID_FORM, POSIX_USER_FORM, isInstanceId, isPosixUser, type CredentialType } from "../../validation/ecs-fields";
 
 /** What every ECS target is, whichever way it is reached: whose credential, on which instance, of which type. */
@@ -34,4 +35,16 @@ export function ecsFieldsMetadata(f: EcsTargetFields): Record<string, string> {
 /** One per instance user and credential type, whichever transport reaches it (TargetKind.credentialKey). */
 export function ecsCredentialKey(f: EcsTargetFields): string {
   return `ecs:${f.instanceId}:${f.managedUser}:${f.credentialType}`;
+}
+
+/** What callers say of an ECS target; `where` is how it is reached, e.g. "10.0.0.5:22" or "Cloud Assistant, cn-hangzhou". */
+export function ecsFacts(f: EcsTargetFields, where: string): TargetFacts {
+  return {
+    family: ECS_KIND,
+    subject: `${f.instanceId}/${f.managedUser}`,
+    description: `${f.credentialType} ${f.managedUser}@${f.instanceId} (${where})`,
+    // Users of one instance share its sshd and PAM: one rotation per instance at a time.
+    failureDomain: f.instanceId,
+    instanceId: f.instanceId,
+  };
 }

@@ -1,9 +1,9 @@
-import type { TargetKind } from "../../rotation/target-registry";
+import type { TargetKind } from "../../rotation/target-kind";
 import type { BastionLocation } from "../../ssh/bastion-credentials";
 import { bastionWithCredential } from "../../ssh/bastion-credentials";
 import { HOST_FORM, isValidHost } from "../../validation/host";
 import { HOST_KEY_FINGERPRINT_FORM, POSIX_USER_FORM, isHostKeyFingerprint, isPosixUser } from "../../validation/ecs-fields";
-import { ECS_FIELD_KEYS, ECS_KIND, ecsCredentialKey, ecsFieldsMetadata, readEcsFields, type EcsTargetFields } from "../ecs-host/ecs-target-fields";
+import { ECS_FIELD_KEYS, ECS_KIND, ecsCredentialKey, ecsFacts, ecsFieldsMetadata, readEcsFields, type EcsTargetFields } from "../ecs-host/ecs-target-fields";
 import { EcsSshTarget } from "./ecs-ssh-target";
 import { chosenEcsValue } from "../ecs-host/ecs-value-rules";
 
@@ -51,6 +51,7 @@ export const ecsSshTargetKind: TargetKind<EcsSshTargetSpec> = {
       : {}),
   }),
   credentialKey: ecsCredentialKey,
+  facts: (spec) => ecsFacts(spec, `${spec.host}:${spec.port}${spec.bastion ? ` through ${spec.bastion.user}@${spec.bastion.host}:${spec.bastion.port}` : ""}`),
   valueFromText: (text, spec, property) => chosenEcsValue(text, spec, property),
   build: (spec, secretName) =>
     new EcsSshTarget({

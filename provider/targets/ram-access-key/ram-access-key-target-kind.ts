@@ -1,4 +1,4 @@
-import type { TargetKind } from "../../rotation/target-registry";
+import type { TargetKind } from "../../rotation/target-kind";
 import { MAX_GRACE_SECONDS } from "../../validation/grace-period";
 import { RAM_USER_NAME_FORM, isRamUserName } from "../../validation/ram-fields";
 import { PREVIOUS_KEY_ACTIONS, type PreviousKeyAction } from "./previous-key-action";
@@ -32,5 +32,12 @@ export const ramAccessKeyTargetKind: TargetKind<RamAccessKeyTargetSpec> = {
     ...(spec.previousKeyGraceSeconds > 0 ? { [GRACE_META]: String(spec.previousKeyGraceSeconds) } : {}),
   }),
   credentialKey: (spec) => `ram:${spec.userName}`,
+  facts: (spec) => ({
+    family: RAM_KIND,
+    subject: `ram-user/${spec.userName}`,
+    description: `AccessKey of RAM user ${spec.userName} (previous key: ${spec.previousKeyAction})`,
+    // Secrets of one RAM user share its two AccessKey slots: one rotation per user at a time.
+    failureDomain: `ram:${spec.userName}`,
+  }),
   build: (spec, secretName, ctx) => ramTargetFor({ secretName, ...spec }, ctx),
 };
