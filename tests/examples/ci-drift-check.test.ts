@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { runCli } from "../../provider/cli/program";
 import { createTestStore, type TestStore } from "../../testkit/store/test-store";
 import { emptyDocument } from "../../provider/store/local/store-document";
-import { writeStoreFile } from "../../provider/store/local/format1-file";
+import { writeFormat1File } from "../../provider/store/local/format1-file";
 
 /**
  * examples/ci-drift-check/drift-check.yml has no Pulumi program to mock: what
@@ -30,7 +30,7 @@ describe("examples/ci-drift-check", () => {
   before(async () => {
     t = await createTestStore();
     // check refuses a local store file that does not exist (a wrong path must not pass CI); the workflow's kms store always exists.
-    await writeStoreFile(t.path, t.passphrase, emptyDocument());
+    await writeFormat1File(t.path, t.passphrase, emptyDocument());
   });
   after(async () => t[Symbol.asyncDispose]());
 

@@ -4,38 +4,17 @@ import { writeFileAtomic } from "./atomic-write";
 import { openEnvelope, sealEnvelope } from "./format1-envelope";
 import { newKeySource, type KeySource } from "./key-derivation";
 import { storeFileUnreadable } from "./unreadable";
-import { parseDocument, parseTrustedDocument, serializeDocument, type StoreDocument } from "./store-document";
-
-/** One store file: the decrypted document, and the key source to write it back with. */
-export interface LoadedStore {
-  readonly document: StoreDocument;
-  readonly keySource: KeySource;
-  /** The document's serialized plaintext as loaded: what "unchanged" compares against. */
-  readonly plaintext: Buffer;
-}
+import { parseDocument, serializeDocument, type StoreDocument } from "./store-document";
 
 /**
- * The last file contents this process read or wrote, with their plaintext.
- * A rotation touches the store several times in a row; when the file's bytes
- * are exactly what we saw last, decrypting and schema-checking them again
- * would only repeat work, so the cached plaintext is used instead. The bytes
- * themselves are compared (not a timestamp or inode), so another process's
- * write is never missed.
+ * A format-1 store file (format1-envelope.ts), read whole: what the upgrade
+ * to the log reads (format1-migration.ts), and what a reader who may not
+ * write the store reads instead (group-commit.ts).
  */
-export class StoreFileCache {
-  #text?: string;
-  #plaintext?: Buffer;
-  #keySource?: KeySource;
-
-  hit(text: string): { plaintext: Buffer; keySource: KeySource } | undefined {
-    return text === this.#text && this.#plaintext && this.#keySource ? { plaintext: this.#plaintext, keySource: this.#keySource } : undefined;
-  }
-
-  remember(text: string, plaintext: Buffer, keySource: KeySource): void {
-    this.#text = text;
-    this.#plaintext = plaintext;
-    this.#keySource = keySource;
-  }
+export interface Format1File {
+  readonly document: StoreDocument;
+  /** The file's salt and scrypt parameters: the log it is upgraded to keeps them, so the key derived for it still applies. */
+  readonly keySource: KeySource;
 }
 
 /**
@@ -46,15 +25,11 @@ export class StoreFileCache {
 const MAX_FORMAT_1_BYTES = 256 * 1024 * 1024;
 
 /** undefined when the file does not exist yet: a missing file is an empty store. */
-export async function readStoreFile(path: string, passphrase: string, cache?: StoreFileCache): Promise<LoadedStore | undefined> {
+export async function readFormat1File(path: string, passphrase: string): Promise<Format1File | undefined> {
   const text = await readBounded(path);
   if (text === undefined) return undefined;
-  const known = cache?.hit(text);
-  if (known) return { document: parseTrustedDocument(known.plaintext), keySource: known.keySource, plaintext: known.plaintext };
   const opened = await openEnvelope(text, passphrase, path);
-  const document = parseDocument(opened.plaintext, path);
-  cache?.remember(text, opened.plaintext, opened.keySource);
-  return { document, keySource: opened.keySource, plaintext: opened.plaintext };
+  return { document: parseDocument(opened.plaintext, path), keySource: opened.keySource };
 }
 
 async function readBounded(path: string): Promise<string | undefined> {
@@ -82,19 +57,8 @@ async function readBounded(path: string): Promise<string | undefined> {
   }
 }
 
-export interface WriteStoreOptions {
-  /** Reuse the file's salt so the cached key still applies; a new file gets a fresh one. */
-  readonly keySource?: KeySource;
-  readonly beforeRename?: () => void | Promise<void>;
-  /** The document already serialized (the caller compared it); serialized here otherwise. */
-  readonly plaintext?: Buffer;
-  readonly cache?: StoreFileCache;
-}
-
-export async function writeStoreFile(path: string, passphrase: string, document: StoreDocument, options: WriteStoreOptions = {}): Promise<void> {
-  const plaintext = options.plaintext ?? serializeDocument(document);
-  const keySource = options.keySource ?? newKeySource();
-  const sealed = await sealEnvelope(plaintext, passphrase, keySource);
-  await writeFileAtomic(path, sealed, { mode: 0o600, beforeRename: options.beforeRename });
-  options.cache?.remember(sealed, plaintext, keySource);
+/** A format-1 file, as a release before the log wrote it: the product no longer writes one; tests make them to upgrade. */
+export async function writeFormat1File(path: string, passphrase: string, document: StoreDocument): Promise<void> {
+  const sealed = await sealEnvelope(serializeDocument(document), passphrase, newKeySource());
+  await writeFileAtomic(path, sealed, { mode: 0o600 });
 }

@@ -2,7 +2,7 @@ import { constants } from "node:fs";
 import { chmod, copyFile } from "node:fs/promises";
 import { ManagedSecretsError } from "../../core/errors";
 import { syncPath } from "./atomic-write";
-import { readStoreFile } from "./format1-file";
+import { readFormat1File } from "./format1-file";
 import { writeSnapshot, type LogState } from "./store-log";
 
 /**
@@ -13,7 +13,7 @@ import { writeSnapshot, type LogState } from "./store-log";
  * kept beside the store first, so a downgrade or a doubt can go back to it.
  */
 export async function migrateFormat1(path: string, passphrase: string, beforeRename: () => void): Promise<{ state: LogState; backup: string }> {
-  const loaded = await readStoreFile(path, passphrase);
+  const loaded = await readFormat1File(path, passphrase);
   if (loaded === undefined) throw new ManagedSecretsError("StoreUnreadable", `the store file ${path} disappeared while it was being upgraded; nothing was written`);
   const backup = await keepBackup(path);
   // The same salt: the key this process derived for the old file serves the new one.

@@ -8,7 +8,7 @@ import { withFileLock, type FileLockOptions, type HeldLock } from "./file-lock";
 import { emptyDocument, type StoreDocument } from "./store-document";
 import { applyGroup, applyLogChange, type GroupChange, type GroupOutcome, type MutationContext } from "./apply-changes";
 import { appendRecord, openLogFile, readLog, wantsCompaction, writeSnapshot, type LogState, type OpenedLog } from "./store-log";
-import { readStoreFile } from "./format1-file";
+import { readFormat1File } from "./format1-file";
 import { HighWater, type Accepted } from "./store-high-water";
 import { logViewFor, type LogView } from "./store-log-view";
 import { migrateFormat1 } from "./format1-migration";
@@ -26,7 +26,8 @@ interface QueuedChange extends GroupChange {
  * and every change is appended under the cross-process lock after that
  * catch-up, so concurrent rotators and `pulumi up` runs never lose each
  * other's updates. What a change does to a secret is the store's business
- * (local-store.ts); this only runs changes, a group at a time.
+ * (local-store.ts); this only runs changes, a group at a time, applied to
+ * the document by apply-changes.ts.
  */
 export class GroupCommit {
   readonly #path: string;
@@ -60,7 +61,7 @@ export class GroupCommit {
       } catch (err) {
         // Someone who may only read the store (a read-only mount, another user's file) still reads it, as before the upgrade.
         if (!isNotWritable(err)) throw err;
-        return { doc: (await readStoreFile(this.#path, this.#passphrase))?.document ?? emptyDocument(), now: this.#clock() };
+        return { doc: (await readFormat1File(this.#path, this.#passphrase))?.document ?? emptyDocument(), now: this.#clock() };
       }
       opened = await this.#exclusive(() => this.#catchUp());
     }

@@ -176,17 +176,6 @@ export function parseDocument(plaintext: Buffer, source: string): StoreDocument 
   return { secrets, tombstones: parsed.data.tombstones };
 }
 
-/**
- * A document this process serialized itself (or parsed and checked before):
- * the schema check would only repeat, so it is skipped.
- */
-export function parseTrustedDocument(plaintext: Buffer): StoreDocument {
-  const raw = JSON.parse(plaintext.toString("utf8")) as { secrets: Array<Omit<StoredSecret, "metadata"> & { metadata: Array<[string, string]> }>; tombstones: StoreDocument["tombstones"] };
-  const secrets = new Map<string, StoredSecret>();
-  for (const s of raw.secrets) secrets.set(s.name, { ...s, metadata: Object.fromEntries(s.metadata) });
-  return { secrets, tombstones: raw.tombstones };
-}
-
 /** Code-unit order: the same on every machine and locale. */
 export function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
