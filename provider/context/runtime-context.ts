@@ -6,6 +6,7 @@ import type { SecretMeta, SecretStore } from "../store/secret-store";
 import type { RotationTarget } from "../rotation/rotation-target";
 import { TargetRegistry } from "../rotation/target-registry";
 import { ALL_TARGET_KINDS } from "../targets/all-targets";
+import { PROVIDER_SETTING_KEYS, STACK_CONFIG_KEYS } from "./stack-config-keys";
 
 /**
  * Where provider methods get their store and clock. Stack config handed to
@@ -13,24 +14,12 @@ import { ALL_TARGET_KINDS } from "../targets/all-targets";
  * on the provider object (which is serialized into state).
  */
 
-
-const STORE_KEYS = [
-  "managed-secrets:store",
-  "managed-secrets:localPath",
-  "managed-secrets:passphrase",
-  "managed-secrets:dkmsInstanceId",
-  "managed-secrets:encryptionKeyId",
-  "managed-secrets:probe",
-  "managed-secrets:cloudMonitorEvents",
-] as const;
-
 let stackConfig: Readonly<Record<string, string>> = {};
 
-/** Keep only our keys: the rest of the stack's config is none of our business. */
+/** Keep only our keys (stack-config-keys.ts): the rest of the stack's config is none of our business. */
 export function configureFromStack(config: ConfigSource): void {
   const kept: Record<string, string> = {};
-  const { CLOUD_CONFIG_KEYS } = require("../alicloud/cloud-settings") as typeof import("../alicloud/cloud-settings");
-  for (const key of [...STORE_KEYS, ...Object.values(CLOUD_CONFIG_KEYS).flat()]) {
+  for (const key of STACK_CONFIG_KEYS) {
     const value = config.get(key);
     if (value !== undefined && value !== "") kept[key] = value;
   }
@@ -89,7 +78,7 @@ export function runtimeContext(overrides: ContextOverrides = {}): RuntimeContext
     targets,
     clock,
     owner: `${hostname()}:${process.pid}`,
-    probeOnRefresh: (config.get("managed-secrets:probe") ?? env.MANAGED_SECRETS_PROBE ?? "true") !== "false",
+    probeOnRefresh: (config.get(PROVIDER_SETTING_KEYS.probe.config) ?? env[PROVIDER_SETTING_KEYS.probe.env] ?? "true") !== "false",
     cloud,
     events: providerEvents(config, env, cloud),
   };
@@ -101,7 +90,7 @@ export function runtimeContext(overrides: ContextOverrides = {}): RuntimeContext
  * one sink per context, made on first use.
  */
 function providerEvents(config: ConfigSource, env: NodeJS.ProcessEnv, cloud: () => import("../alicloud/cloud-settings").CloudSettings): () => import("../events/event-sink").EventSink | undefined {
-  const on = (config.get("managed-secrets:cloudMonitorEvents") ?? (env.MANAGED_SECRETS_CLOUDMONITOR_EVENTS === "1" ? "true" : "false")) === "true";
+  const on = (config.get(PROVIDER_SETTING_KEYS.cloudMonitorEvents.config) ?? (env[PROVIDER_SETTING_KEYS.cloudMonitorEvents.env] === "1" ? "true" : "false")) === "true";
   let sink: import("../events/event-sink").EventSink | undefined;
   return () => {
     if (!on) return undefined;
