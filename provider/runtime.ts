@@ -21,6 +21,7 @@ interface Handler<O> {
   diff(id: string, olds: O, news: Props): Promise<pulumi.dynamic.DiffResult>;
   create(inputs: Props, ctx: RuntimeContext): Promise<{ id: string; outs: O }>;
   read(id: string, props: O | undefined, ctx: RuntimeContext): Promise<{ id?: string; props?: O }>;
+  importSecret(id: string, ctx: RuntimeContext): Promise<{ id?: string; props?: O; inputs?: Props }>;
   update(id: string, olds: O, news: Props, ctx: RuntimeContext): Promise<{ outs: O }>;
   remove(id: string, props: O, ctx: RuntimeContext): Promise<void>;
 }
@@ -31,6 +32,7 @@ function entryFor<O>(h: Handler<O>): ResourceEntry<O> {
     diff: (id, olds, news) => h.diff(id, olds, news),
     create: (inputs) => h.create(inputs, runtimeContext()),
     read: (id, props) => h.read(id, props, runtimeContext()),
+    import: (id) => h.importSecret(id, runtimeContext()),
     update: (id, olds, news) => h.update(id, olds, news, runtimeContext()),
     delete: (id, props) => h.remove(id, props, runtimeContext()),
   };

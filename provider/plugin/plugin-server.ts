@@ -117,12 +117,12 @@ export function resourceProviderService(version: string): grpc.UntypedServiceImp
       return res;
     }),
     read: unary(async (req: any) => {
-      const { id, properties } = await calls.read(calls.typeOfUrn(req.getUrn()), req.getId(), fromStruct(req.getProperties()));
+      const { id, properties, inputs: imported } = await calls.read(calls.typeOfUrn(req.getUrn()), req.getId(), fromStruct(req.getProperties()));
       const res = new provproto.ReadResponse();
       res.setId(id);
       res.setProperties(toStruct(properties));
-      // The stored inputs stay as they are: a refresh reads what the secret is, not what the program said.
-      const inputs = req.getInputs();
+      // An import gets the inputs a program would declare; a refresh keeps the stored ones: it reads what the secret is, not what the program said.
+      const inputs = imported ? toStruct(imported) : req.getInputs();
       if (id && inputs) res.setInputs(inputs);
       return res;
     }),

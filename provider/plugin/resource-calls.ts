@@ -99,12 +99,14 @@ export async function create(type: string, properties: Props | undefined, previe
   return { id, properties: outputs(kind, outs, inputs.secrets) };
 }
 
-export async function read(type: string, id: string, properties: Props | undefined): Promise<{ id: string; properties: Props }> {
+export async function read(type: string, id: string, properties: Props | undefined): Promise<{ id: string; properties: Props; inputs?: Props }> {
   const kind = kindOf(type);
   const olds = decodeProperties(properties);
   if (Object.keys(olds.value).length === 0) {
-    // `pulumi import`: the runtime reads a secret against the outputs Pulumi recorded, and an import has none.
-    throw new ManagedSecretsError("InvalidInput", `${type} ${id}: pulumi import is not supported yet (reading a secret needs the outputs its resource recorded); declare the resource and run pulumi up, which adopts a secret of the same name and target`, { secretName: id });
+    // `pulumi import`: no recorded outputs; the store says what the secret is, and the inputs a program would declare for it.
+    const imported = await kind.entry.import(id);
+    if (!imported.id || !imported.props || !imported.inputs) return { id: "", properties: {} };
+    return { id: imported.id, properties: outputs(kind, imported.props, new Set()), inputs: encodeProperties(imported.inputs, new Set(kind.credentials.filter((p) => !p.includes(".")))) };
   }
   const r = await kind.entry.read(id, olds.value as never);
   if (!r.id || !r.props) return { id: "", properties: {} };

@@ -10,6 +10,8 @@ export interface ResourceEntry<O> {
   diff(id: string, olds: O, news: Props): Promise<pulumi.dynamic.DiffResult>;
   create(inputs: Props): Promise<{ id: string; outs: O }>;
   read(id: string, props?: O): Promise<{ id?: string; props?: O }>;
+  /** `pulumi import` (the provider plugin's Read with no recorded outputs): the secret's outputs and the inputs a program would declare for it. */
+  import(id: string): Promise<{ id?: string; props?: O; inputs?: Props }>;
   update(id: string, olds: O, news: Props): Promise<{ outs: O }>;
   delete(id: string, props: O): Promise<void>;
 }

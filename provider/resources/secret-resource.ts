@@ -71,16 +71,56 @@ export async function requireLive(ctx: RuntimeContext, id: string): Promise<Secr
  */
 export async function readPrelude<P extends object>(
   id: string,
-  props: P | undefined,
+  props: P,
   ctx: RuntimeContext,
 ): Promise<{ done: { id?: string; props?: P & { plannedDeleteAt?: string } } } | { meta: SecretMeta; props: P }> {
   const meta = await ctx.store.describeSecret(id);
   if (!meta) return { done: {} };
-  if (!props) {
-    throw new ManagedSecretsError("InvalidInput", `secret ${id} cannot be read without its recorded outputs: import is not supported for dynamic resources`, { secretName: id });
-  }
   if (meta.plannedDeleteAt) return { done: { id, props: { ...props, plannedDeleteAt: meta.plannedDeleteAt } } };
   return { meta, props };
+}
+
+/**
+ * `pulumi import` (the provider plugin's Read with no recorded outputs): what
+ * the store holds under `id` becomes the resource's declaration. Only a live
+ * secret of this resource's family, and only once the store vouched for its
+ * target (the kms store's signed binding): an import must not make a target
+ * someone tagged into one the stack declares. Undefined when there is none.
+ */
+export async function importedSecret(ctx: RuntimeContext, id: string, family: string): Promise<{ meta: SecretMeta; spec: unknown } | undefined> {
+  const meta = await ctx.store.describeSecret(id);
+  if (!meta) return undefined;
+  if (meta.plannedDeleteAt) throw secretPendingDeletion(id, meta.plannedDeleteAt, `${restoreAdvice(id)}, then import it`);
+  const { kind, spec } = ctx.targets.decode(meta);
+  const facts = kind.facts(spec);
+  if (facts.family !== family) {
+    throw new ManagedSecretsError("InvalidInput", `secret ${id} manages ${facts.description}: import it as that kind of resource`, { secretName: id });
+  }
+  await ctx.store.authenticateTarget(id, meta.metadata);
+  return { meta, spec };
+}
+
+/**
+ * A stored duration in seconds as a program would write it: the largest unit
+ * that divides it (2592000 -> "30d"); rotation periods take d, grace periods
+ * go up to h.
+ */
+export function durationText(seconds: number, largest: "d" | "h" = "d"): string {
+  const units = [["d", 86_400], ["h", 3_600], ["m", 60]] as const;
+  for (const [unit, size] of units.slice(largest === "d" ? 0 : 1)) if (seconds % size === 0) return `${seconds / size}${unit}`;
+  return `${seconds}s`;
+}
+
+/** The declared fields both resources share, as an import reads them back from the store. */
+export function importedSharedInputs(meta: SecretMeta, defaultName: string): Record<string, unknown> {
+  const period = Number(meta.metadata[META.rotationPeriodSeconds] ?? 0);
+  const window = Number(meta.metadata.recoveryWindowDays ?? DEFAULT_RECOVERY_WINDOW_DAYS);
+  return {
+    ...(meta.name !== defaultName ? { secretName: meta.name } : {}),
+    ...(Number.isInteger(period) && period > 0 ? { rotationPeriod: durationText(period) } : {}),
+    ...(meta.description ? { description: meta.description } : {}),
+    recoveryWindowDays: Number.isInteger(window) ? window : DEFAULT_RECOVERY_WINDOW_DAYS,
+  };
 }
 
 /** Delete schedules deletion (or deletes at once when forced) and never touches what the secret manages. */

@@ -4,6 +4,7 @@ import { startPluginServer } from "../../provider/plugin/plugin-server";
 import { ECS_SECRET_TOKEN, packageSchema, PACKAGE_NAME } from "../../provider/plugin/package-schema";
 import { SECRET_SIG, SIG_KEY, UNKNOWN } from "../../provider/plugin/property-values";
 import { resetStackConfig } from "../../provider/context/runtime-context";
+import { createTestStore } from "../../testkit/store/test-store";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the generated protobuf classes are untyped JavaScript */
 const provrpc = require("@pulumi/pulumi/proto/provider_grpc_pb") as any;
@@ -106,15 +107,28 @@ describe("the plugin's gRPC server, as the engine calls it", () => {
     });
   });
 
-  it("Read with no recorded outputs (pulumi import) says import is not supported yet and what to do instead", async () => {
+  it("Read with no recorded outputs (pulumi import) answers the secret's outputs and the inputs a program would declare, credentials as secrets", async () => {
+    await using t = await createTestStore();
+    const configure = new provproto.ConfigureRequest();
+    configure.setArgs(structproto.Struct.fromJavaScript({ localPath: t.path, passphrase: secret(t.passphrase), probe: "false" }));
+    await call<any>("configure", configure);
+    const metadata = { kind: "ecs", instanceId: "i-bp1abcdefghijk", managedUser: "root", credentialType: "password", keyAlgorithm: "rsa-2048", host: "10.0.0.5", port: "22", hostKeyFingerprint: `SHA256:${"A".repeat(43)}`, recoveryWindowDays: "30" };
+    await t.store.createSecret({ name: "ecs/i-bp1abcdefghijk/root", description: "", metadata, versionId: "v1", value: JSON.stringify({ UserName: "root", Password: "Stored-Passw0rd-1" }) });
     const read = new provproto.ReadRequest();
     read.setUrn(URN);
     read.setId("ecs/i-bp1abcdefghijk/root");
-    await assert.rejects(call("read", read), (e: grpc.ServiceError) => {
-      assert.match(e.details, /^InvalidInput: alicloud-managed-secrets:index:EcsSecret ecs\/i-bp1abcdefghijk\/root: pulumi import is not supported yet/);
-      assert.match(e.details, /run pulumi up, which adopts a secret of the same name and target/);
-      return true;
-    });
+    const res = await call<any>("read", read);
+    assert.equal(res.getId(), "ecs/i-bp1abcdefghijk/root");
+    const inputs = res.getInputs().toJavaScript();
+    assert.deepEqual(inputs.initialValue, secret("Stored-Passw0rd-1"), "the credential comes back as a secret");
+    assert.deepEqual(inputs.connection, { host: "10.0.0.5", port: 22, hostKeyFingerprint: `SHA256:${"A".repeat(43)}` });
+    const properties = res.getProperties().toJavaScript();
+    assert.equal(properties.versionId, "v1");
+    assert.deepEqual(properties.value, secret("Stored-Passw0rd-1"));
+    const missing = new provproto.ReadRequest();
+    missing.setUrn(URN);
+    missing.setId("ecs/i-none/root");
+    assert.equal((await call<any>("read", missing)).getId(), "", "no such secret: no resource to import");
   });
 
   it("a preview's Create acts on nothing and answers the inputs", async () => {

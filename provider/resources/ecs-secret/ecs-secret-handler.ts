@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { EcsSecretOutputs } from "../secret-outputs";
 import { ManagedSecretsError } from "../../core/errors";
 import type { RuntimeContext } from "../../context/runtime-context";
-import { adoptOntoExisting, checkResult, currentVersion, declaredProbe, requireSoleManager, type CreateOptions, diffResult, healthOutput, nameConflict, storedCredentialKey, readPrelude, removeSecret, requireLive, reviveDeclared, scheduleOutputs, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
+import { adoptOntoExisting, importedSecret, importedSharedInputs, checkResult, currentVersion, declaredProbe, requireSoleManager, type CreateOptions, diffResult, healthOutput, nameConflict, storedCredentialKey, readPrelude, removeSecret, requireLive, reviveDeclared, scheduleOutputs, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
 import type { SecretMeta } from "../../store/secret-store";
 import { rotateSecret, type RotationOutcome, type RotationStep } from "../../rotation/rotate-secret";
 import { observedRotation } from "../../events/observed-rotation";
@@ -110,6 +110,7 @@ export async function update(id: string, olds: EcsSecretOutputs, news: Record<st
 }
 
 export async function read(id: string, props: EcsSecretOutputs | undefined, ctx: RuntimeContext): Promise<{ id?: string; props?: EcsSecretOutputs }> {
+  if (props === undefined) return importSecret(id, ctx);
   const start = await readPrelude(id, props, ctx);
   if ("done" in start) return start.done;
   const { meta } = start;
@@ -121,6 +122,34 @@ export async function read(id: string, props: EcsSecretOutputs | undefined, ctx:
   const probe = declaredProbe(meta, kind, spec, ctx.probeOnRefresh === false ? undefined : async () => kind.build(spec, id, ctx).accepts((await ctx.store.getValue(id)).value));
   const health = await assessSecret(meta, { now: ctx.clock(), probe });
   return { id, props: { ...outs, health: healthOutput(health) } };
+}
+
+/**
+ * `pulumi import` of a stored secret: the inputs a program would declare for
+ * it (its current credential as initialValue) and the outputs a refresh of
+ * that declaration gives. A secret reached through a bastion cannot be
+ * imported: the bastion's credential is never stored, so no import could
+ * declare it; declaring it in the program adopts it on `pulumi up`.
+ */
+export async function importSecret(id: string, ctx: RuntimeContext): Promise<{ id?: string; props?: EcsSecretOutputs; inputs?: Record<string, unknown> }> {
+  const found = await importedSecret(ctx, id, "ecs");
+  if (!found) return {};
+  const target = found.spec as EcsSshTargetSpec | CloudAssistantTargetSpec;
+  if ("bastion" in target && target.bastion) {
+    throw new ManagedSecretsError("InvalidInput", `secret ${id} is reached through a bastion, whose credential is never stored: declare it in the program instead of importing it (pulumi up adopts a secret of the same name and target)`, { secretName: id, property: "connection.bastion" });
+  }
+  const current = decodeEcsValue((await currentVersion(ctx, id, found.meta)).value);
+  const inputs: Record<string, unknown> = {
+    instanceId: target.instanceId,
+    managedUser: target.managedUser,
+    credentialType: target.credentialType,
+    initialValue: secretPartOf(current),
+    connection: "regionId" in target ? { transport: "cloudAssistant", region: target.regionId } : { host: target.host, port: target.port, hostKeyFingerprint: target.hostKeyFingerprint },
+    keyAlgorithm: target.keyAlgorithm,
+    ...importedSharedInputs(found.meta, secretNameOf({ ...target, secretName: undefined })),
+  };
+  const refreshed = await read(id, declaredOutputs(id, parseEcsSecretInputs(inputs)), ctx);
+  return { ...refreshed, inputs };
 }
 
 export async function remove(id: string, props: EcsSecretOutputs, ctx: RuntimeContext): Promise<void> {
@@ -218,7 +247,13 @@ function declaredTargetOf(d: DeclaredFields): { kind: TargetKind; spec: EcsSshTa
 
 async function outputsFor(name: string, spec: EcsSecretSpec, ctx: RuntimeContext): Promise<EcsSecretOutputs> {
   const meta = await requireLive(ctx, name);
-  const declared: EcsSecretOutputs = {
+  // Just created or updated through the host: its credential was proven by a login in this very call.
+  return { ...(await outputsFromStore(name, meta, declaredOutputs(name, spec), ctx)), health: { healthy: true, problems: [] } };
+}
+
+/** The outputs that record a declaration, before the store's facts are added. */
+function declaredOutputs(name: string, spec: EcsSecretSpec): EcsSecretOutputs {
+  return {
     secretName: name,
     instanceId: spec.instanceId,
     managedUser: spec.managedUser,
@@ -236,8 +271,6 @@ async function outputsFor(name: string, spec: EcsSecretSpec, ctx: RuntimeContext
     automaticRotation: false,
     lastRotatedAt: "",
   };
-  // Just created or updated through the host: its credential was proven by a login in this very call.
-  return { ...(await outputsFromStore(name, meta, declared, ctx)), health: { healthy: true, problems: [] } };
 }
 
 /** Declared fields from `base`; everything the store knows, fresh from the store. */

@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { AccessKeyState, RamSecretOutputs } from "../secret-outputs";
 import { ManagedSecretsError, isManagedSecretsError } from "../../core/errors";
 import type { RuntimeContext } from "../../context/runtime-context";
-import { adoptOntoExisting, checkResult, currentVersion, declaredProbe, requireSoleManager, type CreateOptions, diffResult, healthOutput, nameConflict, storedCredentialKey, readPrelude, removeSecret, requireLive, reviveDeclared, scheduleOutputs, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
+import { adoptOntoExisting, durationText, importedSecret, importedSharedInputs, checkResult, currentVersion, declaredProbe, requireSoleManager, type CreateOptions, diffResult, healthOutput, nameConflict, storedCredentialKey, readPrelude, removeSecret, requireLive, reviveDeclared, scheduleOutputs, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
 import type { SecretMeta } from "../../store/secret-store";
 import { rotateSecret, type RotationStep } from "../../rotation/rotate-secret";
 import { observedRotation } from "../../events/observed-rotation";
@@ -100,6 +100,7 @@ export async function update(id: string, olds: RamSecretOutputs, news: Record<st
 }
 
 export async function read(id: string, props: RamSecretOutputs | undefined, ctx: RuntimeContext): Promise<{ id?: string; props?: RamSecretOutputs }> {
+  if (props === undefined) return importSecret(id, ctx);
   const start = await readPrelude(id, props, ctx);
   if ("done" in start) return start.done;
   const { meta } = start;
@@ -109,6 +110,24 @@ export async function read(id: string, props: RamSecretOutputs | undefined, ctx:
   const probe = declaredProbe(meta, ramAccessKeyTargetKind, targetParams(start.props), async () => outs.accessKeyStatus === "Active");
   const health = await assessSecret(meta, { now: ctx.clock(), probe });
   return { id, props: { ...outs, health: healthOutput(health) } };
+}
+
+/** `pulumi import` of a stored secret: the inputs a program would declare (its current pair as the initial one), and their refresh. */
+export async function importSecret(id: string, ctx: RuntimeContext): Promise<{ id?: string; props?: RamSecretOutputs; inputs?: Record<string, unknown> }> {
+  const found = await importedSecret(ctx, id, "ram");
+  if (!found) return {};
+  const target = found.spec as RamAccessKeyTargetSpec;
+  const current = decodeRamValue((await currentVersion(ctx, id, found.meta)).value);
+  const inputs: Record<string, unknown> = {
+    userName: target.userName,
+    initialAccessKeyId: current.AccessKeyId,
+    initialAccessKeySecret: current.AccessKeySecret,
+    previousKeyAction: target.previousKeyAction,
+    ...(target.previousKeyGraceSeconds > 0 ? { previousKeyGracePeriod: durationText(target.previousKeyGraceSeconds, "h") } : {}),
+    ...importedSharedInputs(found.meta, ramSecretNameOf({ userName: target.userName, secretName: undefined })),
+  };
+  const refreshed = await read(id, declaredOutputs(id, parseRamSecretInputs(inputs)), ctx);
+  return { ...refreshed, inputs };
 }
 
 export async function remove(id: string, props: RamSecretOutputs, ctx: RuntimeContext): Promise<void> {
@@ -191,7 +210,14 @@ function targetParams(spec: Pick<RamSecretSpec, "userName" | "previousKeyAction"
 
 async function outputsFor(name: string, spec: RamSecretSpec, ctx: RuntimeContext): Promise<RamSecretOutputs> {
   const meta = await requireLive(ctx, name);
-  const declared: RamSecretOutputs = {
+  const outs = await outputsFromStore(name, meta, declaredOutputs(name, spec), ctx);
+  // Just created or updated: the key's status was read from RAM in this very call.
+  return { ...outs, health: outs.accessKeyStatus === "Active" ? { healthy: true, problems: [] } : { healthy: false, problems: ["rejected"] } };
+}
+
+/** The outputs that record a declaration, before the store's and RAM's facts are added. */
+function declaredOutputs(name: string, spec: RamSecretSpec): RamSecretOutputs {
+  return {
     secretName: name,
     userName: spec.userName,
     initialAccessKeyId: spec.initialAccessKeyId,
@@ -209,9 +235,6 @@ async function outputsFor(name: string, spec: RamSecretSpec, ctx: RuntimeContext
     lastRotatedAt: "",
     accessKeyStatus: "NotFound",
   };
-  const outs = await outputsFromStore(name, meta, declared, ctx);
-  // Just created or updated: the key's status was read from RAM in this very call.
-  return { ...outs, health: outs.accessKeyStatus === "Active" ? { healthy: true, problems: [] } : { healthy: false, problems: ["rejected"] } };
 }
 
 /** Declared fields from `base`; everything the store and RAM know, fresh. */
