@@ -5,7 +5,6 @@
  * protocol needs around them (secrets in and out, unknowns in previews, and
  * refusing a credential that arrives as plain text).
  */
-import { ManagedSecretsError } from "../core/errors";
 import type { ResourceEntry } from "../resources/resource-entry";
 import { ecsSecret, ramSecret } from "../runtime";
 import { credentialInputPaths, ECS_SECRET_TOKEN, RAM_SECRET_TOKEN, secretOutputNames } from "./package-schema";
