@@ -16,6 +16,7 @@ import type { EcsSecretOutputs, RamSecretOutputs, SecretHealthSummary } from "..
 import { ROTATION_PERIOD_FORM } from "../validation/rotation-period";
 import { GRACE_PERIOD_FORM } from "../validation/grace-period";
 import { HOST_FORM } from "../validation/host";
+import type { SettingName } from "../context/stack-config-keys";
 
 export const PACKAGE_NAME = "alicloud-managed-secrets";
 const T = `${PACKAGE_NAME}:index:`;
@@ -226,13 +227,19 @@ const ramRequiredOutputs: Required<RamSecretOutputs> = {
   forceDeleteWithoutRecovery: true, versionId: true, accessKeyId: true, accessKeySecret: true, automaticRotation: true, lastRotatedAt: true, accessKeyStatus: true,
 };
 
-/** The provider's configuration: the dynamic path's managed-secrets:* stack config, in the plugin's own namespace. */
+/**
+ * The provider's configuration: the dynamic path's managed-secrets:<name>
+ * stack config keys, in the plugin's own namespace. Typed by that list
+ * (context/stack-config-keys.ts), so a setting the runtime reads and the
+ * plugin lacks, or one it does not read, fails the type check.
+ */
 export const CONFIG_VARIABLES = {
   store: str("Where secrets live: local (an encrypted file, the default) or kms (KMS Secrets Manager). Environment: MANAGED_SECRETS_STORE."),
   localPath: str("The local store's file: an absolute path or one starting with ~/. Default ~/.managed-secrets/store.enc. Environment: MANAGED_SECRETS_LOCAL_PATH."),
   passphrase: str("The local store's passphrase (required for the local store). Environment: MANAGED_SECRETS_PASSPHRASE.", { secret: true }),
   dkmsInstanceId: str("kms store: the KMS instance (kst-...) new secrets are created in. Environment: MANAGED_SECRETS_DKMS_INSTANCE_ID."),
   encryptionKeyId: str("kms store: the key (key-...) of that instance that encrypts new secrets; needs dkmsInstanceId. Environment: MANAGED_SECRETS_ENCRYPTION_KEY_ID."),
+  bindingKeyId: str("kms store: the EC_P256 SIGN/VERIFY key (key-...) that signs each secret's target binding; without it nothing is bound and every stored target is refused. Environment: MANAGED_SECRETS_BINDING_KEY_ID."),
   probe: bool("Whether refresh logs in with the current credential (default true); false where CI cannot reach the instances. Environment: MANAGED_SECRETS_PROBE."),
   cloudMonitorEvents: bool("Send the provider's own rotations to CloudMonitor as custom events (default false). Environment: MANAGED_SECRETS_CLOUDMONITOR_EVENTS=1."),
   region: str("The Alibaba Cloud region id (RamSecret, Cloud Assistant and the kms store). Environment: ALIBABA_CLOUD_REGION_ID."),
@@ -240,7 +247,7 @@ export const CONFIG_VARIABLES = {
   accessKeyId: str("The AccessKey id Alibaba Cloud calls are signed with. Default: the @alicloud/credentials chain. Environment: ALIBABA_CLOUD_ACCESS_KEY_ID."),
   accessKeySecret: str("Its secret. Environment: ALIBABA_CLOUD_ACCESS_KEY_SECRET.", { secret: true }),
   securityToken: str("An STS security token, with a temporary AccessKey. Environment: ALIBABA_CLOUD_SECURITY_TOKEN.", { secret: true }),
-} satisfies Record<string, PropertySpec>;
+} satisfies Record<SettingName, PropertySpec>;
 
 export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
 

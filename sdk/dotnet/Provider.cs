@@ -65,6 +65,12 @@ namespace Pulumi.AlicloudManagedSecrets
         }
 
         /// <summary>
+        /// kms store: the EC_P256 SIGN/VERIFY key (key-...) that signs each secret's target binding; without it nothing is bound and every stored target is refused. Environment: MANAGED_SECRETS_BINDING_KEY_ID.
+        /// </summary>
+        [Input("bindingKeyId")]
+        public Input<string>? BindingKeyId { get; set; }
+
+        /// <summary>
         /// Send the provider's own rotations to CloudMonitor as custom events (default false). Environment: MANAGED_SECRETS_CLOUDMONITOR_EVENTS=1.
         /// </summary>
         [Input("cloudMonitorEvents", json: true)]

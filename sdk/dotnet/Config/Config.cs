@@ -52,6 +52,16 @@ namespace Pulumi.AlicloudManagedSecrets
             set => _accessKeySecret.Set(value);
         }
 
+        private static readonly __Value<string?> _bindingKeyId = new __Value<string?>(() => __config.Get("bindingKeyId"));
+        /// <summary>
+        /// kms store: the EC_P256 SIGN/VERIFY key (key-...) that signs each secret's target binding; without it nothing is bound and every stored target is refused. Environment: MANAGED_SECRETS_BINDING_KEY_ID.
+        /// </summary>
+        public static string? BindingKeyId
+        {
+            get => _bindingKeyId.Get();
+            set => _bindingKeyId.Set(value);
+        }
+
         private static readonly __Value<bool?> _cloudMonitorEvents = new __Value<bool?>(() => __config.GetBoolean("cloudMonitorEvents"));
         /// <summary>
         /// Send the provider's own rotations to CloudMonitor as custom events (default false). Environment: MANAGED_SECRETS_CLOUDMONITOR_EVENTS=1.

@@ -46,6 +46,8 @@ type providerArgs struct {
 	AccessKeyId *string `pulumi:"accessKeyId"`
 	// Its secret. Environment: ALIBABA_CLOUD_ACCESS_KEY_SECRET.
 	AccessKeySecret *string `pulumi:"accessKeySecret"`
+	// kms store: the EC_P256 SIGN/VERIFY key (key-...) that signs each secret's target binding; without it nothing is bound and every stored target is refused. Environment: MANAGED_SECRETS_BINDING_KEY_ID.
+	BindingKeyId *string `pulumi:"bindingKeyId"`
 	// Send the provider's own rotations to CloudMonitor as custom events (default false). Environment: MANAGED_SECRETS_CLOUDMONITOR_EVENTS=1.
 	CloudMonitorEvents *bool `pulumi:"cloudMonitorEvents"`
 	// kms store: the KMS instance (kst-...) new secrets are created in. Environment: MANAGED_SECRETS_DKMS_INSTANCE_ID.
@@ -74,6 +76,8 @@ type ProviderArgs struct {
 	AccessKeyId pulumi.StringPtrInput
 	// Its secret. Environment: ALIBABA_CLOUD_ACCESS_KEY_SECRET.
 	AccessKeySecret pulumi.StringPtrInput
+	// kms store: the EC_P256 SIGN/VERIFY key (key-...) that signs each secret's target binding; without it nothing is bound and every stored target is refused. Environment: MANAGED_SECRETS_BINDING_KEY_ID.
+	BindingKeyId pulumi.StringPtrInput
 	// Send the provider's own rotations to CloudMonitor as custom events (default false). Environment: MANAGED_SECRETS_CLOUDMONITOR_EVENTS=1.
 	CloudMonitorEvents pulumi.BoolPtrInput
 	// kms store: the KMS instance (kst-...) new secrets are created in. Environment: MANAGED_SECRETS_DKMS_INSTANCE_ID.

@@ -21,6 +21,7 @@ class ProviderArgs:
     def __init__(__self__, *,
                  access_key_id: pulumi.Input[Optional[_builtins.str]] = None,
                  access_key_secret: pulumi.Input[Optional[_builtins.str]] = None,
+                 binding_key_id: pulumi.Input[Optional[_builtins.str]] = None,
                  cloud_monitor_events: pulumi.Input[Optional[_builtins.bool]] = None,
                  dkms_instance_id: pulumi.Input[Optional[_builtins.str]] = None,
                  encryption_key_id: pulumi.Input[Optional[_builtins.str]] = None,
@@ -36,6 +37,7 @@ class ProviderArgs:
 
         :param pulumi.Input[_builtins.str] access_key_id: The AccessKey id Alibaba Cloud calls are signed with. Default: the @alicloud/credentials chain. Environment: ALIBABA_CLOUD_ACCESS_KEY_ID.
         :param pulumi.Input[_builtins.str] access_key_secret: Its secret. Environment: ALIBABA_CLOUD_ACCESS_KEY_SECRET.
+        :param pulumi.Input[_builtins.str] binding_key_id: kms store: the EC_P256 SIGN/VERIFY key (key-...) that signs each secret's target binding; without it nothing is bound and every stored target is refused. Environment: MANAGED_SECRETS_BINDING_KEY_ID.
         :param pulumi.Input[_builtins.bool] cloud_monitor_events: Send the provider's own rotations to CloudMonitor as custom events (default false). Environment: MANAGED_SECRETS_CLOUDMONITOR_EVENTS=1.
         :param pulumi.Input[_builtins.str] dkms_instance_id: kms store: the KMS instance (kst-...) new secrets are created in. Environment: MANAGED_SECRETS_DKMS_INSTANCE_ID.
         :param pulumi.Input[_builtins.str] encryption_key_id: kms store: the key (key-...) of that instance that encrypts new secrets; needs dkmsInstanceId. Environment: MANAGED_SECRETS_ENCRYPTION_KEY_ID.
@@ -51,6 +53,8 @@ class ProviderArgs:
             pulumi.set(__self__, "access_key_id", access_key_id)
         if access_key_secret is not None:
             pulumi.set(__self__, "access_key_secret", access_key_secret)
+        if binding_key_id is not None:
+            pulumi.set(__self__, "binding_key_id", binding_key_id)
         if cloud_monitor_events is not None:
             pulumi.set(__self__, "cloud_monitor_events", cloud_monitor_events)
         if dkms_instance_id is not None:
@@ -95,6 +99,18 @@ class ProviderArgs:
     @access_key_secret.setter
     def access_key_secret(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "access_key_secret", value)
+
+    @_builtins.property
+    @pulumi.getter(name="bindingKeyId")
+    def binding_key_id(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        kms store: the EC_P256 SIGN/VERIFY key (key-...) that signs each secret's target binding; without it nothing is bound and every stored target is refused. Environment: MANAGED_SECRETS_BINDING_KEY_ID.
+        """
+        return pulumi.get(self, "binding_key_id")
+
+    @binding_key_id.setter
+    def binding_key_id(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "binding_key_id", value)
 
     @_builtins.property
     @pulumi.getter(name="cloudMonitorEvents")
@@ -225,6 +241,7 @@ class Provider(pulumi.ProviderResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  access_key_id: pulumi.Input[Optional[_builtins.str]] = None,
                  access_key_secret: pulumi.Input[Optional[_builtins.str]] = None,
+                 binding_key_id: pulumi.Input[Optional[_builtins.str]] = None,
                  cloud_monitor_events: pulumi.Input[Optional[_builtins.bool]] = None,
                  dkms_instance_id: pulumi.Input[Optional[_builtins.str]] = None,
                  encryption_key_id: pulumi.Input[Optional[_builtins.str]] = None,
@@ -243,6 +260,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] access_key_id: The AccessKey id Alibaba Cloud calls are signed with. Default: the @alicloud/credentials chain. Environment: ALIBABA_CLOUD_ACCESS_KEY_ID.
         :param pulumi.Input[_builtins.str] access_key_secret: Its secret. Environment: ALIBABA_CLOUD_ACCESS_KEY_SECRET.
+        :param pulumi.Input[_builtins.str] binding_key_id: kms store: the EC_P256 SIGN/VERIFY key (key-...) that signs each secret's target binding; without it nothing is bound and every stored target is refused. Environment: MANAGED_SECRETS_BINDING_KEY_ID.
         :param pulumi.Input[_builtins.bool] cloud_monitor_events: Send the provider's own rotations to CloudMonitor as custom events (default false). Environment: MANAGED_SECRETS_CLOUDMONITOR_EVENTS=1.
         :param pulumi.Input[_builtins.str] dkms_instance_id: kms store: the KMS instance (kst-...) new secrets are created in. Environment: MANAGED_SECRETS_DKMS_INSTANCE_ID.
         :param pulumi.Input[_builtins.str] encryption_key_id: kms store: the key (key-...) of that instance that encrypts new secrets; needs dkmsInstanceId. Environment: MANAGED_SECRETS_ENCRYPTION_KEY_ID.
@@ -280,6 +298,7 @@ class Provider(pulumi.ProviderResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  access_key_id: pulumi.Input[Optional[_builtins.str]] = None,
                  access_key_secret: pulumi.Input[Optional[_builtins.str]] = None,
+                 binding_key_id: pulumi.Input[Optional[_builtins.str]] = None,
                  cloud_monitor_events: pulumi.Input[Optional[_builtins.bool]] = None,
                  dkms_instance_id: pulumi.Input[Optional[_builtins.str]] = None,
                  encryption_key_id: pulumi.Input[Optional[_builtins.str]] = None,
@@ -301,6 +320,7 @@ class Provider(pulumi.ProviderResource):
 
             __props__.__dict__["access_key_id"] = access_key_id
             __props__.__dict__["access_key_secret"] = None if access_key_secret is None else pulumi.Output.secret(access_key_secret)
+            __props__.__dict__["binding_key_id"] = binding_key_id
             __props__.__dict__["cloud_monitor_events"] = pulumi.Output.from_input(cloud_monitor_events).apply(pulumi.runtime.to_json) if cloud_monitor_events is not None else None
             __props__.__dict__["dkms_instance_id"] = dkms_instance_id
             __props__.__dict__["encryption_key_id"] = encryption_key_id

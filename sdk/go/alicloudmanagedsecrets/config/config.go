@@ -21,6 +21,11 @@ func GetAccessKeySecret(ctx *pulumi.Context) string {
 	return config.Get(ctx, "alicloud-managed-secrets:accessKeySecret")
 }
 
+// kms store: the EC_P256 SIGN/VERIFY key (key-...) that signs each secret's target binding; without it nothing is bound and every stored target is refused. Environment: MANAGED_SECRETS_BINDING_KEY_ID.
+func GetBindingKeyId(ctx *pulumi.Context) string {
+	return config.Get(ctx, "alicloud-managed-secrets:bindingKeyId")
+}
+
 // Send the provider's own rotations to CloudMonitor as custom events (default false). Environment: MANAGED_SECRETS_CLOUDMONITOR_EVENTS=1.
 func GetCloudMonitorEvents(ctx *pulumi.Context) bool {
 	return config.GetBool(ctx, "alicloud-managed-secrets:cloudMonitorEvents")

@@ -24,6 +24,11 @@ accessKeySecret: Optional[str]
 Its secret. Environment: ALIBABA_CLOUD_ACCESS_KEY_SECRET.
 """
 
+bindingKeyId: Optional[str]
+"""
+kms store: the EC_P256 SIGN/VERIFY key (key-...) that signs each secret's target binding; without it nothing is bound and every stored target is refused. Environment: MANAGED_SECRETS_BINDING_KEY_ID.
+"""
+
 cloudMonitorEvents: Optional[bool]
 """
 Send the provider's own rotations to CloudMonitor as custom events (default false). Environment: MANAGED_SECRETS_CLOUDMONITOR_EVENTS=1.

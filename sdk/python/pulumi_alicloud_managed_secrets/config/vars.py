@@ -35,6 +35,13 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get('accessKeySecret')
 
     @_builtins.property
+    def binding_key_id(self) -> Optional[str]:
+        """
+        kms store: the EC_P256 SIGN/VERIFY key (key-...) that signs each secret's target binding; without it nothing is bound and every stored target is refused. Environment: MANAGED_SECRETS_BINDING_KEY_ID.
+        """
+        return __config__.get('bindingKeyId')
+
+    @_builtins.property
     def cloud_monitor_events(self) -> Optional[bool]:
         """
         Send the provider's own rotations to CloudMonitor as custom events (default false). Environment: MANAGED_SECRETS_CLOUDMONITOR_EVENTS=1.

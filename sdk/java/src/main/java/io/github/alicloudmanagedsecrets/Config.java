@@ -26,6 +26,13 @@ public final class Config {
         return Codegen.stringProp("accessKeySecret").config(config).get();
     }
 /**
+ * kms store: the EC_P256 SIGN/VERIFY key (key-...) that signs each secret&#39;s target binding; without it nothing is bound and every stored target is refused. Environment: MANAGED_SECRETS_BINDING_KEY_ID.
+ * 
+ */
+    public Optional<String> bindingKeyId() {
+        return Codegen.stringProp("bindingKeyId").config(config).get();
+    }
+/**
  * Send the provider&#39;s own rotations to CloudMonitor as custom events (default false). Environment: MANAGED_SECRETS_CLOUDMONITOR_EVENTS=1.
  * 
  */

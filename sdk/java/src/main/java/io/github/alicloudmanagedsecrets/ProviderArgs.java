@@ -47,6 +47,21 @@ public final class ProviderArgs extends com.pulumi.resources.ResourceArgs {
     }
 
     /**
+     * kms store: the EC_P256 SIGN/VERIFY key (key-...) that signs each secret&#39;s target binding; without it nothing is bound and every stored target is refused. Environment: MANAGED_SECRETS_BINDING_KEY_ID.
+     * 
+     */
+    @Import(name="bindingKeyId")
+    private @Nullable Output<String> bindingKeyId;
+
+    /**
+     * @return kms store: the EC_P256 SIGN/VERIFY key (key-...) that signs each secret&#39;s target binding; without it nothing is bound and every stored target is refused. Environment: MANAGED_SECRETS_BINDING_KEY_ID.
+     * 
+     */
+    public Optional<Output<String>> bindingKeyId() {
+        return Optional.ofNullable(this.bindingKeyId);
+    }
+
+    /**
      * Send the provider&#39;s own rotations to CloudMonitor as custom events (default false). Environment: MANAGED_SECRETS_CLOUDMONITOR_EVENTS=1.
      * 
      */
@@ -201,6 +216,7 @@ public final class ProviderArgs extends com.pulumi.resources.ResourceArgs {
     private ProviderArgs(ProviderArgs $) {
         this.accessKeyId = $.accessKeyId;
         this.accessKeySecret = $.accessKeySecret;
+        this.bindingKeyId = $.bindingKeyId;
         this.cloudMonitorEvents = $.cloudMonitorEvents;
         this.dkmsInstanceId = $.dkmsInstanceId;
         this.encryptionKeyId = $.encryptionKeyId;
@@ -271,6 +287,27 @@ public final class ProviderArgs extends com.pulumi.resources.ResourceArgs {
          */
         public Builder accessKeySecret(String accessKeySecret) {
             return accessKeySecret(Output.of(accessKeySecret));
+        }
+
+        /**
+         * @param bindingKeyId kms store: the EC_P256 SIGN/VERIFY key (key-...) that signs each secret&#39;s target binding; without it nothing is bound and every stored target is refused. Environment: MANAGED_SECRETS_BINDING_KEY_ID.
+         * 
+         * @return builder
+         * 
+         */
+        public Builder bindingKeyId(@Nullable Output<String> bindingKeyId) {
+            $.bindingKeyId = bindingKeyId;
+            return this;
+        }
+
+        /**
+         * @param bindingKeyId kms store: the EC_P256 SIGN/VERIFY key (key-...) that signs each secret&#39;s target binding; without it nothing is bound and every stored target is refused. Environment: MANAGED_SECRETS_BINDING_KEY_ID.
+         * 
+         * @return builder
+         * 
+         */
+        public Builder bindingKeyId(String bindingKeyId) {
+            return bindingKeyId(Output.of(bindingKeyId));
         }
 
         /**
