@@ -11,20 +11,17 @@ import { UPDATED_AT_TAG, pendingMarkerTag, readTags } from "./kms-tags";
  * due whatever its schedule.
  */
 export class PendingMarker {
-  readonly #call: KmsCall;
-  readonly #clock: Clock;
-
-  constructor(call: KmsCall, clock: Clock) {
-    this.#call = call;
-    this.#clock = clock;
-  }
+  constructor(
+    private readonly call: KmsCall,
+    private readonly clock: Clock,
+  ) {}
 
   /** Before an ACSPending version is put. The next metadata write (finish) clears it. */
   async mark(name: string, session: LeaseSession | undefined): Promise<void> {
     const known = session?.description && readTags(name, session.description.tags);
     if (known && known.pending) return;
-    const tag = pendingMarkerTag((known && known.updatedAt) || isoSeconds(this.#clock()));
-    await this.#call((kms) => kms.tagResource({ secretName: name, tags: [tag] }));
+    const tag = pendingMarkerTag((known && known.updatedAt) || isoSeconds(this.clock()));
+    await this.call((kms) => kms.tagResource({ secretName: name, tags: [tag] }));
     session?.retag([tag], []);
   }
 
@@ -33,7 +30,7 @@ export class PendingMarker {
     const tags = session.description?.tags;
     if (tags === undefined || session.versions === undefined || !readTags(name, tags).pending) return;
     if (session.holder("ACSPending") !== undefined) return;
-    const updatedAt = readTags(name, tags).updatedAt ?? isoSeconds(this.#clock());
-    await this.#call((kms) => kms.tagResource({ secretName: name, tags: [{ key: UPDATED_AT_TAG, value: updatedAt }] })).catch(() => undefined);
+    const updatedAt = readTags(name, tags).updatedAt ?? isoSeconds(this.clock());
+    await this.call((kms) => kms.tagResource({ secretName: name, tags: [{ key: UPDATED_AT_TAG, value: updatedAt }] })).catch(() => undefined);
   }
 }
