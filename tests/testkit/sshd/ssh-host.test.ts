@@ -5,14 +5,14 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { generateClientKeyPair, type ClientKeyPair } from "../../testkit/ssh-client/client-keys";
+import { generateClientKeyPair, type ClientKeyPair } from "../../../testkit/ssh-client/client-keys";
 import { createServer, type AddressInfo } from "node:net";
-import { createHostDir, removeHostDir } from "../../testkit/sshd/host-dir";
-import { generateHostKey } from "../../testkit/sshd/host-key";
-import { randomLoopbackAddress } from "../../testkit/sshd/loopback";
-import { exists, listProcesses, readProcess, type ProcessIdentity } from "../../testkit/sshd/proc";
-import { renderSshdConfig } from "../../testkit/sshd/sshd-config";
-import { launchSshd, prepareOverlayDirs } from "../../testkit/sshd/sshd-process";
+import { createHostDir, removeHostDir } from "../../../testkit/sshd/host-dir";
+import { generateHostKey } from "../../../testkit/sshd/host-key";
+import { randomLoopbackAddress } from "../../../testkit/sshd/loopback";
+import { exists, listProcesses, readProcess, type ProcessIdentity } from "../../../testkit/sshd/proc";
+import { renderSshdConfig } from "../../../testkit/sshd/sshd-config";
+import { launchSshd, prepareOverlayDirs } from "../../../testkit/sshd/sshd-process";
 import {
   HostKeyMismatchError,
   closeSsh,
@@ -21,8 +21,8 @@ import {
   sshExec,
   tryLogin,
   type SshExecResult,
-} from "../../testkit/ssh-client/ssh-client";
-import { hostTarget, requireRootForHosts, startSshHost, type StartedSshHost } from "../../testkit/sshd/ssh-host";
+} from "../../../testkit/ssh-client/ssh-client";
+import { hostTarget, requireRootForHosts, startSshHost, type StartedSshHost } from "../../../testkit/sshd/ssh-host";
 
 const execFileAsync = promisify(execFile);
 
@@ -337,11 +337,11 @@ describe("sshd launch on a taken address", () => {
 describe("requireRootForHosts", () => {
   it("fails loudly, naming root and openssh-server, when not run as root", async () => {
     requireRootForHosts();
-    const script = `require(${JSON.stringify(join(__dirname, "../../testkit/sshd/require-root.ts"))}).requireRootForHosts()`;
+    const script = `require(${JSON.stringify(join(__dirname, "../../../testkit/sshd/require-root.ts"))}).requireRootForHosts()`;
     const result = await execFileAsync("/usr/bin/setpriv", [
       "--reuid=65534", "--regid=65534", "--clear-groups", "--",
       process.execPath, "--import", "tsx", "-e", script,
-    ], { cwd: join(__dirname, "../.."), env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/tmp" } }).then(
+    ], { cwd: join(__dirname, "../../.."), env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/tmp" } }).then(
       () => ({ code: 0, stderr: "" }),
       (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
     );

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { floorKeyRotation, floorPasswordRotation, generateFloorKeyPair } from "../../testkit/ssh-client/bare-ssh2-floor";
-import { tryLogin } from "../../testkit/ssh-client/ssh-client";
-import { hostTarget, requireRootForHosts, startSshHost, type StartedSshHost } from "../../testkit/sshd/ssh-host";
+import { floorKeyRotation, floorPasswordRotation, generateFloorKeyPair } from "../../../testkit/ssh-client/bare-ssh2-floor";
+import { tryLogin } from "../../../testkit/ssh-client/ssh-client";
+import { hostTarget, requireRootForHosts, startSshHost, type StartedSshHost } from "../../../testkit/sshd/ssh-host";
 
 describe("bench floor (bare ssh2) against a real host", () => {
   let host: StartedSshHost;
