@@ -29,7 +29,7 @@ export class RotationRunner extends pulumi.ComponentResource {
 
   constructor(name: string, args: RotationRunnerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("alicloud-managed-secrets:index:RotationRunner", name, {}, opts);
-    const deployment = require("../provider/runner/runner-deployment") as typeof import("../provider/runner/runner-deployment");
+    const deployment = require("../provider/runner/deploy/runner-deployment") as typeof import("../provider/runner/deploy/runner-deployment");
     const { bundlePath, ...settings } = args;
     const d = deployment.parseRunnerDeployment(settings);
     const cloud = loadAlicloud();
@@ -73,7 +73,7 @@ export class RotationRunner extends pulumi.ComponentResource {
       description: `runs the rotation runner ${d.schedule}`,
     }, child);
 
-    const alarm = (require("../provider/runner/runner-alarm") as typeof import("../provider/runner/runner-alarm")).alarmRuleArgs(d);
+    const alarm = (require("../provider/runner/deploy/runner-alarm") as typeof import("../provider/runner/deploy/runner-alarm")).alarmRuleArgs(d);
     let rule: alicloud.cms.EventRule | undefined;
     if (alarm) {
       // With contacts, the group is this stack's; without, it is an existing group named in config.

@@ -1,7 +1,7 @@
 /**
  * Every Alibaba Cloud API action the rotation runner may call, per product.
  * The runner's RAM policy is generated from these lists
- * (provider/runner/runner-deployment.ts), and tests check them against the
+ * (provider/runner/deploy/runner-deployment.ts), and tests check them against the
  * actions the runner really sends to the emulator, against the thin clients'
  * call sites, and (with the emulator evaluating RAM policies) that every
  * action granted is needed: so the policy cannot drift from the code.

@@ -151,7 +151,7 @@ describe("the npm package, installed into a fresh Pulumi project", function () {
   });
 
   it("ships no build tool, no tests and no test kit", () => {
-    const unwanted = [...files].filter((f) => /(^|\/)(tests?|testkit|bench|examples)\//.test(f) || /\.test\.(ts|js)$/.test(f) || f.startsWith("dist/provider/runner/bundle.") || f.endsWith(".tgz"));
+    const unwanted = [...files].filter((f) => /(^|\/)(tests?|testkit|bench|examples)\//.test(f) || /\.test\.(ts|js)$/.test(f) || f.startsWith("dist/provider/runner/deploy/bundle.") || f.endsWith(".tgz"));
     assert.deepEqual(unwanted, []);
   });
 

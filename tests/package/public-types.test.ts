@@ -5,7 +5,7 @@ import type { RamSecretInputs } from "../../provider/resources/ram-secret/ram-se
 import type { PreviousKeyAction } from "../../provider/targets/ram-access-key/previous-key-action";
 import type { EcsSecretOutputs } from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import type { RamSecretOutputs } from "../../provider/resources/ram-secret/ram-secret-handler";
-import type { RunnerDeploymentInput } from "../../provider/runner/runner-deployment";
+import type { RunnerDeploymentInput } from "../../provider/runner/deploy/runner-deployment";
 
 /**
  * The published typings spell the SDK's shapes out by hand (so users'

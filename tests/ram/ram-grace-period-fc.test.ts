@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
-import { bundleFcHandler } from "../../provider/runner/bundle";
+import { bundleFcHandler } from "../../provider/runner/deploy/bundle";
 import { PENDING_RETIREMENTS } from "../../provider/schedule/pending-retirements";
 import { createTestStore, type TestStore } from "../../testkit/store/test-store";
 import { arnOf, keysOf, pairOf, ramContext, ramInputs, signsAs, startRamEmulator, userWithKey, type RamEmulator } from "./ram-fixtures";

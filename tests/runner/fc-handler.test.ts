@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
 import { createTestStore, type TestStore } from "../../testkit/store/test-store";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
-import { bundleFcHandler } from "../../provider/runner/bundle";
+import { bundleFcHandler } from "../../provider/runner/deploy/bundle";
 import { tryLogin } from "../../testkit/ssh-client/ssh-client";
 import { ecsInputs } from "../ecs/ecs-fixtures";
 

@@ -16,7 +16,7 @@ import { handler } from "../../provider/runner/fc-handler";
 import { cloudMonitorSink } from "../../provider/events/cloudmonitor-sink";
 import { emitAttempts } from "../../provider/events/emit-attempts";
 import { MAX_JITTER_MS } from "../../provider/schedule/due";
-import { parseRunnerDeployment, runnerPolicyStatements, type PolicyStatement } from "../../provider/runner/runner-deployment";
+import { parseRunnerDeployment, runnerPolicyStatements, type PolicyStatement } from "../../provider/runner/deploy/runner-deployment";
 import { targetRegistry, targetFromMetadata } from "../../provider/context/runtime-context";
 import { ecsInputs, loginWith } from "../ecs/ecs-fixtures";
 import * as $Ram from "@alicloud/ram20150501";

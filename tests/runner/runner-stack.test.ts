@@ -8,7 +8,7 @@ import { RotationRunner } from "../../sdk/rotation-runner";
 import { readFileSync } from "node:fs";
 import { RUNNER_API_ACTIONS, PROVIDER_ONLY_ACTIONS, UNAUTHORIZED_ACTIONS } from "../../provider/alicloud/api-actions";
 import { blastRadiusFromEnv } from "../../provider/runner/blast-radius-env";
-import { isFcSchedule, parseRunnerDeployment, runnerPolicyMarkdown, runnerPolicyName, runnerPolicyStatements, runnerRoleName } from "../../provider/runner/runner-deployment";
+import { isFcSchedule, parseRunnerDeployment, runnerPolicyMarkdown, runnerPolicyName, runnerPolicyStatements, runnerRoleName } from "../../provider/runner/deploy/runner-deployment";
 import { mockResources } from "../support/pulumi-mocks";
 
 const ACCOUNT = "1234567890123456";

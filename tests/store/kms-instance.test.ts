@@ -3,7 +3,7 @@ import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { openApiConfig, type CloudSettings } from "../../provider/alicloud/cloud-settings";
 import { createKmsClient } from "../../provider/alicloud/kms-client";
 import { configureFromStack, resetStackConfig, runtimeContext } from "../../provider/context/runtime-context";
-import { parseRunnerDeployment, runnerEnvironment } from "../../provider/runner/runner-deployment";
+import { parseRunnerDeployment, runnerEnvironment } from "../../provider/runner/deploy/runner-deployment";
 import { leaseSecretName } from "../../provider/store/kms/kms-lease";
 import { KmsSecretStore } from "../../provider/store/kms/kms-store";
 import { targetRegistry } from "../../provider/context/runtime-context";

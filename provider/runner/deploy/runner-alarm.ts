@@ -1,4 +1,4 @@
-import { CMS_EVENT_NAMES } from "../events/cloudmonitor-sink";
+import { CMS_EVENT_NAMES } from "../../events/cloudmonitor-sink";
 
 /**
  * The CloudMonitor alarm the RotationRunner can create: an event rule that

@@ -7,11 +7,11 @@ import { build } from "esbuild";
 import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-const FC_BUNDLE_PATH = resolve(__dirname, "..", "..", "dist", "fc", "index.js");
+const FC_BUNDLE_PATH = resolve(__dirname, "..", "..", "..", "dist", "fc", "index.js");
 
 export async function bundleFcHandler(outfile = FC_BUNDLE_PATH): Promise<{ path: string; bytes: number }> {
   await build({
-    entryPoints: [join(__dirname, "fc-handler.ts")],
+    entryPoints: [join(__dirname, "..", "fc-handler.ts")],
     bundle: true,
     platform: "node",
     target: "node20",

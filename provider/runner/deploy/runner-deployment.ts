@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { ManagedSecretsError } from "../core/errors";
-import { policyActions, RUNNER_API_ACTIONS, RUNNER_BINDING_KEY_ACTIONS, RUNNER_KEY_ACTIONS, RUNNER_LEASE_ACTIONS } from "../alicloud/api-actions";
-import { LEASE_SECRET_PREFIX } from "../store/kms/kms-lease";
-import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "./run-once";
-import { LIMITS } from "./blast-radius";
-import { BLAST_RADIUS_RULES, blastRadiusEnvironment, isMaxFailures, isRatePerMinute } from "./blast-radius-env";
-import { cloudMonitorEnvironment, CMS_GROUP_ID } from "../events/cloudmonitor-env";
+import { ManagedSecretsError } from "../../core/errors";
+import { policyActions, RUNNER_API_ACTIONS, RUNNER_BINDING_KEY_ACTIONS, RUNNER_KEY_ACTIONS, RUNNER_LEASE_ACTIONS } from "../../alicloud/api-actions";
+import { LEASE_SECRET_PREFIX } from "../../store/kms/kms-lease";
+import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "../run-once";
+import { LIMITS } from "../blast-radius";
+import { BLAST_RADIUS_RULES, blastRadiusEnvironment, isMaxFailures, isRatePerMinute } from "../blast-radius-env";
+import { cloudMonitorEnvironment, CMS_GROUP_ID } from "../../events/cloudmonitor-env";
 import { ALARM_LEVELS, CONTACT_GROUP_PATTERN, CONTACT_GROUP_RULE } from "./runner-alarm";
 
 /**
