@@ -2,7 +2,7 @@ import { connectError } from "./connect-error";
 import type { Client, ClientChannel } from "ssh2";
 import { ManagedSecretsError } from "../core/errors";
 import { HOST_FORM, isValidHost } from "../validation/host";
-import { pinnedConnectConfig, type SshCredential } from "./ssh-session";
+import { pinnedConnectConfig, type SshCredential } from "./connect-config";
 
 /**
  * A jump host: the instance's SSH connection rides a direct-tcpip channel that

@@ -2,7 +2,7 @@ import { ManagedSecretsError } from "../../core/errors";
 import { generateKeyPair, publicKeyLine, type KeyAlgorithm } from "../../credentials/generate-key-pair";
 import { generatePassword } from "../../credentials/generate-password";
 import { storedJsonObject } from "../../store/stored-json";
-import type { SshCredential } from "../../ssh/ssh-session";
+import type { SshCredential } from "../../ssh/connect-config";
 
 /**
  * The JSON KMS uses for managed ECS secrets, so an application that reads a

@@ -1,6 +1,7 @@
 import { ManagedSecretsError } from "../../core/errors";
 import { shq } from "../../ssh/shell-quote";
-import type { SshCredential, SshSession } from "../../ssh/ssh-session";
+import type { SshCredential } from "../../ssh/connect-config";
+import type { SshSession } from "../../ssh/ssh-session";
 import { outputTail } from "../../ssh/command-output";
 
 /**

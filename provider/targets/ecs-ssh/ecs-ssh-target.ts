@@ -1,6 +1,7 @@
 import { ManagedSecretsError } from "../../core/errors";
 import type { PreparedApply, RotationTarget, TestedSession } from "../../rotation/rotation-target";
-import { openSshSession, probeLogin, type ExecResult, type SshCredential, type SshEndpoint, type SshSession } from "../../ssh/ssh-session";
+import { openSshSession, probeLogin, type ExecResult, type SshEndpoint, type SshSession } from "../../ssh/ssh-session";
+import type { SshCredential } from "../../ssh/connect-config";
 import { outputTail } from "../../ssh/command-output";
 import { hasControlCharacter } from "../../validation/password";
 import type { KeyAlgorithm } from "../../credentials/generate-key-pair";
