@@ -95,6 +95,7 @@ const shared = {
   nextRotationAt: str("When the runner rotates it next (ISO 8601)."),
   plannedDeleteAt: str("When a scheduled deletion takes effect (ISO 8601); absent unless deletion is scheduled."),
   health: objectRef("SecretHealth", "The health verdict at the last create, update or refresh."),
+  imported: bool("True from `pulumi import` until the next update records the program's declaration (rotationTrigger, customValue, connection.admin, which an import cannot read back); that update rotates nothing the stored secret already satisfies."),
 };
 
 const ecsConnectionInput: Properties<EcsConnectionIn> = {
@@ -177,6 +178,7 @@ const ecsOutputs: Properties<EcsSecretOutputs> = {
   lastRotatedAt: shared.lastRotatedAt,
   nextRotationAt: shared.nextRotationAt,
   plannedDeleteAt: shared.plannedDeleteAt,
+  imported: shared.imported,
   health: shared.health,
 };
 const ecsRequiredOutputs: Required<EcsSecretOutputs> = {
@@ -220,6 +222,7 @@ const ramOutputs: Properties<RamSecretOutputs> = {
   plannedDeleteAt: shared.plannedDeleteAt,
   accessKeyStatus: str("Active, Inactive or NotFound, as RAM reported it at the last refresh."),
   accessKeyLastUsedAt: str("When RAM last saw the key used (ISO 8601)."),
+  imported: shared.imported,
   health: shared.health,
 };
 const ramRequiredOutputs: Required<RamSecretOutputs> = {

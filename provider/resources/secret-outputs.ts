@@ -46,6 +46,14 @@ export interface EcsSecretOutputs {
   readonly lastRotatedAt: string;
   readonly nextRotationAt?: string;
   readonly plannedDeleteAt?: string;
+  /**
+   * Set by `pulumi import` (the state came from the store, not from a
+   * program) until the next update records the program's declaration: an
+   * import cannot know the rotationTrigger, customValue or admin connection a
+   * program declares, so that update adopts them as a create onto the stored
+   * secret does, rotating nothing the stored secret already satisfies.
+   */
+  readonly imported?: boolean;
   /** From the last create/update/refresh: the shared health model (see provider/health). */
   readonly health?: SecretHealthSummary;
 }
@@ -76,6 +84,8 @@ export interface RamSecretOutputs {
   /** Cloud facts, refreshed by read. */
   readonly accessKeyStatus: AccessKeyState;
   readonly accessKeyLastUsedAt?: string;
+  /** As EcsSecret's: set by `pulumi import` until the next update records the program's declaration. */
+  readonly imported?: boolean;
   /** From the last create/update/refresh: the shared health model (see provider/health), as EcsSecret reports it. */
   readonly health?: SecretHealthSummary;
 }

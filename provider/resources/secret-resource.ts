@@ -111,6 +111,25 @@ export function durationText(seconds: number, largest: "d" | "h" = "d"): string 
   return `${seconds}s`;
 }
 
+/**
+ * The first update of an imported resource (`imported` in its state). The
+ * import read the secret from the store, which never keeps some of what a
+ * program declares: the rotationTrigger already applied (a stack migrated
+ * from the dynamic resources declares the one it created the secret with),
+ * a customValue, the admin connection. So that update is the create onto the
+ * stored secret that `pulumi up` of a declared resource makes (`create`): the
+ * declaration is recorded as the one in force, its trigger is no request to
+ * rotate, and only what the stored secret does not satisfy (a credential its
+ * target rejects, another customValue) is acted on. A program that names
+ * another secret gets a replacement from diff, never this update.
+ */
+export async function adoptImported<O>(id: string, declaredName: string, create: () => Promise<{ id: string; outs: O }>): Promise<{ outs: O }> {
+  if (declaredName !== id) {
+    throw new ManagedSecretsError("InvalidInput", `secretName ${declaredName} is not the imported secret ${id}: declare the imported name, or let the resource be replaced`, { secretName: id, property: "secretName" });
+  }
+  return { outs: (await create()).outs };
+}
+
 /** The declared fields both resources share, as an import reads them back from the store. */
 export function importedSharedInputs(meta: SecretMeta, defaultName: string): Record<string, unknown> {
   const period = Number(meta.metadata[META.rotationPeriodSeconds] ?? 0);

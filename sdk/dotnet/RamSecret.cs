@@ -64,6 +64,12 @@ namespace Pulumi.AlicloudManagedSecrets
         public Output<Outputs.SecretHealth?> Health { get; private set; } = null!;
 
         /// <summary>
+        /// True from `pulumi import` until the next update records the program's declaration (rotationTrigger, customValue, connection.admin, which an import cannot read back); that update rotates nothing the stored secret already satisfies.
+        /// </summary>
+        [Output("imported")]
+        public Output<bool?> Imported { get; private set; } = null!;
+
+        /// <summary>
         /// The AccessKey id the secret adopted at creation.
         /// </summary>
         [Output("initialAccessKeyId")]

@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { EcsSecretOutputs } from "../secret-outputs";
 import { ManagedSecretsError } from "../../core/errors";
 import type { RuntimeContext } from "../../context/runtime-context";
-import { adoptOntoExisting, importedSecret, importedSharedInputs, checkResult, currentVersion, declaredProbe, requireSoleManager, type CreateOptions, diffResult, healthOutput, nameConflict, storedCredentialKey, readPrelude, removeSecret, requireLive, reviveDeclared, scheduleOutputs, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
+import { adoptImported, adoptOntoExisting, importedSecret, importedSharedInputs, checkResult, currentVersion, declaredProbe, requireSoleManager, type CreateOptions, diffResult, healthOutput, nameConflict, storedCredentialKey, readPrelude, removeSecret, requireLive, reviveDeclared, scheduleOutputs, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
 import type { SecretMeta } from "../../store/secret-store";
 import { rotateSecret, type RotationOutcome, type RotationStep } from "../../rotation/rotate-secret";
 import { observedRotation } from "../../events/observed-rotation";
@@ -48,7 +48,8 @@ export async function diff(_id: string, olds: EcsSecretOutputs, news: Record<str
   const { spec } = validateEcsSecretInputs(news);
   if (!spec) return { changes: true };
   const { replaces, rotates, updates } = inputChanges(ECS_SECRET_INPUT_CHANGES, olds, spec);
-  return diffResult(driftOf(olds, spec.rotationPeriod).length > 0 || rotates.length + updates.length > 0, replaces);
+  // Imported state is always updated once: that update records what the import could not read back (adoptImported).
+  return diffResult(olds.imported === true || driftOf(olds, spec.rotationPeriod).length > 0 || rotates.length + updates.length > 0, replaces);
 }
 
 export async function create(inputs: Record<string, unknown>, ctx: RuntimeContext, hooks: HandlerHooks & CreateOptions = {}): Promise<{ id: string; outs: EcsSecretOutputs }> {
@@ -95,6 +96,7 @@ export async function create(inputs: Record<string, unknown>, ctx: RuntimeContex
 }
 
 export async function update(id: string, olds: EcsSecretOutputs, news: Record<string, unknown>, ctx: RuntimeContext, hooks: HandlerHooks = {}): Promise<{ outs: EcsSecretOutputs }> {
+  if (olds.imported) return adoptImported(id, secretNameOf(parseEcsSecretInputs(news)), () => create(news, ctx, hooks));
   const spec = parseEcsSecretInputs(news);
   // Drift found by refresh is repaired here: a deleted secret comes back, a broken or stale credential rotates.
   const drift = driftOf(olds, spec.rotationPeriod);
@@ -148,7 +150,7 @@ export async function importSecret(id: string, ctx: RuntimeContext): Promise<{ i
     keyAlgorithm: target.keyAlgorithm,
     ...importedSharedInputs(found.meta, secretNameOf({ ...target, secretName: undefined })),
   };
-  const refreshed = await read(id, declaredOutputs(id, parseEcsSecretInputs(inputs)), ctx);
+  const refreshed = await read(id, { ...declaredOutputs(id, parseEcsSecretInputs(inputs)), imported: true }, ctx);
   return { ...refreshed, inputs };
 }
 

@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { AccessKeyState, RamSecretOutputs } from "../secret-outputs";
 import { ManagedSecretsError, isManagedSecretsError } from "../../core/errors";
 import type { RuntimeContext } from "../../context/runtime-context";
-import { adoptOntoExisting, durationText, importedSecret, importedSharedInputs, checkResult, currentVersion, declaredProbe, requireSoleManager, type CreateOptions, diffResult, healthOutput, nameConflict, storedCredentialKey, readPrelude, removeSecret, requireLive, reviveDeclared, scheduleOutputs, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
+import { adoptImported, adoptOntoExisting, durationText, importedSecret, importedSharedInputs, checkResult, currentVersion, declaredProbe, requireSoleManager, type CreateOptions, diffResult, healthOutput, nameConflict, storedCredentialKey, readPrelude, removeSecret, requireLive, reviveDeclared, scheduleOutputs, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
 import type { SecretMeta } from "../../store/secret-store";
 import { rotateSecret, type RotationStep } from "../../rotation/rotate-secret";
 import { observedRotation } from "../../events/observed-rotation";
@@ -45,6 +45,8 @@ export async function diff(_id: string, olds: RamSecretOutputs, news: Record<str
   if (!spec) return { changes: true };
   const { replaces, rotates, updates } = inputChanges(RAM_SECRET_INPUT_CHANGES, olds, spec);
   const changes =
+    // Imported state is always updated once: that update records what the import could not read back (adoptImported).
+    olds.imported === true ||
     rotates.length + updates.length > 0 ||
     driftOf(olds, spec.rotationPeriod).length > 0 ||
     // Drift a refresh found: the current key was deleted or disabled out of band. Update replaces it.
@@ -79,6 +81,7 @@ export async function create(inputs: Record<string, unknown>, ctx: RuntimeContex
 }
 
 export async function update(id: string, olds: RamSecretOutputs, news: Record<string, unknown>, ctx: RuntimeContext, hooks: RamHandlerHooks = {}): Promise<{ outs: RamSecretOutputs }> {
+  if (olds.imported) return adoptImported(id, ramSecretNameOf(parseRamSecretInputs(news)), () => create(news, ctx, hooks));
   const spec = parseRamSecretInputs(news);
   const { store, clock } = ctx;
   // Drift found by refresh is repaired here: a deleted secret comes back, a stale or failing one rotates.
@@ -126,7 +129,7 @@ export async function importSecret(id: string, ctx: RuntimeContext): Promise<{ i
     ...(target.previousKeyGraceSeconds > 0 ? { previousKeyGracePeriod: durationText(target.previousKeyGraceSeconds, "h") } : {}),
     ...importedSharedInputs(found.meta, ramSecretNameOf({ userName: target.userName, secretName: undefined })),
   };
-  const refreshed = await read(id, declaredOutputs(id, parseRamSecretInputs(inputs)), ctx);
+  const refreshed = await read(id, { ...declaredOutputs(id, parseRamSecretInputs(inputs)), imported: true }, ctx);
   return { ...refreshed, inputs };
 }
 

@@ -30,6 +30,8 @@ type EcsSecret struct {
 	ForceDeleteWithoutRecovery pulumi.BoolOutput `pulumi:"forceDeleteWithoutRecovery"`
 	// The health verdict at the last create, update or refresh.
 	Health SecretHealthPtrOutput `pulumi:"health"`
+	// True from `pulumi import` until the next update records the program's declaration (rotationTrigger, customValue, connection.admin, which an import cannot read back); that update rotates nothing the stored secret already satisfies.
+	Imported pulumi.BoolPtrOutput `pulumi:"imported"`
 	// The ECS instance id ("i-..."). A change replaces the secret.
 	InstanceId pulumi.StringOutput `pulumi:"instanceId"`
 	// The algorithm of generated key pairs.
@@ -330,6 +332,11 @@ func (o EcsSecretOutput) ForceDeleteWithoutRecovery() pulumi.BoolOutput {
 // The health verdict at the last create, update or refresh.
 func (o EcsSecretOutput) Health() SecretHealthPtrOutput {
 	return o.ApplyT(func(v *EcsSecret) SecretHealthPtrOutput { return v.Health }).(SecretHealthPtrOutput)
+}
+
+// True from `pulumi import` until the next update records the program's declaration (rotationTrigger, customValue, connection.admin, which an import cannot read back); that update rotates nothing the stored secret already satisfies.
+func (o EcsSecretOutput) Imported() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *EcsSecret) pulumi.BoolPtrOutput { return v.Imported }).(pulumi.BoolPtrOutput)
 }
 
 // The ECS instance id ("i-..."). A change replaces the secret.

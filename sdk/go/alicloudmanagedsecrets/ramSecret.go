@@ -32,6 +32,8 @@ type RamSecret struct {
 	ForceDeleteWithoutRecovery pulumi.BoolOutput `pulumi:"forceDeleteWithoutRecovery"`
 	// The health verdict at the last create, update or refresh.
 	Health SecretHealthPtrOutput `pulumi:"health"`
+	// True from `pulumi import` until the next update records the program's declaration (rotationTrigger, customValue, connection.admin, which an import cannot read back); that update rotates nothing the stored secret already satisfies.
+	Imported pulumi.BoolPtrOutput `pulumi:"imported"`
 	// The AccessKey id the secret adopted at creation.
 	InitialAccessKeyId pulumi.StringOutput `pulumi:"initialAccessKeyId"`
 	// When the secret was last rotated (ISO 8601).
@@ -314,6 +316,11 @@ func (o RamSecretOutput) ForceDeleteWithoutRecovery() pulumi.BoolOutput {
 // The health verdict at the last create, update or refresh.
 func (o RamSecretOutput) Health() SecretHealthPtrOutput {
 	return o.ApplyT(func(v *RamSecret) SecretHealthPtrOutput { return v.Health }).(SecretHealthPtrOutput)
+}
+
+// True from `pulumi import` until the next update records the program's declaration (rotationTrigger, customValue, connection.admin, which an import cannot read back); that update rotates nothing the stored secret already satisfies.
+func (o RamSecretOutput) Imported() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *RamSecret) pulumi.BoolPtrOutput { return v.Imported }).(pulumi.BoolPtrOutput)
 }
 
 // The AccessKey id the secret adopted at creation.

@@ -357,6 +357,7 @@ class EcsSecret(pulumi.CustomResource):
             __props__.__dict__["secret_name"] = secret_name
             __props__.__dict__["automatic_rotation"] = None
             __props__.__dict__["health"] = None
+            __props__.__dict__["imported"] = None
             __props__.__dict__["last_rotated_at"] = None
             __props__.__dict__["next_rotation_at"] = None
             __props__.__dict__["planned_delete_at"] = None
@@ -397,6 +398,7 @@ class EcsSecret(pulumi.CustomResource):
         __props__.__dict__["description"] = None
         __props__.__dict__["force_delete_without_recovery"] = None
         __props__.__dict__["health"] = None
+        __props__.__dict__["imported"] = None
         __props__.__dict__["instance_id"] = None
         __props__.__dict__["key_algorithm"] = None
         __props__.__dict__["last_rotated_at"] = None
@@ -474,6 +476,14 @@ class EcsSecret(pulumi.CustomResource):
         The health verdict at the last create, update or refresh.
         """
         return pulumi.get(self, "health")
+
+    @_builtins.property
+    @pulumi.getter
+    def imported(self) -> pulumi.Output[Optional[_builtins.bool]]:
+        """
+        True from `pulumi import` until the next update records the program's declaration (rotationTrigger, customValue, connection.admin, which an import cannot read back); that update rotates nothing the stored secret already satisfies.
+        """
+        return pulumi.get(self, "imported")
 
     @_builtins.property
     @pulumi.getter(name="instanceId")

@@ -126,6 +126,20 @@ public class EcsSecret extends com.pulumi.resources.CustomResource {
         return Codegen.optional(this.health);
     }
     /**
+     * True from `pulumi import` until the next update records the program&#39;s declaration (rotationTrigger, customValue, connection.admin, which an import cannot read back); that update rotates nothing the stored secret already satisfies.
+     * 
+     */
+    @Export(name="imported", refs={Boolean.class}, tree="[0]")
+    private Output</* @Nullable */ Boolean> imported;
+
+    /**
+     * @return True from `pulumi import` until the next update records the program&#39;s declaration (rotationTrigger, customValue, connection.admin, which an import cannot read back); that update rotates nothing the stored secret already satisfies.
+     * 
+     */
+    public Output<Optional<Boolean>> imported() {
+        return Codegen.optional(this.imported);
+    }
+    /**
      * The ECS instance id (&#34;i-...&#34;). A change replaces the secret.
      * 
      */
