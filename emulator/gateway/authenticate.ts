@@ -14,9 +14,8 @@ import {
 import { gatewayErrors } from "./gateway-errors";
 import type { IncomingCall } from "./read-call";
 import { authenticateRpc, isRpcSigned } from "./rpc-signature";
-
-/** The gateway refuses requests whose x-acs-date is further than this from its own clock. */
-const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+import type { Authenticated } from "./principal";
+import { MAX_CLOCK_SKEW_MS, type NonceCache } from "./request-freshness";
 
 /** Headers the V3 spec makes mandatory, each of which must also be signed. */
 const REQUIRED_HEADERS = [
@@ -29,34 +28,6 @@ const REQUIRED_HEADERS = [
 ] as const;
 
 const ACS_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-
-export type Principal =
-  | { kind: "root"; accountId: string }
-  | { kind: "user"; accountId: string; userName: string; userId: string; admin: boolean }
-  /** Temporary credentials of an assumed role; userId is the role's id, which is what KMS records as a creator. */
-  | { kind: "role"; accountId: string; roleName: string; roleId: string; userId: string; sessionName: string };
-
-export interface Authenticated {
-  principal: Principal;
-  accessKeyId: string;
-}
-
-/** Remembers nonces for as long as a request carrying them could still be fresh. */
-export class NonceCache {
-  private readonly seen = new Map<string, number>();
-
-  /** True when the nonce was already used; records it otherwise. */
-  checkAndRecord(nonce: string, nowMs: number): boolean {
-    // Oldest first (insertion order, one fixed lifetime): stop at the first nonce still fresh.
-    for (const [n, expires] of this.seen) {
-      if (expires > nowMs) break;
-      this.seen.delete(n);
-    }
-    if (this.seen.has(nonce)) return true;
-    this.seen.set(nonce, nowMs + 2 * MAX_CLOCK_SKEW_MS);
-    return false;
-  }
-}
 
 function header(call: IncomingCall, name: string): string | undefined {
   const v = call.headers[name];

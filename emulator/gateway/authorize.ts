@@ -2,7 +2,7 @@ import type { ProductSpec } from "./product";
 import type { EmulatorState } from "../state/emulator-state";
 import { ApiError } from "./api-error";
 import { authRequests, NO_AUTHORIZATION_ACTIONS } from "./auth-resources";
-import type { Principal } from "./authenticate";
+import type { Principal } from "./principal";
 import { evaluate, parsePolicy, type AuthRequest, type Decision, type ParsedPolicy } from "./policy";
 
 /**

@@ -1,4 +1,4 @@
-import type { Principal } from "./authenticate";
+import type { Principal } from "./principal";
 import type { ApiError } from "./api-error";
 import type { EmulatorState } from "../state/emulator-state";
 import type { ScriptRunner } from "../ecs-hosts/script-runner";

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { percentEncode } from "./acs3-signature";
-import type { Authenticated, NonceCache } from "./authenticate";
+import type { Authenticated } from "./principal";
+import type { NonceCache } from "./request-freshness";
 import { gatewayErrors } from "./gateway-errors";
 import type { IncomingCall } from "./read-call";
 

@@ -1,5 +1,5 @@
 import { ApiError } from "../../gateway/api-error";
-import type { Principal } from "../../gateway/authenticate";
+import type { Principal } from "../../gateway/principal";
 import { accessDeniedDetail } from "../../gateway/authorize";
 
 /**

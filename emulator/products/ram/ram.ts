@@ -1,6 +1,6 @@
 import { isoSeconds } from "../../core/clock";
 import { newAccessKeyId, newAccessKeySecret, newUserId } from "../../core/ids";
-import type { Principal } from "../../gateway/authenticate";
+import type { Principal } from "../../gateway/principal";
 import type { AccessKeyRecord, KeyOwner, UserRecord } from "../../state/state-types";
 import type { EmulatorState } from "../../state/emulator-state";
 import { gatewayErrors } from "../../gateway/gateway-errors";

@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from "node:crypto";
 import { ApiError } from "../../gateway/api-error";
-import type { Principal } from "../../gateway/authenticate";
+import type { Principal } from "../../gateway/principal";
 import { accessDeniedDetail } from "../../gateway/authorize";
 import { actionMatches } from "../../gateway/policy";
 import type { EmulatorState } from "../../state/emulator-state";
