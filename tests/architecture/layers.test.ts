@@ -1,11 +1,14 @@
 import { strict as assert } from "node:assert";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { allows, crossLayerImports, layersFromReadme, layerViolations, type ImportEdge, type Layer } from "./import-graph";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { allows, crossLayerImports, fileCycles, fileImports, layersFromReadme, layerViolations, type ImportEdge, type Layer } from "./import-graph";
 
 const REPO = join(__dirname, "..", "..");
 const HEADING = "## Architecture";
 const ROOTS = ["index.ts", "provider", "sdk", "emulator", "testkit", "bench", "examples", "runner-stack", "tests"];
+/** Where no file may import itself round a circle: the shipped code and the kit every suite stands on. */
+const CYCLE_ROOTS = ["index.ts", "provider", "emulator", "sdk", "testkit"];
 
 /** Directories under `dir` that hold TypeScript sources (fixtures are data, not layers). */
 function sourceDirs(dir: string): string[] {
@@ -35,6 +38,15 @@ describe("architecture: the README's map of folders is the code's", () => {
     const { edges } = crossLayerImports(REPO, ROOTS, layers);
     const unused = layers.flatMap((l) => l.mayImport.filter((entry) => !edges.some((e) => e.from === l.folder && allows(entry, e.to))).map((entry) => `${l.folder} -> ${entry}`));
     assert.deepEqual(unused, []);
+  });
+});
+
+describe("architecture: no import circles between files", () => {
+  it("no set of files under provider/, emulator/, sdk/, testkit/ and index.ts imports itself round a circle", () => {
+    const { edges, unresolved } = fileImports(REPO, CYCLE_ROOTS);
+    assert.deepEqual(unresolved, [], "imports that resolve to no source file");
+    assert.ok(edges.length > 500, `only ${edges.length} file imports found: the scan is not reading the sources`);
+    assert.deepEqual(fileCycles(edges), []);
   });
 });
 
@@ -69,5 +81,47 @@ describe("architecture check: it fails when it should", () => {
       { folder: "p/core", mayImport: [] },
       { folder: "p/store", mayImport: ["p/core"] },
     ]);
+  });
+});
+
+describe("import circle check: it fails when it should", () => {
+  const graph = (...pairs: [string, string][]) => pairs.map(([file, to]) => ({ file, to }));
+
+  it("finds none where imports flow one way, however they branch and join", () => {
+    assert.deepEqual(fileCycles(graph(["a", "b"], ["b", "c"], ["a", "c"], ["d", "c"])), []);
+  });
+
+  it("finds two files that import each other, and not the files that only import them or that they import", () => {
+    assert.deepEqual(fileCycles(graph(["x", "a"], ["a", "b"], ["b", "a"], ["b", "c"])), [["a", "b"]]);
+  });
+
+  it("finds a longer circle as one set, each separate circle apart, and no circle in a file alone", () => {
+    const edges = graph(["c", "a"], ["a", "b"], ["b", "c"], ["c", "d"], ["d", "e"], ["e", "d"], ["f", "f"]);
+    assert.deepEqual(fileCycles(edges), [["a", "b", "c"], ["d", "e"]]);
+  });
+
+  it("reads a made-up tree's imports as Node resolves them: x.ts, a folder's index.ts, type-only imports, require(); and names what resolves to nothing", () => {
+    const dir = mkdtempSync(join(tmpdir(), "import-cycles-"));
+    try {
+      const files: Record<string, string> = {
+        "a.ts": 'import type { D } from "./d";\nexport const a = 1;\n',
+        "d/index.ts": 'export type D = number;\nexport const d = () => (require("../b") as typeof import("../b")).b;\n',
+        "b.ts": 'import { a } from "./a";\nimport "./missing";\nexport const b = a;\n',
+        "c.ts": 'export { b } from "./b";\n',
+      };
+      for (const [path, text] of Object.entries(files)) {
+        mkdirSync(dirname(join(dir, path)), { recursive: true });
+        writeFileSync(join(dir, path), text);
+      }
+      const { edges, unresolved } = fileImports(dir, ["."]);
+      assert.deepEqual(unresolved, ["b.ts imports ./missing"]);
+      assert.deepEqual(
+        [...new Set(edges.map((e) => `${e.file} -> ${e.to}`))].sort(),
+        ["a.ts -> d/index.ts", "b.ts -> a.ts", "c.ts -> b.ts", "d/index.ts -> b.ts"],
+      );
+      assert.deepEqual(fileCycles(edges), [["a.ts", "b.ts", "d/index.ts"]]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
