@@ -5,7 +5,7 @@ import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../te
 import { createTestStore, type TestStore } from "../../testkit/store/test-store";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { MAX_JITTER_MS } from "../../provider/schedule/due";
-import { ecsInputs } from "../ecs/ecs-fixtures";
+import { ecsInputs } from "../support/ecs-fixtures";
 import { REPO } from "../examples/run-script";
 import { createLogger } from "../../provider/core/log";
 import { chooseLogFormat, humanLogLine } from "../../provider/cli/log-format";

@@ -40,7 +40,7 @@ const PENDING_DELETION = "ecs/i-consumer/retired";
 const IN_DELETE_WINDOW = "Rejected.ResourceInDeleteWindow";
 
 /**
- * The ECS host is not what these tests are about (tests/ecs rotate real sshd):
+ * The ECS host is not what these tests are about (tests/resources/ecs-secret rotate real sshd):
  * a target that accepts what it is given, generating values with the
  * product's own generators, keeps the suite fast.
  */

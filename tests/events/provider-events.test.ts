@@ -6,7 +6,7 @@ import { cloudMonitorSink } from "../../provider/events/cloudmonitor-sink";
 import type { RotationEvent } from "../../provider/events/rotation-event";
 import type { RuntimeContext } from "../../provider/context/runtime-context";
 import type { EcsSecretOutputs } from "../../provider/resources/secret-outputs";
-import { ecsInputs, loginWith } from "../ecs/ecs-fixtures";
+import { ecsInputs, loginWith } from "../support/ecs-fixtures";
 
 /** Rotations the provider makes in `pulumi up` (a new rotationTrigger) and in a drift repair, reported to the emulator's CloudMonitor. */
 describe("Rotation events from pulumi up and drift repair (real sshd, emulator CloudMonitor)", function () {

@@ -13,7 +13,7 @@ import { MAX_JITTER_MS } from "../../provider/schedule/due";
 import { handler } from "../../provider/runner/fc-handler";
 import { SIGNATURE_HEADER } from "../../provider/events/webhook-sink";
 import type { RotationEvent } from "../../provider/events/rotation-event";
-import { ecsInputs } from "../ecs/ecs-fixtures";
+import { ecsInputs } from "../support/ecs-fixtures";
 import { sshHostPerSuite } from "../support/suite-hooks";
 
 const HOUR_MS = 3_600_000;

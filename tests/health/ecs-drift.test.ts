@@ -7,7 +7,7 @@ import { runOnce } from "../../provider/runner/run-once";
 import { MAX_JITTER_MS } from "../../provider/schedule/due";
 import { targetFromMetadata } from "../../provider/context/runtime-context";
 import { tryLogin } from "../../testkit/ssh-client/ssh-client";
-import { ecsInputs } from "../ecs/ecs-fixtures";
+import { ecsInputs } from "../support/ecs-fixtures";
 import { startFlakyProxy } from "../support/flaky-proxy";
 import { sshHostPerSuite, storePerTest } from "../support/suite-hooks";
 

@@ -3,7 +3,7 @@ import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { isManagedSecretsError } from "../../provider/core/errors";
 import type { StartedSshHost } from "../../testkit/sshd/ssh-host";
-import { ecsInputs } from "../ecs/ecs-fixtures";
+import { ecsInputs } from "../support/ecs-fixtures";
 import { ramContext, ramInputs, startRamEmulator, userWithKey, type RamEmulator } from "../ram/ram-fixtures";
 import { sshHostPerSuite, storePerTest } from "../support/suite-hooks";
 import type { TestStore } from "../../testkit/store/test-store";

@@ -6,7 +6,7 @@ import { RAM_SECRET_INPUT_CHANGES } from "../../provider/resources/ram-secret/ra
 import type { InputChange } from "../../provider/resources/input-changes";
 import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
 import type { StartedSshHost } from "../../testkit/sshd/ssh-host";
-import { ecsInputs } from "../ecs/ecs-fixtures";
+import { ecsInputs } from "../support/ecs-fixtures";
 import { ramContext, ramInputs, startRamEmulator, userWithKey, type RamEmulator } from "../ram/ram-fixtures";
 import { sshHostPerSuite, storePerTest } from "../support/suite-hooks";
 import type { TestStore } from "../../testkit/store/test-store";

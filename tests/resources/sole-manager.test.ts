@@ -8,7 +8,7 @@ import { isManagedSecretsError } from "../../provider/core/errors";
 import { ramContext, ramInputs, userWithKey } from "../ram/ram-fixtures";
 import { useRamCli } from "../cli/ram-cli";
 import { sshHostPerSuite } from "../support/suite-hooks";
-import { ecsInputs } from "../ecs/ecs-fixtures";
+import { ecsInputs } from "../support/ecs-fixtures";
 import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
 
 /**

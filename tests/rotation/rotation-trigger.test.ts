@@ -3,7 +3,7 @@ import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../te
 import { BACKENDS, createTestStore, type TestStore } from "../../testkit/store/test-store";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { META } from "../../provider/schedule/rotation-metadata";
-import { ecsInputs, loginWith } from "../ecs/ecs-fixtures";
+import { ecsInputs, loginWith } from "../support/ecs-fixtures";
 
 /**
  * What the store records of a rotationTrigger: it must fit every store's

@@ -4,7 +4,7 @@ import { createTestStore, type TestStore } from "../../testkit/store/test-store"
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { inProcessCli } from "../support/in-process-cli";
 import { MAX_JITTER_MS } from "../../provider/schedule/due";
-import { ecsInputs, loginWith } from "../ecs/ecs-fixtures";
+import { ecsInputs, loginWith } from "../support/ecs-fixtures";
 
 const HOUR_MS = 3_600_000;
 const USERS = ["u1", "u2", "u3", "u4"] as const;

@@ -5,7 +5,7 @@ import type { StartedSshHost } from "../../testkit/sshd/ssh-host";
 import type { TestStore } from "../../testkit/store/test-store";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { runCli } from "../../provider/cli/program";
-import { ecsInputs, loginWith } from "../ecs/ecs-fixtures";
+import { ecsInputs, loginWith } from "../support/ecs-fixtures";
 import { sshHostPerSuite, storePerTest } from "../support/suite-hooks";
 
 describe("CLI rotate --value-file while a rotation is pending (real sshd)", function () {

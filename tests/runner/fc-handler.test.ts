@@ -9,7 +9,7 @@ import { createTestStore, type TestStore } from "../../testkit/store/test-store"
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { bundleFcHandler } from "../../provider/runner/deploy/bundle";
 import { tryLogin } from "../../testkit/ssh-client/ssh-client";
-import { ecsInputs } from "../ecs/ecs-fixtures";
+import { ecsInputs } from "../support/ecs-fixtures";
 
 const run = promisify(execFile);
 

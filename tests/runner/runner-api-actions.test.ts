@@ -12,7 +12,7 @@ import { MAX_JITTER_MS } from "../../provider/schedule/due";
 import { targetRegistry, targetFromMetadata } from "../../provider/context/runtime-context";
 import { assessSecret } from "../../provider/health/secret-health";
 import { PROVIDER_ONLY_ACTIONS, RUNNER_API_ACTIONS, UNAUTHORIZED_ACTIONS } from "../../provider/alicloud/api-actions";
-import { ecsInputs } from "../ecs/ecs-fixtures";
+import { ecsInputs } from "../support/ecs-fixtures";
 
 /** Log lines look like "Kms.GetSecretValue 200 ..." / "Ram.CreateAccessKey ..." / "Sts.GetCallerIdentity ...". */
 function actionsIn(lines: readonly string[]): string[] {

@@ -18,7 +18,7 @@ import { emitAttempts } from "../../provider/events/emit-attempts";
 import { MAX_JITTER_MS } from "../../provider/schedule/due";
 import { parseRunnerDeployment, runnerPolicyStatements, type PolicyStatement } from "../../provider/runner/deploy/runner-deployment";
 import { targetRegistry, targetFromMetadata } from "../../provider/context/runtime-context";
-import { ecsInputs, loginWith } from "../ecs/ecs-fixtures";
+import { ecsInputs, loginWith } from "../support/ecs-fixtures";
 import * as $Ram from "@alicloud/ram20150501";
 import { ramClient } from "../../testkit/emulator/sdk-clients";
 

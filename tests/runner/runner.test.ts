@@ -11,7 +11,7 @@ import { targetFromMetadata } from "../../provider/context/runtime-context";
 import { runCli } from "../../provider/cli/program";
 import { createLogger } from "../../provider/core/log";
 import { tryLogin } from "../../testkit/ssh-client/ssh-client";
-import { ecsInputs } from "../ecs/ecs-fixtures";
+import { ecsInputs } from "../support/ecs-fixtures";
 import { storePerTest } from "../support/suite-hooks";
 
 const HOUR_MS = 3_600_000;

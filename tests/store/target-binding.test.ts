@@ -14,7 +14,7 @@ import { targetRegistry, targetFromMetadata } from "../../provider/context/runti
 import type { RuntimeContext } from "../../provider/context/runtime-context";
 import { kmsCall } from "../emulator/emulator-helpers";
 import { ramClient } from "../../testkit/emulator/sdk-clients";
-import { ecsInputs, loginWith } from "../ecs/ecs-fixtures";
+import { ecsInputs, loginWith } from "../support/ecs-fixtures";
 import { expectError } from "./expect-error";
 import { startKmsEmulatorStore, type KmsEmulatorStore } from "../../testkit/store/kms-emulator-store";
 import { createTestClock, type TestClock } from "../../testkit/clock/test-clock";

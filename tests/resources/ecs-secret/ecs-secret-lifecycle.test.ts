@@ -1,13 +1,13 @@
 import { strict as assert } from "node:assert";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { StartedSshHost } from "../../testkit/sshd/ssh-host";
-import { BACKENDS, type TestStore } from "../../testkit/store/test-store";
-import { DAY_MS } from "../../testkit/clock/test-clock";
-import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
-import { runCli } from "../../provider/cli/program";
-import { ecsInputs, loginWith } from "./ecs-fixtures";
-import { sshHostPerSuite, storePerTest } from "../support/suite-hooks";
+import type { StartedSshHost } from "../../../testkit/sshd/ssh-host";
+import { BACKENDS, type TestStore } from "../../../testkit/store/test-store";
+import { DAY_MS } from "../../../testkit/clock/test-clock";
+import * as ecs from "../../../provider/resources/ecs-secret/ecs-secret-handler";
+import { runCli } from "../../../provider/cli/program";
+import { ecsInputs, loginWith } from "../../support/ecs-fixtures";
+import { sshHostPerSuite, storePerTest } from "../../support/suite-hooks";
 
 /** Runs the CLI in-process against the test store; returns exit code and both streams. */
 async function cli(t: TestStore, ...argv: string[]) {

@@ -1,13 +1,13 @@
 import { strict as assert } from "node:assert";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
-import type { TestStore } from "../../testkit/store/test-store";
-import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
-import { runCli } from "../../provider/cli/program";
-import type { ManagedSecretsError } from "../../provider/core/errors";
-import { ecsInputs, loginWith } from "./ecs-fixtures";
-import { storePerTest } from "../support/suite-hooks";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../../testkit/sshd/ssh-host";
+import type { TestStore } from "../../../testkit/store/test-store";
+import * as ecs from "../../../provider/resources/ecs-secret/ecs-secret-handler";
+import { runCli } from "../../../provider/cli/program";
+import type { ManagedSecretsError } from "../../../provider/core/errors";
+import { ecsInputs, loginWith } from "../../support/ecs-fixtures";
+import { storePerTest } from "../../support/suite-hooks";
 
 /** customValue is the value the host ends up with, whichever path sets it, and only values that survive that path are taken. */
 describe("EcsSecret customValue (real sshd)", function () {

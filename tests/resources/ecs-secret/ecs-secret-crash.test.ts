@@ -1,16 +1,16 @@
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import type { StartedSshHost } from "../../testkit/sshd/ssh-host";
-import { BACKENDS, type TestStore } from "../../testkit/store/test-store";
-import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
-import { rotateSecret, ROTATION_LEASE_TTL_MS, holderOf, type RotationStep } from "../../provider/rotation/rotate-secret";
-import { targetFromMetadata } from "../../provider/context/runtime-context";
-import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
-import { decodeEcsValue, credentialOf } from "../../provider/targets/ecs-host/ecs-value";
-import { tryLogin } from "../../testkit/ssh-client/ssh-client";
-import { ecsInputs } from "./ecs-fixtures";
-import { sshHostPerSuite, storePerTest } from "../support/suite-hooks";
+import type { StartedSshHost } from "../../../testkit/sshd/ssh-host";
+import { BACKENDS, type TestStore } from "../../../testkit/store/test-store";
+import * as ecs from "../../../provider/resources/ecs-secret/ecs-secret-handler";
+import { rotateSecret, ROTATION_LEASE_TTL_MS, holderOf, type RotationStep } from "../../../provider/rotation/rotate-secret";
+import { targetFromMetadata } from "../../../provider/context/runtime-context";
+import { generateKeyPair } from "../../../provider/credentials/generate-key-pair";
+import { decodeEcsValue, credentialOf } from "../../../provider/targets/ecs-host/ecs-value";
+import { tryLogin } from "../../../testkit/ssh-client/ssh-client";
+import { ecsInputs } from "../../support/ecs-fixtures";
+import { sshHostPerSuite, storePerTest } from "../../support/suite-hooks";
 
 const FIXTURE = join(__dirname, "fixtures", "crash-rotation.ts");
 

@@ -1,11 +1,11 @@
 import { strict as assert } from "node:assert";
-import { startSshHost, type StartedSshHost } from "../../testkit/sshd/ssh-host";
-import { BACKENDS, type TestStore } from "../../testkit/store/test-store";
-import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
-import { ManagedSecretsError } from "../../provider/core/errors";
-import { GENERATED_PASSWORD_LENGTH } from "../../provider/credentials/generate-password";
-import { ecsInputs, loginWith } from "./ecs-fixtures";
-import { sshHostPerSuite, storePerTest } from "../support/suite-hooks";
+import { startSshHost, type StartedSshHost } from "../../../testkit/sshd/ssh-host";
+import { BACKENDS, type TestStore } from "../../../testkit/store/test-store";
+import * as ecs from "../../../provider/resources/ecs-secret/ecs-secret-handler";
+import { ManagedSecretsError } from "../../../provider/core/errors";
+import { GENERATED_PASSWORD_LENGTH } from "../../../provider/credentials/generate-password";
+import { ecsInputs, loginWith } from "../../support/ecs-fixtures";
+import { sshHostPerSuite, storePerTest } from "../../support/suite-hooks";
 
 for (const backend of BACKENDS) {
   describe(`EcsSecret password over SSH (real sshd) [${backend} store]`, function () {

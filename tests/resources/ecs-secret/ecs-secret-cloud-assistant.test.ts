@@ -1,18 +1,18 @@
 import { strict as assert } from "node:assert";
 import * as $Ecs from "@alicloud/ecs20140526";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
-import { BACKENDS, createTestStore, type TestStore } from "../../testkit/store/test-store";
-import { startRamEmulator, type RamEmulator } from "../ram/ram-fixtures";
-import { ecsClient } from "../../testkit/emulator/sdk-clients";
-import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
-import type { ManagedSecretsError } from "../../provider/core/errors";
-import type { RuntimeContext } from "../../provider/context/runtime-context";
-import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
-import { GENERATED_PASSWORD_LENGTH } from "../../provider/credentials/generate-password";
-import { sha512Crypt } from "../../provider/targets/ecs-host/sha512-crypt";
-import { targetFromMetadata } from "../../provider/context/runtime-context";
-import { runOnce } from "../../provider/runner/run-once";
-import { loginWith } from "./ecs-fixtures";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../../testkit/sshd/ssh-host";
+import { BACKENDS, createTestStore, type TestStore } from "../../../testkit/store/test-store";
+import { startRamEmulator, type RamEmulator } from "../../ram/ram-fixtures";
+import { ecsClient } from "../../../testkit/emulator/sdk-clients";
+import * as ecs from "../../../provider/resources/ecs-secret/ecs-secret-handler";
+import type { ManagedSecretsError } from "../../../provider/core/errors";
+import type { RuntimeContext } from "../../../provider/context/runtime-context";
+import { generateKeyPair } from "../../../provider/credentials/generate-key-pair";
+import { GENERATED_PASSWORD_LENGTH } from "../../../provider/credentials/generate-password";
+import { sha512Crypt } from "../../../provider/targets/ecs-host/sha512-crypt";
+import { targetFromMetadata } from "../../../provider/context/runtime-context";
+import { runOnce } from "../../../provider/runner/run-once";
+import { loginWith } from "../../support/ecs-fixtures";
 
 /**
  * The instance is a real sshd host registered with the emulator, whose Cloud

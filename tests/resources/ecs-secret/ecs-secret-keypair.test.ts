@@ -1,11 +1,11 @@
 import { strict as assert } from "node:assert";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
-import { BACKENDS, type TestStore } from "../../testkit/store/test-store";
-import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
-import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
-import { ecsInputs, loginWith } from "./ecs-fixtures";
-import type { ManagedSecretsError } from "../../provider/core/errors";
-import { storePerTest } from "../support/suite-hooks";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../../testkit/sshd/ssh-host";
+import { BACKENDS, type TestStore } from "../../../testkit/store/test-store";
+import * as ecs from "../../../provider/resources/ecs-secret/ecs-secret-handler";
+import { generateKeyPair } from "../../../provider/credentials/generate-key-pair";
+import { ecsInputs, loginWith } from "../../support/ecs-fixtures";
+import type { ManagedSecretsError } from "../../../provider/core/errors";
+import { storePerTest } from "../../support/suite-hooks";
 
 for (const backend of BACKENDS) {
   describe(`EcsSecret key pair over SSH (real sshd) [${backend} store]`, function () {

@@ -1,10 +1,10 @@
 import { strict as assert } from "node:assert";
-import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
-import { ManagedSecretsError } from "../../provider/core/errors";
-import { parseRotationPeriod } from "../../provider/validation/rotation-period";
-import { createTestStore } from "../../testkit/store/test-store";
-import { EcsSshTarget } from "../../provider/targets/ecs-ssh/ecs-ssh-target";
-import { DEFAULT_RETRY, withRetry } from "../../provider/core/retry";
+import * as ecs from "../../../provider/resources/ecs-secret/ecs-secret-handler";
+import { ManagedSecretsError } from "../../../provider/core/errors";
+import { parseRotationPeriod } from "../../../provider/validation/rotation-period";
+import { createTestStore } from "../../../testkit/store/test-store";
+import { EcsSshTarget } from "../../../provider/targets/ecs-ssh/ecs-ssh-target";
+import { DEFAULT_RETRY, withRetry } from "../../../provider/core/retry";
 
 // A well-formed declaration pointing at a loopback port nobody listens on:
 // if any bad input reached the network, the error would be Unreachable, not InvalidInput.

@@ -1,11 +1,11 @@
 import { strict as assert } from "node:assert";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
-import type { TestStore } from "../../testkit/store/test-store";
-import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
-import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
-import type { ManagedSecretsError } from "../../provider/core/errors";
-import { ecsInputs, loginWith } from "./ecs-fixtures";
-import { storePerTest } from "../support/suite-hooks";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../../testkit/sshd/ssh-host";
+import type { TestStore } from "../../../testkit/store/test-store";
+import * as ecs from "../../../provider/resources/ecs-secret/ecs-secret-handler";
+import { generateKeyPair } from "../../../provider/credentials/generate-key-pair";
+import type { ManagedSecretsError } from "../../../provider/core/errors";
+import { ecsInputs, loginWith } from "../../support/ecs-fixtures";
+import { storePerTest } from "../../support/suite-hooks";
 
 /**
  * authorized_keys as operators really leave them (written on Windows, shared

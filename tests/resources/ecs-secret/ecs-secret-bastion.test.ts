@@ -1,16 +1,16 @@
 import { strict as assert } from "node:assert";
-import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
-import { reconfigureSshd } from "../../testkit/sshd/sshd-reconfigure";
-import { findFreePort, randomLoopbackAddress } from "../../testkit/sshd/loopback";
-import { generateClientKeyPair } from "../../testkit/ssh-client/client-keys";
-import { BACKENDS, createTestStore, type TestStore } from "../../testkit/store/test-store";
-import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
-import { ManagedSecretsError } from "../../provider/core/errors";
-import { targetFromMetadata } from "../../provider/context/runtime-context";
-import { runOnce } from "../../provider/runner/run-once";
-import { BASTIONS_ENV } from "../../provider/ssh/bastion-credentials";
-import { ecsInputs, loginWith } from "./ecs-fixtures";
-import { storePerTest } from "../support/suite-hooks";
+import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../../testkit/sshd/ssh-host";
+import { reconfigureSshd } from "../../../testkit/sshd/sshd-reconfigure";
+import { findFreePort, randomLoopbackAddress } from "../../../testkit/sshd/loopback";
+import { generateClientKeyPair } from "../../../testkit/ssh-client/client-keys";
+import { BACKENDS, createTestStore, type TestStore } from "../../../testkit/store/test-store";
+import * as ecs from "../../../provider/resources/ecs-secret/ecs-secret-handler";
+import { ManagedSecretsError } from "../../../provider/core/errors";
+import { targetFromMetadata } from "../../../provider/context/runtime-context";
+import { runOnce } from "../../../provider/runner/run-once";
+import { BASTIONS_ENV } from "../../../provider/ssh/bastion-credentials";
+import { ecsInputs, loginWith } from "../../support/ecs-fixtures";
+import { storePerTest } from "../../support/suite-hooks";
 
 /**
  * The instance is reached through a jump host: two real sshd on two loopback
