@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { withoutStackCapture } from "./registration-stacks";
+import { SCHEDULE_OUTPUTS } from "./schedule-outputs";
 import type { DeepInputs } from "./deep-input";
 import { ecsSecretProvider } from "../provider/resources/ecs-secret/ecs-secret-provider";
 import type { EcsSecretInputs } from "./types";
@@ -38,26 +40,26 @@ export class EcsSecret extends pulumi.dynamic.Resource {
   declare readonly health: pulumi.Output<{ healthy: boolean; problems: string[] } | undefined>;
 
   constructor(name: string, args: EcsSecretArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      ecsSecretProvider,
-      name,
-      {
-        ...ecsSecretProps(args),
-        secretName: args.secretName,
-        versionId: undefined,
-        value: undefined,
-        publicKey: undefined,
-        automaticRotation: undefined,
-        rotationPeriodSeconds: undefined,
-        lastRotatedAt: undefined,
-        nextRotationAt: undefined,
-        plannedDeleteAt: undefined,
-        health: undefined,
-      },
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...ECS_SECRET_OUTPUTS] },
-      "alicloud-managed-secrets",
-      "EcsSecret",
-    );
+    const restore = withoutStackCapture();
+    try {
+      super(
+        ecsSecretProvider,
+        name,
+        {
+          ...ecsSecretProps(args),
+          secretName: args.secretName,
+          versionId: undefined,
+          value: undefined,
+          publicKey: undefined,
+          ...SCHEDULE_OUTPUTS,
+        },
+        { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...ECS_SECRET_OUTPUTS] },
+        "alicloud-managed-secrets",
+        "EcsSecret",
+      );
+    } finally {
+      restore();
+    }
   }
 }
 

@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { withoutStackCapture } from "./registration-stacks";
+import { SCHEDULE_OUTPUTS } from "./schedule-outputs";
 import type { DeepInputs } from "./deep-input";
 import { ramSecretProvider } from "../provider/resources/ram-secret/ram-secret-provider";
 import type { RamSecretInputs } from "./types";
@@ -44,28 +46,28 @@ export class RamSecret extends pulumi.dynamic.Resource {
   declare readonly health: pulumi.Output<{ healthy: boolean; problems: string[] } | undefined>;
 
   constructor(name: string, args: RamSecretArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      ramSecretProvider,
-      name,
-      {
-        ...ramSecretProps(args),
-        secretName: args.secretName,
-        versionId: undefined,
-        accessKeyId: undefined,
-        accessKeySecret: undefined,
-        accessKeyStatus: undefined,
-        accessKeyLastUsedAt: undefined,
-        automaticRotation: undefined,
-        rotationPeriodSeconds: undefined,
-        lastRotatedAt: undefined,
-        nextRotationAt: undefined,
-        plannedDeleteAt: undefined,
-        health: undefined,
-      },
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...RAM_SECRET_OUTPUTS] },
-      "alicloud-managed-secrets",
-      "RamSecret",
-    );
+    const restore = withoutStackCapture();
+    try {
+      super(
+        ramSecretProvider,
+        name,
+        {
+          ...ramSecretProps(args),
+          secretName: args.secretName,
+          versionId: undefined,
+          accessKeyId: undefined,
+          accessKeySecret: undefined,
+          accessKeyStatus: undefined,
+          accessKeyLastUsedAt: undefined,
+          ...SCHEDULE_OUTPUTS,
+        },
+        { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...RAM_SECRET_OUTPUTS] },
+        "alicloud-managed-secrets",
+        "RamSecret",
+      );
+    } finally {
+      restore();
+    }
   }
 }
 
