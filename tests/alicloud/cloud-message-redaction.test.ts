@@ -5,10 +5,10 @@ import { CloudApiError } from "../../provider/alicloud/cloud-api-error";
 import { NO_RETRY } from "../../provider/core/retry";
 import { MAX_JITTER_MS } from "../../provider/schedule/due";
 import { expectError } from "../store/expect-error";
-import { ramInputs, userWithKey } from "../ram/ram-fixtures";
+import { ramInputs, userWithKey } from "../support/ram-fixtures";
 import { useRamCli } from "../cli/ram-cli";
 import { inProcessCli } from "../support/in-process-cli";
-import { ramContext } from "../ram/ram-fixtures";
+import { ramContext } from "../support/ram-fixtures";
 
 /**
  * A cloud service's message can quote what the call carried. The emulator

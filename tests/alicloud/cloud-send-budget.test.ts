@@ -12,7 +12,7 @@ import { startKmsEmulatorStore, type KmsEmulatorStore } from "../../testkit/stor
 import { createTestClock, type TestClock } from "../../testkit/clock/test-clock";
 import { createTestStore, type TestStore } from "../../testkit/store/test-store";
 import { expectError } from "../store/expect-error";
-import { ramContext, ramInputs, startRamEmulator, userWithKey, type RamEmulator } from "../ram/ram-fixtures";
+import { ramContext, ramInputs, startRamEmulator, userWithKey, type RamEmulator } from "../support/ram-fixtures";
 
 /**
  * The most requests one operation sends while the cloud keeps refusing it,

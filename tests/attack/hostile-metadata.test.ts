@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
 import { createTestStore, type TestStore } from "../../testkit/store/test-store";
-import { startRamEmulator, type RamEmulator } from "../ram/ram-fixtures";
+import { startRamEmulator, type RamEmulator } from "../support/ram-fixtures";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import * as ramSecret from "../../provider/resources/ram-secret/ram-secret-handler";
 import { rotateSecret } from "../../provider/rotation/rotate-secret";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
-import { ramContext } from "../ram/ram-fixtures";
+import { ramContext } from "../support/ram-fixtures";
 import { useRamCli } from "../cli/ram-cli";
 
 /**

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { StartedSshHost } from "../../testkit/sshd/ssh-host";
-import { pairOf, signsAs, userWithKey } from "../ram/ram-fixtures";
+import { pairOf, signsAs, userWithKey } from "../support/ram-fixtures";
 import { useRamCli } from "./ram-cli";
 import { sshHostPerSuite } from "../support/suite-hooks";
 

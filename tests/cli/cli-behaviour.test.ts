@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
-import { ramContext, ramInputs, userWithKey } from "../ram/ram-fixtures";
+import { ramContext, ramInputs, userWithKey } from "../support/ram-fixtures";
 import { useRamCli } from "./ram-cli";
 
 /**

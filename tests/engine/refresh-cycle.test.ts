@@ -10,7 +10,7 @@ import { serializeBuiltProvider, startEngineHost, type EngineHost } from "../sup
 import { runOnce } from "../../provider/runner/run-once";
 import { targetFromMetadata } from "../../provider/context/runtime-context";
 import { ramClient } from "../../testkit/emulator/sdk-clients";
-import { startRamEmulator, userWithKey, type RamEmulator } from "../ram/ram-fixtures";
+import { startRamEmulator, userWithKey, type RamEmulator } from "../support/ram-fixtures";
 
 const REPO = resolve(__dirname, "..", "..");
 const ECS_URN = "urn:pulumi:ci::project::pulumi-nodejs:dynamic/alicloud-managed-secrets:EcsSecret::web-root";

@@ -7,7 +7,7 @@ import { runOnce } from "../../provider/runner/run-once";
 import { MAX_JITTER_MS } from "../../provider/schedule/due";
 import { targetFromMetadata } from "../../provider/context/runtime-context";
 import { ramClient } from "../../testkit/emulator/sdk-clients";
-import { startRamEmulator, ramContext, userWithKey, ramInputs, pairOf, signsAs, arnOf, type RamEmulator } from "../ram/ram-fixtures";
+import { startRamEmulator, ramContext, userWithKey, ramInputs, pairOf, signsAs, arnOf, type RamEmulator } from "../support/ram-fixtures";
 
 /** The refresh-then-diff pair of `pulumi preview --refresh --expect-no-changes`, for RamSecret, against the emulator. */
 describe("Drift: refresh (read) then diff, for RamSecret (emulator)", function () {

@@ -4,7 +4,7 @@ import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { isManagedSecretsError } from "../../provider/core/errors";
 import type { StartedSshHost } from "../../testkit/sshd/ssh-host";
 import { ecsInputs } from "../support/ecs-fixtures";
-import { ramContext, ramInputs, startRamEmulator, userWithKey, type RamEmulator } from "../ram/ram-fixtures";
+import { ramContext, ramInputs, startRamEmulator, userWithKey, type RamEmulator } from "../support/ram-fixtures";
 import { sshHostPerSuite, storePerTest } from "../support/suite-hooks";
 import type { TestStore } from "../../testkit/store/test-store";
 

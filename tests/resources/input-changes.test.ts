@@ -7,7 +7,7 @@ import type { InputChange } from "../../provider/resources/input-changes";
 import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
 import type { StartedSshHost } from "../../testkit/sshd/ssh-host";
 import { ecsInputs } from "../support/ecs-fixtures";
-import { ramContext, ramInputs, startRamEmulator, userWithKey, type RamEmulator } from "../ram/ram-fixtures";
+import { ramContext, ramInputs, startRamEmulator, userWithKey, type RamEmulator } from "../support/ram-fixtures";
 import { sshHostPerSuite, storePerTest } from "../support/suite-hooks";
 import type { TestStore } from "../../testkit/store/test-store";
 

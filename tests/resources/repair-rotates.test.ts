@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import type { RotationEvent } from "../../provider/events/rotation-event";
 import { FAILURE_META } from "../../provider/schedule/secret-outcome";
-import { ramContext, ramInputs, startRamEmulator, userWithKey, type RamEmulator } from "../ram/ram-fixtures";
+import { ramContext, ramInputs, startRamEmulator, userWithKey, type RamEmulator } from "../support/ram-fixtures";
 import { createTestStore, type TestStore } from "../../testkit/store/test-store";
 
 /**

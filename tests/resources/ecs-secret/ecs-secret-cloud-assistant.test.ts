@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import * as $Ecs from "@alicloud/ecs20140526";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../../testkit/sshd/ssh-host";
 import { BACKENDS, createTestStore, type TestStore } from "../../../testkit/store/test-store";
-import { startRamEmulator, type RamEmulator } from "../../ram/ram-fixtures";
+import { startRamEmulator, type RamEmulator } from "../../support/ram-fixtures";
 import { ecsClient } from "../../../testkit/emulator/sdk-clients";
 import * as ecs from "../../../provider/resources/ecs-secret/ecs-secret-handler";
 import type { ManagedSecretsError } from "../../../provider/core/errors";

@@ -4,7 +4,7 @@ import type { CloudSettings } from "../../provider/alicloud/cloud-settings";
 import type { RuntimeContext } from "../../provider/context/runtime-context";
 import type { RamHandlerHooks } from "../../provider/resources/ram-secret/ram-secret-handler";
 import type { StoreBackend, TestStore } from "../../testkit/store/test-store";
-import { storePerTest } from "../support/suite-hooks";
+import { storePerTest } from "./suite-hooks";
 import * as $Ram from "@alicloud/ram20150501";
 import { ramClient, stsClient, type Credentials } from "../../testkit/emulator/sdk-clients";
 

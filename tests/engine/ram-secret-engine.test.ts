@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { createTestStore, type TestStore } from "../../testkit/store/test-store";
 import type { StartedProviderHost, Props } from "../../testkit/provider-host/dynamic-provider-host";
 import { serializeBuiltProvider, startEngineHost, type EngineHost } from "../support/engine-host";
-import { arnOf, keysOf, signsAs, startRamEmulator, userWithKey, type RamEmulator } from "./ram-fixtures";
+import { arnOf, keysOf, signsAs, startRamEmulator, userWithKey, type RamEmulator } from "../support/ram-fixtures";
 
 const URN = "urn:pulumi:stack::project::pulumi-nodejs:dynamic/alicloud-managed-secrets:RamSecret::app-key";
 

@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { useRamCli } from "../cli/ram-cli";
-import { arnOf, keysOf, pairOf, signsAs, userWithKey } from "./ram-fixtures";
+import { useRamCli } from "./ram-cli";
+import { arnOf, keysOf, pairOf, signsAs, userWithKey } from "../support/ram-fixtures";
 
 /**
  * The grace period through the CLI a team without Pulumi uses: `adopt ram

@@ -2,15 +2,15 @@ import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import * as $Ram from "@alicloud/ram20150501";
-import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
-import { holderOf, rotateSecret, ROTATION_LEASE_TTL_MS } from "../../provider/rotation/rotate-secret";
-import { ramTargetFor } from "../../provider/targets/ram-access-key/ram-access-key-target";
-import { INTENT_META } from "../../provider/targets/ram-access-key/create-intent";
-import type { PreviousKeyAction } from "../../provider/targets/ram-access-key/previous-key-action";
-import { BACKENDS, createTestStore, type TestStore } from "../../testkit/store/test-store";
-import { expectError } from "../store/expect-error";
-import { ramClient } from "../../testkit/emulator/sdk-clients";
-import { arnOf, keysOf, pairOf, ramContext, ramInputs, signsAs, startRamEmulator, userWithKey, type RamEmulator } from "./ram-fixtures";
+import * as ram from "../../../provider/resources/ram-secret/ram-secret-handler";
+import { holderOf, rotateSecret, ROTATION_LEASE_TTL_MS } from "../../../provider/rotation/rotate-secret";
+import { ramTargetFor } from "../../../provider/targets/ram-access-key/ram-access-key-target";
+import { INTENT_META } from "../../../provider/targets/ram-access-key/create-intent";
+import type { PreviousKeyAction } from "../../../provider/targets/ram-access-key/previous-key-action";
+import { BACKENDS, createTestStore, type TestStore } from "../../../testkit/store/test-store";
+import { expectError } from "../../store/expect-error";
+import { ramClient } from "../../../testkit/emulator/sdk-clients";
+import { arnOf, keysOf, pairOf, ramContext, ramInputs, signsAs, startRamEmulator, userWithKey, type RamEmulator } from "../../support/ram-fixtures";
 
 const FIXTURE = join(__dirname, "fixtures", "crash-rotation.ts");
 

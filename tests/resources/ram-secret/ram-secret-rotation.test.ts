@@ -1,19 +1,19 @@
 import { strict as assert } from "node:assert";
 import * as $Ram from "@alicloud/ram20150501";
-import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
-import { holderOf, rotateSecret } from "../../provider/rotation/rotate-secret";
-import { targetFromMetadata } from "../../provider/context/runtime-context";
-import { recordedTrigger } from "../../provider/schedule/rotation-metadata";
-import { PROPAGATION_BACKOFF_MS, ramTargetFor } from "../../provider/targets/ram-access-key/ram-access-key-target";
-import { INTENT_META } from "../../provider/targets/ram-access-key/create-intent";
-import type { PreviousKeyAction } from "../../provider/targets/ram-access-key/previous-key-action";
-import { BACKENDS, type TestStore } from "../../testkit/store/test-store";
-import { expectError } from "../store/expect-error";
-import { ramClient } from "../../testkit/emulator/sdk-clients";
+import * as ram from "../../../provider/resources/ram-secret/ram-secret-handler";
+import { holderOf, rotateSecret } from "../../../provider/rotation/rotate-secret";
+import { targetFromMetadata } from "../../../provider/context/runtime-context";
+import { recordedTrigger } from "../../../provider/schedule/rotation-metadata";
+import { PROPAGATION_BACKOFF_MS, ramTargetFor } from "../../../provider/targets/ram-access-key/ram-access-key-target";
+import { INTENT_META } from "../../../provider/targets/ram-access-key/create-intent";
+import type { PreviousKeyAction } from "../../../provider/targets/ram-access-key/previous-key-action";
+import { BACKENDS, type TestStore } from "../../../testkit/store/test-store";
+import { expectError } from "../../store/expect-error";
+import { ramClient } from "../../../testkit/emulator/sdk-clients";
 import {
   arnOf, assertNoSecret, keysOf, pairOf, ramContext, ramInputs, ramEmulatorPerSuite, recordingSleep, signsAs, userWithKey, type RamEmulator,
-} from "./ram-fixtures";
-import { storePerTest } from "../support/suite-hooks";
+} from "../../support/ram-fixtures";
+import { storePerTest } from "../../support/suite-hooks";
 
 /**
  * The API calls one rotation makes, per previousKeyAction, counted at the

@@ -1,13 +1,13 @@
 import { strict as assert } from "node:assert";
 import * as $Ram from "@alicloud/ram20150501";
-import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
-import { runCli } from "../../provider/cli/program";
-import { BACKENDS, type TestStore } from "../../testkit/store/test-store";
-import { DAY_MS } from "../../testkit/clock/test-clock";
-import { expectError } from "../store/expect-error";
-import { ramClient } from "../../testkit/emulator/sdk-clients";
-import { arnOf, assertNoSecret, keysOf, pairOf, ramContext, ramInputs, signsAs, ramEmulatorPerSuite, userWithKey, type RamEmulator } from "./ram-fixtures";
-import { storePerTest } from "../support/suite-hooks";
+import * as ram from "../../../provider/resources/ram-secret/ram-secret-handler";
+import { runCli } from "../../../provider/cli/program";
+import { BACKENDS, type TestStore } from "../../../testkit/store/test-store";
+import { DAY_MS } from "../../../testkit/clock/test-clock";
+import { expectError } from "../../store/expect-error";
+import { ramClient } from "../../../testkit/emulator/sdk-clients";
+import { arnOf, assertNoSecret, keysOf, pairOf, ramContext, ramInputs, signsAs, ramEmulatorPerSuite, userWithKey, type RamEmulator } from "../../support/ram-fixtures";
+import { storePerTest } from "../../support/suite-hooks";
 
 for (const backend of BACKENDS) {
   describe(`RamSecret delete, restore, read (drift) and the CLI (emulator) [${backend} store]`, () => {

@@ -8,7 +8,7 @@ import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { bundleFcHandler } from "../../provider/runner/deploy/bundle";
 import { PENDING_RETIREMENTS } from "../../provider/schedule/pending-retirements";
 import { createTestStore, type TestStore } from "../../testkit/store/test-store";
-import { arnOf, keysOf, pairOf, ramContext, ramInputs, signsAs, startRamEmulator, userWithKey, type RamEmulator } from "./ram-fixtures";
+import { arnOf, keysOf, pairOf, ramContext, ramInputs, signsAs, startRamEmulator, userWithKey, type RamEmulator } from "../support/ram-fixtures";
 
 const run = promisify(execFile);
 const HOUR_MS = 3_600_000;

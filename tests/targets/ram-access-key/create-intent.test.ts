@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import {
   CREATE_CALL_BUDGET_MS, INTENT_META, ORPHAN_CLOCK_SKEW_MS, intentMetadata, isOpen, orphanCandidates, readIntent,
-} from "../../provider/targets/ram-access-key/create-intent";
+} from "../../../provider/targets/ram-access-key/create-intent";
 
 const AT = "2030-01-02T03:04:05.678Z";
 const key = (accessKeyId: string, offsetMs: number) => ({

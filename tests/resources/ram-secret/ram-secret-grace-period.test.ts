@@ -1,14 +1,14 @@
 import { strict as assert } from "node:assert";
-import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
-import type { RamSecretOutputs } from "../../provider/resources/ram-secret/ram-secret-handler";
-import { targetFromMetadata } from "../../provider/context/runtime-context";
-import { PENDING_RETIREMENTS } from "../../provider/schedule/pending-retirements";
-import { runOnce } from "../../provider/runner/run-once";
-import { GRACE_META } from "../../provider/targets/ram-access-key/ram-access-key-target";
-import type { RetryPolicy } from "../../provider/core/retry";
-import { BACKENDS, type TestStore } from "../../testkit/store/test-store";
-import { expectError } from "../store/expect-error";
-import { arnOf, keysOf, pairOf, ramContext, ramInputs, signsAs, useRamSuite, userWithKey, type RamEmulator } from "./ram-fixtures";
+import * as ram from "../../../provider/resources/ram-secret/ram-secret-handler";
+import type { RamSecretOutputs } from "../../../provider/resources/ram-secret/ram-secret-handler";
+import { targetFromMetadata } from "../../../provider/context/runtime-context";
+import { PENDING_RETIREMENTS } from "../../../provider/schedule/pending-retirements";
+import { runOnce } from "../../../provider/runner/run-once";
+import { GRACE_META } from "../../../provider/targets/ram-access-key/ram-access-key-target";
+import type { RetryPolicy } from "../../../provider/core/retry";
+import { BACKENDS, type TestStore } from "../../../testkit/store/test-store";
+import { expectError } from "../../store/expect-error";
+import { arnOf, keysOf, pairOf, ramContext, ramInputs, signsAs, useRamSuite, userWithKey, type RamEmulator } from "../../support/ram-fixtures";
 
 /**
  * previousKeyGracePeriod: the previous AccessKey outlives a rotation by the

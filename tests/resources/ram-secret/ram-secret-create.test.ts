@@ -1,16 +1,16 @@
 import { strict as assert } from "node:assert";
 import * as $Ram from "@alicloud/ram20150501";
-import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
-import { holderOf } from "../../provider/rotation/rotate-secret";
-import { MAX_ROTATION_SECONDS } from "../../provider/validation/rotation-period";
-import { PROPAGATION_BACKOFF_MS } from "../../provider/targets/ram-access-key/ram-access-key-target";
-import { BACKENDS, type TestStore } from "../../testkit/store/test-store";
-import { expectError } from "../store/expect-error";
-import { ramClient } from "../../testkit/emulator/sdk-clients";
+import * as ram from "../../../provider/resources/ram-secret/ram-secret-handler";
+import { holderOf } from "../../../provider/rotation/rotate-secret";
+import { MAX_ROTATION_SECONDS } from "../../../provider/validation/rotation-period";
+import { PROPAGATION_BACKOFF_MS } from "../../../provider/targets/ram-access-key/ram-access-key-target";
+import { BACKENDS, type TestStore } from "../../../testkit/store/test-store";
+import { expectError } from "../../store/expect-error";
+import { ramClient } from "../../../testkit/emulator/sdk-clients";
 import {
   arnOf, assertNoSecret, keysOf, pairOf, ramContext, ramInputs, ramEmulatorPerSuite, recordingSleep, signsAs, userWithKey, type RamEmulator,
-} from "./ram-fixtures";
-import { storePerTest } from "../support/suite-hooks";
+} from "../../support/ram-fixtures";
+import { storePerTest } from "../../support/suite-hooks";
 
 const KMS_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
