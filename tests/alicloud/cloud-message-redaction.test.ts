@@ -6,7 +6,7 @@ import { NO_RETRY } from "../../provider/core/retry";
 import { MAX_JITTER_MS } from "../../provider/schedule/due";
 import { expectError } from "../store/expect-error";
 import { ramInputs, userWithKey } from "../support/ram-fixtures";
-import { useRamCli } from "../cli/ram-cli";
+import { useRamCli } from "../support/ram-cli";
 import { inProcessCli } from "../support/in-process-cli";
 import { ramContext } from "../support/ram-fixtures";
 

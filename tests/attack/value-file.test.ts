@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { startSshHost, requireRootForHosts, type StartedSshHost } from "../../testkit/sshd/ssh-host";
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { ramContext } from "../support/ram-fixtures";
-import { useRamCli } from "../cli/ram-cli";
+import { useRamCli } from "../support/ram-cli";
 
 /**
  * `rotate --value-file` is a front door onto the same rules as a declared

@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { StartedSshHost } from "../../testkit/sshd/ssh-host";
 import { pairOf, signsAs, userWithKey } from "../support/ram-fixtures";
-import { useRamCli } from "./ram-cli";
+import { useRamCli } from "../support/ram-cli";
 import { sshHostPerSuite } from "../support/suite-hooks";
 
 /**

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { ramContext, ramInputs, userWithKey } from "../support/ram-fixtures";
-import { useRamCli } from "./ram-cli";
+import { useRamCli } from "../support/ram-cli";
 
 /**
  * The CLI as an operator meets it: one exit-code scheme (0 done, 1 a secret

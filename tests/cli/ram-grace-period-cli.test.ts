@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { useRamCli } from "./ram-cli";
+import { useRamCli } from "../support/ram-cli";
 import { arnOf, keysOf, pairOf, signsAs, userWithKey } from "../support/ram-fixtures";
 
 /**

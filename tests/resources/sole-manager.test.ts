@@ -6,7 +6,7 @@ import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import * as ram from "../../provider/resources/ram-secret/ram-secret-handler";
 import { isManagedSecretsError } from "../../provider/core/errors";
 import { ramContext, ramInputs, userWithKey } from "../support/ram-fixtures";
-import { useRamCli } from "../cli/ram-cli";
+import { useRamCli } from "../support/ram-cli";
 import { sshHostPerSuite } from "../support/suite-hooks";
 import { ecsInputs } from "../support/ecs-fixtures";
 import { generateKeyPair } from "../../provider/credentials/generate-key-pair";

@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import { runCli } from "../../provider/cli/program";
 import { createLogger } from "../../provider/core/log";
 import { createTestStore, type TestStore } from "../../testkit/store/test-store";
-import { ramContext, startRamEmulator, type RamEmulator } from "../support/ram-fixtures";
+import { ramContext, startRamEmulator, type RamEmulator } from "./ram-fixtures";
 
 export interface CliResult {
   readonly code: number;
