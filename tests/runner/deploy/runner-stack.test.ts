@@ -4,12 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { unzipSync } from "fflate";
-import { RotationRunner } from "../../sdk/rotation-runner";
+import { RotationRunner } from "../../../sdk/rotation-runner";
 import { readFileSync } from "node:fs";
-import { RUNNER_API_ACTIONS, PROVIDER_ONLY_ACTIONS, UNAUTHORIZED_ACTIONS } from "../../provider/alicloud/api-actions";
-import { blastRadiusFromEnv } from "../../provider/runner/blast-radius-env";
-import { isFcSchedule, parseRunnerDeployment, runnerPolicyMarkdown, runnerPolicyName, runnerPolicyStatements, runnerRoleName } from "../../provider/runner/deploy/runner-deployment";
-import { mockResources } from "../support/pulumi-mocks";
+import { RUNNER_API_ACTIONS, PROVIDER_ONLY_ACTIONS, UNAUTHORIZED_ACTIONS } from "../../../provider/alicloud/api-actions";
+import { blastRadiusFromEnv } from "../../../provider/runner/blast-radius-env";
+import { isFcSchedule, parseRunnerDeployment, runnerPolicyMarkdown, runnerPolicyName, runnerPolicyStatements, runnerRoleName } from "../../../provider/runner/deploy/runner-deployment";
+import { mockResources } from "../../support/pulumi-mocks";
 
 const ACCOUNT = "1234567890123456";
 const BINDING_KEY = "key-bindings1234";
@@ -108,7 +108,7 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
       "managed-secrets-runner:ratePerMinute": "30",
       "alicloud:region": "cn-shanghai",
     });
-    const { runnerStack } = require("../../runner-stack/program") as typeof import("../../runner-stack/program");
+    const { runnerStack } = require("../../../runner-stack/program") as typeof import("../../../runner-stack/program");
     const out = runnerStack(undefined, undefined, bundlePath);
     assert.equal(await settle(out.functionName), "rotator_prod");
     await settle(out.triggerName);
@@ -195,7 +195,7 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
   });
 
   it("examples/runner-stack/README.md shows the policy the code generates", () => {
-    const readme = readFileSync(join(__dirname, "..", "..", "examples", "runner-stack", "README.md"), "utf8");
+    const readme = readFileSync(join(__dirname, "..", "..", "..", "examples", "runner-stack", "README.md"), "utf8");
     const block = /<!-- runner-policy:begin[^>]*-->\n([\s\S]*?)\n<!-- runner-policy:end -->/.exec(readme)?.[1];
     assert.equal(block, runnerPolicyMarkdown(), "regenerate the README table with runnerPolicyMarkdown()");
   });
