@@ -6,7 +6,7 @@ import { createTestStore, type TestStore } from "../../testkit/store/test-store"
 import * as ecs from "../../provider/resources/ecs-secret/ecs-secret-handler";
 import { MAX_JITTER_MS } from "../../provider/schedule/due";
 import { ecsInputs } from "../support/ecs-fixtures";
-import { REPO } from "../examples/run-script";
+import { REPO } from "../support/run-script";
 import { createLogger } from "../../provider/core/log";
 import { chooseLogFormat, humanLogLine } from "../../provider/cli/log-format";
 

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requireRootForHosts } from "../../testkit/sshd/ssh-host";
-import { killScript, runScript, type ScriptRun } from "./run-script";
+import { killScript, runScript, type ScriptRun } from "../support/run-script";
 
 /**
  * `npm run demo` end to end (tsx examples/demo.ts, exactly as the script

@@ -8,7 +8,7 @@ import { requireRootForHosts } from "../../testkit/sshd/ssh-host";
 import { tryLogin } from "../../testkit/ssh-client/ssh-client";
 import { ecsClient, stsClient } from "../../testkit/emulator/sdk-clients";
 import type { EmulatorHandle } from "../../emulator";
-import { killScript, runScript, type ScriptRun } from "./run-script";
+import { killScript, runScript, type ScriptRun } from "../support/run-script";
 
 /**
  * `npm run sandbox`: what it prints is enough to use it (every printed
