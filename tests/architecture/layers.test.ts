@@ -1,8 +1,9 @@
 import { strict as assert } from "node:assert";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { allows, crossLayerImports, fileCycles, fileImports, layersFromReadme, layerViolations, type ImportEdge, type Layer } from "./import-graph";
+import { misplacedTestFolders, namedTestFolders } from "./test-folders";
 
 const REPO = join(__dirname, "..", "..");
 const HEADING = "## Architecture";
@@ -25,6 +26,13 @@ describe("architecture: the README's map of folders is the code's", () => {
     assert.deepEqual(listed.filter((f, i) => listed.indexOf(f) !== i), [], "listed twice");
     const dirs = [...sourceDirs("provider"), ...sourceDirs("emulator")];
     assert.deepEqual(dirs.filter((d) => !listed.includes(d)), [], "folders the map does not list");
+  });
+
+  it("tests/ mirrors the folders it tests: each folder of suites is a provider/, emulator/, testkit/ or sdk/ folder's, or one the tests/ row names", () => {
+    const named = namedTestFolders(readFileSync(join(REPO, "README.md"), "utf8"));
+    assert.deepEqual(named.filter((n) => !existsSync(join(REPO, n))), [], "folders the tests/ row names that do not exist");
+    const code = ["provider", "emulator", "testkit", "sdk"].flatMap(sourceDirs);
+    assert.deepEqual(misplacedTestFolders(sourceDirs("tests"), code, named), [], "test folders that mirror no code folder and the tests/ row does not name");
   });
 
   it("no folder imports one the map does not allow, and the map only lets a folder import those listed before it", () => {
@@ -73,6 +81,13 @@ describe("architecture check: it fails when it should", () => {
     assert.deepEqual(layerViolations(wild, [edge("t", "p/cli"), edge("t", "p/core")]), []);
     assert.deepEqual(layerViolations([{ folder: "t", mayImport: ["p/*"] }, ...layers], []).length, 3);
     assert.equal(allows("p/*", "pq/core"), false);
+  });
+
+  it("reports a test folder that mirrors no code folder and is not named, and reads the folders the tests/ row names", () => {
+    const named = namedTestFolders(["| `sdk/` | `tests/elsewhere` |", "| `tests/` | suites; `tests/<folder>` mirrors its folder; `tests/engine-cli`, helpers in `tests/support/` |"].join("\n"));
+    assert.deepEqual(named, ["tests/engine-cli", "tests/support"]);
+    const tests = ["tests/store", "tests/store/kms", "tests/ecs", "tests/engine-cli", "tests/support", "tests/emulator"];
+    assert.deepEqual(misplacedTestFolders(tests, ["provider/store", "provider/store/kms", "emulator"], named), ["tests/ecs"]);
   });
 
   it("reads the table: folder, holds, may import", () => {
