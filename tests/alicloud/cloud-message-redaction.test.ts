@@ -4,7 +4,7 @@ import { stsClientFor } from "../../provider/alicloud/sts-client";
 import { CloudApiError } from "../../provider/alicloud/cloud-api-error";
 import { NO_RETRY } from "../../provider/core/retry";
 import { MAX_JITTER_MS } from "../../provider/schedule/due";
-import { expectError } from "../store/expect-error";
+import { expectError } from "../support/expect-error";
 import { ramInputs, userWithKey } from "../support/ram-fixtures";
 import { useRamCli } from "../support/ram-cli";
 import { inProcessCli } from "../support/in-process-cli";

@@ -11,7 +11,7 @@ import { FakeTarget } from "../../testkit/rotation/fake-target";
 import { startKmsEmulatorStore, type KmsEmulatorStore } from "../../testkit/store/kms-emulator-store";
 import { createTestClock, type TestClock } from "../../testkit/clock/test-clock";
 import { createTestStore, type TestStore } from "../../testkit/store/test-store";
-import { expectError } from "../store/expect-error";
+import { expectError } from "../support/expect-error";
 import { ramContext, ramInputs, startRamEmulator, userWithKey, type RamEmulator } from "../support/ram-fixtures";
 
 /**

@@ -3,7 +3,7 @@ import { CLOUD_CONFIG_KEYS, openApiConfig, resolveCloudSettings } from "../../pr
 import { createRamClient } from "../../provider/alicloud/ram-client";
 import { configureFromStack, resetStackConfig, runtimeContext } from "../../provider/context/runtime-context";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { expectError } from "../store/expect-error";
+import { expectError } from "../support/expect-error";
 
 const SECRET = "Env-Secret-Value-0123456789abcd";
 const config = (values: Record<string, string>) => ({ get: (k: string) => values[k] });

@@ -6,7 +6,7 @@ import { isRamUser, stsClientFor, type StsClient } from "../../provider/alicloud
 import { openApiConfig, type CloudSettings } from "../../provider/alicloud/cloud-settings";
 import { isManagedSecretsError } from "../../provider/core/errors";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { expectError } from "../store/expect-error";
+import { expectError } from "../support/expect-error";
 
 describe("thin RAM and STS clients against the emulator (real SDKs, real signing)", () => {
   let emu: EmulatorHandle;

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { resetStackConfig, runtimeContext } from "../../provider/context/runtime-context";
 import { configure } from "../../provider/runtime";
 import { startKmsEmulatorStore, type KmsEmulatorStore } from "../../testkit/store/kms-emulator-store";
-import { expectError } from "../store/expect-error";
+import { expectError } from "../support/expect-error";
 
 /** A bound target, as an EcsSecret over SSH records it. */
 const TARGET = { kind: "ecs", instanceId: "i-stack", managedUser: "root", host: "127.0.0.10", port: "22", hostKeyFingerprint: "SHA256:stack" };

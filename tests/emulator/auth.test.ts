@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as $Ram from "@alicloud/ram20150501";
 import { ClientError } from "@alicloud/openapi-core";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { expectApiError, kmsCall } from "./emulator-helpers";
+import { expectApiError, kmsCall } from "../support/emulator-helpers";
 import { ramClient, stsClient, type Credentials } from "../../testkit/emulator/sdk-clients";
 
 describe("emulator: authentication and authorization", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { expectApiError, kmsCall } from "./emulator-helpers";
+import { expectApiError, kmsCall } from "../support/emulator-helpers";
 
 /**
  * CloudMonitor's alert rules as a caller sets them up through the API

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { expectApiError, kmsCall } from "./emulator-helpers";
+import { expectApiError, kmsCall } from "../support/emulator-helpers";
 
 /** CloudMonitor PutCustomEvent as the runner calls it: openapi-core, RPC, signed; the emulator keeps what it received. */
 describe("Emulator: CloudMonitor PutCustomEvent (real openapi-core signing)", function () {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import * as $Ecs from "@alicloud/ecs20140526";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { expectApiError, startNamespaceHost, waitForInvocation, type NamespaceHost } from "./emulator-helpers";
+import { expectApiError, startNamespaceHost, waitForInvocation, type NamespaceHost } from "../support/emulator-helpers";
 import { ecsClient } from "../../testkit/emulator/sdk-clients";
 
 describe("emulator: ECS 2014-05-26 (DescribeInstances, Cloud Assistant)", () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as $Ram from "@alicloud/ram20150501";
 import { ClientError, ServerError, ThrottlingError } from "@alicloud/openapi-core";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { expectApiError, kmsCall } from "./emulator-helpers";
+import { expectApiError, kmsCall } from "../support/emulator-helpers";
 import { ramClient, stsClient } from "../../testkit/emulator/sdk-clients";
 
 describe("emulator: gateway behaviour and injected faults", () => {

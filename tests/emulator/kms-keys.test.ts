@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ClientError } from "@alicloud/openapi-core";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { expectApiError, kmsCall } from "./emulator-helpers";
+import { expectApiError, kmsCall } from "../support/emulator-helpers";
 
 const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("base64");
 

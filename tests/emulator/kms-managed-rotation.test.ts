@@ -6,7 +6,7 @@ import { ecsClient, kmsRequest, ramClient, stsClient } from "../../testkit/emula
 import { requireRootForHosts, startSshHost, type StartedSshHost } from "../../testkit/sshd/ssh-host";
 import { tryLogin } from "../../testkit/ssh-client/ssh-client";
 import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
-import { expectRpcError, kmsCall } from "./emulator-helpers";
+import { expectRpcError, kmsCall } from "../support/emulator-helpers";
 
 /**
  * The rotations KMS carries out itself, after RotateSecret or when

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import * as $Ram from "@alicloud/ram20150501";
 import { kmsRequest, ramClient } from "../../testkit/emulator/sdk-clients";
-import { expectRpcError, kmsCall } from "./emulator-helpers";
+import { expectRpcError, kmsCall } from "../support/emulator-helpers";
 
 /**
  * KMS's own managed secret types (ECS, RAMCredentials) through the real

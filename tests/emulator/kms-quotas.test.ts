@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { KMS_DOCUMENTED_QPS } from "../../emulator/products/kms/kms-quotas";
 import { KMS_LIST_SECRETS_TAG_FILTER_MAX } from "../../emulator/products/kms/kms-errors";
-import { expectApiError, kmsCall } from "./emulator-helpers";
+import { expectApiError, kmsCall } from "../support/emulator-helpers";
 
 const throttled = { code: "Rejected.Throttling", statusCode: 429, message: "QPS Limit Exceeded" };
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as $Ram from "@alicloud/ram20150501";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { expectApiError, kmsCall } from "./emulator-helpers";
+import { expectApiError, kmsCall } from "../support/emulator-helpers";
 import { ramClient, stsClient } from "../../testkit/emulator/sdk-clients";
 
 describe("emulator: lifecycle (dispose, state file, CLI)", () => {

@@ -5,7 +5,7 @@ import { ClientError } from "@alicloud/openapi-core";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { evaluate, parsePolicy } from "../../emulator/gateway/policy";
 import * as $Ecs from "@alicloud/ecs20140526";
-import { expectApiError, kmsCall } from "./emulator-helpers";
+import { expectApiError, kmsCall } from "../support/emulator-helpers";
 import { ecsClient, ramClient, sdkConfig, stsClient, type Credentials } from "../../testkit/emulator/sdk-clients";
 import Sts from "@alicloud/sts20150401";
 import Ram from "@alicloud/ram20150501";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as $Ram from "@alicloud/ram20150501";
 import { ClientError } from "@alicloud/openapi-core";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { expectApiError } from "./emulator-helpers";
+import { expectApiError } from "../support/emulator-helpers";
 import { ramClient, stsClient } from "../../testkit/emulator/sdk-clients";
 
 describe("emulator: RAM 2015-05-01", () => {

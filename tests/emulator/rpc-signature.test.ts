@@ -5,7 +5,7 @@ import * as $Ram from "@alicloud/ram20150501";
 import { Config as RpcConfig } from "@alicloud/rpc-client";
 import RpcUtil from "@alicloud/rpc-util";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { kmsCall } from "./emulator-helpers";
+import { kmsCall } from "../support/emulator-helpers";
 import { ramClient, type Credentials } from "../../testkit/emulator/sdk-clients";
 
 /**

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { rotateSecret, ROTATION_LEASE_TTL_MS } from "../../provider/rotation/rotate-secret";
 import { MAX_VERSIONS } from "../../provider/store/secret-store";
-import { kmsCall } from "../emulator/emulator-helpers";
-import { expectError } from "../store/expect-error";
+import { kmsCall } from "../support/emulator-helpers";
+import { expectError } from "../support/expect-error";
 import { startKmsEmulatorStore, type KmsEmulatorStore } from "../../testkit/store/kms-emulator-store";
 import { createTestClock, type TestClock } from "../../testkit/clock/test-clock";
 import { FakeTarget } from "../../testkit/rotation/fake-target";

@@ -4,7 +4,7 @@ import { META } from "../../provider/schedule/rotation-metadata";
 import { KMS_PAGE_SIZE } from "../../provider/store/kms/kms-listing";
 import { NO_RETRY } from "../../provider/core/retry";
 import type { KmsSecretStore } from "../../provider/store/kms/kms-store";
-import { kmsCall } from "../emulator/emulator-helpers";
+import { kmsCall } from "../support/emulator-helpers";
 import { FakeTarget } from "../../testkit/rotation/fake-target";
 import { startKmsEmulatorStore, type KmsEmulatorStore } from "../../testkit/store/kms-emulator-store";
 import { createTestClock, type TestClock } from "../../testkit/clock/test-clock";

@@ -8,8 +8,8 @@ import { leaseSecretName } from "../../provider/store/kms/kms-lease";
 import { KmsSecretStore } from "../../provider/store/kms/kms-store";
 import { targetRegistry } from "../../provider/context/runtime-context";
 import { resolveStoreSettings } from "../../provider/store/store-settings";
-import { expectApiError, kmsCall } from "../emulator/emulator-helpers";
-import { expectError } from "./expect-error";
+import { expectApiError, kmsCall } from "../support/emulator-helpers";
+import { expectError } from "../support/expect-error";
 import { NO_WAIT } from "../../testkit/store/kms-emulator-store";
 
 /**

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { KMS_PAGE_SIZE, KMS_TAG_FILTER_MAX } from "../../provider/store/kms/kms-listing";
 import { mapBounded } from "../../provider/core/map-bounded";
-import { kmsCall } from "../emulator/emulator-helpers";
+import { kmsCall } from "../support/emulator-helpers";
 import { startKmsEmulatorStore, type KmsEmulatorStore } from "../../testkit/store/kms-emulator-store";
 
 describe("kms store listing past the tag filter's 4,000 secrets (emulator)", function () {

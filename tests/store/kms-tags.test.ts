@@ -11,7 +11,7 @@ import {
   storeTags,
   tagChanges,
 } from "../../provider/store/kms/kms-tags";
-import { expectError } from "./expect-error";
+import { expectError } from "../support/expect-error";
 
 const AT = "2025-03-01T00:00:00.000Z";
 /** What KMS accepts in a tag value (TagResources): letters, digits and / \ _ - . + = : @, at most 128. */

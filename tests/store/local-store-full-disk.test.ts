@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalSecretStore } from "../../provider/store/local/local-store";
 import { forgetLogViews } from "../../provider/store/local/store-log-view";
-import { expectError } from "./expect-error";
+import { expectError } from "../support/expect-error";
 
 const PASSPHRASE = "full disk passphrase";
 

@@ -4,7 +4,7 @@ import { copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalSecretStore } from "../../provider/store/local/local-store";
-import { expectError } from "./expect-error";
+import { expectError } from "../support/expect-error";
 
 /** Written by the single-file store (format 1) before the log format; see the .md beside it. */
 const FIXTURE = join(__dirname, "fixtures", "store-v1-release-0.1.0.enc");

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalSecretStore } from "../../provider/store/local/local-store";
 import { forgetLogViews } from "../../provider/store/local/store-log-view";
-import { expectError } from "./expect-error";
+import { expectError } from "../support/expect-error";
 import { runToExit, spawnFixture } from "./fixtures/spawn-fixture";
 import { StoreSession, type SessionAnswer } from "./fixtures/store-session-client";
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalSecretStore } from "../../provider/store/local/local-store";
 import { forgetLogViews } from "../../provider/store/local/store-log-view";
-import { expectError } from "./expect-error";
+import { expectError } from "../support/expect-error";
 
 const PASSPHRASE = "sparse hole passphrase";
 const V1_FIXTURE = join(__dirname, "fixtures", "store-v1-release-0.1.0.enc");

@@ -11,7 +11,7 @@ import { openLogFile, readLog, writeSnapshot } from "../../provider/store/local/
 import { RECORDS_START } from "../../provider/store/local/store-log-header";
 import { forgetLogViews } from "../../provider/store/local/store-log-view";
 import { markFileFor } from "../../provider/store/local/store-mark-file";
-import { expectError } from "./expect-error";
+import { expectError } from "../support/expect-error";
 import { runToExit, spawnFixture, waitForLine } from "./fixtures/spawn-fixture";
 import { describeStoreContract } from "./store-contract";
 import { createTestClock, type TestClock } from "../../testkit/clock/test-clock";

@@ -8,7 +8,7 @@ import { KmsSecretStore } from "../../provider/store/kms/kms-store";
 import { LocalSecretStore } from "../../provider/store/local/local-store";
 import { DEFAULT_LOCAL_STORE_PATH, openStore } from "../../provider/context/open-store";
 import type { StoreSettings } from "../../provider/store/store-settings";
-import { expectError } from "./expect-error";
+import { expectError } from "../support/expect-error";
 import { startKmsEmulatorStore } from "../../testkit/store/kms-emulator-store";
 import { createTestClock } from "../../testkit/clock/test-clock";
 

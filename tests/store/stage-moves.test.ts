@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import type { UpdateStageInput } from "../../provider/store/secret-store";
 import { STAGE_RULES, attachStages, checkStageMove, holderOf, moveStage, planStageMove, requireVersion, type StagedVersion } from "../../provider/store/stage-moves";
-import { expectError } from "./expect-error";
+import { expectError } from "../support/expect-error";
 
 const { local, kms } = STAGE_RULES;
 

@@ -8,7 +8,7 @@ import {
   type VersionStage,
 } from "../../provider/store/secret-store";
 import { updateInOrder } from "../../provider/store/update-in-order";
-import { expectError } from "./expect-error";
+import { expectError } from "../support/expect-error";
 import { createTestClock, type TestClock } from "../../testkit/clock/test-clock";
 
 /**

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { resolveStoreSettings, storeSettingsSchema } from "../../provider/store/store-settings";
-import { expectError } from "./expect-error";
+import { expectError } from "../support/expect-error";
 
 /** A stand-in for pulumi.Config that records which keys were asked for. */
 function stackConfig(values: Record<string, string>) {

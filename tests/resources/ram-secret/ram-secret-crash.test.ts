@@ -8,7 +8,7 @@ import { ramTargetFor } from "../../../provider/targets/ram-access-key/ram-acces
 import { INTENT_META } from "../../../provider/targets/ram-access-key/create-intent";
 import type { PreviousKeyAction } from "../../../provider/targets/ram-access-key/previous-key-action";
 import { BACKENDS, createTestStore, type TestStore } from "../../../testkit/store/test-store";
-import { expectError } from "../../store/expect-error";
+import { expectError } from "../../support/expect-error";
 import { ramClient } from "../../../testkit/emulator/sdk-clients";
 import { arnOf, keysOf, pairOf, ramContext, ramInputs, signsAs, startRamEmulator, userWithKey, type RamEmulator } from "../../support/ram-fixtures";
 

@@ -5,7 +5,7 @@ import { holderOf } from "../../../provider/rotation/rotate-secret";
 import { MAX_ROTATION_SECONDS } from "../../../provider/validation/rotation-period";
 import { PROPAGATION_BACKOFF_MS } from "../../../provider/targets/ram-access-key/ram-access-key-target";
 import { BACKENDS, type TestStore } from "../../../testkit/store/test-store";
-import { expectError } from "../../store/expect-error";
+import { expectError } from "../../support/expect-error";
 import { ramClient } from "../../../testkit/emulator/sdk-clients";
 import {
   arnOf, assertNoSecret, keysOf, pairOf, ramContext, ramInputs, ramEmulatorPerSuite, recordingSleep, signsAs, userWithKey, type RamEmulator,

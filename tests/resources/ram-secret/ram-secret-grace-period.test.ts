@@ -7,7 +7,7 @@ import { runOnce } from "../../../provider/runner/run-once";
 import { GRACE_META } from "../../../provider/targets/ram-access-key/ram-access-key-target";
 import type { RetryPolicy } from "../../../provider/core/retry";
 import { BACKENDS, type TestStore } from "../../../testkit/store/test-store";
-import { expectError } from "../../store/expect-error";
+import { expectError } from "../../support/expect-error";
 import { arnOf, keysOf, pairOf, ramContext, ramInputs, signsAs, useRamSuite, userWithKey, type RamEmulator } from "../../support/ram-fixtures";
 
 /**

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as ram from "../../../provider/resources/ram-secret/ram-secret-handler";
 import { createTestStore } from "../../../testkit/store/test-store";
-import { expectError } from "../../store/expect-error";
+import { expectError } from "../../support/expect-error";
 
 const SECRET = "Adopted-Secret-Value-0123456789";
 

@@ -4,7 +4,7 @@ import * as ram from "../../../provider/resources/ram-secret/ram-secret-handler"
 import { runCli } from "../../../provider/cli/program";
 import { BACKENDS, type TestStore } from "../../../testkit/store/test-store";
 import { DAY_MS } from "../../../testkit/clock/test-clock";
-import { expectError } from "../../store/expect-error";
+import { expectError } from "../../support/expect-error";
 import { ramClient } from "../../../testkit/emulator/sdk-clients";
 import { arnOf, assertNoSecret, keysOf, pairOf, ramContext, ramInputs, signsAs, ramEmulatorPerSuite, userWithKey, type RamEmulator } from "../../support/ram-fixtures";
 import { storePerTest } from "../../support/suite-hooks";

@@ -8,7 +8,7 @@ import { PROPAGATION_BACKOFF_MS, ramTargetFor } from "../../../provider/targets/
 import { INTENT_META } from "../../../provider/targets/ram-access-key/create-intent";
 import type { PreviousKeyAction } from "../../../provider/targets/ram-access-key/previous-key-action";
 import { BACKENDS, type TestStore } from "../../../testkit/store/test-store";
-import { expectError } from "../../store/expect-error";
+import { expectError } from "../../support/expect-error";
 import { ramClient } from "../../../testkit/emulator/sdk-clients";
 import {
   arnOf, assertNoSecret, keysOf, pairOf, ramContext, ramInputs, ramEmulatorPerSuite, recordingSleep, signsAs, userWithKey, type RamEmulator,
