@@ -80,6 +80,18 @@ export function lifecycleConfig(sandbox: Sandbox, rotateNow = "initial"): Record
   };
 }
 
+/** Every credential the store has held, in every version, so leak scans cover rotated ones too. */
+export async function storedCredentials(store: SecretStore): Promise<string[]> {
+  const found: string[] = [];
+  for (const meta of await store.listSecrets({ includePendingDeletion: true })) {
+    for (const v of meta.versions) {
+      const parsed = JSON.parse((await store.getValue(meta.name, { versionId: v.versionId })).value) as Record<string, string>;
+      for (const k of ["Password", "PrivateKey", "AccessKeySecret"]) if (parsed[k]) found.push(parsed[k]!);
+    }
+  }
+  return found;
+}
+
 export interface LifecycleOptions {
   /** Runs the whole story (YAML); otherwise the parts the other languages repeat are left out. */
   readonly full: boolean;
@@ -105,14 +117,8 @@ export function pluginLifecycle(makeDriver: (sandbox: Sandbox) => Promise<Lifecy
       return false;
     }
   };
-  /** Every value the store has held, so the leak scans cover rotated ones too. */
   const remember = async () => {
-    for (const meta of await store.listSecrets({ includePendingDeletion: true })) {
-      for (const v of meta.versions) {
-        const parsed = JSON.parse((await store.getValue(meta.name, { versionId: v.versionId })).value) as Record<string, string>;
-        for (const k of ["Password", "PrivateKey", "AccessKeySecret"]) if (parsed[k]) seen.add(parsed[k]!);
-      }
-    }
+    for (const c of await storedCredentials(store)) seen.add(c);
   };
   const ok = (r: OpResult, what: string) => assert.equal(r.code, 0, `${what}:\n${r.text}`);
   const noLeak = (text: string, where: string) => {
