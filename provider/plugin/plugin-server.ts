@@ -120,7 +120,8 @@ export function resourceProviderService(version: string): grpc.UntypedServiceImp
       const { id, properties, inputs: imported } = await calls.read(calls.typeOfUrn(req.getUrn()), req.getId(), fromStruct(req.getProperties()));
       const res = new provproto.ReadResponse();
       res.setId(id);
-      res.setProperties(toStruct(properties));
+      // No secret, no properties: the engine reports an import of a missing secret as "does not exist" only then (an empty object reads as a plugin that cannot import).
+      if (id) res.setProperties(toStruct(properties));
       // An import gets the inputs a program would declare; a refresh keeps the stored ones: it reads what the secret is, not what the program said.
       const inputs = imported ? toStruct(imported) : req.getInputs();
       if (id && inputs) res.setInputs(inputs);
