@@ -25,6 +25,7 @@ import { runEngineRefreshBench } from "./engine-refresh";
 import { runPluginBench } from "./plugin";
 import { runConsumerRotationBench } from "./consumer-rotation";
 import { runScaleKmsBench } from "./scale-kms";
+import { runLeaseCostBench } from "./lease-cost";
 import { runScaleLocalBench } from "./scale-local";
 import { runScaleOverheadBench } from "./scale-pass-overhead";
 import { printSplit, RotationTimeline, targetPart } from "./rotation-split";
@@ -150,6 +151,8 @@ async function main(): Promise<void> {
   // `npm run bench -- --scale` or BENCH_ONLY=scale: only the fleet-scale section (no sshd needed).
   if (process.argv.includes("--scale") || process.env.BENCH_ONLY === "scale") return runScaleBenches();
   requireRootForHosts();
+  // `npm run bench -- --leases` or BENCH_ONLY=leases: the kms store's lease, a companion per secret vs the lease table, at concurrency 8 and 32.
+  if (process.argv.includes("--leases") || process.env.BENCH_ONLY === "leases") return runLeaseCostBench();
   // BENCH_ONLY=scale-overhead: a 10,000-secret pass whose 1% due are real sshd users, its overhead beside its rotations.
   if (process.env.BENCH_ONLY === "scale-overhead") return runScaleOverheadBench();
   // `npm run bench -- --fleet` or BENCH_ONLY=fleet: only the fleet run; BENCH_ONLY=single: only the single-host rows.

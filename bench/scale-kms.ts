@@ -9,8 +9,8 @@
  *                 time is their KMS work alone, the strictest comparison):
  *                 the pass's own overhead (listing, judging, everything
  *                 outside the rotations) beside the rotations' time;
- *   again         nothing due once more, now that the rotated secrets have
- *                 lease companions (they are KMS secrets too);
+ *   again         nothing due once more, now that the rotations have written
+ *                 the store's lease table (one KMS secret, never listed);
  *   quotas        the nothing-due pass with KMS's documented QPS quotas on,
  *                 as the real service would pace it (429s and all).
  *
@@ -111,7 +111,7 @@ export async function runScaleKmsBench(): Promise<void> {
   now += 2 * DAY_MS;
   const busy = await pass(`${DUE_PERCENT}% due (${due})`);
   now += 60_000;
-  const again = await pass("nothing due, with lease companions");
+  const again = await pass("nothing due, after the rotations");
   emu.control.setKmsQps({});
   const paced = await pass("nothing due, documented QPS quotas");
   emu.control.setKmsQps(undefined);
@@ -122,7 +122,7 @@ export async function runScaleKmsBench(): Promise<void> {
     `  ${DUE_PERCENT}% due: pass overhead ${busy.overheadMs.toFixed(0)} ms beside ${busy.rotationsMs.toFixed(0)} ms of rotations ` +
       `(${share.toFixed(1)}%, target <= 10%; ${(busy.rotationsMs / Math.max(1, due)).toFixed(1)} ms per rotation at concurrency 8, KMS work only)`,
   );
-  for (const [what, f] of [["nothing due", idle], ["nothing due, with lease companions", again], ["nothing due, documented QPS quotas", paced]] as const) {
+  for (const [what, f] of [["nothing due", idle], ["nothing due, after the rotations", again], ["nothing due, documented QPS quotas", paced]] as const) {
     if (f.calls - f.refused > bound) throw new Error(`${what}: ${f.calls - f.refused} answered KMS calls, over the bound of ${bound}`);
   }
   if (countOutcomes(busy.report).rotated !== due) throw new Error(`expected ${due} rotations, got ${JSON.stringify(countOutcomes(busy.report))}`);

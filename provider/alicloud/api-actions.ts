@@ -16,7 +16,7 @@ export const RUNNER_API_ACTIONS = {
     "UpdateSecretVersionStage",
     "TagResource",
     "UntagResource",
-    // Only on lease companions (RUNNER_LEASE_ACTIONS): never on the secrets themselves.
+    // Only on the store's lease table (RUNNER_LEASE_ACTIONS): never on the secrets themselves.
     "CreateSecret",
     // Only on the binding key (RUNNER_BINDING_KEY_ACTIONS): signing and checking where a credential may go.
     "ListKeyVersions",
@@ -32,11 +32,13 @@ export const RUNNER_API_ACTIONS = {
 } as const satisfies Record<string, readonly string[]>;
 
 /**
- * The KMS actions a rotation takes on a secret's lease companion
- * (managed-secrets-lease/<sha256>, provider/store/kms/kms-lease.ts): it is created
- * on the first lease, read and written on every take and release.
+ * The KMS actions a rotation takes on the store's lease table
+ * (managed-secrets-leases, provider/store/kms/kms-lease.ts): read and written
+ * on every take and release, its versions listed after each write to check
+ * the write was not stale, and created when a store written by an earlier
+ * release has none (`pulumi up` creates it with the store's first secret).
  */
-export const RUNNER_LEASE_ACTIONS = ["CreateSecret", "GetSecretValue", "PutSecretValue"] as const satisfies readonly (typeof RUNNER_API_ACTIONS.kms)[number][];
+export const RUNNER_LEASE_ACTIONS = ["CreateSecret", "GetSecretValue", "PutSecretValue", "ListSecretVersionIds"] as const satisfies readonly (typeof RUNNER_API_ACTIONS.kms)[number][];
 
 /**
  * What the kms store does with its binding key (managed-secrets:bindingKeyId,
@@ -67,7 +69,8 @@ export const UNAUTHORIZED_ACTIONS = {
 
 /** Actions only `pulumi up` / refresh / the CLI make (create, describe, delete, restore): never granted to the runner. */
 export const PROVIDER_ONLY_ACTIONS = {
-  kms: ["UpdateSecret", "DeleteSecret", "RestoreSecret"],
+  // GetKmsInstanceQuotaInfos: a create's and `check`'s look at the KMS instance's secret quota (its reference lists no RAM authorization).
+  kms: ["UpdateSecret", "DeleteSecret", "RestoreSecret", "GetKmsInstanceQuotaInfos"],
   ram: ["GetUser", "GetAccessKeyLastUsed"],
   sts: [],
   ecs: [],

@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from "commander";
 import { describeError, isManagedSecretsError } from "../core/errors";
 import { runtimeContext, type RuntimeContext } from "../context/runtime-context";
 import { registerAcceptRollbackCommand } from "./accept-rollback-command";
+import { registerCleanLeasesCommand } from "./clean-leases-command";
 import type { Output } from "./output";
 import { CheckFailed, registerRunnerCommands, RunFailed, RunStoppedEarly, type RunnerIo } from "./runner-commands";
 import { registerAdoptCommands } from "./adopt-commands";
@@ -57,6 +58,7 @@ function buildProgram(io: CliIo): Command {
   registerRunnerCommands(program, { out: io.out, err: io.err, context: ctx, ...io.runner });
   registerReportCommand(program, { out: io.out, context: ctx });
   registerAcceptRollbackCommand(program, { out: io.out, context: ctx });
+  registerCleanLeasesCommand(program, { out: io.out, context: ctx });
   return program;
 }
 

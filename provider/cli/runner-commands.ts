@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { Logger } from "pino";
-import { ManagedSecretsError } from "../core/errors";
+import { ManagedSecretsError, describeError } from "../core/errors";
+import { lowCapacityWarning } from "../store/store-capacity";
 import type { RuntimeContext } from "../context/runtime-context";
 import type { LocalSecretStore } from "../store/local/local-store";
 import { countOutcomes, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, runOnce, type RunReport } from "../runner/run-once";
@@ -161,8 +162,26 @@ export function registerRunnerCommands(program: Command, io: RunnerIo): void {
         }),
       );
       printFindings(io, findings, flags.json === true);
+      await warnOfCapacity(ctx, io.err);
       if (findings.some((f) => !f.healthy)) throw new CheckFailed(findings.filter((f) => !f.healthy).length);
     });
+}
+
+/**
+ * The store's room for new secrets (a KMS instance's secret quota), said on
+ * stderr when under LOW_CAPACITY_FRACTION, or when it cannot be read: a
+ * warning, not a finding, since every secret it holds still rotates (new
+ * versions use no quota); the next create is what would fail.
+ */
+async function warnOfCapacity(ctx: RuntimeContext, err: Output): Promise<void> {
+  if (ctx.store.capacity === undefined) return;
+  try {
+    const capacity = await ctx.store.capacity();
+    const low = capacity && lowCapacityWarning(capacity);
+    if (low) err.write(`warning: ${low}\n`);
+  } catch (e) {
+    err.write(`warning: the store's room for new secrets could not be read: ${describeError(e)}\n`);
+  }
 }
 
 /** A failed pass or check: already reported, so the CLI only sets the exit code. */

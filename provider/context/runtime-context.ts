@@ -74,7 +74,7 @@ export function runtimeContext(overrides: ContextOverrides = {}): RuntimeContext
   const cloud = () => (require("../alicloud/cloud-settings") as typeof import("../alicloud/cloud-settings")).resolveCloudSettings({ env, config });
   const targets = targetRegistry();
   return {
-    store: openStore(settings, clock, cloud, targets.boundKeys),
+    store: openStore(settings, clock, cloud, targets.boundKeys, storeWarnings),
     targets,
     clock,
     owner: `${hostname()}:${process.pid}`,
@@ -88,6 +88,18 @@ export function runtimeContext(overrides: ContextOverrides = {}): RuntimeContext
  * managed-secrets:cloudMonitorEvents (or MANAGED_SECRETS_CLOUDMONITOR_EVENTS=1)
  * sends the provider's own rotations to CloudMonitor as the runner's are:
  * one sink per context, made on first use.
+/**
+ * What a store says that fails nothing (a KMS instance running out of secret
+ * quota at create): one JSON log line on stderr, as the runner's and the
+ * CLI's warnings. Under `pulumi up` that is the dynamic provider's stderr,
+ * which the engine shows at debug level (-v=9 --logtostderr), not in its
+ * summary: `managed-secrets check` says the same where people look.
+ */
+function storeWarnings(message: string): void {
+  const { createLogger } = require("../core/log") as typeof import("../core/log");
+  createLogger().warn({ event: "store-warning" }, message);
+}
+
  */
 function providerEvents(config: ConfigSource, env: NodeJS.ProcessEnv, cloud: () => import("../alicloud/cloud-settings").CloudSettings): () => import("../events/event-sink").EventSink | undefined {
   const on = (config.get(PROVIDER_SETTING_KEYS.cloudMonitorEvents.config) ?? (env[PROVIDER_SETTING_KEYS.cloudMonitorEvents.env] === "1" ? "true" : "false")) === "true";

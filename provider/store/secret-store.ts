@@ -148,4 +148,21 @@ export interface SecretStore {
    */
   acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
   releaseLease(name: string, owner: string): Promise<void>;
+
+  /**
+   * Optional: how many more secrets fit, where something outside the store
+   * bounds it (a KMS 3.0 instance's secret quota, store-capacity.ts);
+   * undefined where nothing does. Fails when the bound cannot be read.
+   */
+  capacity?(): Promise<StoreCapacity | undefined>;
+}
+
+/** A bound on how many secrets the store may hold, and how many it (with everything else there) holds now. */
+export interface StoreCapacity {
+  /** What is bounded, for people: "KMS instance kst-...". */
+  readonly where: string;
+  /** The setting that chose it, for errors that name one. */
+  readonly property: string;
+  readonly limit: number;
+  readonly used: number;
 }

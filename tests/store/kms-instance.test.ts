@@ -4,7 +4,7 @@ import { openApiConfig, type CloudSettings } from "../../provider/alicloud/cloud
 import { createKmsClient } from "../../provider/alicloud/kms-client";
 import { configureFromStack, resetStackConfig, runtimeContext } from "../../provider/context/runtime-context";
 import { parseRunnerDeployment, runnerEnvironment } from "../../provider/runner/deploy/runner-deployment";
-import { leaseSecretName } from "../../provider/store/kms/kms-lease";
+import { LEASE_TABLE_NAME } from "../../provider/store/kms/kms-lease";
 import { KmsSecretStore } from "../../provider/store/kms/kms-store";
 import { targetRegistry } from "../../provider/context/runtime-context";
 import { resolveStoreSettings } from "../../provider/store/store-settings";
@@ -82,11 +82,11 @@ describe("KMS 3.0 instances (DKMSInstanceId / EncryptionKeyId)", function () {
   });
 
   describe("the kms store", function () {
-    it("sends DKMSInstanceId and EncryptionKeyId on every CreateSecret, the lease companion's included", async function () {
+    it("sends DKMSInstanceId and EncryptionKeyId on every CreateSecret, the lease table's included", async function () {
       const s = store({ dkmsInstanceId: INSTANCE, encryptionKeyId: KEY });
       await s.createSecret({ name: "ecs/i-1/root", description: "", metadata: { kind: "ecs" }, versionId: "v1", value: VALUE });
       assert.equal(await s.acquireLease("ecs/i-1/root", "runner", 60_000), true);
-      for (const name of ["ecs/i-1/root", leaseSecretName("ecs/i-1/root")]) {
+      for (const name of ["ecs/i-1/root", LEASE_TABLE_NAME]) {
         const d = await raw("DescribeSecret", { SecretName: name });
         assert.deepEqual([d.DKMSInstanceId, d.EncryptionKeyId], [INSTANCE, KEY], name);
       }

@@ -6,11 +6,10 @@ import { openApiConfig } from "../../provider/alicloud/cloud-settings";
 import { createKmsClient } from "../../provider/alicloud/kms-client";
 import { ManagedSecretsError } from "../../provider/core/errors";
 import { configureFromStack, resetStackConfig, runtimeContext } from "../../provider/context/runtime-context";
-import { leaseSecretName } from "../../provider/store/kms/kms-lease";
 import { KmsSecretStore } from "../../provider/store/kms/kms-store";
 import { targetRegistry } from "../../provider/context/runtime-context";
 import { CLOUD_API_RETRY } from "../../provider/core/retry";
-import { expectApiError, kmsCall } from "../support/emulator-helpers";
+import { kmsCall } from "../support/emulator-helpers";
 import { expectError } from "../support/expect-error";
 import { startKmsEmulatorStore, type KmsEmulatorStore } from "../../testkit/store/kms-emulator-store";
 import { describeStoreContract } from "./store-contract";
@@ -25,6 +24,7 @@ const DAY = 24 * 60 * 60 * 1000;
 const PASSWORD = "Kms-Store-Pw-4d9!x";
 const value = (password = PASSWORD) => JSON.stringify({ UserName: "root", Password: password });
 const stagesOf = (body: Record<string, unknown>) => (body.VersionStages as { VersionStage: string[] }).VersionStage;
+const TABLE = "managed-secrets-leases";
 
 describe("KmsSecretStore (KMS specifics, through the emulator)", function () {
   let clock: TestClock;
@@ -68,12 +68,13 @@ describe("KmsSecretStore (KMS specifics, through the emulator)", function () {
           ["v1", ["ACSPrevious"]],
           ["v2", ["ACSCurrent"]],
         ],
-        "the lease lives in its companion, so lease writes never push a value out",
+        "the lease lives in the store's lease table, so lease writes never push a value out",
       );
-      const lease = await raw("GetSecretValue", { SecretName: leaseSecretName("ecs/i-1/root") });
-      assert.equal(lease.VersionId, "managed-secrets-lease-2");
-      assert.deepEqual(JSON.parse(String(lease.SecretData)), { owner: "runner", releasedAt: "2025-03-01T00:00:00.000Z" });
-      assert.deepEqual((await kms.store.listSecrets()).map((m) => m.name), ["ecs/i-1/root"], "the companion is not a managed secret");
+      // Epoch 1 was made with the secret, 2 took the lease, 3 released it.
+      const table = await raw("GetSecretValue", { SecretName: TABLE });
+      assert.equal(table.VersionId, "managed-secrets-leases-3");
+      assert.deepEqual(JSON.parse(String(table.SecretData)), { format: 1, leases: {} });
+      assert.deepEqual((await kms.store.listSecrets()).map((m) => m.name), ["ecs/i-1/root"], "the lease table is not a managed secret");
       // The store shows only value versions.
       assert.deepEqual((await kms.store.describeSecret("ecs/i-1/root"))?.versions.map((v) => v.versionId), ["v1", "v2"]);
     });
@@ -143,8 +144,8 @@ describe("KmsSecretStore (KMS specifics, through the emulator)", function () {
       const second = kms.another();
       assert.equal(await kms.store.acquireLease("ecs/i-1/root", "runner-a", 60_000), true);
       assert.equal(await second.acquireLease("ecs/i-1/root", "runner-b", 60_000), false);
-      const lease = await raw("GetSecretValue", { SecretName: leaseSecretName("ecs/i-1/root") });
-      assert.deepEqual(JSON.parse(String(lease.SecretData)), { owner: "runner-a", expiresAt: "2025-03-01T00:01:00.000Z" });
+      const table = await raw("GetSecretValue", { SecretName: TABLE });
+      assert.deepEqual(JSON.parse(String(table.SecretData)).leases, { "ecs/i-1/root": { owner: "runner-a", expiresAt: "2025-03-01T00:01:00.000Z" } });
 
       clock.advance(60_001);
       assert.equal(await second.acquireLease("ecs/i-1/root", "runner-b", 60_000), true);
@@ -167,11 +168,11 @@ describe("KmsSecretStore (KMS specifics, through the emulator)", function () {
       const stores = [kms.store, kms.another(), kms.another()];
       const won = await Promise.all(stores.map((s, i) => s.acquireLease("ecs/i-1/root", `runner-${i}`, 60_000)));
       assert.equal(won.filter(Boolean).length, 1, `winners: ${JSON.stringify(won)}`);
-      const lease = JSON.parse(String((await raw("GetSecretValue", { SecretName: leaseSecretName("ecs/i-1/root") })).SecretData));
-      assert.equal(lease.owner, `runner-${won.indexOf(true)}`);
+      const table = JSON.parse(String((await raw("GetSecretValue", { SecretName: TABLE })).SecretData));
+      assert.equal(table.leases["ecs/i-1/root"].owner, `runner-${won.indexOf(true)}`);
     });
 
-    it("a lease survives any number of lease writes and value versions, and goes with its secret", async function () {
+    it("a lease survives any number of lease writes and value versions, and its session ends with its secret", async function () {
       await create();
       for (let i = 0; i < 12; i++) {
         assert.equal(await kms.store.acquireLease("ecs/i-1/root", "runner", 60_000), true);
@@ -182,11 +183,12 @@ describe("KmsSecretStore (KMS specifics, through the emulator)", function () {
       assert.equal(await kms.another().acquireLease("ecs/i-1/root", "other", 60_000), false, "still held");
       assert.equal((await kms.store.getValue("ecs/i-1/root")).versionId, "v1", "25 lease writes later, ACSCurrent is still there");
       await kms.store.deleteSecret("ecs/i-1/root", { force: true });
-      await expectApiError(raw("DescribeSecret", { SecretName: leaseSecretName("ecs/i-1/root") }), { code: "Forbidden.ResourceNotFound", statusCode: 404 });
       await expectError(kms.store.acquireLease("ecs/i-1/root", "runner", 60_000), "SecretNotFound");
-      await expectError(kms.store.createSecret({ name: leaseSecretName("x"), description: "", metadata: {}, versionId: "v1", value: value() }), "InvalidInput", {
-        property: "name",
-      });
+      // The table is the store's, not the secret's: it stays, holding no credential, and its names are reserved.
+      assert.equal((await raw("DescribeSecret", { SecretName: TABLE })).SecretName, TABLE);
+      for (const name of [TABLE, "managed-secrets-lease/x"]) {
+        await expectError(kms.store.createSecret({ name, description: "", metadata: {}, versionId: "v1", value: value() }), "InvalidInput", { property: "name" });
+      }
     });
   });
 

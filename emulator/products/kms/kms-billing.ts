@@ -5,7 +5,7 @@ import type { SecretLedgerEntry } from "../../state/state-types";
  * What pay-as-you-go KMS bills for secrets: each secret, per day it exists
  * (KMS billing: about 0.013 USD a secret a day; versions are free). Every
  * secret counts alike, whatever its type: a managed ECS or RAM secret, a
- * generic one, the product's lease companions. A secret scheduled for
+ * generic one, the product's lease table. A secret scheduled for
  * deletion still exists until its window ends, so it is still billed (our
  * reading: the billing page bills existing secrets and says nothing of the
  * window). Days are China Standard Time days, as Alibaba Cloud bills them.

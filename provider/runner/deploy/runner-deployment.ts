@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { ManagedSecretsError } from "../../core/errors";
 import { policyActions, RUNNER_API_ACTIONS, RUNNER_BINDING_KEY_ACTIONS, RUNNER_KEY_ACTIONS, RUNNER_LEASE_ACTIONS } from "../../alicloud/api-actions";
-import { LEASE_SECRET_PREFIX } from "../../store/kms/kms-lease";
+import { LEASE_TABLE_NAME } from "../../store/kms/kms-lease";
 import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "../run-once";
 import { LIMITS } from "../blast-radius";
 import { BLAST_RADIUS_RULES, blastRadiusEnvironment, isMaxFailures, isRatePerMinute } from "../blast-radius-env";
@@ -115,7 +115,7 @@ const runnerDeploymentSchema = z
       .refine((c) => isStep(c, FC_CPU.step), { error: CPU_RULE }).optional(),
     logProject: z.string({ error: "must be a Simple Log Service project name" }).regex(SLS_PROJECT, { error: "must be a Simple Log Service project name: 3-63 lowercase letters, digits and -, starting and ending with a letter or digit" }).optional(),
     logStore: z.string({ error: "must be a Simple Log Service logstore name" }).regex(SLS_LOGSTORE, { error: "must be a Simple Log Service logstore name: 2-63 lowercase letters, digits, _ and -, starting and ending with a letter or digit" }).optional(),
-    // The runner creates lease companions, so on KMS 3.0 it must know the instance as every other rotator does.
+    // The runner creates the store's lease table when a store written by an earlier release has none, so on KMS 3.0 it must know the instance as every other rotator does.
     dkmsInstanceId: z.string().regex(/^kst-[a-z0-9]+$/, { error: "must be a KMS instance id like kst-hzz65f176a0ogplgq1234" }).optional(),
     encryptionKeyId: z.string().regex(/^key-[a-z0-9]+$/, { error: "must be a key id of the KMS instance like key-gzz63ff0db5hg3qje1234" }).optional(),
     // The runner follows a stored target only when its binding verifies, and re-signs it when a rotation moves ACSCurrent.
@@ -244,7 +244,8 @@ export interface PolicyStatement {
  * Exactly what the runner needs, each action on the narrowest resource RAM
  * can scope it to (ARN formats from the KMS and RAM authorization pages):
  * - secret actions on acs:kms:<region>:<account>:secret/<secretPrefix>*;
- * - lease companions: create, read, write on secret/managed-secrets-lease/*
+ * - the store's lease table: create (a store written by an earlier release
+ *   has none), read, write and list its versions on secret/managed-secrets-leases
  *   (only create when there is no prefix: the secret statement covers the rest);
  * - ListSecrets on "*": KMS's tables list it on the secret container, and
  *   "*" is what works whether or not it has resource-level authorization;
@@ -265,8 +266,8 @@ export function runnerPolicyStatements(d: RunnerDeployment): PolicyStatement[] {
   const secretActions = RUNNER_API_ACTIONS.kms.filter((a) => a !== "ListSecrets" && a !== "CreateSecret" && !keyActions.includes(a));
   const statements: PolicyStatement[] = [
     { Effect: "Allow", Action: policyActions("kms", secretActions), Resource: [secret(`${d.secretPrefix}*`)] },
-    // With no prefix the secret statement already covers the companions: only CreateSecret is theirs alone.
-    { Effect: "Allow", Action: policyActions("kms", RUNNER_LEASE_ACTIONS.filter((a) => d.secretPrefix !== "" || !(secretActions as readonly string[]).includes(a))), Resource: [secret(`${LEASE_SECRET_PREFIX}*`)] },
+    // With no prefix the secret statement already covers the lease table: only CreateSecret is its alone.
+    { Effect: "Allow", Action: policyActions("kms", RUNNER_LEASE_ACTIONS.filter((a) => d.secretPrefix !== "" || !(secretActions as readonly string[]).includes(a))), Resource: [secret(LEASE_TABLE_NAME)] },
     { Effect: "Allow", Action: policyActions("kms", ["ListSecrets"]), Resource: ["*"] },
     { Effect: "Allow", Action: policyActions("kms", RUNNER_BINDING_KEY_ACTIONS), Resource: [`acs:kms:${d.region}:${d.accountId}:key/${d.bindingKeyId}`] },
   ];

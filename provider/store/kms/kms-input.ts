@@ -1,5 +1,5 @@
 import { checkDescription, checkSecretName, checkVersionId, invalid } from "../store-input";
-import { LEASE_SECRET_PREFIX, RESERVED_VERSION_PREFIX, isReservedVersionId } from "./kms-lease";
+import { RESERVED_NAME_PREFIX, RESERVED_VERSION_PREFIX, isReservedVersionId } from "./kms-lease";
 
 /** KMS Description limit. */
 export const KMS_DESCRIPTION_MAX_LENGTH = 1024;
@@ -7,7 +7,7 @@ export const KMS_DESCRIPTION_MAX_LENGTH = 1024;
 export function checkName(name: unknown): asserts name is string {
   checkSecretName(name);
   if (name.startsWith("acs/")) throw invalid("name", 'names starting with "acs/" are reserved by KMS for its managed secrets');
-  if (name.startsWith(LEASE_SECRET_PREFIX)) throw invalid("name", `names starting with "${LEASE_SECRET_PREFIX}" are reserved by the store for its leases`);
+  if (name.startsWith(RESERVED_NAME_PREFIX)) throw invalid("name", `names starting with "${RESERVED_NAME_PREFIX}" are reserved by the store for its leases`);
 }
 
 export function checkKmsDescription(description: unknown): asserts description is string {

@@ -6,10 +6,16 @@ import type { LeaseSession } from "./kms-session";
  * a secret while it holds one (its session, kms-session.ts). The store checks
  * the input and that the secret is live; this takes, renews and releases.
  * Behind an interface of its own so that where a lease is kept can change
- * without the store: today a companion secret per secret holds it
- * (kms-companion-leases.ts, the record's format in kms-lease.ts).
+ * without the store: one lease table for the whole store
+ * (kms-lease-table.ts, its format and design in kms-lease.ts); the previous
+ * release's companion secret per secret lives on in testkit/, to measure
+ * against and to write stores as that release did.
  */
 export interface KmsLeases {
+  /** Before the store creates a secret: what the leases are kept in exists (created now if not, then true), so a full KMS instance shows at create. */
+  prepare(): Promise<boolean>;
+  /** Whether what the leases are kept in exists already (asked only when one more secret may not fit). */
+  exists(): Promise<boolean>;
   /** Takes or renews the lease of a live secret (`description` as just read) for `ttlMs`; false while another owner holds it. */
   acquire(name: string, owner: string, ttlMs: number, description: KmsSecretDescription): Promise<boolean>;
   /**

@@ -1,4 +1,4 @@
-import type { KmsSecretSummary, KmsVersionSummary } from "../../alicloud/kms-client";
+import type { KmsListFilter, KmsSecretSummary, KmsVersionSummary } from "../../alicloud/kms-client";
 import type { KmsCall } from "./kms-call";
 import { mapBounded } from "../../core/map-bounded";
 import { KMS_NOT_FOUND, isKmsCode, notFound, storeErrorFrom } from "./kms-errors";
@@ -21,20 +21,24 @@ export const LIST_CONCURRENCY = 4;
  */
 export async function listProductSecrets(call: KmsCall): Promise<KmsSecretSummary[]> {
   const byFormatTag = [{ Key: "TagKey" as const, Values: [FORMAT_TAG] }];
-  const page = (pageNumber: number, filters: typeof byFormatTag | undefined) => call((kms) => kms.listSecrets({ pageNumber, pageSize: KMS_PAGE_SIZE, ...(filters ? { filters } : {}) }));
   try {
-    let filters: typeof byFormatTag | undefined = byFormatTag;
-    let first = await page(1, filters);
-    if (first.totalCount >= KMS_TAG_FILTER_MAX) {
-      filters = undefined;
-      first = await page(1, filters);
-    }
-    const more = Array.from({ length: Math.max(0, Math.ceil(first.totalCount / KMS_PAGE_SIZE) - 1) }, (_, i) => i + 2);
-    const rest = await mapBounded(more, LIST_CONCURRENCY, async (n) => (await page(n, filters)).secrets);
-    return [first.secrets, ...rest].flat().filter((s) => s.tags.some((t) => t.key === FORMAT_TAG));
+    let secrets = await listSecretPages(call, byFormatTag);
+    if (secrets.totalCount >= KMS_TAG_FILTER_MAX) secrets = await listSecretPages(call);
+    return secrets.secrets.filter((s) => s.tags.some((t) => t.key === FORMAT_TAG));
   } catch (e) {
     throw storeErrorFrom(e);
   }
+}
+
+/** Every page of ListSecrets (with `filters`, if any), the first telling how many follow, those read LIST_CONCURRENCY at a time. */
+export async function listSecretPages(call: KmsCall, filters?: readonly KmsListFilter[]): Promise<{ totalCount: number; secrets: KmsSecretSummary[] }> {
+  const page = (pageNumber: number) => call((kms) => kms.listSecrets({ pageNumber, pageSize: KMS_PAGE_SIZE, ...(filters ? { filters } : {}) }));
+  const first = await page(1);
+  // A tag filter returns at most KMS_TAG_FILTER_MAX: the caller asks again without it when the first page says so.
+  if (filters !== undefined && first.totalCount >= KMS_TAG_FILTER_MAX) return first;
+  const more = Array.from({ length: Math.max(0, Math.ceil(first.totalCount / KMS_PAGE_SIZE) - 1) }, (_, i) => i + 2);
+  const rest = await mapBounded(more, LIST_CONCURRENCY, async (n) => (await page(n)).secrets);
+  return { totalCount: first.totalCount, secrets: [first.secrets, ...rest].flat() };
 }
 
 /** Every version KMS lists of the secret (the store's own too), page by page. */

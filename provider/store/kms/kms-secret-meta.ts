@@ -10,9 +10,10 @@ import { VERSION_STAGES, type SecretMeta, type VersionInfo, type VersionStage } 
  * Times: KMS prints whole seconds ("2006-01-02T15:04:05Z"); they are given
  * out as ISO-8601 with milliseconds, like the local store's.
  *
- * updatedAt: KMS's UpdateTime also moves when a lease is taken or released
- * (a PutSecretValue), which must not count as a change of the secret. So it
- * counts only when it is later than the newest lease version; otherwise the
+ * updatedAt: KMS's UpdateTime also moved when an earlier release took or
+ * released a lease in the secret's own versions (a PutSecretValue), which
+ * must not count as a change of the secret. So it counts only when it is
+ * later than the newest such lease version; otherwise the
  * newest of CreateTime, the managed-secrets:updated-at tag (written with
  * every description/metadata change) and the newest value version stands in.
  * A stage move made in the same second as a later lease write is the one
@@ -33,13 +34,18 @@ export function productStages(stages: readonly string[]): VersionStage[] {
   return VERSION_STAGES.filter((s) => stages.includes(s));
 }
 
-/** Value versions, oldest first (stable for versions created in the same second). */
-export function valueVersions(versions: readonly KmsVersionSummary[]): VersionInfo[] {
+/** Oldest first: by CreateTime, which has whole seconds, and within one second in KMS's listing order (oldest first). */
+export function inCreationOrder<V extends KmsVersionSummary>(versions: readonly V[]): V[] {
   return versions
-    .filter((v) => !isLeaseVersionId(v.versionId))
     .map((v, i) => ({ v, i, at: Date.parse(v.createTime) }))
     .sort((a, b) => a.at - b.at || a.i - b.i)
-    .map(({ v }) => ({ versionId: v.versionId, stages: productStages(v.versionStages), createdAt: isoFromKms(v.createTime) }));
+    .map(({ v }) => v);
+}
+
+/** Value versions, oldest first (stable for versions created in the same second). */
+export function valueVersions(versions: readonly KmsVersionSummary[]): VersionInfo[] {
+  return inCreationOrder(versions.filter((v) => !isLeaseVersionId(v.versionId)))
+    .map((v) => ({ versionId: v.versionId, stages: productStages(v.versionStages), createdAt: isoFromKms(v.createTime) }));
 }
 
 export function secretMeta(description: KmsSecretDescription, versions: readonly KmsVersionSummary[]): SecretMeta {

@@ -1,4 +1,5 @@
 import type { KmsSecretDescription, KmsTag, KmsVersionSummary } from "../../alicloud/kms-client";
+import type { Clock } from "../../core/clock";
 import { MAX_VERSIONS } from "../secret-store";
 import { STAGE_RULES, attachStages, moveStage, type StageChange } from "../stage-moves";
 
@@ -89,5 +90,39 @@ export class LeaseSession {
       const changed = changes.find((c) => c.versionId === v.versionId);
       return changed === undefined ? v : { ...v, versionStages: [...changed.stages] };
     });
+  }
+}
+
+/**
+ * The sessions of the leases one store instance took, by secret: each lives
+ * until its lease is released, its secret deleted, or its expiry passes on
+ * this store's clock. `H` is what the lease keeper remembers of a take.
+ */
+export class HeldSessions<H extends { readonly owner: string }> {
+  readonly #held = new Map<string, { readonly held: H; readonly session: LeaseSession }>();
+
+  constructor(private readonly clock: Clock) {}
+
+  start(name: string, held: H, expiresAtMs: number, description: KmsSecretDescription): void {
+    const session = new LeaseSession(expiresAtMs);
+    session.description = description;
+    this.#held.set(name, { held, session });
+  }
+
+  /** The session of a lease this instance holds and has not seen expire; undefined otherwise (and a stale one is dropped). */
+  session(name: string): LeaseSession | undefined {
+    const entry = this.#held.get(name);
+    if (entry === undefined) return undefined;
+    if (entry.session.expiresAtMs > this.clock().getTime()) return entry.session;
+    this.#held.delete(name);
+    return undefined;
+  }
+
+  /** Ends what this instance held of `name`: what it took, and the session while that has not expired. */
+  end(name: string): { held?: H; session?: LeaseSession } {
+    const session = this.session(name);
+    const entry = this.#held.get(name);
+    this.#held.delete(name);
+    return { ...(entry ? { held: entry.held } : {}), ...(session ? { session } : {}) };
   }
 }

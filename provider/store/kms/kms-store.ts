@@ -3,14 +3,17 @@ import { systemClock, type Clock } from "../../core/clock";
 import { ManagedSecretsError, isManagedSecretsError, restoreAdvice } from "../../core/errors";
 import { KMS_EXISTS, KMS_IN_DELETE_WINDOW, KMS_INVALID_PARAMETER, KMS_NOT_FOUND, isKmsCode, notFound, pendingDeletion, secretExistsError, storeErrorFrom } from "./kms-errors";
 import { checkKmsDescription, checkName, checkOwnVersionId } from "./kms-input";
-import { isReservedVersionId } from "./kms-lease";
-import { CompanionLeases } from "./kms-companion-leases";
+import { LEASE_OWNER_MAX_LENGTH, isReservedVersionId } from "./kms-lease";
+import { LeaseTable } from "./kms-lease-table";
 import type { KmsLeases } from "./kms-leases";
+import { instanceCapacity, isQuotaRefusal, quotaFullError } from "./kms-instance-capacity";
+import { REMOVABLE_COMPANION, findLeaseCompanions, removeLeaseCompanion, type LeaseCompanion } from "./kms-legacy-companions";
+import { lowCapacityWarning } from "../store-capacity";
 import { SecretReads } from "./kms-reads";
 import { checkBindableVersionId } from "./kms-binding";
 import { BindingKey } from "./kms-binding-key";
 import { TargetBinder } from "./kms-binder";
-import { isoFromKms, isoSeconds, productStages, scheduleMeta, secretMeta, valueVersions } from "./kms-secret-meta";
+import { inCreationOrder, isoFromKms, isoSeconds, productStages, scheduleMeta, secretMeta, valueVersions } from "./kms-secret-meta";
 import { checkMetadataKeys, readTags, storeTags, tagChanges } from "./kms-tags";
 import { PendingMarker } from "./kms-pending-marker";
 import { callsOn, lazyKmsClient, type KmsCall } from "./kms-call";
@@ -28,6 +31,7 @@ import type {
   SecretMeta,
   SecretStore,
   SecretVersion,
+  StoreCapacity,
   UpdateStageInput,
   VersionSelector,
 } from "../secret-store";
@@ -51,7 +55,8 @@ export interface KmsSecretStoreOptions {
   /**
    * KMS 3.0 keeps secrets in a KMS instance: CreateSecret there needs its id,
    * and optionally the instance's key that encrypts the value. Sent on every
-   * create (lease companions too), since a secret cannot move between instances.
+   * create (the lease table too), since a secret cannot move between instances.
+   * With it, a create first checks the instance's secret quota.
    */
   readonly dkmsInstanceId?: string;
   readonly encryptionKeyId?: string;
@@ -67,6 +72,13 @@ export interface KmsSecretStoreOptions {
    * (every target kind's keys, which the context hands in).
    */
   readonly boundKeys: readonly string[];
+  /** Told what a person should know but that fails nothing (an instance running out of secret quota); none by default. */
+  readonly warn?: (message: string) => void;
+  /**
+   * Where the leases are kept (kms-leases.ts): the lease table unless given.
+   * Tests and the bench hand in the previous release's companions.
+   */
+  readonly leases?: (parts: { call: KmsCall; clock: Clock; placement: { readonly dkmsInstanceId?: string; readonly encryptionKeyId?: string } }) => KmsLeases;
 }
 
 /**
@@ -86,8 +98,9 @@ export interface KmsSecretStoreOptions {
  *   secret gets a put only for a new value (one per rotation; a failed
  *   rotation's pending version is reused), and ACSCurrent stays among the
  *   last 10.
- * - Leases: a companion secret per secret (kms-companion-leases.ts, its
- *   record in kms-lease.ts), never readable as a value.
+ * - Leases: one lease table for the whole store (kms-lease-table.ts, its
+ *   format and design in kms-lease.ts), never readable as a value, created
+ *   with the store's first secret.
  * - Deletion: DeleteSecret with a recovery window or forced, RestoreSecret;
  *   KMS purges when the window ends, so purgeExpired has nothing to do.
  *
@@ -108,6 +121,7 @@ export class KmsSecretStore implements SecretStore {
   /** The target binding's signatures and writes, and its check. */
   readonly #binder: TargetBinder;
   readonly #marker: PendingMarker;
+  readonly #warn: (message: string) => void;
 
   constructor(options: KmsSecretStoreOptions) {
     this.#client = lazyKmsClient(options.client);
@@ -121,7 +135,8 @@ export class KmsSecretStore implements SecretStore {
       ...(options.dkmsInstanceId ? { dkmsInstanceId: options.dkmsInstanceId } : {}),
       ...(options.encryptionKeyId ? { encryptionKeyId: options.encryptionKeyId } : {}),
     };
-    this.#leases = new CompanionLeases(this.#call, this.#clock, this.#placement);
+    this.#warn = options.warn ?? (() => undefined);
+    this.#leases = (options.leases ?? ((p) => new LeaseTable(p.call, p.clock, p.placement)))({ call: this.#call, clock: this.#clock, placement: this.#placement });
     this.#reads = new SecretReads(this.#call, this.#leases);
     this.#marker = new PendingMarker(this.#call, this.#clock);
     this.#binder = new TargetBinder({
@@ -148,12 +163,16 @@ export class KmsSecretStore implements SecretStore {
     const tags = storeTags(input.metadata, at);
     // Signed before anything is written: a key that cannot sign fails the create, not a later check.
     if (bound) tags.push(await this.#binder.sign(name, input.versionId, input.metadata));
+    const room = await this.#makeRoom(name);
+    const capacity = room.capacity;
     try {
       await this.#call((kms) =>
         kms.createSecret({ secretName: name, secretData: input.value, versionId: input.versionId, description: input.description, tags, ...this.#placement }),
       );
     } catch (e) {
-      if (isKmsCode(e, KMS_EXISTS)) {
+      if (isQuotaRefusal(e)) {
+        throw quotaFullError(this.#placement.dkmsInstanceId, await this.#capacityOrNone(), name, 1, e);
+      } else if (isKmsCode(e, KMS_EXISTS)) {
         // A retried create whose first answer was lost finds its own secret: that is success.
         if (!(e.attempts > 1 && (await this.#reads.holdsValue(name, input.versionId, input.value)))) {
           throw secretExistsError(name, e);
@@ -164,6 +183,8 @@ export class KmsSecretStore implements SecretStore {
         throw storeErrorFrom(e, name);
       }
     }
+    const low = capacity && lowCapacityWarning({ ...capacity, used: capacity.used + room.created });
+    if (low) this.#warn(low);
     return {
       name,
       description: input.description,
@@ -381,8 +402,9 @@ export class KmsSecretStore implements SecretStore {
   async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
     checkSecretName(name);
     checkLeaseOwner(owner);
+    if (owner.length > LEASE_OWNER_MAX_LENGTH) throw invalid("owner", `owner must be at most ${LEASE_OWNER_MAX_LENGTH} characters in the kms store`);
     checkLeaseTtl(ttlMs);
-    // The companion would happily hold a lease for a secret that does not exist (or is being deleted).
+    // The lease table would happily hold a lease for a secret that does not exist (or is being deleted).
     const description = await this.#reads.requireLive(name);
     return this.#leases.acquire(name, owner, ttlMs, description);
   }
@@ -391,6 +413,58 @@ export class KmsSecretStore implements SecretStore {
     checkSecretName(name);
     checkLeaseOwner(owner);
     await this.#leases.release(name, owner, (session) => this.#marker.clearStale(name, session));
+  }
+
+  /** The KMS instance's secret quota and what it holds, with a dkmsInstanceId; undefined without one (KMS 1.0 has no per-instance quota). */
+  async capacity(): Promise<StoreCapacity | undefined> {
+    const instanceId = this.#placement.dkmsInstanceId;
+    return instanceId === undefined ? undefined : instanceCapacity(this.#call, instanceId);
+  }
+
+  /**
+   * The lease companions earlier releases left (kms-legacy-companions.ts),
+   * each judged; with `remove`, those found orphaned or legacy are
+   * force-deleted (nothing else ever is), and the rows say so.
+   */
+  async cleanLeaseCompanions(options: { readonly remove: boolean }): Promise<(LeaseCompanion & { removed: boolean })[]> {
+    const found = await findLeaseCompanions(this.#call, this.#clock().getTime());
+    const rows: (LeaseCompanion & { removed: boolean })[] = [];
+    for (const companion of found) {
+      const removable = options.remove && REMOVABLE_COMPANION.includes(companion.status);
+      if (removable) await removeLeaseCompanion(this.#call, companion.name);
+      rows.push({ ...companion, removed: removable });
+    }
+    return rows;
+  }
+
+  /** For a create: a quota that cannot be read is no reason to refuse it (KMS refuses it itself, worded by quotaFullError). */
+  async #capacityOrNone(): Promise<StoreCapacity | undefined> {
+    return this.capacity().catch(() => undefined);
+  }
+
+  /**
+   * Before a create: refused when the instance's quota has no room for the
+   * secret (and for the lease table, when that does not exist yet), before
+   * anything is created; then the lease table exists, so that a quota too
+   * small for the store shows here, at create, and not at a later rotation.
+   */
+  async #makeRoom(name: string): Promise<{ capacity: StoreCapacity | undefined; created: number }> {
+    const instanceId = this.#placement.dkmsInstanceId;
+    const capacity = instanceId === undefined ? undefined : await this.#capacityOrNone();
+    if (instanceId !== undefined && capacity !== undefined) {
+      const left = capacity.limit - capacity.used;
+      const needed = left >= 2 || (await this.#leases.exists().catch(() => true)) ? 1 : 2;
+      if (left < needed) throw quotaFullError(instanceId, capacity, name, needed);
+    }
+    let tableMade: boolean;
+    try {
+      tableMade = await this.#leases.prepare();
+    } catch (e) {
+      if (isQuotaRefusal(e)) throw quotaFullError(instanceId, await this.#capacityOrNone(), name, 2, e);
+      throw storeErrorFrom(e, name);
+    }
+    // What the instance holds once the secret is made too: the warning counts it.
+    return { capacity, created: tableMade ? 2 : 1 };
   }
 
   /**
@@ -403,12 +477,12 @@ export class KmsSecretStore implements SecretStore {
     const all = await this.#reads.versionsOf(name);
     if (all.length < MAX_VERSIONS || all.some((v) => v.versionId === versionId)) return all;
     // CreateTime has whole seconds: within one, KMS's listing order (oldest first) decides, as valueVersions reads it.
-    const [earliest] = all.map((v, i) => ({ v, i, at: Date.parse(v.createTime) })).sort((a, b) => a.at - b.at || a.i - b.i);
-    const stages = earliest ? productStages(earliest.v.versionStages) : [];
+    const [earliest] = inCreationOrder(all);
+    const stages = earliest ? productStages(earliest.versionStages) : [];
     if (!earliest || stages.length === 0) return all;
     throw new ManagedSecretsError(
       "StoreRejected",
-      `secret "${name}" has ${MAX_VERSIONS} versions in KMS and the earliest, "${earliest.v.versionId}" (${stages.join(", ")}), would be rolled out by another put; ` +
+      `secret "${name}" has ${MAX_VERSIONS} versions in KMS and the earliest, "${earliest.versionId}" (${stages.join(", ")}), would be rolled out by another put; ` +
         `nothing was written. Finish the rotation in progress (its pending version is reused), or move the secret to a new name`,
       { secretName: name },
     );

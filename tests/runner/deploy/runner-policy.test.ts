@@ -9,7 +9,7 @@ import type { RuntimeContext } from "../../../provider/context/runtime-context";
 import { openApiConfig, type CloudSettings } from "../../../provider/alicloud/cloud-settings";
 import { createKmsClient } from "../../../provider/alicloud/kms-client";
 import { KmsSecretStore } from "../../../provider/store/kms/kms-store";
-import { leaseSecretName } from "../../../provider/store/kms/kms-lease";
+import { LEASE_TABLE_NAME } from "../../../provider/store/kms/kms-lease";
 import { runOnce, type RunReport } from "../../../provider/runner/run-once";
 import { FAILURE_META } from "../../../provider/schedule/secret-outcome";
 import { handler } from "../../../provider/runner/fc-handler";
@@ -109,13 +109,11 @@ describe("The runner's generated RAM policy, enforced by the emulator (role cred
     return report;
   }
 
-  /** Every secret falls due, and no lease companion exists yet, so the pass must create them as a first rotation does. */
+  /** Every secret falls due, and the store has no lease table (written by an earlier release), so the pass must create it. */
   async function makeEverythingDue(): Promise<void> {
     clock.advance(8 * DAY_MS + MAX_JITTER_MS);
     const root = createKmsClient(openApiConfig(kms.cloud, "kms.invalid"));
-    for (const meta of await setup.store.listSecrets()) {
-      await root.deleteSecret({ secretName: leaseSecretName(meta.name), forceDeleteWithoutRecovery: true }).catch(() => undefined);
-    }
+    await root.deleteSecret({ secretName: LEASE_TABLE_NAME, forceDeleteWithoutRecovery: true }).catch(() => undefined);
   }
 
   async function keysOf(userName: string): Promise<string[]> {
@@ -200,15 +198,22 @@ describe("The runner's generated RAM policy, enforced by the emulator (role cred
     Object.assign(host, { rootPassword: JSON.parse((await setup.store.getValue(`ecs/i-test${host.port}/root`)).value).Password });
   });
 
-  it("with a secretPrefix, the lease companions need their own read and write: the runner for ecs/ works, and fails without either", async () => {
+  it("with a secretPrefix, the lease table needs its own read, write and listing: the runner for ecs/ works, and fails without any of them", async () => {
     const scoped = runnerPolicyStatements(parseRunnerDeployment({ ...deploymentInput(), secretPrefix: "ecs/", ramUsers: undefined }));
     const ecsRoot = `ecs/i-test${host.port}/root`;
-    await makeEverythingDue();
-    assert.deepEqual(status(await pass(runnerUnder(scoped), "ecs/")), { [ecsRoot]: "rotated" });
-    for (const action of ["kms:GetSecretValue", "kms:PutSecretValue"]) {
-      const reduced = scoped.map((s, i) => (i === 1 ? { ...s, Action: s.Action.filter((a) => a !== action) } : s));
+    // The table as `pulumi up` leaves it (written by another process): the runner reads it, writes, and lists its
+    // versions to check its write (a write built on its own last one is checked by a read alone).
+    const tableByAnother = async () => {
       await makeEverythingDue();
-      assert.deepEqual(status(await pass(runnerUnder(reduced), "ecs/")), { [ecsRoot]: "failed" }, `without ${action} on the lease companions`);
+      assert.equal(await setup.store.acquireLease("deploy-key", "pulumi-up", 60_000), true);
+      await setup.store.releaseLease("deploy-key", "pulumi-up");
+    };
+    await tableByAnother();
+    assert.deepEqual(status(await pass(runnerUnder(scoped), "ecs/")), { [ecsRoot]: "rotated" });
+    for (const action of ["kms:GetSecretValue", "kms:PutSecretValue", "kms:ListSecretVersionIds"]) {
+      const reduced = scoped.map((s, i) => (i === 1 ? { ...s, Action: s.Action.filter((a) => a !== action) } : s));
+      await tableByAnother();
+      assert.deepEqual(status(await pass(runnerUnder(reduced), "ecs/")), { [ecsRoot]: "failed" }, `without ${action} on the lease table`);
     }
     await makeEverythingDue();
     assert.deepEqual(status(await pass(runnerUnder(scoped), "ecs/")), { [ecsRoot]: "rotated" });

@@ -68,7 +68,7 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
     const kmsRam = policy.Statement.filter((s: Stmt) => /^(kms|ram):/.test(s.Action[0]!));
     assert.deepEqual(kmsRam.map((s: Stmt) => [s.Action.length, s.Resource]), [
       [7, [`acs:kms:cn-hangzhou:${ACCOUNT}:secret/ecs/*`]],
-      [3, [`acs:kms:cn-hangzhou:${ACCOUNT}:secret/managed-secrets-lease/*`]],
+      [4, [`acs:kms:cn-hangzhou:${ACCOUNT}:secret/managed-secrets-leases`]],
       [1, ["*"]],
       [3, [`acs:kms:cn-hangzhou:${ACCOUNT}:key/${BINDING_KEY}`]],
       [4, [`acs:ram:*:${ACCOUNT}:user/app-*`, `acs:ram:*:${ACCOUNT}:user/ci-deployer`]],
@@ -76,7 +76,7 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
     const runCommand = policy.Statement.find((s: Stmt) => s.Action.includes("ecs:RunCommand"));
     if (runCommand) assert.deepEqual(runCommand.Resource, [`acs:ecs:cn-hangzhou:${ACCOUNT}:instance/i-bp1web*`], "RunCommand only on the configured instances");
     const lease = policy.Statement[1];
-    assert.deepEqual(lease.Action, ["kms:CreateSecret", "kms:GetSecretValue", "kms:PutSecretValue"], "CreateSecret only on lease companions");
+    assert.deepEqual(lease.Action, ["kms:CreateSecret", "kms:GetSecretValue", "kms:PutSecretValue", "kms:ListSecretVersionIds"], "CreateSecret only on the store's lease table");
     assert.deepEqual(policy.Statement[3].Action, ["kms:ListKeyVersions", "kms:GetPublicKey", "kms:AsymmetricSign"], "the binding key's actions on that key alone");
     assert.ok(!JSON.stringify(policy).includes(":*:secret") && !JSON.stringify(policy).includes(":*:user"), "no ARN with * for the account");
 

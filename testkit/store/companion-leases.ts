@@ -1,12 +1,52 @@
 import { performance } from "node:perf_hooks";
-import type { KmsSecretDescription } from "../../alicloud/kms-client";
-import type { Clock } from "../../core/clock";
-import { ManagedSecretsError } from "../../core/errors";
-import type { KmsCall } from "./kms-call";
-import { KMS_EXISTS, KMS_NOT_FOUND, isKmsCode, storeErrorFrom } from "./kms-errors";
-import { LEASE_CAS_ATTEMPTS, LEASE_MAX_READ_AGE_MS, decodeLease, encodeLease, epochOf, holderAt, leaseSecretName, leaseVersionId, type LeaseRecord } from "./kms-lease";
-import type { KmsLeases } from "./kms-leases";
-import { LeaseSession } from "./kms-session";
+import type { KmsSecretDescription } from "../../provider/alicloud/kms-client";
+import type { Clock } from "../../provider/core/clock";
+import { ManagedSecretsError } from "../../provider/core/errors";
+import type { KmsCall } from "../../provider/store/kms/kms-call";
+import { KMS_EXISTS, KMS_NOT_FOUND, isKmsCode, storeErrorFrom } from "../../provider/store/kms/kms-errors";
+import { decodeCompanionLease, leaseCompanionName } from "../../provider/store/kms/kms-legacy-companions";
+import type { KmsLeases } from "../../provider/store/kms/kms-leases";
+import { HeldSessions, type LeaseSession } from "../../provider/store/kms/kms-session";
+
+/**
+ * The previous release's leases, kept as that release wrote them: a companion
+ * secret per secret, managed-secrets-lease/<sha256 of the name>, whose
+ * ACSCurrent version managed-secrets-lease-<epoch> is the lease, written one
+ * epoch at a time (the compare-and-set the lease table still uses,
+ * provider/store/kms/kms-lease.ts). Not the product's any more: tests write
+ * stores as that release did (the upgrade, `clean-leases`), and the bench
+ * measures the lease table against it (bench/lease-cost.ts). Hand it to a
+ * KmsSecretStore with `leases: companionLeases`.
+ */
+
+const LEASE_CAS_ATTEMPTS = 3;
+/** A decision is only written while the read it rests on is this fresh (real time, not the business clock). */
+const LEASE_MAX_READ_AGE_MS = 10_000;
+const leaseSecretName = leaseCompanionName;
+const leaseVersionId = (epoch: number) => `managed-secrets-lease-${epoch}`;
+
+type LeaseRecord = { readonly owner: string; readonly expiresAt: string } | { readonly owner: string; readonly releasedAt: string };
+
+function epochOf(versionId: string | undefined): number {
+  const m = versionId === undefined ? null : /^managed-secrets-lease-(\d{1,15})$/.exec(versionId);
+  return m ? Number(m[1]) : 0;
+}
+
+function encodeLease(record: LeaseRecord): string {
+  return "expiresAt" in record
+    ? JSON.stringify({ owner: record.owner, expiresAt: record.expiresAt })
+    : JSON.stringify({ owner: record.owner, releasedAt: record.releasedAt });
+}
+
+const decodeLease = decodeCompanionLease;
+
+function holderAt(record: LeaseRecord | undefined, now: Date): string | undefined {
+  if (record === undefined || !("expiresAt" in record)) return undefined;
+  return Date.parse(record.expiresAt) > now.getTime() ? record.owner : undefined;
+}
+
+export const companionLeases = (p: { call: KmsCall; clock: Clock; placement: { readonly dkmsInstanceId?: string; readonly encryptionKeyId?: string } }): KmsLeases =>
+  new CompanionLeases(p.call, p.clock, p.placement);
 
 interface HeldLease {
   readonly owner: string;
@@ -14,25 +54,29 @@ interface HeldLease {
   readonly expiresAtMs: number;
 }
 
-/**
- * Leases kept in a companion secret per secret, written one epoch at a time
- * (kms-lease.ts says why that is a compare-and-set), never readable as a
- * value; and the sessions of the leases this store instance holds.
- */
+/** Leases kept in a companion secret per secret, and the sessions of the leases this store instance holds. */
 export class CompanionLeases implements KmsLeases {
   readonly #call: KmsCall;
   readonly #clock: Clock;
   /** Where the store creates secrets (KMS 3.0's instance and key): a companion is created there too. */
   readonly #placement: { readonly dkmsInstanceId?: string; readonly encryptionKeyId?: string };
-  /** Leases this instance took, so release needs no read while they are surely still ours. */
-  readonly #held = new Map<string, HeldLease>();
-  /** What this instance read and wrote of each secret whose lease it holds (kms-session.ts). */
-  readonly #sessions = new Map<string, LeaseSession>();
+  /** Leases this instance took (so release needs no read while they are surely still ours), and their sessions. */
+  readonly #sessions: HeldSessions<HeldLease>;
 
   constructor(call: KmsCall, clock: Clock, placement: { readonly dkmsInstanceId?: string; readonly encryptionKeyId?: string }) {
     this.#call = call;
     this.#clock = clock;
     this.#placement = placement;
+    this.#sessions = new HeldSessions(clock);
+  }
+
+  /** That release created a companion at a secret's first lease, not at create. */
+  async prepare(): Promise<boolean> {
+    return false;
+  }
+
+  async exists(): Promise<boolean> {
+    return true;
   }
 
   async acquire(name: string, owner: string, ttlMs: number, description: KmsSecretDescription): Promise<boolean> {
@@ -46,10 +90,7 @@ export class CompanionLeases implements KmsLeases {
       const versionId = leaseVersionId(epochOf(lease.versionId) + 1);
       const expiresAtMs = now.getTime() + ttlMs;
       if (await this.#writeLease(name, versionId, { owner, expiresAt: new Date(expiresAtMs).toISOString() })) {
-        this.#held.set(name, { owner, versionId, expiresAtMs });
-        const session = new LeaseSession(expiresAtMs);
-        session.description = description;
-        this.#sessions.set(name, session);
+        this.#sessions.start(name, { owner, versionId, expiresAtMs }, expiresAtMs, description);
         return true;
       }
     }
@@ -57,10 +98,7 @@ export class CompanionLeases implements KmsLeases {
   }
 
   async release(name: string, owner: string, beforeRelease: (session: LeaseSession) => Promise<void>): Promise<void> {
-    const held = this.#held.get(name);
-    const session = this.session(name);
-    this.#sessions.delete(name);
-    this.#held.delete(name);
+    const { held, session } = this.#sessions.end(name);
     try {
       if (session !== undefined && held?.owner === owner) await beforeRelease(session);
       for (let attempt = 1; attempt <= LEASE_CAS_ATTEMPTS; attempt++) {
@@ -84,17 +122,12 @@ export class CompanionLeases implements KmsLeases {
     }
   }
 
-  /** The session of a lease this instance holds and has not seen expire; undefined otherwise (and a stale one is dropped). */
   session(name: string): LeaseSession | undefined {
-    const session = this.#sessions.get(name);
-    if (session === undefined) return undefined;
-    if (session.expiresAtMs > this.#clock().getTime() && this.#held.has(name)) return session;
-    this.#sessions.delete(name);
-    return undefined;
+    return this.#sessions.session(name);
   }
 
   async deleted(name: string): Promise<void> {
-    this.#sessions.delete(name);
+    this.#sessions.end(name);
     await this.#dropLease(name);
   }
 
