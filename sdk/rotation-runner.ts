@@ -3,6 +3,14 @@ import { dirname, join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as alicloud from "@pulumi/alicloud";
 import type { RunnerDeploymentInput } from "./types";
+import { ManagedSecretsError } from "../provider/core/errors";
+import { lazy } from "../provider/core/lazy";
+
+// Loaded on first use, for the RotationRunner alone (provider/core/lazy.ts says what that buys every other program).
+const runnerDeployment = lazy(() => require("../provider/runner/deploy/runner-deployment") as typeof import("../provider/runner/deploy/runner-deployment"));
+const runnerAlarm = lazy(() => require("../provider/runner/deploy/runner-alarm") as typeof import("../provider/runner/deploy/runner-alarm"));
+const fflate = lazy(() => require("fflate") as typeof import("fflate"));
+const pulumiAlicloud = lazy(() => require("@pulumi/alicloud") as typeof alicloud);
 
 /**
  * Deploys the rotation runner to Function Compute: a RAM role only FC may
@@ -29,7 +37,7 @@ export class RotationRunner extends pulumi.ComponentResource {
 
   constructor(name: string, args: RotationRunnerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("alicloud-managed-secrets:index:RotationRunner", name, {}, opts);
-    const deployment = require("../provider/runner/deploy/runner-deployment") as typeof import("../provider/runner/deploy/runner-deployment");
+    const deployment = runnerDeployment();
     const { bundlePath, ...settings } = args;
     const d = deployment.parseRunnerDeployment(settings);
     const cloud = loadAlicloud();
@@ -73,7 +81,7 @@ export class RotationRunner extends pulumi.ComponentResource {
       description: `runs the rotation runner ${d.schedule}`,
     }, child);
 
-    const alarm = (require("../provider/runner/deploy/runner-alarm") as typeof import("../provider/runner/deploy/runner-alarm")).alarmRuleArgs(d);
+    const alarm = runnerAlarm().alarmRuleArgs(d);
     let rule: alicloud.cms.EventRule | undefined;
     if (alarm) {
       // With contacts, the group is this stack's; without, it is an existing group named in config.
@@ -101,7 +109,7 @@ function zipBundle(path: string): string {
   if (!existsSync(path)) {
     throw new Error(`the runner bundle ${path} does not exist: run \`npm run bundle\` (npm run build does it too)`);
   }
-  const { zipSync } = require("fflate") as typeof import("fflate");
+  const { zipSync } = fflate();
   return Buffer.from(zipSync({ "index.js": readFileSync(path) }, { level: 9, mtime: new Date("2020-01-01T00:00:00Z") })).toString("base64");
 }
 
@@ -112,10 +120,9 @@ function zipBundle(path: string): string {
  */
 function loadAlicloud(): typeof alicloud {
   try {
-    return require("@pulumi/alicloud") as typeof alicloud;
+    return pulumiAlicloud();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND" || !String((e as Error).message).includes("@pulumi/alicloud")) throw e;
-    const { ManagedSecretsError } = require("../provider/core/errors") as typeof import("../provider/core/errors");
     throw new ManagedSecretsError(
       "MissingDependency",
       "RotationRunner deploys with @pulumi/alicloud, an optional peer dependency that is not installed: run npm install @pulumi/alicloud@^3.100.0 in the Pulumi project",

@@ -1,8 +1,9 @@
-import type { CloudSettings } from "./cloud-settings";
+import { openApiConfig, type CloudSettings } from "./cloud-settings";
 import { ManagedSecretsError } from "../core/errors";
 import { CLOUD_API_RETRY, NO_RETRY, type RetryPolicy } from "../core/retry";
 import { cloudCall } from "./cloud-call";
 import { signingSecrets } from "./signing-secrets";
+import { ecsSdk } from "./sdk-modules";
 
 /**
  * The ECS calls the Cloud Assistant transport makes, one method per API,
@@ -63,8 +64,7 @@ export function ecsEndpoint(regionId: string): string {
 }
 
 export function cloudAssistantClientFor(settings: CloudSettings, regionId: string, retry: RetryPolicy = CLOUD_API_RETRY): CloudAssistantClient {
-  const { openApiConfig } = require("./cloud-settings") as typeof import("./cloud-settings");
-  const sdk = require("@alicloud/ecs20140526") as typeof import("@alicloud/ecs20140526");
+  const sdk = ecsSdk();
   const config = openApiConfig({ ...settings, regionId }, ecsEndpoint(regionId));
   const client = new sdk.default(config);
   const sent = () => signingSecrets(config);

@@ -1,5 +1,6 @@
 import { ManagedSecretsError } from "../core/errors";
 import type { ConfigSource } from "../core/config-source";
+import { credentialsSdk, openApiCore } from "./sdk-modules";
 
 /**
  * Where Alibaba Cloud calls go and who signs them, from stack config first and
@@ -97,9 +98,8 @@ export function resolveCloudSettings(sources: { env: NodeJS.ProcessEnv; config?:
  * when no override is set (e.g. "ram.aliyuncs.com", "kms.cn-hangzhou.aliyuncs.com").
  */
 export function openApiConfig(settings: CloudSettings, defaultEndpoint: string): import("@alicloud/openapi-core").$OpenApiUtil.Config {
-  const { $OpenApiUtil } = require("@alicloud/openapi-core") as typeof import("@alicloud/openapi-core");
-  const CredentialClass = (require("@alicloud/credentials") as typeof import("@alicloud/credentials")).default;
-  const { Config: CredentialConfig } = require("@alicloud/credentials") as typeof import("@alicloud/credentials");
+  const { $OpenApiUtil } = openApiCore();
+  const { default: CredentialClass, Config: CredentialConfig } = credentialsSdk();
   const credential = settings.accessKeyId
     ? new CredentialClass(
         new CredentialConfig(

@@ -4,8 +4,9 @@ import { CloudApiError } from "./cloud-api-error";
 import { cloudCall } from "./cloud-call";
 import { redactCloudText } from "./redact-cloud-text";
 import { signingSecrets } from "./signing-secrets";
-import type { CloudSettings } from "./cloud-settings";
+import { openApiConfig, type CloudSettings } from "./cloud-settings";
 import { rpcPostParams } from "./rpc-params";
+import { openApiCore, teaUtil } from "./sdk-modules";
 
 /**
  * CloudMonitor (API 2019-01-01), the one call the product makes:
@@ -32,9 +33,8 @@ export interface CmsClient {
 const SEND_TIMEOUTS = { connectMs: 5_000, readMs: 30_000 } as const;
 
 export function cmsClientFor(settings: CloudSettings, retry: RetryPolicy = CLOUD_API_RETRY): CmsClient {
-  const { default: OpenApi, $OpenApiUtil: util, OpenApiUtil } = require("@alicloud/openapi-core") as typeof import("@alicloud/openapi-core");
-  const { RuntimeOptions } = require("@alicloud/tea-util") as typeof import("@alicloud/tea-util");
-  const { openApiConfig } = require("./cloud-settings") as typeof import("./cloud-settings");
+  const { default: OpenApi, $OpenApiUtil: util, OpenApiUtil } = openApiCore();
+  const { RuntimeOptions } = teaUtil();
   const config = openApiConfig(settings, cmsEndpoint(settings.regionId));
   const client = new OpenApi(config);
   const spec = rpcPostParams("PutCustomEvent", CMS_API_VERSION);

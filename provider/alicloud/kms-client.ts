@@ -3,6 +3,7 @@ import { CLOUD_API_RETRY, type RetryPolicy } from "../core/retry";
 import { cloudCall } from "./cloud-call";
 import { signingSecrets } from "./signing-secrets";
 import { rpcPostParams } from "./rpc-params";
+import { openApiCore, teaUtil } from "./sdk-modules";
 
 /**
  * KMS 2016-01-20 (Secrets Manager, and the asymmetric key calls that sign and
@@ -99,25 +100,17 @@ export interface KmsClient {
   getPublicKey(input: { keyId: string; keyVersionId: string }): Promise<{ publicKey: string }>;
   listKeyVersions(input: { keyId: string; pageNumber: number; pageSize: number }): Promise<{ totalCount: number; versions: KmsKeyVersion[] }>;
 }
-  /** A KMS 3.0 instance's quotas of one resource type ("secret": how many secrets it may hold, and how many it holds). */
-  getKmsInstanceQuotaInfos(input: { kmsInstanceId: string; resourceType: string }): Promise<{ kmsInstanceId: string; quotas: KmsInstanceQuota[] }>;
-}
-
-export interface KmsInstanceQuota {
-  readonly resourceType: string;
-  readonly resourceQuota: number;
-  readonly usedQuantity: number;
 
 type Body = Record<string, unknown>;
 
 /**
  * A KMS client on an injected openapi-core Config (endpoint, region,
- * credentials: see openApiConfig in cloud-settings.ts). The SDK is required
- * here, not at module load, so provider code that never uses KMS never loads it.
+ * credentials: see openApiConfig in cloud-settings.ts). The SDK loads here, on
+ * first use, so provider code that never uses KMS never loads it.
  */
 export function createKmsClient(config: $OpenApiUtil.Config, retry: RetryPolicy = CLOUD_API_RETRY): KmsClient {
-  const { default: OpenApi, $OpenApiUtil: util } = require("@alicloud/openapi-core") as typeof import("@alicloud/openapi-core");
-  const { RuntimeOptions } = require("@alicloud/tea-util") as typeof import("@alicloud/tea-util");
+  const { default: OpenApi, $OpenApiUtil: util } = openApiCore();
+  const { RuntimeOptions } = teaUtil();
   const sdk = new OpenApi(config);
 
   async function call(action: string, params: Record<string, string | number | boolean | undefined>): Promise<Body> {
@@ -237,18 +230,6 @@ export function createKmsClient(config: $OpenApiUtil.Config, retry: RetryPolicy 
       };
     },
   };
-    async getKmsInstanceQuotaInfos(i) {
-      const b = await call("GetKmsInstanceQuotaInfos", { KmsInstanceId: i.kmsInstanceId, ResourceType: i.resourceType });
-      // Unlike the other lists, the reference shows this one bare: an array, not {"KmsInstanceQuotaInfo": [...]}.
-      const infos = Array.isArray(b.KmsInstanceQuotaInfos) ? b.KmsInstanceQuotaInfos : list(b.KmsInstanceQuotaInfos, "KmsInstanceQuotaInfo");
-      return {
-        kmsInstanceId: str(b.KmsInstanceId),
-        quotas: infos.map((q) => {
-          const r = q as Body;
-          return { resourceType: str(r.ResourceType), resourceQuota: Number(r.ResourceQuota), usedQuantity: Number(r.UsedQuantity) };
-        }),
-      };
-    },
 }
 
 /** DescribeSecret and ListSecrets' entries name a secret's dates and tags alike. */

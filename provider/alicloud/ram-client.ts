@@ -1,9 +1,10 @@
 import type { $OpenApiUtil } from "@alicloud/openapi-core";
 import { ManagedSecretsError } from "../core/errors";
-import type { CloudSettings } from "./cloud-settings";
+import { openApiConfig, type CloudSettings } from "./cloud-settings";
 import { CLOUD_API_RETRY, NO_RETRY, type RetryPolicy } from "../core/retry";
 import { cloudCall } from "./cloud-call";
 import { signingSecrets } from "./signing-secrets";
+import { ramSdk } from "./sdk-modules";
 
 /**
  * The RAM calls a RAM secret needs, one method per API, and nothing else.
@@ -55,7 +56,7 @@ export interface RamClient {
  * protocol to sort out, and a second CreateAccessKey would make a second key.
  */
 export function createRamClient(config: $OpenApiUtil.Config, retry: RetryPolicy = CLOUD_API_RETRY): RamClient {
-  const sdk = require("@alicloud/ram20150501") as typeof import("@alicloud/ram20150501");
+  const sdk = ramSdk();
   const client = new sdk.default(config);
   const sent = () => signingSecrets(config);
   const once = <T>(action: string, run: () => Promise<T>): Promise<T> => cloudCall({ service: "RAM", action, retry: NO_RETRY, quoteService: true, sent }, run);
@@ -97,7 +98,6 @@ export function createRamClient(config: $OpenApiUtil.Config, retry: RetryPolicy 
 
 /** A client for the settings' admin credentials (stack config or environment). */
 export function ramClientFor(settings: CloudSettings, retry: RetryPolicy = CLOUD_API_RETRY): RamClient {
-  const { openApiConfig } = require("./cloud-settings") as typeof import("./cloud-settings");
   return createRamClient(openApiConfig(settings, RAM_ENDPOINT), retry);
 }
 

@@ -1,4 +1,5 @@
 import type { $OpenApiUtil } from "@alicloud/openapi-core";
+import { openApiCore } from "./sdk-modules";
 
 /**
  * How the product calls RPC-style APIs through openapi-core's generic
@@ -6,7 +7,7 @@ import type { $OpenApiUtil } from "@alicloud/openapi-core";
  * the configured credential.
  */
 export function rpcPostParams(action: string, version: string): $OpenApiUtil.Params {
-  const { $OpenApiUtil: util } = require("@alicloud/openapi-core") as typeof import("@alicloud/openapi-core");
+  const { $OpenApiUtil: util } = openApiCore();
   return new util.Params({
     action,
     version,

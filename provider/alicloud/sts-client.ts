@@ -1,8 +1,9 @@
 import type { $OpenApiUtil } from "@alicloud/openapi-core";
-import type { CloudSettings } from "./cloud-settings";
+import { openApiConfig, type CloudSettings } from "./cloud-settings";
 import { CLOUD_API_RETRY, type RetryPolicy } from "../core/retry";
 import { cloudCall } from "./cloud-call";
 import { signingSecrets } from "./signing-secrets";
+import { stsSdk } from "./sdk-modules";
 
 /**
  * STS GetCallerIdentity signed WITH a given AccessKey pair: the cheapest call
@@ -48,7 +49,7 @@ const REJECTIONS: Readonly<Record<string, KeyRejection>> = {
 
 /** `configFor` builds the SDK Config that signs with the given pair. */
 export function createStsClient(configFor: (pair: AccessKeyPair) => $OpenApiUtil.Config, retry: RetryPolicy = CLOUD_API_RETRY): StsClient {
-  const sdk = require("@alicloud/sts20150401") as typeof import("@alicloud/sts20150401");
+  const sdk = stsSdk();
   return {
     getCallerIdentity: (pair) => {
       const config = configFor(pair);
@@ -73,7 +74,6 @@ export function createStsClient(configFor: (pair: AccessKeyPair) => $OpenApiUtil
 
 /** Same region and endpoint override as the settings, but signed with `pair` instead of the admin credentials. */
 export function stsClientFor(settings: CloudSettings, retry: RetryPolicy = CLOUD_API_RETRY): StsClient {
-  const { openApiConfig } = require("./cloud-settings") as typeof import("./cloud-settings");
   return createStsClient(
     (pair) => openApiConfig({ regionId: settings.regionId, endpoint: settings.endpoint, protocol: settings.protocol, ...pair }, STS_ENDPOINT),
     retry,

@@ -3,6 +3,8 @@ import { Command, Option } from "commander";
 import { ManagedSecretsError, isManagedSecretsError } from "../core/errors";
 import type { RuntimeContext } from "../context/runtime-context";
 import { DEFAULT_RECOVERY_WINDOW_DAYS, MAX_RECOVERY_WINDOW_DAYS, MIN_RECOVERY_WINDOW_DAYS } from "../store/secret-store";
+import * as ecsSecret from "../resources/ecs-secret/ecs-secret-handler";
+import * as ramSecret from "../resources/ram-secret/ram-secret-handler";
 import { jsonText, printRecord, type Output } from "./output";
 
 /**
@@ -140,8 +142,7 @@ export function registerAdoptCommands(program: Command, io: AdoptIo): void {
       ...(flags.keyAlgorithm !== undefined ? { keyAlgorithm: flags.keyAlgorithm } : {}),
       ...commonInputs(flags),
     };
-    const ecs = require("../resources/ecs-secret/ecs-secret-handler") as typeof import("../resources/ecs-secret/ecs-secret-handler");
-    const { id, outs } = await withFlagNames(ECS_FLAGS, () => ecs.create(inputs, io.context(), { adopt: true }));
+    const { id, outs } = await withFlagNames(ECS_FLAGS, () => ecsSecret.create(inputs, io.context(), { adopt: true }));
     report(io, flags, id, `${outs.credentialType} of ${outs.managedUser}@${outs.instanceId} (${outs.connection.host}:${outs.connection.port})`, outs);
   });
 
@@ -164,8 +165,7 @@ export function registerAdoptCommands(program: Command, io: AdoptIo): void {
       ...(flags.previousKeyGracePeriod !== undefined ? { previousKeyGracePeriod: flags.previousKeyGracePeriod } : {}),
       ...commonInputs(flags),
     };
-    const ram = require("../resources/ram-secret/ram-secret-handler") as typeof import("../resources/ram-secret/ram-secret-handler");
-    const { id, outs } = await withFlagNames(RAM_FLAGS, () => ram.create(inputs, io.context(), { adopt: true }));
+    const { id, outs } = await withFlagNames(RAM_FLAGS, () => ramSecret.create(inputs, io.context(), { adopt: true }));
     report(io, flags, id, `AccessKey ${outs.accessKeyId} of RAM user ${outs.userName}`, outs);
   });
 }

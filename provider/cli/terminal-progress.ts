@@ -1,4 +1,5 @@
 import { clearLine, cursorTo } from "node:readline";
+import { MultiBar, Presets } from "cli-progress";
 
 /**
  * The run's progress bar on a terminal, and the one door lines take to that
@@ -28,7 +29,6 @@ export interface TerminalStream {
 }
 
 export function terminalProgress(stream: TerminalStream): TerminalProgress {
-  const { MultiBar, Presets } = require("cli-progress") as typeof import("cli-progress");
   const bars = new MultiBar(
     // linewrap: cli-progress otherwise turns the terminal's autowrap off while drawing, which would cut long log lines at the edge.
     // forceRedraw: it skips a redraw when the bar's text is unchanged, which after a log line leaves the bar's row empty.

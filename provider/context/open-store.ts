@@ -1,9 +1,11 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
-import type { CloudSettings } from "../alicloud/cloud-settings";
+import { openApiConfig, type CloudSettings } from "../alicloud/cloud-settings";
+import { createKmsClient, type KmsClient } from "../alicloud/kms-client";
 import type { Clock } from "../core/clock";
 import { ManagedSecretsError } from "../core/errors";
 import { LocalSecretStore } from "../store/local/local-store";
+import { KmsSecretStore } from "../store/kms/kms-store";
 import type { SecretStore } from "../store/secret-store";
 import { storeSettingsSchema, type StoreSettings } from "../store/store-settings";
 
@@ -20,14 +22,7 @@ export const DEFAULT_LOCAL_STORE_PATH = "~/.managed-secrets/store.enc";
  * `boundKeys` are the metadata keys the kms store authenticates (every target
  * kind's, TargetRegistry.boundKeys), required for it.
  */
-export function openStore(
-  settings: StoreSettings,
-  clock?: Clock,
-  cloud?: () => CloudSettings,
-  boundKeys?: readonly string[],
-  /** What the store says that fails nothing (a KMS instance running out of secret quota). */
-  warn?: (message: string) => void,
-): SecretStore {
+export function openStore(settings: StoreSettings, clock?: Clock, cloud?: () => CloudSettings, boundKeys?: readonly string[]): SecretStore {
   const parsed = storeSettingsSchema.safeParse(settings);
   if (!parsed.success) {
     // Issue messages name the rule, never the received value, so the passphrase cannot leak here.
@@ -40,18 +35,15 @@ export function openStore(
     if (cloud === undefined) {
       throw new ManagedSecretsError("StoreConfig", "the kms store needs Alibaba Cloud settings (region, credentials), and none were given", { property: "store" });
     }
-    const { KmsSecretStore } = require("../store/kms/kms-store") as typeof import("../store/kms/kms-store");
     // A kms store told of no target keys would take any stored target as authentic: never open one so.
     if (boundKeys === undefined || boundKeys.length === 0) throw new Error("openStore: the kms store needs the target kinds' metadata keys to authenticate (TargetRegistry.boundKeys)");
     // The store knows no metadata key: the entries a binding covers are the target kinds' (TargetRegistry.boundKeys).
-    return new KmsSecretStore({ client: () => kmsClientFor(cloud()), clock, dkmsInstanceId, encryptionKeyId, bindingKeyId, boundKeys, ...(warn ? { warn } : {}) });
+    return new KmsSecretStore({ client: () => kmsClientFor(cloud()), clock, dkmsInstanceId, encryptionKeyId, bindingKeyId, boundKeys });
   }
   return new LocalSecretStore({ path: expandHome(localPath ?? DEFAULT_LOCAL_STORE_PATH), passphrase: passphrase ?? "", clock });
 }
 
-function kmsClientFor(settings: CloudSettings): import("../alicloud/kms-client").KmsClient {
-  const { createKmsClient } = require("../alicloud/kms-client") as typeof import("../alicloud/kms-client");
-  const { openApiConfig } = require("../alicloud/cloud-settings") as typeof import("../alicloud/cloud-settings");
+function kmsClientFor(settings: CloudSettings): KmsClient {
   return createKmsClient(openApiConfig(settings, `kms.${settings.regionId}.aliyuncs.com`));
 }
 

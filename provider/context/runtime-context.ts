@@ -7,6 +7,12 @@ import type { RotationTarget } from "../rotation/rotation-target";
 import { TargetRegistry } from "../rotation/target-registry";
 import { ALL_TARGET_KINDS } from "../targets/all-targets";
 import { PROVIDER_SETTING_KEYS, STACK_CONFIG_KEYS } from "./stack-config-keys";
+import { resolveStoreSettings } from "../store/store-settings";
+import { openStore } from "./open-store";
+import { resolveCloudSettings, type CloudSettings } from "../alicloud/cloud-settings";
+import { cloudMonitorSink } from "../events/cloudmonitor-sink";
+import { eventDeadlinesFromEnv } from "../events/event-deadlines";
+import type { EventSink } from "../events/event-sink";
 
 /**
  * Where provider methods get their store and clock. Stack config handed to
@@ -54,9 +60,9 @@ export interface RuntimeContext extends TargetContext {
    */
   readonly probeOnRefresh?: boolean;
   /** Alibaba Cloud region, endpoint and credentials; resolved on first use, so ECS-only stacks need none. */
-  cloud(): import("../alicloud/cloud-settings").CloudSettings;
+  cloud(): CloudSettings;
   /** Where rotations made by `pulumi up` (and its drift repairs) report (provider/events); none unless configured. */
-  readonly events?: () => import("../events/event-sink").EventSink | undefined;
+  readonly events?: () => EventSink | undefined;
 }
 
 export interface ContextOverrides {
@@ -65,16 +71,14 @@ export interface ContextOverrides {
 }
 
 export function runtimeContext(overrides: ContextOverrides = {}): RuntimeContext {
-  const { resolveStoreSettings } = require("../store/store-settings") as typeof import("../store/store-settings");
-  const { openStore } = require("./open-store") as typeof import("./open-store");
   const clock = overrides.clock ?? systemClock;
   const env = overrides.env ?? process.env;
   const config = { get: (k: string) => stackConfig[k] };
   const settings = resolveStoreSettings({ env, config });
-  const cloud = () => (require("../alicloud/cloud-settings") as typeof import("../alicloud/cloud-settings")).resolveCloudSettings({ env, config });
+  const cloud = () => resolveCloudSettings({ env, config });
   const targets = targetRegistry();
   return {
-    store: openStore(settings, clock, cloud, targets.boundKeys, storeWarnings),
+    store: openStore(settings, clock, cloud, targets.boundKeys),
     targets,
     clock,
     owner: `${hostname()}:${process.pid}`,
@@ -88,26 +92,12 @@ export function runtimeContext(overrides: ContextOverrides = {}): RuntimeContext
  * managed-secrets:cloudMonitorEvents (or MANAGED_SECRETS_CLOUDMONITOR_EVENTS=1)
  * sends the provider's own rotations to CloudMonitor as the runner's are:
  * one sink per context, made on first use.
-/**
- * What a store says that fails nothing (a KMS instance running out of secret
- * quota at create): one JSON log line on stderr, as the runner's and the
- * CLI's warnings. Under `pulumi up` that is the dynamic provider's stderr,
- * which the engine shows at debug level (-v=9 --logtostderr), not in its
- * summary: `managed-secrets check` says the same where people look.
  */
-function storeWarnings(message: string): void {
-  const { createLogger } = require("../core/log") as typeof import("../core/log");
-  createLogger().warn({ event: "store-warning" }, message);
-}
-
- */
-function providerEvents(config: ConfigSource, env: NodeJS.ProcessEnv, cloud: () => import("../alicloud/cloud-settings").CloudSettings): () => import("../events/event-sink").EventSink | undefined {
+function providerEvents(config: ConfigSource, env: NodeJS.ProcessEnv, cloud: () => CloudSettings): () => EventSink | undefined {
   const on = (config.get(PROVIDER_SETTING_KEYS.cloudMonitorEvents.config) ?? (env[PROVIDER_SETTING_KEYS.cloudMonitorEvents.env] === "1" ? "true" : "false")) === "true";
-  let sink: import("../events/event-sink").EventSink | undefined;
+  let sink: EventSink | undefined;
   return () => {
     if (!on) return undefined;
-    const { cloudMonitorSink } = require("../events/cloudmonitor-sink") as typeof import("../events/cloudmonitor-sink");
-    const { eventDeadlinesFromEnv } = require("../events/event-deadlines") as typeof import("../events/event-deadlines");
     return (sink ??= cloudMonitorSink({ settings: cloud(), groupId: env.MANAGED_SECRETS_CLOUDMONITOR_GROUP_ID || undefined, deadlines: eventDeadlinesFromEnv(env) }));
   };
 }

@@ -1,4 +1,8 @@
 import type { Logger } from "pino";
+import { lazy } from "./lazy";
+
+/** Loaded on first use: lazy.ts says what that buys. */
+const pino = lazy(() => require("pino") as typeof import("pino"));
 
 /**
  * Structured logs (JSON lines on stderr; the CLI may reformat them for a
@@ -13,8 +17,7 @@ export const REDACT_PATHS = [
 ];
 
 export function createLogger(options: { level?: string; destination?: { write(line: string): unknown } } = {}): Logger {
-  const pino = require("pino") as typeof import("pino");
-  return pino.pino(
+  return pino().pino(
     { level: options.level ?? process.env.MANAGED_SECRETS_LOG_LEVEL ?? "info", redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: undefined },
     (options.destination ?? process.stderr) as import("pino").DestinationStream,
   );

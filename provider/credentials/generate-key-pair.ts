@@ -1,5 +1,9 @@
 import { generateKeyPair as generateNodeKeyPair } from "node:crypto";
 import { promisify } from "node:util";
+import { lazy } from "../core/lazy";
+
+/** Loaded on first use: core/lazy.ts says what that buys. */
+const ssh2 = lazy(() => require("ssh2") as typeof import("ssh2"));
 
 export type KeyAlgorithm = "rsa-2048" | "ed25519";
 
@@ -37,7 +41,7 @@ const RSA_BITS = 2048;
 
 /** RSA-2048 by default, as KMS generates for managed ECS key pairs. */
 export async function generateKeyPair(algorithm: KeyAlgorithm = "rsa-2048"): Promise<GeneratedKeyPair> {
-  const { utils } = require("ssh2") as typeof import("ssh2");
+  const { utils } = ssh2();
   for (let attempt = 1; ; attempt++) {
     const privateKey = algorithm === "ed25519" ? await ed25519OpenSsh() : await rsaPkcs1Pem();
     const parsed = utils.parseKey(privateKey);
@@ -56,7 +60,7 @@ async function rsaPkcs1Pem(): Promise<string> {
 }
 
 function ed25519OpenSsh(): Promise<string> {
-  const { utils } = require("ssh2") as typeof import("ssh2");
+  const { utils } = ssh2();
   return new Promise<string>((resolve, reject) =>
     utils.generateKeyPair("ed25519", { comment: PUBLIC_KEY_COMMENT }, (err, kp) => (err ? reject(err) : resolve(kp.private))),
   );
@@ -67,7 +71,7 @@ function ed25519OpenSsh(): Promise<string> {
  * line with the product's comment. Its first two fields identify the key.
  */
 export function publicKeyLine(privateKey: string): string {
-  const { utils } = require("ssh2") as typeof import("ssh2");
+  const { utils } = ssh2();
   const parsed = utils.parseKey(privateKey);
   if (parsed instanceof Error || Array.isArray(parsed)) {
     throw new Error("the private key could not be parsed");

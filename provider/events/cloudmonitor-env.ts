@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { ManagedSecretsError } from "../core/errors";
 import type { CloudSettings } from "../alicloud/cloud-settings";
 import { eventDeadlinesFromEnv } from "./event-deadlines";
+import { cloudMonitorSink } from "./cloudmonitor-sink";
 import type { EventSink } from "./event-sink";
 
 /**
@@ -22,6 +23,5 @@ export function cloudMonitorSinkFromEnv(env: NodeJS.ProcessEnv, cloud: () => Clo
   if (groupId !== undefined && !CMS_GROUP_ID.test(groupId)) {
     throw new ManagedSecretsError("InvalidInput", `${CLOUDMONITOR_ENV.groupId} must be a CloudMonitor application group id (digits)`, { property: CLOUDMONITOR_ENV.groupId });
   }
-  const { cloudMonitorSink } = require("./cloudmonitor-sink") as typeof import("./cloudmonitor-sink");
   return cloudMonitorSink({ settings: cloud(), groupId, logger, deadlines: eventDeadlinesFromEnv(env) });
 }

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { CloudSettings } from "../alicloud/cloud-settings";
 import { cloudApiErrorIn } from "../alicloud/cloud-api-error";
+import { cmsClientFor } from "../alicloud/cms-client";
 import { CLOUD_API_RETRY } from "../core/retry";
 import { EVENT_DEADLINES, type EventDeadlines } from "./event-deadlines";
 import { pendingDeliveries, type EventSink } from "./event-sink";
@@ -40,7 +41,6 @@ export function putCustomEventParams(event: RotationEvent, groupId?: string): Re
 }
 
 export function cloudMonitorSink(o: CloudMonitorOptions): EventSink {
-  const { cmsClientFor } = require("../alicloud/cms-client") as typeof import("../alicloud/cms-client");
   const cms = cmsClientFor(o.settings, { ...CLOUD_API_RETRY, ...(o.attempts === undefined ? {} : { attempts: o.attempts }), ...(o.sleep ? { sleep: o.sleep } : {}) });
   const deadlines = o.deadlines ?? EVENT_DEADLINES;
   const pending = pendingDeliveries(deadlines);

@@ -3,6 +3,10 @@ import type { Client, ClientChannel } from "ssh2";
 import { ManagedSecretsError } from "../core/errors";
 import { HOST_FORM, isValidHost } from "../validation/host";
 import { pinnedConnectConfig, type SshCredential } from "./connect-config";
+import { lazy } from "../core/lazy";
+
+/** Loaded on first use: core/lazy.ts says what that buys. */
+const ssh2 = lazy(() => require("ssh2") as typeof import("ssh2"));
 
 /**
  * A jump host: the instance's SSH connection rides a direct-tcpip channel that
@@ -102,7 +106,7 @@ async function sharedConnection(bastion: BastionEndpoint, where: string): Promis
 }
 
 async function connectBastion(bastion: BastionEndpoint, where: string): Promise<SharedConnection> {
-  const { Client: SshClient } = require("ssh2") as typeof import("ssh2");
+  const { Client: SshClient } = ssh2();
   const client = new SshClient();
   let presented: string | undefined;
   const config = pinnedConnectConfig(bastion, bastion.user, bastion.credential, (fingerprint) => (presented = fingerprint));

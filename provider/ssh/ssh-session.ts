@@ -3,7 +3,11 @@ import type { Client, ConnectConfig } from "ssh2";
 import { pinnedConnectConfig, type SshCredential } from "./connect-config";
 import { ManagedSecretsError } from "../core/errors";
 import { HOST_FORM, isValidHost } from "../validation/host";
-import type { BastionEndpoint, BastionTunnel } from "./bastion";
+import { openBastionTunnel, type BastionEndpoint, type BastionTunnel } from "./bastion";
+import { lazy } from "../core/lazy";
+
+/** Loaded on first use: core/lazy.ts says what that buys. */
+const ssh2 = lazy(() => require("ssh2") as typeof import("ssh2"));
 
 /**
  * One authenticated SSH connection with the host key pinned. Every failure is
@@ -47,13 +51,12 @@ export async function openSshSession(endpoint: SshEndpoint, username: string, cr
   if (!isValidHost(endpoint.host)) {
     throw new ManagedSecretsError("InvalidInput", `connection.host must be ${HOST_FORM}`, { property: "connection.host" });
   }
-  const { Client: SshClient } = require("ssh2") as typeof import("ssh2");
+  const { Client: SshClient } = ssh2();
   const client = new SshClient();
   let presented: string | undefined;
   const where = `${username}@${endpoint.host}:${endpoint.port}${endpoint.bastion ? ` (through bastion ${endpoint.bastion.host})` : ""}`;
   let tunnel: BastionTunnel | undefined;
   if (endpoint.bastion) {
-    const { openBastionTunnel } = require("./bastion") as typeof import("./bastion");
     tunnel = await openBastionTunnel(endpoint.bastion, endpoint.host, endpoint.port);
   }
 

@@ -11,6 +11,7 @@ import type { TargetKind } from "../../rotation/target-registry";
 import { ecsSshTargetKind, type EcsSshTargetSpec } from "../../targets/ecs-ssh/ecs-ssh-target-kind";
 import { cloudAssistantTargetKind, type CloudAssistantTargetSpec } from "../../targets/ecs-cloud-assistant/cloud-assistant-target-kind";
 import { driftOf, needsRotation } from "../../health/drift";
+import { assessSecret } from "../../health/secret-health";
 import { inputChanges } from "../input-changes";
 import {
   ECS_SECRET_INPUT_CHANGES,
@@ -117,7 +118,6 @@ export async function read(id: string, props: EcsSecretOutputs | undefined, ctx:
   if ("done" in start) return start.done;
   const { meta } = start;
   const outs = await outputsFromStore(id, meta, start.props, ctx);
-  const { assessSecret } = require("../../health/secret-health") as typeof import("../../health/secret-health");
   // The declared target, never the store's record of it: a stored target that differs is refused (TargetUnverified) even without a probe.
   const { kind, spec } = declaredTargetOf(start.props);
   // A fresh login with the current credential, nothing changed: the same probe `managed-secrets check` makes.

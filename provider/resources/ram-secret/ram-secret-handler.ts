@@ -7,6 +7,7 @@ import type { SecretMeta } from "../../store/secret-store";
 import { rotateSecret, type RotationStep } from "../../rotation/rotate-secret";
 import { observedRotation } from "../../events/observed-rotation";
 import { driftOf, needsRotation } from "../../health/drift";
+import { assessSecret } from "../../health/secret-health";
 import { scheduleFor } from "../../schedule/rotation-metadata";
 import { ramClientFor, type RamClient } from "../../alicloud/ram-client";
 import { isRamUser, stsClientFor, type StsClient } from "../../alicloud/sts-client";
@@ -108,7 +109,6 @@ export async function read(id: string, props: RamSecretOutputs | undefined, ctx:
   if ("done" in start) return start.done;
   const { meta } = start;
   const outs = await outputsFromStore(id, meta, start.props, ctx);
-  const { assessSecret } = require("../../health/secret-health") as typeof import("../../health/secret-health");
   // The key's live status is the probe: RAM answered it already, so no extra signed call is needed.
   const probe = declaredProbe(meta, ramAccessKeyTargetKind, targetParams(start.props), async () => outs.accessKeyStatus === "Active");
   const health = await assessSecret(meta, { now: ctx.clock(), probe });

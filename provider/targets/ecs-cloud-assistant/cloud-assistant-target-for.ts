@@ -2,6 +2,7 @@ import type { TargetContext } from "../../rotation/target-context";
 import type { KeyAlgorithm } from "../../credentials/generate-key-pair";
 import { EcsCloudAssistantTarget } from "./cloud-assistant-target";
 import { ManagedSecretsError } from "../../core/errors";
+import { cloudAssistantClientFor } from "../../alicloud/cloud-assistant-client";
 
 const POLL_ENV = "MANAGED_SECRETS_CLOUD_ASSISTANT_POLL_MS";
 /** Under 10 ms is a busy loop even against an emulator; over a minute a rotation looks hung while it waits. */
@@ -33,9 +34,6 @@ export function cloudAssistantTargetFor(
   return new EcsCloudAssistantTarget({
     ...t,
     pollMs,
-    client: () => {
-      const { cloudAssistantClientFor } = require("../../alicloud/cloud-assistant-client") as typeof import("../../alicloud/cloud-assistant-client");
-      return cloudAssistantClientFor(ctx.cloud(), t.regionId);
-    },
+    client: () => cloudAssistantClientFor(ctx.cloud(), t.regionId),
   });
 }

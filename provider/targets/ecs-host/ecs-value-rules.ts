@@ -2,6 +2,10 @@ import { MAX_PASSWORD_LENGTH, SET_PASSWORD_FORM, isSettablePassword } from "../.
 import type { CredentialType } from "../../validation/ecs-fields";
 import { ManagedSecretsError } from "../../core/errors";
 import { ecsValueFrom } from "./ecs-value";
+import { lazy } from "../../core/lazy";
+
+/** Loaded on first use: core/lazy.ts says what that buys. */
+const ssh2 = lazy(() => require("ssh2") as typeof import("ssh2"));
 
 /**
  * Which values an ECS target takes, wherever they come from (a program's
@@ -40,7 +44,7 @@ export const CLOUD_ASSISTANT_CHOSEN_PASSWORD =
   'cannot be set for a password with connection.transport "cloudAssistant": Cloud Assistant keeps what it runs, so only the hash of a generated 32-character password is ever sent; leave it out (a value is generated), or use transport "ssh"';
 
 export function isPrivateKey(text: string): boolean {
-  const { utils } = require("ssh2") as typeof import("ssh2");
+  const { utils } = ssh2();
   const parsed = utils.parseKey(text);
   return !(parsed instanceof Error) && !Array.isArray(parsed) && parsed.isPrivateKey() && ["ssh-rsa", "ssh-ed25519"].includes(parsed.type);
 }
