@@ -99,6 +99,14 @@ export interface KmsClient {
   /** The public key of an asymmetric key's version, as PEM (SubjectPublicKeyInfo). */
   getPublicKey(input: { keyId: string; keyVersionId: string }): Promise<{ publicKey: string }>;
   listKeyVersions(input: { keyId: string; pageNumber: number; pageSize: number }): Promise<{ totalCount: number; versions: KmsKeyVersion[] }>;
+  /** A KMS 3.0 instance's quotas of one resource type ("secret": how many secrets it may hold, and how many it holds). */
+  getKmsInstanceQuotaInfos(input: { kmsInstanceId: string; resourceType: string }): Promise<{ kmsInstanceId: string; quotas: KmsInstanceQuota[] }>;
+}
+
+export interface KmsInstanceQuota {
+  readonly resourceType: string;
+  readonly resourceQuota: number;
+  readonly usedQuantity: number;
 }
 
 type Body = Record<string, unknown>;
@@ -227,6 +235,18 @@ export function createKmsClient(config: $OpenApiUtil.Config, retry: RetryPolicy 
       return {
         totalCount: Number(b.TotalCount ?? 0),
         versions: list(b.KeyVersions, "KeyVersion").map((v) => ({ keyVersionId: str((v as Body).KeyVersionId), creationDate: str((v as Body).CreationDate) })),
+      };
+    },
+    async getKmsInstanceQuotaInfos(i) {
+      const b = await call("GetKmsInstanceQuotaInfos", { KmsInstanceId: i.kmsInstanceId, ResourceType: i.resourceType });
+      // Unlike the other lists, the reference shows this one bare: an array, not {"KmsInstanceQuotaInfo": [...]}.
+      const infos = Array.isArray(b.KmsInstanceQuotaInfos) ? b.KmsInstanceQuotaInfos : list(b.KmsInstanceQuotaInfos, "KmsInstanceQuotaInfo");
+      return {
+        kmsInstanceId: str(b.KmsInstanceId),
+        quotas: infos.map((q) => {
+          const r = q as Body;
+          return { resourceType: str(r.ResourceType), resourceQuota: Number(r.ResourceQuota), usedQuantity: Number(r.UsedQuantity) };
+        }),
       };
     },
   };

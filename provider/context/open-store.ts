@@ -22,7 +22,14 @@ export const DEFAULT_LOCAL_STORE_PATH = "~/.managed-secrets/store.enc";
  * `boundKeys` are the metadata keys the kms store authenticates (every target
  * kind's, TargetRegistry.boundKeys), required for it.
  */
-export function openStore(settings: StoreSettings, clock?: Clock, cloud?: () => CloudSettings, boundKeys?: readonly string[]): SecretStore {
+export function openStore(
+  settings: StoreSettings,
+  clock?: Clock,
+  cloud?: () => CloudSettings,
+  boundKeys?: readonly string[],
+  /** What the store says that fails nothing (a KMS instance running out of secret quota). */
+  warn?: (message: string) => void,
+): SecretStore {
   const parsed = storeSettingsSchema.safeParse(settings);
   if (!parsed.success) {
     // Issue messages name the rule, never the received value, so the passphrase cannot leak here.
@@ -38,7 +45,7 @@ export function openStore(settings: StoreSettings, clock?: Clock, cloud?: () => 
     // A kms store told of no target keys would take any stored target as authentic: never open one so.
     if (boundKeys === undefined || boundKeys.length === 0) throw new Error("openStore: the kms store needs the target kinds' metadata keys to authenticate (TargetRegistry.boundKeys)");
     // The store knows no metadata key: the entries a binding covers are the target kinds' (TargetRegistry.boundKeys).
-    return new KmsSecretStore({ client: () => kmsClientFor(cloud()), clock, dkmsInstanceId, encryptionKeyId, bindingKeyId, boundKeys });
+    return new KmsSecretStore({ client: () => kmsClientFor(cloud()), clock, dkmsInstanceId, encryptionKeyId, bindingKeyId, boundKeys, ...(warn ? { warn } : {}) });
   }
   return new LocalSecretStore({ path: expandHome(localPath ?? DEFAULT_LOCAL_STORE_PATH), passphrase: passphrase ?? "", clock });
 }

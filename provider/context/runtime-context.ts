@@ -13,6 +13,7 @@ import { resolveCloudSettings, type CloudSettings } from "../alicloud/cloud-sett
 import { cloudMonitorSink } from "../events/cloudmonitor-sink";
 import { eventDeadlinesFromEnv } from "../events/event-deadlines";
 import type { EventSink } from "../events/event-sink";
+import { createLogger } from "../core/log";
 
 /**
  * Where provider methods get their store and clock. Stack config handed to
@@ -78,7 +79,7 @@ export function runtimeContext(overrides: ContextOverrides = {}): RuntimeContext
   const cloud = () => resolveCloudSettings({ env, config });
   const targets = targetRegistry();
   return {
-    store: openStore(settings, clock, cloud, targets.boundKeys),
+    store: openStore(settings, clock, cloud, targets.boundKeys, storeWarnings),
     targets,
     clock,
     owner: `${hostname()}:${process.pid}`,
@@ -86,6 +87,17 @@ export function runtimeContext(overrides: ContextOverrides = {}): RuntimeContext
     cloud,
     events: providerEvents(config, env, cloud),
   };
+}
+
+/**
+ * What a store says that fails nothing (a KMS instance running out of secret
+ * quota at create): one JSON log line on stderr, as the runner's and the
+ * CLI's warnings. Under `pulumi up` that is the dynamic provider's stderr,
+ * which the engine shows at debug level (-v=9 --logtostderr), not in its
+ * summary: `managed-secrets check` says the same where people look.
+ */
+function storeWarnings(message: string): void {
+  createLogger().warn({ event: "store-warning" }, message);
 }
 
 /**
