@@ -13,6 +13,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { ecsSecretProvider } from "../../provider/resources/ecs-secret/ecs-secret-provider";
+import { ramSecretProvider } from "../../provider/resources/ram-secret/ram-secret-provider";
 import { startProviderHost, type Props, type StartedProviderHost } from "./dynamic-provider-host";
 
 const REPO = resolve(__dirname, "..", "..");
@@ -82,9 +85,6 @@ async function writeCheckoutRuntimePackage(projectDir: string): Promise<void> {
 
 /** What pulumi.dynamic.Resource stores as `__provider` for each resource type. */
 async function serializeProviders(): Promise<Record<ResourceKind, string>> {
-  const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
-  const { ecsSecretProvider } = require("../../provider/resources/ecs-secret/ecs-secret-provider") as typeof import("../../provider/resources/ecs-secret/ecs-secret-provider");
-  const { ramSecretProvider } = require("../../provider/resources/ram-secret/ram-secret-provider") as typeof import("../../provider/resources/ram-secret/ram-secret-provider");
   const ecs = ecsSecretProvider;
   const ram = ramSecretProvider;
   const [e, r] = await Promise.all([

@@ -16,6 +16,7 @@ import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { generateKeyPair } from "../../provider/credentials/generate-key-pair";
 import type { CloudSettings } from "../../provider/alicloud/cloud-settings";
 import { startSshHost, type StartedSshHost } from "../sshd/ssh-host";
+import { requireRootForHosts } from "../sshd/require-root";
 
 export interface SandboxInstanceSpec {
   /** Short name used in config keys and resource names, e.g. "web1". */
@@ -103,7 +104,6 @@ export function sandboxPrerequisiteProblem(command: string): string | undefined 
       "(Debian/Ubuntu also need: apt-get update && apt-get install -y openssh-server)",
     ].join("\n");
   }
-  const { requireRootForHosts } = require("../sshd/require-root") as typeof import("../sshd/require-root");
   try {
     requireRootForHosts();
   } catch (e) {
