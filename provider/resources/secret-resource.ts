@@ -69,15 +69,44 @@ export async function requireLive(ctx: RuntimeContext, id: string): Promise<Secr
  * window, or force-deleted) reads as a deleted resource; one scheduled for
  * deletion reads as its last outputs plus the planned time, which diff reports.
  */
-export async function readPrelude<P extends object>(
+export async function readPrelude<P extends { readonly versionId?: string }>(
   id: string,
   props: P,
   ctx: RuntimeContext,
 ): Promise<{ done: { id?: string; props?: P & { plannedDeleteAt?: string } } } | { meta: SecretMeta; props: P }> {
   const meta = await ctx.store.describeSecret(id);
   if (!meta) return { done: {} };
+  requireStoreNotBehind(meta, props.versionId);
   if (meta.plannedDeleteAt) return { done: { id, props: { ...props, plannedDeleteAt: meta.plannedDeleteAt } } };
   return { meta, props };
+}
+
+/**
+ * Pulumi's state is a second record of how far a secret got: it holds the
+ * version the last create, update or refresh saw. A store whose newest
+ * version is older than that was rolled back (an older copy of the local
+ * store's file put back on a machine whose high-water mark never saw the
+ * newer commit, see docs/local-store.md): the credential it holds may be one
+ * the target no longer takes, and writing on top of it would lose the newer
+ * versions for good. Refused, never followed, before anything is changed.
+ */
+export function requireStoreNotBehind(meta: SecretMeta, recordedVersionId: string | undefined): void {
+  const recorded = versionNumber(recordedVersionId);
+  if (recorded === undefined) return;
+  if (meta.versions.some((v) => v.versionId === recordedVersionId)) return;
+  const newest = Math.max(0, ...meta.versions.map((v) => versionNumber(v.versionId) ?? 0));
+  if (newest >= recorded) return;
+  throw new ManagedSecretsError(
+    "StoreRolledBack",
+    `the Pulumi state records version ${recordedVersionId} of secret "${meta.name}", but the store's newest is v${newest}: the store was rolled back (an older copy put back). ` +
+      `Nothing was changed. Put the newest copy of the store back; or, if the older one is what you mean to keep, take it with managed-secrets accept-rollback and then run pulumi up --refresh`,
+    { secretName: meta.name },
+  );
+}
+
+function versionNumber(versionId: string | undefined): number | undefined {
+  const m = versionId === undefined ? null : /^v(\d{1,9})$/.exec(versionId);
+  return m ? Number(m[1]) : undefined;
 }
 
 /**
@@ -201,8 +230,10 @@ export async function storeDeclared(ctx: RuntimeContext, name: string, existing:
 }
 
 /** update(): a secret scheduled for deletion comes back, and its declaration is refreshed. Returns it as it was before the refresh. */
-export async function reviveDeclared(ctx: RuntimeContext, id: string, declared: Declaration): Promise<SecretMeta> {
-  if ((await ctx.store.describeSecret(id))?.plannedDeleteAt) await ctx.store.restoreSecret(id);
+export async function reviveDeclared(ctx: RuntimeContext, id: string, declared: Declaration, recordedVersionId: string | undefined): Promise<SecretMeta> {
+  const before = await ctx.store.describeSecret(id);
+  if (before) requireStoreNotBehind(before, recordedVersionId);
+  if (before?.plannedDeleteAt) await ctx.store.restoreSecret(id);
   const meta = await requireLive(ctx, id);
   await ctx.store.updateSecret(id, { description: declared.description, metadata: declared.metadataAt(meta.metadata[META.lastRotatedAt] ?? ctx.clock().toISOString()) });
   return meta;

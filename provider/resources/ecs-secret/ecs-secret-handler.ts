@@ -101,7 +101,7 @@ export async function update(id: string, olds: EcsSecretOutputs, news: Record<st
   const spec = parseEcsSecretInputs(news);
   // Drift found by refresh is repaired here: a deleted secret comes back, a broken or stale credential rotates.
   const drift = driftOf(olds, spec.rotationPeriod);
-  const meta = await reviveDeclared(ctx, id, declarationOf(spec));
+  const meta = await reviveDeclared(ctx, id, declarationOf(spec), olds.versionId);
 
   if (rotationRequested(olds, spec) || needsRotation(drift)) {
     const trigger = rotationRequested(olds, spec) ? "pulumi-up" : "repair";

@@ -87,7 +87,7 @@ export async function update(id: string, olds: RamSecretOutputs, news: Record<st
   const { store, clock } = ctx;
   // Drift found by refresh is repaired here: a deleted secret comes back, a stale or failing one rotates.
   const drift = driftOf(olds, spec.rotationPeriod);
-  const meta = await reviveDeclared(ctx, id, declarationOf(spec));
+  const meta = await reviveDeclared(ctx, id, declarationOf(spec), olds.versionId);
 
   const target = ramTargetFor({ secretName: id, ...targetParams(spec) }, ctx, hooks);
   const asked = inputChanges(RAM_SECRET_INPUT_CHANGES, olds, spec).rotates.length > 0;
