@@ -10,9 +10,13 @@ import { ecsSdk } from "./sdk-modules";
  * through the real @alicloud/ecs20140526 client (required inside the
  * factory, never at module scope, so nothing here is serialized with the
  * provider). Every call but RunCommand only reads, and is retried here
- * (cloud-call.ts) on throttling, 5xx and network blips; a RunCommand whose
- * answer is lost is found again by its Name (DescribeInvocations), never
- * blindly sent twice.
+ * (cloud-call.ts) on throttling, 5xx and network blips. A RunCommand that
+ * changes something carries a ClientToken, ECS's idempotence token ("How to
+ * ensure idempotence": the same token with the same parameters answers the
+ * first call's InvokeId and runs nothing again, also when that call's answer
+ * was lost), so it is retried like the reads; one without a token (a
+ * read-only check) is sent once. Either is found again after a crash by its
+ * Name (DescribeInvocations).
  */
 
 export interface InstanceFacts {
@@ -45,8 +49,18 @@ export interface RunShellScript {
   readonly script: string;
   /** Lets a re-run find this invocation again (DescribeInvocations CommandName). */
   readonly name: string;
+  /**
+   * ECS's idempotence token (at most 64 ASCII characters): with it a send
+   * whose answer was lost is sent again and runs once. Derived from what the
+   * invocation is for, never random, so a process that crashed before the
+   * answer and runs again sends the same one.
+   */
+  readonly clientToken?: string;
   readonly timeoutSeconds: number;
 }
+
+/** RunCommand's ClientToken: "It can contain only ASCII characters and cannot exceed 64 characters" (RunCommand reference). */
+const CLIENT_TOKEN = /^[\x20-\x7e]{1,64}$/;
 
 export interface CloudAssistantClient {
   describeInstance(regionId: string, instanceId: string): Promise<InstanceFacts | undefined>;
@@ -85,8 +99,12 @@ export function cloudAssistantClientFor(settings: CloudSettings, regionId: strin
         const s = res.body?.instanceCloudAssistantStatusSet?.instanceCloudAssistantStatus?.find((x) => x.instanceId === instanceId);
         return s ? s.cloudAssistantStatus === "true" : undefined;
       }),
-    runShellScript: ({ regionId, instanceId, script, name, timeoutSeconds }) =>
-      once("RunCommand", async () => {
+    runShellScript: async ({ regionId, instanceId, script, name, clientToken, timeoutSeconds }) => {
+      if (clientToken !== undefined && !CLIENT_TOKEN.test(clientToken)) {
+        throw new ManagedSecretsError("InvalidInput", "clientToken must be at most 64 ASCII characters (RunCommand ClientToken)", { property: "clientToken" });
+      }
+      // Only a token makes a second send safe: without one, a retried RunCommand could run the script twice.
+      return (clientToken === undefined ? once : read)("RunCommand", async () => {
         const res = await client.runCommand(
           new sdk.RunCommandRequest({
             regionId,
@@ -99,12 +117,14 @@ export function cloudAssistantClientFor(settings: CloudSettings, regionId: strin
             timeout: timeoutSeconds,
             // Nothing here is a template: a credential can never hide in Parameters.
             enableParameter: false,
+            ...(clientToken === undefined ? {} : { clientToken }),
           }),
         );
         const invokeId = res.body?.invokeId;
         if (!invokeId) throw new ManagedSecretsError("CloudRejected", `ECS RunCommand answered without an InvokeId for ${instanceId}`);
         return invokeId;
-      }),
+      });
+    },
     invocationResult: (regionId, invokeId, instanceId) =>
       read("DescribeInvocationResults", async () => {
         const res = await client.describeInvocationResults(

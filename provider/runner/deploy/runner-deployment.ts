@@ -254,8 +254,9 @@ export interface PolicyStatement {
  * - the binding key: its versions and public keys to check a target binding,
  *   kms:AsymmetricSign to move it when a rotation moves ACSCurrent;
  * - log:PostLogStoreLogs on the configured logstore (FC ships logs as the function's role);
- * - Cloud Assistant: RunCommand only on the configured instances, its
- *   Describe calls (no resource-level authorization) on "*"; none by default;
+ * - Cloud Assistant: RunCommand only on the configured instances and on
+ *   command/* (the command each RunCommand creates), its Describe calls (no
+ *   resource-level authorization) on "*"; none by default;
  * - RAM AccessKey actions only on the configured users (none by default);
  * - cms:PutCustomEvent on "*" while cloudMonitorEvents is on (the default);
  * - no STS: GetCallerIdentity needs no authorization.
@@ -284,7 +285,10 @@ export function runnerPolicyStatements(d: RunnerDeployment): PolicyStatement[] {
     const scoped = ecsActions.filter((a) => !ECS_UNSCOPED.has(a));
     const unscoped = ecsActions.filter((a) => ECS_UNSCOPED.has(a));
     if (scoped.length > 0) {
-      statements.push({ Effect: "Allow", Action: scoped.map((a) => `ecs:${a}`), Resource: d.cloudAssistantInstances.map((i) => `acs:ecs:${d.region}:${d.accountId}:instance/${i}`) });
+      // ECS authorizes RunCommand on each instance it targets and on the command it creates (command/*, ECS's RAM
+      // authorization table; KMS's own service role for ECS secrets holds instance/* and command/... alike).
+      const resources = [...d.cloudAssistantInstances.map((i) => `acs:ecs:${d.region}:${d.accountId}:instance/${i}`), `acs:ecs:${d.region}:${d.accountId}:command/*`];
+      statements.push({ Effect: "Allow", Action: scoped.map((a) => `ecs:${a}`), Resource: resources });
     }
     if (unscoped.length > 0) statements.push({ Effect: "Allow", Action: unscoped.map((a) => `ecs:${a}`), Resource: ["*"] });
   }

@@ -161,7 +161,10 @@ export class EcsCloudAssistantTarget implements RotationTarget {
       const result = await this.awaitResult(running.invokeId);
       if (result.status === "Success") return;
     }
-    const invokeId = await this.client().runShellScript({ regionId, instanceId, script, name, timeoutSeconds: this.timeoutSeconds() });
+    // One ClientToken per try of this step: a send whose answer was lost is the same try, which ECS runs once; a try
+    // found failed makes the next a new one. Derived, not random, so a process that crashed mid-send sends the same.
+    const clientToken = `${name}-${earlier.length}`;
+    const invokeId = await this.client().runShellScript({ regionId, instanceId, script, name, clientToken, timeoutSeconds: this.timeoutSeconds() });
     const result = await this.awaitResult(invokeId);
     if (result.status !== "Success") throw this.failed(what, invokeId, result);
   }

@@ -74,7 +74,8 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
       [4, [`acs:ram:*:${ACCOUNT}:user/app-*`, `acs:ram:*:${ACCOUNT}:user/ci-deployer`]],
     ]);
     const runCommand = policy.Statement.find((s: Stmt) => s.Action.includes("ecs:RunCommand"));
-    if (runCommand) assert.deepEqual(runCommand.Resource, [`acs:ecs:cn-hangzhou:${ACCOUNT}:instance/i-bp1web*`], "RunCommand only on the configured instances");
+    // ECS authorizes RunCommand on the instances and on the command it creates (tests/runner/deploy/runner-policy-cloud-assistant.test.ts).
+    assert.deepEqual(runCommand.Resource, [`acs:ecs:cn-hangzhou:${ACCOUNT}:instance/i-bp1web*`, `acs:ecs:cn-hangzhou:${ACCOUNT}:command/*`], "RunCommand only on the configured instances and command/*");
     const lease = policy.Statement[1];
     assert.deepEqual(lease.Action, ["kms:CreateSecret", "kms:GetSecretValue", "kms:PutSecretValue", "kms:ListSecretVersionIds"], "CreateSecret only on the store's lease table");
     assert.deepEqual(policy.Statement[3].Action, ["kms:ListKeyVersions", "kms:GetPublicKey", "kms:AsymmetricSign"], "the binding key's actions on that key alone");
