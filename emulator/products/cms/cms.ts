@@ -1,13 +1,14 @@
 import type { ProductSpec } from "../../gateway/product";
 import { putCustomEvent } from "./cms-custom-events";
 import { cmsErrors } from "./cms-errors";
+import { describeSystemEventAttribute } from "./cms-system-events";
 import { putCustomEventRule, putEventRule, putEventRuleTargets } from "./cms-event-rules";
 
 /**
  * CloudMonitor (API 2019-01-01): custom events (what the rotation runner
  * reports), the alert rules that turn custom and system events into
  * notifications, and the system events other emulated services raise
- * (cms-alerts.ts raiseSystemEvent).
+ * (cms-alerts.ts raiseSystemEvent), readable with DescribeSystemEventAttribute.
  */
 export const cmsProduct: ProductSpec = {
   code: "Cms",
@@ -21,5 +22,6 @@ export const cmsProduct: ProductSpec = {
     PutCustomEventRule: putCustomEventRule,
     PutEventRule: putEventRule,
     PutEventRuleTargets: putEventRuleTargets,
+    DescribeSystemEventAttribute: { handle: describeSystemEventAttribute },
   },
 };
