@@ -15,7 +15,8 @@ import { openApiCore, teaUtil } from "./sdk-modules";
  * Retrying is safe for every call, including one whose answer was lost after
  * KMS acted: PutSecretValue, TagResource, UntagResource, UpdateSecret and
  * RestoreSecret are idempotent, the key calls change nothing (a second
- * AsymmetricSign is just another valid signature), and the store checks the
+ * AsymmetricSign is just another valid signature), RotateSecret rotates once
+ * per VersionId and UpdateSecretRotationPolicy sets a state, and the store checks the
  * outcome of CreateSecret, DeleteSecret and UpdateSecretVersionStage when a
  * retried call reports a conflict (CloudApiError.attempts > 1).
  *
@@ -44,6 +45,8 @@ export interface KmsSecretValue {
 
 export interface KmsSecretSummary {
   readonly secretName: string;
+  /** Generic, or a type KMS rotates itself (ECS, RAMCredentials, ...); absent where KMS did not say. */
+  readonly secretType?: string;
   readonly createTime: string;
   readonly updateTime: string;
   readonly plannedDeleteTime?: string;
@@ -52,6 +55,28 @@ export interface KmsSecretSummary {
 
 export interface KmsSecretDescription extends KmsSecretSummary {
   readonly description: string;
+  /** The types KMS rotates: ExtendedConfig as KMS answers it (a JSON string), and the rotation fields, as KMS prints them. */
+  readonly extendedConfig?: string;
+  readonly automaticRotation?: string;
+  readonly rotationInterval?: string;
+  readonly lastRotationDate?: string;
+  readonly nextRotationDate?: string;
+}
+
+/** CreateSecret of a type KMS rotates itself (ECS, RAMCredentials): SecretType, ExtendedConfig and the rotation policy besides a generic create's fields. */
+export interface KmsManagedSecretInput {
+  readonly secretName: string;
+  readonly secretType: string;
+  /** JSON. */
+  readonly extendedConfig: string;
+  readonly secretData: string;
+  readonly versionId: string;
+  readonly description?: string;
+  readonly tags?: readonly KmsTag[];
+  /** integer[d|h|m|s]; absent: automatic rotation off. */
+  readonly rotationInterval?: string;
+  readonly dkmsInstanceId?: string;
+  readonly encryptionKeyId?: string;
 }
 
 export interface KmsVersionSummary {
@@ -99,6 +124,12 @@ export interface KmsClient {
   /** The public key of an asymmetric key's version, as PEM (SubjectPublicKeyInfo). */
   getPublicKey(input: { keyId: string; keyVersionId: string }): Promise<{ publicKey: string }>;
   listKeyVersions(input: { keyId: string; pageNumber: number; pageSize: number }): Promise<{ totalCount: number; versions: KmsKeyVersion[] }>;
+  /** CreateSecret of a type KMS rotates; resolves to the name KMS gave it (RAMCredentials are created as $Auto). */
+  createManagedSecret(input: KmsManagedSecretInput): Promise<{ secretName: string }>;
+  /** RotateSecret: KMS rotates now, after answering; a VersionId the secret already has rotates nothing. */
+  rotateSecret(input: { secretName: string; versionId: string }): Promise<{ versionId: string }>;
+  /** UpdateSecretRotationPolicy; the interval (integer[d|h|m|s]) is required to enable. */
+  updateSecretRotationPolicy(input: { secretName: string; enableAutomaticRotation: boolean; rotationInterval?: string }): Promise<void>;
   /** A KMS 3.0 instance's quotas of one resource type ("secret": how many secrets it may hold, and how many it holds). */
   getKmsInstanceQuotaInfos(input: { kmsInstanceId: string; resourceType: string }): Promise<{ kmsInstanceId: string; quotas: KmsInstanceQuota[] }>;
 }
@@ -174,7 +205,15 @@ export function createKmsClient(config: $OpenApiUtil.Config, retry: RetryPolicy 
     },
     async describeSecret(i) {
       const b = await call("DescribeSecret", { SecretName: i.secretName, FetchTags: true });
-      return { ...summaryOf(b), description: str(b.Description) };
+      const managed = {
+        extendedConfig: b.ExtendedConfig,
+        automaticRotation: b.AutomaticRotation,
+        rotationInterval: b.RotationInterval,
+        lastRotationDate: b.LastRotationDate,
+        nextRotationDate: b.NextRotationDate,
+      };
+      const present = Object.fromEntries(Object.entries(managed).filter(([, v]) => v !== undefined && v !== null && v !== "").map(([k, v]) => [k, str(v)]));
+      return { ...summaryOf(b), description: str(b.Description), ...present };
     },
     async listSecrets(i) {
       const b = await call("ListSecrets", {
@@ -237,6 +276,30 @@ export function createKmsClient(config: $OpenApiUtil.Config, retry: RetryPolicy 
         versions: list(b.KeyVersions, "KeyVersion").map((v) => ({ keyVersionId: str((v as Body).KeyVersionId), creationDate: str((v as Body).CreationDate) })),
       };
     },
+    async createManagedSecret(i) {
+      const b = await call("CreateSecret", {
+        SecretName: i.secretName,
+        SecretType: i.secretType,
+        ExtendedConfig: i.extendedConfig,
+        SecretData: i.secretData,
+        VersionId: i.versionId,
+        SecretDataType: "text",
+        Description: i.description || undefined,
+        Tags: i.tags && i.tags.length > 0 ? JSON.stringify(i.tags.map((t) => ({ TagKey: t.key, TagValue: t.value }))) : undefined,
+        EnableAutomaticRotation: i.rotationInterval !== undefined,
+        RotationInterval: i.rotationInterval,
+        DKMSInstanceId: i.dkmsInstanceId || undefined,
+        EncryptionKeyId: i.encryptionKeyId || undefined,
+      });
+      return { secretName: str(b.SecretName) };
+    },
+    async rotateSecret(i) {
+      const b = await call("RotateSecret", { SecretName: i.secretName, VersionId: i.versionId });
+      return { versionId: str(b.VersionId) };
+    },
+    async updateSecretRotationPolicy(i) {
+      await call("UpdateSecretRotationPolicy", { SecretName: i.secretName, EnableAutomaticRotation: i.enableAutomaticRotation, RotationInterval: i.rotationInterval });
+    },
     async getKmsInstanceQuotaInfos(i) {
       const b = await call("GetKmsInstanceQuotaInfos", { KmsInstanceId: i.kmsInstanceId, ResourceType: i.resourceType });
       // Unlike the other lists, the reference shows this one bare: an array, not {"KmsInstanceQuotaInfo": [...]}.
@@ -256,6 +319,7 @@ export function createKmsClient(config: $OpenApiUtil.Config, retry: RetryPolicy 
 function summaryOf(b: Body): KmsSecretSummary {
   return {
     secretName: str(b.SecretName),
+    ...(b.SecretType ? { secretType: str(b.SecretType) } : {}),
     createTime: str(b.CreateTime),
     updateTime: str(b.UpdateTime),
     ...(b.PlannedDeleteTime ? { plannedDeleteTime: str(b.PlannedDeleteTime) } : {}),
