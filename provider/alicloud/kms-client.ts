@@ -165,16 +165,7 @@ export function createKmsClient(config: $OpenApiUtil.Config, retry: RetryPolicy 
 
   return {
     async createSecret(i) {
-      await call("CreateSecret", {
-        SecretName: i.secretName,
-        SecretData: i.secretData,
-        VersionId: i.versionId,
-        SecretDataType: "text",
-        Description: i.description || undefined,
-        Tags: i.tags && i.tags.length > 0 ? JSON.stringify(i.tags.map((t) => ({ TagKey: t.key, TagValue: t.value }))) : undefined,
-        DKMSInstanceId: i.dkmsInstanceId || undefined,
-        EncryptionKeyId: i.encryptionKeyId || undefined,
-      });
+      await call("CreateSecret", createParams(i));
     },
     async getSecretValue(i) {
       const b = await call("GetSecretValue", { SecretName: i.secretName, VersionId: i.versionId, VersionStage: i.versionStage });
@@ -278,18 +269,11 @@ export function createKmsClient(config: $OpenApiUtil.Config, retry: RetryPolicy 
     },
     async createManagedSecret(i) {
       const b = await call("CreateSecret", {
-        SecretName: i.secretName,
+        ...createParams(i),
         SecretType: i.secretType,
         ExtendedConfig: i.extendedConfig,
-        SecretData: i.secretData,
-        VersionId: i.versionId,
-        SecretDataType: "text",
-        Description: i.description || undefined,
-        Tags: i.tags && i.tags.length > 0 ? JSON.stringify(i.tags.map((t) => ({ TagKey: t.key, TagValue: t.value }))) : undefined,
         EnableAutomaticRotation: i.rotationInterval !== undefined,
         RotationInterval: i.rotationInterval,
-        DKMSInstanceId: i.dkmsInstanceId || undefined,
-        EncryptionKeyId: i.encryptionKeyId || undefined,
       });
       return { secretName: str(b.SecretName) };
     },
@@ -312,6 +296,20 @@ export function createKmsClient(config: $OpenApiUtil.Config, retry: RetryPolicy 
         }),
       };
     },
+  };
+}
+
+/** What every CreateSecret sends, whatever the secret's type. */
+function createParams(i: { secretName: string; secretData: string; versionId: string; description?: string; tags?: readonly KmsTag[]; dkmsInstanceId?: string; encryptionKeyId?: string }) {
+  return {
+    SecretName: i.secretName,
+    SecretData: i.secretData,
+    VersionId: i.versionId,
+    SecretDataType: "text",
+    Description: i.description || undefined,
+    Tags: i.tags && i.tags.length > 0 ? JSON.stringify(i.tags.map((t) => ({ TagKey: t.key, TagValue: t.value }))) : undefined,
+    DKMSInstanceId: i.dkmsInstanceId || undefined,
+    EncryptionKeyId: i.encryptionKeyId || undefined,
   };
 }
 
