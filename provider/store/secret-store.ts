@@ -28,6 +28,29 @@ export interface SecretVersion extends VersionInfo {
   readonly value: string;
 }
 
+/** KMS's own secret types, which KMS rotates itself (its ECS and RAM secrets): only the kms store holds them. */
+export const MANAGED_SECRET_TYPES = ["ECS", "RAMCredentials"] as const;
+export type ManagedSecretType = (typeof MANAGED_SECRET_TYPES)[number];
+
+/**
+ * What KMS itself records of a secret it rotates. ExtendedConfig is set by
+ * CreateSecret and only its CustomData changes afterwards (UpdateSecret
+ * reference), so it is KMS's own authenticated record of where it rotates the
+ * credential: targets read it from here, never from metadata.
+ */
+export interface ManagedRecord {
+  readonly secretType: ManagedSecretType;
+  /** ExtendedConfig's text fields as KMS answered them (SecretSubType, RegionId, InstanceId, UserName, CommandId); CustomData left out. */
+  readonly extendedConfig: Readonly<Record<string, string>>;
+  /** DescribeSecret's AutomaticRotation: Invalid once the instance or RAM user is gone. */
+  readonly automaticRotation: "Enabled" | "Disabled" | "Invalid";
+  readonly rotationIntervalSeconds?: number;
+  /** ISO-8601 UTC: the last rotation KMS finished (absent before the first). */
+  readonly lastRotatedAt?: string;
+  /** ISO-8601 UTC, while automatic rotation is on. */
+  readonly nextRotationAt?: string;
+}
+
 export interface SecretMeta {
   readonly name: string;
   readonly description: string;
@@ -41,6 +64,8 @@ export interface SecretMeta {
   /** Set while the secret is scheduled for deletion: ISO-8601 UTC. */
   readonly plannedDeleteAt?: string;
   readonly versions: readonly VersionInfo[];
+  /** Set for a secret of a type KMS rotates itself (kms store only). */
+  readonly managed?: ManagedRecord;
 }
 
 export interface ListOptions {
@@ -91,6 +116,37 @@ export type DeleteOptions = { readonly recoveryWindowDays: number } | { readonly
 export interface VersionSelector {
   readonly stage?: VersionStage;
   readonly versionId?: string;
+}
+
+/** A secret of a type KMS rotates, as CreateSecret takes it. */
+export interface ManagedCreateInput {
+  /** RAMCredentials: "$Auto" (KMS names it acs/ram/user/<user>); ECS: acs/ecs/... */
+  readonly name: string;
+  readonly secretType: ManagedSecretType;
+  readonly extendedConfig: Readonly<Record<string, string>>;
+  /** ECS {"UserName","Password"|"PublicKey","PrivateKey"}; RAMCredentials {"AccessKeys":[...]} listing every key of the user. */
+  readonly value: string;
+  readonly versionId: string;
+  readonly description: string;
+  /** Product metadata (tags), as for createSecret; no target: that is extendedConfig. */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Automatic rotation every this many seconds; absent: off. */
+  readonly rotationIntervalSeconds?: number;
+}
+
+/**
+ * The calls that exist only for the types KMS rotates itself: the kms store
+ * has them, the local store does not. Reading, tagging, describing, deleting
+ * and restoring such a secret go through the store's usual methods; writing a
+ * value or moving a stage is KMS's alone (it refuses both).
+ */
+export interface ManagedSecrets {
+  /** CreateSecret of such a type; resolves to the secret as KMS named it. Nothing is created when it fails. */
+  create(input: ManagedCreateInput): Promise<SecretMeta>;
+  /** RotateSecret: KMS rotates now, asynchronously; a versionId the secret already has (or KMS is rotating to) rotates nothing. */
+  rotate(name: string, versionId: string): Promise<void>;
+  /** UpdateSecretRotationPolicy: automatic rotation every `intervalSeconds`, or off (undefined). Rotates nothing. */
+  setRotation(name: string, intervalSeconds: number | undefined): Promise<void>;
 }
 
 export interface SecretStore {
@@ -155,6 +211,9 @@ export interface SecretStore {
    * undefined where nothing does. Fails when the bound cannot be read.
    */
   capacity?(): Promise<StoreCapacity | undefined>;
+
+  /** Secrets KMS rotates itself (kms store only). */
+  readonly managed?: ManagedSecrets;
 }
 
 /** A bound on how many secrets the store may hold, and how many it (with everything else there) holds now. */

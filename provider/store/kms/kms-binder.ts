@@ -10,6 +10,7 @@ import type { KmsLeases } from "./kms-leases";
 import type { SecretReads } from "./kms-reads";
 import { valueVersions } from "./kms-secret-meta";
 import { BINDING_TAG, readTags } from "./kms-tags";
+import { isManagedType } from "./kms-managed";
 
 /** The store's own writes of values and stages, with their checks and session bookkeeping, that a binding's writes go through. */
 export type ValueWrites = Pick<SecretStore, "getValue" | "putValue" | "updateVersionStage">;
@@ -52,6 +53,8 @@ export class TargetBinder {
    */
   async authenticate(name: string, metadata: Readonly<Record<string, string>>): Promise<void> {
     const { description, versions } = await this.#reads.readLive(name);
+    // A secret KMS rotates names its target in ExtendedConfig, KMS's own record, which the kinds read instead of tags.
+    if (isManagedType(description.secretType)) return;
     const tagMetadata = readTags(name, description.tags).metadata;
     if (!namesTarget(this.#boundKeys, tagMetadata) && !namesTarget(this.#boundKeys, metadata)) return;
     const fault = await bindingFault({ name, tags: description.tags, metadata: tagMetadata, versions, boundKeys: this.#boundKeys, key: this.#key });

@@ -1,4 +1,4 @@
-import type { KmsClient, KmsVersionSummary } from "../../alicloud/kms-client";
+import type { KmsClient, KmsSecretDescription, KmsSecretSummary, KmsSecretValue, KmsVersionSummary } from "../../alicloud/kms-client";
 import { systemClock, type Clock } from "../../core/clock";
 import { ManagedSecretsError, isManagedSecretsError, restoreAdvice } from "../../core/errors";
 import { KMS_EXISTS, KMS_IN_DELETE_WINDOW, KMS_INVALID_PARAMETER, KMS_NOT_FOUND, isKmsCode, notFound, pendingDeletion, secretExistsError, storeErrorFrom } from "./kms-errors";
@@ -16,6 +16,7 @@ import { TargetBinder } from "./kms-binder";
 import { inCreationOrder, isoFromKms, isoSeconds, productStages, scheduleMeta, secretMeta, valueVersions } from "./kms-secret-meta";
 import { checkMetadataKeys, readTags, storeTags, tagChanges } from "./kms-tags";
 import { PendingMarker } from "./kms-pending-marker";
+import { ECS_SECRET_PREFIX, RAM_AUTO_NAME, isManagedType, managedCreateError, managedRecord, managedRotationError, rotationInterval } from "./kms-managed";
 import { callsOn, lazyKmsClient, type KmsCall } from "./kms-call";
 import { LIST_CONCURRENCY, listProductSecrets } from "./kms-listing";
 import { MAX_VERSIONS } from "../secret-store";
@@ -27,6 +28,8 @@ import type {
   CreateSecretInput,
   DeleteOptions,
   ListOptions,
+  ManagedCreateInput,
+  ManagedSecrets,
   PutValueInput,
   SecretMeta,
   SecretStore,
@@ -122,6 +125,12 @@ export class KmsSecretStore implements SecretStore {
   readonly #binder: TargetBinder;
   readonly #marker: PendingMarker;
   readonly #warn: (message: string) => void;
+  /** The secrets KMS rotates itself: created, rotated and scheduled through KMS's own calls. */
+  readonly managed: ManagedSecrets = {
+    create: (input) => this.#createManaged(input),
+    rotate: (name, versionId) => this.#rotateManaged(name, versionId),
+    setRotation: (name, intervalSeconds) => this.#setManagedRotation(name, intervalSeconds),
+  };
 
   constructor(options: KmsSecretStoreOptions) {
     this.#client = lazyKmsClient(options.client);
@@ -198,7 +207,7 @@ export class KmsSecretStore implements SecretStore {
   async describeSecret(name: string): Promise<SecretMeta | undefined> {
     checkSecretName(name);
     const read = await this.#reads.read(name);
-    return read && secretMeta(read.description, read.versions);
+    return read && withManaged(secretMeta(read.description, read.versions), read.description);
   }
 
   /**
@@ -217,16 +226,19 @@ export class KmsSecretStore implements SecretStore {
       options.onUnreadable(name, e);
       return undefined;
     };
+    const described = (s: KmsSecretSummary) => this.describeSecret(s.secretName).catch((e: unknown) => unreadable(s.secretName, e));
+    // A secret KMS rotates is described even for the schedule: its target is in ExtendedConfig, which ListSecrets does not give.
     const metas =
       options.detail === "schedule"
-        ? listed.map((s) => {
+        ? await mapBounded(listed, LIST_CONCURRENCY, async (s) => {
+            if (isManagedType(s.secretType)) return described(s);
             try {
               return scheduleMeta(s);
             } catch (e) {
               return unreadable(s.secretName, e);
             }
           })
-        : await mapBounded(listed, LIST_CONCURRENCY, (s) => this.describeSecret(s.secretName).catch((e: unknown) => unreadable(s.secretName, e)));
+        : await mapBounded(listed, LIST_CONCURRENCY, described);
     return metas
       .filter((m): m is SecretMeta => m !== undefined && (all || m.plannedDeleteAt === undefined))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -246,9 +258,11 @@ export class KmsSecretStore implements SecretStore {
     const current = readTags(name, description.tags);
     const nextMetadata = patchMetadata(current.metadata, patch.metadata);
     const nextDescription = patch.description ?? description.description;
-    const retarget = await this.#binder.retargets(name, description.tags, current.metadata, nextMetadata, patch.metadata ?? {}, versions);
+    // KMS alone writes the values of a secret it rotates, and its target is KMS's own record: no binding, no re-put value.
+    const managed = isManagedType(description.secretType);
+    const retarget = managed ? undefined : await this.#binder.retargets(name, description.tags, current.metadata, nextMetadata, patch.metadata ?? {}, versions);
     if (retarget === undefined && nextDescription === description.description && sameRecord(nextMetadata, current.metadata)) {
-      return secretMeta(description, versions);
+      return withManaged(secretMeta(description, versions), description);
     }
     const at = isoSeconds(this.#clock());
     const nextTags = storeTags(nextMetadata, at, current.foreign);
@@ -257,7 +271,7 @@ export class KmsSecretStore implements SecretStore {
       const moved = await this.#binder.retarget(name, versions, nextMetadata, retarget.sign);
       after = moved.versions;
       if (moved.binding !== undefined) nextTags.push(moved.binding);
-    } else {
+    } else if (!managed) {
       nextTags.push(...this.#binder.kept(description.tags, nextMetadata));
     }
     const { set, remove } = tagChanges(description.tags, nextTags);
@@ -271,7 +285,8 @@ export class KmsSecretStore implements SecretStore {
     }
     this.#leases.session(name)?.retag(set, remove, nextDescription);
     const foreign = description.tags.filter((t) => !remove.includes(t.key) && !nextTags.some((n) => n.key === t.key));
-    return secretMeta({ ...description, description: nextDescription, tags: [...foreign, ...nextTags] }, after);
+    const updated = { ...description, description: nextDescription, tags: [...foreign, ...nextTags] };
+    return withManaged(secretMeta(updated, after), updated);
   }
 
   /** Resolves when the secret's binding authenticates `metadata`'s target entries (kms-binder.ts); otherwise TargetUnverified. */
@@ -300,6 +315,7 @@ export class KmsSecretStore implements SecretStore {
       }
       this.#leases.session(name)?.rememberValue(got.versionId, got.secretData);
     }
+    if (selector.versionId !== undefined && got.versionId !== selector.versionId) got = await this.#byStageOf(name, selector.versionId, missing);
     const stages = productStages(got.versionStages);
     if (selector.versionId !== undefined && selector.stage !== undefined && !stages.includes(selector.stage)) {
       throw stageNotOnVersion(name, selector.versionId, selector.stage);
@@ -437,6 +453,94 @@ export class KmsSecretStore implements SecretStore {
     return rows;
   }
 
+  /**
+   * GetSecretValue ignores VersionId for the types KMS rotates (reference), which keep only ACSCurrent and
+   * ACSPrevious: a version is read by the stage it holds, and one that holds neither cannot be read.
+   */
+  async #byStageOf(name: string, versionId: string, missing: string): Promise<KmsSecretValue> {
+    const held = (await this.#reads.versionsOf(name)).find((v) => v.versionId === versionId);
+    const stage = held?.versionStages.find((s) => s === "ACSCurrent" || s === "ACSPrevious");
+    if (stage === undefined) throw await this.#reads.versionError(name, missing);
+    const got = await this.#call((kms) => kms.getSecretValue({ secretName: name, versionStage: stage })).catch(async (e: unknown) => {
+      throw await this.#reads.secretError(e, name);
+    });
+    if (got.versionId !== versionId) throw await this.#reads.versionError(name, missing);
+    return got;
+  }
+
+  /**
+   * CreateSecret of a type KMS rotates. The same checks as a generic create
+   * come first (metadata, quota, the lease table), and the secret is tagged
+   * in the same call, so a listing finds it from its first moment. No target
+   * binding: where KMS rotates the credential is its ExtendedConfig.
+   */
+  async #createManaged(input: ManagedCreateInput): Promise<SecretMeta> {
+    const ram = input.secretType === "RAMCredentials";
+    if (ram ? input.name !== RAM_AUTO_NAME : !input.name.startsWith(ECS_SECRET_PREFIX)) {
+      throw invalid("name", ram ? `a RAMCredentials secret is created as "${RAM_AUTO_NAME}": KMS names it` : `an ECS secret KMS rotates must be named "${ECS_SECRET_PREFIX}..."`);
+    }
+    if (!ram) checkSecretName(input.name);
+    checkKmsDescription(input.description);
+    checkMetadata(input.metadata, false);
+    checkMetadataKeys(input.metadata);
+    checkOwnVersionId(input.versionId);
+    checkValue(input.value);
+    const tags = storeTags(input.metadata, isoSeconds(this.#clock()));
+    const room = await this.#makeRoom(input.name);
+    let created: string;
+    try {
+      created = (
+        await this.#call((kms) =>
+          kms.createManagedSecret({
+            secretName: input.name,
+            secretType: input.secretType,
+            extendedConfig: JSON.stringify({ ...input.extendedConfig, CustomData: {} }),
+            secretData: input.value,
+            versionId: input.versionId,
+            description: input.description,
+            tags,
+            ...(input.rotationIntervalSeconds === undefined ? {} : { rotationInterval: rotationInterval(input.rotationIntervalSeconds) }),
+            ...this.#placement,
+          }),
+        )
+      ).secretName;
+    } catch (e) {
+      if (isQuotaRefusal(e)) throw quotaFullError(this.#placement.dkmsInstanceId, await this.#capacityOrNone(), input.name, 1, e);
+      if (isKmsCode(e, KMS_IN_DELETE_WINDOW) && !ram) throw await this.#reads.pendingError(input.name, "restore it (restoreSecret) or choose another name");
+      throw managedCreateError(e, input.secretType, input.name);
+    }
+    const low = room.capacity && lowCapacityWarning({ ...room.capacity, used: room.capacity.used + room.created });
+    if (low) this.#warn(low);
+    const meta = await this.describeSecret(created);
+    if (meta === undefined) throw notFound(created);
+    return meta;
+  }
+
+  async #rotateManaged(name: string, versionId: string): Promise<void> {
+    checkSecretName(name);
+    checkOwnVersionId(versionId);
+    try {
+      await this.#call((kms) => kms.rotateSecret({ secretName: name, versionId }));
+    } catch (e) {
+      throw managedRotationError(e, name);
+    }
+  }
+
+  async #setManagedRotation(name: string, intervalSeconds: number | undefined): Promise<void> {
+    checkSecretName(name);
+    try {
+      await this.#call((kms) =>
+        kms.updateSecretRotationPolicy({
+          secretName: name,
+          enableAutomaticRotation: intervalSeconds !== undefined,
+          ...(intervalSeconds === undefined ? {} : { rotationInterval: rotationInterval(intervalSeconds) }),
+        }),
+      );
+    } catch (e) {
+      throw managedRotationError(e, name);
+    }
+  }
+
   /** For a create: a quota that cannot be read is no reason to refuse it (KMS refuses it itself, worded by quotaFullError). */
   async #capacityOrNone(): Promise<StoreCapacity | undefined> {
     return this.capacity().catch(() => undefined);
@@ -487,4 +591,10 @@ export class KmsSecretStore implements SecretStore {
       { secretName: name },
     );
   }
+}
+
+/** SecretMeta with KMS's own record when KMS rotates the secret itself. */
+function withManaged(meta: SecretMeta, description: KmsSecretDescription): SecretMeta {
+  const managed = managedRecord(description);
+  return managed === undefined ? meta : { ...meta, managed };
 }
