@@ -4,14 +4,15 @@
  * first use, never with the Pulumi program.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { configureFromStack, runtimeContext, type RuntimeContext } from "./context/runtime-context";
+import { configureFromStack, runtimeContext, stackCloudSettings, type RuntimeContext } from "./context/runtime-context";
 import { type ConfigSource } from "./core/config-source";
 import * as ecs from "./resources/ecs-secret/ecs-secret-handler";
 import type { EcsSecretOutputs } from "./resources/ecs-secret/ecs-secret-handler";
 import * as ram from "./resources/ram-secret/ram-secret-handler";
 import type { RamSecretOutputs } from "./resources/ram-secret/ram-secret-handler";
 
-import type { ResourceEntry, RuntimeEntryPoints } from "./resources/resource-entry";
+import type { ResourceEntry, RunnerAlarmOutputs, RuntimeEntryPoints } from "./resources/resource-entry";
+import { runnerAlarmHandler } from "./runner/deploy/runner-alarm-provider";
 
 type Props = Record<string, unknown>;
 
@@ -45,6 +46,9 @@ export function configure(config: ConfigSource): void {
 export const ecsSecret: ResourceEntry<EcsSecretOutputs> = entryFor<EcsSecretOutputs>(ecs);
 export const ramSecret: ResourceEntry<RamSecretOutputs> = entryFor<RamSecretOutputs>(ram);
 
+/** The RotationRunner's alarm rule (sdk/runner-alarm.ts), in CloudMonitor with the deploying stack's cloud settings. */
+export const runnerAlarm: ResourceEntry<RunnerAlarmOutputs> = runnerAlarmHandler(stackCloudSettings);
+
 // The shims call the runtime through RuntimeEntryPoints (resources/ cannot import this file): keep the two in step.
-const entryPoints: RuntimeEntryPoints = { configure, ecsSecret, ramSecret };
+const entryPoints: RuntimeEntryPoints = { configure, ecsSecret, ramSecret, runnerAlarm };
 void entryPoints;

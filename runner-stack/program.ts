@@ -20,7 +20,8 @@ export function runnerStack(config = new pulumi.Config("managed-secrets-runner")
     alarmContactGroup: config.get("alarmContactGroup"),
     alarmContacts: config.getObject<string[]>("alarmContacts"),
     alarmLevel: config.get("alarmLevel") as "CRITICAL" | "WARN" | "INFO" | undefined,
-    alarmSilenceSeconds: config.getNumber("alarmSilenceSeconds"),
+    // No longer a setting (the alarm's rule has no silence period): passed on as given, so that a stack that still sets it is told why.
+    alarmSilenceSeconds: config.get("alarmSilenceSeconds") as undefined,
     secretPrefix: config.get("secretPrefix"),
     functionName: config.get("functionName"),
     dkmsInstanceId: config.get("dkmsInstanceId"),

@@ -5,6 +5,7 @@ import type * as alicloud from "@pulumi/alicloud";
 import type { RunnerDeploymentInput } from "./types";
 import { ManagedSecretsError } from "../provider/core/errors";
 import { lazy } from "../provider/core/lazy";
+import { RunnerAlarm } from "./runner-alarm";
 
 // Loaded on first use, for the RotationRunner alone (provider/core/lazy.ts says what that buys every other program).
 const runnerDeployment = lazy(() => require("../provider/runner/deploy/runner-deployment") as typeof import("../provider/runner/deploy/runner-deployment"));
@@ -32,7 +33,7 @@ export class RotationRunner extends pulumi.ComponentResource {
   declare readonly roleArn: pulumi.Output<string>;
   declare readonly policyName: pulumi.Output<string>;
   declare readonly triggerName: pulumi.Output<string>;
-  /** The CloudMonitor event rule that alarms on failed rotations, when alarmContactGroup is set. */
+  /** The CloudMonitor custom-event rule that alarms on failed rotations, when alarmContactGroup is set. */
   declare readonly alarmRuleName: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: RotationRunnerArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -81,14 +82,15 @@ export class RotationRunner extends pulumi.ComponentResource {
       description: `runs the rotation runner ${d.schedule}`,
     }, child);
 
-    const alarm = runnerAlarm().alarmRuleArgs(d);
-    let rule: alicloud.cms.EventRule | undefined;
+    const alarm = runnerAlarm().alarmRule(d);
+    let rule: RunnerAlarm | undefined;
     if (alarm) {
       // With contacts, the group is this stack's; without, it is an existing group named in config.
       const group = d.alarmContacts
         ? new cloud.cms.AlarmContactGroup(`${name}-alarm-contacts`, { alarmContactGroupName: d.alarmContactGroup!, contacts: [...d.alarmContacts], describe: "managed-secrets rotation failures" }, child)
         : undefined;
-      rule = new cloud.cms.EventRule(`${name}-alarm`, alarm, { ...child, ...(group ? { dependsOn: [group] } : {}) });
+      // A custom-event rule, which no Pulumi resource declares (runner-alarm.ts says why not cms.EventRule).
+      rule = new RunnerAlarm(`${name}-alarm`, alarm, { ...child, ...(group ? { dependsOn: [group] } : {}) });
     }
 
     this.functionName = fn.functionName;

@@ -95,14 +95,17 @@ export interface RunnerDeploymentInput {
   cloudMonitorEvents?: boolean | undefined;
   /** The CloudMonitor application group the events belong to (digits). */
   cloudMonitorGroupId?: string | undefined;
-  /** Alarm on failed rotations: a CloudMonitor event rule notifying this contact group (needs cloudMonitorEvents). */
+  /** Alarm on failed rotations: a CloudMonitor custom-event rule (PutCustomEventRule) notifying this contact group at the first failed rotation (needs cloudMonitorEvents). */
   alarmContactGroup?: string | undefined;
   /** Create alarmContactGroup with these existing alarm contacts (otherwise the group must exist). */
   alarmContacts?: string[] | undefined;
-  /** CRITICAL (phone, text, email), WARN (text, email) or INFO (email); default CRITICAL. */
+  /** The rule's Level: CRITICAL (phone, text, email, DingTalk), WARN (text, email, DingTalk) or INFO (email, DingTalk); default CRITICAL. */
   alarmLevel?: "CRITICAL" | "WARN" | "INFO" | undefined;
-  /** Quiet time after an alarm, in seconds (60..86400, default 3600). */
-  alarmSilenceSeconds?: number | undefined;
+  /**
+   * @deprecated Refused: the alarm is a custom-event rule, and PutCustomEventRule has no silence period.
+   * (Earlier releases declared an event rule with one, which never fired on the runner's events.)
+   */
+  alarmSilenceSeconds?: undefined;
   secretPrefix?: string | undefined;
   functionName?: string | undefined;
   vpc?: { vpcId: string; vswitchIds: string[]; securityGroupId: string } | undefined;

@@ -74,7 +74,8 @@ export const PROVIDER_ONLY_ACTIONS = {
   ram: ["GetUser", "GetAccessKeyLastUsed"],
   sts: [],
   ecs: [],
-  cms: [],
+  // The RotationRunner's alarm (provider/runner/deploy/runner-alarm-provider.ts), which the deploying stack creates and removes.
+  cms: ["PutCustomEventRule", "DeleteMetricRules"],
 } as const satisfies Record<keyof typeof RUNNER_API_ACTIONS, readonly string[]>;
 
 export type Product = keyof typeof RUNNER_API_ACTIONS;

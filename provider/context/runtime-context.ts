@@ -9,7 +9,7 @@ import { ALL_TARGET_KINDS } from "../targets/all-targets";
 import { PROVIDER_SETTING_KEYS, STACK_CONFIG_KEYS } from "./stack-config-keys";
 import { resolveStoreSettings } from "../store/store-settings";
 import { openStore } from "./open-store";
-import { resolveCloudSettings, type CloudSettings } from "../alicloud/cloud-settings";
+import { CLOUD_CONFIG_KEYS, resolveCloudSettings, type CloudSettings } from "../alicloud/cloud-settings";
 import { cloudMonitorSink } from "../events/cloudmonitor-sink";
 import { eventDeadlinesFromEnv } from "../events/event-deadlines";
 import type { EventSink } from "../events/event-sink";
@@ -64,6 +64,18 @@ export interface RuntimeContext extends TargetContext {
   cloud(): CloudSettings;
   /** Where rotations made by `pulumi up` (and its drift repairs) report (provider/events); none unless configured. */
   readonly events?: () => EventSink | undefined;
+}
+
+/**
+ * Only the Alibaba Cloud endpoint and credentials from the kept stack config
+ * and the environment, for `regionId`: for what deploys beside the secrets
+ * rather than keeping them (the RotationRunner's alarm, in its runner's
+ * region), in a stack that configures no store at all.
+ */
+export function stackCloudSettings(regionId: string, env: NodeJS.ProcessEnv = process.env): CloudSettings {
+  const regionKeys: readonly string[] = CLOUD_CONFIG_KEYS.region;
+  const config = { get: (k: string) => (regionKeys.includes(k) ? regionId : stackConfig[k]) };
+  return resolveCloudSettings({ env, config });
 }
 
 export interface ContextOverrides {

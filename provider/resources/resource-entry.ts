@@ -17,7 +17,10 @@ export interface ResourceEntry<O> {
 }
 
 /** The resources' entries in the runtime, by the name the shim captures. */
-export type RuntimeEntry = "ecsSecret" | "ramSecret";
+export type RuntimeEntry = "ecsSecret" | "ramSecret" | "runnerAlarm";
+
+/** The RotationRunner's alarm rule as declared (provider/runner/deploy/runner-alarm.ts), which this layer does not know. */
+export type RunnerAlarmOutputs = Record<string, unknown>;
 
 /**
  * What "alicloud-managed-secrets/runtime" exports for the shims: provider/runtime.ts
@@ -27,4 +30,5 @@ export interface RuntimeEntryPoints {
   configure(config: ConfigSource): void;
   readonly ecsSecret: ResourceEntry<EcsSecretOutputs>;
   readonly ramSecret: ResourceEntry<RamSecretOutputs>;
+  readonly runnerAlarm: ResourceEntry<RunnerAlarmOutputs>;
 }

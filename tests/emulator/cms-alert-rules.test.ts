@@ -99,6 +99,16 @@ describe("Emulator: CloudMonitor alert rules and their notifications", function 
     assert.equal(emu.control.notifications().length, 1);
   });
 
+  it("DeleteMetricRules removes a custom event rule by its RuleId: its events reach nobody after; an unknown id is passed over", async () => {
+    await failureRule();
+    await failureRule({ RuleId: "other", RuleName: "other", ContactGroups: "security" });
+    const body = await cms("DeleteMetricRules", { "Id.1": "rotation-failed", "Id.2": "no-such-rule" });
+    assert.deepEqual([body.Code, body.Success], ["200", true]);
+    await event("ManagedSecretsRotationFailed", "{}");
+    assert.deepEqual(emu.control.notifications().map((n) => [n.ruleName, n.contactGroup]), [["other", "security"]], "only the rule left");
+    await expectApiError(cms("DeleteMetricRules", {}), { code: "InvalidParameter", statusCode: 400, message: /Id is mandatory/ });
+  });
+
   it("refuses targets of an unknown rule, channels it does not model, a SQLFilter and bad EventType / levels", async () => {
     await expectApiError(cms("PutEventRuleTargets", { RuleName: "nope", "ContactParameters.1.ContactGroupName": "g" }), { code: "ResourceNotFound", statusCode: 404 });
     await cms("PutEventRule", { RuleName: "r", "EventPattern.1.Product": "kms" });

@@ -15,6 +15,11 @@ import { CMS_OK, cmsErrors } from "./cms-errors";
  *   modifies the rule of that name.
  * - PutEventRuleTargets(RuleName, ContactParameters.N.{Id, ContactGroupName,
  *   Level}): adds or replaces (by Id) who a rule notifies.
+ * - DeleteMetricRules(Id.N, N 1..100): CloudMonitor's delete of alert rules
+ *   by id. The PutCustomEventRule reference names no delete of its own; this
+ *   is the alert-rule delete its RuleId fits (unconfirmed that the real
+ *   service removes custom-event rules with it: the emulator does). An id
+ *   that names no rule is passed over (the reference lists no error for it).
  * Matching is in cms-alerts.ts.
  */
 
@@ -154,6 +159,21 @@ export const putEventRuleTargets: ActionSpec = {
     for (const c of contacts) byId.set(c.id, c);
     rule.contacts = [...byId.values()];
     if (rule.contacts.length > MAX_TARGETS) throw cmsErrors.invalid(`A rule notifies at most ${MAX_TARGETS} contact groups.`);
+    ctx.state.changed();
+    return { ...CMS_OK };
+  },
+};
+
+/** Id.N: N from 1 to 100 (DeleteMetricRules reference). */
+const MAX_DELETED_RULES = 100;
+
+export const deleteMetricRules: ActionSpec = {
+  handle(ctx) {
+    const ids = flatList(ctx.params, "Id");
+    if (ids.length === 0) throw cmsErrors.invalid("Id is mandatory for this action.");
+    if (ids.length > MAX_DELETED_RULES) throw cmsErrors.invalid(`Id.N: N must be 1 to ${MAX_DELETED_RULES}.`);
+    const rules = ctx.state.data.customEventRules ?? {};
+    for (const id of ids) delete rules[id];
     ctx.state.changed();
     return { ...CMS_OK };
   },

@@ -2,7 +2,7 @@ import type { ProductSpec } from "../../gateway/product";
 import { putCustomEvent } from "./cms-custom-events";
 import { cmsErrors } from "./cms-errors";
 import { describeSystemEventAttribute } from "./cms-system-events";
-import { putCustomEventRule, putEventRule, putEventRuleTargets } from "./cms-event-rules";
+import { deleteMetricRules, putCustomEventRule, putEventRule, putEventRuleTargets } from "./cms-event-rules";
 
 /**
  * CloudMonitor (API 2019-01-01): custom events (what the rotation runner
@@ -23,5 +23,6 @@ export const cmsProduct: ProductSpec = {
     PutEventRule: putEventRule,
     PutEventRuleTargets: putEventRuleTargets,
     DescribeSystemEventAttribute: { handle: describeSystemEventAttribute },
+    DeleteMetricRules: deleteMetricRules,
   },
 };

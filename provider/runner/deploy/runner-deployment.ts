@@ -92,7 +92,11 @@ const runnerDeploymentSchema = z
     alarmContactGroup: z.string({ error: CONTACT_GROUP_RULE }).regex(CONTACT_GROUP_PATTERN, { error: CONTACT_GROUP_RULE }).optional(),
     alarmContacts: z.array(z.string({ error: "must be alarm contact names" }).min(1, { error: "must be alarm contact names" }).max(64, { error: "must be alarm contact names" }), { error: "must be a list of alarm contact names" }).min(1, { error: "needs at least one contact" }).optional(),
     alarmLevel: z.enum(ALARM_LEVELS, { error: `must be one of ${ALARM_LEVELS.join(", ")}` }).default("CRITICAL"),
-    alarmSilenceSeconds: z.number({ error: "must be whole seconds 60..86400" }).int({ error: "must be whole seconds 60..86400" }).min(60, { error: "must be whole seconds 60..86400" }).max(86400, { error: "must be whole seconds 60..86400" }).default(3600),
+    // The alarm is a custom-event rule now (runner-alarm.ts), and PutCustomEventRule takes no silence period: a setting
+    // that could no longer be honoured is refused, not ignored.
+    alarmSilenceSeconds: z
+      .undefined({ error: "no longer applies: the alarm is a CloudMonitor custom-event rule (PutCustomEventRule), which has no silence period; remove it" })
+      .optional(),
     secretPrefix: z.string().regex(/^[A-Za-z0-9_/+=.@-]*$/, { error: "must use only letters, digits and _/+=.@-" }).default(""),
     functionName: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, { error: "must start with a letter or _ and use letters, digits, _ and -, at most 64" }).default("managed-secrets-runner"),
     vpc: z

@@ -128,27 +128,35 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
     assert.deepEqual(blastRadiusFromEnv(env), { canary: 2, maxFailures: { percent: 10 }, perHost: 2, ratePerMinute: 30 });
   });
 
-  it("with alarmContactGroup, a CloudMonitor event rule pages the contact group on a failed rotation (the group created from alarmContacts)", async () => {
+  it("with alarmContactGroup, a CloudMonitor custom-event rule pages the contact group on a failed rotation (the group created from alarmContacts)", async () => {
     const runner = new RotationRunner("ra", {
       schedule: "@every 15m", region: "cn-hangzhou", accountId: ACCOUNT, bindingKeyId: BINDING_KEY, bundlePath, functionName: "rotator-alarm",
-      cloudMonitorGroupId: "123456", alarmContactGroup: "secrets-oncall", alarmContacts: ["alice", "bob"], alarmLevel: "WARN", alarmSilenceSeconds: 600,
+      cloudMonitorGroupId: "123456", alarmContactGroup: "secrets-oncall", alarmContacts: ["alice", "bob"], alarmLevel: "WARN",
     });
     assert.equal(await settle(runner.alarmRuleName), "rotator-alarm-rotation-failed");
     await settle(runner.functionName);
     const mine = registered.filter((r) => r.name.startsWith("ra-"));
     const group = mine.find((r) => r.type === "alicloud:cms/alarmContactGroup:AlarmContactGroup")!;
     assert.deepEqual(group.inputs, { alarmContactGroupName: "secrets-oncall", contacts: ["alice", "bob"], describe: "managed-secrets rotation failures" });
-    const rule = mine.find((r) => r.type === "alicloud:cms/eventRule:EventRule")!;
-    assert.deepEqual(rule.inputs, {
-      ruleName: "rotator-alarm-rotation-failed",
-      description: "managed-secrets: a rotation by rotator-alarm failed",
-      status: "ENABLED",
-      silenceTime: 600,
+    assert.equal(mine.filter((r) => r.type === "alicloud:cms/eventRule:EventRule").length, 0, "no event rule: one cannot see custom events");
+    // The rule is a dynamic resource whose provider calls PutCustomEventRule (tests/runner/deploy/runner-alarm.test.ts runs it).
+    const rule = mine.find((r) => r.name === "ra-alarm")!;
+    assert.equal(rule.type, "pulumi-nodejs:dynamic/alicloud-managed-secrets:RunnerAlarm");
+    const { __provider: provider, ...inputs } = rule.inputs;
+    assert.deepEqual(inputs, {
+      region: "cn-hangzhou",
       groupId: "123456",
-      eventPattern: { product: "CustomEvent", nameLists: ["ManagedSecretsRotationFailed"], eventTypeLists: ["*"], levelLists: ["*"] },
-      contactParameters: [{ contactParametersId: "1", contactGroupName: "secrets-oncall", level: "3" }],
+      ruleId: "rotator-alarm-rotation-failed",
+      ruleName: "rotator-alarm-rotation-failed",
+      eventName: "ManagedSecretsRotationFailed",
+      contactGroups: ["secrets-oncall"],
+      level: "WARN",
+      threshold: 1,
+      periodSeconds: 60,
     });
-    // The rule matches the name the runner's failure events carry.
+    assert.match(String(provider), /alicloud-managed-secrets\/runtime/);
+    assert.match(String(provider), /runnerAlarm/);
+    // The rule's group is the one the runner's failure events carry.
     const fn = mine.find((r) => r.type === "alicloud:fc/v3Function:V3Function")!;
     assert.equal((fn.inputs.environmentVariables as Record<string, string>).MANAGED_SECRETS_CLOUDMONITOR_GROUP_ID, "123456");
 
@@ -156,8 +164,8 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
     await settle(other.alarmRuleName);
     const existing = registered.filter((r) => r.name.startsWith("rb-"));
     assert.equal(existing.filter((r) => r.type === "alicloud:cms/alarmContactGroup:AlarmContactGroup").length, 0, "an existing group is referenced, not declared");
-    const otherRule = existing.find((r) => r.type === "alicloud:cms/eventRule:EventRule")!;
-    assert.equal((otherRule.inputs.contactParameters as { level: string }[])[0]!.level, "2", "CRITICAL (the default) calls");
+    const otherRule = existing.find((r) => r.name === "rb-alarm")!;
+    assert.deepEqual([otherRule.inputs.level, otherRule.inputs.groupId], ["CRITICAL", "0"], "CRITICAL (the default) calls; no application group");
   });
 
   it("role and policy names valid in RAM for any function name FC accepts; memory, CPU, CRON_TZ and log settings as FC takes them", () => {
@@ -237,7 +245,7 @@ describe("RotationRunner and the root runner stack (pulumi.runtime.setMocks)", (
       [{ ...base, alarmContacts: ["alice"] }, /: alarmContacts needs alarmContactGroup/],
       [{ ...base, alarmContactGroup: "ops", alarmLevel: "LOUD" }, /: alarmLevel must be one of CRITICAL, WARN, INFO/],
       [{ ...base, alarmContactGroup: "a/b" }, /: alarmContactGroup must be a CloudMonitor alarm contact group name/],
-      [{ ...base, alarmContactGroup: "ops", alarmSilenceSeconds: 5 }, /: alarmSilenceSeconds must be whole seconds 60\.\.86400/],
+      [{ ...base, alarmContactGroup: "ops", alarmSilenceSeconds: 600 }, /: alarmSilenceSeconds no longer applies: the alarm is a CloudMonitor custom-event rule \(PutCustomEventRule\), which has no silence period; remove it/],
       [{ ...base, cloudMonitorGroupId: "grp" }, /: cloudMonitorGroupId must be a CloudMonitor application group id/],
     ];
     for (const [input, message] of bad) assert.throws(() => parseRunnerDeployment(input), message, JSON.stringify(input));
