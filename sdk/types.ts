@@ -60,13 +60,18 @@ export interface RamSecretInputs {
   initialAccessKeySecret: string;
   rotationPeriod?: string | undefined;
   rotationTrigger?: string | number | undefined;
-  /** What happens to the previous key after a rotation; default `keep`. */
+  /**
+   * What happens to the previous key after a rotation: `keep` (Active until the
+   * next rotation), `deactivate` or `delete`. Default: `deactivate`, with a
+   * `previousKeyGracePeriod` of "1h" unless one is declared.
+   */
   previousKeyAction?: "keep" | "deactivate" | "delete" | undefined;
   /**
    * How long the previous key keeps working after a rotation before
    * `previousKeyAction` (deactivate or delete) is carried out by a later runner
    * pass: "30m", "1h", "1h30m", "24h" (1m..168h, shorter than rotationPeriod);
-   * absent or "0": at once.
+   * "0", or absent beside a declared `previousKeyAction`: at once; absent with
+   * neither declared: "1h".
    */
   previousKeyGracePeriod?: string | undefined;
   description?: string | undefined;

@@ -153,8 +153,8 @@ export function registerAdoptCommands(program: Command, io: AdoptIo): void {
       .requiredOption("--user-name <name>", "the RAM user")
       .requiredOption("--access-key-id <id>", "the AccessKey id that works today (not a secret)")
       .requiredOption("--access-key-secret-file <file>", "its AccessKeySecret; - reads stdin")
-      .option("--previous-key-action <action>", "after a rotation: keep (default), deactivate or delete the previous key")
-      .option("--previous-key-grace-period <duration>", "with deactivate or delete: how long the previous key keeps working, carried out by a later run (e.g. 1h; 1m..168h; default 0: at once)"),
+      .option("--previous-key-action <action>", "after a rotation: keep, deactivate or delete the previous key (default: deactivate, one hour after the rotation unless --previous-key-grace-period says otherwise)")
+      .option("--previous-key-grace-period <duration>", "with deactivate or delete: how long the previous key keeps working, carried out by a later run (e.g. 1h; 1m..168h; default 0, at once, with a declared --previous-key-action; 1h with neither)"),
   ).action(async (flags: RamFlags) => {
     const secret = await readCredential(io, "--access-key-secret-file", flags.accessKeySecretFile, true);
     const inputs = {

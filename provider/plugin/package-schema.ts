@@ -71,7 +71,7 @@ const ENUMS = {
   PreviousKeyAction: {
     description: "What happens to the previous AccessKey after a rotation.",
     values: {
-      keep: "It stays Active until the next rotation, as KMS does.",
+      keep: "It stays Active until the next rotation (KMS's own RAM secrets delete it after their rotation window).",
       deactivate: "It is deactivated (at once, or after previousKeyGracePeriod by a runner pass).",
       delete: "It is deleted (at once, or after previousKeyGracePeriod by a runner pass).",
     } satisfies Record<NonNullable<RamSecretInputs["previousKeyAction"]>, string>,
@@ -193,8 +193,9 @@ const ramInputs: Properties<RamSecretInputs> = {
   initialAccessKeySecret: credential("The secret of initialAccessKeyId. Verified by a signed STS GetCallerIdentity at create."),
   rotationPeriod: shared.rotationPeriod,
   rotationTrigger: shared.rotationTrigger,
-  previousKeyAction: enumRef("PreviousKeyAction", "keep (default), deactivate or delete: what happens to the previous key after a rotation.", { default: "keep" }),
-  previousKeyGracePeriod: str(`With deactivate or delete: how long the previous key keeps working after a rotation, ${GRACE_PERIOD_FORM}; shorter than rotationPeriod.`),
+  // No schema default: an undeclared action comes with a default grace period, which a declared one does not (ram-secret-schema.ts).
+  previousKeyAction: enumRef("PreviousKeyAction", "keep, deactivate or delete: what happens to the previous key after a rotation. Default: deactivate, one hour after the rotation (previousKeyGracePeriod 1h) unless a grace period is declared."),
+  previousKeyGracePeriod: str(`With deactivate or delete: how long the previous key keeps working after a rotation, ${GRACE_PERIOD_FORM}; shorter than rotationPeriod. Absent: at once with a declared previousKeyAction, 1h with neither declared.`),
   description: shared.description,
   recoveryWindowDays: shared.recoveryWindowDays,
   forceDeleteWithoutRecovery: shared.forceDeleteWithoutRecovery,

@@ -95,7 +95,7 @@ namespace Pulumi.AlicloudManagedSecrets
         }
 
         /// <summary>
-        /// It stays Active until the next rotation, as KMS does.
+        /// It stays Active until the next rotation (KMS's own RAM secrets delete it after their rotation window).
         /// </summary>
         public static PreviousKeyAction Keep { get; } = new PreviousKeyAction("keep");
         /// <summary>

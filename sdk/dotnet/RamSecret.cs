@@ -236,13 +236,13 @@ namespace Pulumi.AlicloudManagedSecrets
         }
 
         /// <summary>
-        /// keep (default), deactivate or delete: what happens to the previous key after a rotation.
+        /// keep, deactivate or delete: what happens to the previous key after a rotation. Default: deactivate, one hour after the rotation (previousKeyGracePeriod 1h) unless a grace period is declared.
         /// </summary>
         [Input("previousKeyAction")]
         public Input<Pulumi.AlicloudManagedSecrets.PreviousKeyAction>? PreviousKeyAction { get; set; }
 
         /// <summary>
-        /// With deactivate or delete: how long the previous key keeps working after a rotation, a duration in h, m and s such as "30m", "1h", "1h30m" or "24h", from 1m to 168h ("0" for none); shorter than rotationPeriod.
+        /// With deactivate or delete: how long the previous key keeps working after a rotation, a duration in h, m and s such as "30m", "1h", "1h30m" or "24h", from 1m to 168h ("0" for none); shorter than rotationPeriod. Absent: at once with a declared previousKeyAction, 1h with neither declared.
         /// </summary>
         [Input("previousKeyGracePeriod")]
         public Input<string>? PreviousKeyGracePeriod { get; set; }
@@ -281,7 +281,6 @@ namespace Pulumi.AlicloudManagedSecrets
         {
             Description = "";
             ForceDeleteWithoutRecovery = false;
-            PreviousKeyAction = Pulumi.AlicloudManagedSecrets.PreviousKeyAction.Keep;
             RecoveryWindowDays = 30;
         }
         public static new RamSecretArgs Empty => new RamSecretArgs();

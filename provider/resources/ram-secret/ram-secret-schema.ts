@@ -36,9 +36,10 @@ const ramSecretInputsSchema = z
     }),
     rotationPeriod: sharedFields.rotationPeriod,
     rotationTrigger: sharedFields.rotationTrigger,
+    // Not defaulted here: what an undeclared action means depends on whether a grace period was declared (below).
     previousKeyAction: z
-      .enum(PREVIOUS_KEY_ACTIONS, { error: 'must be "keep" (stays Active until the next rotation, as KMS does), "deactivate" or "delete"' })
-      .default("keep"),
+      .enum(PREVIOUS_KEY_ACTIONS, { error: 'must be "keep" (stays Active until the next rotation), "deactivate" or "delete"' })
+      .optional(),
     previousKeyGracePeriod: text(GRACE_PERIOD_FORM)
       .refine((v) => parseGracePeriod(v) !== undefined, { error: `must be ${GRACE_PERIOD_FORM}` })
       .optional(),
@@ -64,7 +65,33 @@ const ramSecretInputsSchema = z
         message: `must be shorter than rotationPeriod (${spec.rotationPeriod.text}): RAM allows 2 AccessKeys per user, so the next rotation deletes the previous key to make room for its own`,
       });
     }
+  })
+  .transform((spec) => {
+    const { previousKeyGracePeriod: declaredGrace, ...rest } = spec;
+    const previousKeyAction: PreviousKeyActionName = spec.previousKeyAction ?? DEFAULT_PREVIOUS_KEY_ACTION;
+    // The default grace comes with the default action only: a declared "deactivate" or "delete" acts when declared.
+    const grace = spec.previousKeyAction === undefined ? (declaredGrace ?? DEFAULT_PREVIOUS_KEY_GRACE) : declaredGrace;
+    return { ...rest, previousKeyAction, ...(grace === undefined ? {} : { previousKeyGracePeriod: grace }) };
   });
+
+/**
+ * What happens to the previous AccessKey when nothing is declared:
+ * deactivated one hour after the rotation. KMS's own RAM secrets delete it
+ * after their rotation window; a key left Active until the next rotation
+ * ("keep", this package's default before) is a second live credential for a
+ * whole rotation period, which a leaked copy of it would enjoy too. Deleting
+ * cannot be undone, and an app still signing with the old key fails until it
+ * re-reads the secret; deactivating stops the key as surely, and an operator
+ * can turn it back on in seconds. One hour is the default cache of Alibaba's
+ * Secrets Manager clients: an app that re-reads no sooner than that has the
+ * new key before the old one stops (docs/benchmarks.md, apps through
+ * rotation: 0 failed calls with a 1 h grace). The grace needs a runner pass
+ * after it ends; without a runner the previous key stays Active until the
+ * next rotation removes it to make room, as "keep" does.
+ */
+export const DEFAULT_PREVIOUS_KEY_ACTION: PreviousKeyActionName = "deactivate";
+export const DEFAULT_PREVIOUS_KEY_GRACE = "1h";
+type PreviousKeyActionName = (typeof PREVIOUS_KEY_ACTIONS)[number];
 
 /** Inputs as the user writes them (defaults optional). */
 export type RamSecretInputs = z.input<typeof ramSecretInputsSchema>;

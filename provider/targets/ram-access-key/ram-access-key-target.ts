@@ -134,7 +134,7 @@ export class RamAccessKeyTarget implements RotationTarget {
 
   async retire(current: string, _versionId: string, _older: () => Promise<readonly string[]>, _tested?: TestedSession): Promise<void> {
     const { previousKeyAction, store, secretName, ram, userName } = this.options;
-    if (previousKeyAction === "keep") return; // As KMS does: the old key works until the next rotation.
+    if (previousKeyAction === "keep") return; // Declared so: the old key works until the next rotation deletes it to make room.
     // With a grace period, finish already recorded the retirement for a later runner pass (deferred-retirement.ts).
     if (this.deferred().graceSeconds > 0) return;
     const meta = await store.describeSecret(secretName);

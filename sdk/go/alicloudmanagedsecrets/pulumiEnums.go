@@ -350,7 +350,7 @@ func (in *keyAlgorithmPtr) ToKeyAlgorithmPtrOutputWithContext(ctx context.Contex
 type PreviousKeyAction string
 
 const (
-	// It stays Active until the next rotation, as KMS does.
+	// It stays Active until the next rotation (KMS's own RAM secrets delete it after their rotation window).
 	PreviousKeyActionKeep = PreviousKeyAction("keep")
 	// It is deactivated (at once, or after previousKeyGracePeriod by a runner pass).
 	PreviousKeyActionDeactivate = PreviousKeyAction("deactivate")

@@ -84,9 +84,6 @@ func NewRamSecret(ctx *pulumi.Context,
 	if args.ForceDeleteWithoutRecovery == nil {
 		args.ForceDeleteWithoutRecovery = pulumi.BoolPtr(false)
 	}
-	if args.PreviousKeyAction == nil {
-		args.PreviousKeyAction = PreviousKeyAction("keep")
-	}
 	if args.RecoveryWindowDays == nil {
 		args.RecoveryWindowDays = pulumi.IntPtr(30)
 	}
@@ -149,9 +146,9 @@ type ramSecretArgs struct {
 	InitialAccessKeyId string `pulumi:"initialAccessKeyId"`
 	// The secret of initialAccessKeyId. Verified by a signed STS GetCallerIdentity at create.
 	InitialAccessKeySecret string `pulumi:"initialAccessKeySecret"`
-	// keep (default), deactivate or delete: what happens to the previous key after a rotation.
+	// keep, deactivate or delete: what happens to the previous key after a rotation. Default: deactivate, one hour after the rotation (previousKeyGracePeriod 1h) unless a grace period is declared.
 	PreviousKeyAction *PreviousKeyAction `pulumi:"previousKeyAction"`
-	// With deactivate or delete: how long the previous key keeps working after a rotation, a duration in h, m and s such as "30m", "1h", "1h30m" or "24h", from 1m to 168h ("0" for none); shorter than rotationPeriod.
+	// With deactivate or delete: how long the previous key keeps working after a rotation, a duration in h, m and s such as "30m", "1h", "1h30m" or "24h", from 1m to 168h ("0" for none); shorter than rotationPeriod. Absent: at once with a declared previousKeyAction, 1h with neither declared.
 	PreviousKeyGracePeriod *string `pulumi:"previousKeyGracePeriod"`
 	// Days the secret stays restorable after the resource is deleted: 7..30.
 	RecoveryWindowDays *int `pulumi:"recoveryWindowDays"`
@@ -175,9 +172,9 @@ type RamSecretArgs struct {
 	InitialAccessKeyId pulumi.StringInput
 	// The secret of initialAccessKeyId. Verified by a signed STS GetCallerIdentity at create.
 	InitialAccessKeySecret pulumi.StringInput
-	// keep (default), deactivate or delete: what happens to the previous key after a rotation.
+	// keep, deactivate or delete: what happens to the previous key after a rotation. Default: deactivate, one hour after the rotation (previousKeyGracePeriod 1h) unless a grace period is declared.
 	PreviousKeyAction PreviousKeyActionPtrInput
-	// With deactivate or delete: how long the previous key keeps working after a rotation, a duration in h, m and s such as "30m", "1h", "1h30m" or "24h", from 1m to 168h ("0" for none); shorter than rotationPeriod.
+	// With deactivate or delete: how long the previous key keeps working after a rotation, a duration in h, m and s such as "30m", "1h", "1h30m" or "24h", from 1m to 168h ("0" for none); shorter than rotationPeriod. Absent: at once with a declared previousKeyAction, 1h with neither declared.
 	PreviousKeyGracePeriod pulumi.StringPtrInput
 	// Days the secret stays restorable after the resource is deleted: 7..30.
 	RecoveryWindowDays pulumi.IntPtrInput

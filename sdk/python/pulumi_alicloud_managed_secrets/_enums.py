@@ -51,7 +51,7 @@ class PreviousKeyAction(_builtins.str, Enum):
     """
     KEEP = "keep"
     """
-    It stays Active until the next rotation, as KMS does.
+    It stays Active until the next rotation (KMS's own RAM secrets delete it after their rotation window).
     """
     DEACTIVATE = "deactivate"
     """

@@ -40,8 +40,8 @@ class RamSecretArgs:
         :param pulumi.Input[_builtins.str] user_name: The RAM user whose AccessKey this is. A change replaces the secret.
         :param pulumi.Input[_builtins.str] description: The secret's description in the store, at most 1024 characters. A change is an update that does not rotate.
         :param pulumi.Input[_builtins.bool] force_delete_without_recovery: Delete the secret at once on destroy instead of scheduling its deletion.
-        :param pulumi.Input['PreviousKeyAction'] previous_key_action: keep (default), deactivate or delete: what happens to the previous key after a rotation.
-        :param pulumi.Input[_builtins.str] previous_key_grace_period: With deactivate or delete: how long the previous key keeps working after a rotation, a duration in h, m and s such as "30m", "1h", "1h30m" or "24h", from 1m to 168h ("0" for none); shorter than rotationPeriod.
+        :param pulumi.Input['PreviousKeyAction'] previous_key_action: keep, deactivate or delete: what happens to the previous key after a rotation. Default: deactivate, one hour after the rotation (previousKeyGracePeriod 1h) unless a grace period is declared.
+        :param pulumi.Input[_builtins.str] previous_key_grace_period: With deactivate or delete: how long the previous key keeps working after a rotation, a duration in h, m and s such as "30m", "1h", "1h30m" or "24h", from 1m to 168h ("0" for none); shorter than rotationPeriod. Absent: at once with a declared previousKeyAction, 1h with neither declared.
         :param pulumi.Input[_builtins.int] recovery_window_days: Days the secret stays restorable after the resource is deleted: 7..30.
         :param pulumi.Input[_builtins.str] rotation_period: How often the rotation runner rotates the secret: an integer with unit d, h, m or s (e.g. 30d, 12h, 604800s) between 6h and 8760h. Absent: no automatic rotation. A change is an update that does not rotate.
         :param pulumi.Input[Union[_builtins.str, _builtins.float]] rotation_trigger: Any change rotates the secret at once, during the update.
@@ -58,8 +58,6 @@ class RamSecretArgs:
             force_delete_without_recovery = False
         if force_delete_without_recovery is not None:
             pulumi.set(__self__, "force_delete_without_recovery", force_delete_without_recovery)
-        if previous_key_action is None:
-            previous_key_action = 'keep'
         if previous_key_action is not None:
             pulumi.set(__self__, "previous_key_action", previous_key_action)
         if previous_key_grace_period is not None:
@@ -139,7 +137,7 @@ class RamSecretArgs:
     @pulumi.getter(name="previousKeyAction")
     def previous_key_action(self) -> pulumi.Input[Optional['PreviousKeyAction']]:
         """
-        keep (default), deactivate or delete: what happens to the previous key after a rotation.
+        keep, deactivate or delete: what happens to the previous key after a rotation. Default: deactivate, one hour after the rotation (previousKeyGracePeriod 1h) unless a grace period is declared.
         """
         return pulumi.get(self, "previous_key_action")
 
@@ -151,7 +149,7 @@ class RamSecretArgs:
     @pulumi.getter(name="previousKeyGracePeriod")
     def previous_key_grace_period(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        With deactivate or delete: how long the previous key keeps working after a rotation, a duration in h, m and s such as "30m", "1h", "1h30m" or "24h", from 1m to 168h ("0" for none); shorter than rotationPeriod.
+        With deactivate or delete: how long the previous key keeps working after a rotation, a duration in h, m and s such as "30m", "1h", "1h30m" or "24h", from 1m to 168h ("0" for none); shorter than rotationPeriod. Absent: at once with a declared previousKeyAction, 1h with neither declared.
         """
         return pulumi.get(self, "previous_key_grace_period")
 
@@ -235,8 +233,8 @@ class RamSecret(pulumi.CustomResource):
         :param pulumi.Input[_builtins.bool] force_delete_without_recovery: Delete the secret at once on destroy instead of scheduling its deletion.
         :param pulumi.Input[_builtins.str] initial_access_key_id: The id of the AccessKey the user has today, to adopt.
         :param pulumi.Input[_builtins.str] initial_access_key_secret: The secret of initialAccessKeyId. Verified by a signed STS GetCallerIdentity at create.
-        :param pulumi.Input['PreviousKeyAction'] previous_key_action: keep (default), deactivate or delete: what happens to the previous key after a rotation.
-        :param pulumi.Input[_builtins.str] previous_key_grace_period: With deactivate or delete: how long the previous key keeps working after a rotation, a duration in h, m and s such as "30m", "1h", "1h30m" or "24h", from 1m to 168h ("0" for none); shorter than rotationPeriod.
+        :param pulumi.Input['PreviousKeyAction'] previous_key_action: keep, deactivate or delete: what happens to the previous key after a rotation. Default: deactivate, one hour after the rotation (previousKeyGracePeriod 1h) unless a grace period is declared.
+        :param pulumi.Input[_builtins.str] previous_key_grace_period: With deactivate or delete: how long the previous key keeps working after a rotation, a duration in h, m and s such as "30m", "1h", "1h30m" or "24h", from 1m to 168h ("0" for none); shorter than rotationPeriod. Absent: at once with a declared previousKeyAction, 1h with neither declared.
         :param pulumi.Input[_builtins.int] recovery_window_days: Days the secret stays restorable after the resource is deleted: 7..30.
         :param pulumi.Input[_builtins.str] rotation_period: How often the rotation runner rotates the secret: an integer with unit d, h, m or s (e.g. 30d, 12h, 604800s) between 6h and 8760h. Absent: no automatic rotation. A change is an update that does not rotate.
         :param pulumi.Input[Union[_builtins.str, _builtins.float]] rotation_trigger: Any change rotates the secret at once, during the update.
@@ -299,8 +297,6 @@ class RamSecret(pulumi.CustomResource):
             if initial_access_key_secret is None and not opts.urn:
                 raise TypeError("Missing required property 'initial_access_key_secret'")
             __props__.__dict__["initial_access_key_secret"] = None if initial_access_key_secret is None else pulumi.Output.secret(initial_access_key_secret)
-            if previous_key_action is None:
-                previous_key_action = 'keep'
             __props__.__dict__["previous_key_action"] = previous_key_action
             __props__.__dict__["previous_key_grace_period"] = previous_key_grace_period
             if recovery_window_days is None:

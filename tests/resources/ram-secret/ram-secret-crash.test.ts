@@ -12,6 +12,9 @@ import { expectError } from "../../support/expect-error";
 import { ramClient } from "../../../testkit/emulator/sdk-clients";
 import { arnOf, keysOf, pairOf, ramContext, ramInputs, signsAs, startRamEmulator, userWithKey, type RamEmulator } from "../../support/ram-fixtures";
 
+/** These cases were written for a previous key that stays Active (keep), the default before issue 26: declared so now. */
+const KEEP = { previousKeyAction: "keep" } as const;
+
 const FIXTURE = join(__dirname, "fixtures", "crash-rotation.ts");
 
 for (const backend of BACKENDS) {
@@ -76,7 +79,7 @@ for (const backend of BACKENDS) {
 
     it("dropped answer (dropConnection after): the re-run names the lost key and keeps it; once the operator deletes it, the next run completes", async () => {
       const { userName, key: k0 } = userWithKey(cloud);
-      const { id } = await ram.create(ramInputs(userName, k0), ramContext(t, cloud));
+      const { id } = await ram.create(ramInputs(userName, k0, KEEP), ramContext(t, cloud));
       cloud.emu.control.dropConnection("CreateAccessKey", 1, "after");
       await expectError(rotate(id, "first"), "Unreachable", { message: /RAM CreateAccessKey did not complete \(ECONNRESET\)/ });
 
@@ -105,7 +108,7 @@ for (const backend of BACKENDS) {
 
     it("a key a person creates by hand inside the lost call's window, not yet used, is kept and named (the intent cannot tell it from the lost key)", async () => {
       const { userName, key: k0 } = userWithKey(cloud);
-      const { id } = await ram.create(ramInputs(userName, k0), ramContext(t, cloud));
+      const { id } = await ram.create(ramInputs(userName, k0, KEEP), ramContext(t, cloud));
       cloud.emu.control.dropConnection("CreateAccessKey", 1, "before");
       await expectError(rotate(id, "first"), "Unreachable");
       assert.deepEqual(await sortedIds(userName), [k0.accessKeyId], "nothing was created");
@@ -121,7 +124,7 @@ for (const backend of BACKENDS) {
 
     it("a call that never reached RAM, then a key a person adds later: that key is not the secret's, is not deleted, and is named", async () => {
       const { userName, key: k0 } = userWithKey(cloud);
-      const { id } = await ram.create(ramInputs(userName, k0), ramContext(t, cloud));
+      const { id } = await ram.create(ramInputs(userName, k0, KEEP), ramContext(t, cloud));
       cloud.emu.control.dropConnection("CreateAccessKey", 1, "before");
       await expectError(rotate(id, "first"), "Unreachable");
       assert.deepEqual(await sortedIds(userName), [k0.accessKeyId], "nothing was created");
@@ -135,7 +138,7 @@ for (const backend of BACKENDS) {
 
     it("a key a person adds and uses inside the lost call's time window is not taken for the lost key: not deleted, and named", async () => {
       const { userName, key: k0 } = userWithKey(cloud);
-      const { id } = await ram.create(ramInputs(userName, k0), ramContext(t, cloud));
+      const { id } = await ram.create(ramInputs(userName, k0, KEEP), ramContext(t, cloud));
       cloud.emu.control.dropConnection("CreateAccessKey", 1, "before");
       await expectError(rotate(id, "first"), "Unreachable");
 
@@ -176,7 +179,7 @@ for (const backend of BACKENDS) {
 
     it("real SIGKILL right after createPending: the re-run resumes the same version and key, without creating another", async () => {
       const { userName, key: k0 } = userWithKey(cloud);
-      const { id } = await ram.create(ramInputs(userName, k0), ramContext(t, cloud));
+      const { id } = await ram.create(ramInputs(userName, k0, KEEP), ramContext(t, cloud));
       assert.equal(await killedRotation(id, "createPending"), "SIGKILL");
       const pending = pairOf((await t.store.getValue(id, { stage: "ACSPending" })).value);
       assert.deepEqual(await sortedIds(userName), [k0.accessKeyId, pending.accessKeyId].sort());
@@ -192,7 +195,7 @@ for (const backend of BACKENDS) {
 
     it("a pending key deleted out of band is set aside (the run says so) and the next run makes a fresh key", async () => {
       const { userName, key: k0 } = userWithKey(cloud);
-      const { id } = await ram.create(ramInputs(userName, k0), ramContext(t, cloud));
+      const { id } = await ram.create(ramInputs(userName, k0, KEEP), ramContext(t, cloud));
       assert.equal(await killedRotation(id, "createPending"), "SIGKILL");
       const pending = pairOf((await t.store.getValue(id, { stage: "ACSPending" })).value);
       await ramClient(cloud.emu).deleteAccessKey(new $Ram.DeleteAccessKeyRequest({ userName, userAccessKeyId: pending.accessKeyId }));

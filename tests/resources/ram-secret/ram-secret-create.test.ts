@@ -31,8 +31,9 @@ for (const backend of BACKENDS) {
 
       assert.equal(id, `ram/${userName}`);
       assert.deepEqual(
-        [outs.versionId, outs.accessKeyId, outs.accessKeySecret, outs.accessKeyStatus, outs.automaticRotation, outs.rotationPeriodSeconds, outs.previousKeyAction],
-        ["v1", key.accessKeyId, key.accessKeySecret, "Active", true, 30 * 86400, "keep"],
+        [outs.versionId, outs.accessKeyId, outs.accessKeySecret, outs.accessKeyStatus, outs.automaticRotation, outs.rotationPeriodSeconds, outs.previousKeyAction, outs.previousKeyGracePeriod],
+        // Nothing declared about the previous key: deactivated an hour after a rotation (the README's "The previous key").
+        ["v1", key.accessKeyId, key.accessKeySecret, "Active", true, 30 * 86400, "deactivate", "1h"],
       );
       const stored = (await t.store.getValue(id)).value;
       const value = JSON.parse(stored);
@@ -130,7 +131,7 @@ for (const backend of BACKENDS) {
       await ram.create(ramInputs(first.userName, first.key, { secretName: "shared-name" }), ramContext(t, cloud));
       await expectError(ram.create(ramInputs(second.userName, second.key, { secretName: "shared-name" }), ramContext(t, cloud)), "SecretExists", {
         property: "secretName",
-        message: new RegExp(`shared-name already exists and manages AccessKey of RAM user ${first.userName} \\(previous key: keep\\)`),
+        message: new RegExp(`shared-name already exists and manages AccessKey of RAM user ${first.userName} \\(previous key: deactivate\\)`),
       });
     });
   });

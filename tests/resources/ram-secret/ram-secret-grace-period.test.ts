@@ -214,7 +214,7 @@ for (const backend of BACKENDS) {
         [{ previousKeyAction: "delete", previousKeyGracePeriod: "169h" }, /previousKeyGracePeriod must be a duration .* from 1m to 168h/],
         [{ previousKeyAction: "delete", previousKeyGracePeriod: "30m1h" }, /previousKeyGracePeriod must be a duration/],
         [{ previousKeyAction: "delete", previousKeyGracePeriod: 3600 }, /previousKeyGracePeriod must be a duration/],
-        [{ previousKeyGracePeriod: "1h" }, /previousKeyGracePeriod applies only with previousKeyAction "deactivate" or "delete"/],
+        [{ previousKeyAction: "keep", previousKeyGracePeriod: "1h" }, /previousKeyGracePeriod applies only with previousKeyAction "deactivate" or "delete"/],
         [{ previousKeyAction: "deactivate", previousKeyGracePeriod: "6h", rotationPeriod: "6h" }, /previousKeyGracePeriod must be shorter than rotationPeriod \(6h\)/],
       ];
       const mark = cloud.log.length;

@@ -76,7 +76,7 @@ for (const backend of BACKENDS) {
       await ram.remove(replaced.id, replaced.outs, ramContext(t, cloud));
       const other = userWithKey(cloud);
       await expectError(ram.create(ramInputs(other.userName, other.key, { secretName: "comes-back" }), ramContext(t, cloud)), "SecretPendingDeletion", {
-        message: new RegExp(`comes-back is scheduled for deletion .* and manages AccessKey of RAM user ${userName} \\(previous key: keep\\); .*managed-secrets delete comes-back --force`),
+        message: new RegExp(`comes-back is scheduled for deletion .* and manages AccessKey of RAM user ${userName} \\(previous key: deactivate\\); .*managed-secrets delete comes-back --force`),
       });
     });
 

@@ -83,14 +83,14 @@ public final class RamSecretArgs extends com.pulumi.resources.ResourceArgs {
     }
 
     /**
-     * keep (default), deactivate or delete: what happens to the previous key after a rotation.
+     * keep, deactivate or delete: what happens to the previous key after a rotation. Default: deactivate, one hour after the rotation (previousKeyGracePeriod 1h) unless a grace period is declared.
      * 
      */
     @Import(name="previousKeyAction")
     private @Nullable Output<PreviousKeyAction> previousKeyAction;
 
     /**
-     * @return keep (default), deactivate or delete: what happens to the previous key after a rotation.
+     * @return keep, deactivate or delete: what happens to the previous key after a rotation. Default: deactivate, one hour after the rotation (previousKeyGracePeriod 1h) unless a grace period is declared.
      * 
      */
     public Optional<Output<PreviousKeyAction>> previousKeyAction() {
@@ -98,14 +98,14 @@ public final class RamSecretArgs extends com.pulumi.resources.ResourceArgs {
     }
 
     /**
-     * With deactivate or delete: how long the previous key keeps working after a rotation, a duration in h, m and s such as &#34;30m&#34;, &#34;1h&#34;, &#34;1h30m&#34; or &#34;24h&#34;, from 1m to 168h (&#34;0&#34; for none); shorter than rotationPeriod.
+     * With deactivate or delete: how long the previous key keeps working after a rotation, a duration in h, m and s such as &#34;30m&#34;, &#34;1h&#34;, &#34;1h30m&#34; or &#34;24h&#34;, from 1m to 168h (&#34;0&#34; for none); shorter than rotationPeriod. Absent: at once with a declared previousKeyAction, 1h with neither declared.
      * 
      */
     @Import(name="previousKeyGracePeriod")
     private @Nullable Output<String> previousKeyGracePeriod;
 
     /**
-     * @return With deactivate or delete: how long the previous key keeps working after a rotation, a duration in h, m and s such as &#34;30m&#34;, &#34;1h&#34;, &#34;1h30m&#34; or &#34;24h&#34;, from 1m to 168h (&#34;0&#34; for none); shorter than rotationPeriod.
+     * @return With deactivate or delete: how long the previous key keeps working after a rotation, a duration in h, m and s such as &#34;30m&#34;, &#34;1h&#34;, &#34;1h30m&#34; or &#34;24h&#34;, from 1m to 168h (&#34;0&#34; for none); shorter than rotationPeriod. Absent: at once with a declared previousKeyAction, 1h with neither declared.
      * 
      */
     public Optional<Output<String>> previousKeyGracePeriod() {
@@ -306,7 +306,7 @@ public final class RamSecretArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param previousKeyAction keep (default), deactivate or delete: what happens to the previous key after a rotation.
+         * @param previousKeyAction keep, deactivate or delete: what happens to the previous key after a rotation. Default: deactivate, one hour after the rotation (previousKeyGracePeriod 1h) unless a grace period is declared.
          * 
          * @return builder
          * 
@@ -317,7 +317,7 @@ public final class RamSecretArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param previousKeyAction keep (default), deactivate or delete: what happens to the previous key after a rotation.
+         * @param previousKeyAction keep, deactivate or delete: what happens to the previous key after a rotation. Default: deactivate, one hour after the rotation (previousKeyGracePeriod 1h) unless a grace period is declared.
          * 
          * @return builder
          * 
@@ -327,7 +327,7 @@ public final class RamSecretArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param previousKeyGracePeriod With deactivate or delete: how long the previous key keeps working after a rotation, a duration in h, m and s such as &#34;30m&#34;, &#34;1h&#34;, &#34;1h30m&#34; or &#34;24h&#34;, from 1m to 168h (&#34;0&#34; for none); shorter than rotationPeriod.
+         * @param previousKeyGracePeriod With deactivate or delete: how long the previous key keeps working after a rotation, a duration in h, m and s such as &#34;30m&#34;, &#34;1h&#34;, &#34;1h30m&#34; or &#34;24h&#34;, from 1m to 168h (&#34;0&#34; for none); shorter than rotationPeriod. Absent: at once with a declared previousKeyAction, 1h with neither declared.
          * 
          * @return builder
          * 
@@ -338,7 +338,7 @@ public final class RamSecretArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param previousKeyGracePeriod With deactivate or delete: how long the previous key keeps working after a rotation, a duration in h, m and s such as &#34;30m&#34;, &#34;1h&#34;, &#34;1h30m&#34; or &#34;24h&#34;, from 1m to 168h (&#34;0&#34; for none); shorter than rotationPeriod.
+         * @param previousKeyGracePeriod With deactivate or delete: how long the previous key keeps working after a rotation, a duration in h, m and s such as &#34;30m&#34;, &#34;1h&#34;, &#34;1h30m&#34; or &#34;24h&#34;, from 1m to 168h (&#34;0&#34; for none); shorter than rotationPeriod. Absent: at once with a declared previousKeyAction, 1h with neither declared.
          * 
          * @return builder
          * 
@@ -481,7 +481,6 @@ public final class RamSecretArgs extends com.pulumi.resources.ResourceArgs {
             if ($.initialAccessKeySecret == null) {
                 throw new MissingRequiredPropertyException("RamSecretArgs", "initialAccessKeySecret");
             }
-            $.previousKeyAction = Codegen.objectProp("previousKeyAction", PreviousKeyAction.class).output().arg($.previousKeyAction).def(PreviousKeyAction.Keep).getNullable();
             $.recoveryWindowDays = Codegen.integerProp("recoveryWindowDays").output().arg($.recoveryWindowDays).def(30).getNullable();
             if ($.userName == null) {
                 throw new MissingRequiredPropertyException("RamSecretArgs", "userName");

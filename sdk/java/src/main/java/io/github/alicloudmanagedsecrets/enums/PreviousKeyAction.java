@@ -15,7 +15,7 @@ import java.util.StringJoiner;
     @EnumType
     public enum PreviousKeyAction {
         /**
-         * It stays Active until the next rotation, as KMS does.
+         * It stays Active until the next rotation (KMS&#39;s own RAM secrets delete it after their rotation window).
          * 
          */
         Keep("keep"),
