@@ -4,7 +4,8 @@
  * first use, never with the Pulumi program.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { configureFromStack, runtimeContext, stackCloudSettings, type RuntimeContext } from "./context/runtime-context";
+import { configureFromStack, engineSettings, runtimeContext, stackCloudSettings, type RuntimeContext } from "./context/runtime-context";
+import type { EngineSettings } from "./resources/kms-engine";
 import { type ConfigSource } from "./core/config-source";
 import * as ecs from "./resources/ecs-secret/ecs-secret-handler";
 import type { EcsSecretOutputs } from "./resources/ecs-secret/ecs-secret-handler";
@@ -18,8 +19,8 @@ type Props = Record<string, unknown>;
 
 /** A resource's handler module: the same methods, with the context the host builds for each call. */
 interface Handler<O> {
-  check(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult>;
-  diff(id: string, olds: O, news: Props): Promise<pulumi.dynamic.DiffResult>;
+  check(olds: Props, news: Props, settings: EngineSettings): Promise<pulumi.dynamic.CheckResult>;
+  diff(id: string, olds: O, news: Props, settings: EngineSettings): Promise<pulumi.dynamic.DiffResult>;
   create(inputs: Props, ctx: RuntimeContext): Promise<{ id: string; outs: O }>;
   read(id: string, props: O | undefined, ctx: RuntimeContext): Promise<{ id?: string; props?: O }>;
   importSecret(id: string, ctx: RuntimeContext): Promise<{ id?: string; props?: O; inputs?: Props }>;
@@ -29,8 +30,9 @@ interface Handler<O> {
 
 function entryFor<O>(h: Handler<O>): ResourceEntry<O> {
   return {
-    check: (olds, news) => h.check(olds, news),
-    diff: (id, olds, news) => h.diff(id, olds, news),
+    // The stack's default engine and its store, read from config only: check and diff contact nothing.
+    check: (olds, news) => h.check(olds, news, engineSettings()),
+    diff: (id, olds, news) => h.diff(id, olds, news, engineSettings()),
     create: (inputs) => h.create(inputs, runtimeContext()),
     read: (id, props) => h.read(id, props, runtimeContext()),
     import: (id) => h.importSecret(id, runtimeContext()),

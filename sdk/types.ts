@@ -49,6 +49,12 @@ export interface EcsSecretInputs {
   /** 7..30, default 30. */
   recoveryWindowDays?: number | undefined;
   forceDeleteWithoutRecovery?: boolean | undefined;
+  /**
+   * Who rotates the credential: "product" (managed-secrets) or "kms" (KMS
+   * itself; kms store only). Default: the stack's managed-secrets:rotatedBy,
+   * else "product". A change replaces the secret.
+   */
+  rotatedBy?: "product" | "kms" | undefined;
 }
 
 /** RamSecret inputs as a program writes them (defaults optional). */
@@ -77,6 +83,12 @@ export interface RamSecretInputs {
   description?: string | undefined;
   recoveryWindowDays?: number | undefined;
   forceDeleteWithoutRecovery?: boolean | undefined;
+  /**
+   * Who rotates the credential: "product" (managed-secrets) or "kms" (KMS
+   * itself; kms store only). Default: the stack's managed-secrets:rotatedBy,
+   * else "product". A change replaces the secret.
+   */
+  rotatedBy?: "product" | "kms" | undefined;
 }
 
 export type { EcsSecretOutputs, RamSecretOutputs, SecretHealthSummary } from "../provider/resources/secret-outputs";

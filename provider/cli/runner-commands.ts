@@ -7,6 +7,8 @@ import type { LocalSecretStore } from "../store/local/local-store";
 import { countOutcomes, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, runOnce, type RunReport } from "../runner/run-once";
 import { type SecretOutcome } from "../schedule/secret-outcome";
 import { assessSecret, DEFAULT_OVERDUE_TOLERANCE_MS, type SecretHealth } from "../health/secret-health";
+import { kmsEventsOf } from "../health/kms-rotation-health";
+import { probeTarget } from "../rotation/probe-target";
 import { createLogger } from "../core/log";
 import { mapBounded } from "../core/map-bounded";
 import { wholeNumberIn } from "../core/decimal";
@@ -157,8 +159,9 @@ export function registerRunnerCommands(program: Command, io: RunnerIo): void {
           toleranceMs: flags.tolerance ?? DEFAULT_OVERDUE_TOLERANCE_MS,
           probe:
             flags.probe && !meta.plannedDeleteAt
-              ? async () => ctx.targets.targetFor(meta, ctx).accepts((await ctx.store.getValue(meta.name)).value)
+              ? async () => probeTarget(ctx.targets.targetFor(meta, ctx), async () => (await ctx.store.getValue(meta.name)).value)
               : undefined,
+          ...(meta.managed ? { kmsEvents: kmsEventsOf(ctx.cloud, meta.name) } : {}),
         }),
       );
       printFindings(io, findings, flags.json === true);

@@ -14,6 +14,7 @@ import { cloudMonitorSink } from "../events/cloudmonitor-sink";
 import { eventDeadlinesFromEnv } from "../events/event-deadlines";
 import type { EventSink } from "../events/event-sink";
 import { createLogger } from "../core/log";
+import { ManagedSecretsError } from "../core/errors";
 
 /**
  * Where provider methods get their store and clock. Stack config handed to
@@ -64,6 +65,8 @@ export interface RuntimeContext extends TargetContext {
   cloud(): CloudSettings;
   /** Where rotations made by `pulumi up` (and its drift repairs) report (provider/events); none unless configured. */
   readonly events?: () => EventSink | undefined;
+  /** The engine of a secret that declares no rotatedBy (managed-secrets:rotatedBy); absent: "product". */
+  readonly rotatedBy?: "product" | "kms";
 }
 
 /**
@@ -98,7 +101,34 @@ export function runtimeContext(overrides: ContextOverrides = {}): RuntimeContext
     probeOnRefresh: (config.get(PROVIDER_SETTING_KEYS.probe.config) ?? env[PROVIDER_SETTING_KEYS.probe.env] ?? "true") !== "false",
     cloud,
     events: providerEvents(config, env, cloud),
+    rotatedBy: defaultEngine(config, env),
   };
+}
+
+/**
+ * What check and diff may know of the stack without contacting anything: the
+ * default engine and which store it uses (undefined when the store settings
+ * cannot be read: create says why).
+ */
+export function engineSettings(env: NodeJS.ProcessEnv = process.env): { rotatedBy: "product" | "kms"; store?: "local" | "kms" } {
+  const config = { get: (k: string) => stackConfig[k] };
+  let store: "local" | "kms" | undefined;
+  try {
+    store = resolveStoreSettings({ env, config }).store;
+  } catch {
+    store = undefined;
+  }
+  return { rotatedBy: defaultEngine(config, env), ...(store === undefined ? {} : { store }) };
+}
+
+/** managed-secrets:rotatedBy (or MANAGED_SECRETS_ROTATED_BY): "product" unless set; anything else is refused, naming the key. */
+function defaultEngine(config: ConfigSource, env: NodeJS.ProcessEnv): "product" | "kms" {
+  const keys = PROVIDER_SETTING_KEYS.rotatedBy;
+  const fromConfig = config.get(keys.config);
+  const value = fromConfig ?? env[keys.env] ?? "product";
+  if (value === "" || value === "product" || value === "kms") return value === "kms" ? "kms" : "product";
+  const from = fromConfig !== undefined ? keys.config : keys.env;
+  throw new ManagedSecretsError("InvalidInput", `${from} must be "product" or "kms"`, { property: from });
 }
 
 /**

@@ -5,6 +5,8 @@ import { STORE_SETTING_KEYS } from "../store/store-settings";
 export const PROVIDER_SETTING_KEYS = {
   probe: { config: "managed-secrets:probe", env: "MANAGED_SECRETS_PROBE" },
   cloudMonitorEvents: { config: "managed-secrets:cloudMonitorEvents", env: "MANAGED_SECRETS_CLOUDMONITOR_EVENTS" },
+  /** The rotation engine of a secret that declares none: "product" (default) or "kms" (resources/kms-engine.ts). */
+  rotatedBy: { config: "managed-secrets:rotatedBy", env: "MANAGED_SECRETS_ROTATED_BY" },
 } as const;
 
 type StackConfigKey =

@@ -5,6 +5,8 @@ import { judgeDue } from "../schedule/due";
 import { FAILURE_META } from "../schedule/secret-outcome";
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "../core/retry";
 import { retryableAboveClients } from "../alicloud/cloud-api-error";
+import type { KmsRotationEvent } from "../alicloud/cms-system-events";
+import { eventsSince, kmsRotationState } from "./kms-rotation-health";
 
 /**
  * One health model for `managed-secrets check` (CI without Pulumi) and the
@@ -39,8 +41,10 @@ export interface SecretHealth {
 export interface AssessOptions {
   readonly now: Date;
   readonly toleranceMs?: number;
-  /** A fresh login/call with the current credential, nothing changed. Absent: not probed. */
-  readonly probe?: () => Promise<boolean>;
+  /** A fresh login/call with the current credential, nothing changed; undefined when the target cannot be tried (probe-target.ts). Absent: not probed. */
+  readonly probe?: () => Promise<boolean | undefined>;
+  /** For a secret KMS rotates: its rotation events from a time on (kms-rotation-health.ts). Absent: not read. */
+  readonly kmsEvents?: (since: Date) => Promise<readonly KmsRotationEvent[]>;
 }
 
 export async function assessSecret(meta: SecretMeta, options: AssessOptions): Promise<SecretHealth> {
@@ -51,7 +55,20 @@ export async function assessSecret(meta: SecretMeta, options: AssessOptions): Pr
     details.push(detail);
   };
   const pendingDeletion = meta.plannedDeleteAt !== undefined;
-  if (!pendingDeletion) {
+  let rotating: string | undefined;
+  if (!pendingDeletion && meta.managed) {
+    // KMS rotates it: its own record and events say how rotation goes; the product's schedule metadata is not written.
+    const tolerance = options.toleranceMs ?? DEFAULT_OVERDUE_TOLERANCE_MS;
+    let events: readonly KmsRotationEvent[] = [];
+    try {
+      events = options.kmsEvents ? await options.kmsEvents(eventsSince(meta, meta.managed)) : [];
+    } catch (e) {
+      add("unreachable", `KMS's rotation events (CloudMonitor DescribeSystemEventAttribute) could not be read: ${describeError(e)}`);
+    }
+    const state = kmsRotationState(meta, meta.managed, events, options.now, tolerance);
+    rotating = state.rotatingSince;
+    for (const f of state.findings) add(f.problem, f.detail);
+  } else if (!pendingDeletion) {
     const pending = meta.versions.find((v) => v.stages.includes("ACSPending"));
     if (pending && options.now.getTime() - Date.parse(pending.createdAt) > ROTATION_LEASE_TTL_MS) {
       add("interrupted", `a rotation to ${pending.versionId} was interrupted at ${pending.createdAt}; run managed-secrets rotate ${meta.name} to complete it`);
@@ -67,7 +84,8 @@ export async function assessSecret(meta: SecretMeta, options: AssessOptions): Pr
   if (options.probe) {
     const probed = await withRetry(PROBE_RETRY, options.probe, retryableAboveClients);
     if (probed.ok) {
-      if (!probed.value) add("rejected", "the target rejects the current credential");
+      // While KMS carries out a rotation, the target may already hold the value KMS has not stored yet.
+      if (probed.value === false && rotating === undefined) add("rejected", "the target rejects the current credential");
     } else if (isManagedSecretsError(probed.error, "HostKeyMismatch")) {
       add("host-key-mismatch", describeError(probed.error));
     } else if (isManagedSecretsError(probed.error, "TargetUnverified")) {

@@ -68,6 +68,13 @@ const ENUMS = {
     description: "How the instance is reached.",
     values: { ssh: "SSH to connection.host (directly or through connection.bastion).", cloudAssistant: "ECS Cloud Assistant by instanceId, with no inbound SSH." } satisfies Record<NonNullable<EcsConnectionIn["transport"]>, string>,
   },
+  RotatedBy: {
+    description: "Who rotates the credential.",
+    values: {
+      product: "managed-secrets rotates it (the runner, pulumi up, the CLI); any store.",
+      kms: "KMS rotates it itself: a KMS secret of type ECS or RAMCredentials (kms store only; Windows passwords too).",
+    } satisfies Record<NonNullable<EcsSecretInputs["rotatedBy"]>, string>,
+  },
   PreviousKeyAction: {
     description: "What happens to the previous AccessKey after a rotation.",
     values: {
@@ -95,6 +102,7 @@ const shared = {
   nextRotationAt: str("When the runner rotates it next (ISO 8601)."),
   plannedDeleteAt: str("When a scheduled deletion takes effect (ISO 8601); absent unless deletion is scheduled."),
   health: objectRef("SecretHealth", "The health verdict at the last create, update or refresh."),
+  rotatedBy: enumRef("RotatedBy", 'product or kms: who rotates the credential. Default: the stack\'s managed-secrets:rotatedBy, else product. kms needs the kms store. A change replaces the secret (the new one starts from the old one\'s current credential; readers must move to the new name).', { replaceOnChanges: true }),
   imported: bool("True from `pulumi import` until the next update records the program's declaration (rotationTrigger, customValue, connection.admin, which an import cannot read back); that update rotates nothing the stored secret already satisfies."),
 };
 
@@ -154,6 +162,7 @@ const ecsInputs: Properties<EcsSecretInputs> = {
   description: shared.description,
   recoveryWindowDays: shared.recoveryWindowDays,
   forceDeleteWithoutRecovery: shared.forceDeleteWithoutRecovery,
+  rotatedBy: shared.rotatedBy,
 };
 const ecsRequiredInputs: Required<EcsSecretInputs> = { instanceId: true, managedUser: true, credentialType: true, initialValue: true, connection: true };
 
@@ -171,6 +180,7 @@ const ecsOutputs: Properties<EcsSecretOutputs> = {
   recoveryWindowDays: int("The recovery window used on delete."),
   forceDeleteWithoutRecovery: bool("Whether delete skips the recovery window."),
   versionId: shared.versionId,
+  rotatedBy: str("product or kms: who rotates the credential (absent in state written before engines: product)."),
   value: credential("The current password or private key."),
   publicKey: str("The current public key line, for key pairs."),
   automaticRotation: shared.automaticRotation,
@@ -199,6 +209,7 @@ const ramInputs: Properties<RamSecretInputs> = {
   description: shared.description,
   recoveryWindowDays: shared.recoveryWindowDays,
   forceDeleteWithoutRecovery: shared.forceDeleteWithoutRecovery,
+  rotatedBy: shared.rotatedBy,
 };
 const ramRequiredInputs: Required<RamSecretInputs> = { userName: true, initialAccessKeyId: true, initialAccessKeySecret: true };
 
@@ -214,6 +225,7 @@ const ramOutputs: Properties<RamSecretOutputs> = {
   recoveryWindowDays: int("The recovery window used on delete."),
   forceDeleteWithoutRecovery: bool("Whether delete skips the recovery window."),
   versionId: shared.versionId,
+  rotatedBy: str("product or kms: who rotates the credential (absent in state written before engines: product)."),
   accessKeyId: str("The current AccessKey id."),
   accessKeySecret: credential("The current AccessKey secret."),
   automaticRotation: shared.automaticRotation,
@@ -245,6 +257,7 @@ export const CONFIG_VARIABLES = {
   encryptionKeyId: str("kms store: the key (key-...) of that instance that encrypts new secrets; needs dkmsInstanceId. Environment: MANAGED_SECRETS_ENCRYPTION_KEY_ID."),
   bindingKeyId: str("kms store: the EC_P256 SIGN/VERIFY key (key-...) that signs each secret's target binding; without it nothing is bound and every stored target is refused. Environment: MANAGED_SECRETS_BINDING_KEY_ID."),
   probe: bool("Whether refresh logs in with the current credential (default true); false where CI cannot reach the instances. Environment: MANAGED_SECRETS_PROBE."),
+  rotatedBy: str('The rotation engine of a secret that declares no rotatedBy: product (the default) or kms (KMS rotates it; kms store only). Environment: MANAGED_SECRETS_ROTATED_BY.'),
   cloudMonitorEvents: bool("Send the provider's own rotations to CloudMonitor as custom events (default false). Environment: MANAGED_SECRETS_CLOUDMONITOR_EVENTS=1."),
   region: str("The Alibaba Cloud region id (RamSecret, Cloud Assistant and the kms store). Environment: ALIBABA_CLOUD_REGION_ID."),
   endpoint: str("host or host:port every Alibaba Cloud product is called at instead of its public endpoint (the local emulator). Environment: MANAGED_SECRETS_ENDPOINT."),
@@ -287,6 +300,7 @@ export function packageSchema(version: string) {
       [`${T}KeyAlgorithm`]: enumType(ENUMS.KeyAlgorithm),
       [`${T}Transport`]: enumType(ENUMS.Transport),
       [`${T}PreviousKeyAction`]: enumType(ENUMS.PreviousKeyAction),
+      [`${T}RotatedBy`]: enumType(ENUMS.RotatedBy),
       [`${T}EcsConnection`]: objectType("How the instance is reached: { host, port?, hostKeyFingerprint, admin?, bastion? } over SSH, or { transport: cloudAssistant, region }.", ecsConnectionInput),
       [`${T}EcsAdmin`]: objectType("An admin login on the instance: { user, password | privateKey }.", ecsAdminInput, ["user"]),
       [`${T}EcsBastion`]: objectType("A jump host: { host, port?, hostKeyFingerprint, user, password | privateKey }.", ecsBastionInput, ["host", "hostKeyFingerprint", "user"]),

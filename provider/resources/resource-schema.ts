@@ -16,9 +16,9 @@ import {
 
 export const text = (what: string) => z.string({ error: `must be ${what}` });
 
-/** A name the store takes, less the "acs/" prefix that KMS reserves for the secrets it manages itself. */
+/** A name the store takes; the "acs/" prefix, which KMS keeps for the secrets it rotates itself, is each engine's rule (kms-engine.ts). */
 function isResourceSecretName(name: string): boolean {
-  return SECRET_NAME.test(name) && !name.startsWith("acs/");
+  return SECRET_NAME.test(name);
 }
 
 const windowDays = `must be an integer ${MIN_RECOVERY_WINDOW_DAYS}..${MAX_RECOVERY_WINDOW_DAYS}`;
@@ -26,7 +26,7 @@ const windowDays = `must be an integer ${MIN_RECOVERY_WINDOW_DAYS}..${MAX_RECOVE
 /** Each resource places these among its own fields, in the order its failures should be listed. */
 export const sharedFields = {
   secretName: text("a secret name")
-    .refine(isResourceSecretName, { error: "must be 1..192 characters of letters, digits and _/+=.@- and must not start with acs/" })
+    .refine(isResourceSecretName, { error: "must be 1..192 characters of letters, digits and _/+=.@- (and must not start with acs/, unless KMS rotates the secret)" })
     .optional(),
   // Parsed here, once: the spec carries the text (what state records) and the seconds (what the store and the schedule use).
   rotationPeriod: text(ROTATION_PERIOD_FORM)
@@ -45,6 +45,8 @@ export const sharedFields = {
     .max(MAX_RECOVERY_WINDOW_DAYS, { error: windowDays })
     .default(DEFAULT_RECOVERY_WINDOW_DAYS),
   forceDeleteWithoutRecovery: z.boolean({ error: "must be true or false" }).default(false),
+  // No default here: an undeclared engine is the stack's (managed-secrets:rotatedBy), which check and diff are handed.
+  rotatedBy: z.enum(["product", "kms"], { error: 'must be "product" (managed-secrets rotates it) or "kms" (KMS rotates it itself; kms store only)' }).optional(),
 };
 
 export interface InputFailure {

@@ -37,6 +37,8 @@ export interface EcsSecretOutputs {
   readonly customValue?: string;
   readonly recoveryWindowDays: number;
   readonly forceDeleteWithoutRecovery: boolean;
+  /** Who rotates it: absent in state written before engines existed, which is "product". */
+  readonly rotatedBy?: "product" | "kms";
   /** Store facts, refreshed by read. */
   readonly versionId: string;
   readonly value: string;
@@ -72,6 +74,8 @@ export interface RamSecretOutputs {
   readonly rotationTrigger?: string | number;
   readonly recoveryWindowDays: number;
   readonly forceDeleteWithoutRecovery: boolean;
+  /** As EcsSecret's. */
+  readonly rotatedBy?: "product" | "kms";
   /** Store facts, refreshed by read. */
   readonly versionId: string;
   readonly accessKeyId: string;

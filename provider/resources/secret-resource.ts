@@ -8,6 +8,7 @@ import type { SecretHealthSummary } from "./secret-outputs";
 import type { InputFailure } from "./resource-schema";
 import type { TargetKind } from "../rotation/target-registry";
 import { StoredTargetFields } from "../rotation/stored-target-fields";
+import { kmsScheduleOutputs } from "./kms-engine";
 
 /**
  * The parts of a managed-secret resource's lifecycle that do not depend on
@@ -197,7 +198,8 @@ export function checkResult(news: Record<string, unknown>, validate: (raw: unkno
 export function diffResult(changes: boolean, replaces: readonly string[]): pulumi.dynamic.DiffResult {
   // Created first only when both the name and the target change: a renamed secret of the same target
   // must be scheduled for deletion before the new one exists, or two secrets would manage one credential.
-  const newNameAndTarget = replaces.includes("secretName") && replaces.some((r) => r !== "secretName");
+  // A new engine (rotatedBy) is the same credential: it never counts as a new target.
+  const newNameAndTarget = replaces.includes("secretName") && replaces.some((r) => r !== "secretName" && r !== "rotatedBy");
   return { changes: changes || replaces.length > 0, replaces: [...replaces], deleteBeforeReplace: replaces.length > 0 && !newNameAndTarget };
 }
 
@@ -252,6 +254,8 @@ export async function currentVersion(ctx: RuntimeContext, name: string, meta: Se
 
 /** The schedule as both resources' outputs show it, from the store's metadata. */
 export function scheduleOutputs(meta: SecretMeta): { automaticRotation: boolean; rotationPeriodSeconds?: number; lastRotatedAt: string; nextRotationAt?: string } {
+  // KMS keeps the schedule of a secret it rotates itself.
+  if (meta.managed) return kmsScheduleOutputs(meta);
   const m = meta.metadata;
   const periodSeconds = m[META.rotationPeriodSeconds] ? Number(m[META.rotationPeriodSeconds]) : undefined;
   return {
@@ -291,7 +295,12 @@ export function requireDeclaredTarget<S>(meta: SecretMeta, kind: TargetKind<S>, 
  * store's target differs from it, a failure with that TargetUnverified
  * whether probing is on or not (the comparison sends nothing).
  */
-export function declaredProbe<S>(meta: SecretMeta, kind: TargetKind<S>, declared: S, probe: (() => Promise<boolean>) | undefined): (() => Promise<boolean>) | undefined {
+export function declaredProbe<S>(
+  meta: SecretMeta,
+  kind: TargetKind<S>,
+  declared: S,
+  probe: (() => Promise<boolean | undefined>) | undefined,
+): (() => Promise<boolean | undefined>) | undefined {
   try {
     requireDeclaredTarget(meta, kind, declared);
   } catch (e) {
@@ -324,9 +333,10 @@ function storedTargetDifference<S>(meta: SecretMeta, kind: TargetKind<S>, declar
  * the error names it. Secrets in their recovery window do not rotate and are
  * not counted; restoring one is checked the same way.
  */
-export async function requireSoleManager<S>(ctx: RuntimeContext, name: string, kind: TargetKind<S>, spec: S, property: string): Promise<void> {
+export async function requireSoleManager<S>(ctx: RuntimeContext, name: string, kind: TargetKind<S>, spec: S, property: string): Promise<readonly SecretMeta[]> {
   const key = kind.credentialKey(spec);
-  const others = await ctx.store.listSecrets({ detail: "schedule", onUnreadable: () => undefined });
+  // Those in their recovery window too, for the caller (an engine switch reads the one it replaces: kms-engine.ts handOver).
+  const others = await ctx.store.listSecrets({ detail: "schedule", includePendingDeletion: true, onUnreadable: () => undefined });
   for (const other of others) {
     if (other.name === name || other.plannedDeleteAt) continue;
     let theirs: string;
@@ -344,6 +354,7 @@ export async function requireSoleManager<S>(ctx: RuntimeContext, name: string, k
       { secretName: name, property },
     );
   }
+  return others;
 }
 
 /** How a create is asked for: `adopt` takes only credentials no secret holds yet, so it never lands on an existing name unverified. */

@@ -16,6 +16,12 @@ export interface RotationTarget<Prepared extends PreparedApply = PreparedApply, 
   /** A fresh login/call with this value, nothing changed: does the target accept it? */
   accepts(value: string): Promise<boolean>;
   /**
+   * Optional: whether `accepts` can tell at all. A Windows password KMS
+   * rotates cannot be tried from outside the instance: its health rests on
+   * KMS's own record. Absent: it can.
+   */
+  canProbe?(): Promise<boolean>;
+  /**
    * Make the target accept `pending` (called only when it does not yet).
    * `current` is what the store holds as ACSCurrent; it may itself be rejected,
    * in which case the target falls back to its admin path or says it cannot.

@@ -45,6 +45,23 @@ export class StoredTargetFields {
     return text === undefined ? fallback! : Number(text);
   }
 
+  /**
+   * A field of KMS's own record of a secret it rotates (ExtendedConfig), held
+   * to the same forms: it decides which instance or RAM user a probe looks at.
+   */
+  kms(key: string, accepts: (text: string) => boolean, form: string): string {
+    const managed = this.meta.managed;
+    const text = managed?.extendedConfig[key];
+    if (managed === undefined || text === undefined || text === "" || !accepts(text)) {
+      throw new ManagedSecretsError(
+        "StoreUnreadable",
+        `secret "${this.meta.name}": KMS's ExtendedConfig.${key} ${text === undefined || text === "" ? "is missing" : "is not of the form"}; it must be ${form}. Nothing was sent`,
+        { secretName: this.meta.name, property: `ExtendedConfig.${key}` },
+      );
+    }
+    return text;
+  }
+
   /** Keys that must all be present or all absent (a bastion's location). */
   group(keys: readonly string[]): boolean {
     const present = keys.filter((k) => (this.meta.metadata[k] ?? "") !== "");

@@ -1,6 +1,7 @@
 import type { RotationTarget } from "./rotation-target";
 import type { TargetContext } from "./target-context";
 import type { StoredTargetFields } from "./stored-target-fields";
+import type { ManagedSecretType } from "../store/secret-store";
 
 /**
  * A kind of target: where a credential goes and how it is changed (an ECS
@@ -15,6 +16,12 @@ export interface TargetKind<Spec = unknown> {
   readonly name: string;
   /** Every metadata key the kind writes: each decides where a credential goes, so a store authenticates them all. */
   readonly keys: readonly string[];
+  /**
+   * Set for a kind whose secrets KMS rotates itself: the KMS secret type it
+   * reads (its target is KMS's own record, SecretMeta.managed). Only such a
+   * kind reads a secret of that type, and never a generic one.
+   */
+  readonly kmsSecretType?: ManagedSecretType;
   /** Whether a secret with this metadata is one of this kind. */
   matches(metadata: Readonly<Record<string, string>>): boolean;
   /** The target's fields from stored metadata, each held to check()'s rules; StoreUnreadable naming the key otherwise. */
@@ -52,4 +59,6 @@ export interface TargetFacts {
   readonly failureDomain: string;
   /** The ECS instance, for `--select instance:`. */
   readonly instanceId?: string;
+  /** "kms": KMS rotates it itself; the runner leaves it alone and `rotate` asks KMS (RotateSecret). Absent: the product rotates it. */
+  readonly rotatedBy?: "kms";
 }

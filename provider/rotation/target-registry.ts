@@ -40,8 +40,12 @@ export class TargetRegistry {
 
   /** The secret's kind and its target's fields, decoded (and so validated) from what the store keeps. Sends nothing. */
   decode(meta: SecretMeta): { kind: TargetKind; spec: unknown } {
-    const kind = this.kinds.find((k) => k.matches(meta.metadata));
+    // KMS's own type decides which kinds may read a secret: tags cannot make a generic secret one KMS rotates, or the reverse.
+    const kind = this.kinds.find((k) => k.kmsSecretType === meta.managed?.secretType && k.matches(meta.metadata));
     if (kind === undefined) {
+      if (meta.managed && meta.metadata[KIND_KEY] === undefined) {
+        throw new ManagedSecretsError("InvalidInput", `secret ${meta.name} is a KMS ${meta.managed.secretType} secret that managed-secrets does not manage yet: adopt it with managed-secrets adopt kms ${meta.name}`, { secretName: meta.name });
+      }
       throw new ManagedSecretsError("InvalidInput", `secret ${meta.name} is of kind ${meta.metadata[KIND_KEY] ?? "(none)"}, which this version cannot rotate`, { secretName: meta.name });
     }
     return { kind, spec: kind.decode(new StoredTargetFields(meta)) };
@@ -81,11 +85,13 @@ function authenticated<Prepared extends PreparedApply, Tested extends TestedSess
   let checked: Promise<void> | undefined;
   const ready = () => (checked ??= authenticate());
   const prepareApply = target.prepareApply?.bind(target);
+  const canProbe = target.canProbe?.bind(target);
   const finishMetadata = target.finishMetadata?.bind(target);
   const retireDue = target.retireDue?.bind(target);
   return {
     ready,
     accepts: async (value) => (await ready(), target.accepts(value)),
+    ...(canProbe ? { canProbe: async () => (await ready(), canProbe()) } : {}),
     apply: async (current, pending, versionId, prepared) => (await ready(), target.apply(current, pending, versionId, prepared)),
     ...(prepareApply ? { prepareApply: async (current: string) => (await ready(), prepareApply(current)) } : {}),
     test: async (value) => (await ready(), target.test(value)),

@@ -90,6 +90,9 @@ export interface RunOptions {
   readonly onProgress?: (done: number, total: number, outcome: SecretOutcome) => void;
 }
 
+/** Why a pass leaves a secret KMS rotates itself alone. */
+export const KMS_ROTATES: DueVerdict = { due: false, reason: "rotated by KMS itself (rotatedBy kms): KMS keeps its schedule; managed-secrets rotate <name> asks KMS to rotate it now" };
+
 /** Codes the products answer when RAM refuses the caller (RAM/STS, KMS, ECS). */
 const ACCESS_DENIED = /\b(NoPermission|Forbidden\.NoPermission|Forbidden\.RAM)\b/;
 
@@ -131,7 +134,8 @@ export async function runOnce(options: RunOptions): Promise<RunReport> {
   const secrets = options.select ? listed.filter(options.select) : listed;
   const retired = await retireDue({ ...options, describeFailure: withPermissionHint }, secrets, judgedAt);
   const judge = options.judge ?? judgeDue;
-  const verdicts = secrets.map((meta) => ({ meta, verdict: judge(meta, judgedAt) }));
+  // KMS rotates these itself, on its own schedule: no pass ever writes their values (`rotate <name>` asks KMS).
+  const verdicts = secrets.map((meta) => ({ meta, verdict: meta.managed ? KMS_ROTATES : judge(meta, judgedAt) }));
   const gate = options.dryRun ? undefined : options.gate;
   const due = gate ? gate.order(verdicts.filter((v) => v.verdict.due)) : verdicts.filter((v) => v.verdict.due);
   const notDue: SecretOutcome[] = verdicts

@@ -12,6 +12,13 @@ export const META = {
   rotationTrigger: "rotationTrigger",
 } as const;
 
+/**
+ * When the product last asked KMS to rotate a secret KMS rotates itself
+ * (RotateSecret): KMS keeps no record of who asked or when, and health counts
+ * the rotation as under way from then until KMS's event for it comes.
+ */
+export const KMS_ROTATION_REQUESTED = "kmsRotationRequestedAt";
+
 /** Metadata after a rotation (or creation) at `now`: next due time follows the declared period. */
 export function rotationScheduleAfter(metadata: Readonly<Record<string, string>>, now: Date): Record<string, string | null> {
   return scheduleFor(metadata[META.rotationPeriodSeconds], now.toISOString());

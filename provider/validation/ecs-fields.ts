@@ -12,6 +12,15 @@ export const INSTANCE_ID_FORM = 'an ECS instance id like "i-bp1..." (i- and 1..6
 export const POSIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 export const POSIX_USER_FORM = "a POSIX user name ([a-z_][a-z0-9_-]*, at most 32 characters)";
 
+/**
+ * A Windows local account, for passwords KMS rotates on Windows instances:
+ * Windows allows 20 characters and refuses " / \ [ ] : ; | = , + * ? < > @
+ * and names of periods only; this is a narrower set of it (no spaces, no
+ * leading period or hyphen), which "Administrator" and the usual names fit.
+ */
+export const WINDOWS_USER = /^(?!\.+$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,19}$/;
+export const WINDOWS_USER_FORM = "a Windows account name (1..20 letters, digits, periods, hyphens or underscores, starting with a letter, digit or underscore; e.g. Administrator)";
+
 export const HOST_KEY_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 export const HOST_KEY_FINGERPRINT_FORM = 'an OpenSSH SHA256 fingerprint: "SHA256:" followed by 43 base64 characters (ssh-keygen -lf)';
 
@@ -26,6 +35,10 @@ export function isInstanceId(text: string): boolean {
 
 export function isPosixUser(text: string): boolean {
   return POSIX_USER.test(text);
+}
+
+export function isWindowsUser(text: string): boolean {
+  return WINDOWS_USER.test(text);
 }
 
 export function isHostKeyFingerprint(text: string): boolean {

@@ -48,6 +48,7 @@ describe("diff follows each input's declared change", function () {
       description: { description: "other" },
       recoveryWindowDays: { recoveryWindowDays: 8 },
       forceDeleteWithoutRecovery: { forceDeleteWithoutRecovery: true },
+      rotatedBy: { rotatedBy: "kms", connection: { transport: "cloudAssistant", region: "cn-hangzhou" } },
     };
     assert.deepEqual(Object.keys(mutations).sort(), Object.keys(ECS_SECRET_INPUT_CHANGES).sort());
     assert.deepEqual(await ecs.diff(id, outs, base), { changes: false, replaces: [], deleteBeforeReplace: false });
@@ -78,6 +79,7 @@ describe("diff follows each input's declared change", function () {
         description: { description: "other" },
         recoveryWindowDays: { recoveryWindowDays: 8 },
         forceDeleteWithoutRecovery: { forceDeleteWithoutRecovery: true },
+        rotatedBy: { rotatedBy: "kms", previousKeyAction: undefined, previousKeyGracePeriod: undefined },
       };
       assert.deepEqual(Object.keys(mutations).sort(), Object.keys(RAM_SECRET_INPUT_CHANGES).sort());
       for (const [input, rule] of Object.entries(RAM_SECRET_INPUT_CHANGES)) {

@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { EcsSecretOutputs } from "../secret-outputs";
 import { ManagedSecretsError } from "../../core/errors";
 import type { RuntimeContext } from "../../context/runtime-context";
-import { adoptImported, adoptOntoExisting, importedSecret, importedSharedInputs, checkResult, currentVersion, declaredProbe, requireSoleManager, type CreateOptions, diffResult, healthOutput, nameConflict, storedCredentialKey, readPrelude, removeSecret, requireLive, reviveDeclared, scheduleOutputs, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
+import { adoptImported, adoptOntoExisting, importedSecret, importedSharedInputs, checkResult, currentVersion, declaredProbe, requireSoleManager, type CreateOptions, diffResult, healthOutput, nameConflict, storedCredentialKey, readPrelude, removeSecret, requireLive, reviveDeclared, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
 import type { SecretMeta } from "../../store/secret-store";
 import { rotateSecret, type RotationOutcome, type RotationStep } from "../../rotation/rotate-secret";
 import { observedRotation } from "../../events/observed-rotation";
@@ -16,7 +16,6 @@ import { inputChanges } from "../input-changes";
 import {
   ECS_SECRET_INPUT_CHANGES,
   connectionOutput,
-  parseEcsSecretInputs,
   secretNameOf,
   validateEcsSecretInputs,
   type EcsSecretSpec,
@@ -25,6 +24,12 @@ import { EcsSshTarget, type EcsAdmin } from "../../targets/ecs-ssh/ecs-ssh-targe
 import { decodeEcsValue, ecsValueFrom, secretPartOf } from "../../targets/ecs-host/ecs-value";
 import type { RotationTarget } from "../../rotation/rotation-target";
 import { cloudAssistantTargetFor } from "../../targets/ecs-cloud-assistant/cloud-assistant-target-for";
+import { probeTarget } from "../../rotation/probe-target";
+import type { InputFailure } from "../resource-schema";
+import { PRODUCT_ENGINE, handOver, withEngine, type EngineSettings } from "../kms-engine";
+import { ecsEngineFailures } from "./ecs-engine-rules";
+import { createWithKms, importWithKms, readWithKms, updateWithKms } from "./ecs-kms-engine";
+import { declaredOutputs, outputsFromStore } from "./ecs-outputs";
 
 /**
  * EcsSecret's provider behaviour. The serialized provider object is a thin
@@ -41,20 +46,36 @@ export interface HandlerHooks {
   readonly afterStep?: (step: RotationStep, versionId: string) => void | Promise<void>;
 }
 
-export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-  return checkResult(news, validateEcsSecretInputs);
+export async function check(_olds: unknown, news: Record<string, unknown>, settings: EngineSettings = PRODUCT_ENGINE): Promise<pulumi.dynamic.CheckResult> {
+  return checkResult(news, (raw) => validated(raw as Record<string, unknown>, settings));
 }
 
-export async function diff(_id: string, olds: EcsSecretOutputs, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
-  const { spec } = validateEcsSecretInputs(news);
+export async function diff(_id: string, olds: EcsSecretOutputs, news: Record<string, unknown>, settings: EngineSettings = PRODUCT_ENGINE): Promise<pulumi.dynamic.DiffResult> {
+  const { spec } = validated(news, settings);
   if (!spec) return { changes: true };
   const { replaces, rotates, updates } = inputChanges(ECS_SECRET_INPUT_CHANGES, olds, spec);
   // Imported state is always updated once: that update records what the import could not read back (adoptImported).
   return diffResult(olds.imported === true || driftOf(olds, spec.rotationPeriod).length > 0 || rotates.length + updates.length > 0, replaces);
 }
 
+/** The inputs with the stack's engine where none is declared, and each engine's rules (ecs-engine-rules.ts). */
+function validated(news: Record<string, unknown>, settings: EngineSettings): { spec?: EcsSecretSpec; failures: InputFailure[] } {
+  const result = validateEcsSecretInputs(withEngine(news, settings));
+  if (!result.spec) return result;
+  const failures = ecsEngineFailures(result.spec, settings);
+  return failures.length > 0 ? { failures } : result;
+}
+
+/** As check validates, for the methods that must not proceed on bad input. */
+function parsed(news: Record<string, unknown>, ctx: Pick<RuntimeContext, "rotatedBy" | "store">): EcsSecretSpec {
+  const { spec, failures } = validated(news, { rotatedBy: ctx.rotatedBy ?? "product", store: ctx.store.kind });
+  if (spec) return spec;
+  throw new ManagedSecretsError("InvalidInput", failures.map((f) => `${f.property} ${f.reason}`).join("; "), { property: failures[0]?.property });
+}
+
 export async function create(inputs: Record<string, unknown>, ctx: RuntimeContext, hooks: HandlerHooks & CreateOptions = {}): Promise<{ id: string; outs: EcsSecretOutputs }> {
-  const spec = parseEcsSecretInputs(inputs);
+  const spec = parsed(inputs, ctx);
+  if (spec.rotatedBy === "kms") return createWithKms(spec, ctx, hooks);
   const name = secretNameOf(spec);
   const { store } = ctx;
   const target = targetFor(spec, name, ctx);
@@ -63,11 +84,30 @@ export async function create(inputs: Record<string, unknown>, ctx: RuntimeContex
   if (existing && hooks.adopt) throw adoptOntoExisting(name, existing);
   const declared = declaredTargetOf({ ...spec, connection: connectionOutput(spec.connection) });
   if (existing && storedCredentialKey(ctx, existing) !== declared.kind.credentialKey(declared.spec)) throw nameConflict(ctx, name, existing);
-  await requireSoleManager(ctx, name, declared.kind, declared.spec, "managedUser");
+  const listed = await requireSoleManager(ctx, name, declared.kind, declared.spec, "managedUser");
 
   // Same target already stored: a retried create, or a deleted secret coming back within its window.
   // Its stored credential is the one to check, not the initial value the program still carries.
-  const candidate = existing ? undefined : ecsValueFrom(spec.managedUser, spec.credentialType, spec.initialValue);
+  // Switching from the kms engine: the credential KMS's secret holds now (kms-engine.ts handOver), not the initial value.
+  const from = existing ? undefined : await handOver(ctx, name, declared.kind.credentialKey(declared.spec), "product", listed);
+  try {
+    return await createOwn(spec, name, existing, from?.value, target, ctx, hooks);
+  } finally {
+    await from?.done();
+  }
+}
+
+async function createOwn(
+  spec: EcsSecretSpec,
+  name: string,
+  existing: SecretMeta | undefined,
+  handedOver: string | undefined,
+  target: RotationTarget,
+  ctx: RuntimeContext,
+  hooks: HandlerHooks,
+): Promise<{ id: string; outs: EcsSecretOutputs }> {
+  const { store } = ctx;
+  const candidate = existing ? undefined : (handedOver ?? ecsValueFrom(spec.managedUser, spec.credentialType, spec.initialValue));
   const works = candidate !== undefined ? await target.accepts(candidate) : undefined;
   if (works === false && !canReset(spec)) {
     throw new ManagedSecretsError(
@@ -97,8 +137,9 @@ export async function create(inputs: Record<string, unknown>, ctx: RuntimeContex
 }
 
 export async function update(id: string, olds: EcsSecretOutputs, news: Record<string, unknown>, ctx: RuntimeContext, hooks: HandlerHooks = {}): Promise<{ outs: EcsSecretOutputs }> {
-  if (olds.imported) return adoptImported(id, secretNameOf(parseEcsSecretInputs(news)), () => create(news, ctx, hooks));
-  const spec = parseEcsSecretInputs(news);
+  if (olds.imported) return adoptImported(id, secretNameOf(parsed(news, ctx)), () => create(news, ctx, hooks));
+  const spec = parsed(news, ctx);
+  if (spec.rotatedBy === "kms") return updateWithKms(id, olds, spec, ctx);
   // Drift found by refresh is repaired here: a deleted secret comes back, a broken or stale credential rotates.
   const drift = driftOf(olds, spec.rotationPeriod);
   const meta = await reviveDeclared(ctx, id, declarationOf(spec), olds.versionId);
@@ -114,6 +155,7 @@ export async function update(id: string, olds: EcsSecretOutputs, news: Record<st
 
 export async function read(id: string, props: EcsSecretOutputs | undefined, ctx: RuntimeContext): Promise<{ id?: string; props?: EcsSecretOutputs }> {
   if (props === undefined) return importSecret(id, ctx);
+  if (props.rotatedBy === "kms") return readWithKms(id, props, ctx);
   const start = await readPrelude(id, props, ctx);
   if ("done" in start) return start.done;
   const { meta } = start;
@@ -121,7 +163,7 @@ export async function read(id: string, props: EcsSecretOutputs | undefined, ctx:
   // The declared target, never the store's record of it: a stored target that differs is refused (TargetUnverified) even without a probe.
   const { kind, spec } = declaredTargetOf(start.props);
   // A fresh login with the current credential, nothing changed: the same probe `managed-secrets check` makes.
-  const probe = declaredProbe(meta, kind, spec, ctx.probeOnRefresh === false ? undefined : async () => kind.build(spec, id, ctx).accepts((await ctx.store.getValue(id)).value));
+  const probe = declaredProbe(meta, kind, spec, ctx.probeOnRefresh === false ? undefined : () => probeTarget(kind.build(spec, id, ctx), async () => (await ctx.store.getValue(id)).value));
   const health = await assessSecret(meta, { now: ctx.clock(), probe });
   return { id, props: { ...outs, health: healthOutput(health) } };
 }
@@ -134,6 +176,9 @@ export async function read(id: string, props: EcsSecretOutputs | undefined, ctx:
  * declare it; declaring it in the program adopts it on `pulumi up`.
  */
 export async function importSecret(id: string, ctx: RuntimeContext): Promise<{ id?: string; props?: EcsSecretOutputs; inputs?: Record<string, unknown> }> {
+  // A KMS ECS secret is imported from KMS's own record, tagged by this product or not (the update after the import tags it).
+  const kmsSecret = await ctx.store.describeSecret(id);
+  if (kmsSecret?.managed && !kmsSecret.plannedDeleteAt) return importWithKms(kmsSecret, ctx, (inputs) => declaredOutputs(id, parsed(inputs, ctx)));
   const found = await importedSecret(ctx, id, "ecs");
   if (!found) return {};
   const target = found.spec as EcsSshTargetSpec | CloudAssistantTargetSpec;
@@ -150,7 +195,7 @@ export async function importSecret(id: string, ctx: RuntimeContext): Promise<{ i
     keyAlgorithm: target.keyAlgorithm,
     ...importedSharedInputs(found.meta, secretNameOf({ ...target, secretName: undefined })),
   };
-  const refreshed = await read(id, { ...declaredOutputs(id, parseEcsSecretInputs(inputs)), imported: true }, ctx);
+  const refreshed = await read(id, { ...declaredOutputs(id, parsed(inputs, ctx)), imported: true }, ctx);
   return { ...refreshed, inputs };
 }
 
@@ -251,41 +296,4 @@ async function outputsFor(name: string, spec: EcsSecretSpec, ctx: RuntimeContext
   const meta = await requireLive(ctx, name);
   // Just created or updated through the host: its credential was proven by a login in this very call.
   return { ...(await outputsFromStore(name, meta, declaredOutputs(name, spec), ctx)), health: { healthy: true, problems: [] } };
-}
-
-/** The outputs that record a declaration, before the store's facts are added. */
-function declaredOutputs(name: string, spec: EcsSecretSpec): EcsSecretOutputs {
-  return {
-    secretName: name,
-    instanceId: spec.instanceId,
-    managedUser: spec.managedUser,
-    credentialType: spec.credentialType,
-    connection: connectionOutput(spec.connection),
-    keyAlgorithm: spec.keyAlgorithm,
-    description: spec.description,
-    ...(spec.rotationPeriod === undefined ? {} : { rotationPeriod: spec.rotationPeriod.text }),
-    ...(spec.rotationTrigger === undefined ? {} : { rotationTrigger: spec.rotationTrigger }),
-    ...(spec.customValue === undefined ? {} : { customValue: spec.customValue }),
-    recoveryWindowDays: spec.recoveryWindowDays,
-    forceDeleteWithoutRecovery: spec.forceDeleteWithoutRecovery,
-    versionId: "",
-    value: "",
-    automaticRotation: false,
-    lastRotatedAt: "",
-  };
-}
-
-/** Declared fields from `base`; everything the store knows, fresh from the store. */
-async function outputsFromStore(name: string, meta: SecretMeta, base: EcsSecretOutputs, ctx: RuntimeContext): Promise<EcsSecretOutputs> {
-  const current = await currentVersion(ctx, name, meta);
-  const value = decodeEcsValue(current.value);
-  // Strip any stale store facts from base before adding fresh ones.
-  const { publicKey: _p, rotationPeriodSeconds: _r, nextRotationAt: _n, plannedDeleteAt: _d, health: _h, ...declared } = base;
-  return {
-    ...declared,
-    versionId: current.versionId,
-    value: secretPartOf(value),
-    ...("PublicKey" in value ? { publicKey: value.PublicKey } : {}),
-    ...scheduleOutputs(meta),
-  };
 }

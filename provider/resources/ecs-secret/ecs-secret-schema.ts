@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { HOST_FORM, isValidHost } from "../../validation/host";
 import { isKnownRegion, REGION_FORM } from "../../alicloud/ecs-regions";
-import { CREDENTIAL_TYPES, HOST_KEY_FINGERPRINT, INSTANCE_ID, POSIX_USER } from "../../validation/ecs-fields";
+import { CREDENTIAL_TYPES, HOST_KEY_FINGERPRINT, INSTANCE_ID, POSIX_USER, isWindowsUser } from "../../validation/ecs-fields";
 import { KEY_ALGORITHMS } from "../../targets/ecs-host/ecs-target-fields";
 import { inputsOf, sharedFields, text } from "../resource-schema";
 import type { InputRules } from "../input-changes";
@@ -131,7 +131,8 @@ const connectionSchema = z
 const ecsSecretInputsSchema = z
   .object({
     instanceId: text("an ECS instance id").regex(INSTANCE_ID, { error: 'must be an ECS instance id like "i-bp1..."' }),
-    managedUser: text("a POSIX user name").regex(POSIX_USER, {
+    // A Windows account is taken too, for the kms engine only (ecs-engine-rules.ts says which engine takes which).
+    managedUser: text("a POSIX user name").refine((u) => POSIX_USER.test(u) || isWindowsUser(u), {
       error: "must be a POSIX user name ([a-z_][a-z0-9_-]*, at most 32 characters)",
     }),
     credentialType: z.enum(CREDENTIAL_TYPES, { error: 'must be "password" or "keyPair"' }),
@@ -145,6 +146,7 @@ const ecsSecretInputsSchema = z
     description: sharedFields.description,
     recoveryWindowDays: sharedFields.recoveryWindowDays,
     forceDeleteWithoutRecovery: sharedFields.forceDeleteWithoutRecovery,
+    rotatedBy: sharedFields.rotatedBy,
   })
   .strict()
   .superRefine((v, ctx) => {
@@ -170,12 +172,13 @@ export type EcsSecretSpec = z.output<typeof ecsSecretInputsSchema>;
 /** validate for check() (every failure), parse for the methods that must not proceed on bad input. */
 export const { validate: validateEcsSecretInputs, parse: parseEcsSecretInputs } = inputsOf(ecsSecretInputsSchema);
 
-function defaultEcsSecretName(instanceId: string, managedUser: string): string {
-  return `ecs/${instanceId}/${managedUser}`;
+/** KMS names its own ECS secrets acs/ecs/...; the product's may not start with acs/. */
+function defaultEcsSecretName(instanceId: string, managedUser: string, rotatedBy: "product" | "kms" | undefined): string {
+  return `${rotatedBy === "kms" ? "acs/ecs" : "ecs"}/${instanceId}/${managedUser}`;
 }
 
-export function secretNameOf(spec: Pick<EcsSecretSpec, "secretName" | "instanceId" | "managedUser">): string {
-  return spec.secretName ?? defaultEcsSecretName(spec.instanceId, spec.managedUser);
+export function secretNameOf(spec: Pick<EcsSecretSpec, "secretName" | "instanceId" | "managedUser" | "rotatedBy">): string {
+  return spec.secretName ?? defaultEcsSecretName(spec.instanceId, spec.managedUser, spec.rotatedBy);
 }
 
 /** The connection as outputs show it: where, never how to log in. */
@@ -206,4 +209,6 @@ export const ECS_SECRET_INPUT_CHANGES: InputRules<EcsSecretInputs, EcsSecretOutp
   description: "update",
   recoveryWindowDays: "update",
   forceDeleteWithoutRecovery: "update",
+  // KMS's own secret type, named acs/ecs/...: another engine is another secret of the same credential.
+  rotatedBy: { change: "replace", differs: (olds, spec) => (olds.rotatedBy ?? "product") !== (spec.rotatedBy ?? "product") },
 };

@@ -1,21 +1,26 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { AccessKeyState, RamSecretOutputs } from "../secret-outputs";
-import { ManagedSecretsError, isManagedSecretsError } from "../../core/errors";
+import { ManagedSecretsError } from "../../core/errors";
 import type { RuntimeContext } from "../../context/runtime-context";
-import { adoptImported, adoptOntoExisting, durationText, importedSecret, importedSharedInputs, checkResult, currentVersion, declaredProbe, requireSoleManager, type CreateOptions, diffResult, healthOutput, nameConflict, storedCredentialKey, readPrelude, removeSecret, requireLive, reviveDeclared, scheduleOutputs, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
-import type { SecretMeta } from "../../store/secret-store";
+import { adoptImported, adoptOntoExisting, durationText, importedSecret, importedSharedInputs, checkResult, currentVersion, declaredProbe, requireSoleManager, type CreateOptions, diffResult, healthOutput, nameConflict, storedCredentialKey, readPrelude, removeSecret, requireLive, reviveDeclared, storeDeclared, triggerMetadata, type Declaration } from "../secret-resource";
 import { rotateSecret, type RotationStep } from "../../rotation/rotate-secret";
 import { observedRotation } from "../../events/observed-rotation";
 import { driftOf, needsRotation } from "../../health/drift";
 import { assessSecret } from "../../health/secret-health";
 import { scheduleFor } from "../../schedule/rotation-metadata";
-import { ramClientFor, type RamClient } from "../../alicloud/ram-client";
-import { isRamUser, stsClientFor, type StsClient } from "../../alicloud/sts-client";
-import { GRACE_META, probeWhilePropagating, ramTargetFor, type RamTargetHooks } from "../../targets/ram-access-key/ram-access-key-target";
-import { RAM_SECRET_INPUT_CHANGES, graceSecondsOf, parseRamSecretInputs, ramSecretNameOf, validateRamSecretInputs, type RamSecretSpec } from "./ram-secret-schema";
+import { ramClientFor } from "../../alicloud/ram-client";
+import { stsClientFor } from "../../alicloud/sts-client";
+import { GRACE_META, ramTargetFor, type RamTargetHooks } from "../../targets/ram-access-key/ram-access-key-target";
+import { verifyAdoption } from "./ram-live";
+import type { InputFailure } from "../resource-schema";
+import { PRODUCT_ENGINE, handOver, withEngine, type EngineSettings } from "../kms-engine";
+import { ramEngineFailures } from "./ram-engine-rules";
+import { createWithKms, importWithKms, readWithKms, updateWithKms } from "./ram-kms-engine";
+import { RAM_SECRET_INPUT_CHANGES, graceSecondsOf, ramSecretNameOf, validateRamSecretInputs, type RamSecretSpec } from "./ram-secret-schema";
 import { inputChanges } from "../input-changes";
 import { decodeRamValue, encodeRamValue, ramValueAt } from "../../targets/ram-access-key/ram-value";
 import { ramAccessKeyTargetKind, type RamAccessKeyTargetSpec } from "../../targets/ram-access-key/ram-access-key-target-kind";
+import { declaredOutputs, outputsFromStore } from "./ram-outputs";
 
 /**
  * RamSecret's provider behaviour, on the same conventions as EcsSecret: the
@@ -37,12 +42,28 @@ export interface RamHandlerHooks extends RamTargetHooks {
   readonly afterStep?: (step: RotationStep, versionId: string) => void | Promise<void>;
 }
 
-export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-  return checkResult(news, validateRamSecretInputs);
+export async function check(_olds: unknown, news: Record<string, unknown>, settings: EngineSettings = PRODUCT_ENGINE): Promise<pulumi.dynamic.CheckResult> {
+  return checkResult(news, (raw) => validated(raw as Record<string, unknown>, settings));
 }
 
-export async function diff(_id: string, olds: RamSecretOutputs, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
-  const { spec } = validateRamSecretInputs(news);
+/** The inputs with the stack's engine where none is declared, and each engine's rules (ram-engine-rules.ts). */
+function validated(news: Record<string, unknown>, settings: EngineSettings): { spec?: RamSecretSpec; failures: InputFailure[] } {
+  const raw = withEngine(news, settings);
+  const result = validateRamSecretInputs(raw);
+  if (!result.spec) return result;
+  const failures = ramEngineFailures(result.spec, raw, settings);
+  return failures.length > 0 ? { failures } : result;
+}
+
+/** As check validates, for the methods that must not proceed on bad input. */
+function parsed(news: Record<string, unknown>, ctx: Pick<RuntimeContext, "rotatedBy" | "store">): RamSecretSpec {
+  const { spec, failures } = validated(news, { rotatedBy: ctx.rotatedBy ?? "product", store: ctx.store.kind });
+  if (spec) return spec;
+  throw new ManagedSecretsError("InvalidInput", failures.map((f) => `${f.property} ${f.reason}`).join("; "), { property: failures[0]?.property });
+}
+
+export async function diff(_id: string, olds: RamSecretOutputs, news: Record<string, unknown>, settings: EngineSettings = PRODUCT_ENGINE): Promise<pulumi.dynamic.DiffResult> {
+  const { spec } = validated(news, settings);
   if (!spec) return { changes: true };
   const { replaces, rotates, updates } = inputChanges(RAM_SECRET_INPUT_CHANGES, olds, spec);
   const changes =
@@ -56,24 +77,30 @@ export async function diff(_id: string, olds: RamSecretOutputs, news: Record<str
 }
 
 export async function create(inputs: Record<string, unknown>, ctx: RuntimeContext, hooks: RamHandlerHooks & CreateOptions = {}): Promise<{ id: string; outs: RamSecretOutputs }> {
-  const spec = parseRamSecretInputs(inputs);
+  const spec = parsed(inputs, ctx);
+  if (spec.rotatedBy === "kms") return createWithKms(spec, ctx, hooks);
   const name = ramSecretNameOf(spec);
   const { store, clock } = ctx;
 
   const existing = await store.describeSecret(name);
   if (existing && hooks.adopt) throw adoptOntoExisting(name, existing);
   if (existing && storedCredentialKey(ctx, existing) !== ramAccessKeyTargetKind.credentialKey(targetParams(spec))) throw nameConflict(ctx, name, existing);
-  await requireSoleManager(ctx, name, ramAccessKeyTargetKind, targetParams(spec), "userName");
+  const listed = await requireSoleManager(ctx, name, ramAccessKeyTargetKind, targetParams(spec), "userName");
 
   const cloud = ctx.cloud();
   const target = ramTargetFor({ secretName: name, ...targetParams(spec) }, ctx, hooks);
-  // Same user already stored: a retried create, or a deleted secret coming back within its window.
-  // Its stored pair is the one to check, not the initial pair the program still carries.
-  const adopted = existing ? undefined : await verifyAdoption(spec, ramClientFor(cloud), stsClientFor(cloud), hooks);
-
-  await storeDeclared(ctx, name, existing, declarationOf(spec), (now) =>
-    encodeRamValue(ramValueAt(spec.initialAccessKeyId, spec.initialAccessKeySecret, now, spec.rotationPeriod?.seconds)),
-  );
+  // Switching from the kms engine: the key KMS's secret holds now (kms-engine.ts handOver), not the initial pair.
+  const from = existing ? undefined : await handOver(ctx, name, ramAccessKeyTargetKind.credentialKey(targetParams(spec)), "product", listed);
+  let adopted: "works" | "inactive" | undefined;
+  try {
+    const pair = from ? decodeRamValue(from.value) : { AccessKeyId: spec.initialAccessKeyId, AccessKeySecret: spec.initialAccessKeySecret };
+    // Same user already stored: a retried create, or a deleted secret coming back within its window.
+    // Its stored pair is the one to check, not the initial pair the program still carries.
+    adopted = existing ? undefined : await verifyAdoption({ ...spec, initialAccessKeyId: pair.AccessKeyId, initialAccessKeySecret: pair.AccessKeySecret }, ramClientFor(cloud), stsClientFor(cloud), hooks);
+    await storeDeclared(ctx, name, existing, declarationOf(spec), (now) => encodeRamValue(ramValueAt(pair.AccessKeyId, pair.AccessKeySecret, now, spec.rotationPeriod?.seconds)));
+  } finally {
+    await from?.done();
+  }
 
   // As KMS does at its first rotation: a pair that cannot sign (disabled, or gone since) is replaced by a fresh key.
   const needsReplacing = adopted === "inactive" || (existing !== undefined && !(await target.accepts((await store.getValue(name)).value)));
@@ -82,8 +109,13 @@ export async function create(inputs: Record<string, unknown>, ctx: RuntimeContex
 }
 
 export async function update(id: string, olds: RamSecretOutputs, news: Record<string, unknown>, ctx: RuntimeContext, hooks: RamHandlerHooks = {}): Promise<{ outs: RamSecretOutputs }> {
-  if (olds.imported) return adoptImported(id, ramSecretNameOf(parseRamSecretInputs(news)), () => create(news, ctx, hooks));
-  const spec = parseRamSecretInputs(news);
+  if (olds.imported) {
+    const declared = parsed(news, ctx);
+    if (declared.rotatedBy === "kms") return adoptImported(id, id, () => createWithKms(declared, ctx, { name: id }));
+    return adoptImported(id, ramSecretNameOf(declared), () => create(news, ctx, hooks));
+  }
+  const spec = parsed(news, ctx);
+  if (spec.rotatedBy === "kms") return updateWithKms(id, olds, spec, ctx);
   const { store, clock } = ctx;
   // Drift found by refresh is repaired here: a deleted secret comes back, a stale or failing one rotates.
   const drift = driftOf(olds, spec.rotationPeriod);
@@ -105,6 +137,7 @@ export async function update(id: string, olds: RamSecretOutputs, news: Record<st
 
 export async function read(id: string, props: RamSecretOutputs | undefined, ctx: RuntimeContext): Promise<{ id?: string; props?: RamSecretOutputs }> {
   if (props === undefined) return importSecret(id, ctx);
+  if (props.rotatedBy === "kms") return readWithKms(id, props, ctx);
   const start = await readPrelude(id, props, ctx);
   if ("done" in start) return start.done;
   const { meta } = start;
@@ -117,6 +150,9 @@ export async function read(id: string, props: RamSecretOutputs | undefined, ctx:
 
 /** `pulumi import` of a stored secret: the inputs a program would declare (its current pair as the initial one), and their refresh. */
 export async function importSecret(id: string, ctx: RuntimeContext): Promise<{ id?: string; props?: RamSecretOutputs; inputs?: Record<string, unknown> }> {
+  // A KMS RAM secret is imported from KMS's own record, tagged by this product or not (the update after the import tags it).
+  const kmsSecret = await ctx.store.describeSecret(id);
+  if (kmsSecret?.managed && !kmsSecret.plannedDeleteAt) return importWithKms(kmsSecret, ctx, (inputs) => declaredOutputs(id, parsed(inputs, ctx)));
   const found = await importedSecret(ctx, id, "ram");
   if (!found) return {};
   const target = found.spec as RamAccessKeyTargetSpec;
@@ -129,62 +165,13 @@ export async function importSecret(id: string, ctx: RuntimeContext): Promise<{ i
     ...(target.previousKeyGraceSeconds > 0 ? { previousKeyGracePeriod: durationText(target.previousKeyGraceSeconds, "h") } : {}),
     ...importedSharedInputs(found.meta, ramSecretNameOf({ userName: target.userName, secretName: undefined })),
   };
-  const refreshed = await read(id, { ...declaredOutputs(id, parseRamSecretInputs(inputs)), imported: true }, ctx);
+  const refreshed = await read(id, { ...declaredOutputs(id, parsed(inputs, ctx)), imported: true }, ctx);
   return { ...refreshed, inputs };
 }
 
 export async function remove(id: string, props: RamSecretOutputs, ctx: RuntimeContext): Promise<void> {
   // The secret's deletion never changes the RAM user's keys.
   await removeSecret(id, props, ctx);
-}
-
-/**
- * Proves the pair to adopt before anything is stored: the user exists, has
- * keys, the id is one of them, and a call signed with the pair authenticates
- * as that user. A pair whose secret does not match is refused (a typo must
- * not cost the real key); a disabled key is adopted and replaced at once.
- */
-async function verifyAdoption(spec: RamSecretSpec, ram: RamClient, sts: StsClient, hooks: RamTargetHooks): Promise<"works" | "inactive"> {
-  const { userName, initialAccessKeyId: keyId } = spec;
-  try {
-    await ram.getUser(userName);
-  } catch (e) {
-    if (!isManagedSecretsError(e, "TargetNotFound")) throw e;
-    throw new ManagedSecretsError("TargetNotFound", `RAM user ${userName} does not exist; create the user and an AccessKey for it first`, { property: "userName" });
-  }
-  const keys = await ram.listAccessKeys(userName);
-  if (keys.length === 0) {
-    throw new ManagedSecretsError(
-      "TargetNotFound",
-      `RAM user ${userName} has no AccessKey; create one and pass it as initialAccessKeyId and initialAccessKeySecret (a RAM secret adopts an existing pair, as KMS does)`,
-      { property: "userName" },
-    );
-  }
-  if (!keys.some((k) => k.accessKeyId === keyId)) {
-    throw new ManagedSecretsError(
-      "InvalidInput",
-      `initialAccessKeyId ${keyId} is not an AccessKey of RAM user ${userName} (its keys: ${keys.map((k) => k.accessKeyId).join(", ")})`,
-      { property: "initialAccessKeyId" },
-    );
-  }
-  const check = await probeWhilePropagating(sts, { accessKeyId: keyId, accessKeySecret: spec.initialAccessKeySecret }, hooks.sleep);
-  if (check.outcome === "accepted") {
-    if (isRamUser(check.identity, userName)) return "works";
-    throw new ManagedSecretsError("InvalidInput", `AccessKey ${keyId} signs as ${check.identity.arn}, not as RAM user ${userName}`, { property: "initialAccessKeyId" });
-  }
-  if (check.reason === "Inactive") return "inactive";
-  if (check.reason === "SignatureMismatch") {
-    throw new ManagedSecretsError(
-      "AuthenticationFailed",
-      `initialAccessKeySecret does not belong to AccessKey ${keyId} (a call signed with the pair got ${check.apiCode}); nothing was stored and no key was changed`,
-      { property: "initialAccessKeySecret" },
-    );
-  }
-  throw new ManagedSecretsError(
-    "AuthenticationFailed",
-    `STS still does not know AccessKey ${keyId} (${check.apiCode}) after waiting for it to propagate; try again in a minute`,
-    { property: "initialAccessKeyId" },
-  );
 }
 
 function declarationOf(spec: RamSecretSpec): Declaration {
@@ -216,64 +203,4 @@ async function outputsFor(name: string, spec: RamSecretSpec, ctx: RuntimeContext
   const outs = await outputsFromStore(name, meta, declaredOutputs(name, spec), ctx);
   // Just created or updated: the key's status was read from RAM in this very call.
   return { ...outs, health: outs.accessKeyStatus === "Active" ? { healthy: true, problems: [] } : { healthy: false, problems: ["rejected"] } };
-}
-
-/** The outputs that record a declaration, before the store's and RAM's facts are added. */
-function declaredOutputs(name: string, spec: RamSecretSpec): RamSecretOutputs {
-  return {
-    secretName: name,
-    userName: spec.userName,
-    initialAccessKeyId: spec.initialAccessKeyId,
-    previousKeyAction: spec.previousKeyAction,
-    ...(spec.previousKeyGracePeriod === undefined ? {} : { previousKeyGracePeriod: spec.previousKeyGracePeriod }),
-    description: spec.description,
-    ...(spec.rotationPeriod === undefined ? {} : { rotationPeriod: spec.rotationPeriod.text }),
-    ...(spec.rotationTrigger === undefined ? {} : { rotationTrigger: spec.rotationTrigger }),
-    recoveryWindowDays: spec.recoveryWindowDays,
-    forceDeleteWithoutRecovery: spec.forceDeleteWithoutRecovery,
-    versionId: "",
-    accessKeyId: "",
-    accessKeySecret: "",
-    automaticRotation: false,
-    lastRotatedAt: "",
-    accessKeyStatus: "NotFound",
-  };
-}
-
-/** Declared fields from `base`; everything the store and RAM know, fresh. */
-async function outputsFromStore(name: string, meta: SecretMeta, base: RamSecretOutputs, ctx: RuntimeContext): Promise<RamSecretOutputs> {
-  const current = await currentVersion(ctx, name, meta);
-  const value = decodeRamValue(current.value);
-  // The declared user, not the store's record of it (refresh compares the two, declaredProbe).
-  const live = await liveState(ramClientFor(ctx.cloud()), base.userName, value.AccessKeyId);
-  // Strip any stale facts from base before adding fresh ones.
-  const { rotationPeriodSeconds: _r, nextRotationAt: _n, plannedDeleteAt: _d, accessKeyLastUsedAt: _l, health: _h, ...declared } = base;
-  return {
-    ...declared,
-    versionId: current.versionId,
-    accessKeyId: value.AccessKeyId,
-    accessKeySecret: value.AccessKeySecret,
-    ...scheduleOutputs(meta),
-    accessKeyStatus: live.status,
-    ...(live.lastUsedAt ? { accessKeyLastUsedAt: live.lastUsedAt } : {}),
-  };
-}
-
-/** Does the current key still exist, is it Active, and when did it last sign a call? */
-async function liveState(ram: RamClient, userName: string, accessKeyId: string): Promise<{ status: AccessKeyState; lastUsedAt?: string }> {
-  let status: AccessKeyState;
-  try {
-    status = (await ram.listAccessKeys(userName)).find((k) => k.accessKeyId === accessKeyId)?.status ?? "NotFound";
-  } catch (e) {
-    // The user itself is gone, and its keys with it.
-    if (isManagedSecretsError(e, "TargetNotFound")) return { status: "NotFound" };
-    throw e;
-  }
-  if (status === "NotFound") return { status };
-  try {
-    return { status, lastUsedAt: await ram.getAccessKeyLastUsed(userName, accessKeyId) };
-  } catch (e) {
-    if (isManagedSecretsError(e, "TargetNotFound")) return { status: "NotFound" };
-    throw e;
-  }
 }

@@ -46,6 +46,7 @@ const ramSecretInputsSchema = z
     description: sharedFields.description,
     recoveryWindowDays: sharedFields.recoveryWindowDays,
     forceDeleteWithoutRecovery: sharedFields.forceDeleteWithoutRecovery,
+    rotatedBy: sharedFields.rotatedBy,
   })
   .strict()
   .superRefine((spec, ctx) => {
@@ -117,14 +118,18 @@ export function graceSecondsOf(spec: Pick<RamSecretSpec, "previousKeyGracePeriod
 /** What a change of each RamSecret input does (input-changes.ts); diff() is derived from it. */
 export const RAM_SECRET_INPUT_CHANGES: InputRules<RamSecretInputs, RamSecretOutputs, RamSecretSpec> = {
   userName: "replace",
-  secretName: { change: "replace", differs: (olds, spec) => olds.secretName !== ramSecretNameOf(spec) },
+  // KMS names a RAM secret it rotates itself (acs/ram/user/...): no declared name to compare.
+  secretName: { change: "replace", differs: (olds, spec) => spec.rotatedBy !== "kms" && olds.secretName !== ramSecretNameOf(spec) },
   initialAccessKeyId: "none",
   initialAccessKeySecret: "none",
   rotationPeriod: { change: "update", differs: (olds, spec) => olds.rotationPeriod !== spec.rotationPeriod?.text },
   rotationTrigger: "rotate",
-  previousKeyAction: "update",
-  previousKeyGracePeriod: "update",
+  // KMS decides the previous key's fate itself (rotatedBy "kms" refuses both at check): nothing to update there.
+  previousKeyAction: { change: "update", differs: (olds, spec) => spec.rotatedBy !== "kms" && olds.previousKeyAction !== spec.previousKeyAction },
+  previousKeyGracePeriod: { change: "update", differs: (olds, spec) => spec.rotatedBy !== "kms" && olds.previousKeyGracePeriod !== spec.previousKeyGracePeriod },
   description: "update",
   recoveryWindowDays: "update",
   forceDeleteWithoutRecovery: "update",
+  // KMS's own secret type: another engine is another secret of the same credential.
+  rotatedBy: { change: "replace", differs: (olds, spec) => (olds.rotatedBy ?? "product") !== (spec.rotatedBy ?? "product") },
 };
