@@ -123,6 +123,43 @@ namespace Pulumi.AlicloudManagedSecrets
     }
 
     /// <summary>
+    /// Who rotates the credential.
+    /// </summary>
+    [EnumType]
+    public readonly struct RotatedBy : IEquatable<RotatedBy>
+    {
+        private readonly string _value;
+
+        private RotatedBy(string value)
+        {
+            _value = value ?? throw new ArgumentNullException(nameof(value));
+        }
+
+        /// <summary>
+        /// managed-secrets rotates it (the runner, pulumi up, the CLI); any store.
+        /// </summary>
+        public static RotatedBy Product { get; } = new RotatedBy("product");
+        /// <summary>
+        /// KMS rotates it itself: a KMS secret of type ECS or RAMCredentials (kms store only; Windows passwords too).
+        /// </summary>
+        public static RotatedBy Kms { get; } = new RotatedBy("kms");
+
+        public static bool operator ==(RotatedBy left, RotatedBy right) => left.Equals(right);
+        public static bool operator !=(RotatedBy left, RotatedBy right) => !left.Equals(right);
+
+        public static explicit operator string(RotatedBy value) => value._value;
+
+        [EditorBrowsable(EditorBrowsableState.Never)]
+        public override bool Equals(object? obj) => obj is RotatedBy other && Equals(other);
+        public bool Equals(RotatedBy other) => string.Equals(_value, other._value, StringComparison.Ordinal);
+
+        [EditorBrowsable(EditorBrowsableState.Never)]
+        public override int GetHashCode() => _value?.GetHashCode() ?? 0;
+
+        public override string ToString() => _value;
+    }
+
+    /// <summary>
     /// How the instance is reached.
     /// </summary>
     [EnumType]

@@ -128,6 +128,12 @@ namespace Pulumi.AlicloudManagedSecrets
         [Input("region")]
         public Input<string>? Region { get; set; }
 
+        /// <summary>
+        /// The rotation engine of a secret that declares no rotatedBy: product (the default) or kms (KMS rotates it; kms store only). Environment: MANAGED_SECRETS_ROTATED_BY.
+        /// </summary>
+        [Input("rotatedBy")]
+        public Input<string>? RotatedBy { get; set; }
+
         [Input("securityToken")]
         private Input<string>? _securityToken;
 

@@ -112,6 +112,12 @@ namespace Pulumi.AlicloudManagedSecrets
         public Output<int> RecoveryWindowDays { get; private set; } = null!;
 
         /// <summary>
+        /// product or kms: who rotates the credential (absent in state written before engines: product).
+        /// </summary>
+        [Output("rotatedBy")]
+        public Output<string?> RotatedBy { get; private set; } = null!;
+
+        /// <summary>
         /// The declared rotation period.
         /// </summary>
         [Output("rotationPeriod")]
@@ -252,6 +258,12 @@ namespace Pulumi.AlicloudManagedSecrets
         /// </summary>
         [Input("recoveryWindowDays")]
         public Input<int>? RecoveryWindowDays { get; set; }
+
+        /// <summary>
+        /// product or kms: who rotates the credential. Default: the stack's managed-secrets:rotatedBy, else product. kms needs the kms store. A change replaces the secret (the new one starts from the old one's current credential; readers must move to the new name).
+        /// </summary>
+        [Input("rotatedBy")]
+        public Input<Pulumi.AlicloudManagedSecrets.RotatedBy>? RotatedBy { get; set; }
 
         /// <summary>
         /// How often the rotation runner rotates the secret: an integer with unit d, h, m or s (e.g. 30d, 12h, 604800s) between 6h and 8760h. Absent: no automatic rotation. A change is an update that does not rotate.

@@ -42,6 +42,8 @@ const OPTIONAL_VALUES: Record<string, unknown> = {
   forceDeleteWithoutRecovery: true,
   previousKeyAction: "delete",
   previousKeyGracePeriod: "1h",
+  // The schema alone takes either engine (which inputs each engine takes is the resources' check: ecs-engine-rules.ts, ram-engine-rules.ts).
+  rotatedBy: "product",
 };
 
 const cases = [

@@ -142,6 +142,16 @@ namespace Pulumi.AlicloudManagedSecrets
             set => _region.Set(value);
         }
 
+        private static readonly __Value<string?> _rotatedBy = new __Value<string?>(() => __config.Get("rotatedBy"));
+        /// <summary>
+        /// The rotation engine of a secret that declares no rotatedBy: product (the default) or kms (KMS rotates it; kms store only). Environment: MANAGED_SECRETS_ROTATED_BY.
+        /// </summary>
+        public static string? RotatedBy
+        {
+            get => _rotatedBy.Get();
+            set => _rotatedBy.Set(value);
+        }
+
         private static readonly __Value<string?> _securityToken = new __Value<string?>(() => __config.Get("securityToken"));
         /// <summary>
         /// An STS security token, with a temporary AccessKey. Environment: ALIBABA_CLOUD_SECURITY_TOKEN.

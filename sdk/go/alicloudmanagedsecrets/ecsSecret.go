@@ -48,6 +48,8 @@ type EcsSecret struct {
 	PublicKey pulumi.StringPtrOutput `pulumi:"publicKey"`
 	// The recovery window used on delete.
 	RecoveryWindowDays pulumi.IntOutput `pulumi:"recoveryWindowDays"`
+	// product or kms: who rotates the credential (absent in state written before engines: product).
+	RotatedBy pulumi.StringPtrOutput `pulumi:"rotatedBy"`
 	// The declared rotation period.
 	RotationPeriod pulumi.StringPtrOutput `pulumi:"rotationPeriod"`
 	// The rotation period in seconds, as the store records it.
@@ -174,6 +176,8 @@ type ecsSecretArgs struct {
 	ManagedUser string `pulumi:"managedUser"`
 	// Days the secret stays restorable after the resource is deleted: 7..30.
 	RecoveryWindowDays *int `pulumi:"recoveryWindowDays"`
+	// product or kms: who rotates the credential. Default: the stack's managed-secrets:rotatedBy, else product. kms needs the kms store. A change replaces the secret (the new one starts from the old one's current credential; readers must move to the new name).
+	RotatedBy *RotatedBy `pulumi:"rotatedBy"`
 	// How often the rotation runner rotates the secret: an integer with unit d, h, m or s (e.g. 30d, 12h, 604800s) between 6h and 8760h. Absent: no automatic rotation. A change is an update that does not rotate.
 	RotationPeriod *string `pulumi:"rotationPeriod"`
 	// Any change rotates the secret at once, during the update.
@@ -204,6 +208,8 @@ type EcsSecretArgs struct {
 	ManagedUser pulumi.StringInput
 	// Days the secret stays restorable after the resource is deleted: 7..30.
 	RecoveryWindowDays pulumi.IntPtrInput
+	// product or kms: who rotates the credential. Default: the stack's managed-secrets:rotatedBy, else product. kms needs the kms store. A change replaces the secret (the new one starts from the old one's current credential; readers must move to the new name).
+	RotatedBy RotatedByPtrInput
 	// How often the rotation runner rotates the secret: an integer with unit d, h, m or s (e.g. 30d, 12h, 604800s) between 6h and 8760h. Absent: no automatic rotation. A change is an update that does not rotate.
 	RotationPeriod pulumi.StringPtrInput
 	// Any change rotates the secret at once, during the update.
@@ -377,6 +383,11 @@ func (o EcsSecretOutput) PublicKey() pulumi.StringPtrOutput {
 // The recovery window used on delete.
 func (o EcsSecretOutput) RecoveryWindowDays() pulumi.IntOutput {
 	return o.ApplyT(func(v *EcsSecret) pulumi.IntOutput { return v.RecoveryWindowDays }).(pulumi.IntOutput)
+}
+
+// product or kms: who rotates the credential (absent in state written before engines: product).
+func (o EcsSecretOutput) RotatedBy() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *EcsSecret) pulumi.StringPtrOutput { return v.RotatedBy }).(pulumi.StringPtrOutput)
 }
 
 // The declared rotation period.

@@ -64,6 +64,8 @@ type providerArgs struct {
 	Probe *bool `pulumi:"probe"`
 	// The Alibaba Cloud region id (RamSecret, Cloud Assistant and the kms store). Environment: ALIBABA_CLOUD_REGION_ID.
 	Region *string `pulumi:"region"`
+	// The rotation engine of a secret that declares no rotatedBy: product (the default) or kms (KMS rotates it; kms store only). Environment: MANAGED_SECRETS_ROTATED_BY.
+	RotatedBy *string `pulumi:"rotatedBy"`
 	// An STS security token, with a temporary AccessKey. Environment: ALIBABA_CLOUD_SECURITY_TOKEN.
 	SecurityToken *string `pulumi:"securityToken"`
 	// Where secrets live: local (an encrypted file, the default) or kms (KMS Secrets Manager). Environment: MANAGED_SECRETS_STORE.
@@ -94,6 +96,8 @@ type ProviderArgs struct {
 	Probe pulumi.BoolPtrInput
 	// The Alibaba Cloud region id (RamSecret, Cloud Assistant and the kms store). Environment: ALIBABA_CLOUD_REGION_ID.
 	Region pulumi.StringPtrInput
+	// The rotation engine of a secret that declares no rotatedBy: product (the default) or kms (KMS rotates it; kms store only). Environment: MANAGED_SECRETS_ROTATED_BY.
+	RotatedBy pulumi.StringPtrInput
 	// An STS security token, with a temporary AccessKey. Environment: ALIBABA_CLOUD_SECURITY_TOKEN.
 	SecurityToken pulumi.StringPtrInput
 	// Where secrets live: local (an encrypted file, the default) or kms (KMS Secrets Manager). Environment: MANAGED_SECRETS_STORE.

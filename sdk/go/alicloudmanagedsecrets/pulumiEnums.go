@@ -517,6 +517,174 @@ func (in *previousKeyActionPtr) ToPreviousKeyActionPtrOutputWithContext(ctx cont
 	return pulumi.ToOutputWithContext(ctx, in).(PreviousKeyActionPtrOutput)
 }
 
+// Who rotates the credential.
+type RotatedBy string
+
+const (
+	// managed-secrets rotates it (the runner, pulumi up, the CLI); any store.
+	RotatedByProduct = RotatedBy("product")
+	// KMS rotates it itself: a KMS secret of type ECS or RAMCredentials (kms store only; Windows passwords too).
+	RotatedByKms = RotatedBy("kms")
+)
+
+func (RotatedBy) ElementType() reflect.Type {
+	return reflect.TypeOf((*RotatedBy)(nil)).Elem()
+}
+
+func (e RotatedBy) ToRotatedByOutput() RotatedByOutput {
+	return pulumi.ToOutput(e).(RotatedByOutput)
+}
+
+func (e RotatedBy) ToRotatedByOutputWithContext(ctx context.Context) RotatedByOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(RotatedByOutput)
+}
+
+func (e RotatedBy) ToRotatedByPtrOutput() RotatedByPtrOutput {
+	return e.ToRotatedByPtrOutputWithContext(context.Background())
+}
+
+func (e RotatedBy) ToRotatedByPtrOutputWithContext(ctx context.Context) RotatedByPtrOutput {
+	return RotatedBy(e).ToRotatedByOutputWithContext(ctx).ToRotatedByPtrOutputWithContext(ctx)
+}
+
+func (e RotatedBy) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e RotatedBy) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e RotatedBy) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e RotatedBy) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type RotatedByOutput struct{ *pulumi.OutputState }
+
+func (RotatedByOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*RotatedBy)(nil)).Elem()
+}
+
+func (o RotatedByOutput) ToRotatedByOutput() RotatedByOutput {
+	return o
+}
+
+func (o RotatedByOutput) ToRotatedByOutputWithContext(ctx context.Context) RotatedByOutput {
+	return o
+}
+
+func (o RotatedByOutput) ToRotatedByPtrOutput() RotatedByPtrOutput {
+	return o.ToRotatedByPtrOutputWithContext(context.Background())
+}
+
+func (o RotatedByOutput) ToRotatedByPtrOutputWithContext(ctx context.Context) RotatedByPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v RotatedBy) *RotatedBy {
+		return &v
+	}).(RotatedByPtrOutput)
+}
+
+func (o RotatedByOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o RotatedByOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e RotatedBy) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o RotatedByOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o RotatedByOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e RotatedBy) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type RotatedByPtrOutput struct{ *pulumi.OutputState }
+
+func (RotatedByPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**RotatedBy)(nil)).Elem()
+}
+
+func (o RotatedByPtrOutput) ToRotatedByPtrOutput() RotatedByPtrOutput {
+	return o
+}
+
+func (o RotatedByPtrOutput) ToRotatedByPtrOutputWithContext(ctx context.Context) RotatedByPtrOutput {
+	return o
+}
+
+func (o RotatedByPtrOutput) Elem() RotatedByOutput {
+	return o.ApplyT(func(v *RotatedBy) RotatedBy {
+		if v != nil {
+			return *v
+		}
+		var ret RotatedBy
+		return ret
+	}).(RotatedByOutput)
+}
+
+func (o RotatedByPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o RotatedByPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *RotatedBy) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// RotatedByInput is an input type that accepts values of the RotatedBy enum
+// A concrete instance of `RotatedByInput` can be one of the following:
+//
+//	RotatedByProduct
+//	RotatedByKms
+type RotatedByInput interface {
+	pulumi.Input
+
+	ToRotatedByOutput() RotatedByOutput
+	ToRotatedByOutputWithContext(context.Context) RotatedByOutput
+}
+
+var rotatedByPtrType = reflect.TypeOf((**RotatedBy)(nil)).Elem()
+
+type RotatedByPtrInput interface {
+	pulumi.Input
+
+	ToRotatedByPtrOutput() RotatedByPtrOutput
+	ToRotatedByPtrOutputWithContext(context.Context) RotatedByPtrOutput
+}
+
+type rotatedByPtr string
+
+func RotatedByPtr(v string) RotatedByPtrInput {
+	return (*rotatedByPtr)(&v)
+}
+
+func (*rotatedByPtr) ElementType() reflect.Type {
+	return rotatedByPtrType
+}
+
+func (in *rotatedByPtr) ToRotatedByPtrOutput() RotatedByPtrOutput {
+	return pulumi.ToOutput(in).(RotatedByPtrOutput)
+}
+
+func (in *rotatedByPtr) ToRotatedByPtrOutputWithContext(ctx context.Context) RotatedByPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(RotatedByPtrOutput)
+}
+
 // How the instance is reached.
 type Transport string
 
@@ -692,6 +860,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*KeyAlgorithmPtrInput)(nil)).Elem(), KeyAlgorithm("rsa-2048"))
 	pulumi.RegisterInputType(reflect.TypeOf((*PreviousKeyActionInput)(nil)).Elem(), PreviousKeyAction("keep"))
 	pulumi.RegisterInputType(reflect.TypeOf((*PreviousKeyActionPtrInput)(nil)).Elem(), PreviousKeyAction("keep"))
+	pulumi.RegisterInputType(reflect.TypeOf((*RotatedByInput)(nil)).Elem(), RotatedBy("product"))
+	pulumi.RegisterInputType(reflect.TypeOf((*RotatedByPtrInput)(nil)).Elem(), RotatedBy("product"))
 	pulumi.RegisterInputType(reflect.TypeOf((*TransportInput)(nil)).Elem(), Transport("ssh"))
 	pulumi.RegisterInputType(reflect.TypeOf((*TransportPtrInput)(nil)).Elem(), Transport("ssh"))
 	pulumi.RegisterOutputType(CredentialTypeOutput{})
@@ -700,6 +870,8 @@ func init() {
 	pulumi.RegisterOutputType(KeyAlgorithmPtrOutput{})
 	pulumi.RegisterOutputType(PreviousKeyActionOutput{})
 	pulumi.RegisterOutputType(PreviousKeyActionPtrOutput{})
+	pulumi.RegisterOutputType(RotatedByOutput{})
+	pulumi.RegisterOutputType(RotatedByPtrOutput{})
 	pulumi.RegisterOutputType(TransportOutput{})
 	pulumi.RegisterOutputType(TransportPtrOutput{})
 }

@@ -10,6 +10,7 @@ __all__ = [
     'CredentialType',
     'KeyAlgorithm',
     'PreviousKeyAction',
+    'RotatedBy',
     'Transport',
 ]
 
@@ -60,6 +61,21 @@ class PreviousKeyAction(_builtins.str, Enum):
     DELETE = "delete"
     """
     It is deleted (at once, or after previousKeyGracePeriod by a runner pass).
+    """
+
+
+@pulumi.type_token("alicloud-managed-secrets:index:RotatedBy")
+class RotatedBy(_builtins.str, Enum):
+    """
+    Who rotates the credential.
+    """
+    PRODUCT = "product"
+    """
+    managed-secrets rotates it (the runner, pulumi up, the CLI); any store.
+    """
+    KMS = "kms"
+    """
+    KMS rotates it itself: a KMS secret of type ECS or RAMCredentials (kms store only; Windows passwords too).
     """
 
 

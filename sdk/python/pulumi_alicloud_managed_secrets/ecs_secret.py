@@ -32,6 +32,7 @@ class EcsSecretArgs:
                  force_delete_without_recovery: pulumi.Input[Optional[_builtins.bool]] = None,
                  key_algorithm: pulumi.Input[Optional['KeyAlgorithm']] = None,
                  recovery_window_days: pulumi.Input[Optional[_builtins.int]] = None,
+                 rotated_by: pulumi.Input[Optional['RotatedBy']] = None,
                  rotation_period: pulumi.Input[Optional[_builtins.str]] = None,
                  rotation_trigger: pulumi.Input[Optional[Union[_builtins.str, _builtins.float]]] = None,
                  secret_name: pulumi.Input[Optional[_builtins.str]] = None):
@@ -48,6 +49,7 @@ class EcsSecretArgs:
         :param pulumi.Input[_builtins.bool] force_delete_without_recovery: Delete the secret at once on destroy instead of scheduling its deletion.
         :param pulumi.Input['KeyAlgorithm'] key_algorithm: rsa-2048 (default) or ed25519, for generated key pairs.
         :param pulumi.Input[_builtins.int] recovery_window_days: Days the secret stays restorable after the resource is deleted: 7..30.
+        :param pulumi.Input['RotatedBy'] rotated_by: product or kms: who rotates the credential. Default: the stack's managed-secrets:rotatedBy, else product. kms needs the kms store. A change replaces the secret (the new one starts from the old one's current credential; readers must move to the new name).
         :param pulumi.Input[_builtins.str] rotation_period: How often the rotation runner rotates the secret: an integer with unit d, h, m or s (e.g. 30d, 12h, 604800s) between 6h and 8760h. Absent: no automatic rotation. A change is an update that does not rotate.
         :param pulumi.Input[Union[_builtins.str, _builtins.float]] rotation_trigger: Any change rotates the secret at once, during the update.
         :param pulumi.Input[_builtins.str] secret_name: The secret's name in the store, also the resource id. Default ecs/<instanceId>/<managedUser>. KMS name rules: letters, digits and _/+=.@-, not starting with acs/. A change replaces the secret.
@@ -75,6 +77,8 @@ class EcsSecretArgs:
             recovery_window_days = 30
         if recovery_window_days is not None:
             pulumi.set(__self__, "recovery_window_days", recovery_window_days)
+        if rotated_by is not None:
+            pulumi.set(__self__, "rotated_by", rotated_by)
         if rotation_period is not None:
             pulumi.set(__self__, "rotation_period", rotation_period)
         if rotation_trigger is not None:
@@ -203,6 +207,18 @@ class EcsSecretArgs:
         pulumi.set(self, "recovery_window_days", value)
 
     @_builtins.property
+    @pulumi.getter(name="rotatedBy")
+    def rotated_by(self) -> pulumi.Input[Optional['RotatedBy']]:
+        """
+        product or kms: who rotates the credential. Default: the stack's managed-secrets:rotatedBy, else product. kms needs the kms store. A change replaces the secret (the new one starts from the old one's current credential; readers must move to the new name).
+        """
+        return pulumi.get(self, "rotated_by")
+
+    @rotated_by.setter
+    def rotated_by(self, value: pulumi.Input[Optional['RotatedBy']]):
+        pulumi.set(self, "rotated_by", value)
+
+    @_builtins.property
     @pulumi.getter(name="rotationPeriod")
     def rotation_period(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -255,6 +271,7 @@ class EcsSecret(pulumi.CustomResource):
                  key_algorithm: pulumi.Input[Optional['KeyAlgorithm']] = None,
                  managed_user: pulumi.Input[Optional[_builtins.str]] = None,
                  recovery_window_days: pulumi.Input[Optional[_builtins.int]] = None,
+                 rotated_by: pulumi.Input[Optional['RotatedBy']] = None,
                  rotation_period: pulumi.Input[Optional[_builtins.str]] = None,
                  rotation_trigger: pulumi.Input[Optional[Union[_builtins.str, _builtins.float]]] = None,
                  secret_name: pulumi.Input[Optional[_builtins.str]] = None,
@@ -274,6 +291,7 @@ class EcsSecret(pulumi.CustomResource):
         :param pulumi.Input['KeyAlgorithm'] key_algorithm: rsa-2048 (default) or ed25519, for generated key pairs.
         :param pulumi.Input[_builtins.str] managed_user: The instance's POSIX user whose credential this is. A change replaces the secret.
         :param pulumi.Input[_builtins.int] recovery_window_days: Days the secret stays restorable after the resource is deleted: 7..30.
+        :param pulumi.Input['RotatedBy'] rotated_by: product or kms: who rotates the credential. Default: the stack's managed-secrets:rotatedBy, else product. kms needs the kms store. A change replaces the secret (the new one starts from the old one's current credential; readers must move to the new name).
         :param pulumi.Input[_builtins.str] rotation_period: How often the rotation runner rotates the secret: an integer with unit d, h, m or s (e.g. 30d, 12h, 604800s) between 6h and 8760h. Absent: no automatic rotation. A change is an update that does not rotate.
         :param pulumi.Input[Union[_builtins.str, _builtins.float]] rotation_trigger: Any change rotates the secret at once, during the update.
         :param pulumi.Input[_builtins.str] secret_name: The secret's name in the store, also the resource id. Default ecs/<instanceId>/<managedUser>. KMS name rules: letters, digits and _/+=.@-, not starting with acs/. A change replaces the secret.
@@ -312,6 +330,7 @@ class EcsSecret(pulumi.CustomResource):
                  key_algorithm: pulumi.Input[Optional['KeyAlgorithm']] = None,
                  managed_user: pulumi.Input[Optional[_builtins.str]] = None,
                  recovery_window_days: pulumi.Input[Optional[_builtins.int]] = None,
+                 rotated_by: pulumi.Input[Optional['RotatedBy']] = None,
                  rotation_period: pulumi.Input[Optional[_builtins.str]] = None,
                  rotation_trigger: pulumi.Input[Optional[Union[_builtins.str, _builtins.float]]] = None,
                  secret_name: pulumi.Input[Optional[_builtins.str]] = None,
@@ -352,6 +371,7 @@ class EcsSecret(pulumi.CustomResource):
             if recovery_window_days is None:
                 recovery_window_days = 30
             __props__.__dict__["recovery_window_days"] = recovery_window_days
+            __props__.__dict__["rotated_by"] = rotated_by
             __props__.__dict__["rotation_period"] = rotation_period
             __props__.__dict__["rotation_trigger"] = rotation_trigger
             __props__.__dict__["secret_name"] = secret_name
@@ -407,6 +427,7 @@ class EcsSecret(pulumi.CustomResource):
         __props__.__dict__["planned_delete_at"] = None
         __props__.__dict__["public_key"] = None
         __props__.__dict__["recovery_window_days"] = None
+        __props__.__dict__["rotated_by"] = None
         __props__.__dict__["rotation_period"] = None
         __props__.__dict__["rotation_period_seconds"] = None
         __props__.__dict__["rotation_trigger"] = None
@@ -548,6 +569,14 @@ class EcsSecret(pulumi.CustomResource):
         The recovery window used on delete.
         """
         return pulumi.get(self, "recovery_window_days")
+
+    @_builtins.property
+    @pulumi.getter(name="rotatedBy")
+    def rotated_by(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        product or kms: who rotates the credential (absent in state written before engines: product).
+        """
+        return pulumi.get(self, "rotated_by")
 
     @_builtins.property
     @pulumi.getter(name="rotationPeriod")

@@ -30,6 +30,7 @@ class ProviderArgs:
                  passphrase: pulumi.Input[Optional[_builtins.str]] = None,
                  probe: pulumi.Input[Optional[_builtins.bool]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
+                 rotated_by: pulumi.Input[Optional[_builtins.str]] = None,
                  security_token: pulumi.Input[Optional[_builtins.str]] = None,
                  store: pulumi.Input[Optional[_builtins.str]] = None):
         """
@@ -46,6 +47,7 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.str] passphrase: The local store's passphrase (required for the local store). Environment: MANAGED_SECRETS_PASSPHRASE.
         :param pulumi.Input[_builtins.bool] probe: Whether refresh logs in with the current credential (default true); false where CI cannot reach the instances. Environment: MANAGED_SECRETS_PROBE.
         :param pulumi.Input[_builtins.str] region: The Alibaba Cloud region id (RamSecret, Cloud Assistant and the kms store). Environment: ALIBABA_CLOUD_REGION_ID.
+        :param pulumi.Input[_builtins.str] rotated_by: The rotation engine of a secret that declares no rotatedBy: product (the default) or kms (KMS rotates it; kms store only). Environment: MANAGED_SECRETS_ROTATED_BY.
         :param pulumi.Input[_builtins.str] security_token: An STS security token, with a temporary AccessKey. Environment: ALIBABA_CLOUD_SECURITY_TOKEN.
         :param pulumi.Input[_builtins.str] store: Where secrets live: local (an encrypted file, the default) or kms (KMS Secrets Manager). Environment: MANAGED_SECRETS_STORE.
         """
@@ -71,6 +73,8 @@ class ProviderArgs:
             pulumi.set(__self__, "probe", probe)
         if region is not None:
             pulumi.set(__self__, "region", region)
+        if rotated_by is not None:
+            pulumi.set(__self__, "rotated_by", rotated_by)
         if security_token is not None:
             pulumi.set(__self__, "security_token", security_token)
         if store is not None:
@@ -209,6 +213,18 @@ class ProviderArgs:
         pulumi.set(self, "region", value)
 
     @_builtins.property
+    @pulumi.getter(name="rotatedBy")
+    def rotated_by(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The rotation engine of a secret that declares no rotatedBy: product (the default) or kms (KMS rotates it; kms store only). Environment: MANAGED_SECRETS_ROTATED_BY.
+        """
+        return pulumi.get(self, "rotated_by")
+
+    @rotated_by.setter
+    def rotated_by(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "rotated_by", value)
+
+    @_builtins.property
     @pulumi.getter(name="securityToken")
     def security_token(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -250,6 +266,7 @@ class Provider(pulumi.ProviderResource):
                  passphrase: pulumi.Input[Optional[_builtins.str]] = None,
                  probe: pulumi.Input[Optional[_builtins.bool]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
+                 rotated_by: pulumi.Input[Optional[_builtins.str]] = None,
                  security_token: pulumi.Input[Optional[_builtins.str]] = None,
                  store: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
@@ -269,6 +286,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] passphrase: The local store's passphrase (required for the local store). Environment: MANAGED_SECRETS_PASSPHRASE.
         :param pulumi.Input[_builtins.bool] probe: Whether refresh logs in with the current credential (default true); false where CI cannot reach the instances. Environment: MANAGED_SECRETS_PROBE.
         :param pulumi.Input[_builtins.str] region: The Alibaba Cloud region id (RamSecret, Cloud Assistant and the kms store). Environment: ALIBABA_CLOUD_REGION_ID.
+        :param pulumi.Input[_builtins.str] rotated_by: The rotation engine of a secret that declares no rotatedBy: product (the default) or kms (KMS rotates it; kms store only). Environment: MANAGED_SECRETS_ROTATED_BY.
         :param pulumi.Input[_builtins.str] security_token: An STS security token, with a temporary AccessKey. Environment: ALIBABA_CLOUD_SECURITY_TOKEN.
         :param pulumi.Input[_builtins.str] store: Where secrets live: local (an encrypted file, the default) or kms (KMS Secrets Manager). Environment: MANAGED_SECRETS_STORE.
         """
@@ -307,6 +325,7 @@ class Provider(pulumi.ProviderResource):
                  passphrase: pulumi.Input[Optional[_builtins.str]] = None,
                  probe: pulumi.Input[Optional[_builtins.bool]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
+                 rotated_by: pulumi.Input[Optional[_builtins.str]] = None,
                  security_token: pulumi.Input[Optional[_builtins.str]] = None,
                  store: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
@@ -329,6 +348,7 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["passphrase"] = None if passphrase is None else pulumi.Output.secret(passphrase)
             __props__.__dict__["probe"] = pulumi.Output.from_input(probe).apply(pulumi.runtime.to_json) if probe is not None else None
             __props__.__dict__["region"] = region
+            __props__.__dict__["rotated_by"] = rotated_by
             __props__.__dict__["security_token"] = None if security_token is None else pulumi.Output.secret(security_token)
             __props__.__dict__["store"] = store
         super(Provider, __self__).__init__(

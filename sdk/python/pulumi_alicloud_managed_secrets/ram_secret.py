@@ -29,6 +29,7 @@ class RamSecretArgs:
                  previous_key_action: pulumi.Input[Optional['PreviousKeyAction']] = None,
                  previous_key_grace_period: pulumi.Input[Optional[_builtins.str]] = None,
                  recovery_window_days: pulumi.Input[Optional[_builtins.int]] = None,
+                 rotated_by: pulumi.Input[Optional['RotatedBy']] = None,
                  rotation_period: pulumi.Input[Optional[_builtins.str]] = None,
                  rotation_trigger: pulumi.Input[Optional[Union[_builtins.str, _builtins.float]]] = None,
                  secret_name: pulumi.Input[Optional[_builtins.str]] = None):
@@ -43,6 +44,7 @@ class RamSecretArgs:
         :param pulumi.Input['PreviousKeyAction'] previous_key_action: keep, deactivate or delete: what happens to the previous key after a rotation. Default: deactivate, one hour after the rotation (previousKeyGracePeriod 1h) unless a grace period is declared.
         :param pulumi.Input[_builtins.str] previous_key_grace_period: With deactivate or delete: how long the previous key keeps working after a rotation, a duration in h, m and s such as "30m", "1h", "1h30m" or "24h", from 1m to 168h ("0" for none); shorter than rotationPeriod. Absent: at once with a declared previousKeyAction, 1h with neither declared.
         :param pulumi.Input[_builtins.int] recovery_window_days: Days the secret stays restorable after the resource is deleted: 7..30.
+        :param pulumi.Input['RotatedBy'] rotated_by: product or kms: who rotates the credential. Default: the stack's managed-secrets:rotatedBy, else product. kms needs the kms store. A change replaces the secret (the new one starts from the old one's current credential; readers must move to the new name).
         :param pulumi.Input[_builtins.str] rotation_period: How often the rotation runner rotates the secret: an integer with unit d, h, m or s (e.g. 30d, 12h, 604800s) between 6h and 8760h. Absent: no automatic rotation. A change is an update that does not rotate.
         :param pulumi.Input[Union[_builtins.str, _builtins.float]] rotation_trigger: Any change rotates the secret at once, during the update.
         :param pulumi.Input[_builtins.str] secret_name: The secret's name in the store, also the resource id. Default ram/<userName>. KMS name rules: letters, digits and _/+=.@-, not starting with acs/. A change replaces the secret.
@@ -66,6 +68,8 @@ class RamSecretArgs:
             recovery_window_days = 30
         if recovery_window_days is not None:
             pulumi.set(__self__, "recovery_window_days", recovery_window_days)
+        if rotated_by is not None:
+            pulumi.set(__self__, "rotated_by", rotated_by)
         if rotation_period is not None:
             pulumi.set(__self__, "rotation_period", rotation_period)
         if rotation_trigger is not None:
@@ -170,6 +174,18 @@ class RamSecretArgs:
         pulumi.set(self, "recovery_window_days", value)
 
     @_builtins.property
+    @pulumi.getter(name="rotatedBy")
+    def rotated_by(self) -> pulumi.Input[Optional['RotatedBy']]:
+        """
+        product or kms: who rotates the credential. Default: the stack's managed-secrets:rotatedBy, else product. kms needs the kms store. A change replaces the secret (the new one starts from the old one's current credential; readers must move to the new name).
+        """
+        return pulumi.get(self, "rotated_by")
+
+    @rotated_by.setter
+    def rotated_by(self, value: pulumi.Input[Optional['RotatedBy']]):
+        pulumi.set(self, "rotated_by", value)
+
+    @_builtins.property
     @pulumi.getter(name="rotationPeriod")
     def rotation_period(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -219,6 +235,7 @@ class RamSecret(pulumi.CustomResource):
                  previous_key_action: pulumi.Input[Optional['PreviousKeyAction']] = None,
                  previous_key_grace_period: pulumi.Input[Optional[_builtins.str]] = None,
                  recovery_window_days: pulumi.Input[Optional[_builtins.int]] = None,
+                 rotated_by: pulumi.Input[Optional['RotatedBy']] = None,
                  rotation_period: pulumi.Input[Optional[_builtins.str]] = None,
                  rotation_trigger: pulumi.Input[Optional[Union[_builtins.str, _builtins.float]]] = None,
                  secret_name: pulumi.Input[Optional[_builtins.str]] = None,
@@ -236,6 +253,7 @@ class RamSecret(pulumi.CustomResource):
         :param pulumi.Input['PreviousKeyAction'] previous_key_action: keep, deactivate or delete: what happens to the previous key after a rotation. Default: deactivate, one hour after the rotation (previousKeyGracePeriod 1h) unless a grace period is declared.
         :param pulumi.Input[_builtins.str] previous_key_grace_period: With deactivate or delete: how long the previous key keeps working after a rotation, a duration in h, m and s such as "30m", "1h", "1h30m" or "24h", from 1m to 168h ("0" for none); shorter than rotationPeriod. Absent: at once with a declared previousKeyAction, 1h with neither declared.
         :param pulumi.Input[_builtins.int] recovery_window_days: Days the secret stays restorable after the resource is deleted: 7..30.
+        :param pulumi.Input['RotatedBy'] rotated_by: product or kms: who rotates the credential. Default: the stack's managed-secrets:rotatedBy, else product. kms needs the kms store. A change replaces the secret (the new one starts from the old one's current credential; readers must move to the new name).
         :param pulumi.Input[_builtins.str] rotation_period: How often the rotation runner rotates the secret: an integer with unit d, h, m or s (e.g. 30d, 12h, 604800s) between 6h and 8760h. Absent: no automatic rotation. A change is an update that does not rotate.
         :param pulumi.Input[Union[_builtins.str, _builtins.float]] rotation_trigger: Any change rotates the secret at once, during the update.
         :param pulumi.Input[_builtins.str] secret_name: The secret's name in the store, also the resource id. Default ram/<userName>. KMS name rules: letters, digits and _/+=.@-, not starting with acs/. A change replaces the secret.
@@ -272,6 +290,7 @@ class RamSecret(pulumi.CustomResource):
                  previous_key_action: pulumi.Input[Optional['PreviousKeyAction']] = None,
                  previous_key_grace_period: pulumi.Input[Optional[_builtins.str]] = None,
                  recovery_window_days: pulumi.Input[Optional[_builtins.int]] = None,
+                 rotated_by: pulumi.Input[Optional['RotatedBy']] = None,
                  rotation_period: pulumi.Input[Optional[_builtins.str]] = None,
                  rotation_trigger: pulumi.Input[Optional[Union[_builtins.str, _builtins.float]]] = None,
                  secret_name: pulumi.Input[Optional[_builtins.str]] = None,
@@ -302,6 +321,7 @@ class RamSecret(pulumi.CustomResource):
             if recovery_window_days is None:
                 recovery_window_days = 30
             __props__.__dict__["recovery_window_days"] = recovery_window_days
+            __props__.__dict__["rotated_by"] = rotated_by
             __props__.__dict__["rotation_period"] = rotation_period
             __props__.__dict__["rotation_trigger"] = rotation_trigger
             __props__.__dict__["secret_name"] = secret_name
@@ -362,6 +382,7 @@ class RamSecret(pulumi.CustomResource):
         __props__.__dict__["previous_key_action"] = None
         __props__.__dict__["previous_key_grace_period"] = None
         __props__.__dict__["recovery_window_days"] = None
+        __props__.__dict__["rotated_by"] = None
         __props__.__dict__["rotation_period"] = None
         __props__.__dict__["rotation_period_seconds"] = None
         __props__.__dict__["rotation_trigger"] = None
@@ -503,6 +524,14 @@ class RamSecret(pulumi.CustomResource):
         The recovery window used on delete.
         """
         return pulumi.get(self, "recovery_window_days")
+
+    @_builtins.property
+    @pulumi.getter(name="rotatedBy")
+    def rotated_by(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        product or kms: who rotates the credential (absent in state written before engines: product).
+        """
+        return pulumi.get(self, "rotated_by")
 
     @_builtins.property
     @pulumi.getter(name="rotationPeriod")

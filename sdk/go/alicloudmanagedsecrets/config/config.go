@@ -66,6 +66,11 @@ func GetRegion(ctx *pulumi.Context) string {
 	return config.Get(ctx, "alicloud-managed-secrets:region")
 }
 
+// The rotation engine of a secret that declares no rotatedBy: product (the default) or kms (KMS rotates it; kms store only). Environment: MANAGED_SECRETS_ROTATED_BY.
+func GetRotatedBy(ctx *pulumi.Context) string {
+	return config.Get(ctx, "alicloud-managed-secrets:rotatedBy")
+}
+
 // An STS security token, with a temporary AccessKey. Environment: ALIBABA_CLOUD_SECURITY_TOKEN.
 func GetSecurityToken(ctx *pulumi.Context) string {
 	return config.Get(ctx, "alicloud-managed-secrets:securityToken")

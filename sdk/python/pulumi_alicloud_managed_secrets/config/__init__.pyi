@@ -69,6 +69,11 @@ region: Optional[str]
 The Alibaba Cloud region id (RamSecret, Cloud Assistant and the kms store). Environment: ALIBABA_CLOUD_REGION_ID.
 """
 
+rotatedBy: Optional[str]
+"""
+The rotation engine of a secret that declares no rotatedBy: product (the default) or kms (KMS rotates it; kms store only). Environment: MANAGED_SECRETS_ROTATED_BY.
+"""
+
 securityToken: Optional[str]
 """
 An STS security token, with a temporary AccessKey. Environment: ALIBABA_CLOUD_SECURITY_TOKEN.

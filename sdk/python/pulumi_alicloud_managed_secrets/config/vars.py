@@ -98,6 +98,13 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get('region')
 
     @_builtins.property
+    def rotated_by(self) -> Optional[str]:
+        """
+        The rotation engine of a secret that declares no rotatedBy: product (the default) or kms (KMS rotates it; kms store only). Environment: MANAGED_SECRETS_ROTATED_BY.
+        """
+        return __config__.get('rotatedBy')
+
+    @_builtins.property
     def security_token(self) -> Optional[str]:
         """
         An STS security token, with a temporary AccessKey. Environment: ALIBABA_CLOUD_SECURITY_TOKEN.

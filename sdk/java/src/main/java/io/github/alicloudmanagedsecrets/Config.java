@@ -89,6 +89,13 @@ public final class Config {
         return Codegen.stringProp("region").config(config).get();
     }
 /**
+ * The rotation engine of a secret that declares no rotatedBy: product (the default) or kms (KMS rotates it; kms store only). Environment: MANAGED_SECRETS_ROTATED_BY.
+ * 
+ */
+    public Optional<String> rotatedBy() {
+        return Codegen.stringProp("rotatedBy").config(config).get();
+    }
+/**
  * An STS security token, with a temporary AccessKey. Environment: ALIBABA_CLOUD_SECURITY_TOKEN.
  * 
  */

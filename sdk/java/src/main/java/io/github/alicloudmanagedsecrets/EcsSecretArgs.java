@@ -10,6 +10,7 @@ import com.pulumi.core.internal.Codegen;
 import com.pulumi.exceptions.MissingRequiredPropertyException;
 import io.github.alicloudmanagedsecrets.enums.CredentialType;
 import io.github.alicloudmanagedsecrets.enums.KeyAlgorithm;
+import io.github.alicloudmanagedsecrets.enums.RotatedBy;
 import io.github.alicloudmanagedsecrets.inputs.EcsConnectionArgs;
 import java.lang.Boolean;
 import java.lang.Double;
@@ -175,6 +176,21 @@ public final class EcsSecretArgs extends com.pulumi.resources.ResourceArgs {
     }
 
     /**
+     * product or kms: who rotates the credential. Default: the stack&#39;s managed-secrets:rotatedBy, else product. kms needs the kms store. A change replaces the secret (the new one starts from the old one&#39;s current credential; readers must move to the new name).
+     * 
+     */
+    @Import(name="rotatedBy")
+    private @Nullable Output<RotatedBy> rotatedBy;
+
+    /**
+     * @return product or kms: who rotates the credential. Default: the stack&#39;s managed-secrets:rotatedBy, else product. kms needs the kms store. A change replaces the secret (the new one starts from the old one&#39;s current credential; readers must move to the new name).
+     * 
+     */
+    public Optional<Output<RotatedBy>> rotatedBy() {
+        return Optional.ofNullable(this.rotatedBy);
+    }
+
+    /**
      * How often the rotation runner rotates the secret: an integer with unit d, h, m or s (e.g. 30d, 12h, 604800s) between 6h and 8760h. Absent: no automatic rotation. A change is an update that does not rotate.
      * 
      */
@@ -232,6 +248,7 @@ public final class EcsSecretArgs extends com.pulumi.resources.ResourceArgs {
         this.keyAlgorithm = $.keyAlgorithm;
         this.managedUser = $.managedUser;
         this.recoveryWindowDays = $.recoveryWindowDays;
+        this.rotatedBy = $.rotatedBy;
         this.rotationPeriod = $.rotationPeriod;
         this.rotationTrigger = $.rotationTrigger;
         this.secretName = $.secretName;
@@ -463,6 +480,27 @@ public final class EcsSecretArgs extends com.pulumi.resources.ResourceArgs {
          */
         public Builder recoveryWindowDays(Integer recoveryWindowDays) {
             return recoveryWindowDays(Output.of(recoveryWindowDays));
+        }
+
+        /**
+         * @param rotatedBy product or kms: who rotates the credential. Default: the stack&#39;s managed-secrets:rotatedBy, else product. kms needs the kms store. A change replaces the secret (the new one starts from the old one&#39;s current credential; readers must move to the new name).
+         * 
+         * @return builder
+         * 
+         */
+        public Builder rotatedBy(@Nullable Output<RotatedBy> rotatedBy) {
+            $.rotatedBy = rotatedBy;
+            return this;
+        }
+
+        /**
+         * @param rotatedBy product or kms: who rotates the credential. Default: the stack&#39;s managed-secrets:rotatedBy, else product. kms needs the kms store. A change replaces the secret (the new one starts from the old one&#39;s current credential; readers must move to the new name).
+         * 
+         * @return builder
+         * 
+         */
+        public Builder rotatedBy(RotatedBy rotatedBy) {
+            return rotatedBy(Output.of(rotatedBy));
         }
 
         /**

@@ -182,6 +182,21 @@ public final class ProviderArgs extends com.pulumi.resources.ResourceArgs {
     }
 
     /**
+     * The rotation engine of a secret that declares no rotatedBy: product (the default) or kms (KMS rotates it; kms store only). Environment: MANAGED_SECRETS_ROTATED_BY.
+     * 
+     */
+    @Import(name="rotatedBy")
+    private @Nullable Output<String> rotatedBy;
+
+    /**
+     * @return The rotation engine of a secret that declares no rotatedBy: product (the default) or kms (KMS rotates it; kms store only). Environment: MANAGED_SECRETS_ROTATED_BY.
+     * 
+     */
+    public Optional<Output<String>> rotatedBy() {
+        return Optional.ofNullable(this.rotatedBy);
+    }
+
+    /**
      * An STS security token, with a temporary AccessKey. Environment: ALIBABA_CLOUD_SECURITY_TOKEN.
      * 
      */
@@ -225,6 +240,7 @@ public final class ProviderArgs extends com.pulumi.resources.ResourceArgs {
         this.passphrase = $.passphrase;
         this.probe = $.probe;
         this.region = $.region;
+        this.rotatedBy = $.rotatedBy;
         this.securityToken = $.securityToken;
         this.store = $.store;
     }
@@ -476,6 +492,27 @@ public final class ProviderArgs extends com.pulumi.resources.ResourceArgs {
          */
         public Builder region(String region) {
             return region(Output.of(region));
+        }
+
+        /**
+         * @param rotatedBy The rotation engine of a secret that declares no rotatedBy: product (the default) or kms (KMS rotates it; kms store only). Environment: MANAGED_SECRETS_ROTATED_BY.
+         * 
+         * @return builder
+         * 
+         */
+        public Builder rotatedBy(@Nullable Output<String> rotatedBy) {
+            $.rotatedBy = rotatedBy;
+            return this;
+        }
+
+        /**
+         * @param rotatedBy The rotation engine of a secret that declares no rotatedBy: product (the default) or kms (KMS rotates it; kms store only). Environment: MANAGED_SECRETS_ROTATED_BY.
+         * 
+         * @return builder
+         * 
+         */
+        public Builder rotatedBy(String rotatedBy) {
+            return rotatedBy(Output.of(rotatedBy));
         }
 
         /**

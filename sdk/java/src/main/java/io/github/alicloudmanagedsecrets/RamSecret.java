@@ -250,6 +250,20 @@ public class RamSecret extends com.pulumi.resources.CustomResource {
         return this.recoveryWindowDays;
     }
     /**
+     * product or kms: who rotates the credential (absent in state written before engines: product).
+     * 
+     */
+    @Export(name="rotatedBy", refs={String.class}, tree="[0]")
+    private Output</* @Nullable */ String> rotatedBy;
+
+    /**
+     * @return product or kms: who rotates the credential (absent in state written before engines: product).
+     * 
+     */
+    public Output<Optional<String>> rotatedBy() {
+        return Codegen.optional(this.rotatedBy);
+    }
+    /**
      * The declared rotation period.
      * 
      */
