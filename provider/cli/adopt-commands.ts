@@ -1,10 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { Command, Option } from "commander";
-import { ManagedSecretsError, isManagedSecretsError } from "../core/errors";
+import { ManagedSecretsError, isManagedSecretsError, restoreAdvice, secretNotFound, secretPendingDeletion } from "../core/errors";
 import type { RuntimeContext } from "../context/runtime-context";
 import { DEFAULT_RECOVERY_WINDOW_DAYS, MAX_RECOVERY_WINDOW_DAYS, MIN_RECOVERY_WINDOW_DAYS } from "../store/secret-store";
 import * as ecsSecret from "../resources/ecs-secret/ecs-secret-handler";
 import * as ramSecret from "../resources/ram-secret/ram-secret-handler";
+import { adoptEcsWithKms } from "../resources/ecs-secret/ecs-kms-engine";
+import { adoptRamWithKms } from "../resources/ram-secret/ram-kms-engine";
 import { jsonText, printRecord, type Output } from "./output";
 
 /**
@@ -168,6 +170,41 @@ export function registerAdoptCommands(program: Command, io: AdoptIo): void {
     const { id, outs } = await withFlagNames(RAM_FLAGS, () => ramSecret.create(inputs, io.context(), { adopt: true }));
     report(io, flags, id, `AccessKey ${outs.accessKeyId} of RAM user ${outs.userName}`, outs);
   });
+
+  registerAdoptKms(adopt, io);
+}
+
+/**
+ * `adopt kms <name>`: a secret KMS already rotates itself (SecretType ECS or
+ * RAMCredentials, made in the console or by Terraform) comes under
+ * management: read, checked to be a type this product understands, and
+ * tagged from KMS's own record (ExtendedConfig; an ECS secret's user from its
+ * value's UserName), never from what the operator types. Nothing is rotated.
+ */
+function registerAdoptKms(adopt: Command, io: AdoptIo): void {
+  adopt
+    .command("kms <name>")
+    .description("adopt a secret KMS rotates itself (type ECS or RAMCredentials), tagged from KMS's own record; nothing is rotated")
+    .option("--recovery-window-days <days>", `${MIN_RECOVERY_WINDOW_DAYS}..${MAX_RECOVERY_WINDOW_DAYS}, used when the secret is deleted (default ${DEFAULT_RECOVERY_WINDOW_DAYS})`, numberOrText)
+    .addOption(new Option("--json", "print the adopted secret as JSON (never a credential)"))
+    .action(async (name: string, flags: { recoveryWindowDays?: number | string; json?: boolean }) => {
+      const window = flags.recoveryWindowDays ?? DEFAULT_RECOVERY_WINDOW_DAYS;
+      if (typeof window !== "number" || window < MIN_RECOVERY_WINDOW_DAYS || window > MAX_RECOVERY_WINDOW_DAYS) {
+        throw new ManagedSecretsError("InvalidInput", `--recovery-window-days must be an integer ${MIN_RECOVERY_WINDOW_DAYS}..${MAX_RECOVERY_WINDOW_DAYS}`, { property: "--recovery-window-days" });
+      }
+      const ctx = io.context();
+      const meta = await ctx.store.describeSecret(name);
+      if (!meta) throw secretNotFound(name);
+      if (meta.plannedDeleteAt) throw secretPendingDeletion(name, meta.plannedDeleteAt, `${restoreAdvice(name)}, then adopt it`);
+      if (!meta.managed) {
+        throw new ManagedSecretsError("InvalidInput", `secret ${name} is not one KMS rotates itself (its type is not ECS or RAMCredentials): adopt a credential with managed-secrets adopt ecs or adopt ram`, { property: "name" });
+      }
+      const adopted = meta.managed.secretType === "ECS" ? await adoptEcsWithKms(ctx, meta, window) : await adoptRamWithKms(ctx, meta, window);
+      const target = ctx.targets.factsOf(adopted)?.description ?? meta.managed.secretType;
+      const record = { name, target, secretType: meta.managed.secretType, automaticRotation: meta.managed.automaticRotation, nextRotationAt: meta.managed.nextRotationAt ?? "" };
+      if (flags.json) io.out.write(jsonText(record));
+      else io.out.write(`adopted ${name}: ${target}\n`);
+    });
 }
 
 function commonInputs(flags: Common): Record<string, unknown> {

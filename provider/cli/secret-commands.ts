@@ -14,6 +14,7 @@ import {
 } from "../store/secret-store";
 import { rotateSecret } from "../rotation/rotate-secret";
 import { restoreSole } from "../resources/secret-resource";
+import { freshVersionId, requestKmsRotation } from "../resources/kms-engine";
 import { META } from "../schedule/rotation-metadata";
 import { jsonText, printRecord, printTable, type Output } from "./output";
 import { parseConcurrency, type RunnerIo } from "./runner-commands";
@@ -112,6 +113,7 @@ export function registerSecretCommands(program: Command, io: SecretCommandsIo): 
       const c = ctx();
       const meta = await c.store.describeSecret(name);
       if (!meta) throw secretNotFound(name);
+      if (meta.managed) return askKms(c, io, name, opts);
       const value = opts.valueFile === undefined ? undefined : valueFromFile(c.targets, meta, opts.valueFile);
       const events = eventSinkFrom(opts, io, ctx, io.runner?.logger ?? createLogger());
       const rotate = () =>
@@ -170,6 +172,22 @@ export function registerSecretCommands(program: Command, io: SecretCommandsIo): 
     });
 }
 
+/**
+ * `rotate <name>` of a secret KMS rotates itself: RotateSecret with a fresh
+ * VersionId; KMS answers before it rotates (there is no status API), so the
+ * command says so, and `check` says when it is done (or how it failed).
+ */
+async function askKms(c: RuntimeContext, io: SecretCommandsIo, name: string, opts: { valueFile?: string; json?: boolean }): Promise<void> {
+  if (opts.valueFile !== undefined) {
+    throw new ManagedSecretsError("InvalidInput", `--value-file is not taken for ${name}: KMS rotates it itself and generates every new value (RotateSecret takes none)`, { property: "--value-file" });
+  }
+  const versionId = freshVersionId("cli");
+  await requestKmsRotation(c, name, versionId, "name");
+  const record = { name, versionId, rotatedBy: "kms", started: true };
+  if (opts.json) io.out.write(jsonText(record));
+  else io.out.write(`asked KMS to rotate ${name} (RotateSecret, version ${versionId}); KMS rotates it on its own: managed-secrets check --select name:${name} says when it is done, or why it failed\n`);
+}
+
 function valueField(value: string, field: ValueField): string {
   let parsed: Record<string, unknown>;
   try {
@@ -192,8 +210,9 @@ function summary(targets: TargetRegistry, meta: SecretMeta) {
     kind: facts?.family ?? "",
     target: facts?.description ?? "(its target cannot be read: run managed-secrets check)",
     currentVersion: meta.versions.find((v) => v.stages.includes("ACSCurrent"))?.versionId ?? "",
-    lastRotatedAt: m[META.lastRotatedAt] ?? "",
-    nextRotationAt: m[META.nextRotationAt] ?? "",
+    // KMS keeps the schedule of a secret it rotates itself.
+    lastRotatedAt: meta.managed?.lastRotatedAt ?? m[META.lastRotatedAt] ?? "",
+    nextRotationAt: meta.managed ? (meta.managed.nextRotationAt ?? "") : (m[META.nextRotationAt] ?? ""),
     plannedDeleteAt: meta.plannedDeleteAt ?? "",
   };
 }

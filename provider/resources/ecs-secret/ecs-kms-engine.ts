@@ -165,3 +165,10 @@ async function outputsFor(name: string, spec: EcsSecretSpec, ctx: RuntimeContext
   // Just created or updated: a refresh says how the credential and KMS's rotations stand.
   return { ...(await outputsFromStore(name, meta, declaredOutputs(name, spec), ctx)), health: { healthy: true, problems: [] } };
 }
+
+/** `managed-secrets adopt kms <name>` for an ECS secret KMS rotates: tagged with its target from KMS's record, so listings, check and the runner see it. */
+export async function adoptEcsWithKms(ctx: RuntimeContext, meta: SecretMeta, recoveryWindowDays: number): Promise<SecretMeta> {
+  const target = await recordedKmsSpec(ctx, meta);
+  await requireSoleManager(ctx, meta.name, ecsKmsTargetKind, target, "name");
+  return ctx.store.updateSecret(meta.name, { metadata: { ...ecsKmsTargetKind.encode(target), recoveryWindowDays: String(recoveryWindowDays) } });
+}

@@ -140,3 +140,10 @@ async function outputsFor(name: string, spec: RamSecretSpec, ctx: RuntimeContext
   const outs = await outputsFromStore(name, meta, { ...declared, previousKeyAction: "delete" }, ctx);
   return { ...outs, health: outs.accessKeyStatus === "Active" ? { healthy: true, problems: [] } : { healthy: false, problems: ["rejected"] } };
 }
+
+/** `managed-secrets adopt kms <name>` for a RAM secret KMS rotates: tagged with its user from KMS's record, so listings, check and the runner see it. */
+export async function adoptRamWithKms(ctx: RuntimeContext, meta: SecretMeta, recoveryWindowDays: number): Promise<SecretMeta> {
+  const target = ramKmsTargetKind.decode(new StoredTargetFields(meta));
+  await requireSoleManager(ctx, meta.name, ramKmsTargetKind, target, "name");
+  return ctx.store.updateSecret(meta.name, { metadata: { ...ramKmsTargetKind.encode(target), recoveryWindowDays: String(recoveryWindowDays) } });
+}
