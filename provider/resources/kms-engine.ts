@@ -4,6 +4,7 @@ import type { RuntimeContext } from "../context/runtime-context";
 import { DEFAULT_RECOVERY_WINDOW_DAYS, type ManagedSecrets, type SecretMeta } from "../store/secret-store";
 import { KMS_ROTATION_REQUESTED } from "../schedule/rotation-metadata";
 import type { InputFailure } from "./resource-schema";
+import type { RotationTarget } from "../rotation/rotation-target";
 
 /**
  * What both resources share about the rotation engine (`rotatedBy`): the
@@ -241,4 +242,14 @@ export async function handOver(
     await done();
     throw e;
   }
+}
+
+/**
+ * A target that takes the handed-over credential already: a rotation to it is
+ * recorded (a new version, tested by a fresh login or signed call) with an
+ * apply and a retire that do nothing, so every line and key on the target
+ * stays as it is.
+ */
+export function recordOnly(target: RotationTarget): RotationTarget {
+  return { accepts: (v) => target.accepts(v), apply: async () => undefined, test: (v) => target.test(v), retire: async () => undefined, generate: () => target.generate() };
 }

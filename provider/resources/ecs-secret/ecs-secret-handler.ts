@@ -26,7 +26,7 @@ import type { RotationTarget } from "../../rotation/rotation-target";
 import { cloudAssistantTargetFor } from "../../targets/ecs-cloud-assistant/cloud-assistant-target-for";
 import { probeTarget } from "../../rotation/probe-target";
 import type { InputFailure } from "../resource-schema";
-import { PRODUCT_ENGINE, handOver, withEngine, type EngineSettings } from "../kms-engine";
+import { PRODUCT_ENGINE, handOver, recordOnly, withEngine, type EngineSettings } from "../kms-engine";
 import { ecsEngineFailures } from "./ecs-engine-rules";
 import { createWithKms, importWithKms, readWithKms, updateWithKms } from "./ecs-kms-engine";
 import { declaredOutputs, outputsFromStore } from "./ecs-outputs";
@@ -89,7 +89,8 @@ export async function create(inputs: Record<string, unknown>, ctx: RuntimeContex
   // Same target already stored: a retried create, or a deleted secret coming back within its window.
   // Its stored credential is the one to check, not the initial value the program still carries.
   // Switching from the kms engine: the credential KMS's secret holds now (kms-engine.ts handOver), not the initial value.
-  const from = existing ? undefined : await handOver(ctx, name, declared.kind.credentialKey(declared.spec), "product", listed);
+  // (Also onto this name in its recovery window: the other engine's secret deleted after it holds the newer credential.)
+  const from = existing && !existing.plannedDeleteAt ? undefined : await handOver(ctx, name, declared.kind.credentialKey(declared.spec), "product", listed);
   try {
     return await createOwn(spec, name, existing, from?.value, target, ctx, hooks);
   } finally {
@@ -118,6 +119,10 @@ async function createOwn(
   }
 
   await storeDeclared(ctx, name, existing, declarationOf(spec), () => candidate!);
+  // Restored from its window while the other engine's secret held a newer credential: that one becomes current (nothing is sent: the host takes it).
+  if (existing && handedOver !== undefined && (await store.getValue(name)).value !== handedOver && (await target.accepts(handedOver))) {
+    await rotateTo(ctx, name, recordOnly(target), handedOver, {}, hooks);
+  }
 
   // As KMS does after its first rotation: a credential that does not work is replaced through the admin connection.
   const needsReplacing = works === false || (existing !== undefined && !(await target.accepts((await store.getValue(name)).value)));

@@ -13,7 +13,7 @@ import { stsClientFor } from "../../alicloud/sts-client";
 import { GRACE_META, ramTargetFor, type RamTargetHooks } from "../../targets/ram-access-key/ram-access-key-target";
 import { verifyAdoption } from "./ram-live";
 import type { InputFailure } from "../resource-schema";
-import { PRODUCT_ENGINE, handOver, withEngine, type EngineSettings } from "../kms-engine";
+import { PRODUCT_ENGINE, handOver, recordOnly, withEngine, type EngineSettings } from "../kms-engine";
 import { ramEngineFailures } from "./ram-engine-rules";
 import { createWithKms, importWithKms, readWithKms, updateWithKms } from "./ram-kms-engine";
 import { RAM_SECRET_INPUT_CHANGES, graceSecondsOf, ramSecretNameOf, validateRamSecretInputs, type RamSecretSpec } from "./ram-secret-schema";
@@ -90,10 +90,11 @@ export async function create(inputs: Record<string, unknown>, ctx: RuntimeContex
   const cloud = ctx.cloud();
   const target = ramTargetFor({ secretName: name, ...targetParams(spec) }, ctx, hooks);
   // Switching from the kms engine: the key KMS's secret holds now (kms-engine.ts handOver), not the initial pair.
-  const from = existing ? undefined : await handOver(ctx, name, ramAccessKeyTargetKind.credentialKey(targetParams(spec)), "product", listed);
+  // (Also onto this name in its recovery window: the other engine's secret deleted after it holds the newer key.)
+  const from = existing && !existing.plannedDeleteAt ? undefined : await handOver(ctx, name, ramAccessKeyTargetKind.credentialKey(targetParams(spec)), "product", listed);
   let adopted: "works" | "inactive" | undefined;
+  const pair = from ? decodeRamValue(from.value) : { AccessKeyId: spec.initialAccessKeyId, AccessKeySecret: spec.initialAccessKeySecret };
   try {
-    const pair = from ? decodeRamValue(from.value) : { AccessKeyId: spec.initialAccessKeyId, AccessKeySecret: spec.initialAccessKeySecret };
     // Same user already stored: a retried create, or a deleted secret coming back within its window.
     // Its stored pair is the one to check, not the initial pair the program still carries.
     adopted = existing ? undefined : await verifyAdoption({ ...spec, initialAccessKeyId: pair.AccessKeyId, initialAccessKeySecret: pair.AccessKeySecret }, ramClientFor(cloud), stsClientFor(cloud), hooks);
@@ -102,6 +103,11 @@ export async function create(inputs: Record<string, unknown>, ctx: RuntimeContex
     await from?.done();
   }
 
+  // Restored from its window while the other engine's secret held a newer key: that one becomes current, RAM untouched.
+  const handed = encodeRamValue(ramValueAt(pair.AccessKeyId, pair.AccessKeySecret, clock(), spec.rotationPeriod?.seconds));
+  if (existing && from && decodeRamValue((await store.getValue(name)).value).AccessKeyId !== pair.AccessKeyId && (await target.accepts(handed))) {
+    await rotateSecret({ store, name, target: recordOnly(target), owner: ctx.owner, clock, value: handed, afterStep: hooks.afterStep });
+  }
   // As KMS does at its first rotation: a pair that cannot sign (disabled, or gone since) is replaced by a fresh key.
   const needsReplacing = adopted === "inactive" || (existing !== undefined && !(await target.accepts((await store.getValue(name)).value)));
   if (needsReplacing) await rotateSecret({ store, name, target, owner: ctx.owner, clock, afterStep: hooks.afterStep });
