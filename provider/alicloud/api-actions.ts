@@ -70,12 +70,15 @@ export const UNAUTHORIZED_ACTIONS = {
 /** Actions only `pulumi up` / refresh / the CLI make (create, describe, delete, restore): never granted to the runner. */
 export const PROVIDER_ONLY_ACTIONS = {
   // GetKmsInstanceQuotaInfos: a create's and `check`'s look at the KMS instance's secret quota (its reference lists no RAM authorization).
-  kms: ["UpdateSecret", "DeleteSecret", "RestoreSecret", "GetKmsInstanceQuotaInfos"],
+  // RotateSecret and UpdateSecretRotationPolicy: the secrets KMS rotates itself (rotatedBy "kms"), which the
+  // runner skips; only `pulumi up` and `managed-secrets rotate` ask KMS to rotate or change the schedule.
+  kms: ["UpdateSecret", "DeleteSecret", "RestoreSecret", "GetKmsInstanceQuotaInfos", "RotateSecret", "UpdateSecretRotationPolicy"],
   ram: ["GetUser", "GetAccessKeyLastUsed"],
   sts: [],
   ecs: [],
-  // The RotationRunner's alarm (provider/runner/deploy/runner-alarm-provider.ts), which the deploying stack creates and removes.
-  cms: ["PutCustomEventRule", "DeleteMetricRules"],
+  // The RotationRunner's alarm (provider/runner/deploy/runner-alarm-provider.ts), which the deploying stack creates and removes;
+  // DescribeSystemEventAttribute: refresh's and `check`'s read of KMS's rotation events for the secrets KMS rotates.
+  cms: ["PutCustomEventRule", "DeleteMetricRules", "DescribeSystemEventAttribute"],
 } as const satisfies Record<keyof typeof RUNNER_API_ACTIONS, readonly string[]>;
 
 export type Product = keyof typeof RUNNER_API_ACTIONS;
