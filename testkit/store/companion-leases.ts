@@ -79,7 +79,9 @@ export class CompanionLeases implements KmsLeases {
     return true;
   }
 
-  async acquire(name: string, owner: string, ttlMs: number, description: KmsSecretDescription): Promise<boolean> {
+  /** As that release did: the secret read before the take (a companion is never made for a secret that is gone). */
+  async acquire(name: string, owner: string, ttlMs: number, describe: () => Promise<KmsSecretDescription>): Promise<boolean> {
+    const description = await describe();
     for (let attempt = 1; attempt <= LEASE_CAS_ATTEMPTS; attempt++) {
       const readAt = performance.now();
       const lease = await this.#readLease(name);

@@ -75,6 +75,9 @@ describe("the kms store's lease table (emulator, real signing)", function () {
     await kms.store.releaseLease("ecs/i-a/root", "runner-a");
     assert.deepEqual((await tableNow()).leases, {});
     assert.equal(await kms.another().acquireLease("ecs/i-a/root", "runner-b", 60_000), true);
+    // A secret that does not exist is refused, and the lease taken before that was known is given back.
+    await expectError(kms.another().acquireLease("ecs/i-gone/root", "runner-c", 60_000), "SecretNotFound");
+    assert.deepEqual(Object.keys((await tableNow()).leases), ["ecs/i-a/root"]);
   });
 
   it("five runners at once rotate a due secret exactly once", async function () {
@@ -90,6 +93,36 @@ describe("the kms store's lease table (emulator, real signing)", function () {
     assert.equal((await kms.store.getValue(name)).versionId, "v2", "one rotation, one new version");
     assert.equal(target.accepted.size, 1);
     assert.deepEqual((await tableNow()).leases, {});
+  });
+
+  it("a runner that wins the lease just after another finished the rotation sees it, and rotates nothing", async function () {
+    const name = "ecs/i-due/root";
+    await create(name, { kind: "ecs", [META.rotationPeriodSeconds]: "86400", [META.nextRotationAt]: new Date(clock.ms() + 3_600_000).toISOString() });
+    const target = new FakeTarget(value(name));
+    clock.advance(2 * 86_400_000);
+    // The late runner's first look at the lease table waits until the first runner's whole rotation is done:
+    // the lease is free again by then, and what it knew of the secret before that look is out of date.
+    let late!: () => void;
+    const firstDone = new Promise<void>((r) => (late = r));
+    let held = true;
+    const wrap = (client: KmsClient): KmsClient => ({
+      ...client,
+      getSecretValue: async (input) => {
+        if (held && input.secretName === TABLE) {
+          held = false;
+          await firstDone;
+        }
+        return client.getSecretValue(input);
+      },
+    });
+    const lateRun = runOnce({ store: kms.another({ wrap }), clock, owner: "late", targetFor: () => target, retry: noWait });
+    const first = await runOnce({ store: kms.another(), clock, owner: "first", targetFor: () => target, retry: noWait });
+    late();
+    const second = await lateRun;
+    assert.deepEqual(first.outcomes.map((o) => o.status), ["rotated"]);
+    assert.deepEqual(second.outcomes.map((o) => [o.status, o.reason]), [["skipped", "already rotated by another rotator"]], JSON.stringify(second.outcomes));
+    assert.equal((await kms.store.getValue(name)).versionId, "v2", "one rotation, one new version");
+    assert.equal(target.accepted.size, 1);
   });
 
   it("one runner at concurrency 32 rotates 40 due secrets once each, its takes and releases sharing table writes", async function () {

@@ -108,10 +108,18 @@ export class LeaseTable implements KmsLeases {
     return (this.#exists = true);
   }
 
-  async acquire(name: string, owner: string, ttlMs: number, description: KmsSecretDescription): Promise<boolean> {
+  async acquire(name: string, owner: string, ttlMs: number, describe: () => Promise<KmsSecretDescription>): Promise<boolean> {
     const outcome = await this.#submit({ kind: "take", name, owner, ttlMs });
     if (outcome instanceof ManagedSecretsError) throw outcome;
     if (outcome === undefined || !outcome.won) return false;
+    let description: KmsSecretDescription;
+    try {
+      description = await describe();
+    } catch (e) {
+      // The table would otherwise hold a lease on a secret that is gone until it expired.
+      await this.#submit({ kind: "release", name, owner }).catch(() => undefined);
+      throw e;
+    }
     this.#sessions.start(name, { owner }, outcome.expiresAtMs, description);
     return true;
   }

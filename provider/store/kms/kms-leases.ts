@@ -16,8 +16,15 @@ export interface KmsLeases {
   prepare(): Promise<boolean>;
   /** Whether what the leases are kept in exists already (asked only when one more secret may not fit). */
   exists(): Promise<boolean>;
-  /** Takes or renews the lease of a live secret (`description` as just read) for `ttlMs`; false while another owner holds it. */
-  acquire(name: string, owner: string, ttlMs: number, description: KmsSecretDescription): Promise<boolean>;
+  /**
+   * Takes or renews the lease of a live secret for `ttlMs`; false while
+   * another owner holds it. `describe` reads the secret once the lease is
+   * won, and its answer starts the session: read any earlier, it could
+   * predate a rotation another owner finished just before this take, and the
+   * session would not see that rotation. When `describe` throws (the secret
+   * is gone, or pending deletion), the lease is given back and the error thrown.
+   */
+  acquire(name: string, owner: string, ttlMs: number, describe: () => Promise<KmsSecretDescription>): Promise<boolean>;
   /**
    * Releases `owner`'s lease; does nothing when another owner holds it, or
    * when the secret is gone. `beforeRelease` runs first, with the session,

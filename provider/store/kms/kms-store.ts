@@ -420,9 +420,8 @@ export class KmsSecretStore implements SecretStore {
     checkLeaseOwner(owner);
     if (owner.length > LEASE_OWNER_MAX_LENGTH) throw invalid("owner", `owner must be at most ${LEASE_OWNER_MAX_LENGTH} characters in the kms store`);
     checkLeaseTtl(ttlMs);
-    // The lease table would happily hold a lease for a secret that does not exist (or is being deleted).
-    const description = await this.#reads.requireLive(name);
-    return this.#leases.acquire(name, owner, ttlMs, description);
+    // Read once the lease is won (kms-leases.ts says why); a secret that does not exist, or is being deleted, gives the lease back and is refused.
+    return this.#leases.acquire(name, owner, ttlMs, () => this.#reads.requireLive(name));
   }
 
   async releaseLease(name: string, owner: string): Promise<void> {
