@@ -1,29 +1,20 @@
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { connect, type AddressInfo } from "node:net";
-import { homedir } from "node:os";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface, type Interface } from "node:readline";
-import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
-import { promisify } from "node:util";
+import { CONSUMER_CACHE, ConsumerUnavailable, pythonVenv, run, step } from "../../testkit/consumers/consumer-install";
+import { ConsumerProcess as GenericConsumerProcess } from "../../testkit/consumers/consumer-process";
 
 /**
- * Installs the consumers from their registries into a cache outside git, so
- * a warm run only starts them. Every install step names what it ran on
- * failure; a registry refusing the package becomes a skip that says so,
- * except in CI, where it fails (skipUnlessCi).
+ * The secret readers these suites install (testkit/consumers installs them
+ * into a cache outside git, so a warm run only starts them): a registry
+ * refusing a package becomes a skip that says so, except in CI, where it
+ * fails (skipUnlessCi).
  */
 
-const run = promisify(execFile);
-
-export const CONSUMER_CACHE =
-  process.env.MANAGED_SECRETS_CONSUMER_CACHE ?? join(homedir(), ".cache", "alicloud-managed-secrets", "consumers");
+export { ConsumerUnavailable } from "../../testkit/consumers/consumer-install";
+export { tlsFront } from "../../testkit/consumers/tls-front";
 
 export const PYTHON_CLIENT = { name: "alibabacloud-secretsmanager-client-v2", version: "2.0.0" } as const;
-
-/** Why a consumer cannot be installed here, when the cause is the registry or a missing toolchain rather than our code. */
-export class ConsumerUnavailable extends Error {}
 
 /** CI services set CI (GitHub Actions, GitLab, most others: "true"); an empty, "0" or "false" one is not CI. */
 function inCi(env: NodeJS.ProcessEnv): boolean {
@@ -43,39 +34,9 @@ export function skipUnlessCi(ctx: Mocha.Context, e: unknown, env: NodeJS.Process
   ctx.skip();
 }
 
-/** Lines of pip/go output that say the registry refused or could not serve the package. */
-const REGISTRY_REFUSAL = /No matching distribution|Could not find a version|403 Forbidden|404 Not Found|Temporary failure in name resolution|connection refused|dial tcp|proxyconnect|TLS handshake timeout/i;
-
-async function step(what: string, file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<void> {
-  try {
-    await run(file, args, { ...options, maxBuffer: 32 * 1024 * 1024, timeout: 15 * 60_000 });
-  } catch (e) {
-    const err = e as { stderr?: string; stdout?: string; message: string };
-    const output = `${err.stderr ?? ""}\n${err.stdout ?? ""}`;
-    const tail = output.trim().split("\n").slice(-5).join("\n");
-    if (REGISTRY_REFUSAL.test(output)) throw new ConsumerUnavailable(`${what}: the registry did not serve it:\n${tail}`, { cause: e });
-    throw new Error(`${what} failed (${file} ${args.join(" ")}):\n${tail}`, { cause: e });
-  }
-}
-
 /** A virtualenv holding the Python client at its pinned version; returns its python. */
-export async function pythonConsumer(): Promise<string> {
-  const venv = join(CONSUMER_CACHE, `python-venv`);
-  const python = join(venv, "bin", "python");
-  const marker = join(venv, `.installed-${PYTHON_CLIENT.name}-${PYTHON_CLIENT.version}`);
-  if (existsSync(marker)) return python;
-  mkdirSync(CONSUMER_CACHE, { recursive: true });
-  try {
-    await run("python3", ["--version"]);
-  } catch {
-    throw new ConsumerUnavailable("python3 is not installed");
-  }
-  await step("creating the virtualenv", "python3", ["-m", "venv", venv]);
-  await step(`pip install ${PYTHON_CLIENT.name}==${PYTHON_CLIENT.version}`, python, [
-    "-m", "pip", "install", "--quiet", "--disable-pip-version-check", `${PYTHON_CLIENT.name}==${PYTHON_CLIENT.version}`,
-  ]);
-  writeFileSync(marker, "");
-  return python;
+export function pythonConsumer(): Promise<string> {
+  return pythonVenv("python-venv", { command: "python3" }, PYTHON_CLIENT);
 }
 
 /** The Go program under tests/consumers/go, built once per source digest into the cache. */
@@ -98,47 +59,6 @@ export async function goConsumer(): Promise<string> {
   return binary;
 }
 
-/**
- * A self-signed certificate for 127.0.0.1, made once into the cache. It
- * protects nothing: it lets clients that only speak https reach the
- * emulator on loopback.
- */
-export async function loopbackCertificate(): Promise<{ cert: string; key: string; certPath: string }> {
-  const dir = join(CONSUMER_CACHE, "tls");
-  const certPath = join(dir, "loopback.crt");
-  const keyPath = join(dir, "loopback.key");
-  if (!existsSync(certPath) || !existsSync(keyPath)) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    await step("openssl req (loopback certificate)", "openssl", [
-      "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650", "-subj", "/CN=127.0.0.1",
-      "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", keyPath, "-out", certPath,
-    ]);
-  }
-  return { cert: readFileSync(certPath, "utf8"), key: readFileSync(keyPath, "utf8"), certPath };
-}
-
-/** TLS on 127.0.0.1 in front of the emulator's plain-http port. */
-export async function tlsFront(emulatorPort: number): Promise<{ endpoint: string; certPath: string; close(): Promise<void> }> {
-  const { cert, key, certPath } = await loopbackCertificate();
-  const server: TlsServer = createTlsServer({ cert, key }, (tls) => {
-    const plain = connect(emulatorPort, "127.0.0.1");
-    tls.pipe(plain).pipe(tls);
-    const end = () => {
-      tls.destroy();
-      plain.destroy();
-    };
-    tls.on("error", end);
-    plain.on("error", end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    endpoint: `127.0.0.1:${port}`,
-    certPath,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 export interface SecretView {
   versionId?: string;
   secretDataType?: string;
@@ -152,60 +72,5 @@ export interface ConsumerReport {
   secrets: Record<string, SecretView>;
 }
 
-/** A consumer process: credentials in its environment, commands on stdin, one JSON report per line on stdout. */
-export class ConsumerProcess {
-  private readonly child: ChildProcessWithoutNullStreams;
-  private readonly lines: Interface;
-  private readonly pending: string[] = [];
-  private waiting: ((line: string) => void) | undefined;
-  private stderr = "";
-
-  constructor(file: string, args: string[], env: Record<string, string>) {
-    this.child = spawn(file, args, { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env } });
-    this.child.stderr.on("data", (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
-    this.lines = createInterface({ input: this.child.stdout });
-    this.lines.on("line", (line) => {
-      // Client libraries print their own lines (the Go SDK logs to stdout); only our reports count.
-      if (!line.startsWith('{"phase"')) return;
-      if (this.waiting) {
-        const w = this.waiting;
-        this.waiting = undefined;
-        w(line);
-      } else this.pending.push(line);
-    });
-  }
-
-  /** The next report, or an error naming the process's last stderr lines. */
-  next(timeoutMs = 30_000): Promise<ConsumerReport> {
-    const line = this.pending.shift();
-    if (line !== undefined) return Promise.resolve(JSON.parse(line) as ConsumerReport);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting = undefined;
-        reject(new Error(`no report within ${timeoutMs} ms; stderr: ${this.stderr.split("\n").slice(-5).join(" | ")}`));
-      }, timeoutMs);
-      this.child.once("exit", (code) => {
-        clearTimeout(timer);
-        reject(new Error(`consumer exited (${code}); stderr: ${this.stderr.split("\n").slice(-5).join(" | ")}`));
-      });
-      this.waiting = (l) => {
-        clearTimeout(timer);
-        resolve(JSON.parse(l) as ConsumerReport);
-      };
-    });
-  }
-
-  send(command: "cached" | "refresh"): Promise<ConsumerReport> {
-    this.child.stdin.write(`${command}\n`);
-    return this.next();
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
-    this.child.stdin.end("quit\n");
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), 5_000);
-    await exited;
-    clearTimeout(timer);
-  }
-}
+/** A secret reader (python/consumer.py, go/): reads its secrets cached or refreshed on command, one report each. */
+export class ConsumerProcess extends GenericConsumerProcess<ConsumerReport, "cached" | "refresh"> {}
