@@ -17,10 +17,18 @@ import { KMS_ROTATION_REQUESTED } from "../schedule/rotation-metadata";
  *   current value rejected is not drift: an ECS rotation sets the instance's
  *   credential before KMS stores the value;
  * - one under way for longer than the tolerance, with no event, is overdue;
+ *   a RAM secret's rotation lasts its whole window (the old key works until
+ *   KMS deletes it: about 2 days for a scheduled rotation, 10 minutes to 2
+ *   days for an immediate one, per KMS's RAM secrets page), and its outcome
+ *   may come only when the window ends, so it is overdue only after the
+ *   longest window and the tolerance;
  * - a newest event that is a failure is "failing", with KMS's error code;
  * - AutomaticRotation "Invalid" means the instance or RAM user is gone.
  */
 
+
+/** The longest RAM rotation window KMS documents (automatic: about 2 days; immediate: at most 2 days). */
+export const KMS_RAM_ROTATION_WINDOW_MS = 2 * 86_400_000;
 
 export interface KmsRotationFinding {
   readonly problem: "failing" | "overdue" | "unreachable";
@@ -50,7 +58,8 @@ export function kmsRotationState(meta: SecretMeta, managed: ManagedRecord, event
     .filter((t) => !Number.isNaN(t) && t <= now.getTime() && (newest === undefined || t > Date.parse(newest.at)));
   if (started.length === 0) return { findings };
   const since = new Date(Math.min(...started));
-  if (now.getTime() - since.getTime() > toleranceMs) {
+  const window = managed.secretType === "RAMCredentials" ? KMS_RAM_ROTATION_WINDOW_MS : 0;
+  if (now.getTime() - since.getTime() > window + toleranceMs) {
     findings.push({ problem: "overdue", detail: `KMS has reported no outcome of the rotation that started at ${since.toISOString()}` });
   }
   return { rotatingSince: since.toISOString(), findings };

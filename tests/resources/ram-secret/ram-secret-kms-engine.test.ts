@@ -5,6 +5,8 @@ import { targetRegistry, type RuntimeContext } from "../../../provider/context/r
 import * as ram from "../../../provider/resources/ram-secret/ram-secret-handler";
 import { expectError } from "../../support/expect-error";
 import { kmsRequest, stsClient } from "../../../testkit/emulator/sdk-clients";
+import { kmsRotationState } from "../../../provider/health/kms-rotation-health";
+import { DEFAULT_OVERDUE_TOLERANCE_MS } from "../../../provider/health/secret-health";
 
 /**
  * RamSecret with rotatedBy "kms": a KMS secret of type RAMCredentials that KMS
@@ -80,6 +82,20 @@ describe("RamSecret rotated by KMS (emulator)", function () {
     assert.equal(await signs(key), false, "KMS deleted the old key when its window ended");
     assert.equal(await signs(fresh), true);
     assert.deepEqual((await ram.read(made.id, rotated, ctx)).props!.health, { healthy: true, problems: [] });
+  });
+
+  it("a rotation still in KMS's window is not overdue hours into it; one with no outcome past the window and the tolerance is", async () => {
+    const { userName, key } = userWithKey();
+    const made = await ram.create(inputs(userName, key), ctx);
+    const rotated = (await ram.update(made.id, made.outs, inputs(userName, key, { rotationTrigger: "w1" }), ctx)).outs;
+    // Six hours into the (default, 2-day) window: KMS is still at work, the old key still works. Not drift.
+    clock.advance(6 * 3_600_000);
+    k.emulator.control.advanceClock(0);
+    const meta = (await k.store.describeSecret(made.id))!;
+    assert.deepEqual((await ram.read(made.id, rotated, ctx)).props!.health, { healthy: true, problems: [] });
+    // KMS never reported an outcome (the emulator always does when the window ends: judged here on its record alone).
+    const late = new Date(clock().getTime() + 2 * 86_400_000);
+    assert.deepEqual(kmsRotationState(meta, meta.managed!, [], late, DEFAULT_OVERDUE_TOLERANCE_MS).findings.map((f) => f.problem), ["overdue"]);
   });
 
   it("refuses a user with another key, naming it and what to do, and a missing RAM role, creating nothing", async () => {
