@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { ManagedSecretsError, describeError } from "../core/errors";
 import { lowCapacityWarning } from "../store/store-capacity";
 import type { RuntimeContext } from "../context/runtime-context";
+import type { SecretMeta } from "../store/secret-store";
 import type { LocalSecretStore } from "../store/local/local-store";
 import { countOutcomes, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, runOnce, type RunReport } from "../runner/run-once";
 import { type SecretOutcome } from "../schedule/secret-outcome";
@@ -152,9 +153,10 @@ export function registerRunnerCommands(program: Command, io: RunnerIo): void {
       const ctx = io.context();
       await requireStore(ctx, flags.allowMissingStore);
       const now = flags.at ?? ctx.clock();
-      const secrets = (await ctx.store.listSecrets({ prefix: flags.prefix, includePendingDeletion: true })).filter(selection(flags.select, ctx.targets));
-      const findings = await mapBounded(secrets, flags.concurrency, async (meta) =>
-        assessSecret(meta, {
+      const secrets = (await ctx.store.listSecrets({ prefix: flags.prefix, includePendingDeletion: true, detail: "schedule" })).filter(selection(flags.select, ctx.targets));
+      const findings = await mapBounded(secrets, flags.concurrency, async (listed) => {
+        const meta = await withPendingVersion(ctx, listed);
+        return assessSecret(meta, {
           now,
           toleranceMs: flags.tolerance ?? DEFAULT_OVERDUE_TOLERANCE_MS,
           probe:
@@ -162,12 +164,24 @@ export function registerRunnerCommands(program: Command, io: RunnerIo): void {
               ? async () => probeTarget(ctx.targets.targetFor(meta, ctx), async () => (await ctx.store.getValue(meta.name)).value)
               : undefined,
           ...(meta.managed ? { kmsEvents: kmsEventsOf(ctx.cloud, meta.name) } : {}),
-        }),
-      );
+        });
+      });
       printFindings(io, findings, flags.json === true);
       await warnOfCapacity(ctx, io.err);
       if (findings.some((f) => !f.healthy)) throw new CheckFailed(findings.filter((f) => !f.healthy).length);
     });
+}
+
+/**
+ * `check` judges from the schedule listing (on the kms store, ListSecrets
+ * alone: ceil(N/100) calls, not two per secret). A listing marks an
+ * unfinished rotation but may not know when its ACSPending version was made
+ * (versionId ""), and "interrupted" is judged by that time: those few
+ * secrets are read in full.
+ */
+async function withPendingVersion(ctx: RuntimeContext, meta: SecretMeta): Promise<SecretMeta> {
+  if (!meta.versions.some((v) => v.versionId === "" && v.stages.includes("ACSPending"))) return meta;
+  return (await ctx.store.describeSecret(meta.name)) ?? meta;
 }
 
 /**

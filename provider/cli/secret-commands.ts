@@ -53,13 +53,17 @@ export function registerSecretCommands(program: Command, io: SecretCommandsIo): 
     .description("list secrets (no values)")
     .option("--prefix <prefix>", "only names starting with this")
     .option("--all", "include secrets scheduled for deletion")
+    .option("--versions", "also show each secret's current version (reads every secret: two KMS calls each on the kms store)")
     .addOption(json)
-    .action(async (opts: { prefix?: string; all?: boolean; json?: boolean }) => {
-      const secrets = await ctx().store.listSecrets({ prefix: opts.prefix, includePendingDeletion: opts.all });
+    .action(async (opts: { prefix?: string; all?: boolean; versions?: boolean; json?: boolean }) => {
+      // The schedule detail is what a listing shows, and the kms store answers it from ListSecrets alone (ceil(N/100) calls);
+      // version ids are not in a listing, so only --versions reads each secret.
+      const detail = opts.versions ? "full" : "schedule";
+      const secrets = await ctx().store.listSecrets({ prefix: opts.prefix, includePendingDeletion: opts.all, detail });
       const { targets } = ctx();
-      const rows = secrets.map((meta) => summary(targets, meta));
+      const rows = secrets.map((meta) => summary(targets, meta, opts.versions === true));
       if (opts.json) io.out.write(jsonText(rows));
-      else printTable(io.out, rows, ["name", "kind", "target", "currentVersion", "nextRotationAt", "plannedDeleteAt"]);
+      else printTable(io.out, rows, ["name", "kind", "target", ...(opts.versions ? ["currentVersion"] : []), "nextRotationAt", "plannedDeleteAt"]);
     });
 
   program
@@ -70,7 +74,7 @@ export function registerSecretCommands(program: Command, io: SecretCommandsIo): 
       const { store, targets } = ctx();
       const meta = await store.describeSecret(name);
       if (!meta) throw secretNotFound(name);
-      const record = { ...summary(targets, meta), description: meta.description, createdAt: meta.createdAt, metadata: meta.metadata, versions: meta.versions };
+      const record = { ...summary(targets, meta, true), description: meta.description, createdAt: meta.createdAt, metadata: meta.metadata, versions: meta.versions };
       if (opts.json) io.out.write(jsonText(record));
       else printRecord(io.out, record);
     });
@@ -167,7 +171,7 @@ export function registerSecretCommands(program: Command, io: SecretCommandsIo): 
     .action(async (name: string, opts: { json?: boolean }) => {
       const c = ctx();
       const meta = await restoreSole(c, name);
-      if (opts.json) io.out.write(jsonText(summary(c.targets, meta)));
+      if (opts.json) io.out.write(jsonText(summary(c.targets, meta, true)));
       else io.out.write(`restored ${name}\n`);
     });
 }
@@ -202,14 +206,14 @@ function valueField(value: string, field: ValueField): string {
   throw new ManagedSecretsError("InvalidInput", `--field ${field} is not in this ${kind} secret's value: use ${present.join(" or ")}`, { property: "--field" });
 }
 
-function summary(targets: TargetRegistry, meta: SecretMeta) {
+function summary(targets: TargetRegistry, meta: SecretMeta, versions: boolean) {
   const m = meta.metadata;
   const facts = targets.factsOf(meta);
   return {
     name: meta.name,
     kind: facts?.family ?? "",
     target: facts?.description ?? "(its target cannot be read: run managed-secrets check)",
-    currentVersion: meta.versions.find((v) => v.stages.includes("ACSCurrent"))?.versionId ?? "",
+    ...(versions ? { currentVersion: meta.versions.find((v) => v.stages.includes("ACSCurrent"))?.versionId ?? "" } : {}),
     // KMS keeps the schedule of a secret it rotates itself.
     lastRotatedAt: meta.managed?.lastRotatedAt ?? m[META.lastRotatedAt] ?? "",
     nextRotationAt: meta.managed ? (meta.managed.nextRotationAt ?? "") : (m[META.nextRotationAt] ?? ""),

@@ -124,7 +124,7 @@ for (const backend of BACKENDS) {
       const { userName, key } = userWithKey(cloud);
       const { id } = await ram.create(ramInputs(userName, key, { rotationPeriod: "30d", previousKeyAction: "deactivate" }), ramContext(t, cloud));
 
-      const list = await cli("list");
+      const list = await cli("list", "--versions");
       assert.match(list.out, new RegExp(`^${id.replace("/", "\\/")} +ram +AccessKey of RAM user ${userName} \\(previous key: deactivate\\) +v1 `, "m"));
       const described = await cli("describe", id, "--json");
       const record = JSON.parse(described.out);
