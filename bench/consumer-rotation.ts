@@ -39,6 +39,7 @@ import { createRunningTestClock, type TestClock } from "../testkit/clock/test-cl
 import { startSshHost, hostTarget } from "../testkit/sshd/ssh-host";
 import { startKmsEmulatorStore, type KmsEmulatorStore } from "../testkit/store/kms-emulator-store";
 import { close, connect } from "../testkit/ssh-client/bare-ssh2-floor";
+import { benchManagedCredentials } from "./consumer-rotation-kms";
 
 const ROTATIONS = Number(process.env.BENCH_CONSUMER_ROTATIONS ?? 10);
 /** Time between rotations, so apps run on each new value for a while. */
@@ -55,7 +56,8 @@ const POLICIES = ["ttl", "refresh-on-error", "every-call"] as const;
 type Policy = (typeof POLICIES)[number];
 
 interface AppStats {
-  policy: Policy;
+  /** The app's re-read policy, or the client that decides it (a managed-credentials provider). */
+  policy: Policy | string;
   calls: number;
   failed: number;
   reads: number;
@@ -215,6 +217,23 @@ async function benchEcsPassword(kms: KmsEmulatorStore): Promise<void> {
   }
 }
 
+/**
+ * The row for a RAMCredentials secret KMS rotates itself, read by Alibaba's
+ * managed-credentials provider for Python (consumer-rotation-kms.ts). Its
+ * generic-secret counterpart is the row "RAM delete +1h grace" with the
+ * refresh-on-error app: the old key stays Active through a window after the
+ * rotation and is deleted when it ends, and the app re-reads and retries once
+ * when refused for its key, which is what this provider does.
+ */
+async function printManagedCredentials(kms: KmsEmulatorStore, ctx: RuntimeContext, clock: TestClock): Promise<void> {
+  const r = await benchManagedCredentials(kms, ctx, clock, { rotations: ROTATIONS, pauseMs: PAUSE_MS });
+  if ("unavailable" in r) {
+    console.log(`${"RAM rotatedBy kms".padEnd(26)} skipped: ${r.unavailable}`);
+    return;
+  }
+  printRow("RAM rotatedBy kms (2d win)", [{ policy: "py provider 0.1.4", calls: r.calls, failed: r.failed, reads: r.reads, codes: r.codes }], `   (${r.completed} rotations completed by KMS; compare: RAM delete +1h grace, refresh-on-error)`);
+}
+
 export async function runConsumerRotationBench(): Promise<void> {
   // The grace rows move this clock; the rows before them never do, so for them it is the wall clock.
   const clock = createRunningTestClock();
@@ -226,6 +245,7 @@ export async function runConsumerRotationBench(): Promise<void> {
     for (const action of PREVIOUS_KEY_ACTIONS) await benchRam(kms, ctx, action);
     for (const action of ["deactivate", "delete"] as const) await benchRam(kms, ctx, action, clock);
     await benchEcsPassword(kms);
+    await printManagedCredentials(kms, ctx, clock);
     console.log(
       "\nAWS, for comparison (single user, https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotation-strategy.html):\n" +
         "between the password changing in the database and the secret being updated there is a short window with a low risk of\n" +

@@ -64,19 +64,25 @@ export interface ManagedCredentialsApp {
 /**
  * Starts the program for `secretName`: it reads the secret from KMS over https
  * (its Secrets Manager client hard-codes https: a loopback TLS front before
- * the emulator) with the account's key, and signs STS calls over http. That
+ * the emulator) with `reader` (the account's own key unless given), and
+ * signs STS calls over http. That
  * client checks no certificate (aliyun-secret-manager-client 0.1.4 builds its
  * KMS AcsClient with verify=False), so the front's self-signed one passes
  * unchecked, as any would. Its HOME is a temporary
  * folder of its own (the provider writes a log there), removed by stop().
  */
-export async function startManagedCredentialsApp(python: string, emulator: EmulatorHandle, secretName: string): Promise<ManagedCredentialsApp> {
+export async function startManagedCredentialsApp(
+  python: string,
+  emulator: EmulatorHandle,
+  secretName: string,
+  reader: { readonly accessKeyId: string; readonly accessKeySecret: string } = emulator,
+): Promise<ManagedCredentialsApp> {
   const home = await mkdtemp(join(tmpdir(), "ms-managed-credentials-"));
   const front = await tlsFront(emulator.port);
   const program = new ConsumerProcess<CallReport | DescribeReport, `${"call" | "describe"} ${number}`>(python, [join(__dirname, "python", "managed_credentials.py")], {
     HOME: home,
-    CONSUMER_AK_ID: emulator.accessKeyId,
-    CONSUMER_AK_SECRET: emulator.accessKeySecret,
+    CONSUMER_AK_ID: reader.accessKeyId,
+    CONSUMER_AK_SECRET: reader.accessKeySecret,
     CONSUMER_REGION: emulator.regionId,
     CONSUMER_KMS_ENDPOINT: front.endpoint,
     CONSUMER_STS_ENDPOINT: emulator.endpoint,
