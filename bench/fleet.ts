@@ -53,6 +53,9 @@ import { ansibleAvailability, makeAnsibleRootKey, runAnsibleRotation, type Ansib
 import { gateFrom } from "../provider/cli/blast-radius-options";
 import { storeCeiling, storeComponents, type StoreCeiling, type StoreComponents } from "./fleet-profile";
 
+/** The fleet target we hold (issue 28): the product's throughput at least 0.95x of the floor's in the same run. */
+const FLEET_TARGET = 0.95;
+
 const HOUR_MS = 3_600_000;
 const ROTATION_PERIOD = "6h";
 
@@ -457,7 +460,7 @@ function printTable(config: FleetConfig, results: readonly ContenderResult[], sk
   if (floor && product) {
     const ratio = rate(product) / rate(floor);
     console.log(
-      `\nproduct / floor throughput: ${x(ratio)} (target >= 0.80x: ${ratio >= 0.8 ? "met" : "NOT met"}); by CPU per rotation: ${x(cpuPer(floor) / cpuPer(product))}`,
+      `\nproduct / floor throughput: ${x(ratio)} (target >= ${x(FLEET_TARGET)}: ${ratio >= FLEET_TARGET ? "met" : "NOT met"}); by CPU per rotation: ${x(cpuPer(floor) / cpuPer(product))}`,
     );
   }
   if (floor && ansible) console.log(`ansible / floor throughput: ${x(rate(ansible) / rate(floor))}; by CPU per rotation: ${x(cpuPer(floor) / cpuPer(ansible))}`);
